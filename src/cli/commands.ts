@@ -1,0 +1,7 @@
+/** A mistake in how the CLI was called, or input it cannot read: reported on stderr with exit code 2. */
+export class UsageError extends Error {}
+
+export type Command = (args: string[], out: (s: string) => void, err: (s: string) => void) => Promise<number>;
+
+/** The CLI's subcommands; each capability registers its own as it lands. */
+export const commands: Record<string, Command> = {};

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { product } from '../core/product';
+import { UsageError, commands } from './commands';
+
+const usage = `${product.name} ${product.version} — find, trace and diagnose container-runtime exec errors
+
+Usage:
+  ${product.name} diagnose [--json] [--year YYYY] [--tz ZONE] [--sources DIR]... PATH...
+  ${product.name} trace [--json] [--chain reader|writer|all] --sources DIR...
+  ${product.name} --help | --version
+
+Exit codes: 0 done (whether or not anything was found), 2 bad usage or unreadable input.
+`;
+
+/** Runs the CLI and returns the exit code; stdout/stderr writers are injectable for tests. */
+export async function run(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    out(usage);
+    return first === undefined ? 2 : 0;
+  }
+  if (first === '--version' || first === '-V') {
+    out(`${product.version}\n`);
+    return 0;
+  }
+  const command = commands[first];
+  if (!command) {
+    err(`${product.name}: unknown command '${first}'\n\n${usage}`);
+    return 2;
+  }
+  try {
+    return await command(rest, out, err);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${product.name} ${first}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  run(
+    process.argv.slice(2),
+    (s) => process.stdout.write(s),
+    (s) => process.stderr.write(s),
+  ).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${product.name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

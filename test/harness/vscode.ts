@@ -1,0 +1,232 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { type Browser, type FrameLocator, type Locator, type Page, chromium } from 'playwright-core';
+import { repoRoot, testOutput } from './paths';
+
+/**
+ * A real VS Code for end-to-end tests: code-server (the VS Code workbench and extension host) with the
+ * packaged .vsix installed into a fresh profile, opened on a copy of a sample workspace, driven by
+ * Debian's Chromium through Playwright. Every step can save a screenshot under test-output/e2e/<name>/.
+ */
+export interface VsCodeSession {
+  page: Page;
+  workspace: string;
+  outDir: string;
+  /** Saves test-output/e2e/<name>/NN-<step>.png and returns its path. */
+  screenshot(step: string): Promise<string>;
+  /** Runs a command by its palette title, as a person would: F1, type, Enter. */
+  runCommand(title: string): Promise<void>;
+  /** Opens a workspace file through Quick Open (Ctrl+P). */
+  openFile(relativePath: string): Promise<void>;
+  /** The webview panel's document (two nested iframes), for panels opened by the extension. */
+  webview(): FrameLocator;
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  /** Name of the test; names the screenshot folder. */
+  name: string;
+  /** Folder under samples/ copied as the workspace. */
+  sample: string;
+  /** Extra user settings. */
+  settings?: Record<string, unknown>;
+}
+
+const vsix = path.join(repoRoot, 'dist', 'runtime-lens.vsix');
+
+function provisionCodeServer(): string {
+  return execFileSync('bash', [path.join(repoRoot, 'test', 'harness', 'code-server.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+}
+
+export function codeServerCommand(prefix: string): { node: string; entry: string } {
+  return {
+    node: path.join(prefix, '..', 'node24', 'node_modules', 'node', 'bin', 'node'),
+    entry: path.join(prefix, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`code-server exited with ${server.exitCode} before serving ${url}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      http
+        .get(url, (res) => {
+          res.resume();
+          resolve((res.statusCode ?? 500) < 500);
+        })
+        .on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`code-server did not answer ${url} within ${timeoutMs} ms`);
+}
+
+/** User settings that keep the workbench quiet and deterministic for screenshots. */
+export const quietSettings: Record<string, unknown> = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'chat.disableAIFeatures': true,
+  'workbench.colorTheme': 'Default Dark Modern',
+  'window.commandCenter': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'git.enabled': false,
+};
+
+/** Installs the .vsix into a fresh profile and returns the profile's directories. */
+export function prepareProfile(prefix: string, root: string, settings: Record<string, unknown>): { userData: string; extensions: string } {
+  const userData = path.join(root, 'user-data');
+  const extensions = path.join(root, 'extensions');
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.mkdirSync(extensions, { recursive: true });
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...settings }, null, 2));
+  const cs = codeServerCommand(prefix);
+  execFileSync(cs.node, [cs.entry, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { userData, extensions };
+}
+
+export async function openVsCode(options: SessionOptions): Promise<VsCodeSession> {
+  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` first`);
+  const prefix = provisionCodeServer();
+  const outDir = path.join(testOutput, 'e2e', options.name);
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+  const workspace = path.join(outDir, 'workspace');
+  fs.cpSync(path.join(repoRoot, 'samples', options.sample), workspace, { recursive: true });
+  const profile = prepareProfile(prefix, path.join(outDir, 'profile'), options.settings ?? {});
+
+  const port = await freePort();
+  const cs = codeServerCommand(prefix);
+  const serverLog = fs.openSync(path.join(outDir, 'code-server.log'), 'w');
+  const server = spawn(
+    cs.node,
+    [
+      cs.entry,
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--user-data-dir', profile.userData,
+      '--extensions-dir', profile.extensions,
+      workspace,
+    ],
+    { stdio: ['ignore', serverLog, serverLog], detached: true },
+  );
+  let browser: Browser | undefined;
+  const stop = async () => {
+    await browser?.close().catch(() => undefined);
+    if (server.exitCode === null && server.pid) {
+      try {
+        process.kill(-server.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    fs.closeSync(serverLog);
+  };
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000, server);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The explorer is ready once the workspace's files are listed.
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    let step = 0;
+    const session: VsCodeSession = {
+      page,
+      workspace,
+      outDir,
+      async screenshot(name) {
+        step += 1;
+        const file = path.join(outDir, `${String(step).padStart(2, '0')}-${name}.png`);
+        await page.screenshot({ path: file });
+        return file;
+      },
+      async runCommand(title) {
+        await pickFromQuickInput(page, 'F1', `>${title}`, title);
+      },
+      async openFile(relativePath) {
+        await pickFromQuickInput(page, 'Control+P', relativePath, path.basename(relativePath));
+        await page.locator(`.tab[data-resource-name="${path.basename(relativePath)}"]`).waitFor();
+      },
+      webview() {
+        return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+      },
+      close: stop,
+    };
+    return session;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/**
+ * Opens a quick input (palette, Quick Open), types, and accepts the row that shows `rowText`. The
+ * workbench keeps restoring for a few seconds after it first paints, and a palette opened then can
+ * miss late-registered commands, so it closes and retries until the row appears.
+ */
+async function pickFromQuickInput(page: Page, key: string, value: string, rowText: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const input = page.locator('.quick-input-widget input');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: rowText }).first();
+  for (;;) {
+    await page.keyboard.press(key);
+    try {
+      await input.waitFor({ timeout: 5_000 });
+      await input.fill(value);
+      await row.waitFor({ timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await page.keyboard.press('Escape');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Polls a locator's text until it matches (the workbench renders asynchronously); returns the text. */
+export async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    // Monaco renders spaces as U+00A0 in its view lines.
+    text = ((await locator.first().innerText().catch(() => '')) ?? '').replace(/\u00a0/g, ' ');
+    if (pattern.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} in: ${text.slice(0, 500)}`);
+}
