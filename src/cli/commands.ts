@@ -2,6 +2,3 @@
 export class UsageError extends Error {}
 
 export type Command = (args: string[], out: (s: string) => void, err: (s: string) => void) => Promise<number>;
-
-/** The CLI's subcommands; each capability registers its own as it lands. */
-export const commands: Record<string, Command> = {};

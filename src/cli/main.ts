@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { product } from '../core/product';
-import { UsageError, commands } from './commands';
+import { type Command, UsageError } from './commands';
+import { diagnose } from './diagnose';
+
+const commands: Record<string, Command> = { diagnose };
 
 const usage = `${product.name} ${product.version} — find, trace and diagnose container-runtime exec errors
 

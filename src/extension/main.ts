@@ -1,12 +1,47 @@
 import * as vscode from 'vscode';
 import { product } from '../core/product';
+import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
+import { type Config, readConfig } from './config';
+import { registerDiagnostics } from './diagnostics';
+import { registerExplain } from './explain';
+import { FindingsStore } from './findings';
+import { registerHover } from './hover';
+import { registerLanguageDetection } from './language';
 import { createLog } from './log';
+import { registerStatusBar } from './statusBar';
 
-// Activation only wires contributions up; anything expensive happens on first use.
+function reportConfigProblems(config: Config, log: vscode.LogOutputChannel): void {
+  if (config.problems.length === 0) return;
+  for (const p of config.problems) log.warn(`${p.origin}${p.id ? ` (${p.id})` : ''}: ${p.message}`);
+  void vscode.window
+    .showWarningMessage(`Runtime Lens: ${config.problems.length} problem(s) in your settings; the rest is in use. ${config.problems[0]!.message}`, 'Show Details')
+    .then((a) => a && log.show());
+}
+
+// Activation only wires contributions up; recognition runs per document, on open and on change.
 export function activate(context: vscode.ExtensionContext): void {
   const log = createLog(context);
   log.info(`${product.displayName} ${product.version} activated (VS Code ${vscode.version})`);
+  let config = readConfig();
+  reportConfigProblems(config, log);
+  const getConfig = () => config;
+  const store = new FindingsStore(config, log);
+  context.subscriptions.push(
+    store,
+    registerLanguageDetection(getConfig),
+    registerDiagnostics(store, getConfig),
+    registerHover(store, getConfig),
+    registerCodeLens(store, getConfig),
+    registerStatusBar(store, getConfig),
+    registerExplain(store, getConfig),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('runtimeLens')) return;
+      config = readConfig();
+      reportConfigProblems(config, log);
+      store.setConfig(config);
+    }),
+  );
   registerCommands(context, log);
 }
 

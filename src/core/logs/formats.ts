@@ -1,0 +1,296 @@
+import { validTime } from './time';
+import type { LogFormat, LogRecord, LogTime, Severity } from './types';
+
+// Every pattern here is anchored and built from disjoint pieces (no nested quantifiers), so a line
+// costs time linear in its length whatever it holds; lines of megabytes are cut before parsing.
+const MAX_PARSE = 64 * 1024;
+
+const KLOG = /^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{6})\s+(\d+) ([^\s\]]+)\] ?/;
+const LOGRUS = /^time="([^"]*)" level=([a-z]+) msg="((?:[^"\\]|\\.)*)"/;
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$/;
+const JOURNAL_SHORT = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))? (\S+) ([^\s[:]+)(?:\[(\d+)\])?: /;
+const JOURNAL_ISO = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d) (\S+) ([^\s[:]+)(?:\[(\d+)\])?: /;
+const DESCRIBE_ROW = /^\s+(Normal|Warning)\s{2,}(\S+)\s{2,}(\S+(?: \(x(\d+) over [^)\s]+\))?)\s{2,}(\S(?:\S| (?! ))*)\s{2,}(\S.*)$/;
+const EVENTS_ROW = /^(?:([a-z0-9][a-z0-9-]*)\s+)?(\S+(?: \(x(\d+) over [^)\s]+\))?)\s+(Normal|Warning)\s+(\S+)\s+([a-z][a-zA-Z.]*)\/(\S+)\s+(\S.*)$/;
+const PROBE_POD = /probe for "([a-z0-9][a-z0-9.-]*)(?:_([a-z0-9][a-z0-9-]*))?\(([0-9a-f-]{36})\):([^"]+)"/;
+const KV_POD = /\bpod="([a-z0-9][a-z0-9-]*)\/([a-z0-9][a-z0-9.-]*)"/;
+const KV_CONTAINER = /\bcontainerName="([^"]+)"/;
+
+const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
+
+const KLOG_SEVERITY: Record<string, Severity> = { I: 'info', W: 'warning', E: 'error', F: 'fatal' };
+
+export function severityFromLevel(level: string): Severity {
+  switch (level.toLowerCase()) {
+    case 'trace':
+    case 'debug':
+      return 'debug';
+    case 'info':
+    case 'normal':
+      return 'info';
+    case 'warn':
+    case 'warning':
+      return 'warning';
+    case 'error':
+    case 'err':
+      return 'error';
+    case 'fatal':
+    case 'panic':
+    case 'crit':
+      return 'fatal';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Journald identifiers and file names → component. */
+export function componentFromName(name: string): string | null {
+  const n = name.toLowerCase();
+  if (n.includes('kubelet')) return 'kubelet';
+  if (n.includes('containerd-shim')) return 'containerd-shim';
+  if (n.includes('containerd')) return 'containerd';
+  if (n.includes('dockerd') || /(^|[^a-z])docker([^a-z]|$)/.test(n)) return 'dockerd';
+  if (n.includes('kube-proxy')) return 'kube-proxy';
+  if (/(^|[^a-z])runc([^a-z]|$)/.test(n)) return 'runc';
+  return null;
+}
+
+function fraction(digits: string | undefined): number {
+  if (!digits) return 0;
+  return Number(digits.slice(0, 6).padEnd(6, '0'));
+}
+
+function offsetFrom(zone: string | undefined): number | null {
+  if (!zone) return null;
+  if (zone === 'Z') return 0;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+}
+
+/** Parses an RFC 3339 / ISO 8601 timestamp as logrus, containerd and Kubernetes write them. */
+export function parseRfc3339(text: string): LogTime | null {
+  const m = RFC3339.exec(text);
+  if (!m) return null;
+  const t: LogTime = {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4]),
+    minute: Number(m[5]),
+    second: Number(m[6]),
+    micros: fraction(m[7]),
+    offsetMinutes: offsetFrom(m[8]),
+  };
+  return validTime(t) ? t : null;
+}
+
+function checked(t: LogTime): LogTime | null {
+  return validTime(t) ? t : null;
+}
+
+function unescapeLogrus(s: string): string {
+  return s.indexOf('\\') < 0 ? s : s.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : c));
+}
+
+function blank(format: LogFormat, message: string): LogRecord {
+  return {
+    format,
+    payloadFormat: format,
+    time: null,
+    severity: 'unknown',
+    component: 'unknown',
+    pod: null,
+    namespace: null,
+    container: null,
+    count: 1,
+    message,
+  };
+}
+
+/** Pod, namespace and container as kubelet messages name them (prober lines, structured klog). */
+function podFromMessage(r: LogRecord): void {
+  const probe = PROBE_POD.exec(r.message);
+  if (probe) {
+    r.pod = probe[1]!;
+    r.namespace = probe[2] ?? null;
+    r.container = probe[4]!;
+    return;
+  }
+  const kv = KV_POD.exec(r.message);
+  if (kv) {
+    r.namespace = kv[1]!;
+    r.pod = kv[2]!;
+    const c = KV_CONTAINER.exec(r.message);
+    r.container = c ? c[1]! : null;
+  }
+}
+
+function parseKlog(line: string): LogRecord | null {
+  const m = KLOG.exec(line);
+  if (!m) return null;
+  const r = blank('klog', line.slice(m[0].length));
+  r.time = checked({
+    year: null,
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4]),
+    minute: Number(m[5]),
+    second: Number(m[6]),
+    micros: Number(m[7]),
+    offsetMinutes: null,
+  });
+  r.severity = KLOG_SEVERITY[m[1]!]!;
+  podFromMessage(r);
+  return r;
+}
+
+function parseLogrus(line: string): LogRecord | null {
+  const m = LOGRUS.exec(line);
+  if (!m) return null;
+  let message = unescapeLogrus(m[3]!);
+  // containerd puts the cause in a separate error="…" field; without it "ExecSync … failed" says nothing.
+  const rest = line.slice(m[0].length);
+  const err = / error="((?:[^"\\]|\\.)*)"/.exec(rest);
+  if (err) message += `: ${unescapeLogrus(err[1]!)}`;
+  const r = blank('logrus', message);
+  r.time = parseRfc3339(m[1]!);
+  r.severity = severityFromLevel(m[2]!);
+  if (/\bmodule=libcontainerd\b/.test(rest)) r.component = 'dockerd';
+  else if (/ExecSync for|\bmodule=|io\.containerd/.test(line)) r.component = 'containerd';
+  podFromMessage(r);
+  return r;
+}
+
+function parseJson(line: string): LogRecord | null {
+  if (line.length > MAX_PARSE || line[line.length - 1] !== '}') return null;
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!o || typeof o !== 'object' || Array.isArray(o)) return null;
+  const rec = o as Record<string, unknown>;
+  const str = (k: string) => (typeof rec[k] === 'string' ? (rec[k] as string) : undefined);
+  const msg = str('msg') ?? str('message') ?? str('log');
+  if (msg === undefined) return null;
+  const err = str('error');
+  const r = blank('json', err ? `${msg}: ${err}` : msg);
+  const time = str('time') ?? str('ts') ?? str('timestamp');
+  r.time = time ? parseRfc3339(time) : null;
+  r.severity = severityFromLevel(str('level') ?? str('severity') ?? '');
+  const module = str('module');
+  if (module?.includes('libcontainerd')) r.component = 'dockerd';
+  else if (module || msg.includes('ExecSync for')) r.component = 'containerd';
+  podFromMessage(r);
+  return r;
+}
+
+/** A journald line: the prefix gives time, host and identifier; the payload is parsed in its own right. */
+function parseJournald(line: string): LogRecord | null {
+  let time: LogTime | null;
+  let ident: string;
+  let rest: string;
+  const short = JOURNAL_SHORT.exec(line);
+  if (short) {
+    const month = MONTHS[short[1]!];
+    if (!month) return null;
+    time = checked({
+      year: null,
+      month,
+      day: Number(short[2]!.trim()),
+      hour: Number(short[3]),
+      minute: Number(short[4]),
+      second: Number(short[5]),
+      micros: fraction(short[6]),
+      offsetMinutes: null,
+    });
+    ident = short[8]!;
+    rest = line.slice(short[0].length);
+  } else {
+    const iso = JOURNAL_ISO.exec(line);
+    if (!iso) return null;
+    time = checked({
+      year: Number(iso[1]),
+      month: Number(iso[2]),
+      day: Number(iso[3]),
+      hour: Number(iso[4]),
+      minute: Number(iso[5]),
+      second: Number(iso[6]),
+      micros: fraction(iso[7]),
+      offsetMinutes: offsetFrom(iso[8]),
+    });
+    ident = iso[10]!;
+    rest = line.slice(iso[0].length);
+  }
+  const payload = parsePayload(rest);
+  const r: LogRecord = payload ?? blank('plain', rest);
+  r.payloadFormat = payload ? payload.format : 'plain';
+  r.format = 'journald';
+  // The journal's own timestamp is the reliable one: klog payloads repeat it without more information.
+  r.time = time ?? r.time;
+  const fromIdent = componentFromName(ident);
+  if (fromIdent) r.component = fromIdent;
+  return r;
+}
+
+function parseDescribeRow(line: string): LogRecord | null {
+  const m = DESCRIBE_ROW.exec(line);
+  if (!m) return null;
+  const r = blank('kubectl-describe', m[6]!);
+  r.severity = m[1] === 'Warning' ? 'warning' : 'info';
+  r.count = m[4] ? Number(m[4]) : 1;
+  r.component = componentFromName(m[5]!) ?? 'unknown';
+  return r;
+}
+
+function parseEventsRow(line: string): LogRecord | null {
+  const m = EVENTS_ROW.exec(line);
+  if (!m) return null;
+  const r = blank('kubectl-events', m[8]!);
+  r.namespace = m[1] ?? null;
+  r.count = m[3] ? Number(m[3]) : 1;
+  r.severity = m[4] === 'Warning' ? 'warning' : 'info';
+  if (m[6] === 'pod') r.pod = m[7]!;
+  if (/^(Readiness|Liveness|Startup) probe/.test(r.message)) r.component = 'kubelet';
+  return r;
+}
+
+function parsePayload(line: string): LogRecord | null {
+  switch (line[0]) {
+    case 'I':
+    case 'W':
+    case 'E':
+    case 'F':
+      return parseKlog(line);
+    case 't':
+      return parseLogrus(line);
+    case '{':
+      return parseJson(line);
+    default:
+      return null;
+  }
+}
+
+/**
+ * Recognises one line in any of the supported formats; files mix them (a journal export holds klog
+ * and logrus payloads), so detection is per line. Unknown lines come back as 'plain'.
+ */
+export function parseLine(input: string): LogRecord {
+  const line = input.length > MAX_PARSE ? input.slice(0, MAX_PARSE) : input;
+  const direct = parsePayload(line);
+  if (direct) return direct;
+  const c = line.charCodeAt(0);
+  if (c >= 65 && c <= 90) {
+    const j = parseJournald(line);
+    if (j) return j;
+  } else if (c >= 48 && c <= 57) {
+    const j = parseJournald(line) ?? parseEventsRow(line);
+    if (j) return j;
+  } else if (c === 32 || c === 9) {
+    const d = parseDescribeRow(line);
+    if (d) return d;
+  }
+  return parseEventsRow(line) ?? blank('plain', line);
+}

@@ -1,0 +1,139 @@
+import type { LogTime } from './types';
+
+/** A zone given by the user: a fixed offset or an IANA name whose offset depends on the date. */
+export type Zone = { kind: 'fixed'; offsetMinutes: number; name: string } | { kind: 'iana'; name: string };
+
+/** Parses `UTC`, `Z`, `+08:00`, `+0800`, `-05` or an IANA name such as `Asia/Shanghai`; null if invalid. */
+export function parseZone(text: string): Zone | null {
+  const s = text.trim();
+  if (/^(utc|z|gmt)$/i.test(s)) return { kind: 'fixed', offsetMinutes: 0, name: 'UTC' };
+  const m = /^(?:utc|gmt)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(s);
+  if (m) {
+    const hours = Number(m[2]);
+    const minutes = Number(m[3] ?? '0');
+    if (hours > 14 || minutes > 59) return null;
+    const offset = (m[1] === '-' ? -1 : 1) * (hours * 60 + minutes);
+    return { kind: 'fixed', offsetMinutes: offset, name: formatOffset(offset) };
+  }
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: s });
+    return { kind: 'iana', name: s };
+  } catch {
+    return null;
+  }
+}
+
+export function formatOffset(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const a = Math.abs(minutes);
+  return `${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+const ianaFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset in minutes of an IANA zone at a UTC instant (ms). */
+function ianaOffsetAt(name: string, utcMs: number): number {
+  let f = ianaFormatters.get(name);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: name,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    ianaFormatters.set(name, f);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of f.formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60000);
+}
+
+/** Offset of `zone` for a wall-clock reading (ms, as if UTC); resolves DST by re-checking once. */
+export function zoneOffsetForWall(zone: Zone, wallMs: number): number {
+  if (zone.kind === 'fixed') return zone.offsetMinutes;
+  const first = ianaOffsetAt(zone.name, wallMs);
+  return ianaOffsetAt(zone.name, wallMs - first * 60000);
+}
+
+/** The wall-clock reading in ms as if it were UTC, with a stand-in year when the line has none. */
+export function wallMs(t: LogTime, year = t.year ?? 2000): number {
+  return Date.UTC(year, t.month - 1, t.day, t.hour, t.minute, t.second) + Math.floor(t.micros / 1000);
+}
+
+/** What the file itself says about year and zone, learnt from its lines that carry them. */
+export interface TimeHints {
+  year: number | null;
+  offsetMinutes: number | null;
+  /** The 1-based line the hint came from, so a person can check it. */
+  line: number | null;
+}
+
+export interface TimeOptions {
+  /** Year for lines without one (klog, journald). */
+  year?: number;
+  /** Zone for lines without one. */
+  zone?: Zone;
+}
+
+export type TimeSource = 'line' | 'option' | 'file';
+
+export interface ResolvedTime {
+  /** Microseconds since the Unix epoch. */
+  epochMicros: number;
+  /** RFC 3339 in UTC with microseconds, e.g. 2021-05-07T03:43:28.310630Z. */
+  iso: string;
+  yearFrom: TimeSource;
+  zoneFrom: TimeSource;
+}
+
+/**
+ * A real instant when year and zone are known from the line, the options or the file's other lines
+ * (in that order); null otherwise — a wrong time would mislead the timeline and the alignment test.
+ */
+export function resolveTime(t: LogTime, options: TimeOptions, hints?: TimeHints): ResolvedTime | null {
+  let year: number;
+  let yearFrom: TimeSource;
+  if (t.year !== null) [year, yearFrom] = [t.year, 'line'];
+  else if (options.year !== undefined) [year, yearFrom] = [options.year, 'option'];
+  else if (hints?.year != null) [year, yearFrom] = [hints.year, 'file'];
+  else return null;
+  const wall = wallMs(t, year);
+  let offset: number;
+  let zoneFrom: TimeSource;
+  if (t.offsetMinutes !== null) [offset, zoneFrom] = [t.offsetMinutes, 'line'];
+  else if (options.zone) [offset, zoneFrom] = [zoneOffsetForWall(options.zone, wall), 'option'];
+  else if (hints?.offsetMinutes != null) [offset, zoneFrom] = [hints.offsetMinutes, 'file'];
+  else return null;
+  const epochMs = wall - (wall % 1000) - offset * 60000;
+  const epochMicros = epochMs * 1000 + t.micros;
+  return { epochMicros, iso: isoMicros(epochMicros), yearFrom, zoneFrom };
+}
+
+export function isoMicros(epochMicros: number): string {
+  const ms = Math.floor(epochMicros / 1000);
+  const micros = epochMicros - ms * 1000;
+  const base = new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19);
+  const frac = (ms % 1000) * 1000 + micros;
+  return `${base}.${String(frac).padStart(6, '0')}Z`;
+}
+
+/** The time as written, for display when it cannot be resolved: "05-07 03:43:28.310630". */
+export function formatWall(t: LogTime): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const date = t.year !== null ? `${t.year}-${p(t.month)}-${p(t.day)}` : `${p(t.month)}-${p(t.day)}`;
+  const zone = t.offsetMinutes !== null ? formatOffset(t.offsetMinutes) : '';
+  return `${date} ${p(t.hour)}:${p(t.minute)}:${p(t.second)}.${p(t.micros, 6)}${zone}`;
+}
+
+/** Checks a parsed date's fields; malformed timestamps must not become Invalid Date or NaN downstream. */
+export function validTime(t: LogTime): boolean {
+  return (
+    t.month >= 1 && t.month <= 12 && t.day >= 1 && t.day <= 31 && t.hour <= 23 && t.minute <= 59 && t.second <= 60 &&
+    t.micros >= 0 && t.micros < 1_000_000 && (t.year === null || (t.year >= 1970 && t.year <= 9999))
+  );
+}

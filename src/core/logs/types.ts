@@ -1,0 +1,49 @@
+/** How a line was written; journald lines keep the format of their payload in `payloadFormat`. */
+export type LogFormat =
+  | 'klog'
+  | 'logrus'
+  | 'json'
+  | 'journald'
+  | 'kubectl-describe'
+  | 'kubectl-events'
+  | 'kubectl-events-json'
+  | 'kubectl-events-yaml'
+  | 'plain';
+
+export type Severity = 'debug' | 'info' | 'warning' | 'error' | 'fatal' | 'unknown';
+
+/**
+ * A timestamp exactly as far as the line tells it. klog and journald carry neither year nor zone, so
+ * those stay null here and are filled (or not) by `resolveTime` from options or the file's other
+ * lines — never guessed silently.
+ */
+export interface LogTime {
+  year: number | null;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** Fraction of the second in microseconds (nanoseconds are truncated; klog has microseconds). */
+  micros: number;
+  /** Offset from UTC in minutes as written (+480 for +08:00), null when the line has no zone. */
+  offsetMinutes: number | null;
+}
+
+/** What one line of a log says, as far as Runtime Lens needs it. */
+export interface LogRecord {
+  format: LogFormat;
+  /** Format of the payload behind a journald prefix (klog, logrus…), else equal to `format`. */
+  payloadFormat: LogFormat;
+  time: LogTime | null;
+  severity: Severity;
+  /** kubelet, dockerd, containerd, containerd-shim, runc, kube-proxy… or 'unknown'. */
+  component: string;
+  pod: string | null;
+  namespace: string | null;
+  container: string | null;
+  /** Events aggregated into this line (kubectl "x31"); 1 for ordinary log lines. */
+  count: number;
+  /** The human message (logrus msg unescaped, klog text after `]`, event message). */
+  message: string;
+}

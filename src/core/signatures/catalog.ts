@@ -1,0 +1,79 @@
+import Ajv from 'ajv';
+import builtIn from './catalog.json';
+import schema from './catalog.schema.json';
+import { regexHazard } from './safeRegex';
+import type { Signature } from './types';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateCatalog = ajv.compile<{ signatures: Signature[] }>(schema);
+const validateSignature = ajv.compile<Signature>({ ...schema.definitions.signature, definitions: schema.definitions });
+
+/** A signature ready to match: its regular expressions compiled once. */
+export interface CompiledSignature {
+  def: Signature;
+  regexes: RegExp[];
+  /** Where it came from: 'built-in' or the setting / file that added it. */
+  origin: string;
+}
+
+/** A signature the user supplied that cannot be used, and why — shown to them, never thrown. */
+export interface SignatureProblem {
+  origin: string;
+  id: string | null;
+  message: string;
+}
+
+function compile(def: Signature, origin: string): { compiled?: CompiledSignature; problem?: SignatureProblem } {
+  const regexes: RegExp[] = [];
+  for (const p of def.patterns) {
+    const hazard = regexHazard(p);
+    if (hazard) return { problem: { origin, id: def.id, message: `pattern /${p}/ rejected: ${hazard}` } };
+    try {
+      regexes.push(new RegExp(p, def.flags ?? ''));
+    } catch (e) {
+      return { problem: { origin, id: def.id, message: `pattern /${p}/ is not a valid regular expression: ${(e as Error).message}` } };
+    }
+  }
+  return { compiled: { def, regexes, origin } };
+}
+
+function describeErrors(errors: typeof validateSignature.errors): string {
+  return (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ');
+}
+
+/** The catalog shipped with Runtime Lens; a broken one is a build defect, so it throws. */
+export function builtInSignatures(): CompiledSignature[] {
+  if (!validateCatalog(builtIn)) throw new Error(`built-in signature catalog is invalid: ${describeErrors(validateCatalog.errors)}`);
+  return (builtIn.signatures as Signature[]).map((def) => {
+    const r = compile(def, 'built-in');
+    if (!r.compiled) throw new Error(`built-in signature ${def.id}: ${r.problem!.message}`);
+    return r.compiled;
+  });
+}
+
+/**
+ * Adds user signatures (from the `runtimeLens.signatures` setting or a file) in front of the built-in
+ * ones, so a user can refine a built-in by reusing its id. Invalid entries are skipped and reported.
+ */
+export function withUserSignatures(
+  base: CompiledSignature[],
+  user: unknown,
+  origin: string,
+): { signatures: CompiledSignature[]; problems: SignatureProblem[] } {
+  const problems: SignatureProblem[] = [];
+  if (user === undefined || user === null) return { signatures: base, problems };
+  if (!Array.isArray(user)) return { signatures: base, problems: [{ origin, id: null, message: 'expected an array of signatures' }] };
+  const added: CompiledSignature[] = [];
+  for (const entry of user) {
+    const id = entry && typeof entry === 'object' && typeof (entry as { id?: unknown }).id === 'string' ? (entry as { id: string }).id : null;
+    if (!validateSignature(entry)) {
+      problems.push({ origin, id, message: describeErrors(validateSignature.errors) });
+      continue;
+    }
+    const r = compile(entry, origin);
+    if (r.problem) problems.push(r.problem);
+    else added.push(r.compiled!);
+  }
+  const overridden = new Set(added.map((s) => s.def.id));
+  return { signatures: [...added, ...base.filter((s) => !overridden.has(s.def.id))], problems };
+}

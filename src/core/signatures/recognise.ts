@@ -1,0 +1,197 @@
+import * as path from 'node:path';
+import { looksLikeEventDocument, parseEventDocument } from '../logs/events';
+import { componentFromName, parseLine } from '../logs/formats';
+import { MAX_LINE, decodeLine, openLog } from '../logs/input';
+import { scanLines } from '../logs/scan';
+import { type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
+import type { LogRecord } from '../logs/types';
+import type { Matcher } from './matcher';
+import type { Finding } from './types';
+
+export interface RecogniseOptions extends TimeOptions {
+  matcher: Matcher;
+}
+
+export interface Recognition {
+  file: string;
+  findings: Finding[];
+  /** Lines in the input. */
+  lines: number;
+  /** Year and zone the file's own lines reveal (used for lines that lack them). */
+  hints: TimeHints;
+  /** Things the user should know about the input (cut lines, a document that failed to parse…). */
+  warnings: string[];
+}
+
+/** Lines parsed in full at the start of a file to learn its formats, year and zone. */
+const SAMPLE_LINES = 200;
+/** A finding keeps at most this much of its line's text. */
+const MAX_TEXT = 4096;
+/** Event documents are parsed whole; beyond this size they are scanned as plain text instead. */
+const MAX_EVENT_DOCUMENT = 64 * 1024 * 1024;
+
+function cut(line: string): string {
+  return line.length <= MAX_TEXT ? line : `${line.slice(0, MAX_TEXT)}… [${line.length - MAX_TEXT} more characters]`;
+}
+
+/**
+ * Accumulates findings over a file's chunks. Only lines holding a signature literal are parsed;
+ * times are resolved at the end, when everything the file says about year and zone is known.
+ */
+class Recogniser {
+  private readonly findings: Finding[] = [];
+  private readonly years = new Map<number, { n: number; line: number }>();
+  private readonly offsets = new Map<number, { n: number; line: number }>();
+  private readonly fileComponent: string | null;
+  private needles: readonly string[];
+  private describe: { pod: string | null; namespace: string | null } | null = null;
+  private sampled = false;
+  lines = 0;
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly file: string,
+    private readonly options: RecogniseOptions,
+  ) {
+    this.fileComponent = componentFromName(path.basename(file));
+    this.needles = options.matcher.needles;
+  }
+
+  private learn(record: LogRecord, line: number): void {
+    const t = record.time;
+    if (!t) return;
+    if (t.year !== null) bump(this.years, t.year, line);
+    if (t.offsetMinutes !== null) bump(this.offsets, t.offsetMinutes, line);
+  }
+
+  /** Parses the first lines in full: year/zone hints, and whether this is `kubectl describe` output. */
+  private sample(text: string, firstLine: number, decode: (s: string) => string): void {
+    this.sampled = true;
+    let start = 0;
+    for (let i = 0; i < SAMPLE_LINES && start < text.length; i++) {
+      const end = text.indexOf('\n', start);
+      const raw = text.slice(start, end < 0 ? text.length : end);
+      const line = decode(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+      if (/^Name:\s+\S/.test(line)) this.describe = { pod: null, namespace: null };
+      if (line.length > 0 && line.length < MAX_LINE) this.learn(parseLine(line), firstLine + i);
+      if (end < 0) break;
+      start = end + 1;
+    }
+    // kubectl describe names the pod once, in its header: follow the header lines too.
+    if (this.describe) this.needles = [...this.needles, 'Name:', 'Namespace:'];
+  }
+
+  feed(text: string, firstLine: number, decode: (s: string) => string): void {
+    if (!this.sampled) this.sample(text, firstLine, decode);
+    const newlines = scanLines(text, this.needles, firstLine, (line, raw) => {
+      const content = decode(raw);
+      if (this.describe) {
+        const header = /^(Name|Namespace):\s+(\S+)\s*$/.exec(content);
+        if (header) {
+          if (header[1] === 'Name') this.describe = { pod: header[2]!, namespace: null };
+          else this.describe.namespace = header[2]!;
+          return;
+        }
+      }
+      const m = this.options.matcher.match(content);
+      if (!m) return;
+      const record = parseLine(content);
+      if (this.describe && record.format === 'kubectl-describe') {
+        record.pod ??= this.describe.pod;
+        record.namespace ??= this.describe.namespace;
+      }
+      this.add(line, content, record, m.signature.id, m.start, m.end);
+    });
+    this.lines = Math.max(this.lines, firstLine - 1 + newlines + (text.endsWith('\n') ? 0 : 1));
+  }
+
+  add(line: number, content: string, record: LogRecord, signature: string, start: number, end: number): void {
+    if (record.component === 'unknown') record.component = this.fileComponent ?? 'unknown';
+    this.learn(record, line);
+    this.findings.push({ file: this.file, line, signature, match: { start, end }, record, wallTime: record.time, time: null, text: cut(content) });
+  }
+
+  finish(): Recognition {
+    const hints: TimeHints = { year: null, offsetMinutes: null, line: null };
+    const year = mostCommon(this.years);
+    const offset = mostCommon(this.offsets);
+    if (year) [hints.year, hints.line] = [year.key, year.line];
+    if (offset) [hints.offsetMinutes, hints.line] = [offset.key, hints.line ?? offset.line];
+    for (const f of this.findings) f.time = f.wallTime ? resolveTime(f.wallTime, this.options, hints) : null;
+    return { file: this.file, findings: this.findings, lines: this.lines, hints, warnings: this.warnings };
+  }
+}
+
+function bump(map: Map<number, { n: number; line: number }>, key: number, line: number): void {
+  const e = map.get(key);
+  if (e) e.n += 1;
+  else map.set(key, { n: 1, line });
+}
+
+function mostCommon(map: Map<number, { n: number; line: number }>): { key: number; line: number } | null {
+  let best: { key: number; n: number; line: number } | null = null;
+  for (const [key, v] of map) if (!best || v.n > best.n) best = { key, ...v };
+  return best;
+}
+
+function recogniseEvents(r: Recogniser, matcher: Matcher, text: string, format: 'kubectl-events-json' | 'kubectl-events-yaml'): boolean {
+  const entries = parseEventDocument(text, format);
+  if (!entries) return false;
+  const lines = text.split('\n');
+  for (const e of entries) {
+    const m = matcher.match(e.record.message);
+    if (!m) continue;
+    const content = (lines[e.line - 1] ?? e.record.message).replace(/\r$/, '');
+    const at = content.indexOf(e.record.message.slice(m.start, m.end));
+    const start = at >= 0 ? at : 0;
+    r.add(e.line, content, e.record, m.signature.id, start, at >= 0 ? start + (m.end - m.start) : content.length);
+  }
+  r.lines = lines.length - (text.endsWith('\n') ? 1 : 0);
+  return true;
+}
+
+/** Recognises the signatures in an in-memory text (an editor document). */
+export function recogniseText(file: string, text: string, options: RecogniseOptions): Recognition {
+  const r = new Recogniser(file, options);
+  const doc = looksLikeEventDocument(text.slice(0, 4096));
+  if (doc && text.length <= MAX_EVENT_DOCUMENT && recogniseEvents(r, options.matcher, text, doc)) return r.finish();
+  if (doc) r.warnings.push(`looks like kubectl ${doc.replace('kubectl-events-', '-o ')} output but does not parse as one; scanned as plain text`);
+  r.feed(text, 1, (s) => s);
+  return r.finish();
+}
+
+/** Recognises the signatures in a file on disk, plain or gzip, streaming with bounded memory. */
+export async function recogniseFile(file: string, options: RecogniseOptions): Promise<Recognition> {
+  const r = new Recogniser(file, options);
+  const log = openLog(file);
+  let first = true;
+  let whole: { text: string; firstLine: number }[] | null = null;
+  let size = 0;
+  for await (const chunk of log.chunks) {
+    if (first) {
+      first = false;
+      if (looksLikeEventDocument(decodeLine(chunk.text.slice(0, 4096)))) whole = [];
+    }
+    if (whole) {
+      size += chunk.text.length;
+      if (size <= MAX_EVENT_DOCUMENT) {
+        whole.push(chunk);
+        continue;
+      }
+      // Too big to parse as one document: fall back to scanning what was held back, then stream on.
+      for (const held of whole) r.feed(held.text, held.firstLine, decodeLine);
+      whole = null;
+    }
+    r.feed(chunk.text, chunk.firstLine, decodeLine);
+  }
+  if (whole) {
+    const text = decodeLine(whole.map((c) => c.text).join(''));
+    const doc = looksLikeEventDocument(text.slice(0, 4096));
+    if (!doc || !recogniseEvents(r, options.matcher, text, doc)) {
+      if (doc) r.warnings.push(`looks like kubectl ${doc.replace('kubectl-events-', '-o ')} output but does not parse as one; scanned as plain text`);
+      r.feed(text, 1, (s) => s);
+    }
+  }
+  for (const line of log.longLines) r.warnings.push(`line ${line} is longer than ${MAX_LINE / 1024 / 1024} MB: only its first ${MAX_LINE / 1024 / 1024} MB was examined`);
+  return r.finish();
+}

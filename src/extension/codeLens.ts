@@ -1,0 +1,27 @@
+import * as vscode from 'vscode';
+import type { Config } from './config';
+import type { FindingsStore } from './findings';
+
+/** "37× OCI exec EOF · Explain" on the first line of each signature's occurrences in a file. */
+export function registerCodeLens(store: FindingsStore, getConfig: () => Config): vscode.Disposable {
+  const changed = new vscode.EventEmitter<void>();
+  const sub = store.onDidChange(() => changed.fire());
+  const provider = vscode.languages.registerCodeLensProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
+    onDidChangeCodeLenses: changed.event,
+    provideCodeLenses(doc) {
+      if (!getConfig().codeLens) return [];
+      const entry = store.get(doc.uri);
+      if (!entry) return [];
+      return entry.groups.map(
+        (g) =>
+          new vscode.CodeLens(new vscode.Range(g.first.line - 1, 0, g.first.line - 1, 0), {
+            title: `${g.count}× ${g.signature.title} · Explain`,
+            tooltip: `${g.signature.title}: ${g.count} occurrence(s) in this file — open the explanation`,
+            command: 'runtimeLens.explain',
+            arguments: [doc.uri.toString(), g.signature.id],
+          }),
+      );
+    },
+  });
+  return vscode.Disposable.from(provider, sub, changed);
+}

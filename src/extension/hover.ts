@@ -1,0 +1,27 @@
+import * as vscode from 'vscode';
+import { hoverMarkdown } from '../core/signatures/describe';
+import type { Config } from './config';
+import type { FindingsStore } from './findings';
+
+/** Hover on a recognised line: meaning, origin, frequency in this file, next steps, and an Explain link. */
+export function registerHover(store: FindingsStore, getConfig: () => Config): vscode.Disposable {
+  return vscode.languages.registerHoverProvider(
+    [{ scheme: 'file' }, { scheme: 'untitled' }],
+    {
+      provideHover(doc, position) {
+        if (!getConfig().hover) return undefined;
+        const entry = store.get(doc.uri);
+        const finding = entry?.byLine.get(position.line);
+        if (!entry || !finding) return undefined;
+        const group = entry.groups.find((g) => g.signature.id === finding.signature);
+        const sig = group?.signature ?? getConfig().matcher.byId(finding.signature);
+        if (!sig) return undefined;
+        const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group));
+        const args = encodeURIComponent(JSON.stringify([doc.uri.toString(), sig.id]));
+        md.appendMarkdown(`\n\n[Explain ${sig.title}](command:runtimeLens.explain?${args} "Open the explanation with every occurrence")`);
+        md.isTrusted = { enabledCommands: ['runtimeLens.explain'] };
+        return new vscode.Hover(md, doc.lineAt(position.line).range);
+      },
+    },
+  );
+}
