@@ -24,12 +24,15 @@ test('"Runtime Lens: Show Version" activates the extension and answers with the 
   await vs.screenshot('show-version');
 });
 
-test('VS Code lists Runtime Lens among its running extensions', async () => {
-  await vs.runCommand('Developer: Show Running Extensions');
-  const row = vs.page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: 'Runtime Lens' }).first();
-  await row.waitFor({ timeout: 30_000 });
-  assert.match(await row.innerText(), /Runtime Lens/);
-  await vs.screenshot('running-extensions');
+test('the Extensions view lists Runtime Lens as installed', async () => {
+  await vs.runCommand('View: Show Extensions');
+  const search = vs.page.locator('.extensions-viewlet .suggest-input-container');
+  await search.click();
+  await vs.page.keyboard.type('@installed Runtime Lens');
+  const row = vs.page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'Runtime Lens' }).first();
+  const text = await waitForText(row, /Runtime Lens/, 30_000);
+  assert.match(text, /Recognise container-runtime errors/);
+  await vs.screenshot('installed-extension');
 });
 
 test('the "Runtime Lens" output channel logs the activation', async () => {
