@@ -28,7 +28,8 @@ export function findingJson(f: Finding) {
 function timeOptions(values: { year?: string; tz?: string }): TimeOptions {
   const options: TimeOptions = {};
   if (values.year !== undefined) {
-    if (!/^\d{4}$/.test(values.year)) throw new UsageError(`--year wants a four-digit year, got '${values.year}'`);
+    // Lines' own years are accepted from 1970 on (validTime); an earlier --year would silently give no times.
+    if (!/^\d{4}$/.test(values.year) || Number(values.year) < 1970) throw new UsageError(`--year wants a four-digit year from 1970 on, got '${values.year}'`);
     options.year = Number(values.year);
   }
   if (values.tz !== undefined) {

@@ -6,7 +6,8 @@ import type { LogFormat, LogRecord, LogTime, Severity } from './types';
 const MAX_PARSE = 64 * 1024;
 
 const KLOG = /^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{6})\s+(\d+) ([^\s\]]+)\] ?/;
-const LOGRUS = /^time="([^"]*)" level=([a-z]+) msg="((?:[^"\\]|\\.)*)"/;
+// logrus quotes a value only when it needs to: `msg=starting` is as valid as `msg="an error"`.
+const LOGRUS = /^time="([^"]*)" level=([a-z]+) msg=(?:"((?:[^"\\]|\\.)*)"|([^\s"]+)(?=\s|$))/;
 const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?$/;
 const JOURNAL_SHORT = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))? (\S+) ([^\s[:]+)(?:\[(\d+)\])?: /;
 const JOURNAL_ISO = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d) (\S+) ([^\s[:]+)(?:\[(\d+)\])?: /;
@@ -65,7 +66,9 @@ function offsetFrom(zone: string | undefined): number | null {
   if (zone === 'Z') return 0;
   const sign = zone[0] === '-' ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
-  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+  const minutes = Number(digits.slice(2, 4));
+  // "+01:99" is no zone; NaN makes validTime reject the whole timestamp.
+  return minutes > 59 ? NaN : sign * (Number(digits.slice(0, 2)) * 60 + minutes);
 }
 
 /** Parses an RFC 3339 / ISO 8601 timestamp as logrus, containerd and Kubernetes write them. */
@@ -148,7 +151,7 @@ function parseKlog(line: string): LogRecord | null {
 function parseLogrus(line: string): LogRecord | null {
   const m = LOGRUS.exec(line);
   if (!m) return null;
-  let message = unescapeLogrus(m[3]!);
+  let message = m[3] !== undefined ? unescapeLogrus(m[3]) : m[4]!;
   // containerd puts the cause in a separate error="…" field; without it "ExecSync … failed" says nothing.
   const rest = line.slice(m[0].length);
   const err = / error="((?:[^"\\]|\\.)*)"/.exec(rest);
@@ -187,9 +190,30 @@ function parseJson(line: string): LogRecord | null {
   return r;
 }
 
+/**
+ * The journal prefix and the payload both carry a time; keep the one that says more. The prefix is the
+ * reliable reading in general, but a `short` prefix has neither year nor zone, so a logrus payload's
+ * full RFC 3339 time must win over it (else a `journalctl -u docker` export would lose every time), and
+ * it has whole seconds only, so a klog payload reading the same second refines it with microseconds
+ * (the reconcile-alignment test needs sub-second times).
+ */
+function journalTime(prefix: LogTime | null, prefixHasFraction: boolean, payload: LogTime | null): LogTime | null {
+  if (!prefix) return payload;
+  if (!payload) return prefix;
+  const known = (t: LogTime) => (t.year !== null ? 1 : 0) + (t.offsetMinutes !== null ? 1 : 0);
+  if (known(payload) > known(prefix)) return payload;
+  const agree = (a: number | null, b: number | null) => a === null || b === null || a === b;
+  const sameSecond =
+    agree(payload.year, prefix.year) && agree(payload.offsetMinutes, prefix.offsetMinutes) &&
+    payload.month === prefix.month && payload.day === prefix.day && payload.hour === prefix.hour && payload.minute === prefix.minute && payload.second === prefix.second;
+  if (!prefixHasFraction && sameSecond) return { ...prefix, micros: payload.micros };
+  return prefix;
+}
+
 /** A journald line: the prefix gives time, host and identifier; the payload is parsed in its own right. */
 function parseJournald(line: string): LogRecord | null {
   let time: LogTime | null;
+  let fractionWritten: boolean;
   let ident: string;
   let rest: string;
   const short = JOURNAL_SHORT.exec(line);
@@ -206,6 +230,7 @@ function parseJournald(line: string): LogRecord | null {
       micros: fraction(short[6]),
       offsetMinutes: null,
     });
+    fractionWritten = short[6] !== undefined;
     ident = short[8]!;
     rest = line.slice(short[0].length);
   } else {
@@ -221,6 +246,7 @@ function parseJournald(line: string): LogRecord | null {
       micros: fraction(iso[7]),
       offsetMinutes: offsetFrom(iso[8]),
     });
+    fractionWritten = iso[7] !== undefined;
     ident = iso[10]!;
     rest = line.slice(iso[0].length);
   }
@@ -228,8 +254,7 @@ function parseJournald(line: string): LogRecord | null {
   const r: LogRecord = payload ?? blank('plain', rest);
   r.payloadFormat = payload ? payload.format : 'plain';
   r.format = 'journald';
-  // The journal's own timestamp is the reliable one: klog payloads repeat it without more information.
-  r.time = time ?? r.time;
+  r.time = journalTime(time, fractionWritten, payload?.time ?? null);
   const fromIdent = componentFromName(ident);
   if (fromIdent) r.component = fromIdent;
   return r;

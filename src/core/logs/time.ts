@@ -62,7 +62,10 @@ export function zoneOffsetForWall(zone: Zone, wallMs: number): number {
 
 /** The wall-clock reading in ms as if it were UTC, with a stand-in year when the line has none. */
 export function wallMs(t: LogTime, year = t.year ?? 2000): number {
-  return Date.UTC(year, t.month - 1, t.day, t.hour, t.minute, t.second) + Math.floor(t.micros / 1000);
+  const d = new Date(Date.UTC(2000, 0, 1, t.hour, t.minute, t.second));
+  // Date.UTC maps years 0-99 to 1900-1999 (`--year 0099` would become 1999); setUTCFullYear does not.
+  d.setUTCFullYear(year, t.month - 1, t.day);
+  return d.getTime() + Math.floor(t.micros / 1000);
 }
 
 /** What the file itself says about year and zone, learnt from its lines that carry them. */
@@ -102,6 +105,9 @@ export function resolveTime(t: LogTime, options: TimeOptions, hints?: TimeHints)
   else if (options.year !== undefined) [year, yearFrom] = [options.year, 'option'];
   else if (hints?.year != null) [year, yearFrom] = [hints.year, 'file'];
   else return null;
+  // The year must fit the line: a yearless "0229" exists only in leap years (Date would silently make
+  // it March 1st), and years outside 1970-9999 are refused like on the lines themselves.
+  if (!validTime({ ...t, year })) return null;
   const wall = wallMs(t, year);
   let offset: number;
   let zoneFrom: TimeSource;
@@ -115,10 +121,11 @@ export function resolveTime(t: LogTime, options: TimeOptions, hints?: TimeHints)
 }
 
 export function isoMicros(epochMicros: number): string {
-  const ms = Math.floor(epochMicros / 1000);
-  const micros = epochMicros - ms * 1000;
-  const base = new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19);
-  const frac = (ms % 1000) * 1000 + micros;
+  // Split into whole seconds and a non-negative fraction: `ms % 1000` is negative before 1970
+  // (a 1970-01-01 line in a zone east of UTC), which printed "23:59:59.0000-1Z".
+  const seconds = Math.floor(epochMicros / 1_000_000);
+  const frac = epochMicros - seconds * 1_000_000;
+  const base = new Date(seconds * 1000).toISOString().slice(0, 19);
   return `${base}.${String(frac).padStart(6, '0')}Z`;
 }
 
@@ -130,10 +137,19 @@ export function formatWall(t: LogTime): string {
   return `${date} ${p(t.hour)}:${p(t.minute)}:${p(t.second)}.${p(t.micros, 6)}${zone}`;
 }
 
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+export function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
 /** Checks a parsed date's fields; malformed timestamps must not become Invalid Date or NaN downstream. */
 export function validTime(t: LogTime): boolean {
   return (
     t.month >= 1 && t.month <= 12 && t.day >= 1 && t.day <= 31 && t.hour <= 23 && t.minute <= 59 && t.second <= 60 &&
-    t.micros >= 0 && t.micros < 1_000_000 && (t.year === null || (t.year >= 1970 && t.year <= 9999))
+    t.micros >= 0 && t.micros < 1_000_000 && (t.year === null || (t.year >= 1970 && t.year <= 9999)) &&
+    (t.offsetMinutes === null || Math.abs(t.offsetMinutes) <= 18 * 60) &&
+    // "04-31" or "2021-02-29" would otherwise roll over into the next month without a word.
+    t.day <= DAYS_IN_MONTH[t.month - 1]! && !(t.month === 2 && t.day === 29 && t.year !== null && !isLeapYear(t.year))
   );
 }

@@ -6,6 +6,13 @@ import type { Signature } from './types';
  * line through: a 10 MB line costs the same as a short one, and a pattern cannot scan a whole line.
  */
 const WINDOW = 4096;
+/**
+ * On a line longer than two windows, at most this many windows are tried per signature, each around
+ * a literal occurrence at least half a window past the previous one: an unrelated early occurrence
+ * ("… exec failed: EOF …" quoted in a long probe output) must not hide the real error further on,
+ * while a line repeating a literal a million times still costs a bounded amount of regex work.
+ */
+const MAX_WINDOWS = 8;
 
 export interface SignatureMatch {
   signature: Signature;
@@ -36,11 +43,33 @@ export class Matcher {
       }
       if (at < 0) continue;
       if (s.def.requires && !s.def.requires.some((r) => line.includes(r))) continue;
-      const from = line.length <= 2 * WINDOW ? 0 : Math.max(0, at - WINDOW);
-      const window = from === 0 && line.length <= 2 * WINDOW ? line : line.slice(from, at + WINDOW);
-      for (const re of s.regexes) {
-        const m = re.exec(window);
-        if (m) return { signature: s.def, start: from + m.index, end: from + m.index + m[0].length };
+      if (line.length <= 2 * WINDOW) {
+        for (const re of s.regexes) {
+          const m = re.exec(line);
+          if (m) return { signature: s.def, start: m.index, end: m.index + m[0].length };
+        }
+        continue;
+      }
+      const found = this.matchLong(line, s);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** A long line: the regexes see windows around (a bounded number of) literal occurrences only. */
+  private matchLong(line: string, s: CompiledSignature): SignatureMatch | null {
+    let tries = 0;
+    for (const lit of s.def.literals) {
+      let next = 0;
+      for (let at = line.indexOf(lit); at >= 0 && tries < MAX_WINDOWS; at = line.indexOf(lit, next)) {
+        tries += 1;
+        const from = Math.max(0, at - WINDOW);
+        const window = line.slice(from, at + WINDOW);
+        for (const re of s.regexes) {
+          const m = re.exec(window);
+          if (m) return { signature: s.def, start: from + m.index, end: from + m.index + m[0].length };
+        }
+        next = at + WINDOW / 2;
       }
     }
     return null;

@@ -42,6 +42,10 @@ export function regexHazard(source: string): string | null {
     if (c === '(') {
       stack.push({ quantified: false, alternation: false });
       i += 1;
+      // Skip a group's `?:`, `?=`, `?!`, `?<=`, `?<!` or `?<name>` prefix: that `?` is syntax, not a
+      // quantifier (else `(?:ab)+` was refused as "a repeated group contains a quantifier").
+      const prefix = /^\?(?::|=|!|<=|<!|<[A-Za-z_$][\w$]*>)/.exec(source.slice(i, i + 64));
+      if (prefix) i += prefix[0].length;
       continue;
     }
     if (c === ')') {

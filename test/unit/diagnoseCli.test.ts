@@ -1,0 +1,264 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+import * as zlib from 'node:zlib';
+import { run } from '../../src/cli/main';
+import { repoRoot } from '../harness/paths';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run(argv, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+interface FindingJson {
+  file: string;
+  line: number;
+  signature: string;
+  time: string | null;
+  pod: string | null;
+  container: string | null;
+  text: string;
+  namespace?: string | null;
+  count?: number;
+}
+interface DiagnoseJson {
+  findings: FindingJson[];
+  verdict: { cause: string; confidence: number; summary: string; evidence: { id: string; holds: boolean | null; detail: string }[] };
+  hypotheses: { cause: string; confidence: number }[];
+}
+
+/** stdout must be exactly one JSON document. */
+function parseOne(out: string): DiagnoseJson {
+  assert.ok(out.endsWith('\n'));
+  assert.equal(out.trimStart()[0], '{');
+  return JSON.parse(out) as DiagnoseJson;
+}
+
+const samples = path.join(repoRoot, 'samples', 'eof-incident');
+const kubeletLog = path.join(samples, 'kubelet.log');
+const dockerdLog = path.join(samples, 'dockerd.log');
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-lens-cli-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+function write(rel: string, content: string | Buffer): string {
+  const file = path.join(dir, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+test('diagnose --json on the incident samples: one JSON document with the contract\'s fields', async () => {
+  const r = await cli('diagnose', '--json', samples);
+  assert.equal(r.code, 0);
+  assert.equal(r.err, '');
+  const doc = parseOne(r.out);
+  assert.deepEqual(Object.keys(doc).sort(), ['findings', 'hypotheses', 'verdict']);
+  assert.ok(doc.findings.length > 100);
+  for (const f of doc.findings) {
+    for (const k of ['file', 'line', 'signature', 'time', 'pod', 'container', 'text']) assert.ok(k in f, `finding lacks ${k}`);
+    assert.equal(typeof f.file, 'string');
+    assert.ok(Number.isInteger(f.line) && f.line >= 1);
+    assert.match(f.signature, /^[a-z0-9]+(-[a-z0-9]+)*$/);
+    assert.ok(f.time === null || ISO.test(f.time), String(f.time));
+    assert.ok(f.pod === null || typeof f.pod === 'string');
+    assert.ok(f.container === null || typeof f.container === 'string');
+    assert.equal(typeof f.text, 'string');
+  }
+  const files = new Set(doc.findings.map((f) => path.basename(f.file)));
+  assert.deepEqual([...files].sort(), ['dockerd.log', 'kubectl-describe-pod.txt', 'kubelet.log']);
+});
+
+test('diagnose --json: kubelet.log line 20 is the incident\'s redacted-pod EOF, without a time', async () => {
+  const doc = parseOne((await cli('diagnose', '--json', samples)).out);
+  const f = doc.findings.find((x) => x.file === kubeletLog && x.line === 20)!;
+  assert.ok(f, 'no finding at kubelet.log:20');
+  assert.equal(f.signature, 'oci-exec-eof');
+  assert.equal(f.pod, 'adsfadofadfabdfhaodsfa');
+  assert.equal(f.container, 'c0');
+  assert.equal(f.namespace, null);
+  assert.equal(f.time, null);
+  assert.equal(f.text, fs.readFileSync(kubeletLog, 'utf8').split('\n')[19]);
+  // Every kubelet.log finding is a yearless, zoneless klog line: no times at all.
+  for (const k of doc.findings.filter((x) => x.file === kubeletLog)) assert.equal(k.time, null);
+  // The look-alikes in kubelet.log keep their own ids.
+  const sigs = new Set(doc.findings.filter((x) => x.file === kubeletLog).map((x) => x.signature));
+  assert.deepEqual([...sigs].sort(), ['exec-not-found', 'http-probe-connection-reset', 'http-probe-eof', 'oci-exec-eof']);
+});
+
+test('diagnose --json --year 2021 --tz +08:00 resolves the klog times', async () => {
+  for (const tz of ['+08:00', 'Asia/Shanghai', '+0800']) {
+    const r = await cli('diagnose', '--json', '--year', '2021', '--tz', tz, kubeletLog);
+    assert.equal(r.code, 0);
+    const doc = parseOne(r.out);
+    const f = doc.findings.find((x) => x.line === 20)!;
+    assert.equal(f.time, '2021-05-06T19:43:28.310630Z', tz);
+    for (const x of doc.findings) assert.match(x.time!, ISO);
+  }
+});
+
+test('diagnose --json: dockerd.log findings have ISO times from their own lines', async () => {
+  const doc = parseOne((await cli('diagnose', '--json', dockerdLog)).out);
+  const lines = fs.readFileSync(dockerdLog, 'utf8').split('\n');
+  assert.ok(doc.findings.length > 0);
+  for (const f of doc.findings) {
+    assert.equal(f.file, dockerdLog);
+    assert.match(f.time!, ISO);
+    assert.equal(f.text, lines[f.line - 1]);
+  }
+  const first = doc.findings[0]!;
+  assert.equal(first.line, 5);
+  assert.equal(first.signature, 'closed-fifo');
+  assert.equal(first.time, '2021-05-06T19:43:27.994653Z');
+  const eof = doc.findings.find((f) => f.signature === 'oci-exec-eof')!;
+  assert.equal(eof.line, 9);
+  assert.equal(eof.time, '2021-05-06T19:43:28.144298Z');
+});
+
+test('diagnose --json: verdict is unknown (EOFs present, cause not tested yet) with eof-errors-present holding', async () => {
+  const doc = parseOne((await cli('diagnose', '--json', samples)).out);
+  assert.equal(doc.verdict.cause, 'unknown');
+  assert.ok(doc.verdict.confidence >= 0 && doc.verdict.confidence <= 1);
+  assert.equal(typeof doc.verdict.summary, 'string');
+  const eof = doc.verdict.evidence.find((e) => e.id === 'eof-errors-present')!;
+  assert.equal(eof.holds, true);
+  assert.ok(eof.detail.length > 0);
+  assert.ok(Array.isArray(doc.hypotheses));
+  for (const h of doc.hypotheses) assert.ok(h.confidence >= 0 && h.confidence <= 1);
+});
+
+test('diagnose --json: the describe sample contributes its aggregated count', async () => {
+  const doc = parseOne((await cli('diagnose', '--json', path.join(samples, 'kubectl-describe-pod.txt'))).out);
+  assert.deepEqual(
+    doc.findings.map((f) => [f.line, f.signature, f.pod, f.namespace, f.count]),
+    [[30, 'oci-exec-eof', 'payments-api-6d8f7c9b4-kx2lp', 'shop', 22]],
+  );
+});
+
+test('diagnose on a directory without errors: verdict none', async () => {
+  const clean = path.join(dir, 'clean');
+  write('clean/kubelet.log', 'I0507 03:40:01.417531   57003 server.go:417] Version: v1.14.8\n');
+  write('clean/dockerd.log', 'time="2021-05-07T03:39:40.005845707+08:00" level=info msg="Docker daemon"\n');
+  const r = await cli('diagnose', '--json', clean);
+  assert.equal(r.code, 0);
+  const doc = parseOne(r.out);
+  assert.deepEqual(doc.findings, []);
+  assert.equal(doc.verdict.cause, 'none');
+  assert.equal(doc.verdict.evidence.find((e) => e.id === 'eof-errors-present')?.holds, false);
+  const human = await cli('diagnose', clean);
+  assert.equal(human.code, 0);
+  assert.match(human.out, /Verdict: none/);
+});
+
+test('diagnose on look-alikes only: verdict none, findings still listed', async () => {
+  const f = write('lookalike/kubelet.log', 'I0507 05:12:03.481450   57003 prober.go:112] Readiness probe for "web-1_shop(91e0c7aa-ae90-11eb-a151-080027049c65):web" failed (failure): Get http://10.244.3.17:8080/healthz: EOF\n');
+  const doc = parseOne((await cli('diagnose', '--json', f)).out);
+  assert.deepEqual(
+    doc.findings.map((x) => [x.line, x.signature, x.pod, x.container]),
+    [[1, 'http-probe-eof', 'web-1', 'web']],
+  );
+  assert.equal(doc.verdict.cause, 'none');
+});
+
+test('diagnose --json on a gzip log gives the plain file\'s findings', async () => {
+  const gz = write('gz/kubelet.log.gz', zlib.gzipSync(fs.readFileSync(kubeletLog)));
+  const a = parseOne((await cli('diagnose', '--json', kubeletLog)).out);
+  const b = parseOne((await cli('diagnose', '--json', gz)).out);
+  assert.deepEqual(
+    b.findings.map((f) => ({ ...f, file: '' })),
+    a.findings.map((f) => ({ ...f, file: '' })),
+  );
+});
+
+// ------------------------------------------------------------------------------------ exit code 2
+
+async function usageError(argv: string[], pattern: RegExp): Promise<void> {
+  const r = await cli(...argv);
+  assert.equal(r.code, 2, `exit code for ${argv.join(' ')}`);
+  assert.equal(r.out, '', 'nothing on stdout');
+  assert.match(r.err, pattern);
+  assert.match(r.err, /^runtime-lens diagnose: /);
+}
+
+test('exit 2: a missing path, named on stderr', async () => {
+  const missing = path.join(dir, 'nope', 'kubelet.log');
+  await usageError(['diagnose', '--json', missing], new RegExp(`${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: no such file`));
+});
+
+test('exit 2: an explicit binary file, named on stderr', async () => {
+  const bin = write('explicit/core.dump', Buffer.concat([Buffer.from('\u007fELF'), Buffer.alloc(256)]));
+  await usageError(['diagnose', '--json', bin], new RegExp(`${bin.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: .*binary`));
+  await usageError(['diagnose', bin], /binary/);
+});
+
+test('exit 2: an explicit corrupt .gz, named on stderr', async () => {
+  const whole = zlib.gzipSync(fs.readFileSync(kubeletLog));
+  const gz = write('explicit/kubelet.log.gz', whole.subarray(0, whole.length >> 1));
+  await usageError(['diagnose', '--json', gz], new RegExp(`${gz.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: corrupt gzip`));
+});
+
+test('exit 2: bad --year, bad --tz, unknown flag, no paths, bad --sources', async () => {
+  await usageError(['diagnose', '--json', '--year', '21', samples], /--year.*'21'/);
+  await usageError(['diagnose', '--json', '--year', 'abcd', samples], /--year/);
+  await usageError(['diagnose', '--json', '--year', '1969', samples], /--year.*'1969'/);
+  await usageError(['diagnose', '--json', '--tz', 'Mars/Olympus', samples], /--tz.*'Mars\/Olympus'/);
+  await usageError(['diagnose', '--json', '--tz', '+25:00', samples], /--tz/);
+  await usageError(['diagnose', '--json', '--frobnicate', samples], /--frobnicate/);
+  await usageError(['diagnose', '--json'], /at least one log file or directory/);
+  await usageError(['diagnose'], /at least one/);
+  await usageError(['diagnose', '--json', '--sources', path.join(dir, 'no-such-src'), samples], /--sources .*no-such-src: not a directory/);
+});
+
+test('a directory holding a binary file and a corrupt gzip: exit 0, both reported as skipped', async () => {
+  const mixed = path.join(dir, 'mixed');
+  write('mixed/kubelet.log', fs.readFileSync(kubeletLog));
+  const bin = write('mixed/blob.dat', Buffer.concat([Buffer.alloc(16), Buffer.from('OCI runtime exec failed: exec failed: EOF: unknown\n')]));
+  const whole = zlib.gzipSync(Buffer.from('x\n'.repeat(100000)));
+  const gz = write('mixed/old.log.gz', whole.subarray(0, whole.length - 20));
+  const r = await cli('diagnose', '--json', mixed);
+  assert.equal(r.code, 0);
+  const doc = parseOne(r.out);
+  assert.ok(doc.findings.length > 0);
+  assert.ok(doc.findings.every((f) => f.file.endsWith('kubelet.log')));
+  assert.equal(doc.verdict.cause, 'unknown');
+  assert.match(r.err, new RegExp(`skipped: ${bin.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: binary`));
+  assert.match(r.err, new RegExp(`skipped: ${gz.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: corrupt gzip`));
+  const human = await cli('diagnose', mixed);
+  assert.equal(human.code, 0);
+  assert.match(human.out, /skipped: .*blob\.dat: binary/);
+  assert.equal(human.err, '');
+});
+
+// --------------------------------------------------------------------------------- human output
+
+test('human output names each signature with its title and counts', async () => {
+  const doc = parseOne((await cli('diagnose', '--json', samples)).out);
+  const r = await cli('diagnose', samples);
+  assert.equal(r.code, 0);
+  assert.equal(r.err, '');
+  assert.match(r.out, /^Runtime Lens diagnose — 5 file\(s\), \d+ line\(s\) examined$/m);
+  // Counts per file and signature, aggregated events counted as what they stand for.
+  const counts = new Map<string, number>();
+  for (const f of doc.findings) counts.set(`${f.file}\u0000${f.signature}`, (counts.get(`${f.file}\u0000${f.signature}`) ?? 0) + (f.count ?? 1));
+  const titles: Record<string, string> = {
+    'oci-exec-eof': 'OCI exec EOF',
+    'closed-fifo': 'Stream copy: closed fifo',
+    'exec-not-found': 'Exec: executable not found',
+    'http-probe-eof': 'HTTP probe EOF',
+    'http-probe-connection-reset': 'HTTP probe connection reset',
+  };
+  for (const [key, n] of counts) {
+    const signature = key.split('\u0000')[1]!;
+    const title = titles[signature]!;
+    assert.ok(title, signature);
+    assert.ok(r.out.includes(`${n}× ${title} [${signature}]`), `missing "${n}× ${title} [${signature}]"`);
+  }
+  assert.ok(r.out.includes('22× OCI exec EOF [oci-exec-eof]'));
+  assert.match(r.out, /22× shop\/payments-api-6d8f7c9b4-kx2lp/);
+  assert.match(r.out, /05-07 03:43:28\.310630 \(node-local\)/);
+  assert.match(r.out, /Verdict: unknown \(confidence 0\.50\)/);
+});
