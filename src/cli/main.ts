@@ -2,8 +2,9 @@
 import { product } from '../core/product';
 import { type Command, UsageError } from './commands';
 import { diagnose } from './diagnose';
+import { trace } from './trace';
 
-const commands: Record<string, Command> = { diagnose };
+const commands: Record<string, Command> = { diagnose, trace };
 
 const usage = `${product.name} ${product.version} — find, trace and diagnose container-runtime exec errors
 

@@ -12,15 +12,29 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config):
       if (!getConfig().codeLens) return [];
       const entry = store.get(doc.uri);
       if (!entry) return [];
-      return entry.groups.map(
-        (g) =>
-          new vscode.CodeLens(new vscode.Range(g.first.line - 1, 0, g.first.line - 1, 0), {
+      return entry.groups.flatMap((g) => {
+        const range = new vscode.Range(g.first.line - 1, 0, g.first.line - 1, 0);
+        const lenses = [
+          new vscode.CodeLens(range, {
             title: `${g.count}× ${g.signature.title} · Explain`,
             tooltip: `${g.signature.title}: ${g.count} occurrence(s) in this file — open the explanation`,
             command: 'runtimeLens.explain',
             arguments: [doc.uri.toString(), g.signature.id],
           }),
-      );
+        ];
+        // Errors that travel a known chain can be followed into the Go sources.
+        if (g.signature.chain) {
+          lenses.push(
+            new vscode.CodeLens(range, {
+              title: 'Trace call path',
+              tooltip: 'Resolve the Go call path behind this error through the kubelet, docker, containerd and runc sources',
+              command: 'runtimeLens.trace',
+              arguments: [doc.uri.toString()],
+            }),
+          );
+        }
+        return lenses;
+      });
     },
   });
   return vscode.Disposable.from(provider, sub, changed);

@@ -19,7 +19,11 @@ export function registerHover(store: FindingsStore, getConfig: () => Config): vs
         const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group));
         const args = encodeURIComponent(JSON.stringify([doc.uri.toString(), sig.id]));
         md.appendMarkdown(`\n\n[Explain ${sig.title}](command:runtimeLens.explain?${args} "Open the explanation with every occurrence")`);
-        md.isTrusted = { enabledCommands: ['runtimeLens.explain'] };
+        if (sig.chain) {
+          const traceArgs = encodeURIComponent(JSON.stringify([doc.uri.toString()]));
+          md.appendMarkdown(` · [Trace call path](command:runtimeLens.trace?${traceArgs} "Follow it through the Go sources")`);
+        }
+        md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace'] };
         return new vscode.Hover(md, doc.lineAt(position.line).range);
       },
     },

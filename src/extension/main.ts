@@ -1,15 +1,19 @@
 import * as vscode from 'vscode';
 import { product } from '../core/product';
+import { CallPathView } from './callPathView';
 import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
 import { type Config, readConfig } from './config';
 import { registerDiagnostics } from './diagnostics';
 import { registerExplain } from './explain';
 import { FindingsStore } from './findings';
+import { registerGoCodeLens } from './goCodeLens';
+import { registerHopNavigation } from './hopNavigator';
 import { registerHover } from './hover';
 import { registerLanguageDetection } from './language';
 import { createLog } from './log';
 import { registerStatusBar } from './statusBar';
+import { TraceService } from './traceService';
 
 function reportConfigProblems(config: Config, log: vscode.LogOutputChannel): void {
   if (config.problems.length === 0) return;
@@ -27,8 +31,14 @@ export function activate(context: vscode.ExtensionContext): void {
   reportConfigProblems(config, log);
   const getConfig = () => config;
   const store = new FindingsStore(config, log);
+  const traces = new TraceService(context, log);
+  const callPath = new CallPathView(traces);
   context.subscriptions.push(
     store,
+    traces,
+    callPath,
+    registerHopNavigation(traces, callPath, store),
+    registerGoCodeLens(traces),
     registerLanguageDetection(getConfig),
     registerDiagnostics(store, getConfig),
     registerHover(store, getConfig),

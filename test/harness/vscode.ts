@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { type Browser, type FrameLocator, type Locator, type Page, chromium } from 'playwright-core';
+import { debianSources } from './goSources';
 import { repoRoot, testOutput } from './paths';
 
 /**
@@ -33,6 +34,8 @@ export interface SessionOptions {
   sample: string;
   /** Extra user settings. */
   settings?: Record<string, unknown>;
+  /** Give the extension Debian's Go sources (fetched once, cached) as runtimeLens.sourceRoots. */
+  goSources?: boolean;
 }
 
 const vsix = path.join(repoRoot, 'dist', 'runtime-lens.vsix');
@@ -102,9 +105,13 @@ export const quietSettings: Record<string, unknown> = {
 export function prepareProfile(prefix: string, root: string, settings: Record<string, unknown>): { userData: string; extensions: string } {
   const userData = path.join(root, 'user-data');
   const extensions = path.join(root, 'extensions');
-  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.mkdirSync(extensions, { recursive: true });
-  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...settings }, null, 2));
+  // code-server runs the extension host as a remote: machine-scoped settings (runtimeLens.sourceRoots)
+  // are read from the Machine settings, the rest from User.
+  for (const scope of ['User', 'Machine']) {
+    fs.mkdirSync(path.join(userData, scope), { recursive: true });
+    fs.writeFileSync(path.join(userData, scope, 'settings.json'), JSON.stringify({ ...quietSettings, ...settings }, null, 2));
+  }
   const cs = codeServerCommand(prefix);
   execFileSync(cs.node, [cs.entry, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -120,7 +127,9 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
   fs.mkdirSync(outDir, { recursive: true });
   const workspace = path.join(outDir, 'workspace');
   fs.cpSync(path.join(repoRoot, 'samples', options.sample), workspace, { recursive: true });
-  const profile = prepareProfile(prefix, path.join(outDir, 'profile'), options.settings ?? {});
+  const sources = options.goSources ? debianSources() : undefined;
+  const settings = { ...(sources ? { 'runtimeLens.sourceRoots': [sources.checkouts, sources.gocode], 'runtimeLens.includeSystemSources': false } : {}), ...options.settings };
+  const profile = prepareProfile(prefix, path.join(outDir, 'profile'), settings);
 
   const port = await freePort();
   const cs = codeServerCommand(prefix);

@@ -1,0 +1,111 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CallPathView } from './callPathView';
+import type { FindingsStore } from './findings';
+import { DEFAULT_CHAINS, type HopPosition, type TraceService } from './traceService';
+
+/**
+ * Walks a chain like a tour: opens a hop's declaration, highlights it and the line where it calls
+ * the next hop, keeps the Call Path view in step. Also the trace and source-root commands.
+ */
+export function registerHopNavigation(service: TraceService, view: CallPathView, store: FindingsStore): vscode.Disposable {
+  const hopLine = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.infoForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Full,
+  });
+  const callLine = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor('editor.findMatchHighlightBackground'),
+    after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 2em' },
+  });
+
+  const openHop = async (pos?: HopPosition) => {
+    if (!pos || typeof pos.chain !== 'string' || typeof pos.index !== 'number') return;
+    const hop = service.hop(pos);
+    if (!hop) return;
+    service.setPosition(pos);
+    void vscode.commands.executeCommand('setContext', 'runtimeLens.walkingChain', true);
+    await view.reveal(pos);
+    if (!hop.resolved || !hop.file || !hop.line) {
+      const choice = await vscode.window.showWarningMessage(
+        `Runtime Lens: hop ${pos.index + 1} ${hop.symbol} is not in your Go sources. ${hop.problem ?? ''}`,
+        ...(hop.upstream ? ['Open Upstream'] : []),
+        'Add Go Source Root…',
+      );
+      if (choice === 'Open Upstream' && hop.upstream) void vscode.env.openExternal(vscode.Uri.parse(hop.upstream));
+      if (choice === 'Add Go Source Root…') void vscode.commands.executeCommand('runtimeLens.addSourceRoot');
+      return;
+    }
+    const line = hop.line - 1;
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(hop.file), {
+      selection: new vscode.Range(line, 0, line, 0),
+      preview: true,
+    });
+    editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    editor.setDecorations(hopLine, [new vscode.Range(line, 0, line, 0)]);
+    const next = service.hop({ chain: pos.chain, index: pos.index + 1 });
+    const calls = next?.callSite && next.callSite.file === hop.file ? [next.callSite.line - 1] : [];
+    editor.setDecorations(
+      callLine,
+      calls.map((l) => ({ range: new vscode.Range(l, 0, l, 0), renderOptions: { after: { contentText: `→ hop ${pos.index + 2}: ${next!.symbol} (${next!.boundary})` } } })),
+    );
+  };
+
+  const step = (delta: number) => async () => {
+    const pos = service.position;
+    if (!pos) {
+      void vscode.window.showInformationMessage('Runtime Lens: open a hop in the Call Path view first.');
+      return;
+    }
+    const count = service.chain(pos.chain)?.hops.length ?? 0;
+    const index = pos.index + delta;
+    if (index < 0 || index >= count) {
+      void vscode.window.showInformationMessage(`Runtime Lens: that was the ${delta > 0 ? 'last' : 'first'} hop of the chain.`);
+      return;
+    }
+    await openHop({ chain: pos.chain, index });
+  };
+
+  /** The chains to trace: the containerd-CRI reader when the log's EOF came through containerd's CRI, else dockershim's. */
+  const chainsFor = (logUri: unknown): string[] => {
+    const uri = typeof logUri === 'string' ? vscode.Uri.parse(logUri) : vscode.window.activeTextEditor?.document.uri;
+    const findings = uri ? (store.get(uri)?.recognition.findings ?? []) : [];
+    const viaCri = findings.some((f) => f.signature === 'oci-exec-eof' && (f.record.component === 'containerd' || /ExecSync for/.test(f.text)));
+    const viaDocker = findings.some((f) => f.record.component === 'dockerd' || /Error running exec/.test(f.text));
+    return viaCri && !viaDocker ? ['reader-cri', 'writer'] : DEFAULT_CHAINS;
+  };
+
+  return vscode.Disposable.from(
+    hopLine,
+    callLine,
+    vscode.commands.registerCommand('runtimeLens.openHop', openHop),
+    vscode.commands.registerCommand('runtimeLens.nextHop', step(1)),
+    vscode.commands.registerCommand('runtimeLens.previousHop', step(-1)),
+    vscode.commands.registerCommand('runtimeLens.trace', async (logUri?: unknown) => {
+      const state = await service.trace(chainsFor(logUri));
+      if (!state) return;
+      await vscode.commands.executeCommand('runtimeLens.callPath.focus');
+      const first = Object.keys(state.result.chains)[0];
+      if (first) await view.reveal({ chain: first, index: 0 });
+    }),
+    vscode.commands.registerCommand('runtimeLens.addSourceRoot', async () => {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        canSelectMany: true,
+        openLabel: 'Add Go Source Root',
+        title: 'Folders with the Go sources of kubernetes, moby (docker), containerd, go-runc and runc: checkouts, a GOPATH or a module cache',
+      });
+      if (!picked?.length) return;
+      const config = vscode.workspace.getConfiguration('runtimeLens');
+      const current = config.get<string[]>('sourceRoots', []);
+      const added = picked.map((u) => u.fsPath).filter((p) => !current.includes(p));
+      const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+      await config.update('sourceRoots', [...current, ...added], target);
+      void vscode.window.showInformationMessage(`Runtime Lens: added ${added.map((p) => path.basename(p)).join(', ') || 'nothing new'} to runtimeLens.sourceRoots.`);
+      if (service.state) await vscode.commands.executeCommand('runtimeLens.trace');
+    }),
+  );
+}

@@ -1,0 +1,156 @@
+import * as vscode from 'vscode';
+import { loadGoParser, wasmBeside } from '../core/sources/goParser';
+import { type SourceRoot, sourceRoots } from '../core/sources/sourceRoots';
+import { loadAtlas } from '../core/trace/atlas';
+import { type SaveStateFact, saveStateFact } from '../core/trace/facts';
+import { TraceCancelled, type TraceResult, Tracer } from '../core/trace/resolve';
+import type { Chain, Hop } from '../core/trace/types';
+
+/** Where the user is in a chain while walking it hop by hop. */
+export interface HopPosition {
+  chain: string;
+  index: number;
+}
+
+export interface TraceState {
+  result: TraceResult;
+  sourceRoots: SourceRoot[];
+  saveState: SaveStateFact;
+}
+
+/** The chains shown in the editor: the contract's two, plus the containerd-CRI reader when logs say so. */
+export const DEFAULT_CHAINS = ['reader', 'writer'];
+
+/**
+ * Owns the Tracer: which Go trees to use (workspace, settings, GOPATH, module cache, Debian gocode),
+ * running a trace with progress and cancellation, and the last result every view renders.
+ */
+export class TraceService implements vscode.Disposable {
+  private tracer: Tracer | undefined;
+  private running: Promise<TraceState | undefined> | undefined;
+  state: TraceState | undefined;
+  position: HopPosition | undefined;
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    // Edits to Go sources in the editor invalidate exactly those files.
+    this.subscriptions.push(
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        if (d.languageId === 'go' && this.tracer) this.tracer.invalidate(d.uri.fsPath);
+      }),
+    );
+  }
+
+  currentRoots(): SourceRoot[] {
+    const c = vscode.workspace.getConfiguration('runtimeLens');
+    return sourceRoots({
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+      settings: c.get<string[]>('sourceRoots', []),
+      exclude: c.get<string[]>('sourceExclude', []),
+      env: process.env,
+      includeSystem: c.get<boolean>('includeSystemSources', true),
+    });
+  }
+
+  private async getTracer(): Promise<Tracer> {
+    if (!this.tracer) {
+      const parser = await loadGoParser(wasmBeside(vscode.Uri.joinPath(this.context.extensionUri, 'dist').fsPath));
+      this.tracer = new Tracer(parser, loadAtlas());
+    }
+    return this.tracer;
+  }
+
+  /** Runs (or joins) a trace; the first, cold one shows a cancellable progress notification. */
+  trace(chains: string[] = DEFAULT_CHAINS): Promise<TraceState | undefined> {
+    this.running ??= this.run(chains).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async run(chains: string[]): Promise<TraceState | undefined> {
+    const roots = this.currentRoots();
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Runtime Lens: tracing the call path', cancellable: true },
+      async (progress, token) => {
+        try {
+          const tracer = await this.getTracer();
+          const projects = tracer.setSourceRoots(roots.map((r) => r.dir));
+          let reported = 0;
+          const result = await tracer.trace(chains, token, (done, total) => {
+            const pct = Math.floor((done / total) * 100);
+            progress.report({ increment: pct - reported, message: `${done}/${total} hops` });
+            reported = pct;
+          });
+          const saveState = saveStateFact(tracer, result.chains);
+          this.state = { result, sourceRoots: roots, saveState };
+          const hops = Object.values(result.chains).flatMap((c) => c.hops);
+          this.log.info(
+            `trace: ${hops.filter((h) => h.resolved).length}/${hops.length} hops resolved in ${Math.round(result.elapsedMs)} ms (${result.parsedFiles} files parsed) over ${projects.length} project copies in ${roots.length} source roots`,
+          );
+          this.emitter.fire();
+          this.explainMissing(result);
+          return this.state;
+        } catch (e) {
+          if (e instanceof TraceCancelled) {
+            this.log.info('trace cancelled');
+            return undefined;
+          }
+          this.log.error(`trace failed: ${(e as Error).stack ?? e}`);
+          void vscode.window.showErrorMessage(`Runtime Lens: the trace failed: ${(e as Error).message}`);
+          return undefined;
+        }
+      },
+    );
+  }
+
+  /** When hops are missing, say which projects to add, with the versions the user's logs suggest. */
+  private explainMissing(result: TraceResult): void {
+    const missing = new Map<string, number>();
+    for (const c of Object.values(result.chains)) for (const h of c.hops) if (!h.resolved) missing.set(h.project, (missing.get(h.project) ?? 0) + 1);
+    if (missing.size === 0) return;
+    const atlas = this.tracer!.atlas;
+    const names = [...missing.keys()].map((p) => atlas.projects[p]?.title ?? p).join(', ');
+    const count = [...missing.values()].reduce((a, b) => a + b, 0);
+    void vscode.window
+      .showWarningMessage(`Runtime Lens: ${count} hop(s) are not in your Go sources (${names}). Add a checkout, GOPATH or module cache that has them.`, 'Add Go Source Root…', 'Show Call Path')
+      .then((a) => {
+        if (a === 'Add Go Source Root…') void vscode.commands.executeCommand('runtimeLens.addSourceRoot');
+        if (a === 'Show Call Path') void vscode.commands.executeCommand('runtimeLens.callPath.focus');
+      });
+  }
+
+  chain(name: string): Chain | undefined {
+    return this.state?.result.chains[name];
+  }
+
+  hop(pos: HopPosition): Hop | undefined {
+    return this.chain(pos.chain)?.hops[pos.index];
+  }
+
+  /** Every resolved hop declared in a file, for code lenses in Go editors. */
+  hopsInFile(file: string): { pos: HopPosition; hop: Hop; total: number }[] {
+    const out: { pos: HopPosition; hop: Hop; total: number }[] = [];
+    for (const [name, chain] of Object.entries(this.state?.result.chains ?? {})) {
+      chain.hops.forEach((hop, index) => {
+        if (hop.file === file) out.push({ pos: { chain: name, index }, hop, total: chain.hops.length });
+      });
+    }
+    return out;
+  }
+
+  setPosition(pos: HopPosition | undefined): void {
+    this.position = pos;
+    this.emitter.fire();
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.emitter.dispose();
+  }
+}
