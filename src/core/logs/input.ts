@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
-import { countNewlines } from './scan';
 
 /** Input that cannot be read as a log: the message names the file and the reason. */
 export class InputError extends Error {
@@ -15,6 +14,12 @@ export class InputError extends Error {
 /** Lines longer than this are examined only up to this length (and a warning says so). */
 export const MAX_LINE = 1024 * 1024;
 const CHUNK = 4 * 1024 * 1024;
+/** One of the regions of `openLogBytes`'s buffer: room for a carried partial line and a chunk. */
+const REGION = MAX_LINE + CHUNK + 1;
+/** Chunks read ahead while one is scanned: reading from the page cache is as costly as scanning. */
+const READ_AHEAD = 2;
+/** The buffer `openLogBytes` needs: a region for the chunk being scanned and one per read ahead. */
+export const BYTE_BUFFER = (READ_AHEAD + 1) * REGION;
 const SNIFF = 8192;
 
 export interface Chunk {
@@ -58,6 +63,32 @@ export function isGzip(head: Buffer): boolean {
 /** Text logs have no NUL bytes; binaries, images and archives nearly always do in their first block. */
 export function looksBinary(head: Buffer): boolean {
   return head.subarray(0, SNIFF).includes(0);
+}
+
+/**
+ * Splits whole lines around any line longer than MAX_LINE, which becomes its first MAX_LINE
+ * characters and a newline, its number noted in `longLines` — so such a line is cut wherever it falls,
+ * not only when it straddles chunks. Returns the pieces and the number of newlines in `whole`.
+ */
+function cutLongLines(whole: string, firstLine: number, longLines: number[]): { pieces: Chunk[]; newlines: number } {
+  const pieces: Chunk[] = [];
+  let pieceStart = 0;
+  let pieceLine = firstLine;
+  let lineStart = 0;
+  let line = firstLine;
+  for (let nl = whole.indexOf('\n'); nl >= 0; nl = whole.indexOf('\n', nl + 1)) {
+    if (nl - lineStart > MAX_LINE) {
+      if (lineStart > pieceStart) pieces.push({ text: whole.slice(pieceStart, lineStart), firstLine: pieceLine });
+      longLines.push(line);
+      pieces.push({ text: `${whole.slice(lineStart, lineStart + MAX_LINE)}\n`, firstLine: line });
+      pieceStart = nl + 1;
+      pieceLine = line + 1;
+    }
+    line += 1;
+    lineStart = nl + 1;
+  }
+  if (whole.length > pieceStart) pieces.push({ text: pieceStart === 0 ? whole : whole.slice(pieceStart), firstLine: pieceLine });
+  return { pieces, newlines: line - firstLine };
 }
 
 export interface LogStream {
@@ -104,8 +135,9 @@ export function openLog(file: string): LogStream {
         } else {
           const whole = text.slice(0, lastNl + 1);
           carry = text.slice(lastNl + 1);
-          yield { text: whole, firstLine: line };
-          line += countNewlines(whole, 0, whole.length);
+          const { pieces, newlines } = cutLongLines(whole, line, longLines);
+          for (const piece of pieces) yield piece;
+          line += newlines;
         }
         if (carry.length > MAX_LINE) {
           // Examine the head of an overlong line as a line of its own, then skip to its end.
@@ -123,4 +155,154 @@ export function openLog(file: string): LogStream {
     if (carry.length > 0) yield { text: carry, firstLine: line };
   }
   return { chunks: chunks(), compressed, longLines };
+}
+
+/** Part of the buffer given to `openLogBytes`: whole lines, valid until the next segment is asked for. */
+export interface ByteSegment {
+  start: number;
+  /** Exclusive. Every segment ends with a newline except the last of a file without a final one. */
+  end: number;
+  /** The first MAX_LINE bytes of an overlong line, with a newline added; the rest of it is skipped. */
+  cut: boolean;
+}
+
+export interface ByteLogStream {
+  segments: AsyncIterable<ByteSegment>;
+  compressed: boolean;
+}
+
+/**
+ * `openLog` without strings: the bytes of the log (plain or gzip) are read straight into `into`
+ * (at least BYTE_BUFFER bytes, e.g. a scanner's memory) and handed out as segments of whole lines.
+ * Same chunking, same long-line handling, same errors as `openLog`; the caller counts the lines
+ * (a cut segment counts as one line: the skipped rest of that line and its newline are not given).
+ *
+ * `into` holds READ_AHEAD + 1 regions used in turn: while the caller works on the segments of one
+ * chunk, the next chunks are already being read into the others (each behind room for the partial
+ * line carried over), so copying from the disk cache and scanning overlap.
+ */
+export function openLogBytes(file: string, into: Buffer): ByteLogStream {
+  if (into.length < BYTE_BUFFER) throw new RangeError(`openLogBytes: buffer of ${into.length} bytes, need ${BYTE_BUFFER}`);
+  const head = readHead(file);
+  const compressed = isGzip(head);
+  if (!compressed && looksBinary(head)) throw new InputError(file, 'binary file (NUL bytes), not a text log');
+  const regions = READ_AHEAD + 1;
+  /** Where chunk k's data goes: behind the carry room of region k mod regions. */
+  const dataAt = (k: number) => (k % regions) * REGION + MAX_LINE;
+
+  interface Source {
+    /** Reads at most CHUNK bytes at `position` into `into` at `at`; 0 at the end. */
+    read(at: number, position: number): Promise<number>;
+    /** Whether reads are placed by position (a plain file) or simply come in order (gzip). */
+    positional: boolean;
+    close(): Promise<void>;
+  }
+  async function plain(): Promise<Source> {
+    const handle = await fs.promises.open(file, 'r');
+    return { read: async (at, position) => (await handle.read(into, at, CHUNK, position)).bytesRead, positional: true, close: () => handle.close() };
+  }
+  function gunzip(): Source {
+    const raw = fs.createReadStream(file, { highWaterMark: CHUNK });
+    const inflated = raw.pipe(zlib.createGunzip({ chunkSize: 1024 * 1024 }));
+    raw.on('error', (e) => inflated.destroy(e));
+    const it = (inflated as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    let rest: Buffer = Buffer.alloc(0);
+    let previous: Promise<unknown> = Promise.resolve();
+    const next = async (at: number) => {
+      if (rest.length === 0) {
+        const r = await it.next();
+        if (r.done) return 0;
+        rest = r.value;
+      }
+      const part = rest.subarray(0, CHUNK);
+      into.set(part, at);
+      rest = rest.subarray(part.length);
+      return part.length;
+    };
+    return {
+      // One after the other, whatever the caller's read-ahead.
+      read: (at) => {
+        const done = previous.then(() => next(at));
+        previous = done.catch(() => undefined);
+        return done;
+      },
+      positional: false,
+      close: async () => {
+        raw.destroy();
+        inflated.destroy();
+      },
+    };
+  }
+
+  async function* segments(): AsyncGenerator<ByteSegment> {
+    let source: Source | null = null;
+    const pending: { k: number; position: number; bytes: Promise<number> }[] = [];
+    let carry = 0; // bytes of an unfinished line, copied just before the next chunk's data
+    let skipping = false;
+    let k = 0; // the chunk being worked on
+    try {
+      const src = compressed ? gunzip() : await plain();
+      source = src;
+      let issued = 0;
+      let position = 0;
+      const issue = () => {
+        const bytes = src.read(dataAt(issued), position);
+        bytes.catch(() => undefined); // awaited in its turn; not an unhandled rejection meanwhile
+        pending.push({ k: issued, position, bytes });
+        issued += 1;
+        position += CHUNK;
+      };
+      for (let i = 0; i < READ_AHEAD; i++) issue();
+      for (;; k += 1) {
+        const chunk = pending.shift()!;
+        const n = await chunk.bytes;
+        if (n === 0) break;
+        if (n < CHUNK && src.positional) {
+          // A short read before the end (a file still being written): read on from where it stopped.
+          await Promise.allSettled(pending.map((p) => p.bytes));
+          pending.length = 0;
+          issued = k + 1;
+          position = chunk.position + n;
+          for (let i = 1; i < READ_AHEAD; i++) issue();
+        }
+        issue(); // into the region of chunk k - 1, done with
+        const dataStart = dataAt(k);
+        const dataEnd = dataStart + n;
+        if (k === 0 && compressed && looksBinary(into.subarray(dataStart, dataStart + Math.min(n, SNIFF)))) {
+          throw new InputError(file, 'gzip holds a binary file (NUL bytes), not a text log');
+        }
+        let from = dataStart - carry;
+        if (skipping) {
+          const nl = into.subarray(0, dataEnd).indexOf(0x0a, dataStart);
+          if (nl < 0) continue;
+          from = nl + 1;
+          skipping = false;
+        }
+        const lastNl = into.subarray(0, dataEnd).lastIndexOf(0x0a);
+        let carryStart = from;
+        if (lastNl >= from) {
+          yield { start: from, end: lastNl + 1, cut: false };
+          carryStart = lastNl + 1;
+        }
+        carry = dataEnd - carryStart;
+        if (carry > MAX_LINE) {
+          // Examine the head of an overlong line as a line of its own, then skip to its end.
+          into[carryStart + MAX_LINE] = 0x0a;
+          yield { start: carryStart, end: carryStart + MAX_LINE + 1, cut: true };
+          carry = 0;
+          skipping = true;
+        }
+        into.copyWithin(dataAt(k + 1) - carry, carryStart, carryStart + carry);
+      }
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new InputError(file, code?.startsWith('Z_') ? `corrupt gzip data (${(e as Error).message})` : (e as Error).message);
+    } finally {
+      await Promise.allSettled(pending.map((p) => p.bytes));
+      await source?.close();
+    }
+    if (carry > 0) yield { start: dataAt(k) - carry, end: dataAt(k), cut: false };
+  }
+  return { segments: segments(), compressed };
 }
