@@ -1,14 +1,24 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
 import { type TimeOptions, formatWall, parseZone } from '../core/logs/time';
+import { diagnose as runDiagnosis } from '../core/diagnosis/diagnose';
+import { reportMarkdown } from '../core/diagnosis/report';
+import type { Diagnosis } from '../core/diagnosis/types';
+import { CAUSE_TITLES } from '../core/diagnosis/verdict';
+import { loadGoParser } from '../core/sources/goParser';
 import { builtInSignatures } from '../core/signatures/catalog';
+import { loadAtlas } from '../core/trace/atlas';
+import { type SaveStateFact, saveStateFact } from '../core/trace/facts';
+import { Tracer } from '../core/trace/resolve';
 import { Matcher } from '../core/signatures/matcher';
 import { type Recognition, recogniseFile } from '../core/signatures/recognise';
-import { type Summary, summarise } from '../core/signatures/summary';
+import { groupFindings } from '../core/signatures/summary';
 import type { Finding } from '../core/signatures/types';
 import { type Command, UsageError } from './commands';
+import { cliWasm } from './trace';
 
 /** The contract's JSON for one finding (../shared/contract.md), plus namespace and count. */
 export function findingJson(f: Finding) {
@@ -60,25 +70,48 @@ function inputs(paths: string[]): { files: { path: string; explicit: boolean }[]
   return { files, skipped };
 }
 
-function human(recognitions: Recognition[], summary: Summary, skipped: string[]): string {
+const MARK: Record<string, string> = { true: 'holds  ', false: 'fails  ', null: 'unknown' };
+
+function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skipped: string[]): string {
   const out: string[] = [];
-  const lines = recognitions.reduce((n, r) => n + r.lines, 0);
-  out.push(`Runtime Lens diagnose — ${recognitions.length} file(s), ${lines} line(s) examined`);
+  out.push(`Runtime Lens diagnose — ${d.inputs.files} file(s), ${d.inputs.lines} line(s) examined`);
+  const groups = groupFindings(recognitions.flatMap((r) => r.findings), matcher);
   for (const r of recognitions) {
-    const groups = summary.byFile.get(r.file) ?? [];
-    if (groups.length === 0 && r.warnings.length === 0) continue;
+    const mine = groups.filter((g) => g.file === r.file);
+    if (mine.length === 0 && r.warnings.length === 0) continue;
     out.push('', r.file);
-    for (const g of groups) {
+    for (const g of mine) {
       const when = (f: Finding) => f.time?.iso ?? (f.wallTime ? `${formatWall(f.wallTime)} (node-local)` : 'no time');
-      out.push(`  ${String(g.count).padStart(5)}× ${g.signature.title} [${g.signature.id}]  lines ${g.first.line}–${g.last.line}, ${when(g.first)} … ${when(g.last)}`);
+      const lines = g.first.line === g.last.line ? `line ${g.first.line}, ${when(g.first)}` : `lines ${g.first.line}–${g.last.line}, ${when(g.first)} … ${when(g.last)}`;
+      out.push(`  ${String(g.count).padStart(5)}× ${g.signature.title} [${g.signature.id}]  ${lines}`);
       for (const [pod, n] of g.pods.slice(0, 5)) out.push(`         ${n}× ${pod}`);
       if (g.pods.length > 5) out.push(`         … and ${g.pods.length - 5} more pod(s)`);
     }
     for (const w of r.warnings) out.push(`  note: ${w}`);
   }
   for (const s of skipped) out.push(`skipped: ${s}`);
-  out.push('', `Verdict: ${summary.verdict.cause} (confidence ${summary.verdict.confidence.toFixed(2)}) — ${summary.verdict.summary}`);
+  out.push('', `Clock: ${d.clock}`, '', 'Evidence:');
+  for (const e of d.verdict.evidence) {
+    out.push(`  [${MARK[String(e.holds)]}] ${e.id}: ${e.detail}`);
+    if (e.check) out.push(`            check: ${e.check}`);
+  }
+  const v = d.verdict;
+  out.push('', `Verdict: ${v.cause} — ${CAUSE_TITLES[v.cause] ?? v.cause} (confidence ${v.confidence.toFixed(2)})`, `  ${v.summary}`);
+  if (d.hypotheses.length > 1) out.push(`  alternatives: ${d.hypotheses.map((h) => `${h.cause} ${h.confidence.toFixed(2)}`).join(', ')}`);
+  if (d.fixes.length) {
+    out.push('', 'Fix:');
+    for (const f of d.fixes) out.push(`  - ${f.title}: ${f.how}`, `    trade-offs: ${f.tradeoffs}`);
+  }
   return `${out.join('\n')}\n`;
+}
+
+/** saveState in the given runc sources (evidence runc-savestate-atomic), via the writer chain. */
+async function sourceFact(sources: string[]): Promise<SaveStateFact | null> {
+  if (sources.length === 0) return null;
+  const tracer = new Tracer(await loadGoParser(cliWasm()), loadAtlas());
+  tracer.setSourceRoots(sources.map((s) => path.resolve(s)));
+  const result = await tracer.trace(['writer']);
+  return saveStateFact(tracer, result.chains);
 }
 
 export const diagnose: Command = async (args, out, err) => {
@@ -92,6 +125,7 @@ export const diagnose: Command = async (args, out, err) => {
         year: { type: 'string' },
         tz: { type: 'string' },
         sources: { type: 'string', multiple: true, default: [] },
+        report: { type: 'string' },
       },
     });
   } catch (e) {
@@ -114,20 +148,40 @@ export const diagnose: Command = async (args, out, err) => {
       skipped.push(e.message);
     }
   }
-  const summary = summarise(recognitions, options.matcher);
+  const d = runDiagnosis({
+    recognitions,
+    facts: recognitions.flatMap((r) => r.facts),
+    saveState: await sourceFact(values.sources ?? []),
+    user: {},
+    ...(options.zone ? { zone: options.zone } : {}),
+    ...(options.year !== undefined ? { year: options.year } : {}),
+    titles: Object.fromEntries(options.matcher.signatures.map((s) => [s.def.id, s.def.title])),
+  });
+  if (values.report !== undefined) {
+    const subject = positionals.join(', ');
+    try {
+      fs.writeFileSync(values.report, reportMarkdown(d, subject, null, new Date().toISOString()));
+    } catch (e) {
+      throw new UsageError(`--report ${values.report}: ${(e as Error).message}`);
+    }
+  }
   if (values.json) {
+    const evidence = d.verdict.evidence.map(({ ask: _ask, ...e }) => e);
     out(
       `${JSON.stringify(
         {
           findings: recognitions.flatMap((r) => r.findings.map(findingJson)),
-          verdict: summary.verdict,
-          hypotheses: summary.hypotheses,
+          verdict: { ...d.verdict, evidence },
+          hypotheses: d.hypotheses,
+          clusters: d.clusters,
+          clock: d.clock,
+          fixes: d.fixes,
         },
         null,
         2,
       )}\n`,
     );
-  } else out(human(recognitions, summary, skipped));
-  if (values.json) for (const s of skipped) err(`skipped: ${s}\n`);
+    for (const s of skipped) err(`skipped: ${s}\n`);
+  } else out(human(recognitions, options.matcher, d, skipped));
   return 0;
 };

@@ -22,7 +22,17 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config):
             arguments: [doc.uri.toString(), g.signature.id],
           }),
         ];
-        // Errors that travel a known chain can be followed into the Go sources.
+        // Errors that travel a known chain can be followed into the Go sources, and diagnosed.
+        if (g.signature.cause) {
+          lenses.push(
+            new vscode.CodeLens(range, {
+              title: 'Diagnose',
+              tooltip: 'Weigh the evidence in this node\'s logs and config: is it the cpu-manager state.json race?',
+              command: 'runtimeLens.diagnose',
+              arguments: [doc.uri.toString()],
+            }),
+          );
+        }
         if (g.signature.chain) {
           lenses.push(
             new vscode.CodeLens(range, {

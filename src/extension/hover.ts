@@ -3,6 +3,10 @@ import { hoverMarkdown } from '../core/signatures/describe';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
 
+function traceArgsFor(uri: vscode.Uri): string {
+  return encodeURIComponent(JSON.stringify([uri.toString()]));
+}
+
 /** Hover on a recognised line: meaning, origin, frequency in this file, next steps, and an Explain link. */
 export function registerHover(store: FindingsStore, getConfig: () => Config): vscode.Disposable {
   return vscode.languages.registerHoverProvider(
@@ -20,10 +24,10 @@ export function registerHover(store: FindingsStore, getConfig: () => Config): vs
         const args = encodeURIComponent(JSON.stringify([doc.uri.toString(), sig.id]));
         md.appendMarkdown(`\n\n[Explain ${sig.title}](command:runtimeLens.explain?${args} "Open the explanation with every occurrence")`);
         if (sig.chain) {
-          const traceArgs = encodeURIComponent(JSON.stringify([doc.uri.toString()]));
-          md.appendMarkdown(` · [Trace call path](command:runtimeLens.trace?${traceArgs} "Follow it through the Go sources")`);
+          md.appendMarkdown(` · [Trace call path](command:runtimeLens.trace?${traceArgsFor(doc.uri)} "Follow it through the Go sources")`);
         }
-        md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace'] };
+        if (sig.cause) md.appendMarkdown(` · [Diagnose](command:runtimeLens.diagnose?${traceArgsFor(doc.uri)} "Is it the cpu-manager state.json race?")`);
+        md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace', 'runtimeLens.diagnose'] };
         return new vscode.Hover(md, doc.lineAt(position.line).range);
       },
     },

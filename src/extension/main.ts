@@ -4,6 +4,7 @@ import { CallPathView } from './callPathView';
 import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
 import { type Config, readConfig } from './config';
+import { DiagnosisPanel, pickDiagnosisFiles } from './diagnosisPanel';
 import { registerDiagnostics } from './diagnostics';
 import { registerExplain } from './explain';
 import { FindingsStore } from './findings';
@@ -45,6 +46,13 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCodeLens(store, getConfig),
     registerStatusBar(store, getConfig),
     registerExplain(store, getConfig),
+    vscode.commands.registerCommand('runtimeLens.diagnose', async (arg?: unknown) => {
+      const files = await pickDiagnosisFiles(arg);
+      if (!files?.length) return;
+      DiagnosisPanel.show(context, traces, getConfig, log, files);
+      // With Go sources at hand, the panel can show the chain and what runc's saveState does.
+      if (!traces.state && traces.currentRoots().some((r) => r.origin !== 'workspace')) void traces.trace();
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('runtimeLens')) return;
       config = readConfig();

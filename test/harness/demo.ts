@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { debianSources } from './goSources';
 import { cacheDir, repoRoot } from './paths';
 import { codeServerCommand, prepareProfile } from './vscode';
 
@@ -24,13 +25,23 @@ const prefix = execFileSync('bash', [path.join(repoRoot, 'test', 'harness', 'cod
   encoding: 'utf8',
   stdio: ['ignore', 'pipe', 'inherit'],
 }).trim();
+// The real Go sources of the incident's projects, as Debian ships them, for tracing.
+const sources = debianSources();
 const profileDir = path.join(cacheDir, 'demo-profile');
 fs.rmSync(profileDir, { recursive: true, force: true });
-const profile = prepareProfile(prefix, profileDir, { 'workbench.startupEditor': 'readme' });
+const profile = prepareProfile(prefix, profileDir, {
+  'runtimeLens.sourceRoots': [sources.checkouts, sources.gocode],
+  'workbench.startupEditor': 'none',
+});
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
-process.stdout.write(`\n── The CLI on the same workspace ─────────────────────────────\n$ node dist/cli.js --version\n`);
-process.stdout.write(execFileSync(process.execPath, [cli, '--version'], { encoding: 'utf8' }));
+const show = (args: string[]) => {
+  process.stdout.write(`\n$ node dist/cli.js ${args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}\n`);
+  process.stdout.write(execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: repoRoot }));
+};
+process.stdout.write('\n── The CLI on the same incident ──────────────────────────────');
+show(['diagnose', '--sources', sources.checkouts, 'samples/eof-incident']);
+show(['trace', '--chain', 'writer', '--sources', sources.checkouts, '--sources', sources.gocode]);
 
 const cs = codeServerCommand(prefix);
 const server = spawn(

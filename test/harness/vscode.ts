@@ -24,6 +24,8 @@ export interface VsCodeSession {
   openFile(relativePath: string): Promise<void>;
   /** The webview panel's document (two nested iframes), for panels opened by the extension. */
   webview(): FrameLocator;
+  /** Changes a user setting by editing settings.json, as a person would; the workbench picks it up. */
+  setSetting(key: string, value: unknown): void;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,8 @@ export const quietSettings: Record<string, unknown> = {
   'extensions.ignoreRecommendations': true,
   'chat.disableAIFeatures': true,
   'workbench.colorTheme': 'Default Dark Modern',
+  'workbench.preferredDarkColorTheme': 'Default Dark Modern',
+  'workbench.preferredLightColorTheme': 'Default Light Modern',
   'window.commandCenter': false,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'git.enabled': false,
@@ -192,6 +196,11 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
       },
       webview() {
         return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+      },
+      setSetting(key, value) {
+        const file = path.join(profile.userData, 'User', 'settings.json');
+        const current = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+        fs.writeFileSync(file, JSON.stringify({ ...current, [key]: value }, null, 2));
       },
       close: stop,
     };

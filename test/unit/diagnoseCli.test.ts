@@ -57,7 +57,7 @@ test('diagnose --json on the incident samples: one JSON document with the contra
   assert.equal(r.code, 0);
   assert.equal(r.err, '');
   const doc = parseOne(r.out);
-  assert.deepEqual(Object.keys(doc).sort(), ['findings', 'hypotheses', 'verdict']);
+  assert.deepEqual(Object.keys(doc).sort(), ['clock', 'clusters', 'findings', 'fixes', 'hypotheses', 'verdict']);
   assert.ok(doc.findings.length > 100);
   for (const f of doc.findings) {
     for (const k of ['file', 'line', 'signature', 'time', 'pod', 'container', 'text']) assert.ok(k in f, `finding lacks ${k}`);
@@ -119,10 +119,21 @@ test('diagnose --json: dockerd.log findings have ISO times from their own lines'
   assert.equal(eof.time, '2021-05-06T19:43:28.144298Z');
 });
 
-test('diagnose --json: verdict is unknown (EOFs present, cause not tested yet) with eof-errors-present holding', async () => {
+test('diagnose --json: the sample incident is the cpu-manager race, with every contract evidence id', async () => {
   const doc = parseOne((await cli('diagnose', '--json', samples)).out);
-  assert.equal(doc.verdict.cause, 'unknown');
-  assert.ok(doc.verdict.confidence >= 0 && doc.verdict.confidence <= 1);
+  assert.equal(doc.verdict.cause, 'cpu-manager-state-race');
+  assert.ok(doc.verdict.confidence >= 0.9 && doc.verdict.confidence <= 1);
+  assert.deepEqual(
+    doc.verdict.evidence.map((e) => [e.id, e.holds]),
+    [
+      ['eof-errors-present', true],
+      ['reconcile-aligned', true],
+      ['cpu-manager-static', true],
+      ['runc-before-fix', true],
+      ['runc-savestate-atomic', null],
+      ['fifo-closed-nearby', true],
+    ],
+  );
   assert.equal(typeof doc.verdict.summary, 'string');
   const eof = doc.verdict.evidence.find((e) => e.id === 'eof-errors-present')!;
   assert.equal(eof.holds, true);
@@ -224,7 +235,8 @@ test('a directory holding a binary file and a corrupt gzip: exit 0, both reporte
   const doc = parseOne(r.out);
   assert.ok(doc.findings.length > 0);
   assert.ok(doc.findings.every((f) => f.file.endsWith('kubelet.log')));
-  assert.equal(doc.verdict.cause, 'unknown');
+  // The kubelet log alone holds the static policy and the aligned EOFs of two containers.
+  assert.equal(doc.verdict.cause, 'cpu-manager-state-race');
   assert.match(r.err, new RegExp(`skipped: ${bin.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: binary`));
   assert.match(r.err, new RegExp(`skipped: ${gz.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: corrupt gzip`));
   const human = await cli('diagnose', mixed);
@@ -260,5 +272,5 @@ test('human output names each signature with its title and counts', async () => 
   assert.ok(r.out.includes('22× OCI exec EOF [oci-exec-eof]'));
   assert.match(r.out, /22× shop\/payments-api-6d8f7c9b4-kx2lp/);
   assert.match(r.out, /05-07 03:43:28\.310630 \(node-local\)/);
-  assert.match(r.out, /Verdict: unknown \(confidence 0\.50\)/);
+  assert.match(r.out, /Verdict: cpu-manager-state-race — runc state\.json race with the kubelet cpu-manager \(confidence 0\.9\d\)/);
 });

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import { looksLikeEventDocument, parseEventDocument } from '../logs/events';
+import { FACT_NEEDLES, type NodeFact, factsFromLine } from '../logs/facts';
 import { componentFromName, parseLine } from '../logs/formats';
-import { MAX_LINE, decodeLine, openLog } from '../logs/input';
-import { scanLines } from '../logs/scan';
+import { BYTE_BUFFER, MAX_LINE, decodeLine, openLog, openLogBytes } from '../logs/input';
+import { ByteScanner, type LineVisitor, countNewlines, scanLines } from '../logs/scan';
 import { type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
 import type { LogRecord } from '../logs/types';
 import type { Matcher } from './matcher';
@@ -21,6 +22,8 @@ export interface Recognition {
   hints: TimeHints;
   /** Things the user should know about the input (cut lines, a document that failed to parse…). */
   warnings: string[];
+  /** What the input states about the node: cpu-manager policy and period, runc/Docker versions. */
+  facts: NodeFact[];
 }
 
 /** Lines parsed in full at the start of a file to learn its formats, year and zone. */
@@ -40,6 +43,7 @@ function cut(line: string): string {
  */
 class Recogniser {
   private readonly findings: Finding[] = [];
+  private readonly facts: NodeFact[] = [];
   private readonly years = new Map<number, { n: number; line: number }>();
   private readonly offsets = new Map<number, { n: number; line: number }>();
   private readonly fileComponent: string | null;
@@ -54,7 +58,8 @@ class Recogniser {
     private readonly options: RecogniseOptions,
   ) {
     this.fileComponent = componentFromName(path.basename(file));
-    this.needles = options.matcher.needles;
+    // Fact lines (kubelet flags, versions) are found in the same pass as the signatures.
+    this.needles = [...options.matcher.needles, ...FACT_NEEDLES];
   }
 
   private learn(record: LogRecord, line: number): void {
@@ -83,7 +88,36 @@ class Recogniser {
 
   feed(text: string, firstLine: number, decode: (s: string) => string): void {
     if (!this.sampled) this.sample(text, firstLine, decode);
-    const newlines = scanLines(text, this.needles, firstLine, (line, raw) => {
+    const newlines = scanLines(text, this.needles, firstLine, this.visitor(decode));
+    this.lines = Math.max(this.lines, firstLine - 1 + newlines + (text.endsWith('\n') ? 0 : 1));
+  }
+
+  /**
+   * `feed` for bytes [start, end) of a scanner's buffer (latin1, like a file chunk); returns its
+   * newlines. Lines longer than MAX_LINE are examined up to MAX_LINE and passed to `onLongLine`.
+   */
+  feedBytes(scanner: ByteScanner, start: number, end: number, firstLine: number, onLongLine: (line: number) => void): number {
+    const bytes = scanner.bytes;
+    if (!this.sampled) {
+      let sampleEnd = start;
+      for (let i = 0; i < SAMPLE_LINES && sampleEnd < end; i++) {
+        const nl = bytes.subarray(0, end).indexOf(0x0a, sampleEnd);
+        sampleEnd = nl < 0 ? end : nl + 1;
+      }
+      this.sample(bytes.toString('latin1', start, sampleEnd), firstLine, decodeLine);
+    }
+    let newlines: number;
+    if (scanner.setNeedles(this.needles, () => bytes.subarray(start, end))) newlines = scanner.scan(start, end, firstLine, this.visitor(decodeLine), { maxLine: MAX_LINE, onLongLine });
+    else {
+      const text = bytes.toString('latin1', start, end);
+      newlines = scanLines(text, this.needles, firstLine, this.visitor(decodeLine));
+    }
+    this.lines = Math.max(this.lines, firstLine - 1 + newlines + (end > start && bytes[end - 1] === 0x0a ? 0 : 1));
+    return newlines;
+  }
+
+  private visitor(decode: (s: string) => string): LineVisitor {
+    return (line, raw) => {
       const content = decode(raw);
       if (this.describe) {
         const header = /^(Name|Namespace):\s+(\S+)\s*$/.exec(content);
@@ -93,6 +127,7 @@ class Recogniser {
           return;
         }
       }
+      if (FACT_NEEDLES.some((n) => content.includes(n))) this.facts.push(...factsFromLine(content, this.file, line, parseLine(content).time));
       const m = this.options.matcher.match(content);
       if (!m) return;
       const record = parseLine(content);
@@ -101,8 +136,7 @@ class Recogniser {
         record.namespace ??= this.describe.namespace;
       }
       this.add(line, content, record, m.signature.id, m.start, m.end);
-    });
-    this.lines = Math.max(this.lines, firstLine - 1 + newlines + (text.endsWith('\n') ? 0 : 1));
+    };
   }
 
   add(line: number, content: string, record: LogRecord, signature: string, start: number, end: number): void {
@@ -118,7 +152,7 @@ class Recogniser {
     if (year) [hints.year, hints.line] = [year.key, year.line];
     if (offset) [hints.offsetMinutes, hints.line] = [offset.key, hints.line ?? offset.line];
     for (const f of this.findings) f.time = f.wallTime ? resolveTime(f.wallTime, this.options, hints) : null;
-    return { file: this.file, findings: this.findings, lines: this.lines, hints, warnings: this.warnings };
+    return { file: this.file, findings: this.findings, lines: this.lines, hints, warnings: this.warnings, facts: this.facts };
   }
 }
 
@@ -160,8 +194,60 @@ export function recogniseText(file: string, text: string, options: RecogniseOpti
   return r.finish();
 }
 
+/** Scanners for files (each holds a read buffer), reused across calls; one per concurrent call. */
+const idleScanners: ByteScanner[] = [];
+
 /** Recognises the signatures in a file on disk, plain or gzip, streaming with bounded memory. */
 export async function recogniseFile(file: string, options: RecogniseOptions): Promise<Recognition> {
+  const scanner = idleScanners.pop() ?? ByteScanner.create(BYTE_BUFFER);
+  if (!scanner) return recogniseFileText(file, options);
+  try {
+    return await recogniseFileBytes(file, options, scanner);
+  } finally {
+    idleScanners.push(scanner);
+  }
+}
+
+/**
+ * The file is read into the scanner's WebAssembly memory and searched there in one pass; only the
+ * lines holding a needle ever become strings. Same results as `recogniseFileText`.
+ */
+async function recogniseFileBytes(file: string, options: RecogniseOptions, scanner: ByteScanner): Promise<Recognition> {
+  const r = new Recogniser(file, options);
+  const log = openLogBytes(file, scanner.bytes);
+  const longLines: number[] = [];
+  let line = 1;
+  let first = true;
+  let whole: { text: string; firstLine: number }[] | null = null;
+  let size = 0;
+  for await (const segment of log.segments) {
+    const { start, end } = segment;
+    if (segment.cut) longLines.push(line);
+    if (first) {
+      first = false;
+      if (looksLikeEventDocument(decodeLine(scanner.bytes.toString('latin1', start, Math.min(end, start + 4096))))) whole = [];
+    }
+    if (whole) {
+      const text = scanner.bytes.toString('latin1', start, end);
+      size += text.length;
+      if (size <= MAX_EVENT_DOCUMENT) {
+        whole.push({ text, firstLine: line });
+        line += countNewlines(text, 0, text.length);
+        continue;
+      }
+      // Too big to parse as one document: fall back to scanning what was held back, then stream on.
+      for (const held of whole) r.feed(held.text, held.firstLine, decodeLine);
+      whole = null;
+    }
+    line += r.feedBytes(scanner, start, end, line, (l) => longLines.push(l));
+  }
+  if (whole) finishEventDocument(r, options, whole);
+  for (const l of longLines.sort((x, y) => x - y)) r.warnings.push(longLineWarning(l));
+  return r.finish();
+}
+
+/** The same with strings, chunk by chunk: where WebAssembly is unavailable. */
+async function recogniseFileText(file: string, options: RecogniseOptions): Promise<Recognition> {
   const r = new Recogniser(file, options);
   const log = openLog(file);
   let first = true;
@@ -184,14 +270,18 @@ export async function recogniseFile(file: string, options: RecogniseOptions): Pr
     }
     r.feed(chunk.text, chunk.firstLine, decodeLine);
   }
-  if (whole) {
-    const text = decodeLine(whole.map((c) => c.text).join(''));
-    const doc = looksLikeEventDocument(text.slice(0, 4096));
-    if (!doc || !recogniseEvents(r, options.matcher, text, doc)) {
-      if (doc) r.warnings.push(`looks like kubectl ${doc.replace('kubectl-events-', '-o ')} output but does not parse as one; scanned as plain text`);
-      r.feed(text, 1, (s) => s);
-    }
-  }
-  for (const line of log.longLines) r.warnings.push(`line ${line} is longer than ${MAX_LINE / 1024 / 1024} MB: only its first ${MAX_LINE / 1024 / 1024} MB was examined`);
+  if (whole) finishEventDocument(r, options, whole);
+  for (const line of log.longLines) r.warnings.push(longLineWarning(line));
   return r.finish();
 }
+
+function finishEventDocument(r: Recogniser, options: RecogniseOptions, whole: { text: string; firstLine: number }[]): void {
+  const text = decodeLine(whole.map((c) => c.text).join(''));
+  const doc = looksLikeEventDocument(text.slice(0, 4096));
+  if (!doc || !recogniseEvents(r, options.matcher, text, doc)) {
+    if (doc) r.warnings.push(`looks like kubectl ${doc.replace('kubectl-events-', '-o ')} output but does not parse as one; scanned as plain text`);
+    r.feed(text, 1, (s) => s);
+  }
+}
+
+const longLineWarning = (line: number) => `line ${line} is longer than ${MAX_LINE / 1024 / 1024} MB: only its first ${MAX_LINE / 1024 / 1024} MB was examined`;

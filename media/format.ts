@@ -1,0 +1,79 @@
+/** Words and numbers as the panel shows them. */
+import type { FactSource } from '../src/core/diagnosis/types';
+
+const CAUSES: Record<string, string> = {
+  'cpu-manager-state-race': 'runc state.json race with the kubelet cpu-manager',
+  unknown: 'Cause not established',
+  none: 'No runtime exec errors',
+};
+
+export function causeTitle(cause: string): string {
+  return CAUSES[cause] ?? cause;
+}
+
+const SOURCES: Record<FactSource, string> = {
+  logs: 'from the logs',
+  sources: 'from the Go sources',
+  user: 'answered by you',
+  default: 'default',
+};
+
+export function sourceLabel(source: FactSource): string {
+  return SOURCES[source];
+}
+
+export function holdsLabel(holds: boolean | null): 'holds' | 'does not hold' | 'unknown' {
+  return holds === true ? 'holds' : holds === false ? 'does not hold' : 'unknown';
+}
+
+export function percent(fraction: number): string {
+  return `${Math.round(Math.max(0, Math.min(1, fraction)) * 100)}%`;
+}
+
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+const NBSP = '\u00a0';
+
+/** "1 h 05 m", "3 m 20 s", "12 s": spans of an incident, not of a benchmark. Never broken across lines. */
+export function duration(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = total % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const parts = hours > 0 ? [`${hours} h`, minutes > 0 ? `${pad(minutes)} m` : '']
+    : minutes > 0 ? [`${minutes} m`, secs > 0 ? `${pad(secs)} s` : '']
+      : [`${secs} s`];
+  return parts.filter(Boolean).join(' ').replace(/ /g, NBSP);
+}
+
+/** Tiny p-values are reported as a bound: the digits beyond the exponent carry no meaning here. */
+export function pValue(p: number): string {
+  if (p <= 0) return 'p < 1e-300';
+  if (p < 1e-3) return `p < 1e${Math.floor(Math.log10(p)) + 1}`;
+  return `p = ${p < 0.01 ? p.toFixed(3) : p.toFixed(2)}`;
+}
+
+const ISO = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?$/;
+
+/**
+ * Times stay on the clock they were written in (converting to the viewer's zone would put them on
+ * a third clock that matches no log); only the fraction is dropped.
+ */
+export function shortTime(value: string | null): string {
+  if (value === null) return '—';
+  const m = ISO.exec(value);
+  if (!m) return value;
+  const zone = m[3] === undefined ? '' : m[3] === 'Z' ? ' UTC' : ` ${m[3]}`;
+  return `${m[1]} ${m[2]}${zone}`;
+}
+
+export function baseName(file: string): string {
+  return file.split(/[\\/]/).pop() || file;
+}
+
+export function seconds(value: number): string {
+  return `${Number(value.toFixed(2))}${NBSP}s`;
+}

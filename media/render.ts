@@ -1,0 +1,349 @@
+/**
+ * The six steps of the diagnosis page, one render function each, all pure functions of the state.
+ * Actions only post messages; the host answers with a new state and the page is rendered again.
+ */
+import type { PanelHop, PanelState, WebviewMessage } from '../src/core/diagnosis/protocol';
+import type { Cluster, Diagnosis, Evidence, Question, Timeline, UserFacts } from '../src/core/diagnosis/types';
+import { chartBox, drawPhaseHistogram, drawPhaseScatter, drawTimelineStrip, podClass, podsOf } from './chart';
+import { type Child, h, icon } from './dom';
+import { baseName, causeTitle, count, duration, holdsLabel, pValue, percent, seconds, shortTime, sourceLabel } from './format';
+
+export interface View {
+  post(message: WebviewMessage): void;
+  /** The report preview stays open across re-renders once opened. */
+  reportOpen: boolean;
+  setReportOpen(open: boolean): void;
+}
+
+export function renderPage(state: PanelState, view: View): HTMLElement[] {
+  const d = state.diagnosis;
+  return [
+    renderHeader(state),
+    step('symptom', 1, 'Symptom', renderSymptom(state)),
+    step('chain', 2, 'Where it comes from', renderChain(state, view)),
+    step('evidence', 3, 'Evidence', renderEvidence(d, state.answers, view)),
+    step('timeline', 4, 'Timeline', renderTimeline(d)),
+    step('verdict', 5, 'Verdict and fix', renderVerdict(state, view)),
+    step('report', 6, 'Report', renderReport(state, view)),
+  ];
+}
+
+function step(id: string, n: number, title: string, body: Child[]): HTMLElement {
+  return h('section', { id, class: 'step', 'aria-labelledby': `${id}-title` },
+    h('h2', { id: `${id}-title`, tabindex: -1 },
+      h('span', { class: 'step-no' }, h('span', { class: 'sr-only' }, 'Step '), n, h('span', { class: 'sr-only' }, ': ')),
+      h('span', { class: 'step-title' }, title)),
+    ...body);
+}
+
+/** Opening a file is an action for the host, not navigation: a button, so VS Code's link handling stays out of it. */
+function fileLink(view: View, key: string, file: string, line: number, label = `${baseName(file)}:${line}`): HTMLElement {
+  return h('button', {
+    type: 'button', class: 'link file-link', title: `${file}:${line}`, 'aria-label': `Open ${file} at line ${line}`,
+    'data-key': `open:${key}`,
+    onclick: () => view.post({ type: 'open', file, line }),
+  }, label);
+}
+
+function button(label: string, attrs: Record<string, string>, onclick: () => void): HTMLElement {
+  return h('vscode-button', { ...attrs, onclick }, label);
+}
+
+function renderHeader(state: PanelState): HTMLElement {
+  const d = state.diagnosis;
+  const v = d.verdict;
+  return h('header', { class: 'page-head' },
+    h('div', { class: 'eyebrow' }, 'Runtime Lens · diagnosis'),
+    h('h1', {}, state.subject),
+    h('div', { class: 'meta' },
+      h('span', {}, `${count(d.inputs.files, 'file')} · ${count(d.inputs.lines, 'line')} read`),
+      h('span', { class: 'sep', 'aria-hidden': 'true' }, '·'),
+      h('span', { class: 'glance' }, `${causeTitle(v.cause)} — ${percent(v.confidence)}`),
+      h('button', {
+        type: 'button', class: 'link', 'data-key': 'goto-verdict',
+        onclick: () => {
+          const heading = document.getElementById('verdict-title');
+          heading?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+          heading?.focus({ preventScroll: true });
+        },
+      }, 'Go to the verdict')),
+    d.clock ? h('p', { class: 'note clock' }, icon('clock'), h('span', {}, h('strong', {}, 'Clock: '), d.clock)) : null,
+  );
+}
+
+// ── 1. Symptom ────────────────────────────────────────────────────────────────────────────────
+
+function renderSymptom(state: PanelState): Child[] {
+  const clusters = state.diagnosis.clusters;
+  if (clusters.length === 0) {
+    return [h('p', { class: 'lead' }, `No known runtime error signatures in ${state.subject}.`)];
+  }
+  const total = clusters.reduce((n, c) => n + c.count, 0);
+  const signatures = new Set(clusters.map(c => c.signature)).size;
+  const pods = new Set(clusters.filter(c => c.pod !== null).map(c => c.pod)).size;
+  return [
+    h('p', { class: 'lead' },
+      `Found ${count(total, 'line')} matching ${count(signatures, 'known signature')} in ${state.subject}`,
+      pods > 0 ? `, from ${count(pods, 'pod')}.` : '.'),
+    h('div', { class: 'table-wrap' },
+      h('table', { class: 'clusters' },
+        h('thead', {}, h('tr', {},
+          h('th', { scope: 'col' }, 'Signature'),
+          h('th', { scope: 'col' }, 'Pod / container'),
+          h('th', { scope: 'col', class: 'num' }, 'Count'),
+          h('th', { scope: 'col' }, 'First seen'),
+          h('th', { scope: 'col' }, 'Last seen'),
+          h('th', { scope: 'col', class: 'num' }, 'Per hour'))),
+        h('tbody', {}, ...clusters.map(clusterRow)))),
+  ];
+}
+
+function clusterRow(c: Cluster): HTMLElement {
+  return h('tr', {},
+    h('td', {},
+      h('div', { class: 'cell-title' }, c.title),
+      h('div', { class: 'cell-sub' }, h('code', {}, c.signature), c.files.length ? ` in ${c.files.map(baseName).join(', ')}` : '')),
+    h('td', {},
+      c.pod === null ? h('span', { class: 'muted' }, 'not named in the line') : h('div', { class: 'cell-title pod' }, c.pod),
+      c.container === null ? null : h('div', { class: 'cell-sub' }, `container ${c.container}`)),
+    h('td', { class: 'num strong' }, c.count.toLocaleString('en-US')),
+    h('td', { class: 'time', title: c.firstSeen ?? '' }, shortTime(c.firstSeen)),
+    h('td', { class: 'time', title: c.lastSeen ?? '' }, shortTime(c.lastSeen)),
+    h('td', { class: 'num' }, c.perHour === null ? '—' : c.perHour.toFixed(1)));
+}
+
+// ── 2. Where it comes from ────────────────────────────────────────────────────────────────────
+
+const BOUNDARIES: Record<string, string> = { http: 'HTTP', grpc: 'gRPC', exec: 'fork/exec', file: 'file' };
+
+function renderChain(state: PanelState, view: View): Child[] {
+  const chain = state.chain;
+  if (chain === null) {
+    return [
+      h('p', { class: 'lead' },
+        'The error travels from runc up through containerd, dockerd and the kubelet before it reaches the probe. ',
+        'Trace the call path to see each hop in your Go sources.'),
+      h('div', { class: 'actions' }, button('Trace call path', { id: 'trace', 'data-key': 'trace' }, () => view.post({ type: 'trace' }))),
+    ];
+  }
+  const resolved = chain.hops.filter(hop => hop.resolved).length;
+  const items: HTMLElement[] = [];
+  chain.hops.forEach((hop, i) => {
+    const prev = chain.hops[i - 1];
+    if (prev && (BOUNDARIES[hop.boundary] || prev.component !== hop.component)) items.push(boundary(prev, hop));
+    items.push(hopItem(hop, view));
+  });
+  return [
+    h('p', { class: 'lead' }, h('strong', {}, chain.title), ` — ${count(chain.hops.length, 'hop')}, ${resolved} found in your sources.`),
+    h('ol', { class: 'chain' }, ...items),
+  ];
+}
+
+function boundary(from: PanelHop, to: PanelHop): HTMLElement {
+  const kind = BOUNDARIES[to.boundary];
+  const crossing = from.component === to.component ? '' : `${from.component} → ${to.component}`;
+  return h('li', { class: `boundary${kind ? ` boundary-${to.boundary}` : ''}`, 'aria-label': `${kind ?? 'call'} ${crossing}`.trim() },
+    h('span', { class: 'boundary-label' }, kind ?? 'call', crossing ? h('span', { class: 'boundary-to' }, ` → ${to.component}`) : null));
+}
+
+function hopItem(hop: PanelHop, view: View): HTMLElement {
+  const open = hop.resolved && hop.file !== undefined && hop.line !== undefined;
+  return h('li', { class: `hop${hop.resolved ? '' : ' unresolved'}` },
+    h('span', { class: 'hop-no' }, `${hop.index}.`),
+    open ? fileLink(view, `hop-${hop.index}`, hop.file!, hop.line!, hop.symbol) : h('span', { class: 'hop-symbol' }, hop.symbol),
+    h('span', { class: 'hop-component' }, ` · ${hop.component}`),
+    hop.resolved ? null : h('span', { class: 'hop-note' }, 'not in your sources'));
+}
+
+// ── 3. Evidence ───────────────────────────────────────────────────────────────────────────────
+
+function renderEvidence(d: Diagnosis, answers: UserFacts, view: View): Child[] {
+  const list = d.verdict.evidence;
+  const holding = list.filter(e => e.holds === true).length;
+  const unknown = list.filter(e => e.holds === null).length;
+  return [
+    h('p', { class: 'lead' },
+      `${holding} of ${list.length} checks hold`, unknown ? `, ${unknown} cannot be told from the input` : '',
+      '. Each one says where it was seen and how to check it on the node yourself.'),
+    h('div', { class: 'evidence-list' }, ...list.map(e => evidenceItem(e, answers, view))),
+  ];
+}
+
+function evidenceItem(e: Evidence, answers: UserFacts, view: View): HTMLElement {
+  const glyph = e.holds === true ? 'check' : e.holds === false ? 'cross' : 'question';
+  return h('div', { class: 'evidence-item', 'data-id': e.id, 'data-holds': String(e.holds) },
+    h('div', { class: 'ev-head' },
+      h('span', { class: `chip chip-${glyph}` }, icon(glyph), h('span', { class: 'status' }, holdsLabel(e.holds))),
+      h('h3', { class: 'ev-title' }, e.title),
+      h('span', { class: `source source-${e.source}` }, sourceLabel(e.source))),
+    h('p', { class: 'detail' }, e.detail),
+    e.where ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, 'Seen at'), fileLink(view, e.id, e.where.file, e.where.line)) : null,
+    e.check ? h('div', { class: 'ev-row' },
+      h('span', { class: 'ev-label' }, 'Check it yourself'),
+      h('code', { class: 'check' }, e.check),
+      copyButton(e.check, `copy:${e.id}`, view)) : null,
+    e.ask ? askRow(e.ask, answers, view) : null);
+}
+
+function copyButton(text: string, key: string, view: View): HTMLElement {
+  const b = button('Copy', { class: 'copy', appearance: 'secondary', 'data-key': key, 'aria-label': `Copy: ${text}` }, () => {
+    view.post({ type: 'copy', text });
+    b.textContent = 'Copied';
+    setTimeout(() => (b.textContent = 'Copy'), 1500);
+  });
+  return b;
+}
+
+function answerOf(answers: UserFacts, fact: keyof UserFacts): string {
+  const v = answers[fact];
+  return v === undefined || v === null ? '' : String(v);
+}
+
+function askRow(q: Question, answers: UserFacts, view: View): HTMLElement {
+  const current = answerOf(answers, q.fact);
+  const send = (value: string) => {
+    const v = value.trim();
+    if (v !== current) view.post({ type: 'answer', fact: q.fact, value: v === '' ? null : v });
+  };
+  let control: HTMLElement;
+  if (q.choices) {
+    // The empty option is how an answer is taken back: "—" means the logs decide again.
+    const options = [{ value: '', label: '—' }, ...q.choices].map(c =>
+      h('vscode-option', { value: c.value, selected: c.value === current }, c.label));
+    // FAST's select picks the first option whose value equals its own, so its value must be set
+    // too: with only `selected` on an option, the empty "—" option wins.
+    const dropdown = h('vscode-dropdown', { 'data-answer': q.fact, 'data-key': `answer:${q.fact}`, 'aria-label': q.prompt, value: current }, ...options);
+    dropdown.addEventListener('change', () => send((dropdown as HTMLElement & { value: string }).value));
+    control = dropdown;
+  } else {
+    const field = h('vscode-text-field', {
+      'data-answer': q.fact, 'data-key': `answer:${q.fact}`, 'aria-label': q.prompt,
+      placeholder: q.placeholder ?? '', value: current,
+    }) as HTMLElement & { value: string };
+    field.addEventListener('keydown', ev => {
+      if ((ev as KeyboardEvent).key === 'Enter') send(field.value);
+    });
+    control = h('span', { class: 'ask-field' }, field,
+      button('Apply', { appearance: 'secondary', 'data-key': `apply:${q.fact}` }, () => send(field.value)));
+  }
+  return h('div', { class: 'ev-row ask' },
+    h('span', { class: 'ev-label' }, 'Answer by hand'),
+    h('span', { class: 'ask-prompt' }, q.prompt),
+    control,
+    current ? h('span', { class: 'answered' }, `Your answer: ${current}`) : h('span', { class: 'muted small' }, 'not answered'));
+}
+
+// ── 4. Timeline ───────────────────────────────────────────────────────────────────────────────
+
+function renderTimeline(d: Diagnosis): Child[] {
+  const t = d.timeline;
+  if (t === null) {
+    const eof = d.verdict.evidence.find(e => e.id === 'eof-errors-present');
+    return [h('p', { class: 'lead' }, eof?.holds === false
+      ? 'No EOF events in the input, so there is nothing to set against the reconcile period.'
+      : 'The EOF lines carry no timestamps that can be placed on one clock, so their phase within the reconcile period cannot be computed.')];
+  }
+  const pods = podsOf(t);
+  const ticks = Math.round(t.spanMs / 1000 / t.periodSeconds);
+  return [
+    rayleighLine(t),
+    h('div', { class: 'legend' },
+      ...pods.map(p => h('span', { class: 'legend-item' }, h('span', { class: `swatch ${podClass(pods, p)}`, 'aria-hidden': 'true' }), p ?? 'pod unknown')),
+      t.events.some(e => e.kind !== 'EOF') ? h('span', { class: 'legend-item' }, h('span', { class: 'swatch hollow', 'aria-hidden': 'true' }), 'unexpected EOF (truncated state.json)') : null),
+    h('div', { class: 'charts' },
+      figure('strip', chartBox('strip', drawTimelineStrip(t)),
+        `When: each mark is one EOF, one lane per pod; 0 is the first event${t.start ? `, at ${t.start}` : ''}. `,
+        ticks * 6 > 800 ? `The reconcile runs every ${seconds(t.periodSeconds)} — about ${count(ticks, 'tick')} in ${duration(t.spanMs)}, too dense to draw here; the two charts below fold time by the period.` : `Faint lines are the reconcile ticks, every ${seconds(t.periodSeconds)}.`),
+      figure('scatter', chartBox('scatter', drawPhaseScatter(t)),
+        `Phase against time: where in the ${seconds(t.periodSeconds)} reconcile period each EOF fell. Events caused by the reconcile loop form a horizontal line.`),
+      figure('histogram', chartBox('histogram', drawPhaseHistogram(t)),
+        `Phase histogram: events per ${seconds(t.histogram.length ? t.periodSeconds / t.histogram.length : t.periodSeconds)} of the period.`)),
+  ];
+}
+
+function figure(area: string, chart: HTMLElement, ...caption: Child[]): HTMLElement {
+  return h('figure', { class: `figure figure-${area}` }, chart, h('figcaption', {}, ...caption));
+}
+
+function rayleighLine(t: Timeline): HTMLElement {
+  const r = t.rayleigh;
+  if (r === null) return h('p', { class: 'finding muted' }, `${count(t.events.length, 'event')}: too few to test whether they align.`);
+  const stats = `R̄ ${r.meanResultant.toFixed(2)}, ${pValue(r.p)}`;
+  const [glyph, words] = r.p < 0.01
+    ? ['check', `their phases concentrate (${stats}): they fall at the same point of every ${seconds(t.periodSeconds)} reconcile period.`] as const
+    : r.p < 0.05
+      ? ['question', `their phases concentrate weakly (${stats}).`] as const
+      : ['cross', `their phases look uniform (${stats}): no sign of the ${seconds(t.periodSeconds)} reconcile period.`] as const;
+  return h('p', { class: `finding finding-${glyph}` }, icon(glyph), h('span', {}, h('strong', {}, `${count(r.n, 'event')}; `), words));
+}
+
+// ── 5. Verdict and fix ────────────────────────────────────────────────────────────────────────
+
+function renderVerdict(state: PanelState, view: View): Child[] {
+  const d = state.diagnosis;
+  const v = d.verdict;
+  const level = v.confidence >= 0.8 ? 'high' : v.confidence >= 0.5 ? 'medium' : 'low';
+  const fill = h('div', { class: 'meter-fill' });
+  fill.style.width = percent(v.confidence);
+  const hypotheses = [...d.hypotheses].sort((a, b) => b.confidence - a.confidence);
+  return [
+    h('div', { class: `verdict-card level-${level}` },
+      h('div', { class: 'verdict-main' },
+        h('div', { class: 'eyebrow' }, v.cause === 'none' || v.cause === 'unknown' ? 'Result' : 'Most likely cause'),
+        h('div', { id: 'verdict-cause', 'data-cause': v.cause, role: 'heading', 'aria-level': 3 }, causeTitle(v.cause)),
+        h('p', { class: 'summary' }, v.summary)),
+      h('div', { class: 'verdict-confidence' },
+        h('div', { id: 'verdict-confidence' }, percent(v.confidence)),
+        h('div', {
+          class: 'meter', role: 'meter', 'aria-label': 'Confidence',
+          'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(v.confidence * 100),
+        }, fill),
+        h('div', { class: 'muted small' }, 'confidence'))),
+    hypotheses.length ? h('div', { class: 'block' },
+      h('h3', {}, 'Hypotheses, ranked'),
+      h('ol', { class: 'hypotheses' }, ...hypotheses.map(hy => {
+        const bar = h('span', { class: 'hyp-fill' });
+        bar.style.width = percent(hy.confidence);
+        return h('li', { class: hy.cause === v.cause ? 'top' : '' },
+          h('span', { class: 'hyp-name' }, causeTitle(hy.cause)),
+          h('span', { class: 'hyp-bar', 'aria-hidden': 'true' }, bar),
+          h('span', { class: 'hyp-value' }, percent(hy.confidence)));
+      }))) : null,
+    d.fixes.length ? h('div', { class: 'block' },
+      h('h3', {}, d.fixes.length === 1 ? 'Fix' : 'Fixes'),
+      h('ol', { class: 'fixes' }, ...d.fixes.map(f => h('li', { class: 'fix' },
+        h('h4', {}, f.title),
+        h('p', { class: 'how' }, f.how),
+        h('p', { class: 'tradeoffs' }, h('strong', {}, 'Trade-offs: '), f.tradeoffs))))) : null,
+    state.saveState ? renderSaveState(state.saveState, view) : null,
+  ];
+}
+
+function renderSaveState(ss: NonNullable<PanelState['saveState']>, view: View): HTMLElement {
+  const [glyph, label] = ss.atomic === true ? ['check', 'atomic: temp file + rename'] as const
+    : ss.atomic === false ? ['cross', 'writes state.json in place'] as const
+      : ['question', 'unknown'] as const;
+  return h('div', { class: 'block savestate' },
+    h('h3', {}, 'saveState in your runc sources'),
+    h('div', { class: 'savestate-card' },
+      h('div', { class: 'ev-head' },
+        h('span', { class: `chip chip-${glyph}` }, icon(glyph), h('span', {}, label)),
+        ss.file && ss.line ? fileLink(view, 'savestate', ss.file, ss.line) : null),
+      h('p', { class: 'detail' }, ss.detail)));
+}
+
+// ── 6. Report ─────────────────────────────────────────────────────────────────────────────────
+
+function renderReport(state: PanelState, view: View): Child[] {
+  const details = h('details', { class: 'report-preview', open: view.reportOpen },
+    h('summary', { 'data-key': 'report-preview' }, 'Preview the report'),
+    h('pre', {}, state.report));
+  details.addEventListener('toggle', () => view.setReportOpen(details.open));
+  return [
+    h('p', { class: 'lead' }, 'The same findings as Markdown, ready for the incident ticket.'),
+    h('div', { class: 'actions' },
+      button('Copy as Markdown', { id: 'copy-report', 'data-key': 'copy-report' }, () => view.post({ type: 'copyReport' })),
+      button('Save report…', { id: 'save-report', appearance: 'secondary', 'data-key': 'save-report' }, () => view.post({ type: 'saveReport' }))),
+    details,
+  ];
+}

@@ -1,0 +1,96 @@
+import { type Zone, formatOffset, wallMs, zoneOffsetForWall } from '../logs/time';
+import type { Finding } from '../signatures/types';
+
+/**
+ * Puts every finding on one clock. Zoned lines (logrus, ISO journald, events) are real instants;
+ * klog and short journald times are node-local without year or zone. Their zone comes from, in
+ * order: the user (--tz / setting / the panel), or inference — the whole or half-hour offset at
+ * which the node-local EOFs coincide with the zoned runtime errors (dockerd logs the same failed
+ * exec a moment before the kubelet). Without either, they stay node-local: fine for the phase test
+ * (a zone shifts times by whole minutes, not within the 10 s period), not for cross-file matching.
+ */
+export interface Clock {
+  /** Offset in minutes applied to zoneless times, or null when unknown. */
+  offsetMinutes: number | null;
+  /** Year used for times without one, or null when no line anywhere has a year. */
+  year: number | null;
+  /** How the clock was set, in words, for the panel and the report. */
+  description: string;
+}
+
+export interface PlacedFinding {
+  finding: Finding;
+  /** Wall-clock ms (as if UTC) of the line as written, with the assumed year. */
+  wall: number | null;
+  /** Epoch ms when the instant is known (the line's own zone, or the clock's offset). */
+  epoch: number | null;
+}
+
+const TOLERANCE_MS = 2000;
+/** The offsets a node can have: every quarter hour from -12:00 to +14:00. */
+const CANDIDATES = Array.from({ length: (26 * 60) / 15 + 1 }, (_, i) => -12 * 60 + i * 15);
+
+function commonYear(findings: Finding[]): number | null {
+  const counts = new Map<number, number>();
+  for (const f of findings) if (f.wallTime?.year != null) counts.set(f.wallTime.year, (counts.get(f.wallTime.year) ?? 0) + 1);
+  let best: number | null = null;
+  for (const [y, n] of counts) if (best === null || n > counts.get(best)!) best = y;
+  return best;
+}
+
+function matchesAt(zoneless: number[], zoned: number[], offsetMinutes: number): number {
+  let n = 0;
+  for (const w of zoneless) {
+    const t = w - offsetMinutes * 60000;
+    // zoned is sorted: binary search for the first candidate ≥ t - tolerance.
+    let lo = 0;
+    let hi = zoned.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (zoned[mid]! < t - TOLERANCE_MS) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < zoned.length && zoned[lo]! <= t + TOLERANCE_MS) n += 1;
+  }
+  return n;
+}
+
+export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?: string; year?: number }): { clock: Clock; placed: PlacedFinding[] } {
+  const year = options.year ?? commonYear(findings);
+  const wallOf = (f: Finding) => (f.wallTime ? wallMs(f.wallTime, f.wallTime.year ?? year ?? 2000) : null);
+  const zonedEpoch = (f: Finding) => (f.wallTime && f.wallTime.offsetMinutes !== null && f.wallTime.year !== null ? wallOf(f)! - f.wallTime.offsetMinutes * 60000 : null);
+  const zonelessEof = findings.filter((f) => f.signature === 'oci-exec-eof' && f.wallTime && f.wallTime.offsetMinutes === null).map(wallOf) as number[];
+  const zonedRuntime = findings
+    .filter((f) => (f.signature === 'oci-exec-eof' || f.signature === 'closed-fifo') && zonedEpoch(f) !== null)
+    .map((f) => zonedEpoch(f)!)
+    .sort((a, b) => a - b);
+
+  let offset: number | null = null;
+  let description: string;
+  const yearNote = year === null ? '' : options.year !== undefined ? `; year ${year} from --year` : zonelessEof.length > 0 ? `; year ${year} from the lines that carry one` : '';
+  if (options.zone) {
+    const sample = zonelessEof[0] ?? Date.UTC(year ?? 2000, 0, 1);
+    offset = zoneOffsetForWall(options.zone, sample);
+    description = `Node-local times (klog, journald) read as ${options.zone.name} (UTC${formatOffset(offset)}), ${options.zoneFrom ?? 'as given'}${yearNote}.`;
+  } else if (zonelessEof.length === 0) {
+    description = 'All timed lines carry their own zone; no alignment was needed.';
+  } else if (zonedRuntime.length === 0 || year === null) {
+    description = `Node-local times (klog, journald) have no zone and no zoned runtime log to align them with: they stay node-local. Give --tz (or runtimeLens.timeZone) to place them${yearNote}.`;
+  } else {
+    const scored = CANDIDATES.map((o) => ({ o, n: matchesAt(zonelessEof, zonedRuntime, o) })).sort((a, b) => b.n - a.n || Math.abs(a.o) - Math.abs(b.o));
+    const [best, second] = [scored[0]!, scored[1]!];
+    const needed = Math.max(3, Math.ceil(zonelessEof.length * 0.3));
+    if (best.n >= needed && best.n >= 2 * second.n) {
+      offset = best.o;
+      description = `Node-local times (klog, journald) read as UTC${formatOffset(best.o)}, inferred: at that offset ${best.n} of ${zonelessEof.length} kubelet EOFs coincide within ${TOLERANCE_MS / 1000} s with zoned runtime errors (dockerd/containerd); the next best offset, UTC${formatOffset(second.o)}, matches ${second.n}${yearNote}.`;
+    } else {
+      description = `Node-local times (klog, journald) could not be placed: no whole or half-hour offset makes the kubelet EOFs coincide with the zoned runtime errors (best: ${best.n} of ${zonelessEof.length} at UTC${formatOffset(best.o)}). Give --tz to set it${yearNote}.`;
+    }
+  }
+  const placed = findings.map((f): PlacedFinding => {
+    const wall = wallOf(f);
+    const own = zonedEpoch(f);
+    return { finding: f, wall, epoch: own ?? (wall !== null && offset !== null && f.wallTime?.offsetMinutes === null ? wall - offset * 60000 : null) };
+  });
+  return { clock: { offsetMinutes: offset, year, description }, placed };
+}

@@ -1,0 +1,51 @@
+/**
+ * Circular statistics for "do the EOFs fall on the reconcile ticks?". Each event's phase within the
+ * period is an angle; if the events are tied to a periodic cause their angles concentrate, which the
+ * Rayleigh test measures: R̄ is the length of the mean unit vector (0 = spread evenly, 1 = all at one
+ * phase), Z = n·R̄², and p is the chance of a concentration at least this strong from uniformly random
+ * phases.
+ */
+export interface Rayleigh {
+  n: number;
+  meanResultant: number;
+  /** Mean phase in [0, period). */
+  meanPhase: number;
+  z: number;
+  p: number;
+}
+
+export function phaseOf(ms: number, periodMs: number): number {
+  return ((ms % periodMs) + periodMs) % periodMs;
+}
+
+export function rayleigh(phases: number[], period: number): Rayleigh | null {
+  const n = phases.length;
+  if (n === 0) return null;
+  let c = 0;
+  let s = 0;
+  for (const ph of phases) {
+    const a = (2 * Math.PI * ph) / period;
+    c += Math.cos(a);
+    s += Math.sin(a);
+  }
+  const r = Math.hypot(c, s) / n;
+  const z = n * r * r;
+  // Zar (Biostatistical Analysis, eq. 27.4): accurate for small n where exp(-Z) alone is not.
+  const p = Math.min(1, Math.max(0, Math.exp(Math.sqrt(1 + 4 * n + 4 * (n * n - n * n * r * r)) - (1 + 2 * n))));
+  let mean = (Math.atan2(s, c) / (2 * Math.PI)) * period;
+  if (mean < 0) mean += period;
+  return { n, meanResultant: r, meanPhase: mean, z, p };
+}
+
+/** Counts per bin of width `bin` over [0, period). */
+export function histogram(phases: number[], period: number, bin: number): number[] {
+  const bins = new Array<number>(Math.ceil(period / bin)).fill(0);
+  for (const ph of phases) bins[Math.min(bins.length - 1, Math.floor(ph / bin))]! += 1;
+  return bins;
+}
+
+/** Smallest distance between two phases on the circle. */
+export function circularDistance(a: number, b: number, period: number): number {
+  const d = Math.abs(a - b) % period;
+  return Math.min(d, period - d);
+}

@@ -1,0 +1,274 @@
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { diagnose } from '../core/diagnosis/diagnose';
+import { type HostMessage, type PanelState, parseWebviewMessage } from '../core/diagnosis/protocol';
+import { reportMarkdown } from '../core/diagnosis/report';
+import type { UserFacts } from '../core/diagnosis/types';
+import { discoverLogs } from '../core/logs/discover';
+import { InputError } from '../core/logs/input';
+import { type Recognition, recogniseFile } from '../core/signatures/recognise';
+import type { Config } from './config';
+import type { TraceService } from './traceService';
+
+const ANSWERS_KEY = 'runtimeLens.diagnosisAnswers';
+const REFRESH_DEBOUNCE_MS = 1000;
+
+function subjectOf(files: string[]): string {
+  const names = files.map((f) => path.basename(f));
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+}
+
+function isUnder(file: string, roots: string[]): boolean {
+  const f = path.resolve(file);
+  return roots.some((r) => f === path.resolve(r) || f.startsWith(path.resolve(r) + path.sep));
+}
+
+/**
+ * The diagnosis panel's host side: gathers the logs, runs the core, sends the webview one typed state,
+ * and acts on the webview's validated requests. The front end lives in media/ (panel.ts).
+ */
+export class DiagnosisPanel implements vscode.Disposable {
+  private static current: DiagnosisPanel | undefined;
+  private readonly panel: vscode.WebviewPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  private files: string[] = [];
+  private state: PanelState | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  static show(context: vscode.ExtensionContext, traces: TraceService, getConfig: () => Config, log: vscode.LogOutputChannel, files: string[]): DiagnosisPanel {
+    const existing = DiagnosisPanel.current;
+    if (existing) {
+      existing.panel.reveal(vscode.ViewColumn.Beside);
+      existing.setFiles(files);
+      return existing;
+    }
+    DiagnosisPanel.current = new DiagnosisPanel(context, traces, getConfig, log, files);
+    return DiagnosisPanel.current;
+  }
+
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly traces: TraceService,
+    private readonly getConfig: () => Config,
+    private readonly log: vscode.LogOutputChannel,
+    files: string[],
+  ) {
+    const media = vscode.Uri.joinPath(context.extensionUri, 'media');
+    const bundle = vscode.Uri.joinPath(context.extensionUri, 'dist', 'media');
+    this.panel = vscode.window.createWebviewPanel('runtimeLens.diagnosis', 'Runtime Lens: Diagnosis', vscode.ViewColumn.Beside, {
+      enableScripts: true,
+      localResourceRoots: [media, bundle],
+      enableFindWidget: true,
+    });
+    this.panel.iconPath = vscode.Uri.joinPath(media, 'icon.png');
+    this.panel.webview.html = this.html(this.panel.webview, media, bundle);
+    this.disposables.push(
+      this.panel.onDidDispose(() => this.dispose()),
+      this.panel.webview.onDidReceiveMessage((m) => this.onMessage(m)),
+      traces.onDidChange(() => this.schedule()),
+      // Logs that grow or change on disk (a tail, a re-collected file) re-run the diagnosis.
+      vscode.workspace.onDidSaveTextDocument((d) => this.files.includes(d.uri.fsPath) && this.schedule()),
+    );
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*');
+    watcher.onDidChange((u) => this.files.includes(u.fsPath) && this.schedule());
+    this.disposables.push(watcher);
+    this.setFiles(files);
+  }
+
+  private html(webview: vscode.Webview, media: vscode.Uri, bundle: vscode.Uri): string {
+    const nonce = randomBytes(16).toString('base64');
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(media, 'panel.css'));
+    const js = webview.asWebviewUri(vscode.Uri.joinPath(bundle, 'panel.js'));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+      `script-src 'nonce-${nonce}'`,
+      `img-src ${webview.cspSource} data:`,
+      `font-src ${webview.cspSource}`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta property="csp-nonce" content="${nonce}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${css}" nonce="${nonce}">
+<title>Runtime Lens: Diagnosis</title>
+</head>
+<body>
+<div id="app"></div>
+<script type="module" nonce="${nonce}" src="${js}"></script>
+</body>
+</html>`;
+  }
+
+  private get answers(): UserFacts {
+    return this.context.workspaceState.get<UserFacts>(ANSWERS_KEY, {});
+  }
+
+  setFiles(files: string[]): void {
+    this.files = files;
+    void this.refresh();
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), REFRESH_DEBOUNCE_MS);
+  }
+
+  private post(message: HostMessage): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  /** Recognises the files (streaming), runs the diagnosis and sends the state. */
+  async refresh(): Promise<void> {
+    this.post({ type: 'busy', message: `Reading ${subjectOf(this.files)}…` });
+    const config = this.getConfig();
+    const recognitions: Recognition[] = [];
+    const skipped: string[] = [];
+    for (const f of this.files) {
+      try {
+        recognitions.push(await recogniseFile(f, { ...config.time, matcher: config.matcher }));
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        skipped.push(e.message);
+      }
+    }
+    for (const s of skipped) this.log.warn(`diagnosis: skipped ${s}`);
+    const titles = Object.fromEntries(config.matcher.signatures.map((s) => [s.def.id, s.def.title]));
+    const traced = this.traces.state;
+    const diagnosis = diagnose({
+      recognitions,
+      facts: recognitions.flatMap((r) => r.facts),
+      saveState: traced?.saveState ?? null,
+      user: this.answers,
+      ...(config.time.zone ? { zone: config.time.zone } : {}),
+      ...(config.time.year !== undefined ? { year: config.time.year } : {}),
+      titles,
+    });
+    const reader = traced?.result.chains['reader-cri'] ?? traced?.result.chains.reader;
+    const chain = reader
+      ? {
+          title: reader.title,
+          hops: reader.hops.map((h, index) => ({ index, symbol: h.symbol, component: h.component, boundary: h.boundary, resolved: h.resolved, ...(h.file ? { file: h.file, line: h.line! } : {}) })),
+        }
+      : null;
+    const save = traced?.saveState;
+    const subject = subjectOf(this.files);
+    this.state = {
+      subject,
+      diagnosis,
+      chain,
+      saveState: save ? { atomic: save.atomic, detail: save.detail, ...(save.hop?.file ? { file: save.hop.file, line: save.hop.line! } : {}) } : null,
+      report: reportMarkdown(diagnosis, subject, chain, new Date().toISOString()),
+      answers: this.answers,
+    };
+    this.log.info(`diagnosis of ${subject}: ${diagnosis.verdict.cause} (${diagnosis.verdict.confidence})`);
+    this.post({ type: 'state', state: this.state });
+  }
+
+  /** Roots a webview may ask to open files under: the diagnosed files, the workspace, the traced sources. */
+  private allowedRoots(): string[] {
+    return [
+      ...this.files,
+      ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+      ...(this.traces.state?.sourceRoots.map((r) => r.dir) ?? []),
+      ...(this.traces.state?.result.roots.map((r) => r.dir) ?? []),
+    ];
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const m = parseWebviewMessage(raw);
+    if (!m) {
+      this.log.warn(`diagnosis panel: ignored a malformed message ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (m.type) {
+      case 'ready':
+        if (this.state) this.post({ type: 'state', state: this.state });
+        return;
+      case 'answer': {
+        const answers: Record<string, unknown> = { ...this.answers };
+        if (m.value === null || m.value.trim() === '') delete answers[m.fact];
+        else if (m.fact === 'reconcilePeriodSeconds') {
+          const n = Number(m.value);
+          if (!Number.isFinite(n) || n <= 0 || n > 3600) {
+            void vscode.window.showWarningMessage(`Runtime Lens: "${m.value}" is not a period in seconds.`);
+            return;
+          }
+          answers[m.fact] = n;
+        } else if (m.fact === 'cpuManagerPolicy') {
+          if (m.value !== 'static' && m.value !== 'none') return;
+          answers[m.fact] = m.value;
+        } else answers[m.fact] = m.value.trim();
+        await this.context.workspaceState.update(ANSWERS_KEY, answers);
+        await this.refresh();
+        return;
+      }
+      case 'open': {
+        if (!isUnder(m.file, this.allowedRoots())) {
+          this.log.warn(`diagnosis panel: refused to open ${m.file}: not under the diagnosed files, the workspace or the traced sources`);
+          return;
+        }
+        const line = m.line - 1;
+        await vscode.window.showTextDocument(vscode.Uri.file(m.file), { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(line, 0, line, 0) });
+        return;
+      }
+      case 'copy':
+        await vscode.env.clipboard.writeText(m.text);
+        void vscode.window.setStatusBarMessage('Runtime Lens: copied to the clipboard', 3000);
+        return;
+      case 'copyReport':
+        if (!this.state) return;
+        await vscode.env.clipboard.writeText(this.state.report);
+        void vscode.window.showInformationMessage('Runtime Lens: the diagnosis report is on the clipboard (Markdown).');
+        return;
+      case 'saveReport': {
+        if (!this.state) return;
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+        const target = await vscode.window.showSaveDialog({
+          filters: { Markdown: ['md'] },
+          ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, 'runtime-lens-report.md') } : {}),
+        });
+        if (!target) return;
+        await vscode.workspace.fs.writeFile(target, Buffer.from(this.state.report, 'utf8'));
+        void vscode.window.showInformationMessage(`Runtime Lens: report saved to ${target.fsPath}.`);
+        return;
+      }
+      case 'trace':
+        this.post({ type: 'busy', message: 'Tracing the call path…' });
+        await vscode.commands.executeCommand('runtimeLens.trace');
+        await this.refresh();
+        return;
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    DiagnosisPanel.current = undefined;
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+  }
+}
+
+/** "Runtime Lens: Diagnose…": the active log, the workspace's logs, or files the user picks. */
+export async function pickDiagnosisFiles(arg: unknown): Promise<string[] | undefined> {
+  if (typeof arg === 'string') {
+    // From a log's code lens or hover: that log plus its neighbours (the node's other logs and config).
+    const file = vscode.Uri.parse(arg).fsPath;
+    return [...new Set([file, ...discoverLogs(path.dirname(file)).files])];
+  }
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const items: (vscode.QuickPickItem & { scope: 'active' | 'workspace' | 'pick' })[] = [];
+  if (active?.scheme === 'file') items.push({ label: '$(file) Active file', description: path.basename(active.fsPath), scope: 'active' });
+  if (vscode.workspace.workspaceFolders?.length) items.push({ label: "$(folder) The workspace's logs", description: 'every log and kubelet config in the workspace', scope: 'workspace' });
+  items.push({ label: '$(files) Pick files…', scope: 'pick' });
+  const choice = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { placeHolder: 'Diagnose which logs?' });
+  if (!choice) return undefined;
+  if (choice.scope === 'active') return [active!.fsPath];
+  if (choice.scope === 'workspace') return (vscode.workspace.workspaceFolders ?? []).flatMap((f) => discoverLogs(f.uri.fsPath).files);
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Diagnose', title: 'Logs, kubelet config and runc/docker version output from the node' });
+  return picked?.map((u) => u.fsPath);
+}

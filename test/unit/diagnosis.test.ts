@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { diagnose } from '../../src/core/diagnosis/diagnose';
+import { parseWebviewMessage } from '../../src/core/diagnosis/protocol';
+import { reportMarkdown } from '../../src/core/diagnosis/report';
+import { histogram, rayleigh } from '../../src/core/diagnosis/stats';
+import type { Diagnosis, UserFacts } from '../../src/core/diagnosis/types';
+import { dockerImpliesOldRunc, parseGoDuration, parseRuncVersion, runcBeforeFix } from '../../src/core/diagnosis/versions';
+import { parseZone } from '../../src/core/logs/time';
+import { builtInSignatures } from '../../src/core/signatures/catalog';
+import { Matcher } from '../../src/core/signatures/matcher';
+import { type Recognition, recogniseText } from '../../src/core/signatures/recognise';
+
+const matcher = new Matcher(builtInSignatures());
+const titles = Object.fromEntries(matcher.signatures.map((s) => [s.def.id, s.def.title]));
+
+/** Deterministic PRNG so "random" phases are the same on every run. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+/** Node-local wall time (ms, as if UTC) → klog prefix "I0507 03:43:28.310630". */
+function klogAt(ms: number, level = 'I'): string {
+  const d = new Date(ms);
+  return `${level}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}000   57003`;
+}
+function eofLine(ms: number, pod: { name: string; uid: string }): string {
+  return `${klogAt(ms)} prober.go:112] Readiness probe for "${pod.name}_shop(${pod.uid}):api" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown`;
+}
+function rfc(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}000000+08:00`;
+}
+
+const PODS = [
+  { name: 'api-a', uid: '11111111-ae8f-11eb-a151-080027049c65' },
+  { name: 'api-b', uid: '22222222-ae8f-11eb-a151-080027049c65' },
+  { name: 'api-c', uid: '33333333-ae8f-11eb-a151-080027049c65' },
+];
+const BASE = Date.UTC(2021, 4, 7, 3, 40, 0);
+const TICK = BASE + 8204; // reconcile loop started at 03:40:08.204 node time
+
+interface Scenario {
+  aligned: boolean;
+  events: number;
+  pods: number;
+  policy?: 'static' | 'none';
+  runc?: string;
+  dockerd?: boolean;
+  startLine?: boolean;
+  /** Each pod keeps its own fixed phase (its probe rhythm) instead of a shared one. */
+  ownPhases?: boolean;
+  seed?: number;
+}
+
+/** Builds a node's kubelet log (and optionally dockerd log, runc --version) for a scenario. */
+function scenario(s: Scenario): Recognition[] {
+  const rand = prng(s.seed ?? 7);
+  const kubelet: string[] = [];
+  if (s.policy) {
+    kubelet.push(`${klogAt(BASE + 1000)} flags.go:33] FLAG: --cpu-manager-policy="${s.policy}"`);
+    kubelet.push(`${klogAt(BASE + 1001)} flags.go:33] FLAG: --cpu-manager-reconcile-period="10s"`);
+  }
+  if (s.startLine) kubelet.push(`${klogAt(TICK)} cpu_manager.go:156] [cpumanager] reconciling every 10s`);
+  const dockerd: string[] = [];
+  const times: number[] = [];
+  for (let i = 0; i < s.events; i++) {
+    // Distinct ticks (37 apart plus jitter), so no two events of one pod merge as one failure.
+    const tick = TICK + (60 + i * 37 + Math.floor(rand() * 30)) * 10_000;
+    const podIndex = i % s.pods;
+    const t = s.ownPhases ? tick + 1000 + podIndex * 3300 + Math.floor(rand() * 200) : s.aligned ? tick + 100 + Math.floor(rand() * 300) : tick + Math.floor(rand() * 10_000);
+    times.push(t);
+    kubelet.push(eofLine(t, PODS[podIndex]!));
+    if (s.dockerd) {
+      dockerd.push(`time="${rfc(t - 300)}" level=error msg="stream copy error: reading from a closed fifo"`);
+      dockerd.push(`time="${rfc(t - 150)}" level=error msg="Error running exec 8e34 in container: OCI runtime exec failed: exec failed: EOF: unknown"`);
+    }
+  }
+  const order = (lines: string[]) => lines.sort();
+  const out = [recogniseText('/node/kubelet.log', `${order(kubelet).join('\n')}\n`, { matcher })];
+  if (s.dockerd) out.push(recogniseText('/node/dockerd.log', `${dockerd.join('\n')}\n`, { matcher }));
+  if (s.runc) out.push(recogniseText('/node/runc-version.txt', `runc version ${s.runc}\ncommit: 96ec2177\nspec: 1.0.1-dev\n`, { matcher }));
+  return out;
+}
+
+function run(recognitions: Recognition[], user: UserFacts = {}, tz?: string): Diagnosis {
+  const zone = tz ? parseZone(tz)! : undefined;
+  return diagnose({ recognitions, facts: recognitions.flatMap((r) => r.facts), saveState: null, user, titles, ...(zone ? { zone } : {}) });
+}
+
+const ev = (d: Diagnosis, id: string) => d.verdict.evidence.find((e) => e.id === id)!;
+
+test('Rayleigh: concentrated phases give a tiny p, evenly spread phases a large one', () => {
+  const tight = rayleigh([8.2, 8.3, 8.25, 8.4, 8.1, 8.3, 8.35, 8.2, 8.3, 8.28], 10)!;
+  assert.ok(tight.meanResultant > 0.99);
+  assert.ok(tight.p < 1e-4, `p ${tight.p}`);
+  assert.ok(Math.abs(tight.meanPhase - 8.27) < 0.05);
+  const even = rayleigh([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 10)!;
+  assert.ok(even.meanResultant < 1e-9);
+  assert.ok(even.p > 0.9);
+  assert.deepEqual(histogram([0.1, 0.6, 9.9, 9.99], 10, 0.5).slice(0, 2), [1, 1]);
+  assert.equal(histogram([0.1, 0.6, 9.9, 9.99], 10, 0.5)[19], 2);
+});
+
+test('aligned EOFs of several containers + static policy + old runc → the cpu-manager race, with high confidence', () => {
+  const d = run(scenario({ aligned: true, events: 40, pods: 2, policy: 'static', runc: '1.0.0-rc6+dev', startLine: true }));
+  assert.equal(ev(d, 'eof-errors-present').holds, true);
+  assert.equal(ev(d, 'reconcile-aligned').holds, true);
+  assert.match(ev(d, 'reconcile-aligned').detail, /2 containers' EOFs all fall at the same phase/);
+  assert.match(ev(d, 'reconcile-aligned').detail, /just after the tick/);
+  assert.equal(ev(d, 'cpu-manager-static').holds, true);
+  assert.match(ev(d, 'cpu-manager-static').detail, /policy "static" from the kubelet flag at kubelet\.log:\d+/);
+  assert.equal(ev(d, 'runc-before-fix').holds, true);
+  assert.match(ev(d, 'runc-before-fix').detail, /runc 1\.0\.0-rc6\+dev \(runc --version in runc-version\.txt:1\)/);
+  assert.equal(ev(d, 'runc-savestate-atomic').holds, null);
+  assert.equal(d.verdict.cause, 'cpu-manager-state-race');
+  assert.ok(d.verdict.confidence >= 0.9, `confidence ${d.verdict.confidence}`);
+  assert.equal(d.hypotheses[0]!.cause, 'cpu-manager-state-race');
+  assert.equal(d.timeline!.events.length, 40);
+  assert.equal(d.timeline!.tickPhaseFrom, 'kubelet start');
+  assert.ok(Math.abs(d.timeline!.tickPhaseSeconds! - 8.204) < 0.01);
+  assert.ok(d.fixes.some((f) => /v1\.0\.0-rc91/.test(f.title)));
+});
+
+test('random-phase EOFs with policy none → not the race: unknown, with the evidence against it', () => {
+  const d = run(scenario({ aligned: false, events: 60, pods: 3, policy: 'none', runc: '1.0.0-rc6' }));
+  assert.equal(ev(d, 'reconcile-aligned').holds, false);
+  assert.match(ev(d, 'reconcile-aligned').detail, /spread over the period like random times/);
+  assert.equal(ev(d, 'cpu-manager-static').holds, false);
+  assert.equal(d.verdict.cause, 'unknown');
+  assert.ok(d.verdict.confidence > 0.95);
+  assert.match(d.verdict.summary, /evidence is against the cpu-manager race/);
+});
+
+test('too few events → reconcile-aligned is null, not a guess', () => {
+  const d = run(scenario({ aligned: true, events: 5, pods: 2, policy: 'static' }));
+  assert.equal(ev(d, 'reconcile-aligned').holds, null);
+  assert.match(ev(d, 'reconcile-aligned').detail, /only 5 timestamped EOF event\(s\): at least 8/);
+});
+
+test("one container keeping one phase could be its probe's own rhythm: null without the logged tick, true with it", () => {
+  const without = run(scenario({ aligned: true, events: 20, pods: 1, policy: 'static' }));
+  assert.equal(ev(without, 'reconcile-aligned').holds, null);
+  assert.match(ev(without, 'reconcile-aligned').detail, /one container.*own probe period/);
+  const withTick = run(scenario({ aligned: true, events: 20, pods: 1, policy: 'static', startLine: true }));
+  assert.equal(ev(withTick, 'reconcile-aligned').holds, true);
+});
+
+test('containers each keeping their own phase → their probes, not a shared tick', () => {
+  const d = run(scenario({ aligned: false, ownPhases: true, events: 30, pods: 3, policy: 'static' }));
+  assert.equal(ev(d, 'reconcile-aligned').holds, false);
+  assert.match(ev(d, 'reconcile-aligned').detail, /each container's EOFs keep to their own rhythm/);
+});
+
+test('mixed zones: klog (no zone) and dockerd (+08:00) are aligned by inferring the offset, and closed fifos are found next to the EOFs', () => {
+  const d = run(scenario({ aligned: true, events: 30, pods: 2, policy: 'static', dockerd: true }));
+  assert.match(d.clock, /read as UTC\+08:00, inferred: at that offset 30 of 30 kubelet EOFs coincide/);
+  assert.equal(ev(d, 'fifo-closed-nearby').holds, true);
+  assert.match(ev(d, 'fifo-closed-nearby').detail, /30 of 30 EOF failures have a dockerd "reading from a closed fifo" within 2 s/);
+  const c = d.clusters.find((x) => x.signature === 'oci-exec-eof' && x.pod === 'shop/api-a')!;
+  assert.match(c.firstSeen!, /^2021-05-0[67]T\d\d:\d\d:\d\d\.\d{3}Z$/);
+});
+
+test('an explicit zone wins over inference; a wrong one makes the fifo check fail honestly', () => {
+  const right = run(scenario({ aligned: true, events: 30, pods: 2, dockerd: true }), {}, '+08:00');
+  assert.match(right.clock, /read as \+08:00 \(UTC\+08:00\), from --tz/);
+  assert.equal(ev(right, 'fifo-closed-nearby').holds, true);
+  const wrong = run(scenario({ aligned: true, events: 30, pods: 2, dockerd: true }), {}, 'UTC');
+  assert.equal(ev(wrong, 'fifo-closed-nearby').holds, false);
+  assert.match(ev(wrong, 'fifo-closed-nearby').detail, /^0 of 30/);
+});
+
+test('without a zoned log the kubelet times stay node-local, and the phase test still works', () => {
+  const d = run(scenario({ aligned: true, events: 30, pods: 2, policy: 'static' }));
+  assert.match(d.clock, /no zoned runtime log to align them with/);
+  assert.equal(ev(d, 'fifo-closed-nearby').holds, null);
+  assert.equal(ev(d, 'reconcile-aligned').holds, true);
+});
+
+test("the user's answers enter as evidence marked as theirs and move the verdict", () => {
+  const recs = scenario({ aligned: true, events: 30, pods: 2 });
+  const before = run(recs);
+  assert.equal(ev(before, 'cpu-manager-static').holds, null);
+  assert.equal(ev(before, 'cpu-manager-static').ask?.fact, 'cpuManagerPolicy');
+  const none = run(recs, { cpuManagerPolicy: 'none' });
+  assert.equal(ev(none, 'cpu-manager-static').holds, false);
+  assert.equal(ev(none, 'cpu-manager-static').source, 'user');
+  assert.equal(none.verdict.cause, 'unknown');
+  const answered = run(recs, { cpuManagerPolicy: 'static', runcVersion: '1.0.0-rc6' });
+  assert.equal(ev(answered, 'runc-before-fix').holds, true);
+  assert.equal(ev(answered, 'runc-before-fix').source, 'user');
+  assert.equal(answered.verdict.cause, 'cpu-manager-state-race');
+  assert.ok(answered.verdict.confidence > before.verdict.confidence);
+});
+
+test('no EOF errors → cause none, even with look-alikes, which are named', () => {
+  const rec = recogniseText('/n/kubelet.log', `${klogAt(BASE)} prober.go:112] Readiness probe for "web_shop(${PODS[0]!.uid}):web" failed (failure): Get http://10.0.0.5:8080/healthz: EOF\n`, { matcher });
+  const d = run([rec]);
+  assert.equal(d.verdict.cause, 'none');
+  assert.match(d.verdict.summary, /HTTP probe EOF/);
+  assert.deepEqual(d.fixes, []);
+});
+
+test('runc versions against the fix, Docker versions, Go durations', () => {
+  const before = (s: string) => runcBeforeFix(parseRuncVersion(s)!);
+  assert.equal(before('1.0.0-rc6+dev'), true);
+  assert.equal(before('v1.0.0-rc90'), true);
+  assert.equal(before('1.0.0-rc90+dev'), null);
+  assert.equal(before('1.0.0-rc91'), false);
+  assert.equal(before('1.0.0-rc92'), false);
+  assert.equal(before('1.0.0'), false);
+  assert.equal(before('1.1.5'), false);
+  assert.equal(before('0.1.1'), true);
+  assert.equal(dockerImpliesOldRunc('18.09.9'), true);
+  assert.equal(dockerImpliesOldRunc('19.03.15'), null);
+  assert.equal(dockerImpliesOldRunc('20.10.24'), null);
+  assert.equal(parseGoDuration('10s'), 10);
+  assert.equal(parseGoDuration('1m0s'), 60);
+  assert.equal(parseGoDuration('500ms'), 0.5);
+  assert.equal(parseGoDuration('ten'), null);
+});
+
+test('the report carries the verdict, the evidence with how to check it, and the fix', () => {
+  const d = run(scenario({ aligned: true, events: 30, pods: 2, policy: 'static', runc: '1.0.0-rc6' }));
+  const md = reportMarkdown(d, 'kubelet.log, runc-version.txt', null, '2026-11-22T00:00:00Z');
+  assert.match(md, /^# Runtime Lens diagnosis: runc state\.json race with the kubelet cpu-manager/);
+  assert.match(md, /\*\*Verdict:\*\* `cpu-manager-state-race` — confidence \d+%/);
+  assert.match(md, /\| EOFs fall on the cpu-manager reconcile ticks \| ✅ holds \|/);
+  assert.match(md, /```sh\n# OCI exec EOF errors present\n/);
+  assert.match(md, /## Fix\n\n- \*\*Upgrade runc to v1\.0\.0-rc91 or newer\.\*\*/);
+});
+
+test('webview messages are validated: exact shapes only', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
+  assert.deepEqual(parseWebviewMessage({ type: 'open', file: '/a/b.go', line: 3 }), { type: 'open', file: '/a/b.go', line: 3 });
+  assert.deepEqual(parseWebviewMessage({ type: 'answer', fact: 'cpuManagerPolicy', value: 'static' }), { type: 'answer', fact: 'cpuManagerPolicy', value: 'static' });
+  assert.deepEqual(parseWebviewMessage({ type: 'answer', fact: 'runcVersion', value: null }), { type: 'answer', fact: 'runcVersion', value: null });
+  for (const bad of [
+    null,
+    'ready',
+    [],
+    { type: 'ready', extra: 1 },
+    { type: 'open', file: '/a', line: 0 },
+    { type: 'open', file: '/a', line: 1.5 },
+    { type: 'open', file: 42, line: 1 },
+    { type: 'answer', fact: '__proto__', value: 'x' },
+    { type: 'answer', fact: 'runcVersion', value: 'x'.repeat(201) },
+    { type: 'copy', text: 'x'.repeat(70_000) },
+    { type: 'exec', command: 'rm -rf /' },
+  ]) {
+    assert.equal(parseWebviewMessage(bad), null, JSON.stringify(bad)?.slice(0, 80));
+  }
+});
