@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
+import { repoRoot } from '../harness/paths';
 import { parseLine } from '../../src/core/logs/formats';
-import { builtInSignatures, withUserSignatures } from '../../src/core/signatures/catalog';
+import { builtInSignatures, catalogErrors, withUserSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { regexHazard } from '../../src/core/signatures/safeRegex';
 
@@ -452,4 +455,10 @@ test('adversarial: a literal repeated a million times without a match costs boun
   assert.equal(matcher.match(line), null);
   const perm = `${'exec permission denied '.repeat(500_000)}`;
   assert.equal(matcher.match(perm), null);
+});
+
+test('the built-in catalog document validates against its JSON schema', () => {
+  const doc = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'core', 'signatures', 'catalog.json'), 'utf8'));
+  assert.equal(catalogErrors(doc), null);
+  assert.match(catalogErrors({ signatures: [{ id: 'Bad Id', title: 'x' }] }) ?? '', /must/);
 });
