@@ -14,35 +14,11 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config):
       if (!entry) return [];
       return entry.groups.flatMap((g) => {
         const range = new vscode.Range(g.first.line - 1, 0, g.first.line - 1, 0);
-        const lenses = [
-          new vscode.CodeLens(range, {
-            title: `${g.count}× ${g.signature.title} · Explain`,
-            tooltip: `${g.signature.title}: ${g.count} occurrence(s) in this file — open the explanation`,
-            command: 'runtimeLens.explain',
-            arguments: [doc.uri.toString(), g.signature.id],
-          }),
-        ];
-        // Errors that travel a known chain can be followed into the Go sources, and diagnosed.
-        if (g.signature.cause) {
-          lenses.push(
-            new vscode.CodeLens(range, {
-              title: 'Diagnose',
-              tooltip: 'Weigh the evidence in this node\'s logs and config: is it the cpu-manager state.json race?',
-              command: 'runtimeLens.diagnose',
-              arguments: [doc.uri.toString()],
-            }),
-          );
-        }
-        if (g.signature.chain) {
-          lenses.push(
-            new vscode.CodeLens(range, {
-              title: 'Trace call path',
-              tooltip: 'Resolve the Go call path behind this error through the kubelet, docker, containerd and runc sources',
-              command: 'runtimeLens.trace',
-              arguments: [doc.uri.toString()],
-            }),
-          );
-        }
+        const lens = (title: string, tooltip: string, command: string, ...args: string[]) => new vscode.CodeLens(range, { title, tooltip, command, arguments: [doc.uri.toString(), ...args] });
+        const lenses = [lens(`${g.count}× ${g.signature.title} · Explain`, `${g.signature.title}: ${g.count} occurrence(s) in this file — open the explanation`, 'runtimeLens.explain', g.signature.id)];
+        // Errors with a known cause can be diagnosed; errors that travel a known chain can be traced.
+        if (g.signature.cause) lenses.push(lens('Diagnose', "Weigh the evidence in this node's logs and config: is it the cpu-manager state.json race?", 'runtimeLens.diagnose'));
+        if (g.signature.chain) lenses.push(lens('Trace call path', 'Resolve the Go call path behind this error through the kubelet, docker, containerd and runc sources', 'runtimeLens.trace'));
         return lenses;
       });
     },

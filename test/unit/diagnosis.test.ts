@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { prng } from '../harness/prng';
 import { diagnose } from '../../src/core/diagnosis/diagnose';
 import { parseWebviewMessage } from '../../src/core/diagnosis/protocol';
 import { reportMarkdown } from '../../src/core/diagnosis/report';
@@ -13,16 +14,6 @@ import { type Recognition, recogniseText } from '../../src/core/signatures/recog
 
 const matcher = new Matcher(builtInSignatures());
 const titles = Object.fromEntries(matcher.signatures.map((s) => [s.def.id, s.def.title]));
-
-/** Deterministic PRNG so "random" phases are the same on every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 /** Node-local wall time (ms, as if UTC) → klog prefix "I0507 03:43:28.310630". */

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { prng } from '../harness/prng';
 import { ByteScanner, type LineVisitor, scanLines, scanLinesJs } from '../../src/core/logs/scan';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
@@ -12,15 +13,6 @@ import { FACT_NEEDLES } from '../../src/core/logs/facts';
 // The SIMD scanner must find exactly what the String#indexOf scanner finds, whatever the text. These
 // tests fuzz both with seeded random logs: needles at line starts and ends, overlapping and sharing
 // prefixes, at the very end without a newline, CRLF lines, bytes above 0x7f, empty lines.
-
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const matcher = new Matcher(builtInSignatures());
 const NEEDLES = [...matcher.needles, ...FACT_NEEDLES];

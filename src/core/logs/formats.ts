@@ -71,21 +71,16 @@ function offsetFrom(zone: string | undefined): number | null {
   return minutes > 59 ? NaN : sign * (Number(digits.slice(0, 2)) * 60 + minutes);
 }
 
+/** Month, day, hour, minute and second from five consecutive capture groups starting at `i`. */
+function dateTime(m: RegExpExecArray, i: number): Pick<LogTime, 'month' | 'day' | 'hour' | 'minute' | 'second'> {
+  return { month: Number(m[i]), day: Number(m[i + 1]), hour: Number(m[i + 2]), minute: Number(m[i + 3]), second: Number(m[i + 4]) };
+}
+
 /** Parses an RFC 3339 / ISO 8601 timestamp as logrus, containerd and Kubernetes write them. */
 export function parseRfc3339(text: string): LogTime | null {
   const m = RFC3339.exec(text);
   if (!m) return null;
-  const t: LogTime = {
-    year: Number(m[1]),
-    month: Number(m[2]),
-    day: Number(m[3]),
-    hour: Number(m[4]),
-    minute: Number(m[5]),
-    second: Number(m[6]),
-    micros: fraction(m[7]),
-    offsetMinutes: offsetFrom(m[8]),
-  };
-  return validTime(t) ? t : null;
+  return checked({ year: Number(m[1]), ...dateTime(m, 2), micros: fraction(m[7]), offsetMinutes: offsetFrom(m[8]) });
 }
 
 function checked(t: LogTime): LogTime | null {
@@ -133,16 +128,7 @@ function parseKlog(line: string): LogRecord | null {
   const m = KLOG.exec(line);
   if (!m) return null;
   const r = blank('klog', line.slice(m[0].length));
-  r.time = checked({
-    year: null,
-    month: Number(m[2]),
-    day: Number(m[3]),
-    hour: Number(m[4]),
-    minute: Number(m[5]),
-    second: Number(m[6]),
-    micros: Number(m[7]),
-    offsetMinutes: null,
-  });
+  r.time = checked({ year: null, ...dateTime(m, 2), micros: Number(m[7]), offsetMinutes: null });
   r.severity = KLOG_SEVERITY[m[1]!]!;
   podFromMessage(r);
   return r;
@@ -236,16 +222,7 @@ function parseJournald(line: string): LogRecord | null {
   } else {
     const iso = JOURNAL_ISO.exec(line);
     if (!iso) return null;
-    time = checked({
-      year: Number(iso[1]),
-      month: Number(iso[2]),
-      day: Number(iso[3]),
-      hour: Number(iso[4]),
-      minute: Number(iso[5]),
-      second: Number(iso[6]),
-      micros: fraction(iso[7]),
-      offsetMinutes: offsetFrom(iso[8]),
-    });
+    time = checked({ year: Number(iso[1]), ...dateTime(iso, 2), micros: fraction(iso[7]), offsetMinutes: offsetFrom(iso[8]) });
     fractionWritten = iso[7] !== undefined;
     ident = iso[10]!;
     rest = line.slice(iso[0].length);
