@@ -146,9 +146,9 @@ func (pb *prober) newExecInContainer() {
   );
   assert.equal(idx.decls.get('execCommand.Action')!.line, 5);
   assert.deepEqual(idx.decls.get('execCommand.Action')!.events.filter((e) => e.kind === 'call').map((e) => e.text), ['execProcess']);
-  assert.equal(idx.decls.get('prober.newExecInContainer.func1')!.line, 11);
-  assert.equal(idx.decls.get('prober.newExecInContainer.func2')!.line, 12, 'nested literals do not shift the numbering');
-  assert.ok(idx.decls.get('prober.newExecInContainer.func2')!.events.some((e) => e.kind === 'string' && e.text === '/start'));
+  assert.equal(idx.find('prober.newExecInContainer.func1')!.line, 11);
+  assert.equal(idx.find('prober.newExecInContainer.func2')!.line, 12, 'nested literals do not shift the numbering');
+  assert.ok(idx.find('prober.newExecInContainer.func2')!.events.some((e) => e.kind === 'string' && e.text === '/start'));
   assert.equal(idx.decls.get('prober.newExecInContainer')!.pointer, true);
 });
 

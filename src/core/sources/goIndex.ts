@@ -24,7 +24,8 @@ export interface GoDecl {
   name: string;
   /** 1-based line of the `func` keyword. */
   line: number;
-  events: BodyEvent[];
+  /** Calls, strings and identifiers in its body (computed on first use). */
+  readonly events: BodyEvent[];
   /** Whether tree-sitter found syntax errors inside it (reported, not fatal). */
   hasError: boolean;
 }
@@ -33,9 +34,12 @@ export interface GoFileIndex {
   file: string;
   mtimeMs: number;
   size: number;
+  /** Top-level functions and methods, and var command-table fields, by key. */
   decls: Map<string, GoDecl>;
   /** Whether the file parsed with errors somewhere. */
   hasError: boolean;
+  /** Any addressable declaration, func literals included. */
+  find(key: string): GoDecl | null;
 }
 
 /** Files larger than this are not parsed (generated code of that size holds no hop). */
@@ -57,7 +61,7 @@ function receiverType(node: SyntaxNode | null): { name: string | null; pointer: 
 const STRING_MAX = 300;
 
 /** Collects calls, strings and identifiers below `node`; nested func literals are included (closures run there too). */
-function collectEvents(node: SyntaxNode, out: BodyEvent[]): void {
+function collectEvents(node: SyntaxNode, lineOffset: number, out: BodyEvent[]): void {
   const cursor = node.walk();
   let done = false;
   while (!done) {
@@ -66,16 +70,16 @@ function collectEvents(node: SyntaxNode, out: BodyEvent[]): void {
       case 'call_expression': {
         const fn = n.childForFieldName('function');
         const name = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : fn?.type === 'identifier' ? fn.text : undefined;
-        if (name) out.push({ kind: 'call', text: name, line: n.startPosition.row + 1 });
+        if (name) out.push({ kind: 'call', text: name, line: n.startPosition.row + lineOffset });
         break;
       }
       case 'interpreted_string_literal':
       case 'raw_string_literal':
-        if (n.text.length <= STRING_MAX) out.push({ kind: 'string', text: n.text.slice(1, -1), line: n.startPosition.row + 1 });
+        if (n.text.length <= STRING_MAX) out.push({ kind: 'string', text: n.text.slice(1, -1), line: n.startPosition.row + lineOffset });
         break;
       case 'identifier':
       case 'field_identifier':
-        out.push({ kind: 'ref', text: n.text, line: n.startPosition.row + 1 });
+        out.push({ kind: 'ref', text: n.text, line: n.startPosition.row + lineOffset });
         break;
     }
     if (cursor.gotoFirstChild()) continue;
@@ -98,21 +102,93 @@ function funcLiterals(node: SyntaxNode): SyntaxNode[] {
   });
 }
 
-function declFrom(key: string, receiver: string | null, pointer: boolean, name: string, node: SyntaxNode, body: SyntaxNode | null): GoDecl {
-  const events: BodyEvent[] = [];
-  if (body) collectEvents(body, events);
-  return { key, receiver, pointer, name, line: node.startPosition.row + 1, events, hasError: node.hasError };
-}
-
 export function declKey(receiver: string | null | undefined, name: string, suffix?: string): string {
   return `${receiver ? `${receiver}.` : ''}${name}${suffix ? `.${suffix}` : ''}`;
+}
+
+/**
+ * Parses one declaration's own text (wrapped so it is a Go file) and hands its tree to `use`.
+ * Body events are needed for the few declarations a trace passes through, not for the thousands a
+ * generated file holds: parsing the snippet again costs far less than walking every body up front.
+ */
+function withSnippet<T>(parser: GoParser, text: string, literal: boolean, use: (root: SyntaxNode, snippet: string) => T): T | null {
+  const snippet = `package p\n${literal ? 'var _ = ' : ''}${text}`;
+  const tree = parser.parser.parse(snippet);
+  if (!tree) return null;
+  try {
+    return use(tree.rootNode, snippet);
+  } finally {
+    tree.delete();
+  }
+}
+
+/** The body to collect events from: the decl's block, or the func literal's. */
+function snippetBody(root: SyntaxNode, literal: boolean): SyntaxNode | null {
+  if (literal) return root.descendantsOfType('func_literal')[0]?.childForFieldName('body') ?? null;
+  const decl = root.namedChildren.find((c) => c?.type === 'function_declaration' || c?.type === 'method_declaration');
+  return decl?.childForFieldName('body') ?? null;
+}
+
+class Decl implements GoDecl {
+  private cached: BodyEvent[] | undefined;
+
+  constructor(
+    private readonly parser: GoParser,
+    private readonly source: string,
+    readonly key: string,
+    readonly receiver: string | null,
+    readonly pointer: boolean,
+    readonly name: string,
+    readonly line: number,
+    readonly hasError: boolean,
+    private readonly literal: boolean,
+  ) {}
+
+  get events(): BodyEvent[] {
+    if (!this.cached) {
+      const out: BodyEvent[] = [];
+      // Row 0 of the snippet is the package clause; row 1 is this declaration's first line.
+      withSnippet(this.parser, this.source, this.literal, (root) => {
+        const body = snippetBody(root, this.literal);
+        if (body) collectEvents(body, this.line - 1, out);
+      });
+      this.cached = out;
+    }
+    return this.cached;
+  }
+
+  /** The func literals directly in this declaration's body, as `key.funcN` declarations. */
+  literals(): GoDecl[] {
+    const found = withSnippet(this.parser, this.source, this.literal, (root, snippet) => {
+      const body = snippetBody(root, this.literal);
+      return (body ? funcLiterals(body) : []).map((lit, i) => {
+        const n = `func${i + 1}`;
+        return new Decl(this.parser, snippet.slice(lit.startIndex, lit.endIndex), `${this.key}.${n}`, this.receiver, false, `${this.name}.${n}`, this.line + lit.startPosition.row - 1, lit.hasError, true);
+      });
+    });
+    return found ?? [];
+  }
 }
 
 /** Indexes one Go source text. Broken files still index: tree-sitter recovers around errors. */
 export function indexGoSource(parser: GoParser, file: string, text: string, mtimeMs = 0): GoFileIndex {
   const tree = parser.parser.parse(text);
   const decls = new Map<string, GoDecl>();
-  if (!tree) return { file, mtimeMs, size: text.length, decls, hasError: true };
+  const literals = new Map<string, GoDecl[]>();
+  const find = (key: string): GoDecl | null => {
+    const direct = decls.get(key);
+    if (direct) return direct;
+    const m = /^(.*)\.func(\d+)$/.exec(key);
+    const parent = m ? decls.get(m[1]!) : undefined;
+    if (!m || !(parent instanceof Decl)) return null;
+    let lits = literals.get(m[1]!);
+    if (!lits) {
+      lits = parent.literals();
+      literals.set(m[1]!, lits);
+    }
+    return lits[Number(m[2]) - 1] ?? null;
+  };
+  if (!tree) return { file, mtimeMs, size: text.length, decls, hasError: true, find };
   try {
     const root = tree.rootNode;
     for (const node of root.namedChildren) {
@@ -121,15 +197,8 @@ export function indexGoSource(parser: GoParser, file: string, text: string, mtim
         const name = node.childForFieldName('name')?.text;
         if (!name) continue;
         const recv = node.type === 'method_declaration' ? receiverType(node.childForFieldName('receiver')) : { name: null, pointer: false };
-        const body = node.childForFieldName('body');
         const key = declKey(recv.name, name);
-        decls.set(key, declFrom(key, recv.name, recv.pointer, name, node, body));
-        if (body) {
-          funcLiterals(body).forEach((lit, i) => {
-            const k = declKey(recv.name, name, `func${i + 1}`);
-            decls.set(k, declFrom(k, recv.name, false, `${name}.func${i + 1}`, lit, lit.childForFieldName('body')));
-          });
-        }
+        decls.set(key, new Decl(parser, text.slice(node.startIndex, node.endIndex), key, recv.name, recv.pointer, name, node.startPosition.row + 1, node.hasError, false));
       } else if (node.type === 'var_declaration') {
         for (const spec of node.descendantsOfType('var_spec')) {
           const varName = spec?.childForFieldName('name')?.text;
@@ -141,12 +210,12 @@ export function indexGoSource(parser: GoParser, file: string, text: string, mtim
             const lit = valueNode?.type === 'func_literal' ? valueNode : valueNode?.namedChildren.find((c) => c?.type === 'func_literal');
             if (!field || !lit) continue;
             const k = `${varName}.${field}`;
-            if (!decls.has(k)) decls.set(k, declFrom(k, null, false, k, lit, lit.childForFieldName('body')));
+            if (!decls.has(k)) decls.set(k, new Decl(parser, text.slice(lit.startIndex, lit.endIndex), k, null, false, k, lit.startPosition.row + 1, lit.hasError, true));
           }
         }
       }
     }
-    return { file, mtimeMs, size: text.length, decls, hasError: root.hasError };
+    return { file, mtimeMs, size: text.length, decls, hasError: root.hasError, find };
   } finally {
     tree.delete();
   }

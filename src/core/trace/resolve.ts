@@ -84,7 +84,7 @@ export class Tracer {
   declAt(file: string, line: number): GoDecl | null {
     const idx = this.index.fresh(file) ?? this.index.get(file);
     if (!idx) return null;
-    for (const d of idx.decls.values()) if (d.line === line && !d.key.includes('.func')) return d;
+    for (const d of idx.decls.values()) if (d.line === line) return d;
     return null;
   }
 
@@ -230,7 +230,7 @@ export class Tracer {
       if (!known && !this.mentions(file, loc.name)) continue;
       const idx = known ?? this.index.get(file);
       deps.set(file, stamp(file));
-      const decl = idx?.decls.get(key);
+      const decl = idx?.find(key);
       if (decl) return { decl, file };
     }
     return null;
