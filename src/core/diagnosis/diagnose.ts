@@ -35,7 +35,9 @@ export function clusters(placed: PlacedFinding[], titles: Record<string, string>
   for (const p of placed) {
     const r = p.finding.record;
     const key = `${p.finding.signature}\u0000${r.namespace ?? ''}/${r.pod ?? ''}\u0000${r.container ?? ''}`;
-    groups.set(key, [...(groups.get(key) ?? []), p]);
+    const list = groups.get(key);
+    if (list) list.push(p);
+    else groups.set(key, [p]);
   }
   const out: Cluster[] = [];
   for (const list of groups.values()) {

@@ -175,7 +175,12 @@ export function reconcileAligned(placed: PlacedFinding[], period: { seconds: num
   // Per container first: several containers each keeping their own phase is each probe's schedule,
   // whether or not the pooled phases look concentrated.
   const byContainer = new Map<string, number[]>();
-  events.forEach((e, i) => byContainer.set(containerKey(e), [...(byContainer.get(containerKey(e)) ?? []), phases[i]!]));
+  events.forEach((e, i) => {
+    const key = containerKey(e);
+    const list = byContainer.get(key);
+    if (list) list.push(phases[i]!);
+    else byContainer.set(key, [phases[i]!]);
+  });
   const groups = [...byContainer.values()].filter((g) => g.length >= 3).map((g) => rayleigh(g, period.seconds)!);
   const rhythmic = groups.filter((g) => g.p < 0.01);
   if (rhythmic.length >= 2) {
@@ -221,7 +226,17 @@ export function fifoNearby(placed: PlacedFinding[], clockKnown: boolean): Eviden
     return evidence('fifo-closed-nearby', null, clockKnown ? 'no EOF errors with a known time to compare with' : `${fifo.length} "closed fifo" error(s), but the EOF times have no zone to compare them with (give --tz)`, 'logs');
   }
   const times = fifo.map((p) => p.epoch).filter((t): t is number => t !== null).sort((a, b) => a - b);
-  const near = eof.filter((e) => times.some((t) => Math.abs(t - e.epoch!) <= NEARBY_MS)).length;
+  const hasNear = (t: number) => {
+    let lo = 0;
+    let hi = times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (times[mid]! < t - NEARBY_MS) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < times.length && times[lo]! <= t + NEARBY_MS;
+  };
+  const near = eof.filter((e) => hasNear(e.epoch!)).length;
   const share = near / eof.length;
   return evidence(
     'fifo-closed-nearby',
