@@ -1,5 +1,6 @@
 import { type Zone, formatOffset, wallMs, zoneOffsetForWall } from '../logs/time';
 import type { Finding } from '../signatures/types';
+import { hasWithin } from './stats';
 
 /**
  * Puts every finding on one clock. Zoned lines (logrus, ISO journald, events) are real instants;
@@ -39,20 +40,7 @@ function commonYear(findings: Finding[]): number | null {
 }
 
 function matchesAt(zoneless: number[], zoned: number[], offsetMinutes: number): number {
-  let n = 0;
-  for (const w of zoneless) {
-    const t = w - offsetMinutes * 60000;
-    // zoned is sorted: binary search for the first candidate ≥ t - tolerance.
-    let lo = 0;
-    let hi = zoned.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (zoned[mid]! < t - TOLERANCE_MS) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo < zoned.length && zoned[lo]! <= t + TOLERANCE_MS) n += 1;
-  }
-  return n;
+  return zoneless.filter((w) => hasWithin(zoned, w - offsetMinutes * 60000, TOLERANCE_MS)).length;
 }
 
 export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?: string; year?: number }): { clock: Clock; placed: PlacedFinding[] } {

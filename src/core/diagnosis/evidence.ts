@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { SaveStateFact } from '../trace/facts';
 import type { PlacedFinding } from './clock';
 import type { NodeFact } from '../logs/facts';
-import { circularDistance, histogram, phaseOf, rayleigh } from './stats';
+import { circularDistance, hasWithin, histogram, phaseOf, rayleigh } from './stats';
 import type { Evidence, FactSource, Timeline, TimelineEvent, UserFacts } from './types';
 import { dockerImpliesOldRunc, parseGoDuration, parseRuncVersion, runcBeforeFix } from './versions';
 
@@ -226,17 +226,7 @@ export function fifoNearby(placed: PlacedFinding[], clockKnown: boolean): Eviden
     return evidence('fifo-closed-nearby', null, clockKnown ? 'no EOF errors with a known time to compare with' : `${fifo.length} "closed fifo" error(s), but the EOF times have no zone to compare them with (give --tz)`, 'logs');
   }
   const times = fifo.map((p) => p.epoch).filter((t): t is number => t !== null).sort((a, b) => a - b);
-  const hasNear = (t: number) => {
-    let lo = 0;
-    let hi = times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (times[mid]! < t - NEARBY_MS) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < times.length && times[lo]! <= t + NEARBY_MS;
-  };
-  const near = eof.filter((e) => hasNear(e.epoch!)).length;
+  const near = eof.filter((e) => hasWithin(times, e.epoch!, NEARBY_MS)).length;
   const share = near / eof.length;
   return evidence(
     'fifo-closed-nearby',

@@ -49,3 +49,15 @@ export function circularDistance(a: number, b: number, period: number): number {
   const d = Math.abs(a - b) % period;
   return Math.min(d, period - d);
 }
+
+/** Whether the sorted list holds a value within `tolerance` of `t` (binary search). */
+export function hasWithin(sorted: number[], t: number, tolerance: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < t - tolerance) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo]! <= t + tolerance;
+}

@@ -76,10 +76,6 @@ export class Tracer {
     return this.roots;
   }
 
-  get projectRoots(): ProjectRoot[] {
-    return this.roots;
-  }
-
   /** The indexed declaration a resolved hop points at (for source facts), if still fresh. */
   declAt(file: string, line: number): GoDecl | null {
     const idx = this.index.fresh(file) ?? this.index.get(file);
