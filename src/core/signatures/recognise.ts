@@ -127,10 +127,13 @@ class Recogniser {
           return;
         }
       }
-      if (FACT_NEEDLES.some((n) => content.includes(n))) this.facts.push(...factsFromLine(content, this.file, line, parseLine(content).time));
+      // Parsed at most once, and only for lines that state a fact or match a signature.
+      let parsed: LogRecord | undefined;
+      const parse = () => (parsed ??= parseLine(content));
+      if (FACT_NEEDLES.some((n) => content.includes(n))) this.facts.push(...factsFromLine(content, this.file, line, parse().time));
       const m = this.options.matcher.match(content);
       if (!m) return;
-      const record = parseLine(content);
+      const record = parse();
       if (this.describe && record.format === 'kubectl-describe') {
         record.pod ??= this.describe.pod;
         record.namespace ??= this.describe.namespace;
@@ -184,13 +187,20 @@ function recogniseEvents(r: Recogniser, matcher: Matcher, text: string, format: 
   return true;
 }
 
+/** A whole text: an event list (kubectl -o json|yaml) when it is one, else scanned line by line. */
+function recogniseWhole(r: Recogniser, matcher: Matcher, text: string): void {
+  const doc = looksLikeEventDocument(text.slice(0, 4096));
+  if (doc && recogniseEvents(r, matcher, text, doc)) return;
+  if (doc) r.warnings.push(`looks like kubectl ${doc.replace('kubectl-events-', '-o ')} output but does not parse as one; scanned as plain text`);
+  r.feed(text, 1, (s) => s);
+}
+
 /** Recognises the signatures in an in-memory text (an editor document). */
 export function recogniseText(file: string, text: string, options: RecogniseOptions): Recognition {
   const r = new Recogniser(file, options);
-  const doc = looksLikeEventDocument(text.slice(0, 4096));
-  if (doc && text.length <= MAX_EVENT_DOCUMENT && recogniseEvents(r, options.matcher, text, doc)) return r.finish();
-  if (doc) r.warnings.push(`looks like kubectl ${doc.replace('kubectl-events-', '-o ')} output but does not parse as one; scanned as plain text`);
-  r.feed(text, 1, (s) => s);
+  // Beyond MAX_EVENT_DOCUMENT nothing is parsed whole, as for files.
+  if (text.length <= MAX_EVENT_DOCUMENT) recogniseWhole(r, options.matcher, text);
+  else r.feed(text, 1, (s) => s);
   return r.finish();
 }
 
@@ -276,12 +286,7 @@ async function recogniseFileText(file: string, options: RecogniseOptions): Promi
 }
 
 function finishEventDocument(r: Recogniser, options: RecogniseOptions, whole: { text: string; firstLine: number }[]): void {
-  const text = decodeLine(whole.map((c) => c.text).join(''));
-  const doc = looksLikeEventDocument(text.slice(0, 4096));
-  if (!doc || !recogniseEvents(r, options.matcher, text, doc)) {
-    if (doc) r.warnings.push(`looks like kubectl ${doc.replace('kubectl-events-', '-o ')} output but does not parse as one; scanned as plain text`);
-    r.feed(text, 1, (s) => s);
-  }
+  recogniseWhole(r, options.matcher, decodeLine(whole.map((c) => c.text).join('')));
 }
 
 const longLineWarning = (line: number) => `line ${line} is longer than ${MAX_LINE / 1024 / 1024} MB: only its first ${MAX_LINE / 1024 / 1024} MB was examined`;
