@@ -4,7 +4,7 @@ import type { Recognition } from '../signatures/recognise';
 import type { Finding } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
 import { type PlacedFinding, setClock } from './clock';
-import { cpuManagerStatic, eofPresent, fifoNearby, latest, reconcileAligned, reconcilePeriod, runcOld, saveStateAtomic } from './evidence';
+import { cpuManagerStatic, eofEvents, eofPresent, fifoNearby, latest, reconcileAligned, reconcilePeriod, runcOld, saveStateAtomic } from './evidence';
 import type { NodeFact } from '../logs/facts';
 import { RACE_FIXES } from './fixes';
 import type { Cluster, Diagnosis, UserFacts } from './types';
@@ -75,7 +75,8 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     ...(input.year !== undefined ? { year: input.year } : {}),
   });
   const period = reconcilePeriod(input.facts, input.user);
-  const alignment = reconcileAligned(placed, period, input.facts);
+  const events = eofEvents(placed);
+  const alignment = reconcileAligned(events, period, input.facts);
   const runcSeen = input.user.runcVersion ?? latest(input.facts, 'runcVersion')?.value ?? null;
   const evidence = [
     eofPresent(placed),
@@ -83,7 +84,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     cpuManagerStatic(input.facts, input.user),
     runcOld(input.facts, input.user),
     saveStateAtomic(input.saveState, runcSeen),
-    fifoNearby(placed, clock.offsetMinutes !== null),
+    fifoNearby(placed, events, clock.offsetMinutes !== null),
   ];
   if (alignment.evidence.holds === null && period.source === 'default') {
     alignment.evidence.ask = { fact: 'reconcilePeriodSeconds', prompt: 'cpu-manager reconcile period in seconds (--cpu-manager-reconcile-period)?', placeholder: '10' };

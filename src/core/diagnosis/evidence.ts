@@ -41,7 +41,7 @@ export function eofPresent(placed: PlacedFinding[]): Evidence {
 }
 
 /** The last statement of a fact wins (a restarted kubelet logs its new flags); the user's answer wins over all. */
-function latest(facts: NodeFact[], kind: NodeFact['kind']): NodeFact | undefined {
+export function latest(facts: NodeFact[], kind: NodeFact['kind']): NodeFact | undefined {
   const of = facts.filter((f) => f.kind === kind);
   return of[of.length - 1];
 }
@@ -102,7 +102,7 @@ export function saveStateAtomic(fact: SaveStateFact | null, runcVersionSeen: str
 }
 
 /** Collapses the kubelet's duplicate lines for one failure and keeps one timed event per failure. */
-function eofEvents(placed: PlacedFinding[]): PlacedFinding[] {
+export function eofEvents(placed: PlacedFinding[]): PlacedFinding[] {
   const eof = placed.filter((p) => p.finding.signature === 'oci-exec-eof' && p.wall !== null && p.finding.record.format !== 'kubectl-describe');
   // Prefer the kubelet's view (it names pod and container); fall back to the runtime's.
   const kubelet = eof.filter((p) => p.finding.record.pod !== null || p.finding.record.component === 'kubelet');
@@ -138,8 +138,7 @@ export interface Alignment {
  * failures a fixed phase whatever their cause. Only EOFs of several containers meeting at one phase —
  * or one container's meeting the logged reconcile tick — point at the reconcile.
  */
-export function reconcileAligned(placed: PlacedFinding[], period: { seconds: number; from: string }, facts: NodeFact[]): Alignment {
-  const events = eofEvents(placed);
+export function reconcileAligned(events: PlacedFinding[], period: { seconds: number; from: string }, facts: NodeFact[]): Alignment {
   const periodMs = period.seconds * 1000;
   const start = latest(facts, 'cpuManagerStart');
   const startWall = start?.time ? Date.UTC(start.time.year ?? 2000, start.time.month - 1, start.time.day, start.time.hour, start.time.minute, start.time.second) + start.time.micros / 1000 : null;
@@ -215,13 +214,13 @@ export function reconcileAligned(placed: PlacedFinding[], period: { seconds: num
   };
 }
 
-export function fifoNearby(placed: PlacedFinding[], clockKnown: boolean): Evidence {
+export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean): Evidence {
   const fifo = placed.filter((p) => p.finding.signature === 'closed-fifo');
   if (fifo.length === 0) {
     const dockerd = placed.some((p) => p.finding.record.component === 'dockerd');
     return evidence('fifo-closed-nearby', dockerd ? false : null, dockerd ? 'dockerd\'s log has no "closed fifo" errors' : 'no dockerd log in the input', 'logs');
   }
-  const eof = eofEvents(placed).filter((p) => p.epoch !== null);
+  const eof = events.filter((p) => p.epoch !== null);
   if (eof.length === 0) {
     return evidence('fifo-closed-nearby', null, clockKnown ? 'no EOF errors with a known time to compare with' : `${fifo.length} "closed fifo" error(s), but the EOF times have no zone to compare them with (give --tz)`, 'logs');
   }
@@ -237,4 +236,3 @@ export function fifoNearby(placed: PlacedFinding[], clockKnown: boolean): Eviden
   );
 }
 
-export { latest };
