@@ -194,24 +194,27 @@ export class Tracer {
     return files;
   }
 
-  /** Cheap text prefilter: does the file mention the name at all? Remembered per file version. */
-  private mentions(file: string, name: string): boolean {
+  /**
+   * Cheap text prefilter: the file's text when it mentions the name at all, else null. A "no" is
+   * remembered per file version; the text read for a "yes" goes straight to the parser.
+   */
+  private mentioning(file: string, name: string): string | null {
     const s = stamp(file);
     let entry = this.textChecks.get(file);
     if (entry?.stamp !== s) {
       entry = { stamp: s, names: new Map() };
       this.textChecks.set(file, entry);
     }
-    let has = entry.names.get(name);
-    if (has === undefined) {
-      try {
-        has = fs.readFileSync(file, 'utf8').includes(name);
-      } catch {
-        has = false;
-      }
-      entry.names.set(name, has);
+    if (entry.names.get(name) === false) return null;
+    let text: string | null;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      text = null;
     }
-    return has;
+    const has = text !== null && text.includes(name);
+    entry.names.set(name, has);
+    return has ? text : null;
   }
 
   private findIn(root: ProjectRoot, loc: HopLocation, deps: Map<string, string>): { decl: GoDecl; file: string } | null {
@@ -222,9 +225,12 @@ export class Tracer {
     const ordered = [...files.filter((f) => hints.has(path.basename(f))), ...files.filter((f) => !hints.has(path.basename(f)))];
     const key = loc.field ? `${loc.name}.${loc.field}` : declKey(loc.receiver, loc.name, loc.funcLiteral ? `func${loc.funcLiteral}` : undefined);
     for (const file of ordered) {
-      const known = this.index.fresh(file);
-      if (!known && !this.mentions(file, loc.name)) continue;
-      const idx = known ?? this.index.get(file);
+      let idx = this.index.fresh(file);
+      if (!idx) {
+        const text = this.mentioning(file, loc.name);
+        if (text === null) continue;
+        idx = this.index.get(file, text);
+      }
       deps.set(file, stamp(file));
       const decl = idx?.find(key);
       if (decl) return { decl, file };
