@@ -1,3 +1,5 @@
+import type { ReproduceOutcome, Scenario } from '../reproduce/types';
+
 /**
  * The diagnosis as data: what the evidence engine returns, what the CLI prints as JSON and what the
  * diagnosis panel renders. Pure types; no vscode.
@@ -41,6 +43,8 @@ export interface UserFacts {
   reconcilePeriodSeconds?: number;
   /** Zone of klog/journald times, e.g. "+08:00" or "Asia/Shanghai". */
   timeZone?: string;
+  /** Results of the reproduce lab, measured here or entered by hand, one per scenario. */
+  reproduced?: Partial<Record<Scenario, ReproduceOutcome>>;
 }
 
 /** Findings of one signature for one pod/container (or without a pod), across files. */

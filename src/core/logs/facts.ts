@@ -2,7 +2,7 @@ import type { LogTime } from './types';
 
 /** A fact about the node, as a log or config line states it. */
 export interface NodeFact {
-  kind: 'cpuManagerPolicy' | 'reconcilePeriod' | 'cpuManagerStart' | 'runcVersion' | 'dockerVersion' | 'containerdVersion';
+  kind: NodeFactKind;
   value: string;
   file: string;
   line: number;
@@ -10,7 +10,51 @@ export interface NodeFact {
   time: LogTime | null;
   /** How it was stated, e.g. "kubelet flag", "KubeletConfiguration", "runc --version". */
   how: string;
+  /** The node it is about, when the input says (journald host, event source) or the folder tells. */
+  node?: string | null;
+  /** The container (id or name) and pod it is about, for per-container facts (updates, exits, cgroups). */
+  container?: string | null;
+  pod?: string | null;
+  /** Further named values of the fact, e.g. `{ mount: '/run' }` for disk usage. */
+  detail?: Record<string, string>;
 }
+
+/**
+ * The kinds of fact the inputs can state. `value` holds, per kind:
+ * - cpuManagerPolicy: `static` | `none`; reconcilePeriod: a Go duration (`10s`); cpuManagerStart: a marker
+ * - runcVersion / dockerVersion / containerdVersion: the version; runcGoVersion: `go1.22.1` (runc --version's `go:` line)
+ * - runcFingerprint: the upstream tags whose error call sites match, comma-separated (`v1.0.0-rc10,v1.0.0-rc90`),
+ *   empty when the sites match no tag (a patched build); `detail.sites` the `file:line` sites seen
+ * - cgroupDriver: `systemd` | `cgroupfs`; cgroupVersion: `1` | `2`
+ * - oomKill: the killed process's name (`runc:[2:INIT]`), `detail.pid`
+ * - memoryEvents: the `oom_kill` count of a `memory.events` file, `detail` every counter
+ * - pidsEvents: the `max` count of a `pids.events` file; pidsMax / pidsCurrent: the number (or `max`)
+ * - freezerState: `FROZEN` | `THAWED` | `FREEZING`
+ * - containerUpdate: the container id an update was applied to (`detail.via`: `kubelet reconcile`,
+ *   `containerd UpdateContainerResources`, `dockerd update`); its time is the update's time
+ * - taskExit: the container id whose task exited (`detail.exitStatus`)
+ * - diskUsage: the use in percent, `detail.mount` and `detail.available`
+ */
+export type NodeFactKind =
+  | 'cpuManagerPolicy'
+  | 'reconcilePeriod'
+  | 'cpuManagerStart'
+  | 'runcVersion'
+  | 'runcGoVersion'
+  | 'runcFingerprint'
+  | 'dockerVersion'
+  | 'containerdVersion'
+  | 'cgroupDriver'
+  | 'cgroupVersion'
+  | 'oomKill'
+  | 'memoryEvents'
+  | 'pidsEvents'
+  | 'pidsMax'
+  | 'pidsCurrent'
+  | 'freezerState'
+  | 'containerUpdate'
+  | 'taskExit'
+  | 'diskUsage';
 
 interface FactRule {
   kind: NodeFact['kind'];

@@ -46,4 +46,21 @@ export interface LogRecord {
   count: number;
   /** The human message (logrus msg unescaped, klog text after `]`, event message). */
   message: string;
+  /**
+   * The node the line comes from, when the input says so (journald `_HOSTNAME`, an event's
+   * `source.host` / `reportingInstance`); absent when only the file's folder could tell.
+   */
+  node?: string | null;
+}
+
+/**
+ * Something the user must know about how an input was read: a line cut, a document not parsed (with
+ * the parser's reason and position), a file skipped, an input truncated. Nothing is dropped silently:
+ * notes reach `--json` (contract `notes`), the panel's symptom step and the Output channel.
+ */
+export interface Note {
+  file: string;
+  /** 1-based line the note is about, or null for the whole file. */
+  line: number | null;
+  note: string;
 }
