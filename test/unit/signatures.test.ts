@@ -169,7 +169,8 @@ test('look-alikes get their own id and never oci-exec-eof', () => {
     ['error: error reading from server: EOF', null],
     ['Readiness probe failed: Get "http://10.0.0.5:8080/healthz": unexpected EOF', null],
     ['error: exec failed: EOF', null],
-    ['OCI runtime create failed: container_linux.go:349: starting container process caused "process_linux.go:319: getting the final child\'s pid from pipe caused \\"EOF\\"": unknown', null],
+    // runc init died (OOM, pids, namespaces): its own signature, never the state.json race.
+    ['OCI runtime create failed: container_linux.go:349: starting container process caused "process_linux.go:319: getting the final child\'s pid from pipe caused \\"EOF\\"": unknown', 'runc-final-child-pid-eof'],
     ['OCI runtime exec failed: exec failed: EOFs are fine: unknown', null],
     // Probe words without a probe: no finding.
     ['dial tcp 10.0.0.5:443: connect: connection reset by peer', null],

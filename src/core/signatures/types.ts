@@ -17,6 +17,8 @@ export interface Signature {
   likelyCauses?: string[];
   chain?: 'reader' | 'writer' | null;
   cause?: string;
+  /** The causes (contract ids) that can print this signature; empty for look-alikes. */
+  causes?: string[];
   nextSteps?: string[];
 }
 
