@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { looksLikeEventDocument, parseEventDocument } from '../logs/events';
-import { FACT_NEEDLES, type NodeFact, factsFromLine } from '../logs/facts';
+import { FACT_NEEDLES, FactReader, type NodeFact } from '../logs/facts';
 import { componentFromName, parseLine } from '../logs/formats';
 import { BYTE_BUFFER, MAX_LINE, decodeLine, openLog, openLogBytes } from '../logs/input';
 import { ByteScanner, type LineVisitor, countNewlines, scanLines } from '../logs/scan';
@@ -43,7 +43,7 @@ function cut(line: string): string {
  */
 class Recogniser {
   private readonly findings: Finding[] = [];
-  private readonly facts: NodeFact[] = [];
+  private readonly factReader: FactReader;
   private readonly years = new Map<number, { n: number; line: number }>();
   private readonly offsets = new Map<number, { n: number; line: number }>();
   private readonly fileComponent: string | null;
@@ -58,6 +58,7 @@ class Recogniser {
     private readonly options: RecogniseOptions,
   ) {
     this.fileComponent = componentFromName(path.basename(file));
+    this.factReader = new FactReader(file);
     // Fact lines (kubelet flags, versions) are found in the same pass as the signatures.
     this.needles = [...options.matcher.needles, ...FACT_NEEDLES];
   }
@@ -88,6 +89,7 @@ class Recogniser {
 
   feed(text: string, firstLine: number, decode: (s: string) => string): void {
     if (!this.sampled) this.sample(text, firstLine, decode);
+    if (this.factReader.wantsChunks(() => text)) this.factReader.chunk(text, firstLine);
     const newlines = scanLines(text, this.needles, firstLine, this.visitor(decode));
     this.lines = Math.max(this.lines, firstLine - 1 + newlines + (text.endsWith('\n') ? 0 : 1));
   }
@@ -106,6 +108,7 @@ class Recogniser {
       }
       this.sample(bytes.toString('latin1', start, sampleEnd), firstLine, decodeLine);
     }
+    if (this.factReader.wantsChunks(() => bytes.toString('latin1', start, Math.min(end, start + 65536)))) this.factReader.chunk(bytes.toString('latin1', start, end), firstLine);
     let newlines: number;
     if (scanner.setNeedles(this.needles, () => bytes.subarray(start, end))) newlines = scanner.scan(start, end, firstLine, this.visitor(decodeLine), { maxLine: MAX_LINE, onLongLine });
     else {
@@ -130,7 +133,7 @@ class Recogniser {
       // Parsed at most once, and only for lines that state a fact or match a signature.
       let parsed: LogRecord | undefined;
       const parse = () => (parsed ??= parseLine(content));
-      if (FACT_NEEDLES.some((n) => content.includes(n))) this.facts.push(...factsFromLine(content, this.file, line, parse().time));
+      if (FACT_NEEDLES.some((n) => content.includes(n))) this.factReader.line(content, line, parse);
       const m = this.options.matcher.match(content);
       if (!m) return;
       const record = parse();
@@ -155,7 +158,7 @@ class Recogniser {
     if (year) [hints.year, hints.line] = [year.key, year.line];
     if (offset) [hints.offsetMinutes, hints.line] = [offset.key, hints.line ?? offset.line];
     for (const f of this.findings) f.time = f.wallTime ? resolveTime(f.wallTime, this.options, hints) : null;
-    return { file: this.file, findings: this.findings, lines: this.lines, hints, warnings: this.warnings, facts: this.facts };
+    return { file: this.file, findings: this.findings, lines: this.lines, hints, warnings: this.warnings, facts: this.factReader.finish() };
   }
 }
 

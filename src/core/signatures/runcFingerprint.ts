@@ -1,0 +1,118 @@
+import fingerprints from './runc-fingerprints.json';
+
+/**
+ * runc's version from its own error text. Until v1.0.0-rc95, runc prefixed each wrapped error with the
+ * file and line of the call that wrapped it (`container_linux.go:349: starting container process caused
+ * "process_linux.go:319: getting the final child's pid from pipe caused \"EOF\""`). Those call sites move
+ * from release to release, so the set of tags holding every site of a message names the runc that
+ * printed it — or none, when it was a patched or vendored build.
+ */
+
+/** One `file.go:NNN: <cause> caused` site of an error text. */
+export interface RuncSite {
+  file: string;
+  line: number;
+  /** The cause as printed (quotes unescaped), e.g. `getting the final child's pid from pipe`. */
+  cause: string;
+}
+
+export interface RuncFingerprint {
+  sites: RuncSite[];
+  /** The upstream tags (oldest first) that have every site, with a matching cause; empty: a patched build. */
+  tags: string[];
+}
+
+// `file.go:NNN: ` then the cause, up to the first ` caused` (rc1–rc92: ` caused "…"`, rc93+: ` caused: …`).
+// Bounded and lazy: linear in the line.
+const SITE = /([A-Za-z0-9_]{1,64}\.go):([0-9]{1,5}): ([^\n]{1,200}?) caused[ :]/g;
+
+interface Entry {
+  cause: RegExp;
+  tags: string[];
+}
+
+/** The data's shape (see runc-fingerprints.schema.json): tag → [file, line, cause format][]. */
+const data = fingerprints as unknown as { tags: Record<string, [string, number, string][]> };
+
+let index: Map<string, Entry[]> | undefined;
+/** `file:line` → the cause formats found there, each with the tags that have it. Built on first use. */
+function sitesIndex(): Map<string, Entry[]> {
+  if (index) return index;
+  const built = new Map<string, Map<string, string[]>>();
+  for (const [tag, sites] of Object.entries(data.tags)) {
+    for (const [file, line, cause] of sites) {
+      const key = `${file}:${line}`;
+      const causes = built.get(key) ?? new Map<string, string[]>();
+      causes.set(cause, [...(causes.get(cause) ?? []), tag]);
+      built.set(key, causes);
+    }
+  }
+  index = new Map([...built].map(([key, causes]) => [key, [...causes].map(([cause, tags]) => ({ cause: causeRegex(cause), tags }))]));
+  return index;
+}
+
+/** A Go format string as a whole-string pattern: %d a number, %q a quoted string, %v/%s anything. */
+function causeRegex(format: string): RegExp {
+  const parts = format.split(/(%[dqsv])/);
+  const source = parts
+    .map((p) => {
+      if (p === '%d') return '-?[0-9]{1,20}';
+      if (p === '%q') return '"[^"]{0,500}"';
+      if (p === '%s' || p === '%v') return '[^\\n]{0,500}';
+      return p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('');
+  return new RegExp(`^${source}$`);
+}
+
+/** The `file.go:NNN: <cause> caused` sites of a text, outermost first. */
+export function runcCallSites(text: string): RuncSite[] {
+  const out: RuncSite[] = [];
+  for (const m of text.matchAll(SITE)) {
+    // Nested causes reach the logs quoted once per level: `\"`, `\\\"`… — the cause as runc printed it.
+    out.push({ file: m[1]!, line: Number(m[2]), cause: m[3]!.replace(/\\+"/g, '"') });
+  }
+  return out;
+}
+
+/** The tags whose call sites explain every site of `text`; null when the text has no runc call site. */
+export function runcFingerprint(text: string): RuncFingerprint | null {
+  const sites = runcCallSites(text);
+  if (sites.length === 0) return null;
+  let tags = allTags();
+  for (const site of sites) {
+    const here = new Set<string>();
+    for (const e of sitesIndex().get(`${site.file}:${site.line}`) ?? []) if (e.cause.test(site.cause)) for (const t of e.tags) here.add(t);
+    tags = tags.filter((t) => here.has(t));
+  }
+  return { sites, tags };
+}
+
+/** Every tag of the data, oldest first. */
+export function allTags(): string[] {
+  return Object.keys(data.tags);
+}
+
+/** The release candidate number of a `v1.0.0-rcN` tag. */
+function rc(tag: string): number {
+  const m = /^v1\.0\.0-rc(\d+)$/.exec(tag);
+  if (!m) throw new Error(`not a runc release candidate tag: ${tag}`);
+  return Number(m[1]);
+}
+
+/** true / false when all the tags agree on `test`, null when they disagree or there are none. */
+function allAgree(tags: string[], test: (rcNumber: number) => boolean): boolean | null {
+  if (tags.length === 0) return null;
+  const answers = new Set(tags.map((t) => test(rc(t))));
+  return answers.size === 1 ? [...answers][0]! : null;
+}
+
+/** Whether the tags all predate v1.0.0-rc91, the release with the `state.json` race fix (runc PR #2467). */
+export function beforeRaceFix(tags: string[]): boolean | null {
+  return allAgree(tags, (n) => n < 91);
+}
+
+/** Whether the tags can print the `(possibly OOM-killed)` hint: since v1.0.0-rc94 (runc PR #2812). */
+export function oomHintPossible(tags: string[]): boolean | null {
+  return allAgree(tags, (n) => n >= 94);
+}

@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { repoRoot } from '../harness/paths';
+import { FACT_NEEDLES, type NodeFact, cgroupOwner, factsFromLine } from '../../src/core/logs/facts';
+import { builtInSignatures } from '../../src/core/signatures/catalog';
+import { Matcher } from '../../src/core/signatures/matcher';
+import { recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
+import { regexHazard } from '../../src/core/signatures/safeRegex';
+
+// The node facts read from the new inputs: kernel logs, cgroup files, runc --version, kubelet/containerd
+// configuration, per-container updates and exits, df. The value per kind is documented in facts.ts.
+
+const matcher = new Matcher(builtInSignatures());
+const fixtures = path.join(repoRoot, 'test', 'unit', 'fixtures', 'runc-1.1.5');
+const CID = '4f1d0c6c8a3e2b7f9d5a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d';
+const POD_UID = 'd1aab5f0-ae8f-11eb-a151-080027049c65';
+
+const factsOf = (text: string, file = 'node.log'): NodeFact[] => recogniseText(file, text, { matcher }).facts;
+const only = (facts: NodeFact[], kind: NodeFact['kind']) => facts.filter((f) => f.kind === kind);
+
+test('kernel OOM kills of runc init: dmesg (uptime), dmesg -T (date), journalctl -k (journald time)', () => {
+  const dmesg = only(factsOf(fs.readFileSync(path.join(fixtures, 'dmesg-oom.txt'), 'utf8')), 'oomKill');
+  assert.equal(dmesg.length, 1, 'one kill, however many lines tell of it');
+  assert.equal(dmesg[0]!.value, 'runc:[2:INIT]');
+  assert.equal(dmesg[0]!.detail?.pid, '26655');
+  assert.equal(dmesg[0]!.detail?.uptime, '760.958761');
+  assert.equal(dmesg[0]!.detail?.scope, 'memory cgroup');
+  assert.equal(dmesg[0]!.time, null);
+  assert.equal(dmesg[0]!.line, 4);
+
+  const dmesgT = only(factsOf(fs.readFileSync(path.join(fixtures, 'dmesg-T-oom.txt'), 'utf8')), 'oomKill');
+  assert.deepEqual(dmesgT[0]!.time, { year: 2026, month: 12, day: 2, hour: 11, minute: 54, second: 43, micros: 0, offsetMinutes: null });
+  assert.equal(dmesgT[0]!.detail?.uptime, undefined);
+
+  const journal = only(factsOf('Dec 02 11:54:43.123456 node-a kernel: Memory cgroup out of memory: Killed process 26655 (runc:[2:INIT]) total-vm:1015728kB, anon-rss:896kB\n'), 'oomKill');
+  assert.equal(journal[0]!.value, 'runc:[2:INIT]');
+  assert.equal(journal[0]!.time?.hour, 11);
+  assert.equal(journal[0]!.time?.micros, 123456);
+  // Other processes' kills are stated too (the container at its limit), named as they are.
+  assert.equal(only(factsOf('[ 5.1] Out of memory: Killed process 42 (java) total-vm:1kB\n'), 'oomKill')[0]!.detail?.scope, 'host');
+});
+
+test('cgroup files dropped in, known by their name (real runc 1.1.5 cgroup v1 files)', async () => {
+  const expect: [string, NodeFact['kind'], string][] = [
+    ['pids.max', 'pidsMax', '1'],
+    ['pids.current', 'pidsCurrent', '1'],
+    ['pids.events', 'pidsEvents', '20'],
+    ['freezer.state', 'freezerState', 'FROZEN'],
+    ['memory.oom_control', 'memoryEvents', '1'],
+  ];
+  for (const [file, kind, value] of expect) {
+    const r = await recogniseFile(path.join(fixtures, file), { matcher });
+    assert.deepEqual(
+      r.facts.map((f) => [f.kind, f.value]),
+      [[kind, value]],
+      file,
+    );
+    assert.equal(r.facts[0]!.how, file);
+  }
+  const oom = (await recogniseFile(path.join(fixtures, 'memory.oom_control'), { matcher })).facts[0]!;
+  assert.equal(oom.line, 3);
+  assert.deepEqual(oom.detail, { oom_kill_disable: '0', under_oom: '0', oom_kill: '1', cgroup: path.dirname(path.join(fixtures, 'memory.oom_control')) });
+});
+
+test('a cgroup v2 memory.events and cgroup.freeze, as files', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-lens-cgroup-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 12\noom 3\noom_kill 2\noom_group_kill 0\n');
+    fs.writeFileSync(path.join(dir, 'cgroup.freeze'), '1\n');
+    const events = (await recogniseFile(path.join(dir, 'memory.events'), { matcher })).facts;
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.kind, 'memoryEvents');
+    assert.equal(events[0]!.value, '2');
+    assert.equal(events[0]!.line, 5);
+    assert.equal(events[0]!.detail?.max, '12');
+    assert.equal((await recogniseFile(path.join(dir, 'cgroup.freeze'), { matcher })).facts[0]!.value, 'FROZEN');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a head/tail dump of several cgroup files: each header names its file, container and pod', () => {
+  const base = `/sys/fs/cgroup/pids/kubepods/burstable/pod${POD_UID}/${CID}`;
+  const sysd = `/sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_UID.replace(/-/g, '_')}.slice/cri-containerd-${CID}.scope`;
+  const text = [
+    `==> ${base}/pids.current <==`,
+    '100',
+    '',
+    `==> ${base}/pids.events <==`,
+    'max 7',
+    '',
+    `==> ${base}/pids.max <==`,
+    '100',
+    '',
+    `==> ${base}/cpu.shares <==`,
+    '1024',
+    '',
+    `==> ${sysd}/memory.events <==`,
+    'low 0',
+    'oom_kill 4',
+    '',
+  ].join('\n');
+  const facts = factsOf(text, 'cgroups.txt');
+  assert.deepEqual(
+    facts.map((f) => [f.kind, f.value, f.line, f.container, f.pod]),
+    [
+      ['pidsCurrent', '100', 2, CID, POD_UID],
+      ['pidsEvents', '7', 5, CID, POD_UID],
+      ['pidsMax', '100', 8, CID, POD_UID],
+      ['memoryEvents', '4', 15, CID, POD_UID],
+    ],
+  );
+  assert.equal(facts[0]!.detail?.cgroup, base);
+});
+
+test('grep -H style cgroup lines (path:value) are read line by line', () => {
+  const text = [`/sys/fs/cgroup/pids/kubepods/pod${POD_UID}/${CID}/pids.max:max`, `/sys/fs/cgroup/pids/kubepods/pod${POD_UID}/${CID}/pids.current:57`, 'pids.events:max 3', `/sys/fs/cgroup/freezer/kubepods/pod${POD_UID}/${CID}/freezer.state:FROZEN`].join('\n');
+  const facts = factsOf(text);
+  assert.deepEqual(
+    facts.map((f) => [f.kind, f.value, f.container ?? null]),
+    [
+      ['pidsMax', 'max', CID],
+      ['pidsCurrent', '57', CID],
+      ['pidsEvents', '3', null],
+      ['freezerState', 'FROZEN', CID],
+    ],
+  );
+});
+
+test('runc --version: the version, its commit and the Go it was built with (real runc 1.1.5)', () => {
+  const facts = factsOf(fs.readFileSync(path.join(fixtures, 'runc-version.txt'), 'utf8'));
+  const runc = only(facts, 'runcVersion');
+  assert.equal(runc.length, 1);
+  assert.equal(runc[0]!.value, '1.1.5+ds1');
+  assert.equal(runc[0]!.detail?.commit, '1.1.5+ds1-1+deb12u1');
+  assert.deepEqual(only(facts, 'runcGoVersion').map((f) => [f.value, f.line]), [['go1.19.8', 4]]);
+  assert.equal(only(factsOf('runc version 1.1.12\ncommit: v1.1.12-0-g51d5e946\nspec: 1.0.2-dev\ngo: go1.22.1\nlibseccomp: 2.5.4\n'), 'runcGoVersion')[0]!.value, 'go1.22.1');
+  // A commit line far from any runc version belongs to something else.
+  assert.equal(only(factsOf('runc version 1.1.5\n\n\n\n\n\ncommit: deadbeef\n'), 'runcVersion')[0]!.detail, undefined);
+  // "go:" inside another line is not runc's.
+  assert.equal(only(factsOf('level=info msg="built with go: go1.20"\n'), 'runcGoVersion').length, 0);
+});
+
+test('the cgroup driver and version from kubelet flags, KubeletConfiguration, docker info, containerd config', () => {
+  const driver = (line: string) => only(factsOf(`${line}\n`), 'cgroupDriver').map((f) => [f.value, f.how]);
+  assert.deepEqual(driver('I0507 03:40:00.000000   57003 flags.go:59] FLAG: --cgroup-driver="systemd"'), [['systemd', 'kubelet flag']]);
+  assert.deepEqual(driver('/usr/bin/kubelet --cgroup-driver=cgroupfs --cpu-manager-policy=static'), [['cgroupfs', 'kubelet flag']]);
+  assert.deepEqual(driver('cgroupDriver: systemd'), [['systemd', 'KubeletConfiguration']]);
+  assert.deepEqual(driver('  "cgroupDriver": "cgroupfs",'), [['cgroupfs', 'KubeletConfiguration']]);
+  assert.deepEqual(driver(' Cgroup Driver: systemd'), [['systemd', 'docker info']]);
+  assert.deepEqual(driver('            SystemdCgroup = true'), [['systemd', 'containerd config']]);
+  assert.deepEqual(only(factsOf(' Cgroup Version: 2\n'), 'cgroupVersion').map((f) => f.value), ['2']);
+  assert.deepEqual(only(factsOf(' Cgroup Version: 1\n'), 'cgroupVersion').map((f) => f.value), ['1']);
+  assert.deepEqual(only(factsOf('cgroup2fs\n'), 'cgroupVersion').map((f) => f.value), ['2']);
+});
+
+test('container updates: kubelet -v=4 reconcile (klog and structured), containerd, dockerd', () => {
+  const klog = `I0507 03:43:28.300412   57003 cpu_manager.go:434] [cpumanager] reconcileState: updating container (pod: payments-api-6d8f7c9b4-kx2lp, container: api, container id: ${CID}, cpuset: "0-3")`;
+  const structured = `I0507 03:43:28.300412   57003 cpu_manager.go:470] "ReconcileState: updating container" pod="shop/payments-api-6d8f7c9b4-kx2lp" containerName="api" containerID="${CID}" cpuSet="0-3,8"`;
+  const containerd = `time="2021-05-07T03:43:28.301000000+08:00" level=info msg="UpdateContainerResources for \\"${CID}\\" with Linux: &LinuxContainerResources{CpuPeriod:100000,CpusetCpus:0-3,} / Windows: nil"`;
+  const containerdDone = `time="2021-05-07T03:43:28.305000000+08:00" level=info msg="UpdateContainerResources for \\"${CID}\\" returns successfully"`;
+  const containerdJson = `{"level":"info","msg":"UpdateContainerResources for \\"${CID}\\" with \\u0026LinuxContainerResources{}","time":"2021-05-07T03:43:28.301Z"}`;
+  const dockerd = `time="2021-05-07T03:43:28.301000000+08:00" level=debug msg="Calling POST /v1.40/containers/${CID}/update"`;
+  const facts = only(factsOf([klog, structured, containerd, containerdDone, containerdJson, dockerd].join('\n')), 'containerUpdate');
+  assert.deepEqual(
+    facts.map((f) => [f.line, f.value, f.detail?.via, f.pod ?? null]),
+    [
+      [1, CID, 'kubelet reconcile', 'payments-api-6d8f7c9b4-kx2lp'],
+      [2, CID, 'kubelet reconcile', 'shop/payments-api-6d8f7c9b4-kx2lp'],
+      [3, CID, 'containerd UpdateContainerResources', null],
+      [5, CID, 'containerd UpdateContainerResources', null],
+      [6, CID, 'dockerd update', null],
+    ],
+  );
+  assert.equal(facts[0]!.detail?.cpuset, '0-3');
+  assert.equal(facts[0]!.detail?.containerName, 'api');
+  assert.equal(facts[1]!.detail?.cpuset, '0-3,8');
+  assert.deepEqual(facts[0]!.time, { year: null, month: 5, day: 7, hour: 3, minute: 43, second: 28, micros: 300412, offsetMinutes: null });
+  assert.equal(facts[2]!.time?.offsetMinutes, 480);
+});
+
+test('task exits: containerd TaskExit (gogo and prototext), ctr events; exec exits left out', () => {
+  const EXEC = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2';
+  const lines = [
+    `time="2021-05-07T03:43:28.400000000Z" level=info msg="TaskExit event &TaskExit{ContainerID:${CID},ID:${CID},Pid:4242,ExitStatus:137,ExitedAt:2021-05-07 03:43:28.39 +0000 UTC,XXX_unrecognized:[],}"`,
+    `time="2021-05-07T03:43:29.000000000Z" level=info msg="received exit event container_id:\\"${CID}\\" id:\\"${CID}\\" pid:4243 exit_status:1 exited_at:{seconds:1620359009 nanos:0}"`,
+    `time="2021-05-07T03:43:29.500000000Z" level=debug msg="received exit event container_id:\\"${CID}\\" id:\\"${EXEC}\\" pid:4250 exit_status:0"`,
+    `2021-05-07 03:43:30.123456789 +0000 UTC k8s.io /tasks/exit {"container_id":"${CID}","id":"${CID}","pid":4244,"exit_status":143,"exited_at":"2021-05-07T03:43:30.12Z"}`,
+  ];
+  const exits = only(factsOf(lines.join('\n')), 'taskExit');
+  assert.deepEqual(
+    exits.map((f) => [f.line, f.value, f.container, f.detail?.exitStatus, f.detail?.pid]),
+    [
+      [1, CID, CID, '137', '4242'],
+      [2, CID, CID, '1', '4243'],
+      [4, CID, CID, '143', '4244'],
+    ],
+  );
+  assert.deepEqual(exits[2]!.time, { year: 2021, month: 5, day: 7, hour: 3, minute: 43, second: 30, micros: 123456, offsetMinutes: 0 });
+});
+
+test('df, df -h, df -T and df -i rows: use%, mount, available', () => {
+  const text = [
+    'Filesystem     1K-blocks    Used Available Use% Mounted on',
+    'tmpfs             817484  817484         0 100% /run',
+    '/dev/sda1       61255492 9876544  48230556  17% /',
+    'Filesystem      Size  Used Avail Use% Mounted on',
+    'tmpfs           799M  799M     0 100% /run',
+    'Filesystem     Type  Size  Used Avail Use% Mounted on',
+    'tmpfs          tmpfs 3.9G  3.8G  100M  98% /tmp',
+    'Filesystem      Inodes  IUsed   IFree IUse% Mounted on',
+    'tmpfs           1021855 1021855      0  100% /run',
+    'cpu at 95% /proc is fine',
+  ].join('\n');
+  const disk = only(factsOf(text), 'diskUsage');
+  assert.deepEqual(
+    disk.map((f) => [f.line, f.value, f.detail?.mount, f.detail?.available, f.detail?.inodes ?? null, f.how]),
+    [
+      [2, '100', '/run', '0', null, 'df'],
+      [3, '17', '/', '48230556', null, 'df'],
+      [5, '100', '/run', '0', null, 'df'],
+      [7, '98', '/tmp', '100M', null, 'df'],
+      [9, '100', '/run', '0', 'true', 'df -i'],
+    ],
+  );
+});
+
+test('runc fingerprint from error text: the issue\'s example matches rc10 and rc90 only, once per file', () => {
+  const line = `E0507 03:43:28.310630   57003 remote_runtime.go:392] ExecSync 4f1d from runtime service failed: rpc error: code = Unknown desc = OCI runtime exec failed: exec failed: container_linux.go:349: starting container process caused "process_linux.go:319: getting the final child's pid from pipe caused \\"EOF\\"": unknown`;
+  const facts = only(factsOf(`${line}\n${line}\n`), 'runcFingerprint');
+  assert.equal(facts.length, 1);
+  assert.equal(facts[0]!.value, 'v1.0.0-rc10,v1.0.0-rc90');
+  assert.deepEqual(facts[0]!.detail, { sites: 'container_linux.go:349,process_linux.go:319', beforeRaceFix: 'true', oomHintPossible: 'false' });
+  assert.equal(facts[0]!.line, 1);
+  // A patched build: sites no upstream tag has.
+  const patched = only(factsOf('OCI runtime exec failed: exec failed: container_linux.go:999: starting container process caused "read init-p: connection reset by peer": unknown\n'), 'runcFingerprint');
+  assert.equal(patched[0]!.value, '');
+  assert.equal(patched[0]!.detail?.beforeRaceFix, 'unknown');
+});
+
+test('cgroupOwner: cgroupfs and systemd layouts', () => {
+  assert.deepEqual(cgroupOwner(`/sys/fs/cgroup/memory/kubepods/besteffort/pod${POD_UID}/${CID}/memory.events`), {
+    container: CID,
+    pod: POD_UID,
+    detail: { cgroup: `/sys/fs/cgroup/memory/kubepods/besteffort/pod${POD_UID}/${CID}` },
+  });
+  assert.equal(cgroupOwner(`/sys/fs/cgroup/system.slice/docker-${CID}.scope/pids.max`).container, CID);
+  assert.deepEqual(cgroupOwner('pids.max'), { detail: {} });
+});
+
+test('fact rules are safe regular expressions and their needles selective', () => {
+  for (const n of FACT_NEEDLES) assert.ok(n.length >= 3, n);
+  // Linear on hostile lines: a megabyte of a rule's own literal.
+  for (const n of FACT_NEEDLES) {
+    const line = n.repeat(Math.ceil(1_000_000 / n.length));
+    assert.doesNotThrow(() => factsFromLine(line, 'x', 1, null));
+  }
+  assert.equal(regexHazard('([0-9]{1,3})% (/\\S{0,300})\\s{0,8}$'), null);
+});
