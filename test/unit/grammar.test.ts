@@ -29,6 +29,16 @@ const signatureIds = [
   'http-probe-eof',
   'http-probe-connection-reset',
   'exec-permission-denied',
+  'exec-stream-eof',
+  'runc-init-pipe-reset',
+  'runc-init-oom-killed',
+  'runc-final-child-pid-eof',
+  'runc-pthread-create',
+  'runc-sigabrt',
+  'runc-namespace-setup',
+  'device-cgroup-denied',
+  'runtime-dir-no-space',
+  'kernel-oom-kill',
 ];
 
 // Mirrors the tool's parser (dist/unit/parsing.js): the header's first token is the comment token, and

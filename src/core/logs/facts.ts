@@ -137,7 +137,7 @@ const RULES: FactRule[] = [
     how: 'containerd CRI',
     read: (m) => ({ value: m[1]!, detail: { via: 'containerd UpdateContainerResources' } }),
   },
-  { kind: 'containerUpdate', literal: '/update', pattern: new RegExp(`Calling POST /v1\\.[0-9]{1,3}/containers/(${ID})/update\\b`), how: 'dockerd API (debug)', read: (m) => ({ value: m[1]!, detail: { via: 'dockerd update' } }) },
+  { kind: 'containerUpdate', literal: '/update"', pattern: new RegExp(`Calling POST /v1\\.[0-9]{1,3}/containers/(${ID})/update"`), how: 'dockerd API (debug)', read: (m) => ({ value: m[1]!, detail: { via: 'dockerd update' } }) },
 
   // A task's exit. An exec's process exits with its own id under the container's: those are left out.
   {
