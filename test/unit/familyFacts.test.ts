@@ -154,7 +154,6 @@ test('the cgroup driver and version from kubelet flags, KubeletConfiguration, do
   assert.deepEqual(driver('            SystemdCgroup = true'), [['systemd', 'containerd config']]);
   assert.deepEqual(only(factsOf(' Cgroup Version: 2\n'), 'cgroupVersion').map((f) => f.value), ['2']);
   assert.deepEqual(only(factsOf(' Cgroup Version: 1\n'), 'cgroupVersion').map((f) => f.value), ['1']);
-  assert.deepEqual(only(factsOf('cgroup2fs\n'), 'cgroupVersion').map((f) => f.value), ['2']);
 });
 
 test('container updates: kubelet -v=4 reconcile (klog and structured), containerd, dockerd', () => {
@@ -259,4 +258,31 @@ test('fact rules are safe regular expressions and their needles selective', () =
     assert.doesNotThrow(() => factsFromLine(line, 'x', 1, null));
   }
   assert.equal(regexHazard('([0-9]{1,3})% (/\\S{0,300})\\s{0,8}$'), null);
+});
+
+test('a large log is read through the needles: log rules only, no command-output rules', () => {
+  const filler = 'I0507 03:40:00.000000   57003 kubelet.go:1 ordinary chatter about pods and volumes\n'.repeat(20_000);
+  const lines = [
+    `I0507 03:43:28.300412   57003 cpu_manager.go:434] [cpumanager] reconcileState: updating container (pod: web-1, container: web, container id: ${CID}, cpuset: "0-3")`,
+    'May 07 03:43:29 node-a kernel: Memory cgroup out of memory: Killed process 26655 (runc:[2:INIT]) total-vm:1015728kB',
+    ' Cgroup Driver: systemd',
+    'go: go1.22.1',
+    'tmpfs             817484  817484         0 100% /run',
+  ];
+  const text = `${filler}${lines.join('\n')}\n${filler}`;
+  assert.ok(text.length > 1024 * 1024);
+  const facts = factsOf(text, 'kubelet.log');
+  assert.deepEqual(
+    facts.map((f) => [f.kind, f.line]),
+    [
+      ['containerUpdate', 20_001],
+      ['oomKill', 20_002],
+    ],
+  );
+  // The same lines in a small input (command output pasted or dropped in) state all their facts.
+  assert.deepEqual(
+    factsOf(`${lines.join('\n')}\n`).map((f) => f.kind),
+    ['containerUpdate', 'oomKill', 'cgroupDriver', 'runcGoVersion', 'diskUsage'],
+  );
+  for (const n of ['Cgroup ', 'go: go', '% /', 'pids.', 'SystemdCgroup']) assert.ok(!FACT_NEEDLES.includes(n), n);
 });

@@ -1,4 +1,5 @@
 import { beforeRaceFix, oomHintPossible, runcFingerprint } from '../signatures/runcFingerprint';
+import { parseLine } from './formats';
 import type { LogRecord, LogTime } from './types';
 
 /** A fact about the node, as a log or config line states it. */
@@ -68,6 +69,11 @@ interface FactRule {
   how: string;
   /** The fact a match states, or null when the match says nothing after all; default: group 1 is the value. */
   read?: (m: RegExpExecArray, text: string) => Reading | null;
+  /**
+   * Only in small inputs (command output, config and cgroup files: see FactReader), never a needle: each
+   * needle costs the scan of every large log, and these lines never occur in one.
+   */
+  documentOnly?: true;
 }
 
 /** A container id as the runtimes print it: 64 hex digits (klog and CRI sometimes shorten it to 12+). */
@@ -77,12 +83,12 @@ const Q = '\\\\?"';
 
 // Each pattern is anchored on its literal and uses bounded, disjoint pieces: linear on any line.
 const RULES: FactRule[] = [
-  { kind: 'cpuManagerPolicy', literal: '--cpu-manager-policy', pattern: /--cpu-manager-policy[= ]"?([a-z]+)"?/, how: 'kubelet flag' },
-  { kind: 'cpuManagerPolicy', literal: 'cpuManagerPolicy', pattern: /"?cpuManagerPolicy"?\s*:\s*"?([a-z]+)"?/, how: 'KubeletConfiguration' },
+  { kind: 'cpuManagerPolicy', literal: '--cpu-manager-', pattern: /--cpu-manager-policy[= ]"?([a-z]+)"?/, how: 'kubelet flag' },
+  { kind: 'cpuManagerPolicy', literal: 'cpuManager', pattern: /"?cpuManagerPolicy"?\s*:\s*"?([a-z]+)"?/, how: 'KubeletConfiguration' },
   { kind: 'cpuManagerPolicy', literal: '[cpumanager] starting with', pattern: /\[cpumanager\] starting with ([a-z]+) policy/, how: 'kubelet cpu-manager start' },
   { kind: 'cpuManagerPolicy', literal: 'Starting CPU manager', pattern: /"Starting CPU manager"[^\n]{0,200}? policy="([a-z]+)"/, how: 'kubelet cpu-manager start' },
-  { kind: 'reconcilePeriod', literal: '--cpu-manager-reconcile-period', pattern: /--cpu-manager-reconcile-period[= ]"?([0-9][0-9a-zµ.]*)"?/, how: 'kubelet flag' },
-  { kind: 'reconcilePeriod', literal: 'cpuManagerReconcilePeriod', pattern: /"?cpuManagerReconcilePeriod"?\s*:\s*"?([0-9][0-9a-zµ.]*)"?/, how: 'KubeletConfiguration' },
+  { kind: 'reconcilePeriod', literal: '--cpu-manager-', pattern: /--cpu-manager-reconcile-period[= ]"?([0-9][0-9a-zµ.]*)"?/, how: 'kubelet flag' },
+  { kind: 'reconcilePeriod', literal: 'cpuManager', pattern: /"?cpuManagerReconcilePeriod"?\s*:\s*"?([0-9][0-9a-zµ.]*)"?/, how: 'KubeletConfiguration' },
   { kind: 'reconcilePeriod', literal: '[cpumanager] reconciling every', pattern: /\[cpumanager\] reconciling every ([0-9][0-9a-zµ.]*)/, how: 'kubelet cpu-manager start' },
   { kind: 'reconcilePeriod', literal: 'reconcilePeriod="', pattern: /reconcilePeriod="([0-9][0-9a-zµ.]*)"/, how: 'kubelet cpu-manager start' },
   { kind: 'cpuManagerStart', literal: '[cpumanager] reconciling every', pattern: /\[cpumanager\] (reconciling) every/, how: 'kubelet cpu-manager start' },
@@ -90,7 +96,7 @@ const RULES: FactRule[] = [
   { kind: 'runcVersion', literal: 'runc version', pattern: /runc version:? v?(\d+\.\d+\.\d+(?:-rc\.?\d+)?(?:\+[\w.-]+)?)/, how: 'runc --version' },
   { kind: 'runcVersion', literal: 'runc:', pattern: /runc:\s+Version:\s+v?(\d+\.\d+\.\d+(?:-rc\.?\d+)?(?:\+[\w.-]+)?)/, how: 'docker version' },
   // `runc --version`'s own `go:` line (runc ≥ 1.0); a whole line, so no other tool's "go:" is taken.
-  { kind: 'runcGoVersion', literal: 'go: go', pattern: /^\s{0,8}go: (go\d{1,2}\.\d{1,3}(?:\.\d{1,3})?(?:rc\d{1,2}|beta\d{1,2})?)\s{0,8}$/, how: 'runc --version' },
+  { kind: 'runcGoVersion', literal: 'go: go', pattern: /^\s{0,8}go: (go\d{1,2}\.\d{1,3}(?:\.\d{1,3})?(?:rc\d{1,2}|beta\d{1,2})?)\s{0,8}$/, how: 'runc --version', documentOnly: true },
   { kind: 'dockerVersion', literal: 'Docker daemon', pattern: /msg="Docker daemon"[^\n]{0,300}? version=v?(\d+\.\d+\.\d+[\w.-]*)/, how: 'dockerd start' },
   { kind: 'dockerVersion', literal: 'ServerVersion:', pattern: /ServerVersion:v?(\d+\.\d+\.\d+[\w.-]*)/, how: 'kubelet Docker Info' },
   { kind: 'dockerVersion', literal: 'Server Version:', pattern: /Server Version: v?(\d+\.\d+\.\d+[\w.-]*)/, how: 'docker info' },
@@ -99,11 +105,9 @@ const RULES: FactRule[] = [
   { kind: 'cgroupDriver', literal: '--cgroup-driver', pattern: /--cgroup-driver[= ]"?(systemd|cgroupfs)\b/, how: 'kubelet flag' },
   // KubeletConfiguration (YAML or JSON), and the kubelet's own log of the driver the CRI reported.
   { kind: 'cgroupDriver', literal: 'cgroupDriver', pattern: /"?cgroupDriver"?\s{0,4}[:=]\s{0,4}"?(systemd|cgroupfs)\b/, how: 'KubeletConfiguration' },
-  { kind: 'cgroupDriver', literal: 'Cgroup Driver:', pattern: /Cgroup Driver: (systemd|cgroupfs)\b/, how: 'docker info' },
-  { kind: 'cgroupDriver', literal: 'SystemdCgroup', pattern: /SystemdCgroup\s{0,4}=\s{0,4}(true|false)\b/, how: 'containerd config', read: (m) => ({ value: m[1] === 'true' ? 'systemd' : 'cgroupfs' }) },
-  { kind: 'cgroupVersion', literal: 'Cgroup Version:', pattern: /Cgroup Version: ([12])\b/, how: 'docker info' },
-  // `stat -fc %T /sys/fs/cgroup` prints cgroup2fs on a unified (v2) host.
-  { kind: 'cgroupVersion', literal: 'cgroup2fs', pattern: /^\s{0,8}cgroup2fs\s{0,8}$/, how: 'stat -fc %T /sys/fs/cgroup', read: () => ({ value: '2' }) },
+  { kind: 'cgroupDriver', literal: 'Cgroup ', pattern: /Cgroup Driver: (systemd|cgroupfs)\b/, how: 'docker info', documentOnly: true },
+  { kind: 'cgroupDriver', literal: 'SystemdCgroup', pattern: /SystemdCgroup\s{0,4}=\s{0,4}(true|false)\b/, how: 'containerd config', read: (m) => ({ value: m[1] === 'true' ? 'systemd' : 'cgroupfs' }), documentOnly: true },
+  { kind: 'cgroupVersion', literal: 'Cgroup ', pattern: /Cgroup Version: ([12])\b/, how: 'docker info', documentOnly: true },
 
   // Kernel log: an OOM kill in a memory cgroup (or of the whole host). The process named is the value.
   {
@@ -117,14 +121,14 @@ const RULES: FactRule[] = [
   // The kubelet cpu-manager's update of one container (-v=4): klog 1.18–1.21, structured klog ≥ 1.21.
   {
     kind: 'containerUpdate',
-    literal: 'reconcileState: updating container',
+    literal: 'econcileState: updating container',
     pattern: new RegExp(`\\[cpumanager\\] reconcileState: updating container \\(pod: ([^,\\s]{1,253}), (?:container: ([^,]{1,253}), )?container id: (?:[a-z]{1,16}://)?(${ID}), cpuset: ${Q}([0-9,-]{0,200})`),
     how: 'kubelet cpu-manager reconcile',
     read: (m) => ({ value: m[3]!, pod: m[1]!, detail: { via: 'kubelet reconcile', cpuset: m[4]!, ...(m[2] ? { containerName: m[2] } : {}) } }),
   },
   {
     kind: 'containerUpdate',
-    literal: 'ReconcileState: updating container',
+    literal: 'econcileState: updating container',
     pattern: new RegExp(`"ReconcileState: updating container" pod="([^"\\s]{1,253})" containerName="([^"]{1,253})" containerID="(?:[a-z]{1,16}://)?(${ID})" cpuSet="([0-9,-]{0,200})"`),
     how: 'kubelet cpu-manager reconcile',
     read: (m) => ({ value: m[3]!, pod: m[1]!, detail: { via: 'kubelet reconcile', cpuset: m[4]!, containerName: m[2]! } }),
@@ -149,14 +153,14 @@ const RULES: FactRule[] = [
   },
   {
     kind: 'taskExit',
-    literal: 'exit event container_id:',
+    literal: 'container_id',
     pattern: new RegExp(`exit event container_id:${Q}(${ID})${Q} id:${Q}([^"\\\\\\s]{1,128})${Q} pid:([0-9]{1,10}) exit_status:([0-9]{1,10})`),
     how: 'containerd exit event',
     read: (m) => exitOf(m[1]!, m[2]!, m[3]!, m[4]!),
   },
   {
     kind: 'taskExit',
-    literal: '/tasks/exit {',
+    literal: 'container_id',
     pattern: new RegExp(`/tasks/exit \\{"container_id":"(${ID})","id":"([^"\\s]{1,128})","pid":([0-9]{1,10}),"exit_status":([0-9]{1,10})`),
     how: 'ctr events',
     read: (m, text) => {
@@ -169,14 +173,15 @@ const RULES: FactRule[] = [
   ...(['pids.max', 'pids.current'] as const).map(
     (file): FactRule => ({
       kind: file === 'pids.max' ? 'pidsMax' : 'pidsCurrent',
-      literal: `${file}:`,
+      literal: 'pids.',
       pattern: new RegExp(`(\\S{0,1000})${file.replace('.', '\\.')}:(max|[0-9]{1,12})\\s{0,8}$`),
       how: file,
       read: (m) => ({ value: m[2]!, ...cgroupOwner(m[1]!) }),
+      documentOnly: true,
     }),
   ),
-  { kind: 'pidsEvents', literal: 'pids.events:max ', pattern: /(\S{0,1000})pids\.events:max ([0-9]{1,12})\s{0,8}$/, how: 'pids.events', read: (m) => ({ value: m[2]!, ...cgroupOwner(m[1]!) }) },
-  { kind: 'freezerState', literal: 'freezer.state:', pattern: /(\S{0,1000})freezer\.state:(FROZEN|THAWED|FREEZING)\s{0,8}$/, how: 'freezer.state', read: (m) => ({ value: m[2]!, ...cgroupOwner(m[1]!) }) },
+  { kind: 'pidsEvents', literal: 'pids.', pattern: /(\S{0,1000})pids\.events:max ([0-9]{1,12})\s{0,8}$/, how: 'pids.events', read: (m) => ({ value: m[2]!, ...cgroupOwner(m[1]!) }), documentOnly: true },
+  { kind: 'freezerState', literal: 'freezer.state:', pattern: /(\S{0,1000})freezer\.state:(FROZEN|THAWED|FREEZING)\s{0,8}$/, how: 'freezer.state', read: (m) => ({ value: m[2]!, ...cgroupOwner(m[1]!) }), documentOnly: true },
 ];
 
 function exitOf(container: string, id: string, pid: string, status: string): Reading | null {
@@ -219,10 +224,10 @@ function dmesgTime(text: string): { time: LogTime | null; uptime?: string } {
 }
 
 /** The error call sites of a line, as a fingerprint of the runc that printed it (rc1–rc95). */
-const FINGERPRINT_LITERALS = [' caused "', ' caused \\', ' caused: '];
+const FINGERPRINT_LITERALS = [' caused'];
 
 /** Needles for the streaming scanner, so fact lines are found in the same pass as findings. */
-export const FACT_NEEDLES: readonly string[] = [...new Set([...RULES.map((r) => r.literal), ...FINGERPRINT_LITERALS, 'commit: ', 'Mounted on', '% /'])];
+export const FACT_NEEDLES: readonly string[] = [...new Set([...RULES.filter((r) => !r.documentOnly).map((r) => r.literal), ...FINGERPRINT_LITERALS])];
 
 /** What the line itself says about where it comes from (its parsed record), for facts that do not say. */
 export interface LineContext {
@@ -232,13 +237,13 @@ export interface LineContext {
   node?: string | null;
 }
 
-/** The facts a line states (usually none). */
-export function factsFromLine(text: string, file: string, line: number, context: LogTime | null | LineContext): NodeFact[] {
+/** The facts a line states (usually none); `rules: 'log'` leaves the documentOnly rules out. */
+export function factsFromLine(text: string, file: string, line: number, context: LogTime | null | LineContext, rules: 'log' | 'all' = 'all'): NodeFact[] {
   const ctx: LineContext = context && 'time' in context ? context : { time: context };
   const out: NodeFact[] = [];
   const bounded = text.length > 8192 ? text.slice(0, 8192) : text;
   for (const rule of RULES) {
-    if (!text.includes(rule.literal)) continue;
+    if ((rule.documentOnly && rules === 'log') || !text.includes(rule.literal)) continue;
     const m = rule.pattern.exec(bounded);
     if (!m) continue;
     const reading = rule.read ? rule.read(m, bounded) : { value: m[1]! };
@@ -320,40 +325,57 @@ function single(lines: string[], pattern: RegExp, map: (v: string) => string = (
 const DUMP_HEADER = /^==> (.{1,1000}) <==$/;
 /** Lines kept per cgroup file: the largest (memory.events) has eight. */
 const MAX_CGROUP_LINES = 64;
+/**
+ * An input whose first chunk is smaller than this is a document (command output, a config or cgroup
+ * file, a paste): every line of it is read with every rule. Larger inputs are logs, read through the
+ * scanner's needles. Chunks of a large file are megabytes, so a small first chunk is the whole input.
+ */
+const DOCUMENT_MAX = 1024 * 1024;
+/** Longer lines of a document state no fact (its lines are short: a longer one is not worth parsing). */
+const MAX_DOCUMENT_LINE = 64 * 1024;
+/** Every literal a document's line is tried on before it is parsed. */
+const DOCUMENT_LITERALS = [...new Set([...RULES.map((r) => r.literal), ...FINGERPRINT_LITERALS, 'commit: ', 'Use% ', '% /'])];
 
 /**
- * Reads the facts of one input, line by line or chunk by chunk. On top of the per-line rules it keeps the
- * little state some facts need: the `commit:` line after `runc --version`, the `df` header (blocks or
- * inodes), the cgroup file a dump is in, and the runc fingerprints already stated (once per file).
+ * Reads the facts of one input. A log (large) is read line by line, only the lines holding one of
+ * FACT_NEEDLES; a document (small: command output, config and cgroup files) chunk by chunk, every line.
+ * On top of the per-line rules it keeps the little state some facts need: the `commit:` line after
+ * `runc --version`, the `df` header (blocks or inodes), the cgroup file a dump is in, and the runc
+ * fingerprints already stated (once per file).
  */
 export class FactReader {
   private readonly facts: NodeFact[] = [];
   private readonly fingerprints = new Set<string>();
   private lastRunc: NodeFact | null = null;
   private dfInodes = false;
-  /** null: not decided yet; false: not a cgroup file or dump. */
-  private cgroupText: boolean | null = null;
+  /** null until the first chunk tells. */
+  private mode: 'log' | 'document' | null = null;
   private section: { path: string; line: number; lines: string[] } | null = null;
 
   constructor(private readonly file: string) {
     const base = file.replace(/^.*[/\\]/, '');
     if (CGROUP_FILES[base]) {
-      this.cgroupText = true;
+      this.mode = 'document';
       this.section = { path: file, line: 1, lines: [] };
     }
   }
 
-  /** A line holding one of FACT_NEEDLES (other lines state nothing and may be skipped). */
+  /** A line of a log holding one of FACT_NEEDLES (a document's lines come through `chunk`). */
   line(content: string, line: number, record: () => LogRecord): void {
+    if (this.mode !== 'document') this.read(content, line, record, 'log');
+  }
+
+  private read(content: string, line: number, record: () => LogRecord, rules: 'log' | 'all'): void {
     const r = record();
     const ctx: LineContext = { time: r.time, pod: r.pod, container: r.container, node: r.node };
-    const found = factsFromLine(content, this.file, line, ctx);
+    const found = factsFromLine(content, this.file, line, ctx, rules);
     this.facts.push(...found);
     const runc = found.find((f) => f.kind === 'runcVersion' && f.how === 'runc --version');
     if (runc) this.lastRunc = runc;
     const commit = /^\s{0,8}commit: (\S{1,100})\s{0,8}$/.exec(content);
     if (commit && this.lastRunc && line - this.lastRunc.line <= 4) this.lastRunc.detail = { ...this.lastRunc.detail, commit: commit[1]! };
-    if (content.includes('Mounted on')) this.dfInodes = /\bIUse%/.test(content);
+    // The header (`Use% Mounted on`, `IUse% Mounted on` with -i) says what the rows below count.
+    if (content.includes('Use% ')) this.dfInodes = content.includes('IUse% ');
     else if (content.includes('% /')) this.diskRow(content, line, ctx);
     if (FINGERPRINT_LITERALS.some((l) => content.includes(l))) {
       const fp = fingerprintFact(content, this.file, line, ctx);
@@ -379,25 +401,29 @@ export class FactReader {
   }
 
   /**
-   * Whether every line of the input must go to `chunk`: a cgroup file, or a dump of several. Decided
-   * from the file name, else from the start of the input (`start` is called once, for the first chunk).
+   * Whether every line of the input must go to `chunk`: a document, or a `head`/`tail` dump of cgroup
+   * files. Decided from the file name, else from the first chunk's size and start (`head` is called once).
    */
-  wantsChunks(start: () => string): boolean {
-    if (this.cgroupText === null) this.cgroupText = /^==> .{1,1000} <==$/m.test(start().slice(0, 65536));
-    return this.cgroupText;
+  wantsChunks(length: number, head: () => string): boolean {
+    this.mode ??= length < DOCUMENT_MAX || /^==> .{1,1000} <==$/m.test(head().slice(0, 65536)) ? 'document' : 'log';
+    return this.mode === 'document';
   }
 
-  /** Consecutive text of the input, from line `firstLine` (whole lines; only when `wantsChunks`). */
-  chunk(text: string, firstLine: number): void {
+  /** Consecutive text of a document, from line `firstLine` (whole lines; only when `wantsChunks`). */
+  chunk(text: string, firstLine: number, decode: (s: string) => string): void {
     const lines = text.split('\n');
     if (text.endsWith('\n')) lines.pop();
     lines.forEach((raw, i) => {
-      const content = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      const content = decode(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+      const line = firstLine + i;
       const header = DUMP_HEADER.exec(content);
       if (header) {
         this.flush();
-        this.section = { path: header[1]!, line: firstLine + i + 1, lines: [] };
-      } else if (this.section && this.section.lines.length < MAX_CGROUP_LINES) this.section.lines.push(content);
+        this.section = { path: header[1]!, line: line + 1, lines: [] };
+        return;
+      }
+      if (this.section && this.section.lines.length < MAX_CGROUP_LINES) this.section.lines.push(content);
+      if (content.length < MAX_DOCUMENT_LINE && DOCUMENT_LITERALS.some((l) => content.includes(l))) this.read(content, line, () => parseLine(content), 'all');
     });
   }
 

@@ -350,7 +350,7 @@ interface Planned {
 }
 
 /** Bytes of the sample that fingerprints are chosen on. */
-const PLAN_SAMPLE = 32 * 1024;
+const PLAN_SAMPLE = 256 * 1024;
 /** Windows (the rarest in the sample) tried for each needle's fingerprint. */
 const PLAN_WINDOWS = 6;
 

@@ -89,7 +89,7 @@ class Recogniser {
 
   feed(text: string, firstLine: number, decode: (s: string) => string): void {
     if (!this.sampled) this.sample(text, firstLine, decode);
-    if (this.factReader.wantsChunks(() => text)) this.factReader.chunk(text, firstLine);
+    if (this.factReader.wantsChunks(text.length, () => text)) this.factReader.chunk(text, firstLine, decode);
     const newlines = scanLines(text, this.needles, firstLine, this.visitor(decode));
     this.lines = Math.max(this.lines, firstLine - 1 + newlines + (text.endsWith('\n') ? 0 : 1));
   }
@@ -108,7 +108,7 @@ class Recogniser {
       }
       this.sample(bytes.toString('latin1', start, sampleEnd), firstLine, decodeLine);
     }
-    if (this.factReader.wantsChunks(() => bytes.toString('latin1', start, Math.min(end, start + 65536)))) this.factReader.chunk(bytes.toString('latin1', start, end), firstLine);
+    if (this.factReader.wantsChunks(end - start, () => bytes.toString('latin1', start, Math.min(end, start + 65536)))) this.factReader.chunk(bytes.toString('latin1', start, end), firstLine, decodeLine);
     let newlines: number;
     if (scanner.setNeedles(this.needles, () => bytes.subarray(start, end))) newlines = scanner.scan(start, end, firstLine, this.visitor(decodeLine), { maxLine: MAX_LINE, onLongLine });
     else {
