@@ -115,7 +115,11 @@ const RULES: FactRule[] = [
     literal: 'Killed process',
     pattern: /(Memory cgroup out of memory|Out of memory): Killed process ([0-9]{1,10}) \(([^()\s]{1,64})\)/,
     how: 'kernel log',
-    read: (m) => ({ value: m[3]!, detail: { pid: m[2]!, scope: m[1] === 'Out of memory' ? 'host' : 'memory cgroup' } }),
+    read: (m, text) => {
+      const at = dmesgTime(text);
+      const detail = { pid: m[2]!, scope: m[1] === 'Out of memory' ? 'host' : 'memory cgroup', ...(at.uptime ? { uptime: at.uptime } : {}) };
+      return { value: m[3]!, detail, ...(at.time ? { time: at.time } : {}) };
+    },
   },
 
   // The kubelet cpu-manager's update of one container (-v=4): klog 1.18–1.21, structured klog ≥ 1.21.
@@ -248,12 +252,8 @@ export function factsFromLine(text: string, file: string, line: number, context:
     if (!m) continue;
     const reading = rule.read ? rule.read(m, bounded) : { value: m[1]! };
     if (!reading) continue;
-    const fact: NodeFact = { kind: rule.kind, value: reading.value, file, line, time: reading.time !== undefined ? reading.time : ctx.time, how: rule.how };
-    if (rule.kind === 'oomKill' && !ctx.time) {
-      const d = dmesgTime(bounded);
-      fact.time = d.time;
-      if (d.uptime) reading.detail = { ...reading.detail, uptime: d.uptime };
-    }
+    // A time the rule reads (dmesg -T, ctr events) is the line's own; else the parsed line's.
+    const fact: NodeFact = { kind: rule.kind, value: reading.value, file, line, time: reading.time ?? ctx.time, how: rule.how };
     const container = reading.container ?? ctx.container;
     const pod = reading.pod ?? ctx.pod;
     if (container) fact.container = container;
