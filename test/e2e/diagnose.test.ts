@@ -48,9 +48,9 @@ test('the timeline charts render the EOFs against the reconcile period', async (
   assert.ok((await scatter.locator('circle').count()) >= 40);
   // Bars exist for non-empty bins; their counts add up to every event.
   const bars = await vs.webview().locator('svg#phase-histogram rect.bar title').allTextContents();
-  assert.equal(bars.reduce((n, t) => n + Number(/^(\d+) event/.exec(t)![1]), 0), 47);
+  assert.equal(bars.reduce((n, t) => n + Number(/^(\d+) event/.exec(t)![1]), 0), 49);
   assert.ok((await vs.webview().locator('svg#timeline-chart').count()) === 1);
-  assert.match(await vs.webview().locator('section#timeline').innerText(), /47 events/);
+  assert.match(await vs.webview().locator('section#timeline').innerText(), /49 events/);
   await vs.screenshot('timeline');
 });
 
