@@ -201,13 +201,21 @@ function hopItem(hop: PanelHop, view: View): HTMLElement {
 function renderEvidence(d: Diagnosis, answers: UserFacts, view: View): Child[] {
   // What only a person or the lab can tell is asked in the differential step until it is answered.
   const list = d.verdict.evidence.filter(e => e.holds !== null || (e.source !== 'user' && e.source !== 'measured'));
+  // Unknown observations that no leading cause is weighed on would not move the ranking: folded away.
+  const leaders = d.ranked.filter(r => r.posterior >= 0.01).map(r => d.causes[r.cause]?.observations ?? []);
+  const relevant = new Set(leaders.flat());
+  const shown = list.filter(e => e.holds !== null || relevant.has(e.id) || d.ranked.length === 0);
+  const folded = list.filter(e => !shown.includes(e));
   const holding = list.filter(e => e.holds === true).length;
   const unknown = list.filter(e => e.holds === null).length;
   return [
     h('p', { class: 'lead' },
       `${holding} of ${list.length} checks hold`, unknown ? `, ${unknown} cannot be told from the input` : '',
       '. Each one says where it was seen and how to check it on the node yourself.'),
-    h('div', { class: 'evidence-list' }, ...list.map(e => evidenceItem(e, answers, view))),
+    h('div', { class: 'evidence-list' }, ...shown.map(e => evidenceItem(e, answers, view))),
+    folded.length ? h('details', { class: 'block more-evidence' },
+      h('summary', { 'data-key': 'more-evidence' }, `${count(folded.length, 'more check')} the input does not show, which would not move the leading causes`),
+      h('div', { class: 'evidence-list' }, ...folded.map(e => evidenceItem(e, answers, view)))) : null,
   ];
 }
 
@@ -359,7 +367,7 @@ function renderQuestion(q: NextQuestion, d: Diagnosis, answers: UserFacts, view:
 }
 
 function contributionLine(c: Contribution, sign: '+' | '−'): HTMLElement {
-  const what = c.kind === 'signature' ? (sign === '+' ? `prints “${c.title}”` : `does not print “${c.title}”`) : c.holds ? c.title : `not: ${c.title}`;
+  const what = c.kind === 'signature' ? `prints “${c.title}”` : c.holds ? c.title : `not: ${c.title}`;
   const ratio = c.lr >= 10 || c.lr < 0.1 ? c.lr.toPrecision(2) : c.lr.toFixed(2);
   return h('li', { class: sign === '+' ? 'for' : 'against', title: c.why }, h('span', { class: 'sign', 'aria-hidden': 'true' }, sign), ` ${what} `, h('span', { class: 'lr' }, `×${ratio}`));
 }

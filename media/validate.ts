@@ -45,6 +45,7 @@ const causeInfo = shape({
   references: arrayOf(shape({ repo: str, number: num, title: str })),
   fixes: arrayOf(fix),
   confirm: nullable(shape({ scenario: str, command: str })),
+  observations: arrayOf(str),
 });
 const nextQuestion = shape({ observation: str, prompt: str, yes: str, no: str, check: optional(str), gain: num, ifYes: str, ifNo: str });
 const nodeSummary = shape({ node: str, failures: num, signatures: arrayOf(str), runc: nullable(str), cause: str, confidence: num });

@@ -110,7 +110,7 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
       if (r.posterior < 0.01 && r !== d.ranked[0]) continue;
       out.push(`  ${(r.posterior * 100).toFixed(0).padStart(3)}%  ${r.cause} — ${r.title}`);
       for (const c of r.for.slice(0, 4)) out.push(`         + ${c.kind === 'signature' ? `prints "${c.title}"` : c.holds ? c.title : `not: ${c.title}`} (×${fmtRatio(c.lr)})`);
-      for (const c of r.against.slice(0, 3)) out.push(`         − ${c.kind === 'signature' ? `${c.title}` : c.holds ? c.title : `not: ${c.title}`} (×${fmtRatio(c.lr)})`);
+      for (const c of r.against.slice(0, 3)) out.push(`         − ${c.holds ? c.title : `not: ${c.title}`} (×${fmtRatio(c.lr)})`);
     }
     const rest = d.ranked.filter((r) => r.posterior < 0.01 && r !== d.ranked[0]).map((r) => r.cause);
     if (rest.length) out.push(`  < 1%  ${rest.join(', ')}`);

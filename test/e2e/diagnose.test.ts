@@ -58,14 +58,14 @@ test('answering "cpu-manager policy is none" by hand turns the verdict to unknow
   const dropdown = vs.webview().locator('[data-answer="cpuManagerPolicy"]');
   await dropdown.scrollIntoViewIfNeeded();
   await dropdown.click();
-  await vs.webview().locator('vscode-option', { hasText: 'none (the default)' }).click();
+  await dropdown.locator('vscode-option', { hasText: 'none (the default)' }).click();
   await vs.webview().locator('#verdict-cause[data-cause="unknown"]').waitFor({ timeout: 30_000 });
   assert.equal(await waitForText(status('cpu-manager-static'), /does not hold/), 'does not hold');
   assert.match(await vs.webview().locator('.evidence-item[data-id="cpu-manager-static"] .detail').innerText(), /as you answered/);
   await vs.screenshot('answered-none');
   // Clearing the answer brings the logs' evidence back.
   await dropdown.click();
-  await vs.webview().locator('vscode-option', { hasText: '—' }).click();
+  await dropdown.locator('vscode-option', { hasText: '—' }).click();
   await vs.webview().locator('#verdict-cause[data-cause="cpu-manager-state-race"]').waitFor({ timeout: 30_000 });
 });
 

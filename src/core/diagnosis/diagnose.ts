@@ -198,7 +198,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const causes: Record<string, CauseInfo> = Object.fromEntries(
     catalog.causes.map((c) => [
       c.id,
-      { id: c.id, title: c.title, summary: c.summary, versions: c.versions, check: c.check, references: c.references, fixes: c.fixes, confirm: c.reproduce ? { scenario: c.reproduce, command: reproduceCommand(c.reproduce) } : null },
+      { id: c.id, title: c.title, summary: c.summary, versions: c.versions, check: c.check, references: c.references, fixes: c.fixes, confirm: c.reproduce ? { scenario: c.reproduce, command: reproduceCommand(c.reproduce) } : null, observations: Object.keys(c.evidence) },
     ]),
   );
   return {

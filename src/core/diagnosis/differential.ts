@@ -35,10 +35,13 @@ function evidenceRatio(w: EvidenceWeight, e: Evidence): number {
 
 function contributions(cause: CauseDef, catalog: CauseCatalog, evidence: Evidence[], signatures: Set<string>, titles: Record<string, string>): Contribution[] {
   const out: Contribution[] = [];
+  // A cause that does not print a present error weighs signatureDefault; one that prints it weighs its own
+  // ratio. Only their quotient matters once the posteriors are normalised, so the contribution shown is the
+  // printing cause's ratio over the default: "prints it, ×10", and nothing for the causes that do not.
   for (const sig of signatures) {
     const own = cause.signatures[sig];
-    const w = own ?? catalog.signatureDefault;
-    out.push({ id: sig, kind: 'signature', title: titles[sig] ?? sig, holds: true, lr: w.lr, why: own ? w.why : `does not print "${titles[sig] ?? sig}": ${w.why}` });
+    if (!own) continue;
+    out.push({ id: sig, kind: 'signature', title: titles[sig] ?? sig, holds: true, lr: own.lr / catalog.signatureDefault.lr, why: own.why });
   }
   for (const e of evidence) {
     const w = cause.evidence[e.id];

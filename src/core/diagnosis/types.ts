@@ -108,6 +108,8 @@ export interface CauseInfo {
   fixes: FixOption[];
   /** The reproduce scenario that confirms it on the node, with the command to run there. */
   confirm: { scenario: Scenario; command: string } | null;
+  /** The observations the catalog weighs it on. */
+  observations: string[];
 }
 
 /** One node of the fleet: its failures, its runc, and its own leading cause. */
