@@ -1,14 +1,11 @@
 /** Words and numbers as the panel shows them. */
-import type { FactSource } from '../src/core/diagnosis/types';
+import type { Diagnosis, FactSource } from '../src/core/diagnosis/types';
 
-const CAUSES: Record<string, string> = {
-  'cpu-manager-state-race': 'runc state.json race with the kubelet cpu-manager',
-  unknown: 'Cause not established',
-  none: 'No runtime exec errors',
-};
+const VERDICTS: Record<string, string> = { unknown: 'Cause not established', none: 'No runtime exec errors' };
 
-export function causeTitle(cause: string): string {
-  return CAUSES[cause] ?? cause;
+/** A cause's title from the catalog the host sent, or the words for the two verdicts that are not causes. */
+export function causeTitle(cause: string, d: Diagnosis): string {
+  return d.causes[cause]?.title ?? VERDICTS[cause] ?? cause;
 }
 
 const SOURCES: Record<FactSource, string> = {
@@ -16,6 +13,7 @@ const SOURCES: Record<FactSource, string> = {
   sources: 'from the Go sources',
   user: 'answered by you',
   default: 'default',
+  measured: 'measured on this machine',
 };
 
 export function sourceLabel(source: FactSource): string {

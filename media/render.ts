@@ -3,7 +3,7 @@
  * Actions only post messages; the host answers with a new state and the page is rendered again.
  */
 import type { PanelHop, PanelState, WebviewMessage } from '../src/core/diagnosis/protocol';
-import type { Cluster, Diagnosis, Evidence, Question, Timeline, UserFacts } from '../src/core/diagnosis/types';
+import type { CauseInfo, Cluster, Contribution, Diagnosis, Evidence, NextQuestion, Question, RankedCause, Timeline, UserFacts } from '../src/core/diagnosis/types';
 import { chartBox, drawPhaseHistogram, drawPhaseScatter, drawTimelineStrip, podClass, podsOf } from './chart';
 import { type Child, h, icon } from './dom';
 import { baseName, causeTitle, count, duration, holdsLabel, pValue, percent, seconds, shortTime, sourceLabel } from './format';
@@ -19,12 +19,13 @@ export function renderPage(state: PanelState, view: View): HTMLElement[] {
   const d = state.diagnosis;
   return [
     renderHeader(state),
-    step('symptom', 1, 'Symptom', renderSymptom(state)),
+    step('symptom', 1, 'Symptom', renderSymptom(state, view)),
     step('chain', 2, 'Where it comes from', renderChain(state, view)),
     step('evidence', 3, 'Evidence', renderEvidence(d, state.answers, view)),
     step('timeline', 4, 'Timeline', renderTimeline(d)),
-    step('verdict', 5, 'Verdict and fix', renderVerdict(state, view)),
-    step('report', 6, 'Report', renderReport(state, view)),
+    step('differential', 5, 'Which cause', renderDifferential(state, view)),
+    step('verdict', 6, 'Verdict and fix', renderVerdict(state, view)),
+    step('report', 7, 'Report', renderReport(state, view)),
   ];
 }
 
@@ -58,7 +59,7 @@ function renderHeader(state: PanelState): HTMLElement {
     h('div', { class: 'meta' },
       h('span', {}, `${count(d.inputs.files, 'file')} · ${count(d.inputs.lines, 'line')} read`),
       h('span', { class: 'sep', 'aria-hidden': 'true' }, '·'),
-      h('span', { class: 'glance' }, `${causeTitle(v.cause)} — ${percent(v.confidence)}`),
+      h('span', { class: 'glance' }, `${causeTitle(v.cause, d)} — ${percent(v.confidence)}`),
       h('button', {
         type: 'button', class: 'link', 'data-key': 'goto-verdict',
         onclick: () => {
@@ -73,10 +74,10 @@ function renderHeader(state: PanelState): HTMLElement {
 
 // ── 1. Symptom ────────────────────────────────────────────────────────────────────────────────
 
-function renderSymptom(state: PanelState): Child[] {
+function renderSymptom(state: PanelState, view: View): Child[] {
   const clusters = state.diagnosis.clusters;
   if (clusters.length === 0) {
-    return [h('p', { class: 'lead' }, `No known runtime error signatures in ${state.subject}.`)];
+    return [h('p', { class: 'lead' }, `No known runtime error signatures in ${state.subject}.`), renderPaste(state, view)];
   }
   const total = clusters.reduce((n, c) => n + c.count, 0);
   const signatures = new Set(clusters.map(c => c.signature)).size;
@@ -85,6 +86,7 @@ function renderSymptom(state: PanelState): Child[] {
     h('p', { class: 'lead' },
       `Found ${count(total, 'line')} matching ${count(signatures, 'known signature')} in ${state.subject}`,
       pods > 0 ? `, from ${count(pods, 'pod')}.` : '.'),
+    renderFleet(state.diagnosis),
     h('div', { class: 'table-wrap' },
       h('table', { class: 'clusters' },
         h('thead', {}, h('tr', {},
@@ -95,7 +97,46 @@ function renderSymptom(state: PanelState): Child[] {
           h('th', { scope: 'col' }, 'Last seen'),
           h('th', { scope: 'col', class: 'num' }, 'Per hour'))),
         h('tbody', {}, ...clusters.map(clusterRow)))),
+    renderPaste(state, view),
   ];
+}
+
+/** Which nodes fail, how often, with which runc, and each node's own leading cause. */
+function renderFleet(d: Diagnosis): HTMLElement | null {
+  if (d.fleet.length === 0) return null;
+  return h('div', { class: 'block fleet', id: 'fleet' },
+    h('h3', {}, `Fleet: ${count(d.fleet.length, 'node')}, ${count(d.fleet.filter(n => n.failures > 0).length, 'failing', 'failing')}`),
+    h('div', { class: 'table-wrap' },
+      h('table', { class: 'clusters' },
+        h('thead', {}, h('tr', {},
+          h('th', { scope: 'col' }, 'Node'),
+          h('th', { scope: 'col', class: 'num' }, 'Failures'),
+          h('th', { scope: 'col' }, 'runc'),
+          h('th', { scope: 'col' }, 'Its leading cause'),
+          h('th', { scope: 'col' }, 'Errors'))),
+        h('tbody', {}, ...d.fleet.map(n => h('tr', { 'data-node': n.node },
+          h('td', { class: 'cell-title' }, n.node),
+          h('td', { class: 'num strong' }, n.failures.toLocaleString('en-US')),
+          h('td', {}, n.runc ?? h('span', { class: 'muted' }, 'not seen')),
+          h('td', {}, `${causeTitle(n.cause, d)} (${percent(n.confidence)})`),
+          h('td', { class: 'cell-sub' }, n.signatures.join(', '))))))));
+}
+
+/** Node output the user has at hand (kernel log, memory.events, runc --version, df) goes into the diagnosis by paste. */
+function renderPaste(state: PanelState, view: View): HTMLElement {
+  const area = h('vscode-text-area', {
+    id: 'paste', rows: 4, resize: 'vertical', 'data-key': 'paste', 'aria-label': 'Paste node output',
+    placeholder: 'Paste node output: journalctl -k / dmesg, memory.events, pids.*, freezer.state, runc --version, df -h /run /tmp, kubelet -v=4 lines…',
+  }) as HTMLElement & { value: string };
+  return h('details', { class: 'block paste', open: state.pasted.length > 0 },
+    h('summary', { 'data-key': 'paste-open' }, 'Add node output by pasting it'),
+    area,
+    h('div', { class: 'actions' }, button('Add to the diagnosis', { id: 'paste-add', appearance: 'secondary', 'data-key': 'paste-add' }, () => {
+      if (area.value.trim()) view.post({ type: 'paste', text: area.value });
+    })),
+    state.pasted.length ? h('ul', { class: 'pasted' }, ...state.pasted.map(p => h('li', {},
+      `${p.name}: ${count(p.lines, 'line')} `,
+      h('button', { type: 'button', class: 'link', 'data-key': `unpaste:${p.name}`, onclick: () => view.post({ type: 'unpaste', name: p.name }) }, 'remove')))) : null);
 }
 
 function clusterRow(c: Cluster): HTMLElement {
@@ -158,14 +199,23 @@ function hopItem(hop: PanelHop, view: View): HTMLElement {
 // ── 3. Evidence ───────────────────────────────────────────────────────────────────────────────
 
 function renderEvidence(d: Diagnosis, answers: UserFacts, view: View): Child[] {
-  const list = d.verdict.evidence;
+  // What only a person or the lab can tell is asked in the differential step until it is answered.
+  const list = d.verdict.evidence.filter(e => e.holds !== null || (e.source !== 'user' && e.source !== 'measured'));
+  // Unknown observations that no leading cause is weighed on would not move the ranking: folded away.
+  const leaders = d.ranked.filter(r => r.posterior >= 0.01).map(r => d.causes[r.cause]?.observations ?? []);
+  const relevant = new Set(leaders.flat());
+  const shown = list.filter(e => e.holds !== null || relevant.has(e.id) || d.ranked.length === 0);
+  const folded = list.filter(e => !shown.includes(e));
   const holding = list.filter(e => e.holds === true).length;
   const unknown = list.filter(e => e.holds === null).length;
   return [
     h('p', { class: 'lead' },
       `${holding} of ${list.length} checks hold`, unknown ? `, ${unknown} cannot be told from the input` : '',
       '. Each one says where it was seen and how to check it on the node yourself.'),
-    h('div', { class: 'evidence-list' }, ...list.map(e => evidenceItem(e, answers, view))),
+    h('div', { class: 'evidence-list' }, ...shown.map(e => evidenceItem(e, answers, view))),
+    folded.length ? h('details', { class: 'block more-evidence' },
+      h('summary', { 'data-key': 'more-evidence' }, `${count(folded.length, 'more check')} the input does not show, which would not move the leading causes`),
+      h('div', { class: 'evidence-list' }, ...folded.map(e => evidenceItem(e, answers, view)))) : null,
   ];
 }
 
@@ -194,8 +244,12 @@ function copyButton(text: string, key: string, view: View): HTMLElement {
   return b;
 }
 
-function answerOf(answers: UserFacts, fact: keyof UserFacts): string {
-  const v = answers[fact];
+function answerOf(answers: UserFacts, fact: Question['fact']): string {
+  if (fact.startsWith('observation:')) {
+    const v = answers.observations?.[fact.slice('observation:'.length)];
+    return v === undefined ? '' : v ? 'yes' : 'no';
+  }
+  const v = answers[fact as Exclude<Question['fact'], `observation:${string}`>];
   return v === undefined || v === null ? '' : String(v);
 }
 
@@ -230,7 +284,7 @@ function askRow(q: Question, answers: UserFacts, view: View): HTMLElement {
     h('span', { class: 'ev-label' }, 'Answer by hand'),
     h('span', { class: 'ask-prompt' }, q.prompt),
     control,
-    current ? h('span', { class: 'answered' }, `Your answer: ${current}`) : h('span', { class: 'muted small' }, 'not answered'));
+    current ? h('span', { class: 'answered' }, `Your answer: ${q.choices?.find(c => c.value === current)?.label ?? current}`) : h('span', { class: 'muted small' }, 'not answered'));
 }
 
 // ── 4. Timeline ───────────────────────────────────────────────────────────────────────────────
@@ -277,7 +331,93 @@ function rayleighLine(t: Timeline): HTMLElement {
   return h('p', { class: `finding finding-${glyph}` }, icon(glyph), h('span', {}, h('strong', {}, `${count(r.n, 'event')}; `), words));
 }
 
-// ── 5. Verdict and fix ────────────────────────────────────────────────────────────────────────
+// ── 5. Which cause: the differential ──────────────────────────────────────────────────────────
+
+function renderDifferential(state: PanelState, view: View): Child[] {
+  const d = state.diagnosis;
+  if (d.ranked.length === 0) return [h('p', { class: 'lead' }, 'No runtime exec errors to explain, so no causes to weigh.')];
+  const shown = d.ranked.filter((r, i) => i < 3 || r.posterior >= 0.01);
+  const rest = d.ranked.filter(r => !shown.includes(r));
+  const leader = d.ranked[0]!;
+  return [
+    h('p', { class: 'lead' },
+      `${count(d.ranked.length, 'documented cause')} weighed on the evidence. `,
+      d.verdict.cause === 'unknown'
+        ? `No single cause stands out yet: ${causeTitle(leader.cause, d)} leads with ${percent(leader.posterior)}.`
+        : `${causeTitle(leader.cause, d)} leads with ${percent(leader.posterior)}.`),
+    d.question ? renderQuestion(d.question, d, state.answers, view) : null,
+    h('ol', { class: 'differential', id: 'differential' }, ...shown.map(r => causeItem(r, d, state, view))),
+    rest.length ? h('p', { class: 'muted small' }, `Below 1%: ${rest.map(r => causeTitle(r.cause, d)).join('; ')}.`) : null,
+  ];
+}
+
+function renderQuestion(q: NextQuestion, d: Diagnosis, answers: UserFacts, view: View): HTMLElement {
+  const fact = `observation:${q.observation}` as const;
+  const current = answerOf(answers, fact);
+  const answer = (value: 'yes' | 'no') => () => view.post({ type: 'answer', fact, value });
+  return h('div', { class: 'question-card', id: 'question', 'data-observation': q.observation },
+    h('div', { class: 'eyebrow' }, 'The question that separates them best'),
+    h('p', { class: 'question-prompt' }, q.prompt),
+    h('p', { class: 'muted small' },
+      `Yes points at ${causeTitle(q.ifYes, d)}; no at ${causeTitle(q.ifNo, d)} (expected gain ${q.gain.toFixed(2)} bits).`),
+    q.check ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, 'On the node'), h('code', { class: 'check' }, q.check), copyButton(q.check, `copy:question`, view)) : null,
+    h('div', { class: 'actions' },
+      button(q.yes, { id: 'question-yes', 'data-key': 'question-yes', appearance: current === 'yes' ? 'primary' : 'secondary' }, answer('yes')),
+      button(q.no, { id: 'question-no', 'data-key': 'question-no', appearance: current === 'no' ? 'primary' : 'secondary' }, answer('no'))));
+}
+
+function contributionLine(c: Contribution, sign: '+' | '−'): HTMLElement {
+  const what = c.kind === 'signature' ? `prints “${c.title}”` : c.holds ? c.title : `not: ${c.title}`;
+  const ratio = c.lr >= 10 || c.lr < 0.1 ? c.lr.toPrecision(2) : c.lr.toFixed(2);
+  return h('li', { class: sign === '+' ? 'for' : 'against', title: c.why }, h('span', { class: 'sign', 'aria-hidden': 'true' }, sign), ` ${what} `, h('span', { class: 'lr' }, `×${ratio}`));
+}
+
+function causeItem(r: RankedCause, d: Diagnosis, state: PanelState, view: View): HTMLElement {
+  const info = d.causes[r.cause];
+  const settled = state.answers.settledCause === r.cause;
+  const bar = h('span', { class: 'hyp-fill' });
+  bar.style.width = percent(r.posterior);
+  return h('li', { class: `cause${settled ? ' settled' : ''}`, 'data-cause': r.cause, 'data-posterior': String(r.posterior) },
+    h('div', { class: 'cause-head' },
+      h('span', { class: 'hyp-name' }, causeTitle(r.cause, d)),
+      h('span', { class: 'hyp-bar', 'aria-hidden': 'true' }, bar),
+      h('span', { class: 'hyp-value' }, percent(r.posterior))),
+    info ? h('p', { class: 'detail' }, info.summary) : null,
+    r.for.length || r.against.length ? h('ul', { class: 'contributions' },
+      ...r.for.slice(0, 4).map(c => contributionLine(c, '+')),
+      ...r.against.slice(0, 3).map(c => contributionLine(c, '−'))) : null,
+    info?.confirm ? confirmBlock(info, state, view) : null,
+    h('div', { class: 'actions' },
+      settled
+        ? button('Settled — undo', { appearance: 'secondary', 'data-key': `unsettle:${r.cause}` }, () => view.post({ type: 'settle', cause: null }))
+        : button('Settle on this cause', { appearance: 'secondary', 'data-key': `settle:${r.cause}` }, () => view.post({ type: 'settle', cause: r.cause })),
+      info ? h('span', { class: 'muted small' }, info.references.map(ref => `${ref.repo}#${ref.number}`).join(' · ')) : null));
+}
+
+/** "Confirm on the node": the lab command to copy, and a way to enter what it printed. */
+function confirmBlock(info: CauseInfo, state: PanelState, view: View): HTMLElement {
+  const scenario = info.confirm!.scenario;
+  const result = state.answers.reproduced?.[scenario];
+  const attempts = h('vscode-text-field', { size: 6, 'aria-label': 'attempts', placeholder: '300', 'data-key': `attempts:${scenario}` }) as HTMLElement & { value: string };
+  const failures = h('vscode-text-field', { size: 6, 'aria-label': 'failures', placeholder: '0', 'data-key': `failures:${scenario}` }) as HTMLElement & { value: string };
+  const submit = () => {
+    const n = Number(attempts.value.trim());
+    const k = Number(failures.value.trim() || '0');
+    if (Number.isInteger(n) && Number.isInteger(k) && n >= 1 && k >= 0 && k <= n) view.post({ type: 'reproduced', scenario, attempts: n, failures: k });
+  };
+  return h('div', { class: 'confirm', 'data-scenario': scenario },
+    h('div', { class: 'ev-label' }, 'Confirm on the node'),
+    h('div', { class: 'ev-row' }, h('code', { class: 'check' }, info.confirm!.command), copyButton(info.confirm!.command, `copy:confirm:${scenario}`, view)),
+    result
+      ? h('div', { class: 'ev-row answered' },
+        `${result.failures} of ${result.attempts} attempts failed (${result.source === 'measured' ? 'measured on this machine' : 'entered by you'}) `,
+        h('button', { type: 'button', class: 'link', 'data-key': `clear:${scenario}`, onclick: () => view.post({ type: 'clearReproduced', scenario }) }, 'clear'))
+      : h('div', { class: 'ev-row confirm-entry' },
+        h('span', { class: 'ev-label' }, 'Its result'), attempts, h('span', {}, 'attempts,'), failures, h('span', {}, 'failed'),
+        button('Apply', { appearance: 'secondary', 'data-key': `apply-reproduced:${scenario}` }, submit)));
+}
+
+// ── 6. Verdict and fix ────────────────────────────────────────────────────────────────────────
 
 function renderVerdict(state: PanelState, view: View): Child[] {
   const d = state.diagnosis;
@@ -285,12 +425,13 @@ function renderVerdict(state: PanelState, view: View): Child[] {
   const level = v.confidence >= 0.8 ? 'high' : v.confidence >= 0.5 ? 'medium' : 'low';
   const fill = h('div', { class: 'meter-fill' });
   fill.style.width = percent(v.confidence);
-  const hypotheses = [...d.hypotheses].sort((a, b) => b.confidence - a.confidence);
+  // The whole ranking, with its evidence, is step 5's; the verdict recalls the three leaders.
+  const hypotheses = [...d.hypotheses].sort((a, b) => b.confidence - a.confidence).slice(0, 3);
   return [
     h('div', { class: `verdict-card level-${level}` },
       h('div', { class: 'verdict-main' },
         h('div', { class: 'eyebrow' }, v.cause === 'none' || v.cause === 'unknown' ? 'Result' : 'Most likely cause'),
-        h('div', { id: 'verdict-cause', 'data-cause': v.cause, role: 'heading', 'aria-level': 3 }, causeTitle(v.cause)),
+        h('div', { id: 'verdict-cause', 'data-cause': v.cause, role: 'heading', 'aria-level': 3 }, causeTitle(v.cause, d)),
         h('p', { class: 'summary' }, v.summary)),
       h('div', { class: 'verdict-confidence' },
         h('div', { id: 'verdict-confidence' }, percent(v.confidence)),
@@ -300,17 +441,18 @@ function renderVerdict(state: PanelState, view: View): Child[] {
         }, fill),
         h('div', { class: 'muted small' }, 'confidence'))),
     hypotheses.length ? h('div', { class: 'block' },
-      h('h3', {}, 'Hypotheses, ranked'),
+      h('h3', {}, 'Leading hypotheses'),
       h('ol', { class: 'hypotheses' }, ...hypotheses.map(hy => {
         const bar = h('span', { class: 'hyp-fill' });
         bar.style.width = percent(hy.confidence);
         return h('li', { class: hy.cause === v.cause ? 'top' : '' },
-          h('span', { class: 'hyp-name' }, causeTitle(hy.cause)),
+          h('span', { class: 'hyp-name' }, causeTitle(hy.cause, d)),
           h('span', { class: 'hyp-bar', 'aria-hidden': 'true' }, bar),
           h('span', { class: 'hyp-value' }, percent(hy.confidence)));
       }))) : null,
-    d.fixes.length ? h('div', { class: 'block' },
-      h('h3', {}, d.fixes.length === 1 ? 'Fix' : 'Fixes'),
+    d.fixes.length ? h('div', { class: 'block', id: 'fixes', 'data-cause': d.fixesFor ?? '' },
+      h('h3', {}, `${d.fixes.length === 1 ? 'Fix' : 'Fixes'} for ${causeTitle(d.fixesFor ?? v.cause, d)}`,
+        state.answers.settledCause === d.fixesFor ? ' (the cause you settled on)' : v.cause === 'unknown' ? ' (the leading cause, if it is that one)' : ''),
       h('ol', { class: 'fixes' }, ...d.fixes.map(f => h('li', { class: 'fix' },
         h('h4', {}, f.title),
         h('p', { class: 'how' }, f.how),
@@ -332,7 +474,7 @@ function renderSaveState(ss: NonNullable<PanelState['saveState']>, view: View): 
       h('p', { class: 'detail' }, ss.detail)));
 }
 
-// ── 6. Report ─────────────────────────────────────────────────────────────────────────────────
+// ── 7. Report ─────────────────────────────────────────────────────────────────────────────────
 
 function renderReport(state: PanelState, view: View): Child[] {
   const details = h('details', { class: 'report-preview', open: view.reportOpen },

@@ -3,7 +3,6 @@
  * Anything that does not have the expected shape is dropped, so the renderers can trust their input.
  */
 import type { HostMessage, PanelState } from '../src/core/diagnosis/protocol';
-import type { UserFacts } from '../src/core/diagnosis/types';
 
 type Check = (v: unknown) => boolean;
 
@@ -17,12 +16,12 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const shape = (fields: Record<string, Check>): Check => v =>
   isRecord(v) && Object.entries(fields).every(([k, c]) => c(v[k]));
 
-const FACTS: readonly (keyof UserFacts)[] = ['cpuManagerPolicy', 'runcVersion', 'reconcilePeriodSeconds', 'timeZone'];
-const SOURCES = ['logs', 'sources', 'user', 'default'];
+const FACTS = ['cpuManagerPolicy', 'runcVersion', 'reconcilePeriodSeconds', 'timeZone'];
+const SOURCES = ['logs', 'sources', 'user', 'default', 'measured'];
 
 const where = shape({ file: str, line: num });
 const question = shape({
-  fact: v => FACTS.includes(v as keyof UserFacts),
+  fact: v => FACTS.includes(v as string) || (str(v) && /^observation:[a-z0-9-]+$/.test(v as string)),
   prompt: str,
   choices: optional(arrayOf(shape({ value: str, label: str }))),
   placeholder: optional(str),
@@ -36,9 +35,23 @@ const evidence = shape({
   where: optional(where),
   check: optional(str),
   ask: optional(question),
+  attempts: optional(num),
 });
+const contribution = shape({ id: str, kind: str, title: str, holds: nullable(bool), lr: num, why: str });
+const ranked = shape({ cause: str, title: str, posterior: num, for: arrayOf(contribution), against: arrayOf(contribution) });
+const fix = shape({ title: str, how: str, tradeoffs: str });
+const causeInfo = shape({
+  id: str, title: str, summary: str, versions: str, check: str,
+  references: arrayOf(shape({ repo: str, number: num, title: str })),
+  fixes: arrayOf(fix),
+  confirm: nullable(shape({ scenario: str, command: str })),
+  observations: arrayOf(str),
+});
+const nextQuestion = shape({ observation: str, prompt: str, yes: str, no: str, check: optional(str), gain: num, ifYes: str, ifNo: str });
+const nodeSummary = shape({ node: str, failures: num, signatures: arrayOf(str), runc: nullable(str), cause: str, confidence: num });
 const timeline = shape({
   periodSeconds: v => num(v) && (v as number) > 0,
+  fittedPeriodSeconds: v => num(v) && (v as number) > 0,
   start: nullable(str),
   spanMs: v => num(v) && (v as number) >= 0,
   events: arrayOf(shape({ offsetMs: num, phaseSeconds: num, pod: nullable(str), kind: str, file: str, line: num })),
@@ -50,12 +63,17 @@ const timeline = shape({
 const diagnosis = shape({
   verdict: shape({ cause: str, confidence: num, summary: str, evidence: arrayOf(evidence) }),
   hypotheses: arrayOf(shape({ cause: str, confidence: num })),
+  ranked: arrayOf(ranked),
+  causes: v => isRecord(v) && Object.values(v).every(causeInfo),
+  question: nullable(nextQuestion),
+  fixesFor: nullable(str),
+  fleet: arrayOf(nodeSummary),
   clusters: arrayOf(shape({
-    signature: str, title: str, pod: nullable(str), container: nullable(str), count: num,
+    signature: str, title: str, node: nullable(str), pod: nullable(str), container: nullable(str), count: num,
     files: arrayOf(str), firstSeen: nullable(str), lastSeen: nullable(str), perHour: nullable(num),
   })),
   timeline: nullable(timeline),
-  fixes: arrayOf(shape({ title: str, how: str, tradeoffs: str })),
+  fixes: arrayOf(fix),
   clock: str,
   inputs: shape({ files: num, lines: num }),
 });
@@ -69,6 +87,7 @@ const panelState = shape({
   saveState: nullable(shape({ atomic: nullable(bool), detail: str, file: optional(str), line: optional(num) })),
   report: str,
   answers: isRecord,
+  pasted: arrayOf(shape({ name: str, lines: num })),
 });
 
 export function parsePanelState(raw: unknown): PanelState | null {

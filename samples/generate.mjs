@@ -4,8 +4,9 @@
 // describe). Deterministic (seeded PRNG) so tests can rely on the content; rerun after changing it.
 //
 // The story it tells: the kubelet's cpu-manager (static policy) started its 10 s reconcile loop at
-// 03:40:08.204 node time (UTC+8); every probe EOF lands 0.1-0.4 s after a reconcile tick, dockerd logs
-// "closed fifo" and the exec error a moment before the kubelet reports the probe failure. The node
+// 03:40:08.050 node time (UTC+8); the tick slides by the reconcile's duration every period, and each of
+// three pods' exec probes fails in bursts when the tick sweeps past its own phase (see below). dockerd
+// logs "closed fifo" and the exec error a moment before the kubelet reports the probe failure. The node
 // runs Docker 18.09 with its bundled runc 1.0.0-rc6, which predates the atomic state.json write.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -52,7 +53,7 @@ const pods = [
 ];
 const podRef = (p) => `${p.name}_${p.ns}(${p.uid})`;
 
-const reconcileStart = local(3, 40, 8, 204);
+const reconcileStart = local(3, 40, 8, 50);
 const end = local(10, 12, 0);
 const kubelet = [];
 const dockerd = [];
@@ -78,34 +79,62 @@ push(kubelet, boot + 900, klog('I', boot + 900, 'docker_service.go:258', 'Docker
 push(kubelet, reconcileStart - 5, klog('I', reconcileStart - 5, 'cpu_manager.go:155', '[cpumanager] starting with static policy'));
 push(kubelet, reconcileStart - 4, klog('I', reconcileStart - 4, 'cpu_manager.go:156', '[cpumanager] reconciling every 10s'));
 
-// The three lines quoted in the post-mortem, verbatim, plus generated ones on the same rhythm.
+// The reconcile, as the kubelet runs it: wait.Until(reconcileState, 10s) starts each period after the
+// reconcile finishes, so the tick slides by the reconcile's own duration every period (about 9.4 ms while
+// the node is busy, 7.9 ms after 07:08 when it is quieter; ../shared/causes.md, "Timing"). Each
+// container's readiness probe runs on its own fixed 10 s ticker at its own phase. An EOF happens when the
+// probe's `runc exec` reads state.json while the reconcile's `runc update` of the same container rewrites
+// it: the read lands within ±60 ms of the write, about 6 times in 10. So each container fails in bursts of
+// consecutive probe periods, once every ~3 h when the sliding tick sweeps past its phase. The segments are
+// chosen so the three EOFs quoted in the post-mortem fall inside such bursts, as they did on the node.
 const verbatim = [
-  'I0507 03:43:28.310630   57003 prober.go:112] Readiness probe for "adsfadofadfabdfhaodsfa(d1aab5f0-ae8f-11eb-a151-080027049c65):c0" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown',
-  'I0507 07:08:49.834093   57003 prober.go:112] Readiness probe for "adsfadofadfabdfhaodsfa(a89a158e-ae8f-11eb-a151-080027049c65):c0" failed (failure): OCI runtime exec failed: exec failed: unexpected EOF: unknown',
-  'I0507 10:06:58.307881   57003 prober.go:112] Readiness probe for "adsfadofadfabdfhaodsfa(d1aab5f0-ae8f-11eb-a151-080027049c65):c0" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown',
+  { t: local(3, 43, 28, 310), pod: 0, line: 'I0507 03:43:28.310630   57003 prober.go:112] Readiness probe for "adsfadofadfabdfhaodsfa(d1aab5f0-ae8f-11eb-a151-080027049c65):c0" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown' },
+  { t: local(7, 8, 49, 834), pod: 1, line: 'I0507 07:08:49.834093   57003 prober.go:112] Readiness probe for "adsfadofadfabdfhaodsfa(a89a158e-ae8f-11eb-a151-080027049c65):c0" failed (failure): OCI runtime exec failed: exec failed: unexpected EOF: unknown' },
+  { t: local(10, 6, 58, 307), pod: 0, line: 'I0507 10:06:58.307881   57003 prober.go:112] Readiness probe for "adsfadofadfabdfhaodsfa(d1aab5f0-ae8f-11eb-a151-080027049c65):c0" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown' },
 ];
-const eofTimes = [local(3, 43, 28, 310), local(7, 8, 49, 834), local(10, 6, 58, 307)];
-verbatim.forEach((line, i) => push(kubelet, eofTimes[i], line));
+const PERIOD = 10_000;
+const READ_AFTER_PROBE = 50; // the probe's runc exec reaches loadState ~50 ms after the prober fires
+const REPORT_AFTER_READ = 55; // the failed exec comes back to the kubelet ~55-85 ms after the read
+const probePhase = [8210, 9730, 3350]; // ms into the 10 s grid at which each pod's prober fires
+const updateOffset = [2, 4, 6]; // the reconcile updates containers one after another, a few ms apart
+const WINDOW = 60;
+const slideUntil = [
+  { until: local(7, 8, 49, 784), drift: 9.377 },
+  { until: end, drift: 7.94 },
+];
+const eofTimes = [];
 let firstPodFailures = 2; // two of the verbatim lines are this pod's
-const tickCount = Math.floor((end - reconcileStart) / 10_000);
-for (let i = 0; i < 44; i++) {
-  const tick = reconcileStart + Math.floor(rand() * tickCount) * 10_000;
-  const t = tick + 100 + Math.floor(rand() * 300);
-  eofTimes.push(t);
-  const p = pick(pods.slice(0, 2));
-  if (p === pods[0]) firstPodFailures += 1;
-  const what = rand() < 0.8 ? 'EOF' : 'unexpected EOF';
-  push(kubelet, t, klog('I', t, 'prober.go:112', `Readiness probe for "${podRef(p)}:${p.container}" failed (failure): OCI runtime exec failed: exec failed: ${what}: unknown`));
-  if (rand() < 0.3) {
-    push(kubelet, t + 2, klog('W', t + 2, 'prober.go:108', `Readiness probe for "${podRef(p)}:${p.container}" failed (failure): OCI runtime exec failed: exec failed: ${what}: unknown`));
+for (let tick = reconcileStart; tick < end; ) {
+  for (let c = 0; c < 3; c++) {
+    const write = tick + updateOffset[c];
+    // The probe of this container nearest to the write.
+    const m = Math.round((write - READ_AFTER_PROBE - probePhase[c] - local(0, 0, 0)) / PERIOD);
+    const read = local(0, 0, 0) + probePhase[c] + m * PERIOD + READ_AFTER_PROBE + Math.floor(rand() * 8);
+    if (Math.abs(read - write) > WINDOW || rand() > 0.6) continue;
+    const t = read + REPORT_AFTER_READ + Math.floor(rand() * 30);
+    if (verbatim.some((v) => v.pod === c && Math.abs(v.t - t) < 30_000)) continue;
+    eofTimes.push(t);
+    const p = pods[c];
+    if (c === 0) firstPodFailures += 1;
+    const what = rand() < 0.8 ? 'EOF' : 'unexpected EOF';
+    push(kubelet, t, klog('I', t, 'prober.go:112', `Readiness probe for "${podRef(p)}:${p.container}" failed (failure): OCI runtime exec failed: exec failed: ${what}: unknown`));
+    if (rand() < 0.3) {
+      push(kubelet, t + 2, klog('W', t + 2, 'prober.go:108', `Readiness probe for "${podRef(p)}:${p.container}" failed (failure): OCI runtime exec failed: exec failed: ${what}: unknown`));
+    }
   }
+  const drift = slideUntil.find((s) => tick < s.until).drift;
+  tick += PERIOD + drift + (rand() - 0.5) * 0.8;
 }
-// dockerd sees each failure first: the exec's FIFOs are closed when p.Start fails.
+for (const v of verbatim) {
+  eofTimes.push(v.t);
+  push(kubelet, v.t, v.line);
+}
+// dockerd sees each failure first: the exec's FIFOs are closed when p.Start fails, right after the read.
 for (const t of eofTimes) {
-  const base = t - 160 - Math.floor(rand() * 60);
-  push(dockerd, base - 150, logrus('error', base - 150, 'stream copy error: reading from a closed fifo'));
-  push(dockerd, base - 149, logrus('error', base - 149, 'stream copy error: reading from a closed fifo'));
-  push(dockerd, base, logrus('error', base, `Error running exec ${hex(64)} in container: OCI runtime exec failed: exec failed: EOF: unknown`));
+  const read = t - REPORT_AFTER_READ - Math.floor(rand() * 30);
+  push(dockerd, read + 5, logrus('error', read + 5, 'stream copy error: reading from a closed fifo'));
+  push(dockerd, read + 6, logrus('error', read + 6, 'stream copy error: reading from a closed fifo'));
+  push(dockerd, read + 20, logrus('error', read + 20, `Error running exec ${hex(64)} in container: OCI runtime exec failed: exec failed: EOF: unknown`));
 }
 
 // Look-alikes an on-call engineer must not lump in: an HTTP probe hitting a restarting backend, and a

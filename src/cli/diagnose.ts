@@ -4,10 +4,11 @@ import { parseArgs } from 'node:util';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
 import { type TimeOptions, formatWall, parseZone } from '../core/logs/time';
-import { diagnose as runDiagnosis } from '../core/diagnosis/diagnose';
+import { CAUSE_TITLES } from '../core/diagnosis/causes';
+import type { Clock, PlacedFinding } from '../core/diagnosis/clock';
+import { type DiagnoseInput, findingTimes, placeFindings, diagnose as runDiagnosis } from '../core/diagnosis/diagnose';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { Diagnosis } from '../core/diagnosis/types';
-import { CAUSE_TITLES } from '../core/diagnosis/verdict';
 import { loadGoParser } from '../core/sources/goParser';
 import { builtInSignatures } from '../core/signatures/catalog';
 import { loadAtlas } from '../core/trace/atlas';
@@ -20,13 +21,15 @@ import type { Finding } from '../core/signatures/types';
 import { type Command, UsageError } from './commands';
 import { cliWasm } from './trace';
 
-/** The contract's JSON for one finding (../shared/contract.md), plus namespace and count. */
-export function findingJson(f: Finding) {
+/** The contract's JSON for one finding (../shared/contract.md), plus namespace, node and count; times on the diagnosis's clock. */
+export function findingJson(p: PlacedFinding, clock: Clock) {
+  const f = p.finding;
   return {
     file: f.file,
     line: f.line,
     signature: f.signature,
-    time: f.time?.iso ?? null,
+    ...findingTimes(p, clock),
+    node: f.record.node ?? null,
     pod: f.record.pod,
     namespace: f.record.namespace,
     container: f.record.container,
@@ -92,18 +95,44 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
   for (const s of skipped) out.push(`skipped: ${s}`);
   out.push('', `Clock: ${d.clock}`, '', 'Evidence:');
   for (const e of d.verdict.evidence) {
+    // What only a person or the lab can tell is the next question's business, not a line of evidence.
+    if (e.holds === null && (e.source === 'user' || e.source === 'measured')) continue;
     out.push(`  [${MARK[String(e.holds)]}] ${e.id}: ${e.detail}`);
-    if (e.check) out.push(`            check: ${e.check}`);
+    if (e.check && e.holds === null) out.push(`            check: ${e.check}`);
+  }
+  if (d.fleet.length > 1) {
+    out.push('', `Fleet: ${d.fleet.length} nodes`);
+    for (const n of d.fleet) out.push(`  ${n.node.padEnd(28)} ${String(n.failures).padStart(6)} failure(s)  runc ${n.runc ?? '?'}  → ${n.cause} (${n.confidence.toFixed(2)})  ${n.signatures.join(', ')}`);
+  }
+  if (d.ranked.length) {
+    out.push('', 'Causes, most likely first:');
+    for (const r of d.ranked) {
+      if (r.posterior < 0.01 && r !== d.ranked[0]) continue;
+      out.push(`  ${(r.posterior * 100).toFixed(0).padStart(3)}%  ${r.cause} — ${r.title}`);
+      for (const c of r.for.slice(0, 4)) out.push(`         + ${c.kind === 'signature' ? `prints "${c.title}"` : c.holds ? c.title : `not: ${c.title}`} (×${fmtRatio(c.lr)})`);
+      for (const c of r.against.slice(0, 3)) out.push(`         − ${c.holds ? c.title : `not: ${c.title}`} (×${fmtRatio(c.lr)})`);
+    }
+    const rest = d.ranked.filter((r) => r.posterior < 0.01 && r !== d.ranked[0]).map((r) => r.cause);
+    if (rest.length) out.push(`  < 1%  ${rest.join(', ')}`);
   }
   const v = d.verdict;
   out.push('', `Verdict: ${v.cause} — ${CAUSE_TITLES[v.cause] ?? v.cause} (confidence ${v.confidence.toFixed(2)})`, `  ${v.summary}`);
-  if (d.hypotheses.length > 1) out.push(`  alternatives: ${d.hypotheses.map((h) => `${h.cause} ${h.confidence.toFixed(2)}`).join(', ')}`);
+  if (d.question) {
+    const q = d.question;
+    out.push('', `Next question (separates ${CAUSE_TITLES[q.ifYes] ?? q.ifYes} from ${CAUSE_TITLES[q.ifNo] ?? q.ifNo}, ${q.gain.toFixed(2)} bits):`, `  ${q.prompt}`);
+    if (q.check) out.push(`  on the node: ${q.check}`);
+    out.push(`  yes → ${q.ifYes}; no → ${q.ifNo}`);
+  }
+  const confirm = d.fixesFor ? d.causes[d.fixesFor]?.confirm : null;
+  if (confirm && v.cause === 'unknown') out.push('', `Confirm on the node: ${confirm.command}`);
   if (d.fixes.length) {
-    out.push('', 'Fix:');
+    out.push('', v.cause === 'unknown' ? `Fix, if it is ${d.fixesFor}:` : 'Fix:');
     for (const f of d.fixes) out.push(`  - ${f.title}: ${f.how}`, `    trade-offs: ${f.tradeoffs}`);
   }
   return `${out.join('\n')}\n`;
 }
+
+const fmtRatio = (x: number) => (x >= 10 || x < 0.1 ? x.toPrecision(2) : x.toFixed(2));
 
 /** saveState in the given runc sources (evidence runc-savestate-atomic), via the writer chain. */
 async function sourceFact(sources: string[]): Promise<SaveStateFact | null> {
@@ -148,7 +177,7 @@ export const diagnose: Command = async (args, out, err) => {
       skipped.push(e.message);
     }
   }
-  const d = runDiagnosis({
+  const input: DiagnoseInput = {
     recognitions,
     facts: recognitions.flatMap((r) => r.facts),
     saveState: await sourceFact(values.sources ?? []),
@@ -156,7 +185,8 @@ export const diagnose: Command = async (args, out, err) => {
     ...(options.zone ? { zone: options.zone } : {}),
     ...(options.year !== undefined ? { year: options.year } : {}),
     titles: Object.fromEntries(options.matcher.signatures.map((s) => [s.def.id, s.def.title])),
-  });
+  };
+  const d = runDiagnosis(input);
   if (values.report !== undefined) {
     const subject = positionals.join(', ');
     try {
@@ -167,14 +197,19 @@ export const diagnose: Command = async (args, out, err) => {
   }
   if (values.json) {
     const evidence = d.verdict.evidence.map(({ ask: _ask, ...e }) => e);
+    const { clock, placed } = placeFindings(input);
     out(
       `${JSON.stringify(
         {
-          findings: recognitions.flatMap((r) => r.findings.map(findingJson)),
+          findings: placed.map((p) => findingJson(p, clock)),
           verdict: { ...d.verdict, evidence },
           hypotheses: d.hypotheses,
+          ranked: d.ranked,
+          question: d.question,
+          fleet: d.fleet,
           clusters: d.clusters,
           clock: d.clock,
+          fixesFor: d.fixesFor,
           fixes: d.fixes,
         },
         null,

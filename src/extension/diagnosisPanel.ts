@@ -5,9 +5,10 @@ import { diagnose } from '../core/diagnosis/diagnose';
 import { type HostMessage, type PanelState, parseWebviewMessage } from '../core/diagnosis/protocol';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { UserFacts } from '../core/diagnosis/types';
+import type { ReproduceOutcome } from '../core/reproduce/types';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
-import { type Recognition, recogniseFile } from '../core/signatures/recognise';
+import { type Recognition, recogniseFile, recogniseText } from '../core/signatures/recognise';
 import type { Config } from './config';
 import type { TraceService } from './traceService';
 
@@ -35,6 +36,9 @@ export class DiagnosisPanel implements vscode.Disposable {
   private files: string[] = [];
   private state: PanelState | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Node output pasted into the panel for this session: diagnosed with the files, never written anywhere. */
+  private pasted: { name: string; text: string }[] = [];
+  private pasteCount = 0;
 
   static show(context: vscode.ExtensionContext, traces: TraceService, getConfig: () => Config, log: vscode.LogOutputChannel, files: string[]): DiagnosisPanel {
     const existing = DiagnosisPanel.current;
@@ -108,6 +112,16 @@ export class DiagnosisPanel implements vscode.Disposable {
     return this.context.workspaceState.get<UserFacts>(ANSWERS_KEY, {});
   }
 
+  private async saveAnswers(answers: UserFacts): Promise<void> {
+    await this.context.workspaceState.update(ANSWERS_KEY, answers);
+    await this.refresh();
+  }
+
+  /** A reproduce result enters the diagnosis as evidence: measured by the lab here, or entered by hand from a run on the node. */
+  async recordReproduced(outcome: ReproduceOutcome): Promise<void> {
+    await this.saveAnswers({ ...this.answers, reproduced: { ...(this.answers.reproduced ?? {}), [outcome.scenario]: outcome } });
+  }
+
   setFiles(files: string[]): void {
     this.files = files;
     void this.refresh();
@@ -136,6 +150,7 @@ export class DiagnosisPanel implements vscode.Disposable {
         skipped.push(e.message);
       }
     }
+    for (const p of this.pasted) recognitions.push(recogniseText(p.name, p.text, { ...config.time, matcher: config.matcher }));
     for (const s of skipped) this.log.warn(`diagnosis: skipped ${s}`);
     const titles = Object.fromEntries(config.matcher.signatures.map((s) => [s.def.id, s.def.title]));
     const traced = this.traces.state;
@@ -164,6 +179,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       saveState: save ? { atomic: save.atomic, detail: save.detail, ...(save.hop?.file ? { file: save.hop.file, line: save.hop.line! } : {}) } : null,
       report: reportMarkdown(diagnosis, subject, chain, new Date().toISOString()),
       answers: this.answers,
+      pasted: this.pasted.map((p) => ({ name: p.name, lines: p.text.split('\n').length })),
     };
     this.log.info(`diagnosis of ${subject}: ${diagnosis.verdict.cause} (${diagnosis.verdict.confidence})`);
     this.post({ type: 'state', state: this.state });
@@ -191,6 +207,14 @@ export class DiagnosisPanel implements vscode.Disposable {
         return;
       case 'answer': {
         const answers: Record<string, unknown> = { ...this.answers };
+        if (m.fact.startsWith('observation:')) {
+          const id = m.fact.slice('observation:'.length);
+          const observations = { ...(this.answers.observations ?? {}) };
+          if (m.value === null) delete observations[id];
+          else observations[id] = m.value === 'yes';
+          await this.saveAnswers({ ...this.answers, observations });
+          return;
+        }
         if (m.value === null || m.value.trim() === '') delete answers[m.fact];
         else if (m.fact === 'reconcilePeriodSeconds') {
           const n = Number(m.value);
@@ -203,10 +227,34 @@ export class DiagnosisPanel implements vscode.Disposable {
           if (m.value !== 'static' && m.value !== 'none') return;
           answers[m.fact] = m.value;
         } else answers[m.fact] = m.value.trim();
-        await this.context.workspaceState.update(ANSWERS_KEY, answers);
+        await this.saveAnswers(answers as UserFacts);
+        return;
+      }
+      case 'reproduced':
+        await this.recordReproduced({ scenario: m.scenario, attempts: m.attempts, failures: m.failures, source: 'user' });
+        return;
+      case 'clearReproduced': {
+        const reproduced = { ...(this.answers.reproduced ?? {}) };
+        delete reproduced[m.scenario];
+        await this.saveAnswers({ ...this.answers, reproduced });
+        return;
+      }
+      case 'settle': {
+        const { settledCause: _old, ...rest } = this.answers;
+        await this.saveAnswers(m.cause ? { ...rest, settledCause: m.cause } : rest);
+        return;
+      }
+      case 'paste': {
+        this.pasteCount += 1;
+        this.pasted.push({ name: `pasted-${this.pasteCount}`, text: m.text });
+        this.log.info(`diagnosis panel: ${m.text.split('\n').length} pasted line(s) added as pasted-${this.pasteCount}`);
         await this.refresh();
         return;
       }
+      case 'unpaste':
+        this.pasted = this.pasted.filter((p) => p.name !== m.name);
+        await this.refresh();
+        return;
       case 'open': {
         if (!isUnder(m.file, this.allowedRoots())) {
           this.log.warn(`diagnosis panel: refused to open ${m.file}: not under the diagnosed files, the workspace or the traced sources`);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type VsCodeSession, openVsCode, waitForText } from '../harness/vscode';
 
-// samples/eof-incident/kubelet.log holds 62 OCI exec EOF lines (3 of them verbatim from the incident,
-// first at line 20), one missing-executable exec error and two HTTP probe look-alikes.
+// samples/eof-incident/kubelet.log holds 68 OCI exec EOF lines (3 of them verbatim from the incident,
+// first at line 21), one missing-executable exec error and two HTTP probe look-alikes.
 let vs: VsCodeSession;
 
 before(async () => {
@@ -22,8 +22,8 @@ test('kubelet.log opens in the runtime-log language', async () => {
 
 test('a code lens counts the EOF errors above their first line', async () => {
   const lenses = vs.page.locator('.codelens-decoration');
-  const text = await waitForText(lenses.filter({ hasText: 'OCI exec EOF' }), /62× OCI exec EOF · Explain/, 30_000);
-  assert.match(text, /62× OCI exec EOF · Explain/);
+  const text = await waitForText(lenses.filter({ hasText: 'OCI exec EOF' }), /68× OCI exec EOF · Explain/, 30_000);
+  assert.match(text, /68× OCI exec EOF · Explain/);
   await vs.screenshot('code-lens');
 });
 
@@ -34,11 +34,11 @@ test('the status bar counts the runtime errors in the active file', async () => 
 
 test('the Problems panel lists them under source runtime-lens', async () => {
   const problems = vs.page.locator('.statusbar-item[id="status.problems"]');
-  // 62 EOF + 1 executable-not-found are errors; the two HTTP probe look-alikes are warnings.
+  // 68 EOF + 1 executable-not-found are errors; the two HTTP probe look-alikes are warnings.
   assert.match(await waitForText(problems, /63\D+2/), /63\D+2/);
   await vs.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
   const first = vs.page.locator('.markers-panel .monaco-list-row', { hasText: 'OCI exec EOF' }).first();
-  const text = await waitForText(first, /OCI exec EOF — 62× in this file/);
+  const text = await waitForText(first, /OCI exec EOF — 68× in this file/);
   assert.match(text, /runtime-lens/);
   assert.match(text, /oci-exec-eof/);
   await vs.screenshot('problems');
@@ -53,7 +53,7 @@ test('hovering a recognised line explains it with its count, pod and next steps'
   const hover = vs.page.locator('.monaco-hover', { hasText: 'OCI exec EOF' });
   const text = await waitForText(hover, /Next steps/);
   assert.match(text, /oci-exec-eof/);
-  assert.match(text, /62× in this file/);
+  assert.match(text, /68× in this file/);
   assert.match(text, /runc exec \(decoding state\.json\)/);
   assert.match(text, /pod adsfadofadfabdfhaodsfa|pod `?adsfadofadfabdfhaodsfa/);
   assert.match(text, /05-07 03:43:28\.310630 node-local/);

@@ -19,6 +19,7 @@ interface FindingJson {
   line: number;
   signature: string;
   time: string | null;
+  localTime?: string;
   pod: string | null;
   container: string | null;
   text: string;
@@ -57,7 +58,7 @@ test('diagnose --json on the incident samples: one JSON document with the contra
   assert.equal(r.code, 0);
   assert.equal(r.err, '');
   const doc = parseOne(r.out);
-  assert.deepEqual(Object.keys(doc).sort(), ['clock', 'clusters', 'findings', 'fixes', 'hypotheses', 'verdict']);
+  assert.deepEqual(Object.keys(doc).sort(), ['clock', 'clusters', 'findings', 'fixes', 'fixesFor', 'fleet', 'hypotheses', 'question', 'ranked', 'verdict']);
   assert.ok(doc.findings.length > 100);
   for (const f of doc.findings) {
     for (const k of ['file', 'line', 'signature', 'time', 'pod', 'container', 'text']) assert.ok(k in f, `finding lacks ${k}`);
@@ -73,18 +74,22 @@ test('diagnose --json on the incident samples: one JSON document with the contra
   assert.deepEqual([...files].sort(), ['dockerd.log', 'kubectl-describe-pod.txt', 'kubelet.log']);
 });
 
-test('diagnose --json: kubelet.log line 20 is the incident\'s redacted-pod EOF, without a time', async () => {
+test('diagnose --json: kubelet.log line 21 is the incident\'s redacted-pod EOF, with the time of the inferred clock', async () => {
   const doc = parseOne((await cli('diagnose', '--json', samples)).out);
-  const f = doc.findings.find((x) => x.file === kubeletLog && x.line === 20)!;
-  assert.ok(f, 'no finding at kubelet.log:20');
+  const f = doc.findings.find((x) => x.file === kubeletLog && x.line === 21)!;
+  assert.ok(f, 'no finding at kubelet.log:21');
   assert.equal(f.signature, 'oci-exec-eof');
   assert.equal(f.pod, 'adsfadofadfabdfhaodsfa');
   assert.equal(f.container, 'c0');
   assert.equal(f.namespace, null);
-  assert.equal(f.time, null);
-  assert.equal(f.text, fs.readFileSync(kubeletLog, 'utf8').split('\n')[19]);
-  // Every kubelet.log finding is a yearless, zoneless klog line: no times at all.
-  for (const k of doc.findings.filter((x) => x.file === kubeletLog)) assert.equal(k.time, null);
+  // The klog line has no year or zone: dockerd's zoned lines give both (UTC+08:00 inferred), and the finding carries the instant.
+  assert.equal(f.time, '2021-05-06T19:43:28.310630Z');
+  assert.equal(f.text, fs.readFileSync(kubeletLog, 'utf8').split('\n')[20]);
+  for (const k of doc.findings.filter((x) => x.file === kubeletLog)) assert.match(k.time!, ISO);
+  // Alone, the kubelet log cannot be placed: no time, the node-local one instead.
+  const alone = parseOne((await cli('diagnose', '--json', kubeletLog)).out).findings.find((x) => x.line === 21)!;
+  assert.equal(alone.time, null);
+  assert.equal(alone.localTime, '05-07T03:43:28.310630');
   // The look-alikes in kubelet.log keep their own ids.
   const sigs = new Set(doc.findings.filter((x) => x.file === kubeletLog).map((x) => x.signature));
   assert.deepEqual([...sigs].sort(), ['exec-not-found', 'http-probe-connection-reset', 'http-probe-eof', 'oci-exec-eof']);
@@ -95,7 +100,7 @@ test('diagnose --json --year 2021 --tz +08:00 resolves the klog times', async ()
     const r = await cli('diagnose', '--json', '--year', '2021', '--tz', tz, kubeletLog);
     assert.equal(r.code, 0);
     const doc = parseOne(r.out);
-    const f = doc.findings.find((x) => x.line === 20)!;
+    const f = doc.findings.find((x) => x.line === 21)!;
     assert.equal(f.time, '2021-05-06T19:43:28.310630Z', tz);
     for (const x of doc.findings) assert.match(x.time!, ISO);
   }
@@ -111,12 +116,12 @@ test('diagnose --json: dockerd.log findings have ISO times from their own lines'
     assert.equal(f.text, lines[f.line - 1]);
   }
   const first = doc.findings[0]!;
-  assert.equal(first.line, 5);
+  assert.equal(first.line, 7);
   assert.equal(first.signature, 'closed-fifo');
-  assert.equal(first.time, '2021-05-06T19:43:27.994653Z');
+  assert.equal(first.time, '2021-05-06T19:43:28.256372Z');
   const eof = doc.findings.find((f) => f.signature === 'oci-exec-eof')!;
   assert.equal(eof.line, 9);
-  assert.equal(eof.time, '2021-05-06T19:43:28.144298Z');
+  assert.equal(eof.time, '2021-05-06T19:43:28.271982Z');
 });
 
 test('diagnose --json: the sample incident is the cpu-manager race, with every contract evidence id', async () => {
@@ -124,7 +129,7 @@ test('diagnose --json: the sample incident is the cpu-manager race, with every c
   assert.equal(doc.verdict.cause, 'cpu-manager-state-race');
   assert.ok(doc.verdict.confidence >= 0.9 && doc.verdict.confidence <= 1);
   assert.deepEqual(
-    doc.verdict.evidence.map((e) => [e.id, e.holds]),
+    doc.verdict.evidence.slice(0, 6).map((e) => [e.id, e.holds]),
     [
       ['eof-errors-present', true],
       ['reconcile-aligned', true],
@@ -134,6 +139,8 @@ test('diagnose --json: the sample incident is the cpu-manager race, with every c
       ['fifo-closed-nearby', true],
     ],
   );
+  assert.equal(doc.hypotheses[0]!.cause, 'cpu-manager-state-race');
+  assert.equal(doc.hypotheses.length, 10);
   assert.equal(typeof doc.verdict.summary, 'string');
   const eof = doc.verdict.evidence.find((e) => e.id === 'eof-errors-present')!;
   assert.equal(eof.holds, true);
@@ -146,7 +153,7 @@ test('diagnose --json: the describe sample contributes its aggregated count', as
   const doc = parseOne((await cli('diagnose', '--json', path.join(samples, 'kubectl-describe-pod.txt'))).out);
   assert.deepEqual(
     doc.findings.map((f) => [f.line, f.signature, f.pod, f.namespace, f.count]),
-    [[30, 'oci-exec-eof', 'payments-api-6d8f7c9b4-kx2lp', 'shop', 22]],
+    [[30, 'oci-exec-eof', 'payments-api-6d8f7c9b4-kx2lp', 'shop', 16]],
   );
 });
 
@@ -269,8 +276,8 @@ test('human output names each signature with its title and counts', async () => 
     assert.ok(title, signature);
     assert.ok(r.out.includes(`${n}× ${title} [${signature}]`), `missing "${n}× ${title} [${signature}]"`);
   }
-  assert.ok(r.out.includes('22× OCI exec EOF [oci-exec-eof]'));
-  assert.match(r.out, /22× shop\/payments-api-6d8f7c9b4-kx2lp/);
+  assert.ok(r.out.includes('16× OCI exec EOF [oci-exec-eof]'));
+  assert.match(r.out, /16× shop\/payments-api-6d8f7c9b4-kx2lp/);
   assert.match(r.out, /05-07 03:43:28\.310630 \(node-local\)/);
   assert.match(r.out, /Verdict: cpu-manager-state-race — runc state\.json race with the kubelet cpu-manager \(confidence 0\.9\d\)/);
 });

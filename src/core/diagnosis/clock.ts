@@ -1,4 +1,5 @@
 import { type Zone, formatOffset, wallMs, zoneOffsetForWall } from '../logs/time';
+import type { LogTime } from '../logs/types';
 import type { Finding } from '../signatures/types';
 import { hasWithin } from './stats';
 
@@ -81,4 +82,11 @@ export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?:
     return { finding: f, wall, epoch: own ?? (wall !== null && offset !== null && f.wallTime?.offsetMinutes === null ? wall - offset * 60000 : null) };
   });
   return { clock: { offsetMinutes: offset, year, description }, placed };
+}
+
+/** A time as written (a fact's, a finding's) on the clock: wall ms with the clock's year, and the instant when its zone is known. */
+export function placeTime(t: LogTime, clock: Clock): { wall: number; epoch: number | null } {
+  const wall = wallMs(t, t.year ?? clock.year ?? 2000);
+  if (t.offsetMinutes !== null) return { wall, epoch: t.year !== null || clock.year !== null ? wall - t.offsetMinutes * 60000 : null };
+  return { wall, epoch: clock.offsetMinutes !== null ? wall - clock.offsetMinutes * 60000 : null };
 }

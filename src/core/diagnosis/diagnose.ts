@@ -1,14 +1,35 @@
 import * as path from 'node:path';
+import type { NodeFact } from '../logs/facts';
 import { type Zone, formatWall, parseZone } from '../logs/time';
 import type { Recognition } from '../signatures/recognise';
 import type { Finding } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
-import { type PlacedFinding, setClock } from './clock';
-import { cpuManagerStatic, eofEvents, eofPresent, fifoNearby, latest, reconcileAligned, reconcilePeriod, runcOld, saveStateAtomic } from './evidence';
-import type { NodeFact } from '../logs/facts';
-import { RACE_FIXES } from './fixes';
-import type { Cluster, Diagnosis, UserFacts } from './types';
-import { decide } from './verdict';
+import { CAUSES, CAUSE_TITLES, type CauseCatalog, execFailureSignatures } from './causes';
+import { type Clock, type PlacedFinding, setClock } from './clock';
+import { decide, nextQuestion, rank } from './differential';
+import {
+  cgroupDriverSystemd,
+  cpuManagerStatic,
+  eofEvents,
+  eofPresent,
+  fifoNearby,
+  freezerFrozen,
+  kernelOom,
+  latest,
+  memoryOomEvents,
+  pidsAtLimit,
+  reconcileAligned,
+  reconcilePeriod,
+  reproduced,
+  runDirFull,
+  runcGoEarly122,
+  runcOld,
+  saveStateAtomic,
+  taskExitNearby,
+  timeoutsManyPods,
+} from './evidence';
+import { reproduceCommand } from './confirm';
+import type { CauseInfo, Cluster, Diagnosis, Evidence, NodeSummary, RankedCause, Timeline, UserFacts } from './types';
 
 export interface DiagnoseInput {
   recognitions: Recognition[];
@@ -20,6 +41,8 @@ export interface DiagnoseInput {
   zone?: Zone;
   year?: number;
   titles: Record<string, string>;
+  /** The cause catalog; the built-in one unless a test gives another. */
+  catalog?: CauseCatalog;
 }
 
 function when(p: PlacedFinding): string | null {
@@ -29,12 +52,12 @@ function when(p: PlacedFinding): string | null {
   return f.wallTime ? `${formatWall(f.wallTime)} node-local` : null;
 }
 
-/** Findings grouped by signature and pod/container, across files, with first/last seen and a rate. */
+/** Findings grouped by signature, node and pod/container, across files, with first/last seen and a rate. */
 export function clusters(placed: PlacedFinding[], titles: Record<string, string>): Cluster[] {
   const groups = new Map<string, PlacedFinding[]>();
   for (const p of placed) {
     const r = p.finding.record;
-    const key = `${p.finding.signature}\u0000${r.namespace ?? ''}/${r.pod ?? ''}\u0000${r.container ?? ''}`;
+    const key = `${p.finding.signature}\u0000${r.node ?? ''}\u0000${r.namespace ?? ''}/${r.pod ?? ''}\u0000${r.container ?? ''}`;
     const list = groups.get(key);
     if (list) list.push(p);
     else groups.set(key, [p]);
@@ -50,6 +73,7 @@ export function clusters(placed: PlacedFinding[], titles: Record<string, string>
     out.push({
       signature: list[0]!.finding.signature,
       title: titles[list[0]!.finding.signature] ?? list[0]!.finding.signature,
+      node: r.node ?? null,
       pod: r.pod ? (r.namespace ? `${r.namespace}/${r.pod}` : r.pod) : null,
       container: r.container,
       count,
@@ -62,46 +86,195 @@ export function clusters(placed: PlacedFinding[], titles: Record<string, string>
   return out.sort((a, b) => b.count - a.count);
 }
 
+interface Assessment {
+  evidence: Evidence[];
+  timeline: Timeline | null;
+  present: Set<string>;
+  ranked: RankedCause[];
+}
+
 /**
- * The diagnosis: a pure function of what was recognised in the inputs, the facts they state, what the
- * Go sources say, and the user's answers.
+ * Every observation of the catalog for one set of findings and facts (one node, or the whole input):
+ * the evidence the causes are weighed on. The user's yes/no answers override what the inputs say.
  */
-export function diagnose(input: DiagnoseInput): Diagnosis {
-  const findings: Finding[] = input.recognitions.flatMap((r) => r.findings);
-  const userZone = input.user.timeZone ? parseZone(input.user.timeZone) : null;
-  const zone = userZone ?? input.zone;
-  const { clock, placed } = setClock(findings, {
-    ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : 'from --tz / runtimeLens.timeZone' } : {}),
-    ...(input.year !== undefined ? { year: input.year } : {}),
-  });
-  const period = reconcilePeriod(input.facts, input.user);
+function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): Assessment {
+  const failures = execFailureSignatures(catalog);
+  const period = reconcilePeriod(facts, input.user);
   const events = eofEvents(placed);
-  const alignment = reconcileAligned(events, period, input.facts);
-  const runcSeen = input.user.runcVersion ?? latest(input.facts, 'runcVersion')?.value ?? null;
+  const alignment = reconcileAligned(events, period, facts, clock);
+  const runcSeen = input.user.runcVersion ?? latest(facts, 'runcVersion')?.value ?? null;
+  const files = [...new Set([...placed.map((p) => p.finding.file), ...facts.map((f) => f.file)])];
   const evidence = [
     eofPresent(placed),
     alignment.evidence,
-    cpuManagerStatic(input.facts, input.user),
-    runcOld(input.facts, input.user),
+    cpuManagerStatic(facts, input.user),
+    runcOld(facts, input.user),
     saveStateAtomic(input.saveState, runcSeen),
     fifoNearby(placed, events, clock.offsetMinutes !== null),
+    kernelOom(facts, files),
+    memoryOomEvents(facts),
+    pidsAtLimit(facts),
+    freezerFrozen(facts),
+    cgroupDriverSystemd(facts),
+    timeoutsManyPods(placed),
+    taskExitNearby(placed, facts, failures, clock),
+    runDirFull(facts),
+    runcGoEarly122(facts),
+    ...reproduced(input.user),
   ];
+  const answered = input.user.observations ?? {};
+  const byId = new Map(evidence.map((e) => [e.id, e]));
+  for (const o of catalog.observations) {
+    const answer = answered[o.id];
+    if (answer === undefined) {
+      if (!byId.has(o.id) && o.question) evidence.push(unanswered(o.id, catalog));
+      continue;
+    }
+    const e = byId.get(o.id) ?? unanswered(o.id, catalog);
+    Object.assign(e, { holds: answer, detail: `${answer ? o.question?.yes ?? 'yes' : o.question?.no ?? 'no'}, as you answered${e.holds !== null && e.holds !== answer ? ` (the input said ${e.holds ? 'yes' : 'no'}: ${e.detail})` : ''}`, source: 'user' });
+    if (!byId.has(o.id)) evidence.push(e);
+  }
   if (alignment.evidence.holds === null && period.source === 'default') {
     alignment.evidence.ask = { fact: 'reconcilePeriodSeconds', prompt: 'cpu-manager reconcile period in seconds (--cpu-manager-reconcile-period)?', placeholder: '10' };
   }
-  if (clock.offsetMinutes === null && placed.some((p) => p.finding.wallTime && p.finding.wallTime.offsetMinutes === null)) {
-    const fifo = evidence.find((e) => e.id === 'fifo-closed-nearby')!;
-    fifo.ask = { fact: 'timeZone', prompt: 'Zone of the kubelet log times (e.g. +08:00 or Asia/Shanghai)?', placeholder: '+08:00' };
-  }
-  const lookAlikes = [...new Set(findings.filter((f) => f.signature !== 'oci-exec-eof' && f.signature !== 'closed-fifo').map((f) => input.titles[f.signature] ?? f.signature))];
-  const { verdict, hypotheses } = decide(evidence, lookAlikes);
+  const present = new Set(placed.map((p) => p.finding.signature).filter((s) => failures.has(s)));
+  const ranked = present.size ? rank(catalog, evidence, present, input.titles) : [];
+  return { evidence, timeline: alignment.timeline, present, ranked };
+}
+
+/** An observation only a person can answer (e.g. whether a reboot cures it): unknown until answered. */
+function unanswered(id: string, catalog: CauseCatalog): Evidence {
+  const o = catalog.observations.find((x) => x.id === id)!;
   return {
-    verdict,
-    hypotheses,
+    id,
+    holds: null,
+    detail: 'only you can tell',
+    title: o.title,
+    source: 'user',
+    ...(o.check ? { check: o.check } : {}),
+    ...(o.question ? { ask: { fact: `observation:${id}` as const, prompt: o.question.prompt, choices: [{ value: 'yes', label: o.question.yes }, { value: 'no', label: o.question.no }] } } : {}),
+  };
+}
+
+function summaryOf(cause: string, leader: RankedCause | null, ranked: RankedCause[], present: Set<string>, titles: Record<string, string>, catalog: CauseCatalog): string {
+  if (cause === 'none') return '';
+  if (cause !== 'unknown' && leader) {
+    const def = catalog.causes.find((c) => c.id === cause)!;
+    const forIt = leader.for.filter((c) => c.kind === 'evidence').map((c) => (c.holds ? c.title : `not: ${c.title}`));
+    const against = leader.against.filter((c) => c.kind === 'evidence').map((c) => (c.holds ? c.title : `not: ${c.title}`));
+    return `${def.summary}${forIt.length ? ` For: ${forIt.join('; ')}.` : ''}${against.length ? ` Against: ${against.join('; ')}.` : ''}`;
+  }
+  const errors = [...present].map((s) => titles[s] ?? s).join(', ');
+  const lead = ranked.slice(0, 3).map((r) => `${CAUSE_TITLES[r.cause] ?? r.cause} (${Math.round(r.posterior * 100)}%)`).join(', ');
+  return `Runtime exec errors are present (${errors}), but the evidence does not single out a cause: ${lead} lead.`;
+}
+
+/** Which node a finding is from, as the input names it (journald host, event source, the file's folder). */
+function nodeOfFinding(f: Finding): string | null {
+  return f.record.node ?? null;
+}
+
+/**
+ * The diagnosis: a pure function of what was recognised in the inputs, the facts they state, what the
+ * Go sources say, and the user's answers. Every cause of the catalog is weighed (differential.ts); the
+ * evidence is assessed for the whole input and again per node when the input names several.
+ */
+export function diagnose(input: DiagnoseInput): Diagnosis {
+  const catalog = input.catalog ?? CAUSES;
+  const findings: Finding[] = input.recognitions.flatMap((r) => r.findings);
+  const { clock, placed } = placeFindings(input);
+  const facts = withNodes(input.facts, findings);
+  const whole = assess(placed, facts, input, clock, catalog);
+  const decision = decide(catalog, whole.ranked);
+  const cause = whole.present.size ? decision.cause : 'none';
+  const lookAlikes = [...new Set(findings.map((f) => f.signature).filter((s) => !whole.present.has(s) && s !== 'closed-fifo').map((s) => input.titles[s] ?? s))];
+  const summary =
+    cause === 'none'
+      ? `No runtime exec errors of a known kind in the input.${lookAlikes.length ? ` Look-alikes found: ${lookAlikes.join(', ')} — see their explanations; they are not the runtime failing.` : ''}`
+      : summaryOf(cause, decision.leader, whole.ranked, whole.present, input.titles, catalog);
+  const question = cause !== 'none' && (cause === 'unknown' || (decision.leader?.posterior ?? 1) < 0.9) ? nextQuestion(catalog, whole.ranked, whole.evidence) : null;
+  const settled = input.user.settledCause && catalog.causes.some((c) => c.id === input.user.settledCause) ? input.user.settledCause : null;
+  const fixesFor = cause === 'none' ? null : settled ?? (cause !== 'unknown' ? cause : decision.leader?.cause ?? null);
+  const causes: Record<string, CauseInfo> = Object.fromEntries(
+    catalog.causes.map((c) => [
+      c.id,
+      { id: c.id, title: c.title, summary: c.summary, versions: c.versions, check: c.check, references: c.references, fixes: c.fixes, confirm: c.reproduce ? { scenario: c.reproduce, command: reproduceCommand(c.reproduce) } : null, observations: Object.keys(c.evidence) },
+    ]),
+  );
+  return {
+    verdict: { cause, confidence: cause === 'none' ? 1 : decision.confidence, summary, evidence: whole.evidence },
+    hypotheses: cause === 'none' ? [{ cause: 'none', confidence: 1 }] : decision.hypotheses,
+    ranked: whole.ranked,
+    causes,
+    question,
+    fixesFor,
+    fleet: fleet(placed, facts, input, clock, catalog),
     clusters: clusters(placed, input.titles),
-    timeline: alignment.timeline,
-    fixes: verdict.cause === 'cpu-manager-state-race' || verdict.cause === 'unknown' ? RACE_FIXES : [],
+    timeline: whole.timeline,
+    fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
     clock: clock.description,
     inputs: { files: input.recognitions.length, lines: input.recognitions.reduce((n, r) => n + r.lines, 0) },
   };
+}
+
+/**
+ * Every finding on one clock (the user's zone, --tz, or the inferred one): the same placement the
+ * diagnosis uses, for callers that print the findings' times (the CLI's `time` / `localTime`).
+ */
+export function placeFindings(input: Pick<DiagnoseInput, 'recognitions' | 'user' | 'zone' | 'year'>): { clock: Clock; placed: PlacedFinding[] } {
+  const userZone = input.user.timeZone ? parseZone(input.user.timeZone) : null;
+  const zone = userZone ?? input.zone;
+  return setClock(
+    input.recognitions.flatMap((r) => r.findings),
+    {
+      ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : 'from --tz / runtimeLens.timeZone' } : {}),
+      ...(input.year !== undefined ? { year: input.year } : {}),
+    },
+  );
+}
+
+/** The contract's finding times: `time` in UTC when the instant is known, else `localTime` as the node wrote it (with the clock's year when the line has none). */
+export function findingTimes(p: PlacedFinding, clock: Clock): { time: string | null; localTime?: string } {
+  const t = p.finding.wallTime;
+  const micros = t ? String(t.micros).padStart(6, '0') : '000000';
+  if (p.finding.time) return { time: p.finding.time.iso };
+  if (p.epoch !== null) return { time: `${new Date(p.epoch).toISOString().slice(0, 19)}.${micros}Z` };
+  if (!t) return { time: null };
+  const year = t.year ?? clock.year;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return { time: null, localTime: `${year !== null ? `${year}-` : ''}${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}.${micros}` };
+}
+
+/** Facts carry the node of their file's findings when they do not name one (a node's kubelet log states that node's flags). */
+function withNodes(facts: NodeFact[], findings: Finding[]): NodeFact[] {
+  const byFile = new Map<string, string>();
+  for (const f of findings) {
+    const node = nodeOfFinding(f);
+    if (node && !byFile.has(f.file)) byFile.set(f.file, node);
+  }
+  return facts.map((f) => (f.node || !byFile.has(f.file) ? f : { ...f, node: byFile.get(f.file)! }));
+}
+
+/** Per node: its failures, its runc, and its own leading cause on its own evidence (facts naming no node count for every node). */
+function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): NodeSummary[] {
+  const nodes = [...new Set(placed.map((p) => nodeOfFinding(p.finding)).filter((n): n is string => n !== null))].sort();
+  if (nodes.length === 0) return [];
+  const failures = execFailureSignatures(catalog);
+  return nodes
+    .map((node) => {
+      const mine = placed.filter((p) => nodeOfFinding(p.finding) === node);
+      const theirs = facts.filter((f) => !f.node || f.node === node);
+      const a = assess(mine, theirs, input, clock, catalog);
+      const d = decide(catalog, a.ranked);
+      const runc = input.user.runcVersion ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);
+      return {
+        node,
+        failures: mine.filter((p) => failures.has(p.finding.signature)).reduce((n, p) => n + p.finding.record.count, 0),
+        signatures: [...a.present].sort(),
+        runc,
+        cause: a.present.size ? d.cause : 'none',
+        confidence: a.present.size ? d.confidence : 1,
+      };
+    })
+    .sort((a, b) => b.failures - a.failures || a.node.localeCompare(b.node));
 }

@@ -1,9 +1,11 @@
 import * as path from 'node:path';
-import type { SaveStateFact } from '../trace/facts';
-import type { PlacedFinding } from './clock';
 import type { NodeFact } from '../logs/facts';
-import { circularDistance, hasWithin, histogram, phaseOf, rayleigh } from './stats';
-import type { Evidence, FactSource, Timeline, TimelineEvent, UserFacts } from './types';
+import type { SaveStateFact } from '../trace/facts';
+import type { Scenario } from '../reproduce/types';
+import { CAUSES } from './causes';
+import { type PlacedFinding, type Clock, placeTime } from './clock';
+import { binomialTail, hasWithin, histogram, phaseOf, rayleigh } from './stats';
+import type { Evidence, FactSource, Question, Timeline, TimelineEvent, UserFacts } from './types';
 import { dockerImpliesOldRunc, parseGoDuration, parseRuncVersion, runcBeforeFix } from './versions';
 
 /** Events needed before the phase test says anything. */
@@ -13,18 +15,23 @@ const SAME_EVENT_MS = 1000;
 const P_ALIGNED = 0.001;
 const P_RANDOM = 0.05;
 const NEARBY_MS = 2000;
+/** An EOF "follows" an update of its container when it comes at most this long after it (the exec reads state.json within ms of starting; the kubelet logs the failure a few hundred ms later at most). */
+const LINK_MS = 1000;
+/** The reconcile's own duration, which the sliding tick adds to every period, is searched up to this share of the period (50 ms in 10 s). */
+const MAX_DRIFT_SHARE = 0.005;
+/** A TaskExit this close to a failed exec means the container was exiting under it. */
+const EXIT_NEAR_MS = 5000;
 
-const CHECKS: Record<Evidence['id'], { title: string; check?: string }> = {
-  'eof-errors-present': { title: 'OCI exec EOF errors present', check: 'kubectl get events -A --field-selector reason=Unhealthy | grep "exec failed: EOF"' },
-  'reconcile-aligned': { title: 'EOFs fall on the cpu-manager reconcile ticks', check: 'journalctl -u kubelet --since "-1h" | grep "exec failed: EOF"' },
-  'cpu-manager-static': { title: 'cpu-manager policy is static', check: "grep -i cpuManager /var/lib/kubelet/config.yaml; ps -o args= -C kubelet | tr ' ' '\\n' | grep cpu-manager" },
-  'runc-before-fix': { title: 'runc is older than v1.0.0-rc91 (no atomic state.json write)', check: 'runc --version || docker-runc --version; docker version --format "{{.Server.Version}}"' },
-  'runc-savestate-atomic': { title: "runc's saveState writes state.json atomically (in the Go sources)" },
-  'fifo-closed-nearby': { title: 'dockerd "closed fifo" errors next to the EOFs', check: 'journalctl -u docker --since "-1h" | grep -E "closed fifo|Error running exec"' },
-};
+const OBSERVATIONS = new Map(CAUSES.observations.map((o) => [o.id, o]));
 
-function evidence(id: Evidence['id'], holds: boolean | null, detail: string, source: FactSource, extra: Partial<Evidence> = {}): Evidence {
-  return { id, holds, detail, title: CHECKS[id].title, source, ...(CHECKS[id].check ? { check: CHECKS[id].check } : {}), ...extra };
+/** An observation's evidence entry: title, check and question come from the catalog (causes.json). */
+export function evidence(id: string, holds: boolean | null, detail: string, source: FactSource, extra: Partial<Evidence> = {}): Evidence {
+  const def = OBSERVATIONS.get(id);
+  if (!def) throw new Error(`observation ${id} is not in the cause catalog`);
+  const ask: Question | undefined = def.question
+    ? { fact: `observation:${id}`, prompt: def.question.prompt, choices: [{ value: 'yes', label: def.question.yes }, { value: 'no', label: def.question.no }] }
+    : undefined;
+  return { id, holds, detail, title: def.title, source, ...(def.check ? { check: def.check } : {}), ...(ask ? { ask } : {}), ...extra };
 }
 
 const at = (f: { file: string; line: number }) => `${path.basename(f.file)}:${f.line}`;
@@ -55,9 +62,9 @@ export function reconcilePeriod(facts: NodeFact[], user: UserFacts): { seconds: 
 }
 
 export function cpuManagerStatic(facts: NodeFact[], user: UserFacts): Evidence {
-  const ask = {
-    fact: 'cpuManagerPolicy' as const,
-    prompt: 'What is the kubelet\'s cpu-manager policy on this node?',
+  const ask: Question = {
+    fact: 'cpuManagerPolicy',
+    prompt: "What is the kubelet's cpu-manager policy on this node?",
     choices: [
       { value: 'static', label: 'static' },
       { value: 'none', label: 'none (the default)' },
@@ -74,7 +81,7 @@ export function cpuManagerStatic(facts: NodeFact[], user: UserFacts): Evidence {
 }
 
 export function runcOld(facts: NodeFact[], user: UserFacts): Evidence {
-  const ask = { fact: 'runcVersion' as const, prompt: 'Which runc version runs on the node (`runc --version`)?', placeholder: 'e.g. 1.0.0-rc6' };
+  const ask: Question = { fact: 'runcVersion', prompt: 'Which runc version runs on the node (`runc --version`)?', placeholder: 'e.g. 1.0.0-rc6' };
   const judge = (text: string, how: string, source: FactSource, where?: NodeFact) => {
     const v = parseRuncVersion(text);
     if (!v) return evidence('runc-before-fix', null, `"${text}" (${how}) is not a runc version Runtime Lens can read`, source, { ask });
@@ -85,6 +92,16 @@ export function runcOld(facts: NodeFact[], user: UserFacts): Evidence {
   if (user.runcVersion) return judge(user.runcVersion, 'as you answered', 'user');
   const runc = latest(facts, 'runcVersion');
   if (runc) return judge(runc.value, `${runc.how} in ${at(runc)}`, 'logs', runc);
+  // runc's own error text names its call sites until rc95; the tags they match date the binary.
+  const print = latest(facts, 'runcFingerprint');
+  if (print) {
+    const tags = print.value.split(',').filter(Boolean);
+    const sites = print.detail?.sites ?? '';
+    if (tags.length === 0) return evidence('runc-before-fix', null, `runc's error call sites (${sites}, ${at(print)}) match no upstream tag rc1–rc95: a patched build`, 'logs', { ask, where: { file: print.file, line: print.line } });
+    const verdicts = tags.map((t) => { const v = parseRuncVersion(t); return v ? runcBeforeFix(v) : null; });
+    const all = verdicts.every((b) => b === true) ? true : verdicts.every((b) => b === false) ? false : null;
+    return evidence('runc-before-fix', all, `runc's error call sites (${sites}, ${at(print)}) match ${tags.join(', ')}${all === true ? ': all older than v1.0.0-rc91' : all === false ? ': all v1.0.0-rc91 or newer' : ': some before the fix, some after'}`, 'logs', { ask, where: { file: print.file, line: print.line } });
+  }
   const docker = latest(facts, 'dockerVersion');
   if (docker && dockerImpliesOldRunc(docker.value)) {
     return evidence('runc-before-fix', true, `Docker ${docker.value} (${docker.how} in ${at(docker)}) ships its own runc (docker-runc), older than v1.0.0-rc91`, 'logs', { where: { file: docker.file, line: docker.line }, ask });
@@ -119,11 +136,11 @@ export function eofEvents(placed: PlacedFinding[]): PlacedFinding[] {
   return out;
 }
 
-/** The pod's UID identifies it even when the name is redacted; else namespace/name/container. */
+/** The pod's UID identifies it even when the name is redacted; else node/namespace/name/container. */
 function containerKey(p: PlacedFinding): string {
   const r = p.finding.record;
   const uid = /\(([0-9a-f-]{36})\)/.exec(p.finding.text)?.[1];
-  return `${uid ?? `${r.namespace ?? ''}/${r.pod ?? ''}`}:${r.container ?? ''}`;
+  return `${r.node ?? ''}|${uid ?? `${r.namespace ?? ''}/${r.pod ?? ''}`}:${r.container ?? ''}`;
 }
 
 export interface Alignment {
@@ -131,26 +148,109 @@ export interface Alignment {
   timeline: Timeline | null;
 }
 
+interface Update {
+  wall: number | null;
+  epoch: number | null;
+  fact: NodeFact;
+}
+
+const podName = (pod: string | null | undefined) => (pod ? pod.slice(pod.lastIndexOf('/') + 1) : null);
+
+/** Whether an update fact is about the container of a failure: by container id in the failure's text, else by pod and container name. */
+function sameContainer(u: NodeFact, e: PlacedFinding): boolean {
+  const r = e.finding.record;
+  if (u.value.length >= 12 && e.finding.text.includes(u.value.slice(0, 12))) return true;
+  const pod = podName(u.pod);
+  const uid = /\(([0-9a-f-]{36})\)/.exec(e.finding.text)?.[1];
+  const podMatches = pod !== null && (pod === r.pod || (uid !== undefined && u.pod?.includes(uid) === true));
+  return podMatches && (u.container === null || u.container === undefined || r.container === null || u.container === r.container);
+}
+
+/** Milliseconds between an update and a failure on the same clock, or null when their clocks cannot be compared. */
+function gap(u: Update, e: PlacedFinding): number | null {
+  if (u.epoch !== null && e.epoch !== null) return e.epoch - u.epoch;
+  // Both node-local (kubelet lines): the same clock, zone or not.
+  if (u.fact.time?.offsetMinutes === null && e.finding.wallTime?.offsetMinutes === null && u.wall !== null && e.wall !== null) return e.wall - u.wall;
+  return null;
+}
+
 /**
- * The phase test. Every event's time modulo the reconcile period is its phase; a shared periodic
- * cause concentrates the phases (Rayleigh test). One caveat decides what the test can claim: an exec
- * probe with periodSeconds equal to the reconcile period (10 s is both defaults) gives one container's
- * failures a fixed phase whatever their cause. Only EOFs of several containers meeting at one phase —
- * or one container's meeting the logged reconcile tick — point at the reconcile.
+ * The strongest alignment evidence: where the kubelet (-v=4), containerd or dockerd logged the updates,
+ * does each EOF follow an update of its own container by milliseconds — more often than chance, given
+ * how often that container is updated?
  */
-export function reconcileAligned(events: PlacedFinding[], period: { seconds: number; from: string }, facts: NodeFact[]): Alignment {
-  const periodMs = period.seconds * 1000;
-  const start = latest(facts, 'cpuManagerStart');
-  const startWall = start?.time ? Date.UTC(start.time.year ?? 2000, start.time.month - 1, start.time.day, start.time.hour, start.time.minute, start.time.second) + start.time.micros / 1000 : null;
-  const tickPhase = startWall !== null ? phaseOf(startWall, periodMs) / 1000 : null;
-  if (events.length === 0) {
-    return { evidence: evidence('reconcile-aligned', null, 'no timestamped EOF errors to test', 'logs'), timeline: null };
+function updateLink(events: PlacedFinding[], facts: NodeFact[], clock: Clock): Evidence | null {
+  const updates: Update[] = facts.filter((f) => f.kind === 'containerUpdate' && f.time).map((f) => ({ fact: f, ...placeTime(f.time!, clock) }));
+  if (updates.length === 0) return null;
+  let n = 0;
+  let linked = 0;
+  let chance = 0;
+  const lags: number[] = [];
+  for (const e of events) {
+    const mine = updates.filter((u) => sameContainer(u.fact, e));
+    const gaps = mine.map((u) => gap(u, e)).filter((g): g is number => g !== null);
+    if (gaps.length < 2) continue;
+    n += 1;
+    const span = Math.max(...gaps) - Math.min(...gaps);
+    // By chance, an EOF falls within LINK_MS after one of the container's updates with probability LINK_MS / (mean interval between them).
+    chance += Math.min(1, (LINK_MS * (gaps.length - 1)) / Math.max(span, LINK_MS));
+    const after = gaps.filter((g) => g >= 0 && g <= LINK_MS);
+    if (after.length) {
+      linked += 1;
+      lags.push(Math.min(...after));
+    }
   }
-  const phases = events.map((e) => phaseOf(e.wall!, periodMs) / 1000);
-  const r = rayleigh(phases, period.seconds)!;
+  if (n === 0) return null;
+  const rate = chance / n;
+  const p = binomialTail(n, linked, rate);
+  lags.sort((a, b) => a - b);
+  const median = lags.length ? lags[Math.floor(lags.length / 2)]! : null;
+  const how = [...new Set(updates.map((u) => u.fact.detail?.via ?? u.fact.how))].join(', ');
+  const stats = `${linked} of ${n} EOFs come ≤ ${LINK_MS} ms after an update of the same container${median !== null ? ` (median ${Math.round(median)} ms)` : ''}; by chance about ${(rate * 100).toFixed(1)}% would (binomial p ${p < 1e-6 ? p.toExponential(1) : p.toFixed(4)}); updates logged by ${how}`;
+  const first = updates[0]!.fact;
+  if (linked >= Math.max(3, n / 2) && p < P_ALIGNED) return evidence('reconcile-aligned', true, `each EOF follows its own container's update: ${stats}`, 'logs', { where: { file: first.file, line: first.line } });
+  if (n >= MIN_EVENTS && linked <= Math.max(1, 2 * rate * n)) return evidence('reconcile-aligned', false, `the EOFs do not follow their containers' updates: ${stats}`, 'logs', { where: { file: first.file, line: first.line } });
+  return evidence('reconcile-aligned', null, `inconclusive: ${stats}`, 'logs', { where: { file: first.file, line: first.line } });
+}
+
+/**
+ * The phase test, with the physics of the reconcile (../shared/causes.md, "Timing"). The cpu-manager
+ * runs `wait.Until(reconcileState, period)`: each period starts after the reconcile finishes, so the
+ * tick slides by the reconcile's own duration every period. Each container's exec probe runs on its own
+ * fixed ticker, so one container's failures keep one phase whatever their cause; under the race the
+ * sliding tick meets each probe for a few periods every couple of hours, and every EOF sits at the
+ * tick's phase in a frame that slides with it. So: search periods from the nominal one up to the
+ * longest slide, and ask whether the EOFs of several containers share one phase in the best of them
+ * (Rayleigh test, corrected for the number of independent periods searched). One container alone
+ * cannot tell its probe's rhythm from the reconcile's.
+ */
+export function reconcileAligned(events: PlacedFinding[], period: { seconds: number; from: string }, facts: NodeFact[], clock: Clock): Alignment {
+  const P = period.seconds * 1000;
+  if (events.length === 0) {
+    return { evidence: updateLink(events, facts, clock) ?? evidence('reconcile-aligned', null, 'no timestamped EOF errors to test', 'logs'), timeline: null };
+  }
   const t0 = events[0]!.wall!;
+  const span = events[events.length - 1]!.wall! - t0;
+  // Independent periods over the span are P²/span apart; step at an eighth of that, at most 4000 steps.
+  const step = Math.max((P * P) / (8 * Math.max(span, P)), (P * MAX_DRIFT_SHARE) / 4000);
+  let best = { period: P, z: -1 };
+  const offsets = events.map((e) => e.wall! - t0);
+  for (let q = P; q <= P * (1 + MAX_DRIFT_SHARE) + 1e-9; q += step) {
+    const r = rayleigh(offsets.map((o) => phaseOf(o, q)), q)!;
+    if (r.z > best.z) best = { period: q, z: r.z };
+  }
+  const searched = Math.floor((P * MAX_DRIFT_SHARE) / step) + 1;
+  const independent = Math.max(1, Math.ceil(searched / 8));
+  const fitted = best.period;
+  const phases = offsets.map((o) => phaseOf(o, fitted) / 1000);
+  const r = rayleigh(phases, fitted / 1000)!;
+  const pCorrected = Math.min(1, r.p * independent);
+  const start = latest(facts, 'cpuManagerStart');
+  const startPlaced = start?.time ? placeTime(start.time, clock) : null;
+  // The logged start of the reconcile loop, carried forward on the fitted (sliding) period.
+  const tickPhase = startPlaced?.wall != null ? phaseOf(startPlaced.wall - t0, fitted) / 1000 : null;
   const tl: TimelineEvent[] = events.map((e, i) => ({
-    offsetMs: e.wall! - t0,
+    offsetMs: offsets[i]!,
     phaseSeconds: phases[i]!,
     pod: e.finding.record.pod,
     kind: /unexpected EOF/.test(e.finding.text) ? 'unexpected EOF' : 'EOF',
@@ -159,59 +259,39 @@ export function reconcileAligned(events: PlacedFinding[], period: { seconds: num
   }));
   const timeline: Timeline = {
     periodSeconds: period.seconds,
-    start: events[0]!.finding.time?.iso ?? null,
-    spanMs: events[events.length - 1]!.wall! - t0,
+    fittedPeriodSeconds: fitted / 1000,
+    start: events[0]!.finding.time?.iso ?? (events[0]!.epoch !== null ? new Date(events[0]!.epoch).toISOString() : null),
+    spanMs: span,
     events: tl,
     tickPhaseSeconds: tickPhase ?? r.meanPhase,
     tickPhaseFrom: tickPhase !== null ? 'kubelet start' : 'events',
-    histogram: histogram(phases, period.seconds, 0.5),
-    rayleigh: { n: r.n, meanResultant: r.meanResultant, z: r.z, p: r.p },
+    histogram: histogram(phases, fitted / 1000, (fitted / 1000) / 20),
+    rayleigh: { n: r.n, meanResultant: r.meanResultant, z: r.z, p: pCorrected },
   };
-  const stats = `${r.n} events, phases concentrated to R̄ ${r.meanResultant.toFixed(2)} around ${r.meanPhase.toFixed(1)} s of the ${period.seconds} s period (Rayleigh Z ${r.z.toFixed(1)}, p ${r.p < 1e-6 ? r.p.toExponential(1) : r.p.toFixed(4)}); period from ${period.from}`;
+  const linked = updateLink(events, facts, clock);
+  if (linked) return { evidence: linked, timeline };
+
+  const slide = fitted - P;
+  const fit = slide > step / 2 ? `a sliding period of ${(fitted / 1000).toFixed(4)} s fitted best (the tick slides ${slide.toFixed(1)} ms a period, the reconcile's own duration)` : `the nominal ${period.seconds} s period fitted best`;
+  const fmtP = (p: number) => (p < 1e-6 ? p.toExponential(1) : p.toFixed(4));
+  const stats = `${r.n} events, R̄ ${r.meanResultant.toFixed(2)} at ${r.meanPhase.toFixed(1)} s; ${fit} among ${searched} searched up to +${(P * MAX_DRIFT_SHARE).toFixed(0)} ms (Rayleigh p ${fmtP(pCorrected)} after correcting for ${independent} independent periods); period from ${period.from}`;
   if (r.n < MIN_EVENTS) {
     return { evidence: evidence('reconcile-aligned', null, `only ${r.n} timestamped EOF event(s): at least ${MIN_EVENTS} are needed to test the phases`, 'logs'), timeline };
   }
-  // Per container first: several containers each keeping their own phase is each probe's schedule,
-  // whether or not the pooled phases look concentrated.
-  const byContainer = new Map<string, number[]>();
-  events.forEach((e, i) => {
-    const key = containerKey(e);
-    const list = byContainer.get(key);
-    if (list) list.push(phases[i]!);
-    else byContainer.set(key, [phases[i]!]);
-  });
-  const groups = [...byContainer.values()].filter((g) => g.length >= 3).map((g) => rayleigh(g, period.seconds)!);
-  const rhythmic = groups.filter((g) => g.p < 0.01);
-  if (rhythmic.length >= 2) {
-    const spread = Math.max(...rhythmic.map((g) => circularDistance(g.meanPhase, r.meanPhase, period.seconds)));
-    if (spread > 1.5) {
-      return {
-        evidence: evidence('reconcile-aligned', false, `each container's EOFs keep to their own rhythm (mean phases ${rhythmic.map((g) => `${g.meanPhase.toFixed(1)} s`).join(', ')}): that is each probe's own schedule, not one shared reconcile tick (${stats})`, 'logs'),
-        timeline,
-      };
-    }
+  const containers = new Set(events.map(containerKey));
+  if (containers.size < 2) {
+    return { evidence: evidence('reconcile-aligned', null, `the EOFs come from one container, whose own probe ticker keeps them at one phase whatever the cause: only logged updates (kubelet -v=4) could tie them to the reconcile (${stats})`, 'logs'), timeline };
   }
-  if (r.p >= P_RANDOM) {
-    return { evidence: evidence('reconcile-aligned', false, `the EOF times are spread over the period like random times: ${stats}`, 'logs'), timeline };
+  if (pCorrected >= P_RANDOM) {
+    return { evidence: evidence('reconcile-aligned', false, `the EOFs of ${containers.size} containers share no phase of the reconcile, fixed or sliding: ${stats}`, 'logs'), timeline };
   }
-  if (r.p >= P_ALIGNED) {
+  if (pCorrected >= P_ALIGNED) {
     return { evidence: evidence('reconcile-aligned', null, `inconclusive: some concentration but not enough to rule out chance (${stats})`, 'logs'), timeline };
   }
-  const tickNote = tickPhase !== null ? `; the kubelet's cpu-manager started its reconcile loop at phase ${tickPhase.toFixed(1)} s (${start!.how}, ${at(start!)})` : '';
-  const followsTick = tickPhase !== null && ((r.meanPhase - tickPhase + period.seconds) % period.seconds) <= 1.5;
-  if (groups.length >= 2) {
-    return {
-      evidence: evidence('reconcile-aligned', true, `${groups.length} containers' EOFs all fall at the same phase of the reconcile period: ${stats}${tickNote}${followsTick ? ', just after the tick' : ''}`, 'logs'),
-      timeline,
-    };
-  }
-  if (followsTick) {
-    return { evidence: evidence('reconcile-aligned', true, `the EOFs fall just after the reconcile tick: ${stats}${tickNote}`, 'logs'), timeline };
-  }
-  return {
-    evidence: evidence('reconcile-aligned', null, `the EOFs come from one container and keep one phase, which its own probe period could explain as well as the reconcile (${stats})`, 'logs'),
-    timeline,
-  };
+  // The EOFs come just after the tick: the update is written and the exec reads it within the reconcile.
+  const followsTick = tickPhase !== null && (r.meanPhase - tickPhase + fitted / 1000) % (fitted / 1000) <= 1.5;
+  const tickNote = tickPhase !== null ? `; carried on that period, the cpu-manager's logged start (${at(start!)}) puts the tick at ${tickPhase.toFixed(1)} s${followsTick ? ', just before the EOFs' : ''}` : '';
+  return { evidence: evidence('reconcile-aligned', true, `the EOFs of ${containers.size} containers, each on its own probe rhythm, meet at one phase of the sliding reconcile tick: ${stats}${tickNote}`, 'logs'), timeline };
 }
 
 export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean): Evidence {
@@ -236,3 +316,118 @@ export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clo
   );
 }
 
+// ---------------------------------------------------------------------------------------------
+// Observations from the node's own files: kernel log, cgroup files, runc --version, df, containerd events.
+
+const of = (facts: NodeFact[], kind: NodeFact['kind']) => facts.filter((f) => f.kind === kind);
+const whereOf = (f: NodeFact) => ({ where: { file: f.file, line: f.line } });
+
+/** A file is a kernel log when it is named like one or states a kernel OOM kill. */
+export function isKernelLog(file: string): boolean {
+  return /dmesg|kern(el)?[._-]|journalctl-k|kernel/i.test(path.basename(file));
+}
+
+export function kernelOom(facts: NodeFact[], files: string[]): Evidence {
+  const kills = of(facts, 'oomKill');
+  const runc = kills.filter((k) => /^runc/.test(k.value));
+  if (runc.length) return evidence('kernel-oom-runc-init', true, `${runc.length} OOM kill(s) of ${[...new Set(runc.map((k) => k.value))].join(', ')} in the kernel log (first at ${at(runc[0]!)})`, 'logs', whereOf(runc[0]!));
+  const kernelFiles = [...new Set([...files.filter(isKernelLog), ...kills.map((k) => k.file)])];
+  if (kernelFiles.length === 0) return evidence('kernel-oom-runc-init', null, 'no kernel log in the input (journalctl -k, dmesg)', 'logs');
+  const others = kills.length ? `; it kills ${[...new Set(kills.map((k) => k.value))].slice(0, 3).join(', ')} instead` : '';
+  return evidence('kernel-oom-runc-init', false, `the kernel log (${kernelFiles.map((f) => path.basename(f)).join(', ')}) has no OOM kill of runc's helper${others}`, 'logs');
+}
+
+export function memoryOomEvents(facts: NodeFact[]): Evidence {
+  const events = of(facts, 'memoryEvents');
+  if (events.length === 0) return evidence('memory-oom-events', null, 'no memory.events in the input', 'logs');
+  const killing = events.filter((e) => Number(e.value) > 0);
+  return killing.length
+    ? evidence('memory-oom-events', true, `memory.events counts oom_kill ${killing.map((e) => `${e.value} (${at(e)})`).join(', ')}`, 'logs', whereOf(killing[0]!))
+    : evidence('memory-oom-events', false, `memory.events shows oom_kill 0 (${events.map(at).join(', ')})`, 'logs', whereOf(events[0]!));
+}
+
+export function pidsAtLimit(facts: NodeFact[]): Evidence {
+  const events = of(facts, 'pidsEvents').filter((e) => Number(e.value) > 0);
+  if (events.length) return evidence('pids-at-limit', true, `pids.events counts ${events[0]!.value} fork(s) refused at pids.max (${at(events[0]!)})`, 'logs', whereOf(events[0]!));
+  const max = latest(facts, 'pidsMax');
+  const current = latest(facts, 'pidsCurrent');
+  if (max && current && max.value !== 'max') {
+    const full = Number(current.value) >= Number(max.value);
+    return evidence('pids-at-limit', full, `pids.current ${current.value} of pids.max ${max.value} (${at(current)}, ${at(max)})`, 'logs', whereOf(current));
+  }
+  const zero = of(facts, 'pidsEvents');
+  if (zero.length) return evidence('pids-at-limit', false, `pids.events shows max 0 (${at(zero[0]!)})`, 'logs', whereOf(zero[0]!));
+  return evidence('pids-at-limit', null, 'no pids.max, pids.current or pids.events in the input', 'logs');
+}
+
+export function freezerFrozen(facts: NodeFact[]): Evidence {
+  const states = of(facts, 'freezerState');
+  if (states.length === 0) return evidence('freezer-frozen', null, 'no freezer.state in the input', 'logs');
+  const frozen = states.filter((s) => s.value !== 'THAWED');
+  return frozen.length
+    ? evidence('freezer-frozen', true, `freezer.state ${frozen[0]!.value} (${at(frozen[0]!)})`, 'logs', whereOf(frozen[0]!))
+    : evidence('freezer-frozen', false, `freezer.state THAWED (${states.map(at).join(', ')})`, 'logs', whereOf(states[0]!));
+}
+
+export function cgroupDriverSystemd(facts: NodeFact[]): Evidence {
+  const f = latest(facts, 'cgroupDriver');
+  if (!f) return evidence('cgroup-driver-systemd', null, 'no cgroup driver in the input (kubelet flags or config, docker info)', 'logs');
+  const version = latest(facts, 'cgroupVersion');
+  return evidence('cgroup-driver-systemd', f.value === 'systemd', `cgroup driver ${f.value} (${f.how}, ${at(f)})${version ? `, cgroup v${version.value}` : ''}`, 'logs', whereOf(f));
+}
+
+export function timeoutsManyPods(placed: PlacedFinding[]): Evidence {
+  const timeouts = placed.filter((p) => p.finding.signature === 'probe-timeout');
+  if (timeouts.length === 0) return evidence('timeouts-many-pods', null, 'no exec probe timeouts in the input', 'logs');
+  const pods = new Set(timeouts.map((p) => `${p.finding.record.node ?? ''}|${p.finding.record.namespace ?? ''}/${p.finding.record.pod ?? p.finding.file}`));
+  return evidence('timeouts-many-pods', pods.size >= 3, `exec probe timeouts in ${pods.size} pod(s)${pods.size >= 3 ? ': the node, not one container, is slow' : ''}`, 'logs', { where: { file: timeouts[0]!.finding.file, line: timeouts[0]!.finding.line } });
+}
+
+export function taskExitNearby(placed: PlacedFinding[], facts: NodeFact[], failures: Set<string>, clock: Clock): Evidence {
+  const exits = of(facts, 'taskExit').filter((f) => f.time).map((f) => ({ fact: f, ...placeTime(f.time!, clock) }));
+  if (exits.length === 0) return evidence('task-exit-nearby', null, 'no containerd TaskExit events in the input', 'logs');
+  const failed = placed.filter((p) => failures.has(p.finding.signature) && p.wall !== null);
+  if (failed.length === 0) return evidence('task-exit-nearby', null, 'no timed runtime exec errors to compare the exits with', 'logs');
+  const near = failed.filter((p) => exits.some((x) => {
+    const g = gap(x, p);
+    const mine = x.fact.value.length >= 12 && p.finding.text.includes(x.fact.value.slice(0, 12));
+    return g !== null && Math.abs(g) <= EXIT_NEAR_MS && (mine || !/[0-9a-f]{12}/.test(p.finding.text));
+  }));
+  const share = near.length / failed.length;
+  return evidence('task-exit-nearby', share >= 0.5, `${near.length} of ${failed.length} failed execs have a TaskExit of their container within ${EXIT_NEAR_MS / 1000} s`, 'logs', whereOf(exits[0]!.fact));
+}
+
+export function runDirFull(facts: NodeFact[]): Evidence {
+  const rows = of(facts, 'diskUsage').filter((f) => /^(\/run|\/var\/run|\/tmp)(\/|$)/.test(f.detail?.mount ?? ''));
+  if (rows.length === 0) return evidence('run-dir-full', null, 'no df output for /run or /tmp in the input', 'logs');
+  const full = rows.filter((f) => Number(f.value) >= 99 || /^0(\.0+)?[KMGB]?$/.test(f.detail?.available ?? ''));
+  const list = (xs: NodeFact[]) => xs.map((f) => `${f.detail?.mount} ${f.value}%`).join(', ');
+  return full.length
+    ? evidence('run-dir-full', true, `df: ${list(full)} (${at(full[0]!)})`, 'logs', whereOf(full[0]!))
+    : evidence('run-dir-full', false, `df: ${list(rows)} (${at(rows[0]!)})`, 'logs', whereOf(rows[0]!));
+}
+
+export function runcGoEarly122(facts: NodeFact[]): Evidence {
+  const f = latest(facts, 'runcGoVersion');
+  if (!f) return evidence('runc-go-1-22-early', null, "no runc --version with its go: line in the input", 'logs');
+  const early = /^go1\.22(\.[0-3])?$/.test(f.value.trim()) || /^go1\.22rc/.test(f.value.trim());
+  return evidence('runc-go-1-22-early', early, `runc built with ${f.value} (${at(f)})${early ? ': aborts in init on glibc < 2.32' : ''}`, 'logs', whereOf(f));
+}
+
+const SCENARIO_OBSERVATION: Record<Scenario, string> = { 'state-race': 'reproduced-state-race', 'init-oom': 'reproduced-init-oom', 'pids-limit': 'reproduced-pids-limit' };
+
+/** The reproduce lab's results, measured here or entered by hand. */
+export function reproduced(user: UserFacts): Evidence[] {
+  return (Object.keys(SCENARIO_OBSERVATION) as Scenario[]).map((s) => {
+    const o = user.reproduced?.[s];
+    const id = SCENARIO_OBSERVATION[s];
+    if (!o) return evidence(id, null, 'not run: confirm it on the node with runtime-lens reproduce', 'measured');
+    const who = o.source === 'measured' ? `measured here${o.runcVersion ? ` with runc ${o.runcVersion}` : ''}` : 'as you entered it';
+    return evidence(id, o.failures > 0, `${o.failures} of ${o.attempts} attempts failed (${who})`, o.source === 'measured' ? 'measured' : 'user', { attempts: o.attempts });
+  });
+}
+
+/** The reproduce observation of a scenario (for the panel's "Confirm on the node"). */
+export function observationOfScenario(s: Scenario): string {
+  return SCENARIO_OBSERVATION[s];
+}

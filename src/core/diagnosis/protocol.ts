@@ -1,4 +1,6 @@
-import type { Diagnosis, UserFacts } from './types';
+import { SCENARIOS, type Scenario } from '../reproduce/types';
+import { CAUSES } from './causes';
+import type { AnswerKey, Diagnosis, SimpleFact, UserFacts } from './types';
 
 /** A hop as the panel lists it ("where it comes from"). */
 export interface PanelHop {
@@ -23,21 +25,34 @@ export interface PanelState {
   /** The Markdown report, as "Copy as Markdown" would copy it. */
   report: string;
   answers: UserFacts;
+  /** Texts the user pasted into the panel, diagnosed with the files (shown so they can be removed). */
+  pasted: { name: string; lines: number }[];
 }
 
 export type HostMessage = { type: 'state'; state: PanelState } | { type: 'busy'; message: string };
 
 export type WebviewMessage =
   | { type: 'ready' }
-  | { type: 'answer'; fact: keyof UserFacts; value: string | null }
+  | { type: 'answer'; fact: AnswerKey; value: string | null }
+  | { type: 'reproduced'; scenario: Scenario; attempts: number; failures: number }
+  | { type: 'clearReproduced'; scenario: Scenario }
+  | { type: 'settle'; cause: string | null }
+  | { type: 'paste'; text: string }
+  | { type: 'unpaste'; name: string }
   | { type: 'open'; file: string; line: number }
   | { type: 'copy'; text: string }
   | { type: 'copyReport' }
   | { type: 'saveReport' }
   | { type: 'trace' };
 
-const FACTS: readonly (keyof UserFacts)[] = ['cpuManagerPolicy', 'runcVersion', 'reconcilePeriodSeconds', 'timeZone'];
+const FACTS: readonly SimpleFact[] = ['cpuManagerPolicy', 'runcVersion', 'reconcilePeriodSeconds', 'timeZone'];
+const OBSERVATIONS = new Set(CAUSES.observations.filter((o) => o.question).map((o) => `observation:${o.id}`));
+const CAUSE_IDS = new Set(CAUSES.causes.map((c) => c.id));
 const MAX_TEXT = 64 * 1024;
+/** Pasted node output (a kernel log excerpt, cgroup files, runc --version) is small; a whole log belongs in a file. */
+export const MAX_PASTE = 2 * 1024 * 1024;
+/** Attempts a hand-entered reproduce result may claim: as many as the lab itself allows. */
+const MAX_ATTEMPTS = 100_000;
 
 /**
  * Validates a message from the webview: exact shapes only, bounded strings. Anything else is dropped
@@ -55,9 +70,26 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | null {
     case 'trace':
       return keys === 'type' ? { type: m.type } : null;
     case 'answer':
-      if (keys !== 'fact,type,value' || !FACTS.includes(m.fact as keyof UserFacts)) return null;
+      if (keys !== 'fact,type,value' || typeof m.fact !== 'string' || !(FACTS.includes(m.fact as SimpleFact) || OBSERVATIONS.has(m.fact))) return null;
       if (m.value !== null && !str(m.value, 200)) return null;
-      return { type: 'answer', fact: m.fact as keyof UserFacts, value: m.value as string | null };
+      if (m.fact.startsWith('observation:') && m.value !== null && m.value !== 'yes' && m.value !== 'no') return null;
+      return { type: 'answer', fact: m.fact as AnswerKey, value: m.value as string | null };
+    case 'reproduced': {
+      const n = m.attempts;
+      const k = m.failures;
+      if (keys !== 'attempts,failures,scenario,type' || !SCENARIOS.includes(m.scenario as Scenario)) return null;
+      if (!Number.isInteger(n) || !Number.isInteger(k) || (n as number) < 1 || (n as number) > MAX_ATTEMPTS || (k as number) < 0 || (k as number) > (n as number)) return null;
+      return { type: 'reproduced', scenario: m.scenario as Scenario, attempts: n as number, failures: k as number };
+    }
+    case 'clearReproduced':
+      return keys === 'scenario,type' && SCENARIOS.includes(m.scenario as Scenario) ? { type: 'clearReproduced', scenario: m.scenario as Scenario } : null;
+    case 'settle':
+      if (keys !== 'cause,type' || !(m.cause === null || (typeof m.cause === 'string' && CAUSE_IDS.has(m.cause)))) return null;
+      return { type: 'settle', cause: m.cause as string | null };
+    case 'paste':
+      return keys === 'text,type' && str(m.text, MAX_PASTE) && m.text.trim() !== '' ? { type: 'paste', text: m.text } : null;
+    case 'unpaste':
+      return keys === 'name,type' && str(m.name, 100) && /^pasted-\d+$/.test(m.name) ? { type: 'unpaste', name: m.name } : null;
     case 'open':
       if (keys !== 'file,line,type' || !str(m.file, 4096) || !Number.isInteger(m.line) || (m.line as number) < 1) return null;
       return { type: 'open', file: m.file, line: m.line as number };

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { PanelHop } from './protocol';
 import type { Diagnosis, Evidence } from './types';
-import { CAUSE_TITLES } from './verdict';
+import { CAUSE_TITLES } from './causes';
 
 const STATUS: Record<string, string> = { true: '✅ holds', false: '❌ does not hold', null: '❔ unknown' };
 
@@ -9,7 +9,7 @@ function status(e: Evidence): string {
   return STATUS[String(e.holds)]!;
 }
 
-const SOURCE: Record<string, string> = { logs: 'logs', sources: 'Go sources', user: 'answered by hand', default: 'default' };
+const SOURCE: Record<string, string> = { logs: 'logs', sources: 'Go sources', user: 'answered by hand', default: 'default', measured: 'measured by the reproduce lab' };
 
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -22,7 +22,20 @@ export function reportMarkdown(d: Diagnosis, subject: string, chain: { title: st
   out.push(`# Runtime Lens diagnosis: ${CAUSE_TITLES[v.cause] ?? v.cause}`, '');
   out.push(`**Verdict:** \`${v.cause}\` — confidence ${Math.round(v.confidence * 100)}%`, '', v.summary, '');
   out.push(`Inputs: ${subject} (${d.inputs.files} file(s), ${d.inputs.lines} lines). ${d.clock}`, '');
-  if (d.hypotheses.length > 1) out.push(`Alternatives: ${d.hypotheses.map((h) => `\`${h.cause}\` ${Math.round(h.confidence * 100)}%`).join(', ')}`, '');
+  if (d.ranked.length) {
+    out.push('## Causes, ranked', '', '| cause | probability | for | against |', '|---|---:|---|---|');
+    const word = (c: { kind: string; title: string; holds: boolean | null; lr: number }) => `${c.kind === 'signature' ? `"${c.title}"` : c.holds ? c.title : `not: ${c.title}`} ×${c.lr >= 10 || c.lr < 0.1 ? c.lr.toPrecision(2) : c.lr.toFixed(2)}`;
+    for (const r of d.ranked.filter((x, i) => i < 3 || x.posterior >= 0.01)) {
+      out.push(`| ${cell(CAUSE_TITLES[r.cause] ?? r.cause)} (\`${r.cause}\`) | ${Math.round(r.posterior * 100)}% | ${cell(r.for.slice(0, 3).map(word).join('; ') || '—')} | ${cell(r.against.slice(0, 3).map(word).join('; ') || '—')} |`);
+    }
+    out.push('');
+    if (d.question) out.push(`**Next question:** ${d.question.prompt}${d.question.check ? ` — on the node: \`${d.question.check}\`` : ''} (yes → \`${d.question.ifYes}\`, no → \`${d.question.ifNo}\`)`, '');
+  }
+  if (d.fleet.length > 1) {
+    out.push('## Fleet', '', '| node | failures | runc | its leading cause |', '|---|---:|---|---|');
+    for (const n of d.fleet) out.push(`| ${cell(n.node)} | ${n.failures} | ${n.runc ?? '—'} | \`${n.cause}\` ${Math.round(n.confidence * 100)}% |`);
+    out.push('');
+  }
   out.push('## Symptom', '');
   if (d.clusters.length === 0) out.push('No recognised runtime errors.', '');
   else {
@@ -34,7 +47,7 @@ export function reportMarkdown(d: Diagnosis, subject: string, chain: { title: st
     out.push('');
   }
   out.push('## Evidence', '', '| check | status | detail | source |', '|---|---|---|---|');
-  for (const e of v.evidence) out.push(`| ${cell(e.title)} | ${status(e)} | ${cell(e.detail)}${e.where ? ` (${path.basename(e.where.file)}:${e.where.line})` : ''} | ${SOURCE[e.source]} |`);
+  for (const e of v.evidence.filter((x) => x.holds !== null || (x.source !== 'user' && x.source !== 'measured'))) out.push(`| ${cell(e.title)} | ${status(e)} | ${cell(e.detail)}${e.where ? ` (${path.basename(e.where.file)}:${e.where.line})` : ''} | ${SOURCE[e.source]} |`);
   out.push('');
   const checks = v.evidence.filter((e) => e.check);
   if (checks.length) {
@@ -57,7 +70,7 @@ export function reportMarkdown(d: Diagnosis, subject: string, chain: { title: st
     out.push('');
   }
   if (d.fixes.length) {
-    out.push('## Fix', '');
+    out.push(d.fixesFor && d.fixesFor !== v.cause ? `## Fix, for \`${d.fixesFor}\`` : '## Fix', '');
     for (const f of d.fixes) out.push(`- **${f.title}.** ${f.how} *Trade-offs:* ${f.tradeoffs}`);
     out.push('');
   }

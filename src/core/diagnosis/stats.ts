@@ -61,3 +61,17 @@ export function hasWithin(sorted: number[], t: number, tolerance: number): boole
   }
   return lo < sorted.length && sorted[lo]! <= t + tolerance;
 }
+
+/** P(X ≥ k) for X ~ Binomial(n, p): how surprising k successes are by chance. Summed in log space, so large n is fine. */
+export function binomialTail(n: number, k: number, p: number): number {
+  if (k <= 0) return 1;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  let logC = 0;
+  let total = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i > 0) logC += Math.log(n - i + 1) - Math.log(i);
+    if (i >= k) total += Math.exp(logC + i * Math.log(p) + (n - i) * Math.log1p(-p));
+  }
+  return Math.min(1, total);
+}

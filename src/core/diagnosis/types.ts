@@ -5,11 +5,15 @@ import type { ReproduceOutcome, Scenario } from '../reproduce/types';
  * diagnosis panel renders. Pure types; no vscode.
  */
 
-/** Evidence ids of the contract (../shared/contract.md). */
-export type EvidenceId = 'eof-errors-present' | 'reconcile-aligned' | 'cpu-manager-static' | 'runc-before-fix' | 'runc-savestate-atomic' | 'fifo-closed-nearby';
+/**
+ * Evidence ids: the contract's (../shared/contract.md: eof-errors-present, reconcile-aligned,
+ * cpu-manager-static, runc-before-fix, runc-savestate-atomic, fifo-closed-nearby) and every other
+ * observation of the cause catalog (causes.json).
+ */
+export type EvidenceId = string;
 
-/** Where a fact came from: the logs and files given, the Go sources, or the user's answer. */
-export type FactSource = 'logs' | 'sources' | 'user' | 'default';
+/** Where a fact came from: the logs and files given, the Go sources, the user's answer, or the reproduce lab run here. */
+export type FactSource = 'logs' | 'sources' | 'user' | 'default' | 'measured';
 
 export interface Evidence {
   id: EvidenceId;
@@ -25,11 +29,16 @@ export interface Evidence {
   check?: string;
   /** Whether (and how) the user can answer it by hand in the panel. */
   ask?: Question;
+  /** For a repeated experiment (the reproduce lab): how many attempts the result rests on. */
+  attempts?: number;
 }
 
-/** A question the panel asks when the logs are silent; the answer enters as a user fact. */
+/**
+ * A question the panel asks when the logs are silent; the answer enters as a user fact. `fact` is a
+ * UserFacts key, or `observation:<id>` for a yes/no answer to a catalog observation.
+ */
 export interface Question {
-  fact: keyof UserFacts;
+  fact: AnswerKey;
   prompt: string;
   /** Fixed choices, or free text when absent. */
   choices?: { value: string; label: string }[];
@@ -45,12 +54,79 @@ export interface UserFacts {
   timeZone?: string;
   /** Results of the reproduce lab, measured here or entered by hand, one per scenario. */
   reproduced?: Partial<Record<Scenario, ReproduceOutcome>>;
+  /** Yes/no answers to the catalog's observations, by observation id. */
+  observations?: Record<string, boolean>;
+  /** The cause the user settled on in the panel: the fixes follow it. */
+  settledCause?: string;
+}
+
+/** The simple answers the panel sends as text (the reproduce results and settled cause have messages of their own). */
+export type SimpleFact = 'cpuManagerPolicy' | 'runcVersion' | 'reconcilePeriodSeconds' | 'timeZone';
+export type AnswerKey = SimpleFact | `observation:${string}`;
+
+/** One observation's weight on one cause, as the ranking used it. */
+export interface Contribution {
+  id: string;
+  kind: 'signature' | 'evidence';
+  title: string;
+  holds: boolean | null;
+  /** Likelihood ratio applied: > 1 speaks for the cause, < 1 against. */
+  lr: number;
+  why: string;
+}
+
+export interface RankedCause {
+  cause: string;
+  title: string;
+  posterior: number;
+  for: Contribution[];
+  against: Contribution[];
+}
+
+/** The question whose answer would best separate the leading causes. */
+export interface NextQuestion {
+  observation: string;
+  prompt: string;
+  yes: string;
+  no: string;
+  check?: string;
+  /** Expected information gain, in bits. */
+  gain: number;
+  /** Which cause would lead after each answer. */
+  ifYes: string;
+  ifNo: string;
+}
+
+/** A cause of the catalog as the panel and the report show it beside the ranking. */
+export interface CauseInfo {
+  id: string;
+  title: string;
+  summary: string;
+  versions: string;
+  check: string;
+  references: { repo: string; number: number; title: string }[];
+  fixes: FixOption[];
+  /** The reproduce scenario that confirms it on the node, with the command to run there. */
+  confirm: { scenario: Scenario; command: string } | null;
+  /** The observations the catalog weighs it on. */
+  observations: string[];
+}
+
+/** One node of the fleet: its failures, its runc, and its own leading cause. */
+export interface NodeSummary {
+  node: string;
+  failures: number;
+  signatures: string[];
+  runc: string | null;
+  cause: string;
+  confidence: number;
 }
 
 /** Findings of one signature for one pod/container (or without a pod), across files. */
 export interface Cluster {
   signature: string;
   title: string;
+  node: string | null;
   pod: string | null;
   container: string | null;
   count: number;
@@ -76,6 +152,8 @@ export interface TimelineEvent {
 
 export interface Timeline {
   periodSeconds: number;
+  /** The period the phases are shown in: the nominal one, or the sliding one that fitted best. */
+  fittedPeriodSeconds: number;
   /** Wall time of the first event as written (node-local unless a zone is known). */
   start: string | null;
   spanMs: number;
@@ -83,7 +161,7 @@ export interface Timeline {
   /** The reconcile ticks' phase, when the kubelet logged its cpu-manager start; else the events' mean phase. */
   tickPhaseSeconds: number | null;
   tickPhaseFrom: 'kubelet start' | 'events' | null;
-  /** Counts of events per 0.5 s bin of the period (phase histogram). */
+  /** Counts of events per twentieth of the fitted period (phase histogram). */
   histogram: number[];
   rayleigh: { n: number; meanResultant: number; z: number; p: number } | null;
 }
@@ -109,6 +187,16 @@ export interface FixOption {
 export interface Diagnosis {
   verdict: Verdict;
   hypotheses: Hypothesis[];
+  /** Every cause, ranked, with the evidence for and against it. */
+  ranked: RankedCause[];
+  /** Catalog details of the ranked causes, by id. */
+  causes: Record<string, CauseInfo>;
+  /** The question that would best separate the leaders, when they are close. */
+  question: NextQuestion | null;
+  /** The cause the fixes are for: the settled one, else the verdict's, else the leader's. */
+  fixesFor: string | null;
+  /** Per node, when the input names more than one. */
+  fleet: NodeSummary[];
   clusters: Cluster[];
   timeline: Timeline | null;
   fixes: FixOption[];

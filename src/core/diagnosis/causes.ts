@@ -1,0 +1,77 @@
+import Ajv from 'ajv';
+import type { Scenario } from '../reproduce/types';
+import catalogJson from './causes.json';
+import schema from './causes.schema.json';
+import type { FixOption } from './types';
+
+/** Something the inputs (or the user) can show about the node: the "findings" of the differential. */
+export interface ObservationDef {
+  id: string;
+  title: string;
+  /** How often it holds among exec-probe failures in general (used to ask the most useful question). */
+  background: number;
+  check?: string;
+  question?: { prompt: string; yes: string; no: string };
+}
+
+export interface EvidenceWeight {
+  holds: number;
+  fails?: number;
+  /** For a repeated experiment (the reproduce lab): the failure rate per attempt if this is the cause. */
+  rateIfCause?: number;
+  floor?: number;
+  why: string;
+}
+
+export interface CauseDef {
+  id: string;
+  title: string;
+  summary: string;
+  prior: number;
+  priorWhy: string;
+  threshold?: number;
+  signatures: Record<string, { lr: number; why: string }>;
+  evidence: Record<string, EvidenceWeight>;
+  versions: string;
+  check: string;
+  reproduce?: Scenario;
+  references: { repo: string; number: number; title: string }[];
+  fixes: FixOption[];
+}
+
+export interface CauseCatalog {
+  signatureDefault: { lr: number; why: string };
+  margin: number;
+  observations: ObservationDef[];
+  causes: CauseDef[];
+}
+
+/** Validates a cause catalog against its schema, and that every cause only names observations the catalog defines. */
+export function causeCatalogErrors(doc: unknown): string | null {
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  if (!validate(doc)) return (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ');
+  const c = doc as unknown as CauseCatalog;
+  const known = new Set(c.observations.map((o) => o.id));
+  const problems: string[] = [];
+  for (const cause of c.causes) {
+    for (const id of Object.keys(cause.evidence)) if (!known.has(id)) problems.push(`cause ${cause.id} names unknown observation ${id}`);
+  }
+  const ids = c.causes.map((x) => x.id);
+  if (new Set(ids).size !== ids.length) problems.push('duplicate cause ids');
+  return problems.length ? problems.join('; ') : null;
+}
+
+/** The catalog shipped with Runtime Lens (schema-checked by the unit tests, like the signature catalog). */
+export const CAUSES: CauseCatalog = catalogJson as unknown as CauseCatalog;
+
+/** Titles of every cause, plus the two verdicts that are not causes. */
+export const CAUSE_TITLES: Record<string, string> = {
+  ...Object.fromEntries(CAUSES.causes.map((c) => [c.id, c.title])),
+  unknown: 'Cause not established',
+  none: 'No runtime exec errors',
+};
+
+/** Signatures that some cause prints: the runtime exec errors the differential explains (look-alikes are not among them). */
+export function execFailureSignatures(catalog: CauseCatalog = CAUSES): Set<string> {
+  return new Set(catalog.causes.flatMap((c) => Object.keys(c.signatures)));
+}
