@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { prng } from '../harness/prng';
 import { CAUSES, causeCatalogErrors } from '../../src/core/diagnosis/causes';
@@ -12,7 +13,7 @@ import type { NodeFact } from '../../src/core/logs/facts';
 import type { LogTime } from '../../src/core/logs/types';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
-import { recogniseText } from '../../src/core/signatures/recognise';
+import { recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
 
 const matcher = new Matcher(builtInSignatures());
 const titles = Object.fromEntries(matcher.signatures.map((s) => [s.def.id, s.def.title]));
@@ -238,4 +239,36 @@ test('webview messages for the differential are validated: known observations, s
     { type: 'paste', text: '   ' },
     { type: 'unpaste', name: '../etc/passwd' },
   ]) assert.equal(parseWebviewMessage(bad), null, JSON.stringify(bad));
+});
+
+// ── Texts from a real runc (test/unit/fixtures/runc-1.1.5: made by lab.md's recipe with Debian's runc) ──
+
+const REAL = path.join(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures', 'runc-1.1.5');
+
+async function diagnoseFiles(names: string[]) {
+  const recognitions = await Promise.all(names.map((n) => recogniseFile(path.join(REAL, n), { matcher })));
+  return diagnose({ recognitions, facts: recognitions.flatMap((r) => r.facts), saveState: null, user: {}, titles });
+}
+
+test('real runc 1.1.5: the OOM-killed exec helper with its kernel log and memory cgroup → runc-init-oom, never the race', async () => {
+  const d = await diagnoseFiles(['exec-init-oom.stderr.txt', 'dmesg-oom.txt', 'memory.oom_control', 'runc-version.txt']);
+  assert.equal(d.ranked[0]!.cause, 'runc-init-oom', JSON.stringify(d.ranked.slice(0, 3)));
+  assert.equal(d.verdict.evidence.find((e) => e.id === 'kernel-oom-runc-init')!.holds, true);
+  assert.equal(d.verdict.evidence.find((e) => e.id === 'runc-before-fix')!.holds, false);
+  assert.ok(d.ranked.find((r) => r.cause === 'cpu-manager-state-race')!.posterior < 0.01);
+  // dmesg -T carries the same kill with wall-clock times.
+  const t = await diagnoseFiles(['exec-init-oom.stderr.txt', 'dmesg-T-oom.txt']);
+  assert.equal(t.verdict.evidence.find((e) => e.id === 'kernel-oom-runc-init')!.holds, true);
+});
+
+test('real runc 1.1.5: the pids limit (pthread_create, pids.* at the limit) → pids-limit', async () => {
+  const d = await diagnoseFiles(['exec-pids-limit.stderr.txt', 'pids.current', 'pids.max', 'pids.events']);
+  assert.equal(d.ranked[0]!.cause, 'pids-limit', JSON.stringify(d.ranked.slice(0, 3)));
+  assert.equal(d.verdict.evidence.find((e) => e.id === 'pids-at-limit')!.holds, true);
+  assert.equal(d.verdict.cause, 'pids-limit');
+});
+
+test('real runc 1.1.5: exec into a stopped container → container-stopped leads', async () => {
+  const d = await diagnoseFiles(['exec-stopped.stderr.txt']);
+  assert.equal(d.ranked[0]!.cause, 'container-stopped');
 });

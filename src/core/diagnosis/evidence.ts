@@ -98,8 +98,9 @@ export function runcOld(facts: NodeFact[], user: UserFacts): Evidence {
     const tags = print.value.split(',').filter(Boolean);
     const sites = print.detail?.sites ?? '';
     if (tags.length === 0) return evidence('runc-before-fix', null, `runc's error call sites (${sites}, ${at(print)}) match no upstream tag rc1–rc95: a patched build`, 'logs', { ask, where: { file: print.file, line: print.line } });
-    const verdicts = tags.map((t) => { const v = parseRuncVersion(t); return v ? runcBeforeFix(v) : null; });
-    const all = verdicts.every((b) => b === true) ? true : verdicts.every((b) => b === false) ? false : null;
+    // The fact says whether every matching tag is before the fix (runcFingerprint.ts, beforeRaceFix).
+    const before = print.detail?.beforeRaceFix;
+    const all = before === 'true' ? true : before === 'false' ? false : null;
     return evidence('runc-before-fix', all, `runc's error call sites (${sites}, ${at(print)}) match ${tags.join(', ')}${all === true ? ': all older than v1.0.0-rc91' : all === false ? ': all v1.0.0-rc91 or newer' : ': some before the fix, some after'}`, 'logs', { ask, where: { file: print.file, line: print.line } });
   }
   const docker = latest(facts, 'dockerVersion');
