@@ -87,8 +87,11 @@ test('"Confirm on the node" shows the reproduce command, and a result entered by
   assert.match(await confirm.locator('code.check').innerText(), /runtime-lens reproduce --scenario init-oom --attempts 300/);
   const before = await ranking(vs!);
   const oomBefore = before.find((x) => x.cause === 'runc-init-oom')!.posterior;
-  await confirm.locator('vscode-text-field[aria-label="attempts"] input').fill('300');
-  await confirm.locator('vscode-text-field[aria-label="failures"] input').fill('300');
+  // As a person would: click into each field and type (the toolkit's field hosts its input in a shadow root).
+  for (const [label, value] of [['attempts', '300'], ['failures', '300']] as const) {
+    await confirm.locator(`vscode-text-field[aria-label="${label}"]`).click();
+    await vs!.page.keyboard.type(value);
+  }
   await confirm.locator('vscode-button', { hasText: 'Apply' }).click();
   const after = await waitForRanking(vs!, (r) => Math.abs(r.find((x) => x.cause === 'runc-init-oom')!.posterior - oomBefore) > 0.01);
   assert.ok(after.find((x) => x.cause === 'runc-init-oom')!.posterior > oomBefore);
