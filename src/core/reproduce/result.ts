@@ -6,13 +6,16 @@ import type { ReproduceError, ReproduceOutcome, ReproduceResult, Scenario } from
 const MAX_TEXT = 500;
 
 /**
- * The error a failed runc call printed, as one line: the `msg` of runc ≥ 1.0's logrus line
- * (`time="…" level=error msg="exec failed: …"`), else the first line (rc builds print the bare
- * message; a Go runtime crash starts with its cause, e.g. `runtime/cgo: pthread_create failed: …`).
+ * The error a failed runc call printed, as one line. A Go runtime crash of runc's exec helper
+ * (`runtime/cgo: pthread_create failed: …`, `fatal error: …`) names the cause, so it comes first;
+ * runc's own message then only says the helper's pipe broke. Otherwise the `msg` of runc ≥ 1.0's
+ * logrus line (`time="…" level=error msg="exec failed: …"`), else the first line (rc builds print
+ * the bare message).
  */
 export function errorText(stderr: string, exit: { code: number | null; signal: string | null }): string {
+  const crash = /^(?:runtime\/cgo: |fatal error: )[^\n]+/m.exec(stderr);
   const logrus = [...stderr.matchAll(/level=(?:error|fatal) msg="((?:[^"\\]|\\.)*)"/g)].pop();
-  let text = logrus ? logrus[1]!.replace(/\\(.)/g, '$1') : (stderr.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '');
+  let text = crash ? crash[0].trim() : logrus ? logrus[1]!.replace(/\\(.)/g, '$1') : (stderr.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '');
   if (!text) text = exit.signal ? `runc was killed by ${exit.signal}` : `runc exited with status ${exit.code ?? 'unknown'} and printed nothing`;
   return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
 }
