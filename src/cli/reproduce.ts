@@ -27,10 +27,19 @@ function wholeNumber(flag: string, value: string, min: number, max: number): num
 
 /** The command line, checked: every mistake is a UsageError naming the flag and what it wants. */
 export function parseReproduceArgs(args: string[]): ReproduceArgs {
+  // parseArgs reads "--attempts -1" as a missing value; it is a number, refused below for what it is.
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if ((args[i] === '--attempts' || args[i] === '--timeout') && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${args[i]}=${next}`);
+      i += 1;
+    } else joined.push(args[i]!);
+  }
   let values;
   try {
     ({ values } = parseArgs({
-      args,
+      args: joined,
       allowPositionals: false,
       options: {
         json: { type: 'boolean', default: false },
