@@ -17,7 +17,11 @@ export interface ReproduceArgs {
   scenario: Scenario;
   attempts: number;
   timeoutSeconds: number;
+  /** The random part of the scratch names, given so a dry run and the run after it name the same things. */
+  token: string | undefined;
 }
+
+const TOKEN = /^[0-9a-f]{12}$/;
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
   const n = /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : NaN;
@@ -48,12 +52,14 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
         scenario: { type: 'string', default: 'state-race' },
         attempts: { type: 'string' },
         timeout: { type: 'string' },
+        token: { type: 'string' },
       },
     }));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   const scenario = values.scenario as Scenario;
+  if (values.token !== undefined && !TOKEN.test(values.token)) throw new UsageError(`--token wants 12 hex digits (as a dry run prints them), got '${values.token}'`);
   if (!SCENARIOS.includes(scenario)) throw new UsageError(`--scenario wants ${SCENARIOS.join(', ')}, got '${values.scenario}'`);
   return {
     json: values.json ?? false,
@@ -62,6 +68,7 @@ export function parseReproduceArgs(args: string[]): ReproduceArgs {
     scenario,
     attempts: values.attempts === undefined ? DEFAULT_ATTEMPTS[scenario] : wholeNumber('--attempts', values.attempts, 1, MAX_ATTEMPTS),
     timeoutSeconds: values.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : wholeNumber('--timeout', values.timeout, 1, MAX_TIMEOUT_SECONDS),
+    token: values.token,
   };
 }
 
@@ -71,7 +78,7 @@ function planFor(a: ReproduceArgs): LabPlan {
     runc: resolveRunc(a.runc),
     attempts: a.attempts,
     timeoutSeconds: a.timeoutSeconds,
-    token: randomBytes(6).toString('hex'),
+    token: a.token ?? randomBytes(6).toString('hex'),
     tmpDir: os.tmpdir(),
     rootfs: chooseRootfs(),
     cpuCount: cpuCount(),

@@ -5,6 +5,7 @@ import { diagnose } from '../core/diagnosis/diagnose';
 import { type HostMessage, type PanelState, parseWebviewMessage } from '../core/diagnosis/protocol';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { UserFacts } from '../core/diagnosis/types';
+import type { ReproduceOutcome } from '../core/reproduce/types';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
 import { type Recognition, recogniseFile } from '../core/signatures/recognise';
@@ -102,6 +103,16 @@ export class DiagnosisPanel implements vscode.Disposable {
 <script type="module" nonce="${nonce}" src="${js}"></script>
 </body>
 </html>`;
+  }
+
+  /**
+   * Keeps a reproduce outcome (measured by the lab or entered by hand) with the panel's answers, one
+   * per scenario, so the diagnosis weighs it; an open panel re-runs the diagnosis with it.
+   */
+  static async recordReproduced(context: vscode.ExtensionContext, outcome: ReproduceOutcome): Promise<void> {
+    const answers = context.workspaceState.get<UserFacts>(ANSWERS_KEY, {});
+    await context.workspaceState.update(ANSWERS_KEY, { ...answers, reproduced: { ...answers.reproduced, [outcome.scenario]: outcome } });
+    await DiagnosisPanel.current?.refresh();
   }
 
   private get answers(): UserFacts {

@@ -187,7 +187,10 @@ export async function runLab(run: LabRun): Promise<ReproduceResult> {
   const { plan, matcher, signal } = run;
   const version = await runcVersion(plan.runc);
   run.onNote?.(`${plan.scenario} (${SCENARIO_TITLES[plan.scenario]}) with ${plan.runc} (${version ?? 'version not printed'}): ${plan.attempts} attempts, at most ${plan.timeoutSeconds} s`);
-  if (signal?.aborted) throw new LabInterrupted(leftovers(plan));
+  // Names given twice (a reused --token) must not adopt, and then remove, what another run made.
+  const before = leftovers(plan);
+  if (!isClean(before)) throw new LabError(`the scratch names of ${plan.id} are in use (${describeLeftovers(before)}): run again without --token`);
+  if (signal?.aborted) throw new LabInterrupted(before);
   const started = performance.now();
   const children = new Children();
   let stopped: 'abort' | 'timeout' | null = null;
