@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { LabError, chooseRootfs, cpuCount, requireCgroups, requireRoot, resolveRunc } from '../core/reproduce/host';
-import { LabInterrupted, runLab } from '../core/reproduce/lab';
+import { LabInterrupted, type LabProgress, runLab } from '../core/reproduce/lab';
 import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS, type LabPlan, MAX_ATTEMPTS, MAX_TIMEOUT_SECONDS, makePlan, planCommands } from '../core/reproduce/plan';
 import { reading } from '../core/reproduce/result';
 import { SCENARIOS, type Scenario } from '../core/reproduce/types';
@@ -88,7 +88,7 @@ function planFor(a: ReproduceArgs): LabPlan {
 /** Progress on stderr at most once a second, and for the last attempt. */
 function progressPrinter(err: (s: string) => void, scenario: Scenario) {
   let last = 0;
-  return (p: { done: number; total: number; failures: number; updates: number; updateFailures: number }) => {
+  return (p: LabProgress) => {
     const now = Date.now();
     if (now - last < 1000 && p.done < p.total) return;
     last = now;

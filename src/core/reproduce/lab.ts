@@ -32,6 +32,8 @@ export interface LabProgress {
   /** runc update calls the writer made so far (state-race only) and how many failed. */
   updates: number;
   updateFailures: number;
+  /** The error text of the latest failed attempt. */
+  lastError: string | null;
 }
 
 export interface LabRun {
@@ -250,7 +252,7 @@ async function attempt(run: LabRun, children: Children, stopped: () => 'abort' |
     const set = await children.run(plan.runc, limit);
     if (set.code !== 0 && !stopped()) throw new LabError(`\`${commandLine(runc, limit)}\` failed: ${errorText(set.stderr, set)}`);
   }
-  const progress: LabProgress = { done: 0, total: plan.attempts, failures: 0, updates: 0, updateFailures: 0 };
+  const progress: LabProgress = { done: 0, total: plan.attempts, failures: 0, updates: 0, updateFailures: 0, lastError: null };
   const errors: string[] = [];
   let readerDone = false;
   let writer: Promise<void> = Promise.resolve();
@@ -271,7 +273,10 @@ async function attempt(run: LabRun, children: Children, stopped: () => 'abort' |
       // A call we killed (abort, time limit) is no attempt; one that ran into the per-call timeout is a failure.
       if (stopped()) break;
       progress.done += 1;
-      if (e.code !== 0) errors.push(e.killed ? `runc exec did not finish within ${COMMAND_TIMEOUT_MS / 1000} s` : errorText(e.stderr, e));
+      if (e.code !== 0) {
+        progress.lastError = e.killed ? `runc exec did not finish within ${COMMAND_TIMEOUT_MS / 1000} s` : errorText(e.stderr, e);
+        errors.push(progress.lastError);
+      }
       progress.failures = errors.length;
       run.onProgress?.(progress);
     }
