@@ -8,7 +8,7 @@ import { before, test } from 'node:test';
 import { chooseRootfs, cpuCount, describeLeftovers, isClean, leftovers } from '../../src/core/reproduce/host';
 import { runLab } from '../../src/core/reproduce/lab';
 import { HOST_DIRS, type LabPlan, makePlan } from '../../src/core/reproduce/plan';
-import { signatureOf } from '../../src/core/reproduce/result';
+import { reading, signatureOf } from '../../src/core/reproduce/result';
 import { rateUpperBound } from '../../src/core/reproduce/stats';
 import type { ReproduceResult, Scenario } from '../../src/core/reproduce/types';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
@@ -62,8 +62,9 @@ async function lab(p: LabPlan): Promise<ReproduceResult> {
   }
 }
 
-test(`Debian's runc 1.1.5 (atomic state.json): the race does not reproduce in ${RACE_ATTEMPTS} attempts`, async () => {
+test(`Debian's runc 1.1.5 (atomic state.json): the race does not reproduce in ${RACE_ATTEMPTS} attempts`, async (t) => {
   const r = await lab(plan('state-race', runc115, RACE_ATTEMPTS));
+  t.diagnostic(`${reading(r)} (${(r.elapsedMs / 1000).toFixed(0)} s)`);
   assert.match(r.runc.version ?? '', /^1\.1\.5/);
   assert.equal(r.attempts, RACE_ATTEMPTS);
   assert.equal(r.failures, 0, JSON.stringify(r.errors));
@@ -71,8 +72,9 @@ test(`Debian's runc 1.1.5 (atomic state.json): the race does not reproduce in ${
   assert.equal(r.rateUpper95, 1 - 0.05 ** (1 / RACE_ATTEMPTS));
 });
 
-test(`runc v1.0.0-rc6 built by the harness: the race reproduces as "exec failed: EOF" within ${RACE_ATTEMPTS} attempts`, async () => {
+test(`runc v1.0.0-rc6 built by the harness: the race reproduces as "exec failed: EOF" within ${RACE_ATTEMPTS} attempts`, async (t) => {
   const r = await lab(plan('state-race', runcRc6, RACE_ATTEMPTS));
+  t.diagnostic(`${reading(r)} (${(r.elapsedMs / 1000).toFixed(0)} s)`);
   assert.equal(r.runc.version, null, 'a bare go build of rc6 prints only the spec line');
   assert.equal(r.attempts, RACE_ATTEMPTS);
   assert.equal(r.reproduced, true);
