@@ -95,7 +95,7 @@ async function reproduceHere(context: vscode.ExtensionContext, log: vscode.LogOu
   if (exit.code === 0) {
     const result = JSON.parse(exit.stdout) as ReproduceResult;
     await DiagnosisPanel.recordReproduced(context, outcomeFromResult(result));
-    void vscode.window.showInformationMessage(`Runtime Lens: ${scenario} with runc ${result.runc.version ?? result.runc.path}: ${reading(result)}`);
+    void vscode.window.showInformationMessage(`Runtime Lens ${scenario}: ${reading(result)} — runc ${result.runc.version ?? result.runc.path}, measured on this machine`);
     return;
   }
   if (exit.code === 143) {

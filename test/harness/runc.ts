@@ -45,3 +45,9 @@ export function cliBundle(): string {
   bundled = outfile;
   return outfile;
 }
+
+/** Removes the bundle cliBundle made (call once the tests that use it are done). */
+export function removeCliBundle(): void {
+  if (bundled) fs.rmSync(path.dirname(bundled), { recursive: true, force: true });
+  bundled = undefined;
+}

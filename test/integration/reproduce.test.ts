@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { chooseRootfs, cpuCount, describeLeftovers, isClean, leftovers } from '../../src/core/reproduce/host';
 import { runLab } from '../../src/core/reproduce/lab';
 import { HOST_DIRS, type LabPlan, makePlan } from '../../src/core/reproduce/plan';
@@ -13,7 +13,7 @@ import { rateUpperBound } from '../../src/core/reproduce/stats';
 import type { ReproduceResult, Scenario } from '../../src/core/reproduce/types';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
-import { cliBundle, debianRunc, oldRunc } from '../harness/runc';
+import { cliBundle, debianRunc, oldRunc, removeCliBundle } from '../harness/runc';
 
 /**
  * The signature ids the runc failure texts must get. The runc family's catalog entries (the init-p
@@ -48,6 +48,8 @@ before(() => {
   runc115 = debianRunc();
   runcRc6 = oldRunc();
 });
+
+after(removeCliBundle);
 
 function plan(scenario: Scenario, runc: string, attempts: number, timeoutSeconds = 900): LabPlan {
   return makePlan({ scenario, runc, attempts, timeoutSeconds, token: randomBytes(6).toString('hex'), tmpDir: os.tmpdir(), rootfs: chooseRootfs(), cpuCount: cpuCount() });
