@@ -38,7 +38,7 @@ export function cliBundle(): string {
     '--platform=node',
     '--target=node20',
     '--format=cjs',
-    '--log-level=warning',
+    '--log-level=error',
     `--outfile=${outfile}`,
   ], { stdio: ['ignore', 'inherit', 'inherit'] });
   fs.chmodSync(outfile, 0o644);

@@ -209,6 +209,18 @@ test('a binary that claims to be runc but cannot start a container: exit 2, and 
   fs.rmSync(dir, { recursive: true });
 });
 
+test('names already in use (a reused --token) are refused, and what holds them is left alone', async () => {
+  const token = randomBytes(6).toString('hex');
+  const theirs = path.join(os.tmpdir(), `runtime-lens-${token}`);
+  fs.mkdirSync(path.join(theirs, 'state'), { recursive: true });
+  fs.writeFileSync(path.join(theirs, 'keep'), 'not ours to remove');
+  const r = await cli(['--runc', runc115, '--token', token, '--attempts', '5']).done;
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`the scratch names of runtime-lens-${token} are in use \\(files ${theirs.replace(/[/.]/g, '\\$&')}\\): run again without --token`));
+  assert.equal(fs.readFileSync(path.join(theirs, 'keep'), 'utf8'), 'not ours to remove');
+  fs.rmSync(theirs, { recursive: true });
+});
+
 test('not root: exit 2 saying why, and --dry-run still prints the commands', async () => {
   const nobody = { uid: 65534 };
   const r = await cli(['--runc', runc115], nobody).done;

@@ -189,9 +189,10 @@ test('the command a user copies to run the lab on the node', () => {
 });
 
 test('arguments: defaults per scenario, and each bad value named with what it wants', () => {
-  assert.deepEqual(parseReproduceArgs([]), { json: false, dryRun: false, runc: undefined, scenario: 'state-race', attempts: 300, timeoutSeconds: 600 });
+  assert.deepEqual(parseReproduceArgs([]), { json: false, dryRun: false, runc: undefined, scenario: 'state-race', attempts: 300, timeoutSeconds: 600, token: undefined });
   assert.equal(parseReproduceArgs(['--scenario', 'init-oom']).attempts, 10);
-  assert.deepEqual(parseReproduceArgs(['--attempts', '10000', '--timeout', '5', '--json', '--dry-run', '--runc', 'x']), { json: true, dryRun: true, runc: 'x', scenario: 'state-race', attempts: 10000, timeoutSeconds: 5 });
+  assert.deepEqual(parseReproduceArgs(['--attempts', '10000', '--timeout', '5', '--json', '--dry-run', '--runc', 'x', '--token', '0123456789ab']), { json: true, dryRun: true, runc: 'x', scenario: 'state-race', attempts: 10000, timeoutSeconds: 5, token: '0123456789ab' });
+  for (const bad of ['../../etc', '0123456789AB', '0123', '']) assert.throws(() => parseReproduceArgs(['--token', bad]), /--token wants 12 hex digits/, bad);
   for (const bad of ['0', '-1', 'abc', '10001', '1e3', '99999999999999999999', '2.5', '']) {
     assert.throws(() => parseReproduceArgs(['--attempts', bad]), (e: Error) => e instanceof UsageError && e.message.includes('--attempts wants a whole number from 1 to 10000'), bad);
   }
