@@ -118,7 +118,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * `runc --version`: the version it prints (null for builds that print only the spec line, as rc
  * builds from a bare `go build` do); a LabError when the binary is not a runc at all.
  */
-export async function runcVersion(runc: string): Promise<string | null> {
+async function runcVersion(runc: string): Promise<string | null> {
   const out = await new Promise<{ ok: boolean; text: string }>((resolve) => {
     const child = spawn(runc, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, killSignal: 'SIGKILL' });
     let text = '';
@@ -153,7 +153,7 @@ function writeBundle(plan: LabPlan): void {
  * and delete the container, kill what is still in its cgroups, remove the cgroups (runc leaves the
  * parent), then the folder — unless something is mounted below it, which it never deletes through.
  */
-export async function cleanUp(plan: LabPlan, children = new Children()): Promise<Leftovers> {
+async function cleanUp(plan: LabPlan, children = new Children()): Promise<Leftovers> {
   children.killAll();
   await children.settled();
   if (fs.existsSync(plan.stateRoot)) {
