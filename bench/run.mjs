@@ -18,6 +18,9 @@
 //     then BENCH_WARM repeated traces over unchanged sources. Target: median ≤ 5 ms.
 //  6. Memory growth of that process from "modules loaded" to after tracing. Target: ≤ 150 MB.
 //
+// Reproduce (part "reproduce"; issue "Reproduce"): bench/reproduce.mjs — attempts per second of the lab
+// with Debian's runc and runc rc6, and seconds to the first EOF with rc6.
+//
 // Results go to bench/results.md (machine, date, every run, medians, ratios, PASS/MISS). A benchmark
 // reports; it does not gate: exit 0 on a MISS, non-zero only when something is broken (the CLI fails,
 // finds nothing, its oci-exec-eof lines differ from the lines grep finds for the exact phrases, a hop
@@ -25,7 +28,7 @@
 // declaration is).
 //
 // Environment: BENCH_RUNS (default 7), BENCH_MIB (default 512), BENCH_EXT_MIB (default 50),
-// BENCH_TRACE_RUNS (default BENCH_RUNS), BENCH_WARM (default 50), BENCH_PARTS (default "logs,trace";
+// BENCH_TRACE_RUNS (default BENCH_RUNS), BENCH_WARM (default 50), BENCH_PARTS (default "logs,trace,reproduce";
 // with only one part, results go to $TMPDIR/runtime-lens-bench-results.partial.md, not results.md).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -33,6 +36,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureKubeletLog } from './generate-kubelet-log.mjs';
+import { reproduceBench } from './reproduce.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -40,8 +44,9 @@ const MIB = Number(process.env.BENCH_MIB ?? 512);
 const EXT_MIB = Number(process.env.BENCH_EXT_MIB ?? 50);
 const TRACE_RUNS = Number(process.env.BENCH_TRACE_RUNS ?? RUNS);
 const WARM_RUNS = Number(process.env.BENCH_WARM ?? 50);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'logs,trace').split(',').map((p) => p.trim()).filter(Boolean));
-for (const p of PARTS) if (p !== 'logs' && p !== 'trace') throw new Error(`BENCH_PARTS: unknown part '${p}' (logs, trace)`);
+const ALL_PARTS = ['logs', 'trace', 'reproduce'];
+const PARTS = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(',')).split(',').map((p) => p.trim()).filter(Boolean));
+for (const p of PARTS) if (!ALL_PARTS.includes(p)) throw new Error(`BENCH_PARTS: unknown part '${p}' (${ALL_PARTS.join(', ')})`);
 const TARGET_RATIO = 3;
 const TARGET_RSS_MB = 200;
 const TARGET_COLD_RATIO = 0.5;
@@ -689,6 +694,7 @@ async function main() {
   const parts = [];
   if (PARTS.has('logs')) parts.push(await logsBench());
   if (PARTS.has('trace')) parts.push(await traceBench());
+  if (PARTS.has('reproduce')) parts.push(await reproduceBench({ root, log, fail, buildEntry, median }));
   const m = machine();
 
   // ---- bench/results.md ----
@@ -704,7 +710,7 @@ async function main() {
   for (const p of parts) md.push(...p.targets);
   md.push('', `Ratios are of medians. ${parts.flatMap((p) => p.notes).join(' ')}`, '');
   for (const p of parts) md.push(...p.md);
-  const complete = PARTS.has('logs') && PARTS.has('trace');
+  const complete = ALL_PARTS.every((p) => PARTS.has(p));
   const out = complete ? path.join(root, 'bench', 'results.md') : path.join(os.tmpdir(), 'runtime-lens-bench-results.partial.md');
   fs.writeFileSync(out, `${md.join('\n')}\n`);
 

@@ -2,15 +2,17 @@
 import { product } from '../core/product';
 import { type Command, UsageError } from './commands';
 import { diagnose } from './diagnose';
+import { reproduce } from './reproduce';
 import { trace } from './trace';
 
-const commands: Record<string, Command> = { diagnose, trace };
+const commands: Record<string, Command> = { diagnose, trace, reproduce };
 
 const usage = `${product.name} ${product.version} — find, trace and diagnose container-runtime exec errors
 
 Usage:
   ${product.name} diagnose [--json] [--year YYYY] [--tz ZONE] [--sources DIR]... PATH...
   ${product.name} trace [--json] [--chain reader|writer|all] --sources DIR...
+  ${product.name} reproduce [--json] [--runc PATH] [--scenario state-race|init-oom|pids-limit] [--attempts N] [--timeout SECONDS] [--dry-run] [--token HEX]
   ${product.name} --help | --version
 
 Exit codes: 0 done (whether or not anything was found), 2 bad usage or unreadable input.

@@ -108,6 +108,16 @@ export class DiagnosisPanel implements vscode.Disposable {
 </html>`;
   }
 
+  /**
+   * Keeps a reproduce outcome (measured by the lab or entered by hand) with the panel's answers, one
+   * per scenario, so the diagnosis weighs it; an open panel re-runs the diagnosis with it.
+   */
+  static async recordReproduced(context: vscode.ExtensionContext, outcome: ReproduceOutcome): Promise<void> {
+    const answers = context.workspaceState.get<UserFacts>(ANSWERS_KEY, {});
+    await context.workspaceState.update(ANSWERS_KEY, { ...answers, reproduced: { ...answers.reproduced, [outcome.scenario]: outcome } });
+    await DiagnosisPanel.current?.refresh();
+  }
+
   private get answers(): UserFacts {
     return this.context.workspaceState.get<UserFacts>(ANSWERS_KEY, {});
   }

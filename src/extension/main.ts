@@ -13,6 +13,7 @@ import { registerHopNavigation } from './hopNavigator';
 import { registerHover } from './hover';
 import { registerLanguageDetection } from './language';
 import { createLog } from './log';
+import { registerReproduce } from './reproduce';
 import { registerStatusBar } from './statusBar';
 import { TraceService } from './traceService';
 
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCodeLens(store, getConfig),
     registerStatusBar(store, getConfig),
     registerExplain(store, getConfig),
+    registerReproduce(context, log),
     vscode.commands.registerCommand('runtimeLens.diagnose', async (arg?: unknown) => {
       const files = await pickDiagnosisFiles(arg);
       if (!files?.length) return;

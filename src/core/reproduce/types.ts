@@ -27,6 +27,8 @@ export interface ReproduceResult {
   rateUpper95: number;
   errors: ReproduceError[];
   elapsedMs: number;
+  /** Present when the run's time bound stopped it before all attempts were made. */
+  timedOut?: true;
 }
 
 /**

@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import { chooseRootfs, cpuCount, describeLeftovers, isClean, leftovers } from '../core/reproduce/host';
+import { DEFAULT_ATTEMPTS, SCENARIO_TITLES, makePlan, reproduceCommand } from '../core/reproduce/plan';
+import { outcomeFromResult, reading } from '../core/reproduce/result';
+import { type ReproduceResult, SCENARIOS, type Scenario } from '../core/reproduce/types';
+import { DiagnosisPanel } from './diagnosisPanel';
+
+/**
+ * "Runtime Lens: Reproduce on This Machine…" — for a window opened on the node itself (Remote-SSH):
+ * shows the exact commands, asks, then runs the bundled CLI (`dist/cli.js reproduce --json`) as a
+ * child process with cancellable progress, and hands the measured outcome to the diagnosis.
+ */
+
+interface CliExit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(cli: string, args: string[], onLine?: (line: string) => void, token?: vscode.CancellationToken): Promise<CliExit> {
+  return new Promise((resolve) => {
+    // In VS Code desktop the extension host's executable is Electron: this makes it behave as Node.
+    const child = spawn(process.execPath, [cli, 'reproduce', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const lines = (partial + d).split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) onLine?.(l.trim());
+    });
+    // Cancel is the CLI's SIGTERM: it stops, removes the scratch container and exits 143.
+    const cancel = token?.onCancellationRequested(() => child.kill('SIGTERM'));
+    child.on('error', (e) => resolve({ code: null, stdout, stderr: `${stderr}${e.message}\n` }));
+    child.on('close', (code) => {
+      cancel?.dispose();
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
+}
+
+async function reproduceHere(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showErrorMessage('Runtime Lens: Reproduce runs real runc containers as root, so it is unavailable in an untrusted workspace.');
+    return;
+  }
+  const pick = await vscode.window.showQuickPick(
+    SCENARIOS.map((s) => ({ label: s, scenario: s, description: `${DEFAULT_ATTEMPTS[s]} attempts`, detail: SCENARIO_TITLES[s] })),
+    { title: 'Runtime Lens: Reproduce on This Machine', placeHolder: 'Which failure mode to provoke on a scratch container?' },
+  );
+  if (!pick) return;
+  const scenario: Scenario = pick.scenario;
+  const cli = vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath;
+  const token = randomBytes(6).toString('hex');
+  const args = ['--scenario', scenario, '--token', token];
+  const dry = await runCli(cli, [...args, '--dry-run', '--json']);
+  if (dry.code !== 0) {
+    log.error(`reproduce --dry-run: ${dry.stderr}`);
+    void vscode.window.showErrorMessage(`Runtime Lens: ${lastLine(dry.stderr) || `the CLI exited with ${dry.code}`}`);
+    return;
+  }
+  const plan = JSON.parse(dry.stdout) as { runc: string; commands: string[] };
+  log.info(`reproduce ${scenario}: the commands\n${plan.commands.join('\n')}`);
+  const run = await vscode.window.showWarningMessage(
+    `Run ${scenario} with ${plan.runc} on this machine (${os.hostname()})?`,
+    {
+      modal: true,
+      detail: `Runtime Lens will run a scratch container under a private state root and remove it afterwards; it never touches the node's containers. These commands, as root:\n\n${plan.commands.join('\n')}`,
+    },
+    'Run',
+  );
+  if (run !== 'Run') return;
+  const exit = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Runtime Lens: reproducing ${scenario}`, cancellable: true },
+    (progress, cancel) => runCli(cli, [...args, '--json'], (line) => {
+      log.info(`reproduce: ${line}`);
+      progress.report({ message: line });
+    }, cancel),
+  );
+  // Whatever the exit, nothing of the run may remain: check it here too, with the names the run used.
+  const rest = leftovers(makePlan({ scenario, runc: plan.runc, attempts: 1, timeoutSeconds: 1, token, tmpDir: os.tmpdir(), rootfs: chooseRootfs(), cpuCount: cpuCount() }));
+  if (!isClean(rest)) {
+    log.error(`reproduce: left behind ${describeLeftovers(rest)}`);
+    void vscode.window.showErrorMessage(`Runtime Lens: the reproduce run left something behind: ${describeLeftovers(rest)}`);
+  }
+  if (exit.code === 0) {
+    const result = JSON.parse(exit.stdout) as ReproduceResult;
+    await DiagnosisPanel.recordReproduced(context, outcomeFromResult(result));
+    void vscode.window.showInformationMessage(`Runtime Lens ${scenario}: ${reading(result)} — runc ${result.runc.version ?? result.runc.path}, measured on this machine`);
+    return;
+  }
+  if (exit.code === 143) {
+    void vscode.window.showInformationMessage(`Runtime Lens: reproduce cancelled; ${isClean(rest) ? 'the scratch container and everything it made are removed' : 'see the log'}.`);
+    return;
+  }
+  log.error(`reproduce: exit ${exit.code}: ${exit.stderr}`);
+  const reason = lastLine(exit.stderr) || `the CLI exited with ${exit.code}`;
+  const copy = 'Copy Command';
+  const answer = await vscode.window.showErrorMessage(`Runtime Lens: ${reason}`, ...(/needs root/.test(reason) ? [copy] : []));
+  if (answer === copy) {
+    await vscode.env.clipboard.writeText(reproduceCommand(scenario, { runc: plan.runc }));
+    void vscode.window.setStatusBarMessage('Runtime Lens: the command is on the clipboard; run it in a root shell on this machine', 5000);
+  }
+}
+
+export function registerReproduce(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): vscode.Disposable {
+  return vscode.commands.registerCommand('runtimeLens.reproduce', () => reproduceHere(context, log));
+}
