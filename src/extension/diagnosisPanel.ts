@@ -127,11 +127,6 @@ export class DiagnosisPanel implements vscode.Disposable {
     await this.refresh();
   }
 
-  /** A reproduce result enters the diagnosis as evidence: measured by the lab here, or entered by hand from a run on the node. */
-  async recordReproduced(outcome: ReproduceOutcome): Promise<void> {
-    await this.saveAnswers({ ...this.answers, reproduced: { ...(this.answers.reproduced ?? {}), [outcome.scenario]: outcome } });
-  }
-
   setFiles(files: string[]): void {
     this.files = files;
     void this.refresh();
@@ -241,7 +236,7 @@ export class DiagnosisPanel implements vscode.Disposable {
         return;
       }
       case 'reproduced':
-        await this.recordReproduced({ scenario: m.scenario, attempts: m.attempts, failures: m.failures, source: 'user' });
+        await DiagnosisPanel.recordReproduced(this.context, { scenario: m.scenario, attempts: m.attempts, failures: m.failures, source: 'user' });
         return;
       case 'clearReproduced': {
         const reproduced = { ...(this.answers.reproduced ?? {}) };

@@ -28,7 +28,7 @@ import {
   taskExitNearby,
   timeoutsManyPods,
 } from './evidence';
-import { reproduceCommand } from './confirm';
+import { reproduceCommand } from '../reproduce/plan';
 import type { CauseInfo, Cluster, Diagnosis, Evidence, NodeSummary, RankedCause, Timeline, UserFacts } from './types';
 
 export interface DiagnoseInput {
