@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { discoverLogs } from '../core/logs/discover';
@@ -18,7 +19,14 @@ import { Matcher } from '../core/signatures/matcher';
 import { type Recognition, recogniseFile } from '../core/signatures/recognise';
 import { groupFindings } from '../core/signatures/summary';
 import type { Finding } from '../core/signatures/types';
+import { scenarioToConfirm, isTheNode } from '../core/diagnosis/confirm';
+import { LabError, resolveRunc } from '../core/reproduce/host';
+import { runcVersion } from '../core/reproduce/lab';
+import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } from '../core/reproduce/plan';
+import { outcomeFromResult, reading } from '../core/reproduce/result';
+import type { ReproduceResult, Scenario } from '../core/reproduce/types';
 import { type Command, UsageError } from './commands';
+import { runReproduce } from './reproduce';
 import { cliWasm } from './trace';
 
 /** The contract's JSON for one finding (../shared/contract.md), plus namespace, node and count; times on the diagnosis's clock. */
@@ -155,6 +163,8 @@ export const diagnose: Command = async (args, out, err) => {
         tz: { type: 'string' },
         sources: { type: 'string', multiple: true, default: [] },
         report: { type: 'string' },
+        reproduce: { type: 'boolean', default: false },
+        runc: { type: 'string' },
       },
     });
   } catch (e) {
@@ -186,7 +196,17 @@ export const diagnose: Command = async (args, out, err) => {
     ...(options.year !== undefined ? { year: options.year } : {}),
     titles: Object.fromEntries(options.matcher.signatures.map((s) => [s.def.id, s.def.title])),
   };
-  const d = runDiagnosis(input);
+  let d = runDiagnosis(input);
+  let lab: ReproduceReport | null = null;
+  if (values.reproduce) {
+    const run = await confirmOnThisMachine(d, input, values.runc, err);
+    if (typeof run === 'number') return run;
+    lab = run;
+    if (lab.result) {
+      input.user = { ...input.user, reproduced: { [lab.result.scenario]: outcomeFromResult(lab.result) } };
+      d = runDiagnosis(input);
+    }
+  }
   if (values.report !== undefined) {
     const subject = positionals.join(', ');
     try {
@@ -211,12 +231,47 @@ export const diagnose: Command = async (args, out, err) => {
           clock: d.clock,
           fixesFor: d.fixesFor,
           fixes: d.fixes,
+          ...(lab ? { reproduce: lab } : {}),
         },
         null,
         2,
       )}\n`,
     );
     for (const s of skipped) err(`skipped: ${s}\n`);
-  } else out(human(recognitions, options.matcher, d, skipped));
+  } else {
+    out(human(recognitions, options.matcher, d, skipped));
+    if (lab) out(`\nReproduce: ${lab.result ? reading(lab.result) : `not run: ${lab.why}`}\n`);
+  }
   return 0;
 };
+
+/** What `diagnose --reproduce` did: the scenario it chose, whether it ran it here and why, and the lab's result. */
+interface ReproduceReport {
+  scenario: Scenario | null;
+  ran: boolean;
+  why: string;
+  result: ReproduceResult | null;
+}
+
+/** Runs the scenario that separates the leading causes, when they are close and this machine is their node. */
+async function confirmOnThisMachine(d: Diagnosis, input: DiagnoseInput, runc: string | undefined, err: (s: string) => void): Promise<ReproduceReport | number> {
+  const choice = scenarioToConfirm(d);
+  if (!('scenario' in choice)) return { scenario: null, ran: false, why: choice.why, result: null };
+  let binary: string;
+  try {
+    binary = resolveRunc(runc);
+  } catch (e) {
+    if (e instanceof LabError) throw new UsageError(e.message);
+    throw e;
+  }
+  const here = { hostname: os.hostname(), runcVersion: await runcVersion(binary) };
+  const node = isTheNode(d, input.facts, here);
+  if (!node.yes) return { scenario: choice.scenario, ran: false, why: node.why, result: null };
+  err(`diagnose --reproduce: ${choice.cause} is among the leading causes and ${node.why}: running the ${choice.scenario} scenario\n`);
+  const result = await runReproduce(
+    { json: false, dryRun: false, runc: binary, scenario: choice.scenario, attempts: DEFAULT_ATTEMPTS[choice.scenario], timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, token: undefined },
+    err,
+  );
+  if ('interrupted' in result) return result.interrupted;
+  return { scenario: choice.scenario, ran: true, why: node.why, result };
+}

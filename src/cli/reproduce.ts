@@ -5,7 +5,7 @@ import { LabError, chooseRootfs, cpuCount, requireCgroups, requireRoot, resolveR
 import { LabInterrupted, type LabProgress, runLab } from '../core/reproduce/lab';
 import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS, type LabPlan, MAX_ATTEMPTS, MAX_TIMEOUT_SECONDS, makePlan, planCommands } from '../core/reproduce/plan';
 import { reading } from '../core/reproduce/result';
-import { SCENARIOS, type Scenario } from '../core/reproduce/types';
+import { type ReproduceResult, SCENARIOS, type Scenario } from '../core/reproduce/types';
 import { builtInSignatures } from '../core/signatures/catalog';
 import { Matcher } from '../core/signatures/matcher';
 import { type Command, UsageError } from './commands';
@@ -97,16 +97,14 @@ function progressPrinter(err: (s: string) => void, scenario: Scenario) {
   };
 }
 
-export const reproduce: Command = async (args, out, err) => {
-  const a = parseReproduceArgs(args);
+/**
+ * Runs the lab for checked arguments: root and cgroups first, progress on stderr, Ctrl-C and SIGTERM
+ * stop it and clean up. Returns the result, or the exit code of an interrupted run. Shared by
+ * `reproduce` and `diagnose --reproduce`.
+ */
+export async function runReproduce(a: ReproduceArgs, err: (s: string) => void): Promise<ReproduceResult | { interrupted: number }> {
   let plan: LabPlan;
   try {
-    if (a.dryRun) {
-      plan = planFor(a);
-      const commands = planCommands(plan);
-      out(a.json ? `${JSON.stringify({ dryRun: true, scenario: a.scenario, runc: plan.runc, commands }, null, 2)}\n` : `${commands.join('\n')}\n`);
-      return 0;
-    }
     requireRoot();
     requireCgroups(a.scenario);
     plan = planFor(a);
@@ -134,25 +132,44 @@ export const reproduce: Command = async (args, out, err) => {
     });
     if (result.timedOut) err(`the time limit of ${a.timeoutSeconds} s stopped the run after ${result.attempts} of ${a.attempts} attempts\n`);
     err('removed the scratch container, its cgroups, processes and files\n');
-    if (a.json) out(`${JSON.stringify(result, null, 2)}\n`);
-    else {
-      const lines = [
-        `Runtime Lens reproduce — ${result.scenario} with ${result.runc.path} (${result.runc.version ?? 'version not printed'})`,
-        `  ${result.attempts} attempts, ${result.failures} failed, in ${(result.elapsedMs / 1000).toFixed(1)} s`,
-        ...result.errors.map((e) => `  ${String(e.count).padStart(5)}× ${e.text}${e.signature ? `  [${e.signature}]` : ''}`),
-        `  ${reading(result)}`,
-      ];
-      out(`${lines.join('\n')}\n`);
-    }
-    return 0;
+    return result;
   } catch (e) {
     if (e instanceof LabInterrupted) {
       err(`${e.message}\n`);
-      return exitOnSignal || 130;
+      return { interrupted: exitOnSignal || 130 };
     }
     if (e instanceof LabError) throw new UsageError(e.message);
     throw e;
   } finally {
     for (const s of Object.keys(signals)) process.off(s, onSignal);
   }
+}
+
+export const reproduce: Command = async (args, out, err) => {
+  const a = parseReproduceArgs(args);
+  if (a.dryRun) {
+    let plan: LabPlan;
+    try {
+      plan = planFor(a);
+    } catch (e) {
+      if (e instanceof LabError) throw new UsageError(e.message);
+      throw e;
+    }
+    const commands = planCommands(plan);
+    out(a.json ? `${JSON.stringify({ dryRun: true, scenario: a.scenario, runc: plan.runc, commands }, null, 2)}\n` : `${commands.join('\n')}\n`);
+    return 0;
+  }
+  const result = await runReproduce(a, err);
+  if ('interrupted' in result) return result.interrupted;
+  if (a.json) out(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    const lines = [
+      `Runtime Lens reproduce — ${result.scenario} with ${result.runc.path} (${result.runc.version ?? 'version not printed'})`,
+      `  ${result.attempts} attempts, ${result.failures} failed, in ${(result.elapsedMs / 1000).toFixed(1)} s`,
+      ...result.errors.map((e) => `  ${String(e.count).padStart(5)}× ${e.text}${e.signature ? `  [${e.signature}]` : ''}`),
+      `  ${reading(result)}`,
+    ];
+    out(`${lines.join('\n')}\n`);
+  }
+  return 0;
 };

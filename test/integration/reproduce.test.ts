@@ -15,12 +15,7 @@ import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { cliBundle, debianRunc, oldRunc, removeCliBundle } from '../harness/runc';
 
-/**
- * The signature ids the runc failure texts must get. The runc family's catalog entries (the init-p
- * pipe reset, pthread_create) are defined in the signature-family branch; until it is merged these
- * two ids are absent from catalog.json and the two "recognised as" tests below fail by design.
- * The only place these ids are written in the reproduce tests.
- */
+/** The signature ids the runc failure texts must get (catalog.json); the only place the reproduce tests write them. */
 const SIGNATURE = {
   stateRace: 'oci-exec-eof',
   initPipeReset: 'runc-init-pipe-reset',
@@ -229,4 +224,44 @@ test('not root: exit 2 saying why, and --dry-run still prints the commands', asy
   const dry = await cli(['--runc', runc115, '--dry-run', '--scenario', 'init-oom'], nobody).done;
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /^\/usr\/sbin\/runc --root \/\S+\/state update --memory 1M --memory-swap 1M runtime-lens-[0-9a-f]+$/m);
+});
+
+test('diagnose --reproduce on the node: the leaders are close (OOM or pids), so it runs init-oom with the node\'s runc and weighs the result', { timeout: 300_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-diag-repro-'));
+  fs.cpSync(path.join(__dirname, '..', '..', '..', 'samples', 'ambiguous-case'), dir, { recursive: true });
+  // This machine is the node: the input's runc --version is this runc's.
+  const version = await new Promise<string>((resolve) => {
+    const c = spawn(runc115, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    c.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    c.on('close', () => resolve(out));
+  });
+  fs.writeFileSync(path.join(dir, 'runc-version.txt'), `$ runc --version\n${version}`);
+  const run = (args: string[]) => {
+    const child = spawn(process.execPath, [cliBundle(), 'diagnose', '--json', ...args, dir], { stdio: ['ignore', 'pipe', 'pipe'], cwd: os.tmpdir() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  };
+  type Doc = { hypotheses: { cause: string; confidence: number }[]; reproduce?: { scenario: string; ran: boolean; why: string; result: ReproduceResult | null } };
+  const before = JSON.parse((await run([])).stdout) as Doc;
+  const r = await run(['--reproduce', '--runc', runc115]);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as Doc;
+  assert.equal(doc.reproduce!.scenario, 'init-oom');
+  assert.equal(doc.reproduce!.ran, true, doc.reproduce!.why);
+  assert.match(doc.reproduce!.why, /this machine's runc .* is the node's/);
+  assert.ok(doc.reproduce!.result!.failures > 0);
+  const oom = (d: Doc) => d.hypotheses.find((h) => h.cause === 'runc-init-oom')!.confidence;
+  assert.ok(oom(doc) > oom(before), `${oom(doc)} > ${oom(before)}`);
+  const rest = leftovers(announced(r.stderr, 'init-oom', runc115)!);
+  assert.ok(isClean(rest), describeLeftovers(rest));
+  // Another node's input: this machine's runc is not that node's, so nothing runs.
+  fs.writeFileSync(path.join(dir, 'runc-version.txt'), 'runc version 1.1.12\ncommit: v1.1.12-0-g51d5e946\n');
+  const other = JSON.parse((await run(['--reproduce', '--runc', runc115])).stdout) as Doc;
+  assert.equal(other.reproduce!.ran, false);
+  assert.match(other.reproduce!.why, /is not the node's 1\.1\.12/);
+  fs.rmSync(dir, { recursive: true });
 });

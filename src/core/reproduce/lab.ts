@@ -118,7 +118,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * `runc --version`: the version it prints (null for builds that print only the spec line, as rc
  * builds from a bare `go build` do); a LabError when the binary is not a runc at all.
  */
-async function runcVersion(runc: string): Promise<string | null> {
+export async function runcVersion(runc: string): Promise<string | null> {
   const out = await new Promise<{ ok: boolean; text: string }>((resolve) => {
     const child = spawn(runc, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, killSignal: 'SIGKILL' });
     let text = '';
