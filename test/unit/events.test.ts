@@ -26,7 +26,7 @@ function lineOf(text: string, needle: string): number {
 }
 
 function checkEventFindings(r: Recognition, text: string, format: 'kubectl-events-json' | 'kubectl-events-yaml', lines: [number, number]): void {
-  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(r.notes, []);
   assert.deepEqual(
     r.findings.map((f) => [f.line, f.signature]),
     [
@@ -66,7 +66,8 @@ test('looksLikeEventDocument recognises kubectl -o json / -o yaml event lists, n
 });
 
 test('parseEventDocument (JSON): one record per event at the line of its message', () => {
-  const entries = parseEventDocument(JSON_DOC, 'kubectl-events-json')!;
+  const { entries, notes } = parseEventDocument(JSON_DOC, 'kubectl-events-json');
+  assert.deepEqual(notes, []);
   assert.equal(entries.length, 3);
   assert.deepEqual(
     entries.map((e) => e.line),
@@ -84,6 +85,8 @@ test('parseEventDocument (JSON): one record per event at the line of its message
     container: 'api',
     count: 31,
     message: EOF_MESSAGE,
+    firstTime: { year: 2021, month: 5, day: 6, hour: 19, minute: 34, second: 28, micros: 0, offsetMinutes: 0 },
+    node: 'node-a',
   });
   const scheduled = entries[1]!.record;
   assert.equal(scheduled.severity, 'info');
@@ -93,28 +96,31 @@ test('parseEventDocument (JSON): one record per event at the line of its message
 });
 
 test('parseEventDocument (YAML): the same records', () => {
-  const entries = parseEventDocument(YAML_DOC, 'kubectl-events-yaml')!;
+  const { entries } = parseEventDocument(YAML_DOC, 'kubectl-events-yaml');
   assert.deepEqual(
     entries.map((e) => e.line),
     [17, 43, 61],
   );
-  const json = parseEventDocument(JSON_DOC, 'kubectl-events-json')!;
+  const json = parseEventDocument(JSON_DOC, 'kubectl-events-json').entries;
   entries.forEach((e, i) => assert.deepEqual({ ...e.record, format: 'x', payloadFormat: 'x' }, { ...json[i]!.record, format: 'x', payloadFormat: 'x' }));
 });
 
-test('parseEventDocument: not parseable → null; a single Event; series count; non-pod objects', () => {
-  assert.equal(parseEventDocument('{"kind": "EventList", "items": [ {"message": "x"', 'kubectl-events-json'), null);
+test('parseEventDocument: cut short → a note; a single Event; series count; non-pod objects', () => {
+  const cut = parseEventDocument('{"kind": "EventList", "items": [ {"message": "x"', 'kubectl-events-json');
+  assert.deepEqual(cut.entries, []);
+  assert.equal(cut.notes.length, 1);
+  assert.match(cut.notes[0]!.note, /cut short inside event 1 \(it ends at line 1:49\)/);
   const single = parseEventDocument(
     JSON.stringify({ kind: 'Event', involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'prod', fieldPath: 'spec.initContainers{init}' }, message: 'm', type: 'Warning', series: { count: 7 }, reportingComponent: 'kubelet', eventTime: '2021-05-06T19:43:28.123456Z' }),
     'kubectl-events-json',
-  )!;
+  ).entries;
   assert.equal(single.length, 1);
   assert.equal(single[0]!.line, 1);
   assert.equal(single[0]!.record.container, 'init');
   assert.equal(single[0]!.record.count, 7);
   assert.equal(single[0]!.record.component, 'kubelet');
   assert.equal(single[0]!.record.time?.micros, 123456);
-  const node = parseEventDocument(JSON.stringify({ kind: 'EventList', items: [{ involvedObject: { kind: 'Node', name: 'node-a' }, message: 'NodeNotReady', count: 0 }] }), 'kubectl-events-json')!;
+  const node = parseEventDocument(JSON.stringify({ kind: 'EventList', items: [{ involvedObject: { kind: 'Node', name: 'node-a' }, message: 'NodeNotReady', count: 0 }] }), 'kubectl-events-json').entries;
   assert.equal(node[0]!.record.pod, null);
   assert.equal(node[0]!.record.count, 1);
   assert.equal(node[0]!.record.component, 'unknown');
@@ -168,13 +174,16 @@ test('a folded YAML message (kubectl wraps long strings) still gives a finding a
   assert.equal(r.findings[1]!.line, 62);
 });
 
-test('a malformed JSON event document is scanned as text, with a warning', async () => {
+test('a JSON event document cut short inside an event: a note says where, the event is scanned as text', async () => {
   const broken = JSON_DOC.slice(0, JSON_DOC.indexOf('"metadata": {\n                "creationTimestamp"'));
   const expectLine = lineOf(broken, EOF_MESSAGE);
   assert.equal(expectLine, 20);
   const t = recogniseText('events.json', broken, { matcher });
-  assert.equal(t.warnings.length, 1);
-  assert.match(t.warnings[0]!, /looks like kubectl -o json output but does not parse as one; scanned as plain text/);
+  assert.deepEqual(
+    t.notes.map((n) => [n.file, n.line]),
+    [['events.json', 4]],
+  );
+  assert.match(t.notes[0]!.note, /^the document is cut short inside event 1 \(it ends at line 21:13\); the 0 event\(s\) before it were read/);
   assert.deepEqual(
     t.findings.map((f) => [f.line, f.signature]),
     [[20, 'oci-exec-eof']],
@@ -183,18 +192,22 @@ test('a malformed JSON event document is scanned as text, with a warning', async
   const file = path.join(dir, 'broken-events.json');
   fs.writeFileSync(file, broken);
   const r = await recogniseFile(file, { matcher });
-  assert.deepEqual(r.warnings, t.warnings);
+  assert.deepEqual(
+    r.notes.map((n) => [n.line, n.note]),
+    t.notes.map((n) => [n.line, n.note]),
+  );
   assert.deepEqual(
     r.findings.map((f) => [f.line, f.signature, f.text]),
     t.findings.map((f) => [f.line, f.signature, f.text]),
   );
 });
 
-test('a malformed YAML event document is scanned as text, with a warning', () => {
+test('a YAML event that does not parse: a note with the reason and position, its lines scanned as text, the others read', () => {
   const broken = YAML_DOC.replace('  reason: Unhealthy\n', '  reason: [Unhealthy\n');
   const r = recogniseText('events.yaml', broken, { matcher });
-  assert.equal(r.warnings.length, 1);
-  assert.match(r.warnings[0]!, /kubectl -o yaml output but does not parse/);
+  assert.equal(r.notes.length, 1);
+  assert.match(r.notes[0]!.note, /^event 1 does not parse as YAML \(.+ at line \d+:\d+\); its lines were scanned as text$/);
+  assert.equal(r.findings[1]!.record.count, 4, 'the second event is read as an event');
   assert.deepEqual(
     r.findings.map((f) => [f.line, f.signature]),
     [

@@ -173,7 +173,7 @@ class JsonEventReader implements EventListReader {
         this.inString = true;
         this.stringIsKey = this.expectKey && this.kinds[this.depth] === 1;
         this.key = null;
-        this.keyStart = this.stringIsKey && (this.depth === 1 || this.depth === this.itemDepth + 1) ? i + 1 : -1;
+        this.keyStart = this.stringIsKey && (this.depth === 1 || this.depth === this.itemDepth) ? i + 1 : -1;
         if (this.stringIsKey) this.key = '';
         i = this.readString(buf, i + 1);
         continue;
@@ -278,7 +278,7 @@ class JsonEventReader implements EventListReader {
       this.lastKey1 = key;
       // A single Event document (not a list): its message is a key of the top object.
       if (key === MESSAGE_KEY) this.topMessageLine = this.line;
-    } else if (this.depth === this.itemDepth + 1 && key === MESSAGE_KEY && this.itemStart >= 0) this.messageLine = this.line;
+    } else if (this.depth === this.itemDepth && key === MESSAGE_KEY && this.itemStart >= 0) this.messageLine = this.line;
   }
 
   private startItem(buf: Buffer, at: number): void {
