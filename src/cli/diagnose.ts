@@ -78,6 +78,8 @@ function inputs(paths: string[]): { files: { path: string; explicit: boolean }[]
   return { files, skipped };
 }
 
+const skippedLine = (s: Note) => `skipped: ${s.file}: ${s.note.replace(/^skipped: /, '')}`;
+
 const MARK: Record<string, string> = { true: 'holds  ', false: 'fails  ', null: 'unknown' };
 
 function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skipped: Note[]): string {
@@ -99,7 +101,7 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
     }
     for (const n of r.notes) out.push(`  note: ${n.line !== null ? `line ${n.line}: ` : ''}${n.note}`);
   }
-  for (const s of skipped) out.push(`${s.file}: ${s.note}`);
+  for (const s of skipped) out.push(skippedLine(s));
   out.push('', `Clock: ${d.clock}`, '', 'Evidence:');
   for (const e of d.verdict.evidence) {
     out.push(`  [${MARK[String(e.holds)]}] ${e.id}: ${e.detail}`);
@@ -194,7 +196,7 @@ export const diagnose: Command = async (args, out, err) => {
         2,
       )}\n`,
     );
-    for (const s of skipped) err(`${s.file}: ${s.note}\n`);
+    for (const s of skipped) err(`${skippedLine(s)}\n`);
   } else out(human(recognitions, options.matcher, d, skipped));
   return 0;
 };

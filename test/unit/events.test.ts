@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import * as zlib from 'node:zlib';
-import { looksLikeEventDocument, parseEventDocument } from '../../src/core/logs/events';
+import { type EventEntry, eventListReader, looksLikeEventDocument, parseEventDocument } from '../../src/core/logs/events';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { type Recognition, recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
@@ -259,4 +259,176 @@ test('recogniseFile on the describe sample agrees with recogniseText', async () 
     r.findings.map((f) => [f.line, f.signature, f.record.pod, f.record.namespace, f.record.count]),
     [[30, 'oci-exec-eof', 'payments-api-6d8f7c9b4-kx2lp', 'shop', 22]],
   );
+});
+
+// ---------------------------------------------------------------------------- streamed event lists
+
+/** Feeds a document to a reader in pieces of `size` bytes: every piece boundary must be harmless. */
+function readInPieces(source: string, format: 'kubectl-events-json' | 'kubectl-events-yaml', size: number) {
+  const entries: EventEntry[] = [];
+  const notes: { line: number | null; note: string }[] = [];
+  const reader = eventListReader(format, { event: (e) => entries.push(e), note: (line, note) => notes.push({ line, note }), unparsed: () => assert.fail('nothing unparsed') });
+  const bytes = Buffer.from(source, 'utf8');
+  for (let at = 0; at < bytes.length; at += size) reader.push(bytes.subarray(at, at + size));
+  reader.end();
+  return { entries, notes };
+}
+
+const COMPACT = JSON.stringify(JSON.parse(JSON_DOC));
+const ESCAPED_HTTP = 'Readiness probe failed: Get "http://10.244.3.17:8080/healthz": EOF';
+
+test('a compact list (one line): every event read, on line 1, with its count, pod, node', () => {
+  const r = recogniseText('events.json', COMPACT, { matcher });
+  assert.deepEqual(r.notes, []);
+  assert.equal(r.lines, 1);
+  assert.deepEqual(
+    r.findings.map((f) => [f.line, f.signature, f.record.count, f.record.pod, f.record.node]),
+    [
+      [1, 'oci-exec-eof', 31, 'payments-api-6d8f7c9b4-kx2lp', 'node-a'],
+      [1, 'http-probe-eof', 4, 'checkout-web-7b9d8c6f5-2jx4n', 'node-a'],
+    ],
+  );
+  // The text is the event from its message on, not the first 4 KB of a line holding every event.
+  const eof = r.findings[0]!;
+  assert.ok(eof.text.startsWith(`"message":"${EOF_MESSAGE}"`), eof.text);
+  assert.equal(eof.text.slice(eof.match.start, eof.match.end), 'OCI runtime exec failed: exec failed: EOF');
+});
+
+test('pieces of any size give the same events: compact, indented, YAML', () => {
+  for (const [source, format] of [
+    [COMPACT, 'kubectl-events-json'],
+    [JSON_DOC, 'kubectl-events-json'],
+    [YAML_DOC, 'kubectl-events-yaml'],
+  ] as const) {
+    const whole = parseEventDocument(source, format);
+    assert.equal(whole.entries.length, 3);
+    for (const size of [1, 2, 3, 7, 64, 1000]) {
+      const pieces = readInPieces(source, format, size);
+      assert.deepEqual(pieces.notes, [], `${format} in pieces of ${size}`);
+      assert.deepEqual(pieces.entries, whole.entries, `${format} in pieces of ${size}`);
+    }
+  }
+});
+
+test('escaped quotes: `Get \\"http://…\\": EOF` in JSON is the HTTP probe EOF, matched unescaped', () => {
+  const doc = JSON.stringify({ apiVersion: 'v1', items: [{ involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'shop' }, message: ESCAPED_HTTP, count: 2, type: 'Warning' }], kind: 'List' }, null, 4);
+  const r = recogniseText('events.json', doc, { matcher });
+  assert.deepEqual(r.notes, []);
+  assert.equal(r.findings.length, 1);
+  const f = r.findings[0]!;
+  assert.equal(f.signature, 'http-probe-eof');
+  assert.equal(f.record.message, ESCAPED_HTTP);
+  assert.equal(f.line, lineOf(doc, '"message"'));
+  assert.equal(f.text.slice(f.match.start, f.match.end), 'Get \\"http://10.244.3.17:8080/healthz\\": EOF');
+});
+
+test('events.k8s.io style events: series count and last observed time, reportingInstance as the node', () => {
+  const doc = JSON.stringify({
+    apiVersion: 'v1',
+    items: [
+      {
+        eventTime: '2021-05-07T03:40:00.000000Z',
+        involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'shop', fieldPath: 'spec.containers{web}' },
+        message: EOF_MESSAGE,
+        reportingComponent: 'kubelet',
+        reportingInstance: 'ip-10-0-1-5',
+        series: { count: 17, lastObservedTime: '2021-05-07T03:43:28.310630Z' },
+        type: 'Warning',
+      },
+    ],
+    kind: 'List',
+  });
+  const [e] = parseEventDocument(doc, 'kubectl-events-json').entries;
+  assert.equal(e!.record.count, 17);
+  assert.deepEqual(e!.record.time, { year: 2021, month: 5, day: 7, hour: 3, minute: 43, second: 28, micros: 310630, offsetMinutes: 0 });
+  assert.equal(e!.record.firstTime?.minute, 40);
+  assert.equal(e!.record.node, 'ip-10-0-1-5');
+  assert.equal(e!.record.component, 'kubelet');
+  assert.equal(e!.record.container, 'web');
+});
+
+test('items: [] (JSON and YAML): no events and no notes', () => {
+  for (const [source, format] of [
+    ['{\n    "apiVersion": "v1",\n    "items": [],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n', 'kubectl-events-json'],
+    ['apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: ""\n', 'kubectl-events-yaml'],
+  ] as const) {
+    const r = parseEventDocument(source, format);
+    assert.deepEqual(r, { entries: [], notes: [], unparsed: [] }, format);
+  }
+});
+
+test('a broken event: a note with the parser\'s reason and line:column; the events around it are read', () => {
+  // The second event loses a comma: `"count": 1 "eventTime"`.
+  const broken = JSON_DOC.replace('"count": 1,\n            "eventTime": null,\n            "firstTimestamp": "2021-05-06T19:41:02Z"', '"count": 1\n            "eventTime": null,\n            "firstTimestamp": "2021-05-06T19:41:02Z"');
+  assert.notEqual(broken, JSON_DOC);
+  const at = lineOf(broken, '"count": 1') + 1;
+  const r = recogniseText('events.json', broken, { matcher });
+  assert.equal(r.notes.length, 1);
+  assert.equal(r.notes[0]!.line, lineOf(broken, '"count": 1') - 2);
+  assert.match(r.notes[0]!.note, new RegExp(`^event 2 does not parse \\(.+ at line ${at}:13\\); its lines were scanned as text$`));
+  assert.deepEqual(
+    r.findings.map((f) => [f.line, f.signature, f.record.count]),
+    [
+      [20, 'oci-exec-eof', 31],
+      [74, 'http-probe-eof', 4],
+    ],
+  );
+});
+
+test('a structural error: where it is, and the events before it are kept', () => {
+  const broken = JSON_DOC.replace('            "type": "Normal"\n        },', '            "type": "Normal"\n        ]],');
+  const r = recogniseText('events.json', broken, { matcher });
+  assert.equal(r.notes.length, 1);
+  const line = lineOf(broken, ']],');
+  assert.equal(r.notes[0]!.note, `does not parse as kubectl -o json: unexpected ']' at line ${line}:9; the 1 event(s) before it were read`);
+  assert.deepEqual(
+    r.findings.map((f) => [f.line, f.signature]),
+    [[20, 'oci-exec-eof']],
+  );
+});
+
+test('a compact list cut short mid-event (a download that stopped): the events before are kept, a note says where', async () => {
+  const cutAt = COMPACT.indexOf('"checkout-web-7b9d8c6f5-2jx4n"');
+  const cut = COMPACT.slice(0, cutAt);
+  const file = path.join(dir, 'cut.json.gz');
+  fs.writeFileSync(file, zlib.gzipSync(Buffer.from(cut)));
+  const r = await recogniseFile(file, { matcher });
+  assert.deepEqual(
+    r.findings.map((f) => [f.line, f.signature, f.record.count]),
+    [[1, 'oci-exec-eof', 31]],
+  );
+  assert.equal(r.notes.length, 1);
+  assert.equal(r.notes[0]!.file, file);
+  assert.equal(r.notes[0]!.note, `the document is cut short inside event 3 (it ends at line 1:${Buffer.byteLength(cut) + 1}); the 2 event(s) before it were read, the rest of that event was scanned as text`);
+});
+
+test('YAML with indented items (`items:` then `  - `) reads the same events', () => {
+  const indented = YAML_DOC.replace(/^items:\n([\s\S]*?)^kind: List/m, (_, body: string) => `items:\n${body.replace(/^(?=.)/gm, '  ')}kind: List`);
+  assert.notEqual(indented, YAML_DOC);
+  const r = parseEventDocument(indented, 'kubectl-events-yaml');
+  assert.deepEqual(r.notes, []);
+  assert.deepEqual(
+    r.entries.map((e) => [e.line, e.record.count, e.record.pod]),
+    parseEventDocument(YAML_DOC, 'kubectl-events-yaml').entries.map((e) => [e.line, e.record.count, e.record.pod]),
+  );
+});
+
+test('recogniseFile on a large compact list streams it (no whole-document limit) and finds every event', async () => {
+  // ~70 MB: beyond the old 64 MB whole-document limit, where only the first MB of the line was examined.
+  const item = JSON.parse(JSON_DOC).items[0];
+  const file = path.join(dir, 'large-events.json');
+  const out = fs.openSync(file, 'w');
+  fs.writeSync(out, '{"apiVersion":"v1","items":[');
+  const n = 12_000;
+  const piece = Array.from({ length: 1000 }, (_, k) => JSON.stringify({ ...item, count: 1 + (k % 3), annotations: 'x'.repeat(5800) })).join(',');
+  for (let i = 0; i < n / 1000; i++) fs.writeSync(out, (i ? ',' : '') + piece);
+  fs.writeSync(out, '],"kind":"List","metadata":{"resourceVersion":""}}');
+  fs.closeSync(out);
+  assert.ok(fs.statSync(file).size > 64 * 1024 * 1024);
+  const r = await recogniseFile(file, { matcher });
+  assert.deepEqual(r.notes, []);
+  assert.equal(r.findings.length, n);
+  // Counts 1, 2, 3, 1, 2, 3… within each thousand (334 ones, 333 twos, 333 threes).
+  assert.equal(r.findings.reduce((s, f) => s + f.record.count, 0), (n / 1000) * (334 * 1 + 333 * 2 + 333 * 3));
+  fs.rmSync(file);
 });
