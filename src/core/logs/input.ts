@@ -317,12 +317,13 @@ export class Cancelled extends Error {
 /**
  * The bytes of a file (plain or gzip, decompressed) as they come, in chunks of up to CHUNK bytes: for
  * documents read by a parser of their own (event lists, journal exports), which must see overlong lines
- * whole. Same refusals and errors as `openLog`. `onBytes` is told the bytes read from the disk so far.
+ * whole. Same refusals and errors as `openLog`, except that `nulAllowed` formats (a journal export's
+ * binary fields) may hold NUL bytes. `onBytes` is told the bytes read from the disk so far.
  */
-export async function* openRaw(file: string, onBytes?: (read: number) => void): AsyncGenerator<Buffer> {
+export async function* openRaw(file: string, onBytes?: (read: number) => void, nulAllowed = false): AsyncGenerator<Buffer> {
   const head = readHead(file);
   const compressed = isGzip(head);
-  if (!compressed && looksBinary(head)) throw new InputError(file, 'binary file (NUL bytes), not a text log');
+  if (!compressed && !nulAllowed && looksBinary(head)) throw new InputError(file, 'binary file (NUL bytes), not a text log');
   const raw = fs.createReadStream(file, { highWaterMark: CHUNK });
   if (onBytes) raw.on('data', () => onBytes(raw.bytesRead));
   const source: AsyncIterable<Buffer> = compressed ? raw.pipe(zlib.createGunzip({ chunkSize: CHUNK })) : raw;
@@ -330,7 +331,7 @@ export async function* openRaw(file: string, onBytes?: (read: number) => void): 
   let first = true;
   try {
     for await (const buf of source) {
-      if (first && compressed && looksBinary(buf.subarray(0, SNIFF))) throw new InputError(file, 'gzip holds a binary file (NUL bytes), not a text log');
+      if (first && compressed && !nulAllowed && looksBinary(buf.subarray(0, SNIFF))) throw new InputError(file, 'gzip holds a binary file (NUL bytes), not a text log');
       first = false;
       yield buf;
     }
@@ -348,6 +349,6 @@ export async function* openRaw(file: string, onBytes?: (read: number) => void): 
 export async function sniff(file: string): Promise<string> {
   const head = readHead(file);
   if (!isGzip(head)) return head.toString('utf8');
-  for await (const buf of openRaw(file)) return buf.toString('utf8', 0, Math.min(buf.length, SNIFF));
+  for await (const buf of openRaw(file, undefined, true)) return buf.toString('utf8', 0, Math.min(buf.length, SNIFF));
   return '';
 }

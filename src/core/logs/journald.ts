@@ -179,9 +179,9 @@ export class JournalExportReader {
       const key = buf.toString('latin1', pos, nl);
       if (size > BigInt(MAX_FIELD_BYTES)) {
         this.sink.note(this.line, `binary field ${key} of ${size} bytes at line ${this.line} is larger than ${MAX_FIELD_BYTES / 1024 / 1024} MB: skipped`);
+        this.skipLine = this.line;
         this.countLines(buf, pos, nl + 9);
         this.skip = Number(size) + 1;
-        this.skipLine = this.line;
         const n = Math.min(this.skip, buf.length - (nl + 9));
         this.countLines(buf, nl + 9, nl + 9 + n);
         this.skip -= n;

@@ -365,7 +365,7 @@ export async function recogniseFile(file: string, options: RecogniseOptions): Pr
 async function recogniseDocumentFile(file: string, kind: DocumentKind, options: RecogniseOptions): Promise<Recognition> {
   const r = new Recogniser(file, options);
   const reader = documentReader(r, kind);
-  for await (const chunk of openRaw(file, options.onProgress)) {
+  for await (const chunk of openRaw(file, options.onProgress, kind === 'journald-export')) {
     if (options.signal?.aborted) throw new Cancelled(file);
     reader.push(chunk);
   }
