@@ -7,8 +7,10 @@ import { reportMarkdown } from '../core/diagnosis/report';
 import type { UserFacts } from '../core/diagnosis/types';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
-import { type Recognition, recogniseFile } from '../core/signatures/recognise';
+import type { Recognition } from '../core/signatures/recognise';
 import type { Config } from './config';
+import { recogniseForPanel } from './diagnoseOnDisk';
+import { logNotes } from './log';
 import type { TraceService } from './traceService';
 
 const ANSWERS_KEY = 'runtimeLens.diagnosisAnswers';
@@ -130,13 +132,14 @@ export class DiagnosisPanel implements vscode.Disposable {
     const skipped: string[] = [];
     for (const f of this.files) {
       try {
-        recognitions.push(await recogniseFile(f, { ...config.time, matcher: config.matcher }));
+        recognitions.push(await recogniseForPanel(f, { ...config.time, matcher: config.matcher }));
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         skipped.push(e.message);
       }
     }
     for (const s of skipped) this.log.warn(`diagnosis: skipped ${s}`);
+    logNotes(this.log, recognitions.flatMap((r) => r.notes));
     const titles = Object.fromEntries(config.matcher.signatures.map((s) => [s.def.id, s.def.title]));
     const traced = this.traces.state;
     const diagnosis = diagnose({
