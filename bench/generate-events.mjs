@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bump when the content changes, so files from an older generator are not reused. */
-const GENERATOR_VERSION = 3;
+const GENERATOR_VERSION = 4;
 
 function prng(seed) {
   let s = seed | 0;
@@ -109,7 +109,8 @@ export async function ensureEventList({ dir, events = 400_000, nodes = 200, inde
       const eof = i % 100 === 37;
       const node = int(nodes);
       const app = apps[i % apps.length];
-      const pod = `${app}-${(i % 9973).toString(36)}`;
+      // A few hundred pods, as in a real cluster's event list (the same pods warn again and again).
+      const pod = `${app}-${(i % 97).toString(36)}`;
       const count = eof ? 3 : 1 + int(5);
       const last = base + i * 50;
       const kind = eof ? 'oci-exec-eof' : 'http-probe-eof';

@@ -70,9 +70,9 @@ const time = (v: unknown): LogTime | null => {
  * `eventTime`, `firstTimestamp`, in that order) and the first, the involved pod and container, and the
  * node that reported it. Null when the item has no message.
  */
-export function eventRecord(item: unknown, format: EventFormat): LogRecord | null {
+export function eventRecord(item: unknown, format: EventFormat, names: (s: string | null) => string | null = (s) => s): LogRecord | null {
   const e = obj(item);
-  const message = e ? text(e.message) : null;
+  const message = e ? names(text(e.message)) : null;
   if (!e || message === null) return null;
   const involved = obj(e.involvedObject) ?? obj(e.regarding);
   const source = obj(e.source);
@@ -87,13 +87,31 @@ export function eventRecord(item: unknown, format: EventFormat): LogRecord | nul
     time: last,
     firstTime: first,
     severity: text(e.type) === 'Warning' ? 'warning' : 'info',
-    component: text(source?.component) ?? text(e.reportingComponent) ?? text(e.reportingController) ?? 'unknown',
-    pod: text(involved?.kind) === 'Pod' ? text(involved?.name) : null,
-    namespace: text(involved?.namespace),
-    container: container ? container[1]! : null,
+    component: names(text(source?.component) ?? text(e.reportingComponent) ?? text(e.reportingController)) ?? 'unknown',
+    pod: text(involved?.kind) === 'Pod' ? names(text(involved?.name)) : null,
+    namespace: names(text(involved?.namespace)),
+    container: container ? names(container[1]!) : null,
     count: positive(e.count) ?? positive(series?.count) ?? 1,
     message,
-    node: text(source?.host) ?? text(e.reportingInstance) ?? null,
+    node: names(text(source?.host) ?? text(e.reportingInstance)),
+  };
+}
+
+/** Distinct strings kept at most this many: enough for a cluster's pods, nodes and repeated messages. */
+const MAX_NAMES = 65536;
+
+/**
+ * One copy of each repeated string (pods, nodes, the same message again): a list of 400,000 events
+ * names a few thousand pods, and every finding would otherwise hold its own copies.
+ */
+export function nameTable(): (s: string | null) => string | null {
+  const seen = new Map<string, string>();
+  return (s) => {
+    if (s === null) return null;
+    const known = seen.get(s);
+    if (known !== undefined) return known;
+    if (seen.size < MAX_NAMES) seen.set(s, s);
+    return s;
   };
 }
 
@@ -144,6 +162,7 @@ class JsonEventReader implements EventListReader {
   /** Bytes before the current chunk. */
   private base = 0;
   private topMessageLine = 0;
+  private readonly names = nameTable();
 
   constructor(private readonly sink: EventSink) {}
 
@@ -301,12 +320,13 @@ class JsonEventReader implements EventListReader {
     this.envelopeStart = -1;
     if (this.itemTooBig) return;
     this.item.push(buf.subarray(start, end));
-    const raw = Buffer.concat(this.item).toString('utf8');
+    const bytes = this.item.length === 1 ? this.item[0]! : Buffer.concat(this.item);
     this.item = [];
-    this.emit(raw, this.itemLine, this.itemColumn, this.messageLine || this.itemLine);
+    this.emit(bytes, this.itemLine, this.itemColumn, this.messageLine || this.itemLine);
   }
 
-  private emit(raw: string, line: number, column: number, messageLine: number): void {
+  private emit(bytes: Buffer, line: number, column: number, messageLine: number): void {
+    const raw = bytes.toString('utf8');
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
@@ -315,9 +335,9 @@ class JsonEventReader implements EventListReader {
       this.sink.unparsed(raw, line);
       return;
     }
-    const record = eventRecord(parsed, 'kubectl-events-json');
+    const record = eventRecord(parsed, 'kubectl-events-json', this.names);
     if (!record) return;
-    this.sink.event({ line: messageLine, record, text: messageText(raw, messageLine - line) });
+    this.sink.event({ line: messageLine, record, text: messageText(bytes, messageLine - line) });
   }
 
   /** At the end of a chunk: what belongs to the item or the envelope is kept (bounded). */
@@ -373,7 +393,7 @@ class JsonEventReader implements EventListReader {
       return;
     }
     const record = obj(parsed)?.kind === 'Event' ? eventRecord(parsed, 'kubectl-events-json') : null;
-    if (record) this.sink.event({ line: this.topMessageLine || 1, record, text: messageText(raw, (this.topMessageLine || 1) - 1) });
+    if (record) this.sink.event({ line: this.topMessageLine || 1, record, text: messageText(Buffer.from(raw, 'utf8'), (this.topMessageLine || 1) - 1) });
     else this.sink.note(null, 'a JSON document that is neither an event list nor an event: no events read');
   }
 
@@ -405,15 +425,24 @@ function where(e: Error, raw: string, line: number, column: number): string {
   return `${reason} at line ${l}:${at - lineStart + 1}`;
 }
 
-/** Line `index` (0-based) of an event's raw text; on a compact list's one line, from `"message"` on. */
-function messageText(raw: string, index: number): string {
+const MESSAGE_BYTES = Buffer.from(`"${MESSAGE_KEY}":`);
+
+/**
+ * Line `index` (0-based) of an event's bytes; on a compact list's one line, from `"message"` on.
+ * Decoded on its own, so a finding's text does not keep the whole event's string alive.
+ */
+function messageText(bytes: Buffer, index: number): string {
   let start = 0;
-  for (let k = 0; k < index && start >= 0; k++) start = raw.indexOf('\n', start) + 1;
-  const end = raw.indexOf('\n', start);
-  const line = raw.slice(start, end < 0 ? raw.length : end).replace(/\r$/, '');
-  if (start > 0 || end >= 0) return line;
-  const key = line.indexOf(`"${MESSAGE_KEY}":`);
-  return key > 0 ? line.slice(key) : line;
+  for (let k = 0; k < index && start >= 0; k++) start = bytes.indexOf(NEWLINE, start) + 1;
+  let end = bytes.indexOf(NEWLINE, start);
+  const oneLine = start === 0 && end < 0;
+  if (end < 0) end = bytes.length;
+  if (end > start && bytes[end - 1] === 0x0d) end -= 1;
+  if (oneLine) {
+    const key = bytes.indexOf(MESSAGE_BYTES);
+    if (key > 0) start = key;
+  }
+  return bytes.toString('utf8', start, end);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -432,6 +461,7 @@ class YamlEventReader implements EventListReader {
   private headBytes = 0;
   private sawItems = false;
   private events = 0;
+  private readonly names = nameTable();
 
   constructor(private readonly sink: EventSink) {}
 
@@ -545,7 +575,7 @@ class YamlEventReader implements EventListReader {
       this.sink.unparsed(text, firstLine);
       return;
     }
-    const record = eventRecord(doc.toJS({ maxAliasCount: 100 }), 'kubectl-events-yaml');
+    const record = eventRecord(doc.toJS({ maxAliasCount: 100 }), 'kubectl-events-yaml', this.names);
     if (!record) return;
     const root = doc.contents;
     const messageNode = isMap(root) ? root.get(MESSAGE_KEY, true) : undefined;
