@@ -48,7 +48,7 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   await vs.screenshot('reading');
   const occurrences = meta.occurrences['oci-exec-eof']! + meta.occurrences['http-probe-eof']!;
   const lead = vs.webview().locator('section#symptom p.lead');
-  const text = await waitForText(lead, /Found [\d,]+ lines/, 240_000);
+  const text = await waitForText(lead, /Found [\d,]+ lines/, 420_000);
   assert.match(text, new RegExp(`^Found ${occurrences.toLocaleString('en-US')} lines matching 2 known signatures in events-300000\\.json`));
   // The incident's EOFs, each event counted as often as it occurred.
   const eofRows = vs.webview().locator('table.clusters tr', { hasText: 'oci-exec-eof' });
