@@ -432,3 +432,27 @@ test('recogniseFile on a large compact list streams it (no whole-document limit)
   assert.equal(r.findings.reduce((s, f) => s + f.record.count, 0), (n / 1000) * (334 * 1 + 333 * 2 + 333 * 3));
   fs.rmSync(file);
 });
+
+test('kubectl get events -w -o json: one Event document after another, each at its own lines', () => {
+  const [first, second] = JSON.parse(JSON_DOC).items as Record<string, unknown>[];
+  const stream = `${JSON.stringify({ ...first, kind: 'Event' }, null, 4)}\n${JSON.stringify({ ...second, kind: 'Event', message: ESCAPED_HTTP }, null, 4)}\n`;
+  assert.equal(looksLikeEventDocument(stream.slice(0, 4096)), 'kubectl-events-json');
+  const r = recogniseText('events-watch.json', stream, { matcher });
+  assert.deepEqual(r.notes, []);
+  assert.deepEqual(
+    r.findings.map((f) => [f.line, f.signature, f.record.count]),
+    [
+      [lineOf(stream, EOF_MESSAGE), 'oci-exec-eof', 31],
+      [lineOf(stream, 'Get \\"http'), 'http-probe-eof', 1],
+    ],
+  );
+  for (const f of r.findings) assert.ok(f.text.trimStart().startsWith('"message": '), f.text);
+  const compact = `${JSON.stringify({ ...first, kind: 'Event' })}${JSON.stringify({ ...second, kind: 'Event', message: ESCAPED_HTTP })}`;
+  assert.deepEqual(
+    recogniseText('events-watch.json', compact, { matcher }).findings.map((f) => [f.line, f.signature]),
+    [
+      [1, 'oci-exec-eof'],
+      [1, 'http-probe-eof'],
+    ],
+  );
+});

@@ -162,6 +162,8 @@ class JsonEventReader implements EventListReader {
   /** Bytes before the current chunk. */
   private base = 0;
   private topMessageLine = 0;
+  /** Line where the current document begins. */
+  private docLine = 1;
   private readonly names = nameTable();
 
   constructor(private readonly sink: EventSink) {}
@@ -205,8 +207,10 @@ class JsonEventReader implements EventListReader {
         case 0x7b: // {
         case 0x5b: // [
           if (this.depth === 0 && this.done) {
-            this.fail(i, 'a second document begins');
-            break;
+            // Another document follows (`kubectl get events -w -o json` writes one Event after another).
+            if (this.envelopeStart >= 0) this.keepEnvelope(buf, this.envelopeStart, i);
+            this.finishDocument();
+            this.nextDocument(i);
           }
           if (this.depth >= MAX_DEPTH) {
             this.fail(i, `nesting deeper than ${MAX_DEPTH} levels`);
@@ -374,27 +378,46 @@ class JsonEventReader implements EventListReader {
       } else this.sink.note(this.line, `the document is cut short (it ends at ${where} with ${this.depth} bracket(s) open); the ${this.items} event(s) before were read`);
       return;
     }
+    this.finishDocument();
+  }
+
+  private nextDocument(at: number): void {
+    this.envelope = [];
+    this.envelopeBytes = 0;
+    this.envelopeStart = at;
+    this.itemDepth = 0;
+    this.itemsClosed = false;
+    this.lastKey1 = null;
+    this.topMessageLine = 0;
+    this.docLine = this.line;
+    this.done = false;
+  }
+
+  /** A complete document: a list (its envelope checked) or a single Event. */
+  private finishDocument(): void {
     if (this.itemDepth !== 0) {
       this.checkEnvelope();
       return;
     }
     // No items array: a single Event, or not an event document at all; either way small.
     if (this.envelopeBytes > MAX_ENVELOPE) {
-      this.sink.note(null, `a JSON document without "items", larger than ${MAX_ENVELOPE / 1024 / 1024} MB: not read as events`);
+      this.sink.note(this.docLine, `a JSON document without "items", larger than ${MAX_ENVELOPE / 1024 / 1024} MB: not read as events`);
       return;
     }
-    const raw = Buffer.concat(this.envelope).toString('utf8');
+    const bytes = Buffer.concat(this.envelope);
+    const raw = bytes.toString('utf8');
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch (e) {
-      this.sink.note(1, `does not parse as kubectl -o json (${where(e as Error, raw, 1, 0)}); scanned as text`);
-      this.sink.unparsed(raw, 1);
+      this.sink.note(this.docLine, `does not parse as kubectl -o json (${where(e as Error, raw, this.docLine, 0)}); scanned as text`);
+      this.sink.unparsed(raw, this.docLine);
       return;
     }
-    const record = obj(parsed)?.kind === 'Event' ? eventRecord(parsed, 'kubectl-events-json') : null;
-    if (record) this.sink.event({ line: this.topMessageLine || 1, record, text: messageText(Buffer.from(raw, 'utf8'), (this.topMessageLine || 1) - 1) });
-    else this.sink.note(null, 'a JSON document that is neither an event list nor an event: no events read');
+    const record = obj(parsed)?.kind === 'Event' ? eventRecord(parsed, 'kubectl-events-json', this.names) : null;
+    const line = this.topMessageLine || this.docLine;
+    if (record) this.sink.event({ line, record, text: messageText(bytes, line - this.docLine) });
+    else this.sink.note(this.docLine, 'a JSON document that is neither an event list nor an event: no events read');
   }
 
   /** The envelope around the items (`{"apiVersion": …, "items": [], "kind": …}`) must parse too. */
