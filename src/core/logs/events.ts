@@ -59,10 +59,11 @@ const positive = (v: unknown): number | null => {
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : null;
 };
-const time = (v: unknown): LogTime | null => {
-  const s = text(v);
-  return s ? parseRfc3339(s) : null;
-};
+/** Repeated strings and times of one list, shared (see `sharedValues`). */
+export interface SharedValues {
+  name(s: string | null): string | null;
+  time(s: string | null): LogTime | null;
+}
 
 /**
  * One event (core/v1 or events.k8s.io shape, as JSON or YAML gives it) as a record: the count
@@ -70,7 +71,9 @@ const time = (v: unknown): LogTime | null => {
  * `eventTime`, `firstTimestamp`, in that order) and the first, the involved pod and container, and the
  * node that reported it. Null when the item has no message.
  */
-export function eventRecord(item: unknown, format: EventFormat, names: (s: string | null) => string | null = (s) => s): LogRecord | null {
+export function eventRecord(item: unknown, format: EventFormat, shared: SharedValues = sharedValues()): LogRecord | null {
+  const names = (s: string | null) => shared.name(s);
+  const time = (v: unknown) => shared.time(text(v));
   const e = obj(item);
   const message = e ? names(text(e.message)) : null;
   if (!e || message === null) return null;
@@ -97,22 +100,28 @@ export function eventRecord(item: unknown, format: EventFormat, names: (s: strin
   };
 }
 
-/** Distinct strings kept at most this many: enough for a cluster's pods, nodes and repeated messages. */
-const MAX_NAMES = 65536;
+/** Distinct values kept at most this many: enough for a cluster's pods, nodes, messages and seconds. */
+const MAX_SHARED = 65536;
 
-/**
- * One copy of each repeated string (pods, nodes, the same message again): a list of 400,000 events
- * names a few thousand pods, and every finding would otherwise hold its own copies.
- */
-export function nameTable(): (s: string | null) => string | null {
-  const seen = new Map<string, string>();
+function table<T>(make: (s: string) => T): (s: string | null) => T | null {
+  const seen = new Map<string, T>();
   return (s) => {
     if (s === null) return null;
     const known = seen.get(s);
     if (known !== undefined) return known;
-    if (seen.size < MAX_NAMES) seen.set(s, s);
-    return s;
+    const value = make(s);
+    if (seen.size < MAX_SHARED) seen.set(s, value);
+    return value;
   };
+}
+
+/**
+ * One copy of each repeated value of a list: a list of 400,000 events names a few thousand pods and
+ * nodes, and its times have whole seconds, shared by the events of that second — every finding would
+ * otherwise hold its own copies. Times are read-only once parsed, so sharing them is safe.
+ */
+export function sharedValues(): SharedValues {
+  return { name: table((s) => s), time: table(parseRfc3339) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -164,7 +173,7 @@ class JsonEventReader implements EventListReader {
   private topMessageLine = 0;
   /** Line where the current document begins. */
   private docLine = 1;
-  private readonly names = nameTable();
+  private readonly names = sharedValues();
 
   constructor(private readonly sink: EventSink) {}
 
@@ -484,7 +493,7 @@ class YamlEventReader implements EventListReader {
   private headBytes = 0;
   private sawItems = false;
   private events = 0;
-  private readonly names = nameTable();
+  private readonly names = sharedValues();
 
   constructor(private readonly sink: EventSink) {}
 

@@ -5,8 +5,8 @@ import { componentFromName, parseLine } from '../logs/formats';
 import { BYTE_BUFFER, Cancelled, MAX_LINE, decodeLine, openLog, openLogBytes, openRaw, sniff } from '../logs/input';
 import { type JournalEntry, JournalExportReader, looksLikeJournalExport, nodeOffsetMinutes } from '../logs/journald';
 import { ByteScanner, type LineVisitor, scanLines } from '../logs/scan';
-import { type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
-import type { LogRecord, Note } from '../logs/types';
+import { type ResolvedTime, type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
+import type { LogRecord, LogTime, Note } from '../logs/types';
 import type { Matcher } from './matcher';
 import type { Finding } from './types';
 
@@ -199,7 +199,18 @@ class Recogniser {
     const offset = mostCommon(this.offsets);
     if (year) [hints.year, hints.line] = [year.key, year.line];
     if (offset) [hints.offsetMinutes, hints.line] = [offset.key, hints.line ?? offset.line];
-    for (const f of this.findings) f.time = f.wallTime ? resolveTime(f.wallTime, this.options, hints) : null;
+    // Findings often share one time object (the events of one second): resolved once, shared too.
+    const resolved = new Map<LogTime, ResolvedTime | null>();
+    for (const f of this.findings) {
+      const wall = f.wallTime;
+      if (!wall) continue;
+      let t = resolved.get(wall);
+      if (t === undefined) {
+        t = resolveTime(wall, this.options, hints);
+        resolved.set(wall, t);
+      }
+      f.time = t;
+    }
     return { file: this.file, findings: this.findings, lines: this.lines, hints, notes: this.notes, facts: this.facts };
   }
 }
