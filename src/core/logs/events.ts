@@ -40,8 +40,6 @@ export interface EventListReader {
   push(chunk: Buffer): void;
   /** The input is complete: says what was left unfinished. */
   end(): void;
-  /** Lines read so far. */
-  readonly lines: number;
 }
 
 export function eventListReader(format: EventFormat, sink: EventSink): EventListReader {
@@ -166,7 +164,7 @@ class JsonEventReader implements EventListReader {
   private envelopeStart = 0;
   private done = false;
   private failed = false;
-  line = 1;
+  private line = 1;
   private lineStart = 0;
   /** Bytes before the current chunk. */
   private base = 0;
@@ -176,10 +174,6 @@ class JsonEventReader implements EventListReader {
   private readonly names = sharedValues();
 
   constructor(private readonly sink: EventSink) {}
-
-  get lines(): number {
-    return this.line;
-  }
 
   private fail(at: number, what: string): void {
     this.failed = true;
@@ -482,7 +476,7 @@ function messageText(bytes: Buffer, index: number): string {
 
 class YamlEventReader implements EventListReader {
   private carry: Buffer = Buffer.alloc(0);
-  line = 0;
+  private line = 0;
   private state: 'head' | 'items' | 'after' = 'head';
   private indent = -1;
   private block: string[] = [];
@@ -496,10 +490,6 @@ class YamlEventReader implements EventListReader {
   private readonly names = sharedValues();
 
   constructor(private readonly sink: EventSink) {}
-
-  get lines(): number {
-    return this.line;
-  }
 
   push(chunk: Buffer): void {
     const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;

@@ -135,7 +135,6 @@ export class JournalExportReader {
   private skip = 0;
   private skipLine = 0;
   line = 1;
-  entries = 0;
 
   constructor(private readonly sink: { entry(e: JournalEntry): void; note(line: number | null, note: string): void }) {}
 
@@ -226,7 +225,6 @@ export class JournalExportReader {
 
   private finishEntry(): void {
     if (this.fields.size === 0 && this.messageLine === 0) return;
-    this.entries += 1;
     const fields = this.fields;
     const record = journalRecord((k) => fields.get(k) ?? null, 'journald-export');
     if (record) this.sink.entry({ line: this.messageLine, record, text: this.messageText, messageAt: this.messageAt });
