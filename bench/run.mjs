@@ -34,7 +34,8 @@
 //     sums) per signature, distinct nodes (FQDN and short names counted once), no notes, every time
 //     known; a mismatch is broken (exit non-zero).
 //
-// Environment: BENCH_RUNS (default 7), BENCH_MIB (default 512), BENCH_EXT_MIB (default 50),
+// Environment: BENCH_EVENTS_RUNS (default 3), BENCH_EVENTS_INPUTS (default "compact,indented,journal"),
+// BENCH_RUNS (default 7), BENCH_MIB (default 512), BENCH_EXT_MIB (default 50),
 // BENCH_TRACE_RUNS (default BENCH_RUNS), BENCH_WARM (default 50), BENCH_PARTS (default "logs,trace";
 // with only one part, results go to $TMPDIR/runtime-lens-bench-results.partial.md, not results.md).
 import { spawnSync } from 'node:child_process';
@@ -730,11 +731,12 @@ function checkCounts(label, got, want) {
 async function eventsBench() {
   const dir = path.join(benchCacheDir(), 'events');
   fs.mkdirSync(dir, { recursive: true });
-  const inputs = [
-    { id: 'compact', kind: 'events', ...(await ensureEventList({ dir, log })) },
-    { id: 'indented', kind: 'events', ...(await ensureEventList({ dir, indent: true, log })) },
-    { id: 'journal', kind: 'journal', ...(await ensureJournal({ dir, log })) },
-  ];
+  // BENCH_EVENTS_INPUTS: some of compact, indented, journal (default all).
+  const wanted = new Set((process.env.BENCH_EVENTS_INPUTS ?? 'compact,indented,journal').split(',').map((s) => s.trim()));
+  const inputs = [];
+  if (wanted.has('compact')) inputs.push({ id: 'compact', kind: 'events', ...(await ensureEventList({ dir, log })) });
+  if (wanted.has('indented')) inputs.push({ id: 'indented', kind: 'events', ...(await ensureEventList({ dir, indent: true, log })) });
+  if (wanted.has('journal')) inputs.push({ id: 'journal', kind: 'journal', ...(await ensureJournal({ dir, log })) });
   const reader = bundle(path.join(root, 'bench', 'events-path.ts'), 'events-path.cjs');
   const parseAll = path.join(tmp, 'json-parse.cjs');
   // The baseline: what a whole-document reader costs — read the file, JSON.parse it (a journal export
