@@ -42,9 +42,14 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   await input.waitFor({ timeout: 30_000 });
   await input.fill(meta.file);
   await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(meta.file) }).first().waitFor({ timeout: 30_000 });
-  await vs.page.keyboard.press('Enter');
-  // Progress while it reads, in a notification with a Cancel button.
-  await vs.page.locator('.notification-toast', { hasText: /Reading events-300000\.json|MB of/ }).first().waitFor({ timeout: 60_000 });
+  // Progress while it reads, in a notification with a Cancel button. The dialog checks the typed path
+  // as it goes; an Enter pressed before it has may only complete the path, so accept until it closes.
+  const progress = vs.page.locator('.notification-toast', { hasText: /Reading events-300000\.json|MB of/ }).first();
+  for (let i = 0; i < 5 && (await input.isVisible()); i++) {
+    await vs.page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  }
+  await progress.waitFor({ timeout: 60_000 });
   await vs.screenshot('reading');
   const occurrences = meta.occurrences['oci-exec-eof']! + meta.occurrences['http-probe-eof']!;
   const lead = vs.webview().locator('section#symptom p.lead');
