@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
+import { distinctNodes, nodeOf } from '../core/logs/nodes';
+import type { Note } from '../core/logs/types';
 import { type TimeOptions, formatWall, parseZone } from '../core/logs/time';
 import { CAUSE_TITLES } from '../core/diagnosis/causes';
 import type { Clock, PlacedFinding } from '../core/diagnosis/clock';
@@ -16,7 +18,7 @@ import { loadAtlas } from '../core/trace/atlas';
 import { type SaveStateFact, saveStateFact } from '../core/trace/facts';
 import { Tracer } from '../core/trace/resolve';
 import { Matcher } from '../core/signatures/matcher';
-import { type Recognition, recogniseFile } from '../core/signatures/recognise';
+import { type Recognition, inputWasCut, recogniseFile } from '../core/signatures/recognise';
 import { groupFindings } from '../core/signatures/summary';
 import type { Finding } from '../core/signatures/types';
 import { scenarioToConfirm, isTheNode } from '../core/diagnosis/confirm';
@@ -37,13 +39,18 @@ export function findingJson(p: PlacedFinding, clock: Clock) {
     line: f.line,
     signature: f.signature,
     ...findingTimes(p, clock),
-    node: f.record.node ?? null,
     pod: f.record.pod,
     namespace: f.record.namespace,
     container: f.record.container,
     count: f.record.count,
+    node: nodeOf(f),
     text: f.text,
   };
+}
+
+/** Every note of the run: what each file's reading left out, and the files skipped (contract `notes`). */
+export function notesOf(recognitions: Recognition[], skipped: Note[]): Note[] {
+  return [...recognitions.flatMap((r) => r.notes), ...skipped].map(({ file, line, note }) => ({ file, line, note }));
 }
 
 function timeOptions(values: { year?: string; tz?: string }): TimeOptions {
@@ -62,9 +69,9 @@ function timeOptions(values: { year?: string; tz?: string }): TimeOptions {
 }
 
 /** Explicit files must be readable logs (exit 2 otherwise); directories are searched and their non-logs skipped. */
-function inputs(paths: string[]): { files: { path: string; explicit: boolean }[]; skipped: string[] } {
+function inputs(paths: string[]): { files: { path: string; explicit: boolean }[]; skipped: Note[] } {
   const files: { path: string; explicit: boolean }[] = [];
-  const skipped: string[] = [];
+  const skipped: Note[] = [];
   for (const p of paths) {
     let st: fs.Stats;
     try {
@@ -81,15 +88,19 @@ function inputs(paths: string[]): { files: { path: string; explicit: boolean }[]
   return { files, skipped };
 }
 
+const skippedLine = (s: Note) => `skipped: ${s.file}: ${s.note.replace(/^skipped: /, '')}`;
+
 const MARK: Record<string, string> = { true: 'holds  ', false: 'fails  ', null: 'unknown' };
 
-function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skipped: string[]): string {
+function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skipped: Note[]): string {
   const out: string[] = [];
   out.push(`Runtime Lens diagnose — ${d.inputs.files} file(s), ${d.inputs.lines} line(s) examined`);
+  const nodes = distinctNodes(recognitions.flatMap((r) => r.findings.map(nodeOf)));
+  if (nodes.length > 1) out.push(`Nodes: ${nodes.length} (${nodes.slice(0, 5).join(', ')}${nodes.length > 5 ? ', …' : ''})`);
   const groups = groupFindings(recognitions.flatMap((r) => r.findings), matcher);
   for (const r of recognitions) {
     const mine = groups.filter((g) => g.file === r.file);
-    if (mine.length === 0 && r.warnings.length === 0) continue;
+    if (mine.length === 0 && r.notes.length === 0) continue;
     out.push('', r.file);
     for (const g of mine) {
       const when = (f: Finding) => f.time?.iso ?? (f.wallTime ? `${formatWall(f.wallTime)} (node-local)` : 'no time');
@@ -98,9 +109,9 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
       for (const [pod, n] of g.pods.slice(0, 5)) out.push(`         ${n}× ${pod}`);
       if (g.pods.length > 5) out.push(`         … and ${g.pods.length - 5} more pod(s)`);
     }
-    for (const w of r.warnings) out.push(`  note: ${w}`);
+    for (const n of r.notes) out.push(`  note: ${n.line !== null ? `line ${n.line}: ` : ''}${n.note}`);
   }
-  for (const s of skipped) out.push(`skipped: ${s}`);
+  for (const s of skipped) out.push(skippedLine(s));
   out.push('', `Clock: ${d.clock}`, '', 'Evidence:');
   for (const e of d.verdict.evidence) {
     // What only a person or the lab can tell is the next question's business, not a line of evidence.
@@ -125,6 +136,8 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
   }
   const v = d.verdict;
   out.push('', `Verdict: ${v.cause} — ${CAUSE_TITLES[v.cause] ?? v.cause} (confidence ${v.confidence.toFixed(2)})`, `  ${v.summary}`);
+  const notes = notesOf(recognitions, skipped);
+  if (inputWasCut(notes)) out.push(`  This verdict rests on input that was not read in full: ${notes.length} note(s) above say what was cut, skipped or not parsed.`);
   if (d.question) {
     const q = d.question;
     out.push('', `Next question (separates ${CAUSE_TITLES[q.ifYes] ?? q.ifYes} from ${CAUSE_TITLES[q.ifNo] ?? q.ifNo}, ${q.gain.toFixed(2)} bits):`, `  ${q.prompt}`);
@@ -184,7 +197,7 @@ export const diagnose: Command = async (args, out, err) => {
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       if (f.explicit) throw new UsageError(e.message);
-      skipped.push(e.message);
+      skipped.push({ file: e.file, line: null, note: `skipped: ${e.reason}` });
     }
   }
   const input: DiagnoseInput = {
@@ -231,13 +244,14 @@ export const diagnose: Command = async (args, out, err) => {
           clock: d.clock,
           fixesFor: d.fixesFor,
           fixes: d.fixes,
+          notes: notesOf(recognitions, skipped),
           ...(lab ? { reproduce: lab } : {}),
         },
         null,
         2,
       )}\n`,
     );
-    for (const s of skipped) err(`skipped: ${s}\n`);
+    for (const s of skipped) err(`${skippedLine(s)}\n`);
   } else {
     out(human(recognitions, options.matcher, d, skipped));
     if (lab) out(`\nReproduce: ${lab.result ? reading(lab.result) : `not run: ${lab.why}`}\n`);

@@ -8,8 +8,10 @@ import type { UserFacts } from '../core/diagnosis/types';
 import type { ReproduceOutcome } from '../core/reproduce/types';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
-import { type Recognition, recogniseFile, recogniseText } from '../core/signatures/recognise';
+import { type Recognition, recogniseText } from '../core/signatures/recognise';
 import type { Config } from './config';
+import { recogniseForPanel } from './diagnoseOnDisk';
+import { logNotes } from './log';
 import type { TraceService } from './traceService';
 
 const ANSWERS_KEY = 'runtimeLens.diagnosisAnswers';
@@ -149,7 +151,7 @@ export class DiagnosisPanel implements vscode.Disposable {
     const skipped: string[] = [];
     for (const f of this.files) {
       try {
-        recognitions.push(await recogniseFile(f, { ...config.time, matcher: config.matcher }));
+        recognitions.push(await recogniseForPanel(f, { ...config.time, matcher: config.matcher }));
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         skipped.push(e.message);
@@ -157,6 +159,7 @@ export class DiagnosisPanel implements vscode.Disposable {
     }
     for (const p of this.pasted) recognitions.push(recogniseText(p.name, p.text, { ...config.time, matcher: config.matcher }));
     for (const s of skipped) this.log.warn(`diagnosis: skipped ${s}`);
+    logNotes(this.log, recognitions.flatMap((r) => r.notes));
     const titles = Object.fromEntries(config.matcher.signatures.map((s) => [s.def.id, s.def.title]));
     const traced = this.traces.state;
     const diagnosis = diagnose({

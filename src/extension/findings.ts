@@ -1,9 +1,10 @@
 import { minimatch } from 'minimatch';
 import * as vscode from 'vscode';
-import { type Recognition, recogniseText } from '../core/signatures/recognise';
+import { type Recognition, recogniseText, recogniseTextAsync } from '../core/signatures/recognise';
 import { type FindingGroup, groupFindings } from '../core/signatures/summary';
 import type { Finding } from '../core/signatures/types';
 import type { Config } from './config';
+import { logNotes } from './log';
 
 /** What the extension knows about one open document. */
 export interface DocumentFindings {
@@ -19,6 +20,12 @@ export interface DocumentFindings {
 const GLOB_LANGUAGES = new Set(['log', 'plaintext', 'json', 'jsonl', 'yaml']);
 /** Typing in a log is rare, but a document being appended to (tail) changes constantly: coalesce. */
 const DEBOUNCE_MS = 300;
+/**
+ * Documents larger than this (characters) are recognised piece by piece, giving the extension host
+ * back between pieces: other extensions and the editor's requests are served while a large event list
+ * or journal export is read.
+ */
+const SYNC_LIMIT = 4 * 1024 * 1024;
 
 /**
  * The single place that runs recognition on documents; every surface (Problems, hovers, code lenses,
@@ -74,27 +81,33 @@ export class FindingsStore implements vscode.Disposable {
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        this.refresh(doc);
+        void this.refresh(doc);
       }, delay),
     );
   }
 
-  private refresh(doc: vscode.TextDocument): void {
+  private async refresh(doc: vscode.TextDocument): Promise<void> {
     if (doc.isClosed) return;
     const key = doc.uri.toString();
-    if (this.docs.get(key)?.version === doc.version) return;
+    const version = doc.version;
+    if (this.docs.get(key)?.version === version) return;
     const started = Date.now();
     let recognition: Recognition;
     try {
-      recognition = recogniseText(doc.uri.fsPath || doc.uri.path, doc.getText(), { ...this.config.time, matcher: this.config.matcher });
+      const file = doc.uri.fsPath || doc.uri.path;
+      const text = doc.getText();
+      const options = { ...this.config.time, matcher: this.config.matcher };
+      recognition = text.length <= SYNC_LIMIT ? recogniseText(file, text, options) : await recogniseTextAsync(file, text, options);
     } catch (e) {
       this.log.error(`recognising ${doc.uri.fsPath}: ${(e as Error).stack ?? e}`);
       return;
     }
+    // Changed or closed while it was being read: the newer version has its own refresh coming.
+    if (doc.isClosed || doc.version !== version) return;
     const byLine = new Map<number, Finding>();
     for (const f of recognition.findings) byLine.set(f.line - 1, f);
-    this.docs.set(key, { uri: doc.uri, version: doc.version, recognition, groups: groupFindings(recognition.findings, this.config.matcher), byLine });
-    for (const w of recognition.warnings) this.log.warn(`${doc.uri.fsPath}: ${w}`);
+    this.docs.set(key, { uri: doc.uri, version, recognition, groups: groupFindings(recognition.findings, this.config.matcher), byLine });
+    logNotes(this.log, recognition.notes);
     this.log.debug(`${doc.uri.fsPath}: ${recognition.findings.length} finding(s) in ${recognition.lines} line(s), ${Date.now() - started} ms`);
     this.emitter.fire(doc.uri);
   }

@@ -5,6 +5,7 @@ import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
 import { type Config, readConfig } from './config';
 import { DiagnosisPanel, pickDiagnosisFiles } from './diagnosisPanel';
+import { registerDiagnoseOnDisk } from './diagnoseOnDisk';
 import { registerDiagnostics } from './diagnostics';
 import { registerExplain } from './explain';
 import { FindingsStore } from './findings';
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): void {
       // With Go sources at hand, the panel can show the chain and what runc's saveState does.
       if (!traces.state && traces.currentRoots().some((r) => r.origin !== 'workspace')) void traces.trace();
     }),
+    registerDiagnoseOnDisk(getConfig, log, (files) => DiagnosisPanel.show(context, traces, getConfig, log, files)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('runtimeLens')) return;
       config = readConfig();

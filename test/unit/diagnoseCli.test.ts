@@ -58,7 +58,7 @@ test('diagnose --json on the incident samples: one JSON document with the contra
   assert.equal(r.code, 0);
   assert.equal(r.err, '');
   const doc = parseOne(r.out);
-  assert.deepEqual(Object.keys(doc).sort(), ['clock', 'clusters', 'findings', 'fixes', 'fixesFor', 'fleet', 'hypotheses', 'question', 'ranked', 'verdict']);
+  assert.deepEqual(Object.keys(doc).sort(), ['clock', 'clusters', 'findings', 'fixes', 'fixesFor', 'fleet', 'hypotheses', 'notes', 'question', 'ranked', 'verdict']);
   assert.ok(doc.findings.length > 100);
   for (const f of doc.findings) {
     for (const k of ['file', 'line', 'signature', 'time', 'pod', 'container', 'text']) assert.ok(k in f, `finding lacks ${k}`);
@@ -280,4 +280,34 @@ test('human output names each signature with its title and counts', async () => 
   assert.match(r.out, /16× shop\/payments-api-6d8f7c9b4-kx2lp/);
   assert.match(r.out, /05-07 03:43:28\.310630 \(node-local\)/);
   assert.match(r.out, /Verdict: cpu-manager-state-race — runc state\.json race with the kubelet cpu-manager \(confidence 0\.9\d\)/);
+});
+
+// --------------------------------------------------------------------------------- notes and nodes
+
+test('diagnose --json: every note — an event list cut short, a file skipped — with file and line; findings carry their node', async () => {
+  const events = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'unit', 'fixtures', 'events.json'), 'utf8'));
+  const compact = JSON.stringify(events);
+  const cut = write('notes/nodes/ip-10-0-1-5.ec2.internal/events.json', compact.slice(0, compact.indexOf('"checkout-web-7b9d8c6f5-2jx4n"')));
+  write('notes/nodes/ip-10-0-1-5/kubelet.log', fs.readFileSync(kubeletLog));
+  const blob = write('notes/blob.log', Buffer.concat([Buffer.alloc(16), Buffer.from('x\n')]));
+  const r = await cli('diagnose', '--json', path.join(dir, 'notes'));
+  assert.equal(r.code, 0);
+  const doc = JSON.parse(r.out) as DiagnoseJson & { notes: { file: string; line: number | null; note: string }[]; findings: (FindingJson & { node: string | null })[] };
+  assert.deepEqual(
+    doc.notes.map((n) => [n.file, n.line]),
+    [
+      [cut, 1],
+      [blob, null],
+    ],
+  );
+  assert.match(doc.notes[0]!.note, /^the document is cut short inside event 3 \(it ends at line 1:\d+\); the 2 event\(s\) before it were read/);
+  assert.equal(doc.notes[1]!.note, 'skipped: binary file (NUL bytes), not a text log');
+  const eventFinding = doc.findings.find((f) => f.file === cut)! as FindingJson & { node: string | null };
+  assert.equal(eventFinding.node, 'node-a', "the event's source.host");
+  // The kubelet log names no node: its folder does; the FQDN folder and the short one are one node.
+  assert.ok(doc.findings.filter((f) => f.file.endsWith('kubelet.log')).every((f) => (f as { node?: string }).node === 'ip-10-0-1-5'));
+  const human = await cli('diagnose', path.join(dir, 'notes'));
+  assert.match(human.out, /note: line 1: the document is cut short inside event 3/);
+  assert.match(human.out, /This verdict rests on input that was not read in full: 2 note\(s\)/);
+  assert.match(human.out, /^Nodes: 2 \(ip-10-0-1-5, node-a\)$/m);
 });

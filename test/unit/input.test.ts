@@ -55,7 +55,7 @@ test('a plain file: findings with line, signature, text, span and pod', async ()
   const r = await recogniseFile(file, { matcher });
   assert.equal(r.file, file);
   assert.equal(r.lines, 8);
-  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(r.notes, []);
   assert.deepEqual(
     r.findings.map((f) => [f.line, f.signature]),
     [
@@ -189,7 +189,7 @@ test('an empty file has no findings and no lines', async () => {
   const r = await recogniseFile(file, { matcher });
   assert.deepEqual(r.findings, []);
   assert.equal(r.lines, 0);
-  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(r.notes, []);
 });
 
 test('a 10 MB single line: finding for it, a warning, and the next line keeps its number', { timeout: 60000 }, async () => {
@@ -212,8 +212,9 @@ test('a 10 MB single line: finding for it, a warning, and the next line keeps it
     assert.equal(f.text.slice(f.match.start, f.match.end), 'OCI runtime exec failed: exec failed: EOF');
     assert.equal(f.record.pod, 'adsfadofadfabdfhaodsfa');
     assert.equal(r.findings[1]!.text, FIFO);
-    assert.equal(r.warnings.length, 1);
-    assert.match(r.warnings[0]!, /line 1 is longer than 1 MB/);
+    assert.equal(r.notes.length, 1);
+    assert.match(r.notes[0]!.note, /line 1 is longer than 1 MB/);
+    assert.equal(r.notes[0]!.line, 1);
     assert.equal(r.lines, 3);
   }
 });
@@ -234,8 +235,8 @@ test('a long line in the middle of a file is reported with its own line number, 
       file,
     );
     assert.equal(r.lines, 4, file);
-    assert.equal(r.warnings.length, 1, `${file}: ${JSON.stringify(r.warnings)}`);
-    assert.match(r.warnings[0]!, /^line 3 is longer than 1 MB/);
+    assert.equal(r.notes.length, 1, `${file}: ${JSON.stringify(r.notes)}`);
+    assert.match(r.notes[0]!.note, /^line 3 is longer than 1 MB/);
   }
 });
 

@@ -1,4 +1,5 @@
 import type { NodeFact } from '../logs/facts';
+import { canonicalNode } from '../logs/nodes';
 import type { Scenario } from '../reproduce/types';
 import { latest } from './evidence';
 import type { Diagnosis } from './types';
@@ -22,8 +23,6 @@ export function scenarioToConfirm(d: Diagnosis): { scenario: Scenario; cause: st
   return { why: `no reproduce scenario for the leading causes (${[first, second].filter(Boolean).map((r) => r!.cause).join(', ')})` };
 }
 
-const shortName = (name: string) => name.trim().toLowerCase().split('.')[0]!;
-
 /**
  * Whether this machine is the node the input comes from: its host name among the nodes the input names,
  * or — when the input names none — its runc the version the input shows. The lab tests this machine's
@@ -32,7 +31,7 @@ const shortName = (name: string) => name.trim().toLowerCase().split('.')[0]!;
 export function isTheNode(d: Diagnosis, facts: NodeFact[], here: { hostname: string; runcVersion: string | null }): { yes: boolean; why: string } {
   const nodes = d.fleet.map((n) => n.node);
   if (nodes.length) {
-    const yes = nodes.some((n) => shortName(n) === shortName(here.hostname));
+    const yes = nodes.some((n) => canonicalNode(n) === canonicalNode(here.hostname));
     return { yes, why: yes ? `this machine (${here.hostname}) is a node of the input` : `this machine (${here.hostname}) is none of the input's nodes (${nodes.slice(0, 5).join(', ')}${nodes.length > 5 ? ', …' : ''})` };
   }
   const seen = latest(facts, 'runcVersion')?.value ?? null;

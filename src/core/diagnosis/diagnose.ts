@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { NodeFact } from '../logs/facts';
+import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
 import { type Zone, formatWall, parseZone } from '../logs/time';
 import type { Recognition } from '../signatures/recognise';
 import type { Finding } from '../signatures/types';
@@ -57,7 +58,7 @@ export function clusters(placed: PlacedFinding[], titles: Record<string, string>
   const groups = new Map<string, PlacedFinding[]>();
   for (const p of placed) {
     const r = p.finding.record;
-    const key = `${p.finding.signature}\u0000${r.node ?? ''}\u0000${r.namespace ?? ''}/${r.pod ?? ''}\u0000${r.container ?? ''}`;
+    const key = `${p.finding.signature}\u0000${nodeOf(p.finding) ?? ''}\u0000${r.namespace ?? ''}/${r.pod ?? ''}\u0000${r.container ?? ''}`;
     const list = groups.get(key);
     if (list) list.push(p);
     else groups.set(key, [p]);
@@ -73,7 +74,7 @@ export function clusters(placed: PlacedFinding[], titles: Record<string, string>
     out.push({
       signature: list[0]!.finding.signature,
       title: titles[list[0]!.finding.signature] ?? list[0]!.finding.signature,
-      node: r.node ?? null,
+      node: nodeOf(list[0]!.finding),
       pod: r.pod ? (r.namespace ? `${r.namespace}/${r.pod}` : r.pod) : null,
       container: r.container,
       count,
@@ -169,9 +170,9 @@ function summaryOf(cause: string, leader: RankedCause | null, ranked: RankedCaus
   return `Runtime exec errors are present (${errors}), but the evidence does not single out a cause: ${lead} lead.`;
 }
 
-/** Which node a finding is from, as the input names it (journald host, event source, the file's folder). */
+/** Which node a finding is from (journald host, event source, or the file's folder), by canonical name. */
 function nodeOfFinding(f: Finding): string | null {
-  return f.record.node ?? null;
+  return canonicalNode(nodeOf(f));
 }
 
 /**
@@ -245,14 +246,20 @@ export function findingTimes(p: PlacedFinding, clock: Clock): { time: string | n
   return { time: null, localTime: `${year !== null ? `${year}-` : ''}${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}.${micros}` };
 }
 
-/** Facts carry the node of their file's findings when they do not name one (a node's kubelet log states that node's flags). */
+/**
+ * Facts carry their node by canonical name: the one they state, else that of their file's findings (a
+ * node's kubelet log states that node's flags), else the one their folder names.
+ */
 function withNodes(facts: NodeFact[], findings: Finding[]): NodeFact[] {
   const byFile = new Map<string, string>();
   for (const f of findings) {
     const node = nodeOfFinding(f);
     if (node && !byFile.has(f.file)) byFile.set(f.file, node);
   }
-  return facts.map((f) => (f.node || !byFile.has(f.file) ? f : { ...f, node: byFile.get(f.file)! }));
+  return facts.map((f) => {
+    const node = canonicalNode(f.node) ?? byFile.get(f.file) ?? nodeFromPath(f.file);
+    return node === (f.node ?? null) ? f : { ...f, node };
+  });
 }
 
 /** Per node: its failures, its runc, and its own leading cause on its own evidence (facts naming no node count for every node). */

@@ -1,13 +1,17 @@
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import { parseRfc3339 } from './formats';
-import type { LogRecord } from './types';
+import type { LogRecord, LogTime } from './types';
+
+export type EventFormat = 'kubectl-events-json' | 'kubectl-events-yaml';
 
 /** Cheap look at a file's start: is it `kubectl get events -o json|yaml` output rather than a log? */
-export function looksLikeEventDocument(head: string): 'kubectl-events-json' | 'kubectl-events-yaml' | null {
+export function looksLikeEventDocument(head: string): EventFormat | null {
   const start = head.trimStart();
   if (start.startsWith('{') && /"kind":\s*"(EventList|List|Event)"/.test(head) && /"involvedObject"|"kind":\s*"(EventList|Event)"/.test(head)) {
     return 'kubectl-events-json';
   }
+  // kubectl sorts keys, so a list's "kind" comes after its items: an item's involvedObject says it too.
+  if (start.startsWith('{') && /^\{\s*"apiVersion":\s*"v1",\s*"items":\s*\[/.test(start) && /"involvedObject":/.test(head)) return 'kubectl-events-json';
   if (/^(apiVersion|items|kind):/m.test(start) && /^\s*kind: (Event|EventList)\s*$/m.test(head)) return 'kubectl-events-yaml';
   return null;
 }
@@ -16,50 +20,619 @@ export interface EventEntry {
   /** 1-based line of the event's `message`. */
   line: number;
   record: LogRecord;
+  /**
+   * The text of the message's line as written (escaped in JSON): a finding's text. For a compact
+   * list, whose one line holds every event, the event's own JSON from its `"message"` key on.
+   */
+  text: string;
 }
 
-function get(node: unknown, key: string): unknown {
-  return isMap(node) ? node.get(key, true) : undefined;
+/** What a reader hands back as it goes: events, items it could not read, and why. */
+export interface EventSink {
+  event(entry: EventEntry): void;
+  /** An item that is not a readable event (it does not parse): its text, to be scanned as lines. */
+  unparsed(text: string, firstLine: number): void;
+  note(line: number | null, note: string): void;
 }
 
-function str(node: unknown): string | null {
-  return isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number') ? String(node.value) : null;
+/** Reads an event list pushed to it in chunks of bytes, with memory bounded by the largest event. */
+export interface EventListReader {
+  push(chunk: Buffer): void;
+  /** The input is complete: says what was left unfinished. */
+  end(): void;
+}
+
+export function eventListReader(format: EventFormat, sink: EventSink): EventListReader {
+  return format === 'kubectl-events-json' ? new JsonEventReader(sink) : new YamlEventReader(sink);
+}
+
+/** An event larger than this is not read (a note says so): no single item may hold the memory hostage. */
+export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
+type Json = Record<string, unknown>;
+
+const obj = (v: unknown): Json | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null);
+const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
+const positive = (v: unknown): number | null => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : null;
+};
+/** Repeated strings and times of one list, shared (see `sharedValues`). */
+export interface SharedValues {
+  name(s: string | null): string | null;
+  time(s: string | null): LogTime | null;
 }
 
 /**
- * Reads an event list (JSON is YAML too, so one parser serves both) and returns one record per event,
- * placed at the line of its message so findings point into the file. Null when it is not one.
+ * One event (core/v1 or events.k8s.io shape, as JSON or YAML gives it) as a record: the count
+ * (`count`, else `series.count`), the last time it was seen (`lastTimestamp`, `series.lastObservedTime`,
+ * `eventTime`, `firstTimestamp`, in that order) and the first, the involved pod and container, and the
+ * node that reported it. Null when the item has no message.
  */
-export function parseEventDocument(text: string, format: 'kubectl-events-json' | 'kubectl-events-yaml'): EventEntry[] | null {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
-  if (doc.errors.length > 0) return null;
-  const root = doc.contents;
-  const items: unknown[] = isSeq(get(root, 'items')) ? (get(root, 'items') as { items: unknown[] }).items : str(get(root, 'kind')) === 'Event' ? [root] : [];
-  const out: EventEntry[] = [];
-  for (const item of items) {
-    const messageNode = get(item, 'message') as Node | undefined;
-    const message = str(messageNode);
-    if (message === null || !messageNode?.range) continue;
-    const involved = get(item, 'involvedObject');
-    const fieldPath = str(get(involved, 'fieldPath')) ?? '';
-    const container = /spec\.(?:init)?[cC]ontainers\{([^}]+)\}/.exec(fieldPath);
-    const source = get(item, 'source');
-    const time = str(get(item, 'lastTimestamp')) ?? str(get(item, 'eventTime')) ?? str(get(item, 'firstTimestamp'));
-    const count = Number(str(get(item, 'count')) ?? str(get(get(item, 'series'), 'count')) ?? '1');
-    const record: LogRecord = {
-      format,
-      payloadFormat: format,
-      time: time ? parseRfc3339(time) : null,
-      severity: str(get(item, 'type')) === 'Warning' ? 'warning' : 'info',
-      component: str(get(source, 'component')) ?? str(get(item, 'reportingComponent')) ?? 'unknown',
-      pod: str(get(involved, 'kind')) === 'Pod' ? str(get(involved, 'name')) : null,
-      namespace: str(get(involved, 'namespace')),
-      container: container ? container[1]! : null,
-      count: Number.isFinite(count) && count > 0 ? count : 1,
-      message,
-    };
-    out.push({ line: lines.linePos(messageNode.range[0]).line, record });
+export function eventRecord(item: unknown, format: EventFormat, shared: SharedValues = sharedValues()): LogRecord | null {
+  const names = (s: string | null) => shared.name(s);
+  const time = (v: unknown) => shared.time(text(v));
+  const e = obj(item);
+  const message = e ? names(text(e.message)) : null;
+  if (!e || message === null) return null;
+  const involved = obj(e.involvedObject) ?? obj(e.regarding);
+  const source = obj(e.source);
+  const series = obj(e.series);
+  const fieldPath = text(involved?.fieldPath) ?? '';
+  const container = /spec\.(?:init|ephemeral)?[cC]ontainers\{([^}]+)\}/.exec(fieldPath);
+  const first = time(e.firstTimestamp) ?? time(e.eventTime);
+  const last = time(e.lastTimestamp) ?? time(series?.lastObservedTime) ?? time(e.eventTime) ?? first;
+  return {
+    format,
+    payloadFormat: format,
+    time: last,
+    firstTime: first,
+    severity: text(e.type) === 'Warning' ? 'warning' : 'info',
+    component: names(text(source?.component) ?? text(e.reportingComponent) ?? text(e.reportingController)) ?? 'unknown',
+    pod: text(involved?.kind) === 'Pod' ? names(text(involved?.name)) : null,
+    namespace: names(text(involved?.namespace)),
+    container: container ? names(container[1]!) : null,
+    count: positive(e.count) ?? positive(series?.count) ?? 1,
+    message,
+    node: names(text(source?.host) ?? text(e.reportingInstance)),
+  };
+}
+
+/** Distinct values kept at most this many: enough for a cluster's pods, nodes, messages and seconds. */
+const MAX_SHARED = 65536;
+
+function table<T>(make: (s: string) => T): (s: string | null) => T | null {
+  const seen = new Map<string, T>();
+  return (s) => {
+    if (s === null) return null;
+    const known = seen.get(s);
+    if (known !== undefined) return known;
+    const value = make(s);
+    if (seen.size < MAX_SHARED) seen.set(s, value);
+    return value;
+  };
+}
+
+/**
+ * One copy of each repeated value of a list: a list of 400,000 events names a few thousand pods and
+ * nodes, and its times have whole seconds, shared by the events of that second — every finding would
+ * otherwise hold its own copies. Times are read-only once parsed, so sharing them is safe.
+ */
+export function sharedValues(): SharedValues {
+  return { name: table((s) => s), time: table(parseRfc3339) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON: a tokenizer that follows only the structure (strings, brackets) and cuts `items` into
+// events, each then given to JSON.parse — so memory holds one event, and the time is one pass of
+// byte tests plus JSON.parse of every event, about that of JSON.parse of the whole document.
+// Not a streaming JSON library: findings must point at the line of each message and a broken
+// document must be reported at its line:column, which the libraries measured (stream-json,
+// @streamparser/json) do not give for values — both need the byte stream followed anyway, and
+// neither was faster than this (see the commit that introduced it for the numbers).
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const NEWLINE = 0x0a;
+const MESSAGE_KEY = 'message';
+/** The list's envelope (everything but its items) is kept to be checked; a sane one is tiny. */
+const MAX_ENVELOPE = 1024 * 1024;
+const MAX_DEPTH = 256;
+
+class JsonEventReader implements EventListReader {
+  private depth = 0;
+  /** Container kind per depth: 1 object, 2 array. */
+  private readonly kinds = new Uint8Array(MAX_DEPTH + 2);
+  private expectKey = false;
+  private inString = false;
+  private stringIsKey = false;
+  private escapeNext = false;
+  /** Text of the key being read, when it matters (depth 1, or an event's own keys). */
+  private key: string | null = null;
+  private keyStart = -1;
+  private lastKey1: string | null = null;
+  /** Depth of the items array's elements (2 in a list), 0 until `"items": [` was seen. */
+  private itemDepth = 0;
+  private itemsClosed = false;
+  private item: Buffer[] = [];
+  private itemBytes = 0;
+  private itemStart = -1;
+  private itemLine = 0;
+  private itemColumn = 0;
+  private itemTooBig = false;
+  private items = 0;
+  private messageLine = 0;
+  private envelope: Buffer[] = [];
+  private envelopeBytes = 0;
+  /** Where the envelope goes on in the current chunk; -1 between items, where only separators are. */
+  private envelopeStart = 0;
+  private done = false;
+  private failed = false;
+  private line = 1;
+  private lineStart = 0;
+  /** Bytes before the current chunk. */
+  private base = 0;
+  private topMessageLine = 0;
+  /** Line where the current document begins. */
+  private docLine = 1;
+  private readonly names = sharedValues();
+
+  constructor(private readonly sink: EventSink) {}
+
+  private fail(at: number, what: string): void {
+    this.failed = true;
+    const column = this.base + at - this.lineStart + 1;
+    const kept = this.items > 0 ? `; the ${this.items} event(s) before it were read` : '';
+    this.sink.note(this.line, `does not parse as kubectl -o json: ${what} at line ${this.line}:${column}${kept}`);
   }
-  return out;
+
+  push(buf: Buffer): void {
+    if (this.failed) {
+      this.countLines(buf);
+      return;
+    }
+    let i = 0;
+    const n = buf.length;
+    if (this.envelopeStart >= 0) this.envelopeStart = 0;
+    if (this.inString) i = this.readString(buf, 0);
+    while (i < n && !this.failed) {
+      const c = buf[i]!;
+      if (c === QUOTE) {
+        this.inString = true;
+        this.stringIsKey = this.expectKey && this.kinds[this.depth] === 1;
+        this.key = null;
+        this.keyStart = this.stringIsKey && (this.depth === 1 || this.depth === this.itemDepth) ? i + 1 : -1;
+        if (this.stringIsKey) this.key = '';
+        i = this.readString(buf, i + 1);
+        continue;
+      }
+      switch (c) {
+        case NEWLINE:
+          this.line += 1;
+          this.lineStart = this.base + i + 1;
+          break;
+        case 0x7b: // {
+        case 0x5b: // [
+          if (this.depth === 0 && this.done) {
+            // Another document follows (`kubectl get events -w -o json` writes one Event after another).
+            if (this.envelopeStart >= 0) this.keepEnvelope(buf, this.envelopeStart, i);
+            this.finishDocument();
+            this.nextDocument(i);
+          }
+          if (this.depth >= MAX_DEPTH) {
+            this.fail(i, `nesting deeper than ${MAX_DEPTH} levels`);
+            break;
+          }
+          this.depth += 1;
+          this.kinds[this.depth] = c === 0x7b ? 1 : 2;
+          this.expectKey = c === 0x7b;
+          if (this.depth === 2 && c === 0x5b && this.lastKey1 === 'items' && this.itemDepth === 0) this.itemDepth = 3;
+          else if (this.depth === this.itemDepth && !this.itemsClosed) this.startItem(buf, i);
+          break;
+        case 0x7d: // }
+        case 0x5d: // ]
+          if (this.depth === 0 || this.kinds[this.depth] !== (c === 0x7d ? 1 : 2)) {
+            this.fail(i, `unexpected '${String.fromCharCode(c)}'`);
+            break;
+          }
+          if (this.depth === this.itemDepth && !this.itemsClosed && this.itemStart >= 0) this.endItem(buf, i + 1);
+          if (this.depth === this.itemDepth - 1 && !this.itemsClosed) {
+            this.itemsClosed = true;
+            if (this.envelopeStart < 0) this.envelopeStart = i;
+          }
+          this.depth -= 1;
+          this.expectKey = false;
+          if (this.depth === 0) this.done = true;
+          break;
+        case 0x2c: // ,
+          if (this.kinds[this.depth] === 1) this.expectKey = true;
+          break;
+        case 0x3a: // :
+          this.expectKey = false;
+          break;
+        case 0x20:
+        case 0x09:
+        case 0x0d:
+          break;
+        default:
+          if (this.depth === 0) this.fail(i, `unexpected '${String.fromCharCode(c)}' outside the document`);
+      }
+      i += 1;
+    }
+    if (!this.failed) this.keepChunkParts(buf);
+    this.base += n;
+  }
+
+  private countLines(buf: Buffer): void {
+    for (let at = buf.indexOf(NEWLINE); at >= 0; at = buf.indexOf(NEWLINE, at + 1)) this.line += 1;
+    this.base += buf.length;
+  }
+
+  /** Reads a string from `from` (after its opening quote); returns where to go on. */
+  private readString(buf: Buffer, from: number): number {
+    let s = from;
+    if (this.escapeNext) {
+      this.escapeNext = false;
+      s += 1;
+    }
+    for (;;) {
+      const q = buf.indexOf(QUOTE, s);
+      if (q < 0) {
+        let b = buf.length - 1;
+        while (b >= s && buf[b] === BACKSLASH) b -= 1;
+        this.escapeNext = (buf.length - 1 - b) % 2 === 1;
+        if (this.keyStart >= 0) {
+          this.key += buf.toString('latin1', this.keyStart, buf.length);
+          this.keyStart = 0;
+        }
+        return buf.length;
+      }
+      let b = q - 1;
+      while (b >= s && buf[b] === BACKSLASH) b -= 1;
+      if ((q - 1 - b) % 2 === 1) {
+        s = q + 1;
+        continue;
+      }
+      this.inString = false;
+      if (this.stringIsKey) {
+        if (this.keyStart >= 0) this.onKey(this.key + buf.toString('latin1', this.keyStart, q));
+        this.keyStart = -1;
+        this.key = null;
+      }
+      return q + 1;
+    }
+  }
+
+  private onKey(key: string): void {
+    if (this.depth === 1) {
+      this.lastKey1 = key;
+      // A single Event document (not a list): its message is a key of the top object.
+      if (key === MESSAGE_KEY) this.topMessageLine = this.line;
+    } else if (this.depth === this.itemDepth && key === MESSAGE_KEY && this.itemStart >= 0) this.messageLine = this.line;
+  }
+
+  private startItem(buf: Buffer, at: number): void {
+    // The envelope ends where the item begins.
+    if (this.envelopeStart >= 0) this.keepEnvelope(buf, this.envelopeStart, at);
+    this.envelopeStart = -1;
+    this.itemStart = at;
+    this.item = [];
+    this.itemBytes = 0;
+    this.itemLine = this.line;
+    this.itemColumn = this.base + at - this.lineStart;
+    this.itemTooBig = false;
+    this.messageLine = 0;
+  }
+
+  private endItem(buf: Buffer, end: number): void {
+    const start = this.itemStart;
+    this.itemStart = -1;
+    this.items += 1;
+    this.envelopeStart = -1;
+    if (this.itemTooBig) return;
+    this.item.push(buf.subarray(start, end));
+    const bytes = this.item.length === 1 ? this.item[0]! : Buffer.concat(this.item);
+    this.item = [];
+    this.emit(bytes, this.itemLine, this.itemColumn, this.messageLine || this.itemLine);
+  }
+
+  private emit(bytes: Buffer, line: number, column: number, messageLine: number): void {
+    const raw = bytes.toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (e) {
+      this.sink.note(line, `event ${this.items} does not parse (${where(e as Error, raw, line, column)}); its lines were scanned as text`);
+      this.sink.unparsed(raw, line);
+      return;
+    }
+    const record = eventRecord(parsed, 'kubectl-events-json', this.names);
+    if (!record) return;
+    this.sink.event({ line: messageLine, record, text: messageText(bytes, messageLine - line) });
+  }
+
+  /** At the end of a chunk: what belongs to the item or the envelope is kept (bounded). */
+  private keepChunkParts(buf: Buffer): void {
+    if (this.itemStart >= 0) {
+      const part = buf.subarray(this.itemStart);
+      this.itemStart = 0;
+      if (!this.itemTooBig) {
+        this.itemBytes += part.length;
+        if (this.itemBytes > MAX_EVENT_BYTES) {
+          this.itemTooBig = true;
+          this.item = [];
+          this.sink.note(this.itemLine, `event ${this.items + 1} is larger than ${MAX_EVENT_BYTES / 1024 / 1024} MB: not read`);
+        } else this.item.push(part);
+      }
+    } else if (this.envelopeStart >= 0) this.keepEnvelope(buf, this.envelopeStart, buf.length);
+  }
+
+  private keepEnvelope(buf: Buffer, from: number, to: number): void {
+    if (from < 0 || to <= from || this.envelopeBytes > MAX_ENVELOPE) return;
+    this.envelopeBytes += to - from;
+    // Copied: the chunk is not kept alive for a few bytes of it.
+    this.envelope.push(Buffer.from(buf.subarray(from, to)));
+  }
+
+  end(): void {
+    if (this.failed) return;
+    if (this.inString || this.depth > 0) {
+      const where = `line ${this.line}:${this.base - this.lineStart + 1}`;
+      if (this.itemStart >= 0 && !this.itemTooBig) {
+        const raw = Buffer.concat(this.item).toString('utf8');
+        this.sink.note(this.itemLine, `the document is cut short inside event ${this.items + 1} (it ends at ${where}); the ${this.items} event(s) before it were read, the rest of that event was scanned as text`);
+        this.sink.unparsed(raw, this.itemLine);
+      } else this.sink.note(this.line, `the document is cut short (it ends at ${where} with ${this.depth} bracket(s) open); the ${this.items} event(s) before were read`);
+      return;
+    }
+    this.finishDocument();
+  }
+
+  private nextDocument(at: number): void {
+    this.envelope = [];
+    this.envelopeBytes = 0;
+    this.envelopeStart = at;
+    this.itemDepth = 0;
+    this.itemsClosed = false;
+    this.lastKey1 = null;
+    this.topMessageLine = 0;
+    this.docLine = this.line;
+    this.done = false;
+  }
+
+  /** A complete document: a list (its envelope checked) or a single Event. */
+  private finishDocument(): void {
+    if (this.itemDepth !== 0) {
+      this.checkEnvelope();
+      return;
+    }
+    // No items array: a single Event, or not an event document at all; either way small.
+    if (this.envelopeBytes > MAX_ENVELOPE) {
+      this.sink.note(this.docLine, `a JSON document without "items", larger than ${MAX_ENVELOPE / 1024 / 1024} MB: not read as events`);
+      return;
+    }
+    const bytes = Buffer.concat(this.envelope);
+    const raw = bytes.toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (e) {
+      this.sink.note(this.docLine, `does not parse as kubectl -o json (${where(e as Error, raw, this.docLine, 0)}); scanned as text`);
+      this.sink.unparsed(raw, this.docLine);
+      return;
+    }
+    const record = obj(parsed)?.kind === 'Event' ? eventRecord(parsed, 'kubectl-events-json', this.names) : null;
+    const line = this.topMessageLine || this.docLine;
+    if (record) this.sink.event({ line, record, text: messageText(bytes, line - this.docLine) });
+    else this.sink.note(this.docLine, 'a JSON document that is neither an event list nor an event: no events read');
+  }
+
+  /** The envelope around the items (`{"apiVersion": …, "items": [], "kind": …}`) must parse too. */
+  private checkEnvelope(): void {
+    if (this.envelopeBytes > MAX_ENVELOPE) return;
+    // The items were left out of it: `"items": [` is followed by the array's `]`.
+    const raw = Buffer.concat(this.envelope).toString('utf8');
+    try {
+      JSON.parse(raw);
+    } catch (e) {
+      this.sink.note(null, `the list around the events does not parse (${(e as Error).message}); the ${this.items} event(s) in it were read`);
+    }
+  }
+}
+
+/** The parser's reason and where in the file it stopped, as line:column. */
+function where(e: Error, raw: string, line: number, column: number): string {
+  const m = /position (\d+)/.exec(e.message);
+  const reason = e.message.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
+  if (!m) return reason;
+  const at = Number(m[1]);
+  let l = line;
+  let lineStart = -column;
+  for (let nl = raw.indexOf('\n'); nl >= 0 && nl < at; nl = raw.indexOf('\n', nl + 1)) {
+    l += 1;
+    lineStart = nl + 1;
+  }
+  return `${reason} at line ${l}:${at - lineStart + 1}`;
+}
+
+const MESSAGE_BYTES = Buffer.from(`"${MESSAGE_KEY}":`);
+
+/**
+ * Line `index` (0-based) of an event's bytes; on a compact list's one line, from `"message"` on.
+ * Decoded on its own, so a finding's text does not keep the whole event's string alive.
+ */
+function messageText(bytes: Buffer, index: number): string {
+  let start = 0;
+  for (let k = 0; k < index && start >= 0; k++) start = bytes.indexOf(NEWLINE, start) + 1;
+  let end = bytes.indexOf(NEWLINE, start);
+  const oneLine = start === 0 && end < 0;
+  if (end < 0) end = bytes.length;
+  if (end > start && bytes[end - 1] === 0x0d) end -= 1;
+  if (oneLine) {
+    const key = bytes.indexOf(MESSAGE_BYTES);
+    if (key > 0) start = key;
+  }
+  return bytes.toString('utf8', start, end);
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML: kubectl writes `items:` followed by one `- ` block per event; each block is parsed on its own.
+
+class YamlEventReader implements EventListReader {
+  private carry: Buffer = Buffer.alloc(0);
+  private line = 0;
+  private state: 'head' | 'items' | 'after' = 'head';
+  private indent = -1;
+  private block: string[] = [];
+  private blockLine = 0;
+  private blockBytes = 0;
+  /** Lines of a document that is not a list (a single Event), kept to be parsed whole. */
+  private head: string[] = [];
+  private headBytes = 0;
+  private sawItems = false;
+  private events = 0;
+  private readonly names = sharedValues();
+
+  constructor(private readonly sink: EventSink) {}
+
+  push(chunk: Buffer): void {
+    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    const last = buf.lastIndexOf(NEWLINE);
+    if (last < 0) {
+      this.carry = buf.length > MAX_EVENT_BYTES ? this.overlong(buf) : buf;
+      return;
+    }
+    const text = buf.toString('utf8', 0, last);
+    this.carry = Buffer.from(buf.subarray(last + 1));
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      this.onLine(text.slice(start, nl < 0 ? text.length : nl));
+      if (nl < 0) break;
+      start = nl + 1;
+    }
+  }
+
+  /** A line longer than an event may be: counted and dropped, with a note. */
+  private overlong(buf: Buffer): Buffer {
+    this.sink.note(this.line + 1, `line ${this.line + 1} is longer than ${MAX_EVENT_BYTES / 1024 / 1024} MB: not read`);
+    this.block = [];
+    this.blockBytes = MAX_EVENT_BYTES + 1;
+    return Buffer.from(buf.subarray(buf.length - 1));
+  }
+
+  private onLine(raw: string): void {
+    this.line += 1;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (this.state === 'head') {
+      if (/^items:\s*$/.test(line)) {
+        this.state = 'items';
+        this.sawItems = true;
+        return;
+      }
+      if (/^items:\s*\[\s*\]\s*$/.test(line)) {
+        this.sawItems = true;
+        return;
+      }
+      this.keepHead(line);
+      return;
+    }
+    if (this.state === 'after') return;
+    const trimmed = line.trimStart();
+    if (trimmed === '' || trimmed.startsWith('#')) {
+      if (this.block.length) this.add(line);
+      return;
+    }
+    const lead = line.length - trimmed.length;
+    if (this.indent < 0) {
+      if (!trimmed.startsWith('-')) {
+        this.state = 'after';
+        return;
+      }
+      this.indent = lead;
+    }
+    if (lead === this.indent && (trimmed.startsWith('- ') || trimmed === '-')) {
+      this.flush();
+      this.blockLine = this.line;
+      this.add(`${' '.repeat(lead)} ${trimmed.slice(1)}`);
+    } else if (lead > this.indent) this.add(line);
+    else {
+      this.flush();
+      this.state = 'after';
+    }
+  }
+
+  private keepHead(line: string): void {
+    if (this.headBytes > MAX_EVENT_BYTES) return;
+    this.headBytes += line.length + 1;
+    this.head.push(line);
+  }
+
+  private add(line: string): void {
+    if (this.blockBytes > MAX_EVENT_BYTES) return;
+    this.blockBytes += line.length + 1;
+    if (this.blockBytes > MAX_EVENT_BYTES) {
+      this.sink.note(this.blockLine, `event ${this.events + 1} is larger than ${MAX_EVENT_BYTES / 1024 / 1024} MB: not read`);
+      this.block = [];
+      return;
+    }
+    this.block.push(line);
+  }
+
+  private flush(): void {
+    const block = this.block;
+    const tooBig = this.blockBytes > MAX_EVENT_BYTES;
+    this.block = [];
+    this.blockBytes = 0;
+    if (block.length === 0 && !tooBig) return;
+    this.events += 1;
+    if (tooBig) return;
+    this.parse(block, this.blockLine, `event ${this.events}`);
+  }
+
+  private parse(block: string[], firstLine: number, what: string): void {
+    const text = block.join('\n');
+    const counter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      const at = counter.linePos(e.pos[0]);
+      this.sink.note(firstLine + at.line - 1, `${what} does not parse as YAML (${e.message.split('\n')[0]} at line ${firstLine + at.line - 1}:${at.col}); its lines were scanned as text`);
+      this.sink.unparsed(text, firstLine);
+      return;
+    }
+    const record = eventRecord(doc.toJS({ maxAliasCount: 100 }), 'kubectl-events-yaml', this.names);
+    if (!record) return;
+    const root = doc.contents;
+    const messageNode = isMap(root) ? root.get(MESSAGE_KEY, true) : undefined;
+    const offset = isScalar(messageNode) && messageNode.range ? counter.linePos(messageNode.range[0]).line - 1 : 0;
+    this.sink.event({ line: firstLine + offset, record, text: block[offset] ?? record.message });
+  }
+
+  end(): void {
+    if (this.carry.length > 0) {
+      const rest = this.carry.toString('utf8');
+      this.carry = Buffer.alloc(0);
+      this.onLine(rest);
+    }
+    if (this.state === 'items') this.flush();
+    if (!this.sawItems && this.head.length > 0) {
+      if (this.headBytes > MAX_EVENT_BYTES) this.sink.note(null, `a YAML document without "items", larger than ${MAX_EVENT_BYTES / 1024 / 1024} MB: not read as events`);
+      else this.parse(this.head, 1, 'the document');
+    }
+  }
+}
+
+/**
+ * Reads a whole event document held in memory. Convenience for small texts and tests; files and
+ * large documents go through `eventListReader` chunk by chunk.
+ */
+export function parseEventDocument(source: string, format: EventFormat): { entries: EventEntry[]; notes: { line: number | null; note: string }[]; unparsed: { text: string; firstLine: number }[] } {
+  const entries: EventEntry[] = [];
+  const notes: { line: number | null; note: string }[] = [];
+  const unparsed: { text: string; firstLine: number }[] = [];
+  const reader = eventListReader(format, { event: (e) => entries.push(e), note: (line, note) => notes.push({ line, note }), unparsed: (text, firstLine) => unparsed.push({ text, firstLine }) });
+  reader.push(Buffer.from(source, 'utf8'));
+  reader.end();
+  return { entries, notes, unparsed };
 }

@@ -1,3 +1,4 @@
+import { journalRecord } from './journald';
 import { validTime } from './time';
 import type { LogFormat, LogRecord, LogTime, Severity } from './types';
 
@@ -161,6 +162,8 @@ function parseJson(line: string): LogRecord | null {
   }
   if (!o || typeof o !== 'object' || Array.isArray(o)) return null;
   const rec = o as Record<string, unknown>;
+  // journalctl -o json: the service's line is in MESSAGE, the journal's own fields around it.
+  if ('MESSAGE' in rec || '__REALTIME_TIMESTAMP' in rec) return journalRecord((k) => rec[k], 'journald-json');
   const str = (k: string) => (typeof rec[k] === 'string' ? (rec[k] as string) : undefined);
   const msg = str('msg') ?? str('message') ?? str('log');
   if (msg === undefined) return null;

@@ -306,3 +306,49 @@ export function openLogBytes(file: string, into: Buffer): ByteLogStream {
   }
   return { segments: segments(), compressed };
 }
+
+/** The reading was cancelled by the caller (AbortSignal). */
+export class Cancelled extends Error {
+  constructor(readonly file: string) {
+    super(`${file}: cancelled`);
+  }
+}
+
+/**
+ * The bytes of a file (plain or gzip, decompressed) as they come, in chunks of up to CHUNK bytes: for
+ * documents read by a parser of their own (event lists, journal exports), which must see overlong lines
+ * whole. Same refusals and errors as `openLog`, except that `nulAllowed` formats (a journal export's
+ * binary fields) may hold NUL bytes. `onBytes` is told the bytes read from the disk so far.
+ */
+export async function* openRaw(file: string, onBytes?: (read: number) => void, nulAllowed = false): AsyncGenerator<Buffer> {
+  const head = readHead(file);
+  const compressed = isGzip(head);
+  if (!compressed && !nulAllowed && looksBinary(head)) throw new InputError(file, 'binary file (NUL bytes), not a text log');
+  const raw = fs.createReadStream(file, { highWaterMark: CHUNK });
+  if (onBytes) raw.on('data', () => onBytes(raw.bytesRead));
+  const source: AsyncIterable<Buffer> = compressed ? raw.pipe(zlib.createGunzip({ chunkSize: CHUNK })) : raw;
+  if (compressed) raw.on('error', (e) => (source as zlib.Gunzip).destroy(e));
+  let first = true;
+  try {
+    for await (const buf of source) {
+      if (first && compressed && !nulAllowed && looksBinary(buf.subarray(0, SNIFF))) throw new InputError(file, 'gzip holds a binary file (NUL bytes), not a text log');
+      first = false;
+      yield buf;
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(file, code?.startsWith('Z_') ? `corrupt gzip data (${(e as Error).message})` : (e as Error).message);
+  } finally {
+    raw.destroy();
+    if (compressed) (source as zlib.Gunzip).destroy();
+  }
+}
+
+/** The first bytes of a file's content (decompressed when it is gzip), to tell what kind of input it is. */
+export async function sniff(file: string): Promise<string> {
+  const head = readHead(file);
+  if (!isGzip(head)) return head.toString('utf8');
+  for await (const buf of openRaw(file, undefined, true)) return buf.toString('utf8', 0, Math.min(buf.length, SNIFF));
+  return '';
+}

@@ -8,6 +8,8 @@ export type LogFormat =
   | 'kubectl-events'
   | 'kubectl-events-json'
   | 'kubectl-events-yaml'
+  | 'journald-json'
+  | 'journald-export'
   | 'plain';
 
 export type Severity = 'debug' | 'info' | 'warning' | 'error' | 'fatal' | 'unknown';
@@ -51,6 +53,13 @@ export interface LogRecord {
    * `source.host` / `reportingInstance`); absent when only the file's folder could tell.
    */
   node?: string | null;
+  /** When it started, for records that span time (an event's `firstTimestamp` / `eventTime`). */
+  firstTime?: LogTime | null;
+  /**
+   * The node-local time written in the wrapped line, when `time` comes from elsewhere: a journald
+   * entry's `time` is its exact `__REALTIME_TIMESTAMP` (UTC), and this the klog time in its MESSAGE.
+   */
+  localTime?: LogTime | null;
 }
 
 /**

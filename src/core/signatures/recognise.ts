@@ -1,16 +1,21 @@
 import * as path from 'node:path';
-import { looksLikeEventDocument, parseEventDocument } from '../logs/events';
+import { type EventEntry, type EventFormat, eventListReader, looksLikeEventDocument } from '../logs/events';
 import { FACT_NEEDLES, FactReader, type NodeFact } from '../logs/facts';
 import { componentFromName, parseLine } from '../logs/formats';
-import { BYTE_BUFFER, MAX_LINE, decodeLine, openLog, openLogBytes } from '../logs/input';
-import { ByteScanner, type LineVisitor, countNewlines, scanLines } from '../logs/scan';
-import { type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
-import type { LogRecord } from '../logs/types';
+import { BYTE_BUFFER, Cancelled, MAX_LINE, decodeLine, openLog, openLogBytes, openRaw, sniff } from '../logs/input';
+import { type JournalEntry, JournalExportReader, looksLikeJournalExport, nodeOffsetMinutes } from '../logs/journald';
+import { ByteScanner, type LineVisitor, scanLines } from '../logs/scan';
+import { type ResolvedTime, type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
+import type { LogRecord, LogTime, Note } from '../logs/types';
 import type { Matcher } from './matcher';
 import type { Finding } from './types';
 
 export interface RecogniseOptions extends TimeOptions {
   matcher: Matcher;
+  /** Told how many bytes of the file have been read so far (files only). */
+  onProgress?: (bytesRead: number) => void;
+  /** Stops the reading between chunks: the call then throws `Cancelled`. */
+  signal?: AbortSignal;
 }
 
 export interface Recognition {
@@ -20,8 +25,11 @@ export interface Recognition {
   lines: number;
   /** Year and zone the file's own lines reveal (used for lines that lack them). */
   hints: TimeHints;
-  /** Things the user should know about the input (cut lines, a document that failed to parse…). */
-  warnings: string[];
+  /**
+   * What was not read as it stands, and why: lines cut, a document or event that does not parse (with
+   * the parser's reason and position), an input cut short. Nothing is dropped without a note.
+   */
+  notes: Note[];
   /** What the input states about the node: cpu-manager policy and period, runc/Docker versions. */
   facts: NodeFact[];
 }
@@ -30,8 +38,8 @@ export interface Recognition {
 const SAMPLE_LINES = 200;
 /** A finding keeps at most this much of its line's text. */
 const MAX_TEXT = 4096;
-/** Event documents are parsed whole; beyond this size they are scanned as plain text instead. */
-const MAX_EVENT_DOCUMENT = 64 * 1024 * 1024;
+/** Documents are pushed to their readers in pieces of this many characters (texts) or bytes. */
+const PIECE = 4 * 1024 * 1024;
 
 function cut(line: string): string {
   return line.length <= MAX_TEXT ? line : `${line.slice(0, MAX_TEXT)}… [${line.length - MAX_TEXT} more characters]`;
@@ -51,7 +59,7 @@ class Recogniser {
   private describe: { pod: string | null; namespace: string | null } | null = null;
   private sampled = false;
   lines = 0;
-  readonly warnings: string[] = [];
+  readonly notes: Note[] = [];
 
   constructor(
     readonly file: string,
@@ -59,14 +67,27 @@ class Recogniser {
   ) {
     this.fileComponent = componentFromName(path.basename(file));
     this.factReader = new FactReader(file);
-    // Fact lines (kubelet flags, versions) are found in the same pass as the signatures.
-    this.needles = [...options.matcher.needles, ...FACT_NEEDLES];
+    // Fact lines (kubelet flags, versions) are found in the same pass as the signatures. In JSON lines
+    // (journalctl -o json) quotes are escaped: a literal with quotes is looked for in that form too.
+    const literals = options.matcher.needles;
+    const escaped = literals.filter((l) => l.includes('"')).map((l) => JSON.stringify(l).slice(1, -1));
+    this.needles = [...new Set([...literals, ...escaped, ...FACT_NEEDLES])];
+  }
+
+  note(line: number | null, note: string): void {
+    this.notes.push({ file: this.file, line, note });
   }
 
   private learn(record: LogRecord, line: number): void {
     const t = record.time;
     if (!t) return;
     if (t.year !== null) bump(this.years, t.year, line);
+    if (record.localTime !== undefined) {
+      // A journal entry: its time is exact UTC; the node's zone is how far its own line's clock is off.
+      const zone = nodeOffsetMinutes(record);
+      if (zone !== null) bump(this.offsets, zone, line);
+      return;
+    }
     if (t.offsetMinutes !== null) bump(this.offsets, t.offsetMinutes, line);
   }
 
@@ -134,6 +155,11 @@ class Recogniser {
       let parsed: LogRecord | undefined;
       const parse = () => (parsed ??= parseLine(content));
       if (FACT_NEEDLES.some((n) => content.includes(n))) this.factReader.line(content, line, parse);
+      if (content.charCodeAt(0) === 0x7b && parse().format === 'journald-json') {
+        // Matched as the service wrote it: unescaped, so `Get \"http://…\": EOF` is the HTTP probe's.
+        this.addMessage(line, content, parse());
+        return;
+      }
       const m = this.options.matcher.match(content);
       if (!m) return;
       const record = parse();
@@ -143,6 +169,25 @@ class Recogniser {
       }
       this.add(line, content, record, m.signature.id, m.start, m.end);
     };
+  }
+
+  /**
+   * A record whose message was taken out of its line (an event, a journal entry): matched on the
+   * message, and the span placed where the match is written in the line (escaped, in JSON), or the
+   * whole line when it cannot be found there.
+   */
+  addMessage(line: number, text: string, record: LogRecord): void {
+    const m = this.options.matcher.match(record.message);
+    if (!m) return;
+    const matched = record.message.slice(m.start, m.end);
+    let at = text.indexOf(matched);
+    let length = matched.length;
+    if (at < 0) {
+      const escaped = JSON.stringify(matched).slice(1, -1);
+      at = text.indexOf(escaped);
+      length = escaped.length;
+    }
+    this.add(line, text, record, m.signature.id, Math.max(at, 0), at >= 0 ? at + length : text.length);
   }
 
   add(line: number, content: string, record: LogRecord, signature: string, start: number, end: number): void {
@@ -157,8 +202,19 @@ class Recogniser {
     const offset = mostCommon(this.offsets);
     if (year) [hints.year, hints.line] = [year.key, year.line];
     if (offset) [hints.offsetMinutes, hints.line] = [offset.key, hints.line ?? offset.line];
-    for (const f of this.findings) f.time = f.wallTime ? resolveTime(f.wallTime, this.options, hints) : null;
-    return { file: this.file, findings: this.findings, lines: this.lines, hints, warnings: this.warnings, facts: this.factReader.finish() };
+    // Findings often share one time object (the events of one second): resolved once, shared too.
+    const resolved = new Map<LogTime, ResolvedTime | null>();
+    for (const f of this.findings) {
+      const wall = f.wallTime;
+      if (!wall) continue;
+      let t = resolved.get(wall);
+      if (t === undefined) {
+        t = resolveTime(wall, this.options, hints);
+        resolved.set(wall, t);
+      }
+      f.time = t;
+    }
+    return { file: this.file, findings: this.findings, lines: this.lines, hints, notes: this.notes, facts: this.factReader.finish() };
   }
 }
 
@@ -174,44 +230,143 @@ function mostCommon(map: Map<number, { n: number; line: number }>): { key: numbe
   return best;
 }
 
-function recogniseEvents(r: Recogniser, matcher: Matcher, text: string, format: 'kubectl-events-json' | 'kubectl-events-yaml'): boolean {
-  const entries = parseEventDocument(text, format);
-  if (!entries) return false;
-  const lines = text.split('\n');
-  for (const e of entries) {
-    const m = matcher.match(e.record.message);
-    if (!m) continue;
-    const content = (lines[e.line - 1] ?? e.record.message).replace(/\r$/, '');
-    const at = content.indexOf(e.record.message.slice(m.start, m.end));
-    const start = at >= 0 ? at : 0;
-    r.add(e.line, content, e.record, m.signature.id, start, at >= 0 ? start + (m.end - m.start) : content.length);
-  }
-  r.lines = lines.length - (text.endsWith('\n') ? 1 : 0);
-  return true;
+/** Inputs read by a parser of their own rather than line by line. */
+type DocumentKind = EventFormat | 'journald-export';
+
+function documentKind(head: string): DocumentKind | null {
+  return looksLikeEventDocument(head) ?? (looksLikeJournalExport(head) ? 'journald-export' : null);
 }
 
-/** A whole text: an event list (kubectl -o json|yaml) when it is one, else scanned line by line. */
-function recogniseWhole(r: Recogniser, matcher: Matcher, text: string): void {
-  const doc = looksLikeEventDocument(text.slice(0, 4096));
-  if (doc && recogniseEvents(r, matcher, text, doc)) return;
-  if (doc) r.warnings.push(`looks like kubectl ${doc.replace('kubectl-events-', '-o ')} output but does not parse as one; scanned as plain text`);
-  r.feed(text, 1, (s) => s);
+/** Bytes in, findings out: an event list or a journal export, read as it streams. */
+interface DocumentReader {
+  push(chunk: Buffer): void;
+  end(): void;
+}
+
+function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
+  let newlines = 0;
+  let last = 0x0a;
+  let bytes = 0;
+  const count = (chunk: Buffer) => {
+    for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) newlines += 1;
+    if (chunk.length) last = chunk[chunk.length - 1]!;
+    bytes += chunk.length;
+  };
+  const finish = () => {
+    r.lines = newlines + (bytes > 0 && last !== 0x0a ? 1 : 0);
+  };
+  if (kind === 'journald-export') {
+    const reader = new JournalExportReader({
+      entry: (e: JournalEntry) => r.addMessage(e.line, e.text, e.record),
+      note: (line, note) => r.note(line, note),
+    });
+    return {
+      push: (chunk) => {
+        count(chunk);
+        reader.push(chunk);
+      },
+      end: () => {
+        reader.end();
+        finish();
+      },
+    };
+  }
+  const reader = eventListReader(kind, {
+    event: (e: EventEntry) => r.addMessage(e.line, e.text, e.record),
+    unparsed: (text, firstLine) => r.feed(text, firstLine, (s) => s),
+    note: (line, note) => r.note(line, note),
+  });
+  return {
+    push: (chunk) => {
+      count(chunk);
+      reader.push(chunk);
+    },
+    end: () => {
+      reader.end();
+      finish();
+    },
+  };
+}
+
+/** A text in pieces of whole characters (a surrogate pair is never split), as UTF-8. */
+function* pieces(text: string): Generator<Buffer> {
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(at + PIECE, text.length);
+    const c = text.charCodeAt(end - 1);
+    if (end < text.length && c >= 0xd800 && c <= 0xdbff) end -= 1;
+    yield Buffer.from(text.slice(at, end), 'utf8');
+    at = end;
+  }
+}
+
+/** Pieces of whole lines of a text, for the line scanner. */
+function* linePieces(text: string): Generator<{ text: string; firstLine: number }> {
+  let line = 1;
+  for (let at = 0; at < text.length; ) {
+    let end = at + PIECE >= text.length ? text.length : text.indexOf('\n', at + PIECE);
+    end = end < 0 ? text.length : end === text.length ? end : end + 1;
+    const piece = text.slice(at, end);
+    yield { text: piece, firstLine: line };
+    for (let nl = piece.indexOf('\n'); nl >= 0; nl = piece.indexOf('\n', nl + 1)) line += 1;
+    at = end;
+  }
+}
+
+/**
+ * Recognition of an in-memory text as steps: each step reads a piece (a few MB) and the caller may
+ * yield in between — the editor must not be blocked for the whole of a large document.
+ */
+function* textSteps(r: Recogniser, text: string): Generator<void> {
+  const kind = documentKind(text.slice(0, 8192));
+  if (kind) {
+    const reader = documentReader(r, kind);
+    for (const piece of pieces(text)) {
+      reader.push(piece);
+      yield;
+    }
+    reader.end();
+    return;
+  }
+  if (text.length <= PIECE) {
+    r.feed(text, 1, (s) => s);
+    return;
+  }
+  for (const piece of linePieces(text)) {
+    r.feed(piece.text, piece.firstLine, (s) => s);
+    yield;
+  }
 }
 
 /** Recognises the signatures in an in-memory text (an editor document). */
 export function recogniseText(file: string, text: string, options: RecogniseOptions): Recognition {
   const r = new Recogniser(file, options);
-  // Beyond MAX_EVENT_DOCUMENT nothing is parsed whole, as for files.
-  if (text.length <= MAX_EVENT_DOCUMENT) recogniseWhole(r, options.matcher, text);
-  else r.feed(text, 1, (s) => s);
+  for (const _ of textSteps(r, text));
+  return r.finish();
+}
+
+/**
+ * `recogniseText` that gives the event loop back between pieces of the text, so a document of
+ * hundreds of megabytes does not hold the extension host for the whole of its recognition.
+ */
+export async function recogniseTextAsync(file: string, text: string, options: RecogniseOptions): Promise<Recognition> {
+  const r = new Recogniser(file, options);
+  for (const _ of textSteps(r, text)) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (options.signal?.aborted) throw new Cancelled(file);
+  }
   return r.finish();
 }
 
 /** Scanners for files (each holds a read buffer), reused across calls; one per concurrent call. */
 const idleScanners: ByteScanner[] = [];
 
-/** Recognises the signatures in a file on disk, plain or gzip, streaming with bounded memory. */
+/**
+ * Recognises the signatures in a file on disk, plain or gzip, streaming with bounded memory: logs line
+ * by line, event lists and journal exports by their own readers, whatever their size.
+ */
 export async function recogniseFile(file: string, options: RecogniseOptions): Promise<Recognition> {
+  const kind = documentKind(await sniff(file));
+  if (kind) return recogniseDocumentFile(file, kind, options);
   const scanner = idleScanners.pop() ?? ByteScanner.create(BYTE_BUFFER);
   if (!scanner) return recogniseFileText(file, options);
   try {
@@ -219,6 +374,17 @@ export async function recogniseFile(file: string, options: RecogniseOptions): Pr
   } finally {
     idleScanners.push(scanner);
   }
+}
+
+async function recogniseDocumentFile(file: string, kind: DocumentKind, options: RecogniseOptions): Promise<Recognition> {
+  const r = new Recogniser(file, options);
+  const reader = documentReader(r, kind);
+  for await (const chunk of openRaw(file, options.onProgress, kind === 'journald-export')) {
+    if (options.signal?.aborted) throw new Cancelled(file);
+    reader.push(chunk);
+  }
+  reader.end();
+  return r.finish();
 }
 
 /**
@@ -230,32 +396,16 @@ async function recogniseFileBytes(file: string, options: RecogniseOptions, scann
   const log = openLogBytes(file, scanner.bytes);
   const longLines: number[] = [];
   let line = 1;
-  let first = true;
-  let whole: { text: string; firstLine: number }[] | null = null;
-  let size = 0;
+  let read = 0;
   for await (const segment of log.segments) {
+    if (options.signal?.aborted) throw new Cancelled(file);
     const { start, end } = segment;
     if (segment.cut) longLines.push(line);
-    if (first) {
-      first = false;
-      if (looksLikeEventDocument(decodeLine(scanner.bytes.toString('latin1', start, Math.min(end, start + 4096))))) whole = [];
-    }
-    if (whole) {
-      const text = scanner.bytes.toString('latin1', start, end);
-      size += text.length;
-      if (size <= MAX_EVENT_DOCUMENT) {
-        whole.push({ text, firstLine: line });
-        line += countNewlines(text, 0, text.length);
-        continue;
-      }
-      // Too big to parse as one document: fall back to scanning what was held back, then stream on.
-      for (const held of whole) r.feed(held.text, held.firstLine, decodeLine);
-      whole = null;
-    }
     line += r.feedBytes(scanner, start, end, line, (l) => longLines.push(l));
+    read += end - start;
+    options.onProgress?.(read);
   }
-  if (whole) finishEventDocument(r, options, whole);
-  for (const l of longLines.sort((x, y) => x - y)) r.warnings.push(longLineWarning(l));
+  for (const l of longLines.sort((x, y) => x - y)) r.note(l, longLineNote(l));
   return r.finish();
 }
 
@@ -263,33 +413,25 @@ async function recogniseFileBytes(file: string, options: RecogniseOptions, scann
 async function recogniseFileText(file: string, options: RecogniseOptions): Promise<Recognition> {
   const r = new Recogniser(file, options);
   const log = openLog(file);
-  let first = true;
-  let whole: { text: string; firstLine: number }[] | null = null;
-  let size = 0;
+  let read = 0;
   for await (const chunk of log.chunks) {
-    if (first) {
-      first = false;
-      if (looksLikeEventDocument(decodeLine(chunk.text.slice(0, 4096)))) whole = [];
-    }
-    if (whole) {
-      size += chunk.text.length;
-      if (size <= MAX_EVENT_DOCUMENT) {
-        whole.push(chunk);
-        continue;
-      }
-      // Too big to parse as one document: fall back to scanning what was held back, then stream on.
-      for (const held of whole) r.feed(held.text, held.firstLine, decodeLine);
-      whole = null;
-    }
+    if (options.signal?.aborted) throw new Cancelled(file);
     r.feed(chunk.text, chunk.firstLine, decodeLine);
+    read += chunk.text.length;
+    options.onProgress?.(read);
   }
-  if (whole) finishEventDocument(r, options, whole);
-  for (const line of log.longLines) r.warnings.push(longLineWarning(line));
+  for (const line of log.longLines) r.note(line, longLineNote(line));
   return r.finish();
 }
 
-function finishEventDocument(r: Recogniser, options: RecogniseOptions, whole: { text: string; firstLine: number }[]): void {
-  recogniseWhole(r, options.matcher, decodeLine(whole.map((c) => c.text).join('')));
+const longLineNote = (line: number) => `line ${line} is longer than ${MAX_LINE / 1024 / 1024} MB: only its first ${MAX_LINE / 1024 / 1024} MB was examined`;
+
+/** Whether any input behind a result was cut, skipped or not parsed: a verdict on it must say so. */
+export function inputWasCut(notes: readonly Note[]): boolean {
+  return notes.length > 0;
 }
 
-const longLineWarning = (line: number) => `line ${line} is longer than ${MAX_LINE / 1024 / 1024} MB: only its first ${MAX_LINE / 1024 / 1024} MB was examined`;
+/** A note as one line for people: `file:line: what` (no line for the whole file). */
+export function formatNote(n: Note): string {
+  return `${n.file}${n.line !== null ? `:${n.line}` : ''}: ${n.note}`;
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { type VsCodeSession, openVsCode, waitForText } from '../harness/vscode';
+import { repoRoot } from '../harness/paths';
+
+// A cluster's `kubectl get events -A -o json`, compact, ~100 MB: beyond what VS Code hands to
+// extensions (it syncs no document above 50 MB), so it is diagnosed from disk.
+const EVENTS = 300_000;
+
+interface EventListMeta {
+  file: string;
+  bytes: number;
+  counts: Record<string, number>;
+  occurrences: Record<string, number>;
+  nodes: number;
+}
+
+let vs: VsCodeSession;
+let meta: EventListMeta;
+
+before(async () => {
+  vs = await openVsCode({ name: 'events', sample: 'eof-incident' });
+  // Generated in the test's own workspace, not in the repository.
+  const dir = path.join(vs.workspace, 'cluster');
+  fs.mkdirSync(dir, { recursive: true });
+  const out = execFileSync('node', [path.join(repoRoot, 'bench', 'generate-events.mjs'), dir, String(EVENTS)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  meta = JSON.parse(out) as EventListMeta;
+  assert.ok(meta.bytes > 95e6, `${meta.bytes} bytes`);
+});
+
+after(async () => {
+  await vs?.close();
+});
+
+test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows every occurrence', async () => {
+  await vs.runCommand('Runtime Lens: Diagnose File on Disk…');
+  // code-server's file dialog is a quick input holding a path: type the file's and accept.
+  const input = vs.page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill(meta.file);
+  await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(meta.file) }).first().waitFor({ timeout: 30_000 });
+  // Progress while it reads, in a notification with a Cancel button. The dialog checks the typed path
+  // as it goes; an Enter pressed before it has may only complete the path, so accept until it closes.
+  const progress = vs.page.locator('.notification-toast', { hasText: /Reading events-300000\.json|MB of/ }).first();
+  for (let i = 0; i < 5 && (await input.isVisible()); i++) {
+    await vs.page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  }
+  await progress.waitFor({ timeout: 60_000 });
+  await vs.screenshot('reading');
+  const occurrences = meta.occurrences['oci-exec-eof']! + meta.occurrences['http-probe-eof']!;
+  const lead = vs.webview().locator('section#symptom p.lead');
+  const text = await waitForText(lead, /Found [\d,]+ lines/, 420_000);
+  assert.match(text, new RegExp(`^Found ${occurrences.toLocaleString('en-US')} lines matching 2 known signatures in events-300000\\.json`));
+  // The incident's EOFs, each event counted as often as it occurred.
+  const eofRows = vs.webview().locator('table.clusters tr', { hasText: 'oci-exec-eof' });
+  const counts = (await eofRows.locator('td.num.strong').allTextContents()).map((t) => Number(t.replace(/,/g, '')));
+  assert.equal(counts.reduce((a, b) => a + b, 0), meta.occurrences['oci-exec-eof']);
+  await vs.screenshot('panel');
+});
