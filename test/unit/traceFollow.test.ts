@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { indexGoSource } from '../../src/core/sources/goIndex';
 import { loadGoParser } from '../../src/core/sources/goParser';
 import { loadAtlas } from '../../src/core/trace/atlas';
 import { Tracer } from '../../src/core/trace/resolve';
@@ -165,4 +166,23 @@ test('without the sources that choose, every shim is tried and the view says why
   assert.match(chain.shim!.why, /no Moby \(dockerd\) sources, so which shim dockerd asks for is unknown/);
   assert.equal(chain.hops[0]!.resolved, true);
   fs.rmSync(containerd, { recursive: true, force: true });
+});
+
+test('the index finds declarations by their braces, not by a `}` line inside a raw string, and reads the imports', async () => {
+  const idx = indexGoSource(
+    await loadGoParser(testWasm),
+    'update.go',
+    'package main\n\nimport (\n\t"fmt"\n\trunc "github.com/containerd/go-runc"\n\t_ "embed"\n)\n\nimport "os"\n\nvar updateCommand = cli.Command{\n\tDescription: `accepted format:\n\n{\n  "memory": {}\n}\n`,\n\tAction: func(context *cli.Context) error {\n\t\treturn container.Set(config)\n\t},\n}\n\nfunc after() { fmt.Println("}") }\n\nfunc (r *Runc) asm(x int)\n\nfunc last() {}\n',
+  );
+  assert.equal(idx.package, 'main');
+  assert.deepEqual(idx.imports, [
+    { alias: null, path: 'fmt' },
+    { alias: 'runc', path: 'github.com/containerd/go-runc' },
+    { alias: '_', path: 'embed' },
+    { alias: null, path: 'os' },
+  ]);
+  assert.equal(idx.decls.get('updateCommand.Action')!.line, 18);
+  assert.deepEqual(idx.decls.get('updateCommand.Action')!.events.filter((e) => e.kind === 'call').map((e) => [e.qualifier, e.text]), [['container', 'Set']]);
+  assert.deepEqual([...idx.decls.keys()], ['updateCommand.Action', 'after', 'Runc.asm', 'last']);
+  assert.deepEqual(['after', 'Runc.asm', 'last'].map((k) => idx.decls.get(k)!.line), [23, 25, 27]);
 });
