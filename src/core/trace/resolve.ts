@@ -67,6 +67,10 @@ export class Tracer {
   private readonly listings = new Map<string, { stamp: string; files: string[] }>();
   private readonly textChecks = new Map<string, { stamp: string; names: Map<string, boolean> }>();
   private last: { key: string; deps: Map<string, string>; result: TraceResult } | null = null;
+  /** File texts read during one trace: a package is searched for several names, its files read once. */
+  private readonly texts = new Map<string, string | null>();
+  /** Import path → package directory per program, for one trace (directories come and go between traces). */
+  private readonly importDirs = new Map<string, string | null>();
 
   constructor(
     parser: GoParser,
@@ -117,6 +121,7 @@ export class Tracer {
     if (this.last?.key === key && [...this.last.deps].every(([p, s]) => stamp(p) === s)) {
       return { ...this.last.result, elapsedMs: performance.now() - started, parsedFiles: 0, parsedBytes: 0 };
     }
+    this.importDirs.clear();
     const parsedFiles = this.index.parsedFiles;
     const parsedBytes = this.index.parsedBytes;
     const deps = new Map<string, string>();
@@ -168,6 +173,7 @@ export class Tracer {
       parsedBytes: this.index.parsedBytes - parsedBytes,
     };
     this.last = { key, deps, result };
+    this.texts.clear();
     return result;
   }
 
@@ -218,6 +224,12 @@ export class Tracer {
    * a standalone copy of an atlas project (module cache, GOPATH).
    */
   private importDir(importPath: string, program: ProjectRoot): string | null {
+    const key = `${program.dir}\u0000${importPath}`;
+    if (!this.importDirs.has(key)) this.importDirs.set(key, this.findImportDir(importPath, program));
+    return this.importDirs.get(key)!;
+  }
+
+  private findImportDir(importPath: string, program: ProjectRoot): string | null {
     const own = program.module ? [program.module] : (this.atlas.projects[program.project]?.modules ?? []);
     for (const m of own) {
       if (importPath === m || importPath.startsWith(`${m}/`)) {
@@ -325,7 +337,11 @@ export class Tracer {
       this.textChecks.set(file, entry);
     }
     if (entry.names.get(needle) === false) return null;
-    const text = readText(file);
+    let text = this.texts.get(file);
+    if (text === undefined) {
+      text = readText(file);
+      this.texts.set(file, text);
+    }
     const has = text !== null && text.includes(needle);
     entry.names.set(needle, has);
     return has ? text : null;
@@ -407,13 +423,12 @@ export class Tracer {
     const calls = from.events.filter((e): e is BodyEvent & { kind: 'call' } => e.kind === 'call' && names.has(e.text));
     const callerDir = path.dirname(prevFile);
     // The landmark packages the caller imports come first: they are what its build compiles (a vendored api module, say).
-    const landmarkDirs = (): { dir: string; loc: HopLocation }[] => {
-      const imported = caller.imports.map((i) => ({ path: i.path, dir: this.importDir(i.path, program) }));
-      return named.flatMap((loc) => [
-        ...imported.filter((i) => i.dir && loc.dir !== '.' && i.path.endsWith(`/${loc.dir}`)).map((i) => ({ dir: i.dir!, loc })),
+    const importedDirs = caller.imports.map((i) => ({ path: i.path, dir: this.importDir(i.path, program) }));
+    const landmarkDirs = (): { dir: string; loc: HopLocation }[] =>
+      named.flatMap((loc) => [
+        ...importedDirs.filter((i) => i.dir && loc.dir !== '.' && i.path.endsWith(`/${loc.dir}`)).map((i) => ({ dir: i.dir!, loc })),
         ...this.copiesFor(loc.project ?? spec.project, program).map((c) => ({ dir: path.join(c.dir, loc.dir), loc })),
       ]);
-    };
     for (const call of calls) {
       const at = (hit: Hit | null | undefined): Hit | null => (hit ? { ...hit, callLine: call.line } : null);
       if (call.qualifier === undefined) {
@@ -430,13 +445,24 @@ export class Tracer {
       }
       // A method on a value: the landmark's receiver first, then any implementation in the landmark packages.
       const dirs = landmarkDirs();
-      const imported = dirs.filter((d) => caller.imports.some((i) => this.importDir(i.path, program) === d.dir));
-      for (const group of [imported, dirs]) {
+      const imported = dirs.filter((d) => importedDirs.some((i) => i.dir === d.dir));
+      const others = dirs.filter((d) => !imported.includes(d));
+      // The landmark's own receiver in its hinted files first: the common case, without scanning the package.
+      for (const { dir, loc } of [...imported, ...others]) {
+        if (!loc.receiver || !loc.files) continue;
+        const files = new Set(loc.files.map((f) => path.join(dir, f)));
+        for (const idx of this.indexes(dir, `) ${call.text}(`, deps, loc.files)) {
+          if (!files.has(idx.file)) break;
+          const decl = idx.decls.get(declKey(loc.receiver, call.text));
+          if (decl) return at({ decl, file: idx.file });
+        }
+      }
+      for (const group of [imported, others]) {
         const inLandmarks = group.flatMap(({ dir, loc }) => this.methodsIn(dir, call.text, deps, loc.files));
         const exact = inLandmarks.find((h) => named.some((l) => l.receiver === h.decl.receiver && l.name === h.decl.name));
         if (exact ?? inLandmarks[0]) return at(exact ?? inLandmarks[0]);
       }
-      const own = [callerDir, ...caller.imports.map((i) => this.importDir(i.path, program)).filter((d): d is string => d !== null)];
+      const own = [callerDir, ...importedDirs.map((i) => i.dir).filter((d): d is string => d !== null)];
       for (const dir of new Set(own)) {
         const hit = this.methodsIn(dir, call.text, deps)[0];
         if (hit) return at(hit);
