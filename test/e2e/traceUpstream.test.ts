@@ -20,7 +20,7 @@ const callPath = () => vs.page.locator('.pane', { has: vs.page.locator('.pane-he
 const status = () => vs.page.locator('.statusbar-item[id="status.editor.selection"]');
 
 test('the Call Path view resolves every reader hop in the modern trees and says which shim dockerd chose', async () => {
-  await vs.page.locator('.codelens-decoration a', { hasText: 'Trace call path' }).first().click();
+  await vs.runCommand('Runtime Lens: Trace Call Path');
   const text = await waitForText(callPath().locator('.pane-body'), /1\. \(\*worker\)\.doProbe/, 120_000);
   assert.match(text, /39\/39 hops/);
   assert.match(text, /Shim: v2 shim \(containerd-shim-runc-v2\)/);
