@@ -19,7 +19,8 @@ const callPath = () => vs.page.locator('.pane', { has: vs.page.locator('.pane-he
 const status = () => vs.page.locator('.statusbar-item[id="status.editor.selection"]');
 
 test('"Trace call path" on the log\'s code lens fills the Call Path view with both chains', async () => {
-  await vs.page.locator('.codelens-decoration a', { hasText: 'Trace call path' }).first().click();
+  // Under load the log's lenses take a while to settle (they re-render as recognition finishes).
+  await vs.page.locator('.codelens-decoration a', { hasText: 'Trace call path' }).first().click({ timeout: 90_000 });
   const rows = callPath().locator('.monaco-list-row');
   const text = await waitForText(callPath().locator('.pane-body'), /1\. \(\*worker\)\.doProbe/, 90_000);
   assert.match(text, /Reader: exec readiness probe/i);
