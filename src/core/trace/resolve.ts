@@ -258,7 +258,8 @@ export class Tracer {
   private missingProgram(spec: HopSpec): string {
     const program = this.atlas.programs[spec.component];
     const title = this.atlas.projects[program.project]?.title ?? program.project;
-    const vendored = this.roots.find((r) => r.kind === 'vendor' && r.project === spec.project && r.vendoredIn);
+    // Only a vendored copy that holds the hop's package is worth naming (containerd 1.2 vendors bits of kubernetes, not the kubelet).
+    const vendored = this.roots.find((r) => r.kind === 'vendor' && r.project === spec.project && r.vendoredIn && isDir(path.join(r.dir, spec.at.dir)));
     if (!vendored) return `no ${title} sources among the source roots`;
     const owner = this.roots.find((r) => r.dir === vendored.vendoredIn);
     const ownerProgram = Object.values(this.atlas.programs).find((p) => p.project === owner?.project);
