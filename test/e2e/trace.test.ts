@@ -59,7 +59,8 @@ test('walking across a process boundary lands in another project: the dockerd ro
   // From hop 3, step to hop 18 one hop at a time; the view selects each hop as the editor opens it.
   for (let n = 4; n <= 18; n++) {
     await vs.page.keyboard.press('Control+Alt+BracketRight');
-    await callPath().locator('.monaco-list-row.selected', { hasText: `${n}. ` }).first().waitFor({ timeout: 15_000 });
+    // Opening some hops' files (the 870 kB api.pb.go) is slow on a loaded machine.
+    await callPath().locator('.monaco-list-row.selected', { hasText: `${n}. ` }).first().waitFor({ timeout: 45_000 });
   }
   await vs.page.locator('.tab.active[data-resource-name="exec.go"]').waitFor({ timeout: 30_000 });
   const lens = vs.page.locator('.codelens-decoration', { hasText: 'hop 18/39' }).first();
