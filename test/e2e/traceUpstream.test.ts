@@ -34,7 +34,8 @@ test("walking the chain from the kubelet across the exec boundary lands in runc 
   await vs.page.locator('.tab.active[data-resource-name="worker.go"]').waitFor({ timeout: 30_000 });
   for (let n = 2; n <= 38; n++) {
     await vs.page.keyboard.press('Control+Alt+BracketRight');
-    await callPath().locator('.monaco-list-row.selected', { hasText: `${n}. ` }).first().waitFor({ timeout: 30_000 });
+    // Opening some hops' files (the 870 kB api.pb.go) is slow on a loaded machine.
+    await callPath().locator('.monaco-list-row.selected', { hasText: `${n}. ` }).first().waitFor({ timeout: 45_000 });
     if (n === 33) {
       // The shim's reaper: containerd 2.0.0 pkg/sys/reaper/reaper_unix.go:95, reached from go-runc through startCommand.
       await vs.page.locator('.tab.active[data-resource-name="reaper_unix.go"]').waitFor({ timeout: 30_000 });
