@@ -14,7 +14,7 @@ export function cliWasm(): WasmLocation {
   return { runtime: require.resolve('web-tree-sitter/tree-sitter.wasm'), goGrammar: require.resolve('tree-sitter-go/tree-sitter-go.wasm') };
 }
 
-/** The contract's hop JSON (../shared/contract.md), plus project, version, upstream and problem. */
+/** The contract's hop JSON (../shared/contract.md), plus project, version, upstream, problem, and the reason an unresolved hop is. */
 export function hopJson(h: Hop) {
   return {
     id: h.id,
@@ -28,6 +28,7 @@ export function hopJson(h: Hop) {
     version: h.root?.version ?? null,
     upstream: h.upstream ?? null,
     ...(h.problem ? { problem: h.problem } : {}),
+    ...(!h.resolved && h.problem ? { reason: h.problem } : {}),
   };
 }
 
@@ -70,9 +71,10 @@ export const trace: Command = async (args, out) => {
   for (const chain of Object.values(result.chains)) {
     const resolved = chain.hops.filter((h) => h.resolved).length;
     lines.push('', `${chain.title} — ${resolved}/${chain.hops.length} hops resolved`);
+    if (chain.shim) lines.push(`  shim: ${chain.shim.why}`);
     chain.hops.forEach((h, i) => {
       const where = h.resolved ? `${h.file}:${h.line}` : `not found — ${h.upstream ?? ''}`;
-      const via = h.callSite ? `  ← called at ${path.basename(h.callSite.file)}:${h.callSite.line}` : '';
+      const via = h.callSite ? `  ← called at ${path.basename(h.callSite.file)}:${h.callSite.line}${h.via ? ` through ${h.via}` : ''}` : '';
       lines.push(`  ${String(i + 1).padStart(2)} ${h.boundary.padEnd(9)} ${h.component.padEnd(10)} ${h.symbol}`);
       lines.push(`       ${where}${via}`);
       if (h.problem) lines.push(`       note: ${h.problem}`);

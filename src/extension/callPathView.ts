@@ -8,6 +8,7 @@ type Node =
   | { kind: 'group'; chain: string; component: string; from: number; to: number }
   | { kind: 'hop'; pos: HopPosition }
   | { kind: 'meet'; chain: string }
+  | { kind: 'shim'; chain: string }
   | { kind: 'sources' }
   | { kind: 'source'; index: number };
 
@@ -28,7 +29,7 @@ export function hopTooltip(hop: Hop): vscode.MarkdownString {
   md.appendMarkdown(`**${hop.symbol}** · ${hop.component} · edge in: ${hop.boundary}\n\n`);
   if (hop.note) md.appendMarkdown(`${hop.note}\n\n`);
   if (hop.resolved && hop.file) md.appendMarkdown(`\`${hop.file}:${hop.line}\`${hop.root?.version ? ` — ${hop.project} ${hop.root.version} (${hop.root.kind})` : ''}\n\n`);
-  if (hop.callSite) md.appendMarkdown(`called from \`${path.basename(hop.callSite.file)}:${hop.callSite.line}\`\n\n`);
+  if (hop.callSite) md.appendMarkdown(`called from \`${path.basename(hop.callSite.file)}:${hop.callSite.line}\`${hop.via ? ` through ${hop.via}` : ''}${hop.foundBy === 'call' ? ' (found by following that call)' : ''}\n\n`);
   if (hop.problem) md.appendMarkdown(`⚠ ${hop.problem}\n\n`);
   if (hop.upstream) md.appendMarkdown(`[upstream](${hop.upstream})`);
   return md;
@@ -82,7 +83,11 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     if (!node) return [...Object.keys(state.result.chains).map((chain): Node => ({ kind: 'chain', chain })), { kind: 'sources' }];
     switch (node.kind) {
       case 'chain':
-        return [...this.groups(node.chain).map((g): Node => ({ kind: 'group', chain: node.chain, ...g })), { kind: 'meet', chain: node.chain }];
+        return [
+          ...(this.service.chain(node.chain)?.shim ? [{ kind: 'shim', chain: node.chain } as Node] : []),
+          ...this.groups(node.chain).map((g): Node => ({ kind: 'group', chain: node.chain, ...g })),
+          { kind: 'meet', chain: node.chain },
+        ];
       case 'group': {
         const out: Node[] = [];
         for (let i = node.from; i <= node.to; i++) out.push(this.hopNode({ chain: node.chain, index: i }));
@@ -100,7 +105,7 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
       const g = this.groups(node.pos.chain).find((x) => node.pos.index >= x.from && node.pos.index <= x.to);
       return g ? { kind: 'group', chain: node.pos.chain, ...g } : undefined;
     }
-    if (node.kind === 'group' || node.kind === 'meet') return { kind: 'chain', chain: node.chain };
+    if (node.kind === 'group' || node.kind === 'meet' || node.kind === 'shim') return { kind: 'chain', chain: node.chain };
     if (node.kind === 'source') return { kind: 'sources' };
     return undefined;
   }
@@ -134,6 +139,18 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         item.iconPath = new vscode.ThemeIcon(current ? 'debug-stackframe' : hop.resolved ? (BOUNDARY_ICON[hop.boundary] ?? 'circle') : 'question', hop.resolved ? undefined : new vscode.ThemeColor('disabledForeground'));
         item.contextValue = hop.resolved ? 'hop' : 'hop.unresolved';
         item.command = { command: 'runtimeLens.openHop', title: 'Open Hop', arguments: [node.pos] };
+        return item;
+      }
+      case 'shim': {
+        // Which containerd shim this chain goes through, and the line of the sources that decides it.
+        const choice = state.result.chains[node.chain]!.shim!;
+        const label = choice.shim === 'v1' ? 'v1 shim (containerd-shim)' : choice.shim === 'v2' ? 'v2 shim (containerd-shim-runc-v2)' : 'shim unknown';
+        const item = new vscode.TreeItem(`Shim: ${label}`, vscode.TreeItemCollapsibleState.None);
+        item.id = `shim:${node.chain}`;
+        item.description = choice.runtime ?? 'every shim tried';
+        item.tooltip = new vscode.MarkdownString(`${choice.why}`);
+        item.iconPath = new vscode.ThemeIcon('server-process');
+        if (choice.file && choice.line) item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(choice.file), { selection: new vscode.Range(choice.line - 1, 0, choice.line - 1, 0) }] };
         return item;
       }
       case 'meet': {

@@ -19,7 +19,8 @@ const callPath = () => vs.page.locator('.pane', { has: vs.page.locator('.pane-he
 const status = () => vs.page.locator('.statusbar-item[id="status.editor.selection"]');
 
 test('"Trace call path" on the log\'s code lens fills the Call Path view with both chains', async () => {
-  await vs.page.locator('.codelens-decoration a', { hasText: 'Trace call path' }).first().click();
+  // Under load the log's lenses take a while to settle (they re-render as recognition finishes).
+  await vs.page.locator('.codelens-decoration a', { hasText: 'Trace call path' }).first().click({ timeout: 90_000 });
   const rows = callPath().locator('.monaco-list-row');
   const text = await waitForText(callPath().locator('.pane-body'), /1\. \(\*worker\)\.doProbe/, 90_000);
   assert.match(text, /Reader: exec readiness probe/i);
@@ -58,7 +59,8 @@ test('walking across a process boundary lands in another project: the dockerd ro
   // From hop 3, step to hop 18 one hop at a time; the view selects each hop as the editor opens it.
   for (let n = 4; n <= 18; n++) {
     await vs.page.keyboard.press('Control+Alt+BracketRight');
-    await callPath().locator('.monaco-list-row.selected', { hasText: `${n}. ` }).first().waitFor({ timeout: 15_000 });
+    // Opening some hops' files (the 870 kB api.pb.go) is slow on a loaded machine.
+    await callPath().locator('.monaco-list-row.selected', { hasText: `${n}. ` }).first().waitFor({ timeout: 45_000 });
   }
   await vs.page.locator('.tab.active[data-resource-name="exec.go"]').waitFor({ timeout: 30_000 });
   const lens = vs.page.locator('.codelens-decoration', { hasText: 'hop 18/39' }).first();

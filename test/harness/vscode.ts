@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { type Browser, type FrameLocator, type Locator, type Page, chromium } from 'playwright-core';
 import { debianSources } from './goSources';
 import { repoRoot, testOutput } from './paths';
+import { upstreamSources } from './upstreamSources';
 
 /**
  * A real VS Code for end-to-end tests: code-server (the VS Code workbench and extension host) with the
@@ -38,6 +39,11 @@ export interface SessionOptions {
   settings?: Record<string, unknown>;
   /** Give the extension Debian's Go sources (fetched once, cached) as runtimeLens.sourceRoots. */
   goSources?: boolean;
+  /**
+   * Instead: these upstream trees of ../shared/sources (upstream-sources.sh; e.g. runc-v1.3.0) beside
+   * Debian's kubernetes 1.20.2, as runtimeLens.sourceRoots.
+   */
+  upstreamTrees?: string[];
 }
 
 const vsix = path.join(repoRoot, 'dist', 'runtime-lens.vsix');
@@ -132,7 +138,12 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
   const workspace = path.join(outDir, 'workspace');
   fs.cpSync(path.join(repoRoot, 'samples', options.sample), workspace, { recursive: true });
   const sources = options.goSources ? debianSources() : undefined;
-  const settings = { ...(sources ? { 'runtimeLens.sourceRoots': [sources.checkouts, sources.gocode], 'runtimeLens.includeSystemSources': false } : {}), ...options.settings };
+  const roots = options.upstreamTrees
+    ? [...options.upstreamTrees.map((t) => upstreamSources().tree(t)), debianSources().kubernetes]
+    : sources
+      ? [sources.checkouts, sources.gocode]
+      : null;
+  const settings = { ...(roots ? { 'runtimeLens.sourceRoots': roots, 'runtimeLens.includeSystemSources': false } : {}), ...options.settings };
   const profile = prepareProfile(prefix, path.join(outDir, 'profile'), settings);
 
   const port = await freePort();
@@ -172,7 +183,8 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     });
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    // Under load (a shared 2-core machine) the workbench page can take more than the default 30 s.
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, { timeout: 120_000 });
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     // The explorer is ready once the workspace's files are listed.
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });

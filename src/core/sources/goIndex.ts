@@ -7,6 +7,8 @@ export interface BodyEvent {
   kind: 'call' | 'string' | 'ref';
   /** Called name (last selector), string contents, or referenced identifier. */
   text: string;
+  /** For a call `x.y.Name(…)`: the expression before the last selector (`x.y`), e.g. an import's name. */
+  qualifier?: string;
   /** 1-based line. */
   line: number;
 }
@@ -26,37 +28,23 @@ export interface GoDecl {
   line: number;
   /** Calls, strings and identifiers in its body (computed on first use). */
   readonly events: BodyEvent[];
-  /** Whether tree-sitter found syntax errors inside it (reported, not fatal). */
-  hasError: boolean;
 }
 
 export interface GoFileIndex {
   file: string;
   mtimeMs: number;
   size: number;
+  /** The package clause's name. */
+  package: string;
+  imports: GoImport[];
   /** Top-level functions and methods, and var command-table fields, by key. */
   decls: Map<string, GoDecl>;
-  /** Whether the file parsed with errors somewhere. */
-  hasError: boolean;
   /** Any addressable declaration, func literals included. */
   find(key: string): GoDecl | null;
 }
 
 /** Files larger than this are not parsed (generated code of that size holds no hop). */
 export const MAX_GO_FILE = 8 * 1024 * 1024;
-
-function receiverType(node: SyntaxNode | null): { name: string | null; pointer: boolean } {
-  if (!node) return { name: null, pointer: false };
-  const param = node.namedChildren.find((c) => c?.type === 'parameter_declaration');
-  let t = param?.childForFieldName('type') ?? null;
-  let pointer = false;
-  if (t?.type === 'pointer_type') {
-    pointer = true;
-    t = t.namedChildren[0] ?? null;
-  }
-  if (t?.type === 'generic_type') t = t.childForFieldName('type');
-  return { name: t?.type === 'type_identifier' ? t.text : null, pointer };
-}
 
 const STRING_MAX = 300;
 
@@ -70,7 +58,8 @@ function collectEvents(node: SyntaxNode, lineOffset: number, out: BodyEvent[]): 
       case 'call_expression': {
         const fn = n.childForFieldName('function');
         const name = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : fn?.type === 'identifier' ? fn.text : undefined;
-        if (name) out.push({ kind: 'call', text: name, line: n.startPosition.row + lineOffset });
+        const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand')?.text : undefined;
+        if (name) out.push({ kind: 'call', text: name, line: n.startPosition.row + lineOffset, ...(operand ? { qualifier: operand } : {}) });
         break;
       }
       case 'interpreted_string_literal':
@@ -140,7 +129,6 @@ class Decl implements GoDecl {
     readonly pointer: boolean,
     readonly name: string,
     readonly line: number,
-    readonly hasError: boolean,
     private readonly literal: boolean,
   ) {}
 
@@ -163,18 +151,131 @@ class Decl implements GoDecl {
       const body = snippetBody(root, this.literal);
       return (body ? funcLiterals(body) : []).map((lit, i) => {
         const n = `func${i + 1}`;
-        return new Decl(this.parser, snippet.slice(lit.startIndex, lit.endIndex), `${this.key}.${n}`, this.receiver, false, `${this.name}.${n}`, this.line + lit.startPosition.row - 1, lit.hasError, true);
+        return new Decl(this.parser, snippet.slice(lit.startIndex, lit.endIndex), `${this.key}.${n}`, this.receiver, false, `${this.name}.${n}`, this.line + lit.startPosition.row - 1, true);
       });
     });
     return found ?? [];
   }
 }
 
-/** Indexes one Go source text. Broken files still index: tree-sitter recovers around errors. */
+/** One import of a Go file: `alias "path"`, or `"path"` (alias null: the package's own name). */
+export interface GoImport {
+  alias: string | null;
+  path: string;
+}
+
+const FUNC_HEADER = /^func\s*(?:\(\s*(?:[A-Za-z_]\w*\s+)?(\*)?\s*([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*\)\s*)?([A-Za-z_]\w*)/;
+const VAR_TABLE = /^var\s+([A-Za-z_]\w*)\s*=.*\{\s*$/;
+const IMPORT_SPEC = /^\s*(?:([A-Za-z_]\w*|\.)\s+)?"([^"]+)"/;
+
+/**
+ * The offset just past the top-level declaration starting at `from`: its braces balanced, skipping
+ * strings, raw strings (a command's usage text may hold a `}` line), runes and comments. A
+ * declaration without a body (an assembly function) ends at the first line break outside parentheses.
+ */
+function declEnd(text: string, from: number): number {
+  let braces = 0;
+  let parens = 0;
+  let opened = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    switch (c) {
+      case 0x7b /* { */:
+        braces++;
+        opened = true;
+        break;
+      case 0x7d /* } */:
+        if (--braces === 0 && opened) return i + 1;
+        break;
+      case 0x28 /* ( */:
+        parens++;
+        break;
+      case 0x29 /* ) */:
+        parens--;
+        break;
+      case 0x0a /* \n */:
+        if (!opened && parens <= 0 && braces === 0) return i;
+        break;
+      case 0x22 /* " */:
+      case 0x27 /* ' */:
+        for (i++; i < text.length && text.charCodeAt(i) !== c && text.charCodeAt(i) !== 0x0a; i++) if (text.charCodeAt(i) === 0x5c) i++;
+        break;
+      case 0x60 /* ` */: {
+        const close = text.indexOf('`', i + 1);
+        i = close < 0 ? text.length : close;
+        break;
+      }
+      case 0x2f /* / */: {
+        const next = text.charCodeAt(i + 1);
+        if (next === 0x2f) {
+          const nl = text.indexOf('\n', i);
+          i = (nl < 0 ? text.length : nl) - 1;
+        } else if (next === 0x2a) {
+          const close = text.indexOf('*/', i + 2);
+          i = close < 0 ? text.length : close + 1;
+        }
+        break;
+      }
+    }
+  }
+  return text.length;
+}
+
+/**
+ * Indexes one Go source text without parsing it: the package clause, the imports and the span of
+ * every top-level function, method and command table are found by their gofmt layout. Only the
+ * spans a trace asks about are parsed with tree-sitter (see Decl), so a 7 MB generated .pb.go costs
+ * one line scan. Broken files still index: the spans are lines, and tree-sitter recovers inside them.
+ */
 export function indexGoSource(parser: GoParser, file: string, text: string, mtimeMs = 0): GoFileIndex {
-  const tree = parser.parser.parse(text);
+  const lines = text.split('\n');
+  const offsets: number[] = new Array(lines.length + 1);
+  offsets[0] = 0;
+  for (let i = 0; i < lines.length; i++) offsets[i + 1] = offsets[i]! + lines[i]!.length + 1;
+  // The line holding offset `at`, searching forward from line `from`.
+  const lineAt = (at: number, from: number): number => {
+    let j = from;
+    while (j + 1 < lines.length && offsets[j + 1]! <= at) j++;
+    return j;
+  };
+
+  let pkg = '';
+  const imports: GoImport[] = [];
   const decls = new Map<string, GoDecl>();
   const literals = new Map<string, GoDecl[]>();
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.startsWith('func')) {
+      const m = FUNC_HEADER.exec(l);
+      const end = declEnd(text, offsets[i]!);
+      if (m) {
+        const receiver = m[2] ?? null;
+        const key = declKey(receiver, m[3]!);
+        if (!decls.has(key)) decls.set(key, new Decl(parser, text.slice(offsets[i]!, end), key, receiver, m[1] === '*', m[3]!, i + 1, false));
+      }
+      i = lineAt(end, i);
+    } else if (l.startsWith('package ') && !pkg) {
+      pkg = /^package\s+([A-Za-z_]\w*)/.exec(l)?.[1] ?? '';
+    } else if (l.startsWith('import')) {
+      if (/^import\s*\(/.test(l)) {
+        for (i++; i < lines.length && !lines[i]!.trimStart().startsWith(')'); i++) {
+          const m = IMPORT_SPEC.exec(lines[i]!);
+          if (m) imports.push({ alias: m[1] ?? null, path: m[2]! });
+        }
+      } else {
+        const m = IMPORT_SPEC.exec(l.slice('import'.length));
+        if (m) imports.push({ alias: m[1] ?? null, path: m[2]! });
+      }
+    } else if (l.startsWith('var ')) {
+      const m = VAR_TABLE.exec(l);
+      if (!m) continue;
+      const end = declEnd(text, offsets[i]!);
+      const body = text.slice(offsets[i]!, end);
+      // Only composite literals holding func literals can be command tables (not a .pb.go's descriptor bytes).
+      if (body.includes('func(')) for (const d of tableFields(parser, body, m[1]!, i + 1)) if (!decls.has(d.key)) decls.set(d.key, d);
+      i = lineAt(end, i);
+    }
+  }
   const find = (key: string): GoDecl | null => {
     const direct = decls.get(key);
     if (direct) return direct;
@@ -188,37 +289,26 @@ export function indexGoSource(parser: GoParser, file: string, text: string, mtim
     }
     return lits[Number(m[2]) - 1] ?? null;
   };
-  if (!tree) return { file, mtimeMs, size: text.length, decls, hasError: true, find };
-  try {
-    const root = tree.rootNode;
-    for (const node of root.namedChildren) {
-      if (!node) continue;
-      if (node.type === 'function_declaration' || node.type === 'method_declaration') {
-        const name = node.childForFieldName('name')?.text;
-        if (!name) continue;
-        const recv = node.type === 'method_declaration' ? receiverType(node.childForFieldName('receiver')) : { name: null, pointer: false };
-        const key = declKey(recv.name, name);
-        decls.set(key, new Decl(parser, text.slice(node.startIndex, node.endIndex), key, recv.name, recv.pointer, name, node.startPosition.row + 1, node.hasError, false));
-      } else if (node.type === 'var_declaration') {
-        for (const spec of node.descendantsOfType('var_spec')) {
-          const varName = spec?.childForFieldName('name')?.text;
-          if (!spec || !varName) continue;
-          for (const kv of spec.descendantsOfType('keyed_element')) {
-            if (!kv) continue;
-            const [keyNode, valueNode] = kv.namedChildren;
-            const field = keyNode?.text;
-            const lit = valueNode?.type === 'func_literal' ? valueNode : valueNode?.namedChildren.find((c) => c?.type === 'func_literal');
-            if (!field || !lit) continue;
-            const k = `${varName}.${field}`;
-            if (!decls.has(k)) decls.set(k, new Decl(parser, text.slice(lit.startIndex, lit.endIndex), k, null, false, k, lit.startPosition.row + 1, lit.hasError, true));
-          }
-        }
+  return { file, mtimeMs, size: text.length, package: pkg, imports, decls, find };
+}
+
+/** The func literals in the fields of a package-level var's composite literal, as `var.Field` declarations. */
+function tableFields(parser: GoParser, source: string, varName: string, line: number): GoDecl[] {
+  return (
+    withSnippet(parser, source, false, (root, snippet) => {
+      const out: GoDecl[] = [];
+      for (const kv of root.descendantsOfType('keyed_element')) {
+        if (!kv) continue;
+        const [keyNode, valueNode] = kv.namedChildren;
+        const field = keyNode?.text;
+        const lit = valueNode?.type === 'func_literal' ? valueNode : valueNode?.namedChildren.find((c) => c?.type === 'func_literal');
+        if (!field || !lit) continue;
+        const k = `${varName}.${field}`;
+        out.push(new Decl(parser, snippet.slice(lit.startIndex, lit.endIndex), k, null, false, k, line + lit.startPosition.row - 1, true));
       }
-    }
-    return { file, mtimeMs, size: text.length, decls, hasError: root.hasError, find };
-  } finally {
-    tree.delete();
-  }
+      return out;
+    }) ?? []
+  );
 }
 
 /**

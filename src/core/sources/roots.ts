@@ -185,6 +185,8 @@ export function discoverProjects(sourceRoots: string[], projects: Record<string,
       for (const [project, spec] of Object.entries(projects)) {
         const byModule = module !== null && spec.modules.includes(module);
         if (!byModule && !spec.markers.every((m) => isFile(path.join(dir, m)))) continue;
+        // A package inside a checkout found above can hold the marker path too (containerd 2.x's plugins/).
+        if (!byModule && found.some((r) => r.project === project && r.kind === 'checkout' && dir.startsWith(r.dir + path.sep))) continue;
         const v = checkoutVersion(dir, spec);
         add({ project, dir, kind: 'checkout', module, version: v?.version ?? null, versionFrom: v?.from ?? null, sourceRoot: source, vendoredIn: null });
       }

@@ -13,7 +13,11 @@ export interface HopLocation {
   field?: string;
   files?: string[];
   versions?: string;
+  /** Only on this shim generation's path. */
+  shim?: ShimGeneration;
 }
+
+export type ShimGeneration = 'v1' | 'v2';
 
 export interface HopEdge {
   call?: string[];
@@ -38,12 +42,45 @@ export interface HopSpec {
 export interface ChainSpec {
   title: string;
   description: string;
+  /** The runtime chooser whose choice decides the shim this chain runs through. */
+  runtimeFrom?: string;
   hops: HopSpec[];
+}
+
+/** The program a component is: built from one project's tree. */
+export interface ProgramSpec {
+  project: string;
+  title: string;
+}
+
+/** A place in a program's sources that names the runtime (and so the shim) containers get. */
+export interface RuntimeEvidence {
+  file: string;
+  pattern: string;
+  runtime?: string;
+  why: string;
+  versions?: string;
 }
 
 export interface Atlas {
   projects: Record<string, ProjectSpec>;
+  programs: Record<Component, ProgramSpec>;
+  runtimes: {
+    shims: Record<string, ShimGeneration>;
+    choosers: Record<string, { program: Component; evidence: RuntimeEvidence[] }>;
+  };
   chains: Record<string, ChainSpec>;
+}
+
+/** Which shim a chain runs through, and what in the sources says so. */
+export interface ShimChoice {
+  /** null when the sources that choose are missing: then every shim location is tried. */
+  shim: ShimGeneration | null;
+  runtime: string | null;
+  /** For people: who chose, from which file and line, and why. */
+  why: string;
+  file?: string;
+  line?: number;
 }
 
 /** A hop after resolution against the user's sources. */
@@ -69,10 +106,15 @@ export interface Hop {
   upstream?: string;
   /** Why it is unresolved, or why its edge could not be verified. */
   problem?: string;
+  /** How it was found: by following the call in the previous hop's body, or by the atlas's landmark. */
+  foundBy?: 'call' | 'landmark';
+  /** When the previous hop reaches this one through a helper the atlas does not list: that helper and its call's line. */
+  via?: string;
 }
 
 export interface Chain {
   name: string;
   title: string;
   hops: Hop[];
+  shim?: ShimChoice;
 }
