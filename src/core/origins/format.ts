@@ -75,6 +75,8 @@ export interface LiteralMatcher {
   openEnd: boolean;
   /** Letters and digits of its constant text: how much of a message it can account for. */
   coverage: number;
+  /** All its constant characters: between literals covering the same letters, the one that also made the punctuation. */
+  constantLength: number;
   /** The first constant piece, looked up with indexOf before the regular expression runs. */
   anchor: string;
   regex: RegExp;
@@ -98,7 +100,7 @@ export function literalMatcher(value: string): LiteralMatcher | null {
   if (coverage < 6) return null;
   if (!hasVerb && /^[\p{L}]+$/u.test(value.trim())) return null;
   const source = pieces.map((p) => ('text' in p ? `(${escapeRegExp(p.text)})` : verbPattern(p.verb))).join('');
-  return { pieces, openStart: from > 0, openEnd: to < all.length, coverage, anchor: texts[0]!, regex: new RegExp(source, 'dy') };
+  return { pieces, openStart: from > 0, openEnd: to < all.length, coverage, constantLength: texts.reduce((n, t) => n + t.length, 0), anchor: texts[0]!, regex: new RegExp(source, 'dy') };
 }
 
 /** Where a literal's constant text sits in a message. */
@@ -110,7 +112,7 @@ export interface LiteralMatch {
   covered: number[];
 }
 
-const EDGE_TRIM = /[\s:;,]/;
+const EDGE_TRIM = /[\s:;,=]/;
 
 /**
  * Every place the literal can have produced part of the message. A literal with constant text at an
@@ -131,10 +133,18 @@ export function matchLiteral(m: LiteralMatcher, msg: MessageText, edges: { start
     // Ending with a separator (`exec failed: `) lands on the next fragment's start.
     if (!m.openEnd && !edges.ends.has(end) && !edges.starts.has(m.regex.lastIndex)) continue;
     const covered: number[] = [];
+    let firstWords = -1;
     for (let g = 1; g < r.indices.length; g++) {
       const span = r.indices[g];
       if (!span) continue;
       for (let p = span[0]; p < span[1]; p++) if (/[\p{L}\p{N}]/u.test(text[p]!)) covered.push(p);
+      if (firstWords < 0 && covered.length > 0) firstWords = span[0];
+    }
+    // Punctuation-only pieces before the first word (`%s:%d: %s caused %q`) frame another literal's
+    // text: the part this one made starts at its first word.
+    if (firstWords > start) {
+      start = firstWords;
+      while (start < end && EDGE_TRIM.test(text[start]!)) start++;
     }
     out.push({ start, end, covered });
   }

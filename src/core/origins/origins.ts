@@ -123,6 +123,8 @@ export class MessageOrigins {
         } catch {
           continue;
         }
+        // Generated files of that size hold no error text worth attributing.
+        if (bytes.length > MAX_GO_FILE) continue;
         const present = words.filter((_, i) => bytes.includes(wordBytes[i]!));
         if (present.length === 0) continue;
         const component = componentOf(this.programs, copy, file);
@@ -189,15 +191,8 @@ export class MessageOrigins {
     };
     const dirs = this.programs.projects[copy.project]!.dirs;
     for (const d of dirs ? dirs.map((d) => path.join(copy.dir, d)) : [copy.dir]) walk(d);
-    const sized = out.filter((f) => {
-      try {
-        return fs.statSync(f).size <= MAX_GO_FILE;
-      } catch {
-        return false;
-      }
-    });
-    this.fileLists.set(copy.dir, sized);
-    return sized;
+    this.fileLists.set(copy.dir, out);
+    return out;
   }
 
   /** The top-level declarations of a file as row spans: functions, methods (`(*T).m`), package-level vars and consts. */
@@ -252,8 +247,9 @@ function better(a: Candidate, b: Candidate, fileScore: Map<string, number>): num
  * Chooses which literals made the text. Each position of the text is made once, so chosen literals
  * never cover the same letters; and a wrapped error reads outermost program first, so along the
  * text the programs go no shallower (kubelet → dockerd → containerd → shim → runc). Within those
- * rules the literals accounting for more of the text win, then the innermost program (the text
- * started there), then the program's own copy over a vendored one. Among equal literals, the file
+ * rules a program's own code goes before the libraries it vendors (a vendored runc in kubernetes
+ * must not take the place of runc's own), then the literals accounting for more of the text win
+ * (letters, then punctuation), then the innermost program (the text started there). Among equal literals, the file
  * that made more parts of this text is taken: that is where the error passed.
  */
 export function selectOrigins(candidates: Candidate[]): Candidate[] {
@@ -272,7 +268,12 @@ export function selectOrigins(candidates: Candidate[]): Candidate[] {
     if (!held || better(c, held, fileScore) < 0) groups.set(key, c);
   }
   const ranked = [...groups.values()].sort(
-    (a, b) => b.match.covered.length - a.match.covered.length || b.depth - a.depth || Number(a.vendored) - Number(b.vendored) || b.match.start - a.match.start,
+    (a, b) =>
+      Number(a.vendored) - Number(b.vendored) ||
+      b.match.covered.length - a.match.covered.length ||
+      b.matcher.constantLength - a.matcher.constantLength ||
+      b.depth - a.depth ||
+      b.match.start - a.match.start,
   );
   const taken = new Set<number>();
   const chosen: Candidate[] = [];
