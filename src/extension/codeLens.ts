@@ -1,13 +1,39 @@
 import * as vscode from 'vscode';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
+import { type OriginsService, originsText } from './origins';
 
-/** "37× OCI exec EOF · Explain" on the first line of each signature's occurrences in a file. */
-export function registerCodeLens(store: FindingsStore, getConfig: () => Config): vscode.Disposable {
+/** Resolved only when shown: then it searches where its error text is printed. */
+class OriginsLens extends vscode.CodeLens {
+  constructor(
+    range: vscode.Range,
+    readonly text: string,
+  ) {
+    super(range);
+  }
+}
+
+/**
+ * "37× OCI exec EOF · Explain" on the first line of each signature's occurrences in a file, and
+ * "Printed by runc at exec.go:110 · containerd shim at exec.go:210", one link per origin.
+ */
+export function registerCodeLens(store: FindingsStore, getConfig: () => Config, origins: OriginsService): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
   const sub = store.onDidChange(() => changed.fire());
   const provider = vscode.languages.registerCodeLensProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
     onDidChangeCodeLenses: changed.event,
+    async resolveCodeLens(lens, token) {
+      if (!(lens instanceof OriginsLens)) return lens;
+      const answer = await origins.find(lens.text, token);
+      if (!answer || token.isCancellationRequested) return undefined;
+      // Now known: the next provide renders one lens per origin.
+      changed.fire();
+      const first = 'origins' in answer ? answer.origins[0] : undefined;
+      lens.command = first
+        ? { title: `Printed by ${origins.label(first)}`, tooltip: first.file, command: 'runtimeLens.openOrigin', arguments: [first.file, first.line] }
+        : { title: '', command: '' };
+      return lens;
+    },
     provideCodeLenses(doc) {
       if (!getConfig().codeLens) return [];
       const entry = store.get(doc.uri);
@@ -19,6 +45,15 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config):
         // Errors with a known cause can be diagnosed; errors that travel a known chain can be traced.
         if (g.signature.cause) lenses.push(lens('Diagnose', "Weigh the evidence in this node's logs and config: is it the cpu-manager state.json race?", 'runtimeLens.diagnose'));
         if (g.signature.chain) lenses.push(lens('Trace call path', 'Resolve the Go call path behind this error through the kubelet, docker, containerd and runc sources', 'runtimeLens.trace'));
+        const text = originsText(g.first);
+        const answer = origins.cached(text);
+        if (!answer) lenses.push(new OriginsLens(range, text));
+        else if ('origins' in answer) {
+          answer.origins.forEach((o, i) => {
+            const title = `${i === 0 ? 'Printed by ' : ''}${origins.label(o)}`;
+            lenses.push(new vscode.CodeLens(range, { title, tooltip: `“${o.text}” — ${o.symbol ?? 'package level'}, ${o.file}:${o.line}`, command: 'runtimeLens.openOrigin', arguments: [o.file, o.line] }));
+          });
+        }
         return lenses;
       });
     },

@@ -2,17 +2,21 @@ import * as vscode from 'vscode';
 import { hoverMarkdown } from '../core/signatures/describe';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
+import { type OriginsService, originsText } from './origins';
 
 function traceArgsFor(uri: vscode.Uri): string {
   return encodeURIComponent(JSON.stringify([uri.toString()]));
 }
 
-/** Hover on a recognised line: meaning, origin, frequency in this file, next steps, and an Explain link. */
-export function registerHover(store: FindingsStore, getConfig: () => Config): vscode.Disposable {
+/**
+ * Hover on a recognised line: meaning, origin, frequency in this file, next steps, an Explain link,
+ * and where each part of the error is printed in the user's Go sources (searched when hovered).
+ */
+export function registerHover(store: FindingsStore, getConfig: () => Config, origins: OriginsService): vscode.Disposable {
   return vscode.languages.registerHoverProvider(
     [{ scheme: 'file' }, { scheme: 'untitled' }],
     {
-      provideHover(doc, position) {
+      async provideHover(doc, position, token) {
         if (!getConfig().hover) return undefined;
         const entry = store.get(doc.uri);
         const finding = entry?.byLine.get(position.line);
@@ -27,8 +31,13 @@ export function registerHover(store: FindingsStore, getConfig: () => Config): vs
           md.appendMarkdown(` · [Trace call path](command:runtimeLens.trace?${traceArgsFor(doc.uri)} "Follow it through the Go sources")`);
         }
         if (sig.cause) md.appendMarkdown(` · [Diagnose](command:runtimeLens.diagnose?${traceArgsFor(doc.uri)} "Is it the cpu-manager state.json race?")`);
-        md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace', 'runtimeLens.diagnose'] };
-        return new vscode.Hover(md, doc.lineAt(position.line).range);
+        const range = doc.lineAt(position.line).range;
+        const printed = await origins.find(originsText(finding), token);
+        if (token.isCancellationRequested) return undefined;
+        const where = printed ? origins.markdown(printed) : '';
+        if (where) md.appendMarkdown(`\n\n${where}`);
+        md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace', 'runtimeLens.diagnose', 'runtimeLens.openOrigin', 'runtimeLens.addSourceRoot'] };
+        return new vscode.Hover(md, range);
       },
     },
   );
