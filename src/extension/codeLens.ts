@@ -15,7 +15,7 @@ class OriginsLens extends vscode.CodeLens {
 
 /**
  * "37× OCI exec EOF · Explain" on the first line of each signature's occurrences in a file, and
- * "Printed by runc at exec.go:110 · containerd shim at exec.go:210", one link per origin.
+ * "Printed by runc at exec.go:110 | containerd shim at exec.go:210", one link per program.
  */
 export function registerCodeLens(store: FindingsStore, getConfig: () => Config, origins: OriginsService): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
@@ -49,7 +49,9 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config, 
         const answer = origins.cached(text);
         if (!answer) lenses.push(new OriginsLens(range, text));
         else if ('origins' in answer) {
-          answer.origins.forEach((o, i) => {
+          // One link per program, its innermost part: a lens line has no room for more (the hover lists every part).
+          const perProgram = answer.origins.filter((o, i, all) => all.findIndex((x) => x.component === o.component) === i);
+          perProgram.forEach((o, i) => {
             const title = `${i === 0 ? 'Printed by ' : ''}${origins.label(o)}`;
             lenses.push(new vscode.CodeLens(range, { title, tooltip: `“${o.text}” — ${o.symbol ?? 'package level'}, ${o.file}:${o.line}`, command: 'runtimeLens.openOrigin', arguments: [o.file, o.line] }));
           });
