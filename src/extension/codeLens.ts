@@ -22,16 +22,12 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config, 
   const sub = store.onDidChange(() => changed.fire());
   const provider = vscode.languages.registerCodeLensProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
     onDidChangeCodeLenses: changed.event,
-    async resolveCodeLens(lens, token) {
+    resolveCodeLens(lens) {
       if (!(lens instanceof OriginsLens)) return lens;
-      const answer = await origins.find(lens.text, token);
-      if (!answer || token.isCancellationRequested) return undefined;
-      // Now known: the next provide renders one lens per origin.
-      changed.fire();
-      const first = 'origins' in answer ? answer.origins[0] : undefined;
-      lens.command = first
-        ? { title: `Printed by ${origins.label(first)}`, tooltip: first.file, command: 'runtimeLens.openOrigin', arguments: [first.file, first.line] }
-        : { title: '', command: '' };
+      // VS Code draws a line's lenses once all are resolved: answer at once and search in the
+      // background; when the answer is in, the next provide renders one lens per program.
+      void origins.find(lens.text).then((answer) => answer && changed.fire());
+      lens.command = { title: 'Printed by: searching your Go sources…', tooltip: 'Where each part of this error is printed', command: '' };
       return lens;
     },
     provideCodeLenses(doc) {

@@ -9,14 +9,15 @@ function traceArgsFor(uri: vscode.Uri): string {
 }
 
 /**
- * Hover on a recognised line: meaning, origin, frequency in this file, next steps, an Explain link,
- * and where each part of the error is printed in the user's Go sources (searched when hovered).
+ * Hover on a recognised line: meaning, origin, frequency in this file, next steps, an Explain link;
+ * and, from a second provider, where each part of the error is printed in the user's Go sources. VS
+ * Code shows each provider's part as it arrives, so the explanation never waits for that search.
  */
 export function registerHover(store: FindingsStore, getConfig: () => Config, origins: OriginsService): vscode.Disposable {
-  return vscode.languages.registerHoverProvider(
+  const explanation = vscode.languages.registerHoverProvider(
     [{ scheme: 'file' }, { scheme: 'untitled' }],
     {
-      async provideHover(doc, position, token) {
+      provideHover(doc, position) {
         if (!getConfig().hover) return undefined;
         const entry = store.get(doc.uri);
         const finding = entry?.byLine.get(position.line);
@@ -31,14 +32,23 @@ export function registerHover(store: FindingsStore, getConfig: () => Config, ori
           md.appendMarkdown(` · [Trace call path](command:runtimeLens.trace?${traceArgsFor(doc.uri)} "Follow it through the Go sources")`);
         }
         if (sig.cause) md.appendMarkdown(` · [Diagnose](command:runtimeLens.diagnose?${traceArgsFor(doc.uri)} "Is it the cpu-manager state.json race?")`);
-        const range = doc.lineAt(position.line).range;
-        const printed = await origins.find(originsText(finding), token);
-        if (token.isCancellationRequested) return undefined;
-        const where = printed ? origins.markdown(printed) : '';
-        if (where) md.appendMarkdown(`\n\n${where}`);
-        md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace', 'runtimeLens.diagnose', 'runtimeLens.openOrigin', 'runtimeLens.addSourceRoot'] };
-        return new vscode.Hover(md, range);
+        md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace', 'runtimeLens.diagnose'] };
+        return new vscode.Hover(md, doc.lineAt(position.line).range);
       },
     },
   );
+  const printedBy = vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
+    async provideHover(doc, position, token) {
+      if (!getConfig().hover) return undefined;
+      const finding = store.get(doc.uri)?.byLine.get(position.line);
+      if (!finding) return undefined;
+      const answer = await origins.find(originsText(finding), token);
+      const where = answer && !token.isCancellationRequested ? origins.markdown(answer) : '';
+      if (!where) return undefined;
+      const md = new vscode.MarkdownString(where);
+      md.isTrusted = { enabledCommands: ['runtimeLens.openOrigin', 'runtimeLens.addSourceRoot'] };
+      return new vscode.Hover(md, doc.lineAt(position.line).range);
+    },
+  });
+  return vscode.Disposable.from(explanation, printedBy);
 }
