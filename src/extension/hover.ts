@@ -14,6 +14,20 @@ function traceArgsFor(uri: vscode.Uri): string {
  * Code shows each provider's part as it arrives, so the explanation never waits for that search.
  */
 export function registerHover(store: FindingsStore, getConfig: () => Config, origins: OriginsService): vscode.Disposable {
+  // Registered first so VS Code places its part below the explanation (later providers go on top).
+  const printedBy = vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
+    async provideHover(doc, position, token) {
+      if (!getConfig().hover) return undefined;
+      const finding = store.get(doc.uri)?.byLine.get(position.line);
+      if (!finding) return undefined;
+      const answer = await origins.find(originsText(finding), token);
+      const where = answer && !token.isCancellationRequested ? origins.markdown(answer) : '';
+      if (!where) return undefined;
+      const md = new vscode.MarkdownString(where);
+      md.isTrusted = { enabledCommands: ['runtimeLens.openOrigin', 'runtimeLens.addSourceRoot'] };
+      return new vscode.Hover(md, doc.lineAt(position.line).range);
+    },
+  });
   const explanation = vscode.languages.registerHoverProvider(
     [{ scheme: 'file' }, { scheme: 'untitled' }],
     {
@@ -37,18 +51,5 @@ export function registerHover(store: FindingsStore, getConfig: () => Config, ori
       },
     },
   );
-  const printedBy = vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
-    async provideHover(doc, position, token) {
-      if (!getConfig().hover) return undefined;
-      const finding = store.get(doc.uri)?.byLine.get(position.line);
-      if (!finding) return undefined;
-      const answer = await origins.find(originsText(finding), token);
-      const where = answer && !token.isCancellationRequested ? origins.markdown(answer) : '';
-      if (!where) return undefined;
-      const md = new vscode.MarkdownString(where);
-      md.isTrusted = { enabledCommands: ['runtimeLens.openOrigin', 'runtimeLens.addSourceRoot'] };
-      return new vscode.Hover(md, doc.lineAt(position.line).range);
-    },
-  });
   return vscode.Disposable.from(explanation, printedBy);
 }
