@@ -3,33 +3,17 @@ import type { Config } from './config';
 import type { FindingsStore } from './findings';
 import { type OriginsService, originsText } from './origins';
 
-/** Resolved only when shown: then it searches where its error text is printed. */
-class OriginsLens extends vscode.CodeLens {
-  constructor(
-    range: vscode.Range,
-    readonly text: string,
-  ) {
-    super(range);
-  }
-}
-
 /**
  * "37× OCI exec EOF · Explain" on the first line of each signature's occurrences in a file, and
- * "Printed by runc at exec.go:110 | containerd shim at exec.go:210", one link per program.
+ * once a hover has searched its text, "Printed by runc at exec.go:110 | containerd shim at exec.go:210",
+ * one link per program.
  */
 export function registerCodeLens(store: FindingsStore, getConfig: () => Config, origins: OriginsService): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
   const sub = store.onDidChange(() => changed.fire());
+  const found = origins.onDidFind(() => changed.fire());
   const provider = vscode.languages.registerCodeLensProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
     onDidChangeCodeLenses: changed.event,
-    resolveCodeLens(lens) {
-      if (!(lens instanceof OriginsLens)) return lens;
-      // VS Code draws a line's lenses once all are resolved: answer at once and search in the
-      // background; when the answer is in, the next provide renders one lens per program.
-      void origins.find(lens.text).then((answer) => answer && changed.fire());
-      lens.command = { title: 'Printed by: searching your Go sources…', tooltip: 'Where each part of this error is printed', command: '' };
-      return lens;
-    },
     provideCodeLenses(doc) {
       if (!getConfig().codeLens) return [];
       const entry = store.get(doc.uri);
@@ -41,10 +25,9 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config, 
         // Errors with a known cause can be diagnosed; errors that travel a known chain can be traced.
         if (g.signature.cause) lenses.push(lens('Diagnose', "Weigh the evidence in this node's logs and config: is it the cpu-manager state.json race?", 'runtimeLens.diagnose'));
         if (g.signature.chain) lenses.push(lens('Trace call path', 'Resolve the Go call path behind this error through the kubelet, docker, containerd and runc sources', 'runtimeLens.trace'));
-        const text = originsText(g.first);
-        const answer = origins.cached(text);
-        if (!answer) lenses.push(new OriginsLens(range, text));
-        else if ('origins' in answer) {
+        // Only what a hover has already found: a lens never starts a search (opening a log must stay cheap).
+        const answer = origins.cached(originsText(g.first));
+        if (answer && 'origins' in answer) {
           // One link per program, its innermost part: a lens line has no room for more (the hover lists every part).
           const perProgram = answer.origins.filter((o, i, all) => all.findIndex((x) => x.component === o.component) === i);
           perProgram.forEach((o, i) => {
@@ -56,5 +39,5 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config, 
       });
     },
   });
-  return vscode.Disposable.from(provider, sub, changed);
+  return vscode.Disposable.from(provider, sub, found, changed);
 }

@@ -17,7 +17,7 @@ export function originsText(finding: Finding): string {
 
 /**
  * Where the parts of a recognised error text are printed, for the hover and the code lens. Searches
- * run only when asked (a hover shown, a lens resolved), once per text and set of source roots; a
+ * run only when a hover asks, once per text and set of source roots (the lens shows known answers); a
  * caller that stops waiting (hover dismissed) does not stop the search, whose answer the next hover
  * wants. The source roots are the trace's (TraceService.currentRoots); a change to them, to the
  * workspace folders or a saved Go file drops every answer.
@@ -29,6 +29,9 @@ export class OriginsService implements vscode.Disposable {
   /** Files of answers given, the only ones `runtimeLens.openOrigin` opens. */
   private readonly known = new Set<string>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly found = new vscode.EventEmitter<void>();
+  /** An answer came in (the code lens renders the known ones). */
+  readonly onDidFind = this.found.event;
   readonly programs: Programs = loadPrograms();
 
   constructor(
@@ -74,7 +77,9 @@ export class OriginsService implements vscode.Disposable {
       this.answers.set(text, answer);
       answer.then(
         (a) => {
-          if (this.answers.get(text) === answer) this.settled.set(text, a);
+          if (this.answers.get(text) !== answer) return;
+          this.settled.set(text, a);
+          this.found.fire();
         },
         () => this.answers.delete(text),
       );
@@ -130,5 +135,6 @@ export class OriginsService implements vscode.Disposable {
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
+    this.found.dispose();
   }
 }
