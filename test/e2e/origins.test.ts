@@ -46,7 +46,8 @@ test('hovering the OOM line says where each part is printed, and "Printed by run
   const text = await waitForText(hover, /Printed by .*kubelet at prober\.go:117/, 30_000);
   assert.match(text, /Printed by runc at process_linux\.go:98 · runc at container_linux\.go:355 · runc at exec\.go:110 · containerd shim at exec\.go:210 · kubelet at prober\.go:117/);
   const link = hover.locator('a', { hasText: 'runc at process_linux.go:98' }).first();
-  await link.scrollIntoViewIfNeeded();
+  // hover() scrolls the link into view and retries while VS Code re-renders the hover as its parts arrive.
+  await link.hover();
   await vs.screenshot('hover-printed-by');
   await link.click();
   await vs.page.locator('.tab.active[data-resource-name="process_linux.go"]').waitFor({ timeout: 30_000 });
