@@ -6,6 +6,7 @@ import { loadAtlas } from '../core/trace/atlas';
 import { Tracer } from '../core/trace/resolve';
 import type { Hop } from '../core/trace/types';
 import { type Command, UsageError } from './commands';
+import { traceMessage, wantsMessageOrigins } from './origins';
 
 /** Beside the bundle (dist/), or straight from node_modules when run from compiled sources. */
 export function cliWasm(): WasmLocation {
@@ -34,7 +35,8 @@ export function hopJson(h: Hop) {
 
 const CHAIN_SETS: Record<string, string[]> = { all: ['reader', 'writer'], reader: ['reader'], writer: ['writer'], 'reader-cri': ['reader-cri'] };
 
-export const trace: Command = async (args, out) => {
+export const trace: Command = async (args, out, err) => {
+  if (wantsMessageOrigins(args)) return traceMessage(args, out, err);
   let parsed;
   try {
     parsed = parseArgs({

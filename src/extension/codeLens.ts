@@ -1,11 +1,17 @@
 import * as vscode from 'vscode';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
+import { type OriginsService, originsText } from './origins';
 
-/** "37× OCI exec EOF · Explain" on the first line of each signature's occurrences in a file. */
-export function registerCodeLens(store: FindingsStore, getConfig: () => Config): vscode.Disposable {
+/**
+ * "37× OCI exec EOF · Explain" on the first line of each signature's occurrences in a file, and
+ * once a hover has searched its text, "Printed by runc at exec.go:110 | containerd shim at exec.go:210",
+ * one link per program.
+ */
+export function registerCodeLens(store: FindingsStore, getConfig: () => Config, origins: OriginsService): vscode.Disposable {
   const changed = new vscode.EventEmitter<void>();
   const sub = store.onDidChange(() => changed.fire());
+  const found = origins.onDidFind(() => changed.fire());
   const provider = vscode.languages.registerCodeLensProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
     onDidChangeCodeLenses: changed.event,
     provideCodeLenses(doc) {
@@ -19,9 +25,19 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config):
         // Errors with a known cause can be diagnosed; errors that travel a known chain can be traced.
         if (g.signature.cause) lenses.push(lens('Diagnose', "Weigh the evidence in this node's logs and config: is it the cpu-manager state.json race?", 'runtimeLens.diagnose'));
         if (g.signature.chain) lenses.push(lens('Trace call path', 'Resolve the Go call path behind this error through the kubelet, docker, containerd and runc sources', 'runtimeLens.trace'));
+        // Only what a hover has already found: a lens never starts a search (opening a log must stay cheap).
+        const answer = origins.cached(originsText(g.first));
+        if (answer && 'origins' in answer) {
+          // One link per program, its innermost part: a lens line has no room for more (the hover lists every part).
+          const perProgram = answer.origins.filter((o, i, all) => all.findIndex((x) => x.component === o.component) === i);
+          perProgram.forEach((o, i) => {
+            const title = `${i === 0 ? 'Printed by ' : ''}${origins.label(o)}`;
+            lenses.push(new vscode.CodeLens(range, { title, tooltip: `“${o.text}” — ${o.symbol ?? 'package level'}, ${o.file}:${o.line}`, command: 'runtimeLens.openOrigin', arguments: [o.file, o.line] }));
+          });
+        }
         return lenses;
       });
     },
   });
-  return vscode.Disposable.from(provider, sub, changed);
+  return vscode.Disposable.from(provider, sub, found, changed);
 }

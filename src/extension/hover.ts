@@ -2,14 +2,33 @@ import * as vscode from 'vscode';
 import { hoverMarkdown } from '../core/signatures/describe';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
+import { type OriginsService, originsText } from './origins';
 
 function traceArgsFor(uri: vscode.Uri): string {
   return encodeURIComponent(JSON.stringify([uri.toString()]));
 }
 
-/** Hover on a recognised line: meaning, origin, frequency in this file, next steps, and an Explain link. */
-export function registerHover(store: FindingsStore, getConfig: () => Config): vscode.Disposable {
-  return vscode.languages.registerHoverProvider(
+/**
+ * Hover on a recognised line: meaning, origin, frequency in this file, next steps, an Explain link;
+ * and, from a second provider, where each part of the error is printed in the user's Go sources. VS
+ * Code shows each provider's part as it arrives, so the explanation never waits for that search.
+ */
+export function registerHover(store: FindingsStore, getConfig: () => Config, origins: OriginsService): vscode.Disposable {
+  // Registered first so VS Code places its part below the explanation (later providers go on top).
+  const printedBy = vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
+    async provideHover(doc, position, token) {
+      if (!getConfig().hover) return undefined;
+      const finding = store.get(doc.uri)?.byLine.get(position.line);
+      if (!finding) return undefined;
+      const answer = await origins.find(originsText(finding), token);
+      const where = answer && !token.isCancellationRequested ? origins.markdown(answer) : '';
+      if (!where) return undefined;
+      const md = new vscode.MarkdownString(where);
+      md.isTrusted = { enabledCommands: ['runtimeLens.openOrigin', 'runtimeLens.addSourceRoot'] };
+      return new vscode.Hover(md, doc.lineAt(position.line).range);
+    },
+  });
+  const explanation = vscode.languages.registerHoverProvider(
     [{ scheme: 'file' }, { scheme: 'untitled' }],
     {
       provideHover(doc, position) {
@@ -32,4 +51,5 @@ export function registerHover(store: FindingsStore, getConfig: () => Config): vs
       },
     },
   );
+  return vscode.Disposable.from(explanation, printedBy);
 }

@@ -13,6 +13,7 @@ import { registerGoCodeLens } from './goCodeLens';
 import { registerHopNavigation } from './hopNavigator';
 import { registerHover } from './hover';
 import { registerLanguageDetection } from './language';
+import { OriginsService } from './origins';
 import { createLog } from './log';
 import { registerReproduce } from './reproduce';
 import { registerStatusBar } from './statusBar';
@@ -36,16 +37,18 @@ export function activate(context: vscode.ExtensionContext): void {
   const store = new FindingsStore(config, log);
   const traces = new TraceService(context, log);
   const callPath = new CallPathView(traces);
+  const origins = new OriginsService(context, traces, log);
   context.subscriptions.push(
     store,
     traces,
     callPath,
+    origins,
     registerHopNavigation(traces, callPath, store),
     registerGoCodeLens(traces),
     registerLanguageDetection(getConfig),
     registerDiagnostics(store, getConfig),
-    registerHover(store, getConfig),
-    registerCodeLens(store, getConfig),
+    registerHover(store, getConfig, origins),
+    registerCodeLens(store, getConfig, origins),
     registerStatusBar(store, getConfig),
     registerExplain(store, getConfig),
     registerReproduce(context, log),

@@ -1,0 +1,294 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { before, test } from 'node:test';
+import { type LiteralMatch, formatPieces, literalMatcher, matchLiteral } from '../../src/core/origins/format';
+import { HOLE, goStringLiterals } from '../../src/core/origins/literals';
+import { fragmentEdges, messageText, needles, splitFragments } from '../../src/core/origins/message';
+import { type Candidate, MessageOrigins, type OriginsResult, selectOrigins } from '../../src/core/origins/origins';
+import { componentOf, loadPrograms } from '../../src/core/origins/programs';
+import { builtInSignatures } from '../../src/core/signatures/catalog';
+import { Matcher } from '../../src/core/signatures/matcher';
+import { type GoParser, loadGoParser } from '../../src/core/sources/goParser';
+import type { ProjectRoot } from '../../src/core/sources/roots';
+import { loadAtlas } from '../../src/core/trace/atlas';
+import { repoRoot } from '../harness/paths';
+import { testWasm } from '../harness/wasm';
+
+const FIXTURES = path.join(repoRoot, 'test', 'unit', 'fixtures', 'origins');
+const fixture = (...p: string[]) => path.join(FIXTURES, ...p);
+const COMMON = ['containerd-1.6.20', 'moby-20.10.24', 'kubernetes-1.20.2'].map((d) => fixture(d));
+const MODERN = [fixture('runc-1.1.5'), ...COMMON];
+const RC = [fixture('runc-1.0.0-rc6'), ...COMMON];
+
+/** Where each part of a text should be found: text, component, file under the fixtures, line. */
+type Want = [string, string, string, number];
+
+function matchIn(literal: string, message: string): { text: string; covered: string }[] {
+  const m = literalMatcher(literal);
+  assert.ok(m, `${literal} gives a matcher`);
+  const msg = messageText(message);
+  return matchLiteral(m, msg, fragmentEdges(splitFragments(msg.text))).map((x: LiteralMatch) => ({
+    text: msg.text.slice(x.start, x.end),
+    covered: x.covered.map((p) => msg.text[p]).join(''),
+  }));
+}
+
+test('format strings split into constant text and verbs: %s %v %q %d %w, flags, %%', () => {
+  assert.deepEqual(formatPieces('failed to start exec %q: %w'), [{ text: 'failed to start exec ' }, { verb: 'q' }, { text: ': ' }, { verb: 'w' }]);
+  assert.deepEqual(formatPieces('%s:%d: %s caused %q'), [{ verb: 's' }, { text: ':' }, { verb: 'd' }, { text: ': ' }, { verb: 's' }, { text: ' caused ' }, { verb: 'q' }]);
+  assert.deepEqual(formatPieces('100%% of %-10v (%+v, %[1]d, %.2f)'), [{ text: '100% of ' }, { verb: 'v' }, { text: ' (' }, { verb: 'v' }, { text: ', ' }, { verb: 'd' }, { text: ', ' }, { verb: 'f' }, { text: ')' }]);
+  assert.deepEqual(formatPieces(`open ${HOLE}: %w`), [{ text: 'open ' }, { verb: 'expr' }, { text: ': ' }, { verb: 'w' }]);
+  assert.deepEqual(formatPieces('at 100%'), [{ text: 'at 100%' }], 'a stray % is text');
+});
+
+test('string literals: escaped quotes, raw strings, comments and runes skipped, concatenations joined', () => {
+  const src = [
+    'package p',
+    '// a comment with "quotes" is not a literal',
+    'var q = \'"\'',
+    'func f() error {',
+    '\treturn fmt.Errorf("say \\"hi\\": %w\\n", err) /* "not this" */',
+    '}',
+    'var raw = `line one',
+    'line "two"`',
+    'var joined = "unable to start " +',
+    '\t// between the operands',
+    '\t"container process: %w"',
+    'var mixed = "open " + filepath.Join(dir, "x") + ": %w"',
+    'var led = err.Error() + " (possibly OOM-killed)"',
+  ].join('\n');
+  assert.deepEqual(
+    goStringLiterals(src).map((l) => [l.value, l.line]),
+    [
+      ['say "hi": %w\n', 5],
+      ['line one\nline "two"', 7],
+      ['unable to start container process: %w', 9],
+      [`open ${HOLE}: %w`, 12],
+      [`${HOLE} (possibly OOM-killed)`, 13],
+    ],
+  );
+});
+
+test('fragments: the text between `: `, quotes, gRPC `desc = ` and runc rc-era ` caused `', () => {
+  const text = messageText('rpc error: code = Unknown desc = failed to start exec \\"0a1b\\": OCI runtime exec failed: exec failed: container_linux.go:345: starting container process caused \\"read init-p: connection reset by peer\\": unknown').text;
+  assert.deepEqual(
+    splitFragments(text).map((f) => f.text),
+    ['rpc error', 'code = Unknown', 'failed to start exec', '0a1b', 'OCI runtime exec failed', 'exec failed', 'container_linux.go:345', 'starting container process', 'read init-p', 'connection reset by peer', 'unknown'],
+  );
+  assert.ok(text.includes('exec "0a1b"'), 'escaped quotes are read as the quotes they were');
+  const n = needles(text);
+  for (const want of ['OCI runtime', 'exec failed', 'starting container', 'caused', 'failed to']) assert.ok(n.includes(want), `needle ${want}`);
+  assert.ok(!n.some((w) => /\d/.test(w)), 'no needle holds a variable word (ids, line numbers)');
+  assert.ok(needles('failed to exec in container: timeout 1s exceeded').includes('exceeded'), 'a word beside a variable one is a needle on its own');
+});
+
+test('matching: verbs are wildcards, constant edges must meet fragment edges', () => {
+  const msg = 'OCI runtime exec failed: exec failed: unable to start container process: read init-p: connection reset by peer (possibly OOM-killed): unknown';
+  assert.deepEqual(matchIn('exec failed: %w', msg), [{ text: 'exec failed', covered: 'execfailed' }], 'not the tail of "OCI runtime exec failed"');
+  assert.deepEqual(matchIn('%w (possibly OOM-killed)', msg), [{ text: '(possibly OOM-killed)', covered: 'possiblyOOMkilled' }]);
+  assert.deepEqual(matchIn('OCI runtime exec failed', msg), [{ text: 'OCI runtime exec failed', covered: 'OCIruntimeexecfailed' }]);
+  assert.deepEqual(matchIn('runtime exec', msg), [], 'a literal without verbs is a whole fragment');
+  assert.deepEqual(matchIn('failed to start exec %q: %w', 'desc = failed to start exec \\"9f8e\\": OCI runtime exec failed'), [{ text: 'failed to start exec "9f8e"', covered: 'failedtostartexec' }]);
+  assert.deepEqual(matchIn('%s:%d: %s caused %q', 'exec failed: container_linux.go:345: starting container process caused "read init-p: EOF"'), [
+    { text: 'caused', covered: 'caused' },
+  ]);
+  assert.deepEqual(matchIn('expected %d, got %d items', 'expected 3, got x items'), [], '%d wants digits');
+  assert.deepEqual(matchIn(`unable to start ${HOLE} process: %w`, 'exec failed: unable to start container process: EOF'), [{ text: 'unable to start container process', covered: 'unabletostartprocess' }], 'a concatenated operand is a wildcard');
+  for (const vague of ['unknown', 'EOF', '%s: %v', 'error: %v']) assert.equal(literalMatcher(vague), null, `${vague} says nothing about where a text was made`);
+});
+
+test('programs: the shim inside containerd is its own program, vendored libraries belong to the vendoring program', () => {
+  const programs = loadPrograms();
+  const copy = (project: string, dir: string) => ({ project, dir, kind: 'checkout', module: null, version: null, versionFrom: null, sourceRoot: dir, vendoredIn: null }) as ProjectRoot;
+  const containerd = copy('containerd', '/src/containerd');
+  assert.equal(componentOf(programs, containerd, '/src/containerd/pkg/process/exec.go'), 'shim');
+  assert.equal(componentOf(programs, containerd, '/src/containerd/pkg/cri/server/container_execsync.go'), 'containerd');
+  assert.equal(componentOf(programs, containerd, '/src/containerd/vendor/github.com/containerd/go-runc/runc.go'), 'go-runc');
+  assert.equal(componentOf(programs, copy('kubernetes', '/k'), '/k/vendor/github.com/opencontainers/runc/libcontainer/container_linux.go'), 'kubelet');
+  const atlas = loadAtlas();
+  for (const project of Object.keys(programs.projects)) assert.ok(atlas.projects[project], `${project} is an atlas project`);
+});
+
+test('ranking: more of the text first, then the innermost program; never two origins for one letter, never inward-out', () => {
+  const cand = (value: string, component: string, depth: number, start: number, len: number, vendored = false): Candidate => ({
+    value,
+    matcher: literalMatcher(value)!,
+    match: { start, end: start + len, covered: Array.from({ length: len }, (_, i) => start + i) },
+    component,
+    depth,
+    copy: { version: null } as ProjectRoot,
+    copyIndex: 0,
+    vendored,
+    file: `/${component}/${value.length}.go`,
+    line: 1,
+  });
+  const runc = cand('exec failed: %w', 'runc', 4, 25, 10);
+  const vendoredRunc = cand('exec failed: %w', 'kubelet', 0, 25, 10, true);
+  const shim = cand('OCI runtime exec failed', 'shim', 3, 0, 20);
+  const shortShim = cand('exec failed: %v', 'shim', 3, 25, 10);
+  const kubeletInside = cand('runtime exec failed', 'kubelet', 0, 4, 16);
+  const chosen = selectOrigins([vendoredRunc, kubeletInside, shortShim, runc, shim]);
+  assert.deepEqual(
+    chosen.map((c) => c.component),
+    ['runc', 'shim'],
+    'runc innermost first; the vendored copy and the overlapping kubelet text lose',
+  );
+  const outOfOrder = cand('exec failed: %w', 'kubelet', 0, 25, 10, true);
+  assert.deepEqual(
+    selectOrigins([shim, outOfOrder]).map((c) => c.component),
+    ['shim'],
+    'a kubelet text inside the shim’s would mean the error was wrapped inward: refused',
+  );
+});
+
+/** A sample line for each catalog signature, the sources to search, and the origins expected (innermost first). */
+const SIGNATURE_CASES: Record<string, { line: string; roots: string[]; want: Want[] }> = {
+  'oci-exec-eof': {
+    line: 'Readiness probe for "web-0_default(9b1c):web" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown',
+    roots: MODERN,
+    want: [
+      ['exec failed', 'runc', 'runc-1.1.5/exec.go', 19],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+      ['probe for "web-0_default(9b1c):web" failed (failure)', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 10],
+    ],
+  },
+  'exec-not-found': {
+    line: 'rpc error: code = Unknown desc = failed to exec in container: failed to start exec "5c2d": OCI runtime exec failed: exec failed: unable to start container process: exec: "curl": executable file not found in $PATH: unknown',
+    roots: MODERN,
+    want: [
+      ['unable to start container process', 'runc', 'runc-1.1.5/libcontainer/container_linux.go', 16],
+      ['exec failed', 'runc', 'runc-1.1.5/exec.go', 19],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+      ['failed to start exec "5c2d"', 'containerd', 'containerd-1.6.20/pkg/cri/server/container_execsync.go', 15],
+      ['failed to exec in container', 'containerd', 'containerd-1.6.20/pkg/cri/server/container_execsync.go', 8],
+      ['rpc error: code = Unknown desc', 'kubelet', 'kubernetes-1.20.2/vendor/google.golang.org/grpc/status/status.go', 5],
+    ],
+  },
+  'exec-permission-denied': {
+    line: 'OCI runtime exec failed: exec failed: container_linux.go:345: starting container process caused "exec: \\"/healthz.sh\\": permission denied": unknown',
+    roots: RC,
+    want: [
+      ['caused', 'runc', 'runc-1.0.0-rc6/libcontainer/generic_error.go', 10],
+      ['starting container process', 'runc', 'runc-1.0.0-rc6/libcontainer/container_linux.go', 10],
+      ['exec failed', 'runc', 'runc-1.0.0-rc6/exec.go', 12],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+    ],
+  },
+  'exec-stopped-container': {
+    line: 'Error running exec 8f3e9a0b1c2d in container: Container 8f3e9a0b1c2d is not running: Exited (0) 2 seconds ago',
+    roots: MODERN,
+    want: [
+      ['Container 8f3e9a0b1c2d is not running', 'dockerd', 'moby-20.10.24/daemon/exec.go', 11],
+      ['Error running exec 8f3e9a0b1c2d in container', 'dockerd', 'moby-20.10.24/api/server/router/container/exec.go', 6],
+    ],
+  },
+  'closed-fifo': {
+    line: 'stream copy error: reading from a closed fifo',
+    roots: MODERN,
+    want: [
+      ['reading from a closed fifo', 'dockerd', 'moby-20.10.24/vendor/github.com/containerd/fifo/fifo.go', 11],
+      ['stream copy error', 'dockerd', 'moby-20.10.24/container/stream/streams.go', 7],
+    ],
+  },
+  'probe-timeout': {
+    line: 'Liveness probe errored: rpc error: code = DeadlineExceeded desc = failed to exec in container: timeout 1s exceeded: context deadline exceeded',
+    roots: MODERN,
+    want: [
+      ['timeout 1s exceeded', 'containerd', 'containerd-1.6.20/pkg/cri/server/container_execsync.go', 19],
+      ['failed to exec in container', 'containerd', 'containerd-1.6.20/pkg/cri/server/container_execsync.go', 8],
+      ['rpc error: code = DeadlineExceeded desc', 'kubelet', 'kubernetes-1.20.2/vendor/google.golang.org/grpc/status/status.go', 5],
+      ['probe errored', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 8],
+    ],
+  },
+  'http-probe-eof': {
+    line: 'Readiness probe failed: Get "http://10.244.1.7:8080/healthz": EOF',
+    roots: MODERN,
+    want: [['probe failed', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 11]],
+  },
+  'http-probe-connection-reset': {
+    line: 'Liveness probe failed: Get "http://10.244.1.7:8080/healthz": read tcp 10.244.1.1:45322->10.244.1.7:8080: read: connection reset by peer',
+    roots: MODERN,
+    want: [['probe failed', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 11]],
+  },
+};
+
+let parser: GoParser;
+before(async () => {
+  parser = await loadGoParser(testWasm);
+});
+
+async function originsOf(line: string, roots: string[]): Promise<OriginsResult> {
+  const finder = new MessageOrigins(parser, loadAtlas().projects);
+  finder.setSourceRoots(roots);
+  return finder.find(line);
+}
+
+function simplify(r: OriginsResult): Want[] {
+  return r.origins.map((o) => [o.text, o.component, path.relative(FIXTURES, o.file).split(path.sep).join('/'), o.line]);
+}
+
+test('every catalog signature has a message-origins case, recognised as that signature', () => {
+  const matcher = new Matcher(builtInSignatures());
+  for (const s of matcher.signatures) assert.ok(SIGNATURE_CASES[s.def.id], `a case for ${s.def.id}`);
+  for (const [id, c] of Object.entries(SIGNATURE_CASES)) assert.equal(matcher.match(c.line)?.signature.id, id, `the ${id} sample is recognised as ${id}`);
+});
+
+for (const [id, c] of Object.entries(SIGNATURE_CASES)) {
+  test(`message origins of ${id}: each part at its literal, innermost program first`, async () => {
+    assert.deepEqual(simplify(await originsOf(c.line, c.roots)), c.want);
+  });
+}
+
+test('the OOM line, both runc wordings: (possibly OOM-killed) and the rc-era "caused" chain, with symbols and versions', async () => {
+  const modern = await originsOf('OCI runtime exec failed: exec failed: unable to start container process: read init-p: connection reset by peer (possibly OOM-killed): unknown', MODERN);
+  assert.deepEqual(
+    modern.origins.map((o) => [o.text, o.symbol, o.version, o.line]),
+    [
+      ['(possibly OOM-killed)', '(*setnsProcess).start', '1.1.5', 13],
+      ['unable to start container process', '(*linuxContainer).start', '1.1.5', 16],
+      ['exec failed', 'execCommand', '1.1.5', 19],
+      ['OCI runtime exec failed', '(*execProcess).start', '1.6.20', 10],
+    ],
+  );
+  const rc = await originsOf('OCI runtime exec failed: exec failed: container_linux.go:348: starting container process caused "process_linux.go:297: getting the final child\'s pid from pipe caused \\"EOF\\"": unknown', RC);
+  assert.deepEqual(
+    rc.origins.map((o) => [o.text, o.component, o.symbol, o.version]),
+    [
+      ['caused', 'runc', '(*genericError).Error', '1.0.0-rc6'],
+      ["getting the final child's pid from pipe", 'runc', '(*setnsProcess).execSetns', '1.0.0-rc6'],
+      ['caused', 'runc', '(*genericError).Error', '1.0.0-rc6'],
+      ['starting container process', 'runc', '(*linuxContainer).start', '1.0.0-rc6'],
+      ['exec failed', 'runc', 'execCommand', '1.0.0-rc6'],
+      ['OCI runtime exec failed', 'shim', '(*execProcess).start', '1.6.20'],
+    ],
+  );
+});
+
+test('a vendored runc is never reported as runc: the own copy wins, and without it the vendored text is not placed inside the shim’s', async () => {
+  const line = 'OCI runtime exec failed: exec failed: unable to start container process: read init-p: connection reset by peer: unknown';
+  const withRunc = await originsOf(line, MODERN);
+  assert.equal(withRunc.origins.find((o) => o.text === 'unable to start container process')?.file, fixture('runc-1.1.5', 'libcontainer', 'container_linux.go'));
+  const withoutRunc = await originsOf(line, COMMON);
+  assert.deepEqual(simplify(withoutRunc), [['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10]]);
+  assert.ok(!withoutRunc.origins.some((o) => o.component === 'runc'));
+});
+
+test('results are cached per text; no sources, no origins; unrelated text, no origins', async () => {
+  const finder = new MessageOrigins(parser, loadAtlas().projects);
+  finder.setSourceRoots(MODERN);
+  const first = await finder.find('stream copy error: reading from a closed fifo');
+  assert.ok(first.filesRead > 0);
+  const again = await finder.find('stream copy error: reading from a closed fifo');
+  assert.equal(again.filesRead, 0);
+  assert.deepEqual(again.origins, first.origins);
+  finder.invalidate();
+  assert.ok((await finder.find('stream copy error: reading from a closed fifo')).filesRead > 0, 'invalidate forgets');
+  assert.deepEqual((await finder.find('the quick brown fox jumps over the lazy dog')).origins, []);
+  assert.deepEqual((await originsOf('stream copy error: reading from a closed fifo', [])).origins, []);
+});
+
+test('a cancelled search stops with OriginsCancelled', async () => {
+  const finder = new MessageOrigins(parser, loadAtlas().projects);
+  finder.setSourceRoots(MODERN);
+  await assert.rejects(finder.find('OCI runtime exec failed: exec failed: EOF', { isCancellationRequested: true }), /cancelled/);
+});
