@@ -107,7 +107,7 @@ function renderFleet(d: Diagnosis): HTMLElement | null {
   return h('div', { class: 'block fleet', id: 'fleet' },
     h('h3', {}, `Fleet: ${count(d.fleet.length, 'node')}, ${count(d.fleet.filter(n => n.failures > 0).length, 'failing', 'failing')}`),
     h('div', { class: 'table-wrap' },
-      h('table', { class: 'clusters' },
+      h('table', { class: 'clusters fleet-table' },
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col' }, 'Node'),
           h('th', { scope: 'col', class: 'num' }, 'Failures'),

@@ -56,8 +56,16 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   const text = await waitForText(lead, /Found [\d,]+ lines/, 420_000);
   assert.match(text, new RegExp(`^Found ${occurrences.toLocaleString('en-US')} lines matching 2 known signatures in events-300000\\.json`));
   // The incident's EOFs, each event counted as often as it occurred.
-  const eofRows = vs.webview().locator('table.clusters tr', { hasText: 'oci-exec-eof' });
+  const eofRows = vs.webview().locator('table.clusters:not(.fleet-table) tr', { hasText: 'oci-exec-eof' });
   const counts = (await eofRows.locator('td.num.strong').allTextContents()).map((t) => Number(t.replace(/,/g, '')));
   assert.equal(counts.reduce((a, b) => a + b, 0), meta.occurrences['oci-exec-eof']);
   await vs.screenshot('panel');
+  // The fleet: every node the list names, counted once, with its failed execs adding up to the EOFs.
+  const fleet = vs.webview().locator('#fleet');
+  await fleet.scrollIntoViewIfNeeded();
+  assert.match(await fleet.locator('h3').innerText(), new RegExp(`^Fleet: ${meta.nodes} nodes`));
+  const perNode = (await fleet.locator('tbody td.num.strong').allTextContents()).map((t) => Number(t.replace(/,/g, '')));
+  assert.equal(perNode.length, meta.nodes);
+  assert.equal(perNode.reduce((a, b) => a + b, 0), meta.occurrences['oci-exec-eof']);
+  await vs.screenshot('fleet');
 });

@@ -96,10 +96,13 @@ let initOom: ReproduceResult;
 let pids: ReproduceResult;
 
 test("init-oom on 1.1.5: a 1M memory limit kills runc's exec helper, with lab.md's text", async () => {
-  initOom = await lab(plan('init-oom', runc115, 5));
+  // Under a 1M limit the OOM killer sometimes takes runc's own exec process instead of its helper
+  // ("runc exited with status 137 and printed nothing"): lab.md's text must be among the errors seen.
+  initOom = await lab(plan('init-oom', runc115, 10));
   assert.equal(initOom.reproduced, true);
-  assert.equal(initOom.errors[0]!.text, TEXT.initOom115);
-  assert.equal(initOom.errors[0]!.signature, signatureOf(TEXT.initOom115, matcher));
+  const helper = initOom.errors.find((e) => e.text === TEXT.initOom115);
+  assert.ok(helper, JSON.stringify(initOom.errors));
+  assert.equal(helper.signature, signatureOf(TEXT.initOom115, matcher));
 });
 
 test('pids-limit on 1.1.5: a pids limit of 1 stops the exec helper from starting a thread, with lab.md\'s text', async () => {
@@ -111,7 +114,7 @@ test('pids-limit on 1.1.5: a pids limit of 1 stops the exec helper from starting
 });
 
 test(`init-oom's text is recognised as ${SIGNATURE.initPipeReset} (never as an HTTP probe's reset)`, () => {
-  assert.equal(initOom.errors[0]!.signature, SIGNATURE.initPipeReset);
+  assert.equal(initOom.errors.find((e) => e.text === TEXT.initOom115)?.signature, SIGNATURE.initPipeReset);
 });
 
 test(`pids-limit's text is recognised as ${SIGNATURE.pthreadCreate}`, () => {

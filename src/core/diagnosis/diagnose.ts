@@ -264,12 +264,19 @@ function withNodes(facts: NodeFact[], findings: Finding[]): NodeFact[] {
 
 /** Per node: its failures, its runc, and its own leading cause on its own evidence (facts naming no node count for every node). */
 function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): NodeSummary[] {
-  const nodes = [...new Set(placed.map((p) => nodeOfFinding(p.finding)).filter((n): n is string => n !== null))].sort();
-  if (nodes.length === 0) return [];
+  // One pass to group the findings: a cluster's event list names hundreds of nodes.
+  const byNode = new Map<string, PlacedFinding[]>();
+  for (const p of placed) {
+    const node = nodeOfFinding(p.finding);
+    if (node === null) continue;
+    const list = byNode.get(node);
+    if (list) list.push(p);
+    else byNode.set(node, [p]);
+  }
+  if (byNode.size === 0) return [];
   const failures = execFailureSignatures(catalog);
-  return nodes
-    .map((node) => {
-      const mine = placed.filter((p) => nodeOfFinding(p.finding) === node);
+  return [...byNode]
+    .map(([node, mine]) => {
       const theirs = facts.filter((f) => !f.node || f.node === node);
       const a = assess(mine, theirs, input, clock, catalog);
       const d = decide(catalog, a.ranked);
