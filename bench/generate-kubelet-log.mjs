@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prng } from './prng.mjs';
 
 /** Bump when the content changes, so cached files from an older generator are not reused. */
 const GENERATOR_VERSION = 2;
@@ -22,16 +23,6 @@ const GENERATOR_VERSION = 2;
 export function benchCacheDir() {
   const base = process.env.RUNTIME_LENS_CACHE ?? path.join(process.env.HOME ?? os.homedir(), '.cache', 'runtime-lens');
   return path.join(base, 'bench');
-}
-
-function prng(seed) {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');

@@ -255,27 +255,17 @@ function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
   const finish = () => {
     r.lines = newlines + (bytes > 0 && last !== 0x0a ? 1 : 0);
   };
-  if (kind === 'journald-export') {
-    const reader = new JournalExportReader({
-      entry: (e: JournalEntry) => r.addMessage(e.line, e.text, e.record),
-      note: (line, note) => r.note(line, note),
-    });
-    return {
-      push: (chunk) => {
-        count(chunk);
-        reader.push(chunk);
-      },
-      end: () => {
-        reader.end();
-        finish();
-      },
-    };
-  }
-  const reader = eventListReader(kind, {
-    event: (e: EventEntry) => r.addMessage(e.line, e.text, e.record),
-    unparsed: (text, firstLine) => r.feed(text, firstLine, (s) => s),
-    note: (line, note) => r.note(line, note),
-  });
+  const reader =
+    kind === 'journald-export'
+      ? new JournalExportReader({
+          entry: (e: JournalEntry) => r.addMessage(e.line, e.text, e.record),
+          note: (line, note) => r.note(line, note),
+        })
+      : eventListReader(kind, {
+          event: (e: EventEntry) => r.addMessage(e.line, e.text, e.record),
+          unparsed: (text, firstLine) => r.feed(text, firstLine, (s) => s),
+          note: (line, note) => r.note(line, note),
+        });
   return {
     push: (chunk) => {
       count(chunk);
