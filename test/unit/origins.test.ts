@@ -210,6 +210,87 @@ const SIGNATURE_CASES: Record<string, { line: string; roots: string[]; want: Wan
     roots: MODERN,
     want: [['probe failed', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 11]],
   },
+  // `read init-p` has no literal: runc names the socket pair name+"-p" (libcontainer/utils), the rest is the os error.
+  'runc-init-pipe-reset': {
+    line: 'OCI runtime exec failed: exec failed: unable to start container process: read init-p: connection reset by peer: unknown',
+    roots: MODERN,
+    want: [
+      ['unable to start container process', 'runc', 'runc-1.1.5/libcontainer/container_linux.go', 16],
+      ['exec failed', 'runc', 'runc-1.1.5/exec.go', 19],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+    ],
+  },
+  'runc-init-oom-killed': {
+    line: 'OCI runtime create failed: runc create failed: unable to start container process: container init was OOM-killed (memory limit too low?): unknown',
+    roots: MODERN,
+    want: [
+      ['container init was OOM-killed (memory limit too low?)', 'runc', 'runc-1.1.5/libcontainer/process_linux.go', 50],
+      ['unable to start container process', 'runc', 'runc-1.1.5/libcontainer/container_linux.go', 16],
+      ['runc create failed', 'runc', 'runc-1.1.5/create.go', 17],
+      ['OCI runtime create failed', 'shim', 'containerd-1.6.20/pkg/process/init.go', 11],
+    ],
+  },
+  'runc-final-child-pid-eof': {
+    line: "OCI runtime create failed: runc create failed: unable to start container process: can't get final child's PID from pipe: EOF: unknown",
+    roots: MODERN,
+    want: [
+      ["can't get final child's PID from pipe", 'runc', 'runc-1.1.5/libcontainer/process_linux.go', 64],
+      ['unable to start container process', 'runc', 'runc-1.1.5/libcontainer/container_linux.go', 16],
+      ['runc create failed', 'runc', 'runc-1.1.5/create.go', 17],
+      ['OCI runtime create failed', 'shim', 'containerd-1.6.20/pkg/process/init.go', 11],
+    ],
+  },
+  // Printed by the Go toolchain's cgo runtime in C, not by any Go literal in the sources searched.
+  'runc-pthread-create': {
+    line: 'runtime/cgo: pthread_create failed: Resource temporarily unavailable',
+    roots: MODERN,
+    want: [],
+  },
+  // A crashing runc returns no error of its own: go-runc joins the exit status and runc's output (a bare join, too vague to
+  // place), and the Go runtime prints the crash header, so only the shim's wrapper is a literal.
+  'runc-sigabrt': {
+    line: 'OCI runtime exec failed: exit status 2: SIGABRT: abort',
+    roots: MODERN,
+    want: [['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10]],
+  },
+  'runc-namespace-setup': {
+    line: 'OCI runtime exec failed: exec failed: unable to start container process: error executing setns process: exit status 1: unknown',
+    roots: MODERN,
+    want: [
+      ['error executing setns process', 'runc', 'runc-1.1.5/libcontainer/process_linux.go', 18],
+      ['unable to start container process', 'runc', 'runc-1.1.5/libcontainer/container_linux.go', 16],
+      ['exec failed', 'runc', 'runc-1.1.5/exec.go', 19],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+    ],
+  },
+  // go-runc writes the exec's process spec to a temp file; the `write …: no space left` text is the os error, unwrapped.
+  'runtime-dir-no-space': {
+    line: 'OCI runtime exec failed: write /tmp/runc-process2958274104: no space left on device: unknown',
+    roots: MODERN,
+    want: [['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10]],
+  },
+  // `open /dev/pts/0: …` is an os.PathError from runc's console set-up: no literal of its own.
+  'device-cgroup-denied': {
+    line: 'OCI runtime exec failed: exec failed: unable to start container process: open /dev/pts/0: operation not permitted: unknown',
+    roots: MODERN,
+    want: [
+      ['unable to start container process', 'runc', 'runc-1.1.5/libcontainer/container_linux.go', 16],
+      ['exec failed', 'runc', 'runc-1.1.5/exec.go', 19],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+    ],
+  },
+  // A kernel message: no Go source makes it.
+  'kernel-oom-kill': {
+    line: 'Memory cgroup out of memory: Killed process 48213 (runc:[2:INIT]) total-vm:1236080kB, anon-rss:7728kB, file-rss:4344kB, shmem-rss:0kB, UID:0 pgtables:100kB oom_score_adj:-998',
+    roots: MODERN,
+    want: [],
+  },
+  // The same ServeExec text is in the kubelet's and containerd's streaming servers; the innermost program, containerd, is reported.
+  'exec-stream-eof': {
+    line: 'E0312 09:14:03.512304    1187 exec.go:71] error executing command in container: EOF',
+    roots: MODERN,
+    want: [['error executing command in container', 'containerd', 'containerd-1.6.20/pkg/cri/streaming/remotecommand/exec.go', 23]],
+  },
 };
 
 let parser: GoParser;
@@ -250,16 +331,16 @@ test('the OOM line, both runc wordings: (possibly OOM-killed) and the rc-era "ca
       ['OCI runtime exec failed', '(*execProcess).start', '1.6.20', 10],
     ],
   );
-  const rc = await originsOf('OCI runtime exec failed: exec failed: container_linux.go:348: starting container process caused "process_linux.go:297: getting the final child\'s pid from pipe caused \\"EOF\\"": unknown', RC);
+  // rc6 makes this text only in initProcess.start (process_linux.go:297), so it comes through `runc create`, which adds no wrapper.
+  const rc = await originsOf('OCI runtime create failed: container_linux.go:344: starting container process caused "process_linux.go:297: getting the final child\'s pid from pipe caused \\"EOF\\"": unknown', RC);
   assert.deepEqual(
     rc.origins.map((o) => [o.text, o.component, o.symbol, o.version]),
     [
       ['caused', 'runc', '(*genericError).Error', '1.0.0-rc6'],
-      ["getting the final child's pid from pipe", 'runc', '(*setnsProcess).execSetns', '1.0.0-rc6'],
+      ["getting the final child's pid from pipe", 'runc', '(*initProcess).start', '1.0.0-rc6'],
       ['caused', 'runc', '(*genericError).Error', '1.0.0-rc6'],
       ['starting container process', 'runc', '(*linuxContainer).start', '1.0.0-rc6'],
-      ['exec failed', 'runc', 'execCommand', '1.0.0-rc6'],
-      ['OCI runtime exec failed', 'shim', '(*execProcess).start', '1.6.20'],
+      ['OCI runtime create failed', 'shim', '(*Init).Create', '1.6.20'],
     ],
   );
 });
