@@ -88,8 +88,8 @@ test('"Confirm on the node" shows the reproduce command, and a result entered by
   const before = await ranking(vs!);
   const oomBefore = before.find((x) => x.cause === 'runc-init-oom')!.posterior;
   // As a person would: click into each field and type (the toolkit's field hosts its input in a shadow root).
-  for (const [label, value] of [['attempts', '300'], ['failures', '300']] as const) {
-    await confirm.locator(`vscode-text-field[aria-label="${label}"]`).click();
+  for (const [field, value] of [['attempts', '300'], ['failures', '300']] as const) {
+    await confirm.locator(`vscode-text-field[data-key="${field}:init-oom"]`).click();
     await vs!.page.keyboard.type(value);
   }
   await confirm.locator('vscode-button', { hasText: 'Apply' }).click();

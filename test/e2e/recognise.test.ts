@@ -29,13 +29,13 @@ test('a code lens counts the EOF errors above their first line', async () => {
 
 test('the status bar counts the runtime errors in the active file', async () => {
   const item = vs.page.locator('.statusbar-item[id="runtime-lens.runtime-lens.runtimeLens.findings"], .statusbar-item', { hasText: 'runtime error' }).first();
-  assert.match(await waitForText(item, /65 runtime errors/), /65 runtime errors/);
+  assert.match(await waitForText(item, /71 runtime errors/), /71 runtime errors/);
 });
 
 test('the Problems panel lists them under source runtime-lens', async () => {
   const problems = vs.page.locator('.statusbar-item[id="status.problems"]');
   // 68 EOF + 1 executable-not-found are errors; the two HTTP probe look-alikes are warnings.
-  assert.match(await waitForText(problems, /63\D+2/), /63\D+2/);
+  assert.match(await waitForText(problems, /69\D+2/), /69\D+2/);
   await vs.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
   const first = vs.page.locator('.markers-panel .monaco-list-row', { hasText: 'OCI exec EOF' }).first();
   const text = await waitForText(first, /OCI exec EOF — 68× in this file/);
