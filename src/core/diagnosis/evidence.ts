@@ -428,7 +428,3 @@ export function reproduced(user: UserFacts): Evidence[] {
   });
 }
 
-/** The reproduce observation of a scenario (for the panel's "Confirm on the node"). */
-export function observationOfScenario(s: Scenario): string {
-  return SCENARIO_OBSERVATION[s];
-}

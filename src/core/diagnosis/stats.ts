@@ -44,11 +44,6 @@ export function histogram(phases: number[], period: number, bin: number): number
   return bins;
 }
 
-/** Smallest distance between two phases on the circle. */
-export function circularDistance(a: number, b: number, period: number): number {
-  const d = Math.abs(a - b) % period;
-  return Math.min(d, period - d);
-}
 
 /** Whether the sorted list holds a value within `tolerance` of `t` (binary search). */
 export function hasWithin(sorted: number[], t: number, tolerance: number): boolean {
