@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
+import { crypto } from '../core/lazy';
 import { LabError, chooseRootfs, cpuCount, requireCgroups, requireRoot, resolveRunc } from '../core/reproduce/host';
 import { LabInterrupted, type LabProgress, runLab } from '../core/reproduce/lab';
 import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS, type LabPlan, MAX_ATTEMPTS, MAX_TIMEOUT_SECONDS, makePlan, planCommands } from '../core/reproduce/plan';
@@ -78,7 +78,7 @@ function planFor(a: ReproduceArgs): LabPlan {
     runc: resolveRunc(a.runc),
     attempts: a.attempts,
     timeoutSeconds: a.timeoutSeconds,
-    token: a.token ?? randomBytes(6).toString('hex'),
+    token: a.token ?? crypto().randomBytes(6).toString('hex'),
     tmpDir: os.tmpdir(),
     rootfs: chooseRootfs(),
     cpuCount: cpuCount(),

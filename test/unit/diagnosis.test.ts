@@ -4,7 +4,7 @@ import { prng } from '../harness/prng';
 import { diagnose } from '../../src/core/diagnosis/diagnose';
 import { parseWebviewMessage } from '../../src/core/diagnosis/protocol';
 import { reportMarkdown } from '../../src/core/diagnosis/report';
-import { histogram, rayleigh } from '../../src/core/diagnosis/stats';
+import { histogram, periodScan, phaseOf, rayleigh } from '../../src/core/diagnosis/stats';
 import type { Diagnosis, UserFacts } from '../../src/core/diagnosis/types';
 import { dockerImpliesOldRunc, parseGoDuration, parseRuncVersion, runcBeforeFix } from '../../src/core/diagnosis/versions';
 import { parseZone } from '../../src/core/logs/time';
@@ -97,6 +97,33 @@ test('Rayleigh: concentrated phases give a tiny p, evenly spread phases a large 
   assert.ok(even.p > 0.9);
   assert.deepEqual(histogram([0.1, 0.6, 9.9, 9.99], 10, 0.5).slice(0, 2), [1, 1]);
   assert.equal(histogram([0.1, 0.6, 9.9, 9.99], 10, 0.5)[19], 2);
+});
+
+test('periodScan: the turned unit vectors give the Z of a direct Rayleigh test at every candidate, and find a sliding period', () => {
+  const rand = prng(7);
+  // A tick that slides 12.5 ms a period (10.0125 s), 8 h of it: events 20–40 ms after some ticks.
+  const period = 10_012.5;
+  const offsets: number[] = [];
+  for (let k = 0; k < 2880; k += 1 + Math.floor(rand() * 9)) offsets.push(k * period + 20 + rand() * 20);
+  const from = 10_000;
+  const to = 10_050;
+  const count = 200;
+  const scanned = periodScan(offsets, from, to, count);
+  // The same candidates, evenly spaced in frequency, tested one by one the slow way.
+  let direct = { period: from, z: -1 };
+  for (let k = 0; k < count; k++) {
+    const q = 1 / (1 / from + (k * (1 / to - 1 / from)) / (count - 1));
+    const r = rayleigh(offsets.map((o) => phaseOf(o, q)), q)!;
+    if (r.z > direct.z) direct = { period: q, z: r.z };
+  }
+  assert.ok(Math.abs(scanned.period - direct.period) < 1e-6, `${scanned.period} vs ${direct.period}`);
+  assert.ok(Math.abs(scanned.z - direct.z) < 1e-6 * direct.z, `${scanned.z} vs ${direct.z}`);
+  assert.ok(Math.abs(scanned.period - period) < 0.5, `fitted ${scanned.period}`);
+  assert.ok(scanned.z > offsets.length * 0.9, `z ${scanned.z} of ${offsets.length}`);
+  // Random times: no candidate concentrates them.
+  const random = Array.from({ length: 500 }, () => rand() * 8 * 3600_000);
+  assert.ok(periodScan(random, from, to, count).z < 15);
+  assert.deepEqual(periodScan([], from, to, count), { period: from, z: 0 });
 });
 
 test('aligned EOFs of several containers + static policy + old runc → the cpu-manager race, with high confidence', () => {
@@ -217,6 +244,10 @@ test('runc versions against the fix, Docker versions, Go durations', () => {
   assert.equal(dockerImpliesOldRunc('20.10.24'), null);
   assert.equal(parseGoDuration('10s'), 10);
   assert.equal(parseGoDuration('1m0s'), 60);
+  // Go prints the micro sign (U+00B5) and also parses the Greek mu (U+03BC).
+  assert.equal(parseGoDuration('1500000\u00b5s'), 1.5);
+  assert.equal(parseGoDuration('1500000\u03bcs'), 1.5);
+  assert.equal(parseGoDuration('1500000us'), 1.5);
   assert.equal(parseGoDuration('500ms'), 0.5);
   assert.equal(parseGoDuration('ten'), null);
 });

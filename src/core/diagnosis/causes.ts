@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import { newAjv } from '../lazy';
 import type { Scenario } from '../reproduce/types';
 import catalogJson from './causes.json';
 import schema from './causes.schema.json';
@@ -48,7 +48,7 @@ export interface CauseCatalog {
 
 /** Validates a cause catalog against its schema, and that every cause only names observations the catalog defines. */
 export function causeCatalogErrors(doc: unknown): string | null {
-  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  const validate = newAjv().compile(schema);
   if (!validate(doc)) return (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ');
   const c = doc as unknown as CauseCatalog;
   const known = new Set(c.observations.map((o) => o.id));

@@ -290,5 +290,5 @@ function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput,
         confidence: a.present.size ? d.confidence : 1,
       };
     })
-    .sort((a, b) => b.failures - a.failures || a.node.localeCompare(b.node));
+    .sort((a, b) => b.failures - a.failures || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
 }

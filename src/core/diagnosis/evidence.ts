@@ -4,7 +4,7 @@ import type { SaveStateFact } from '../trace/facts';
 import type { Scenario } from '../reproduce/types';
 import { CAUSES } from './causes';
 import { type PlacedFinding, type Clock, placeTime } from './clock';
-import { binomialTail, hasWithin, histogram, phaseOf, rayleigh } from './stats';
+import { binomialTail, hasWithin, histogram, periodScan, phaseOf, rayleigh } from './stats';
 import type { Evidence, FactSource, Question, Timeline, TimelineEvent, UserFacts } from './types';
 import { dockerImpliesOldRunc, parseGoDuration, parseRuncVersion, runcBeforeFix } from './versions';
 
@@ -234,15 +234,10 @@ export function reconcileAligned(events: PlacedFinding[], period: { seconds: num
   const span = events[events.length - 1]!.wall! - t0;
   // Independent periods over the span are P²/span apart; step at an eighth of that, at most 4000 steps.
   const step = Math.max((P * P) / (8 * Math.max(span, P)), (P * MAX_DRIFT_SHARE) / 4000);
-  let best = { period: P, z: -1 };
   const offsets = events.map((e) => e.wall! - t0);
-  for (let q = P; q <= P * (1 + MAX_DRIFT_SHARE) + 1e-9; q += step) {
-    const r = rayleigh(offsets.map((o) => phaseOf(o, q)), q)!;
-    if (r.z > best.z) best = { period: q, z: r.z };
-  }
   const searched = Math.floor((P * MAX_DRIFT_SHARE) / step) + 1;
   const independent = Math.max(1, Math.ceil(searched / 8));
-  const fitted = best.period;
+  const fitted = periodScan(offsets, P, P + (searched - 1) * step, searched).period;
   const phases = offsets.map((o) => phaseOf(o, fitted) / 1000);
   const r = rayleigh(phases, fitted / 1000)!;
   const pCorrected = Math.min(1, r.p * independent);

@@ -37,6 +37,52 @@ export function rayleigh(phases: number[], period: number): Rayleigh | null {
   return { n, meanResultant: r, meanPhase: mean, z, p };
 }
 
+/**
+ * The period among `count` candidates from `fromMs` to `toMs` at which the events' phases concentrate
+ * most (highest Rayleigh Z). The candidates are evenly spaced in frequency, the spacing in which
+ * periods stop being independent (1/span). Each event's unit vector at the next candidate is the
+ * previous one turned by a fixed angle of its own, so a candidate costs a complex multiply per event
+ * instead of a division, a remainder, a cosine and a sine: the search stays well under a millisecond
+ * for thousands of events and candidates.
+ */
+export function periodScan(offsetsMs: readonly number[], fromMs: number, toMs: number, count: number): { period: number; z: number } {
+  const n = offsetsMs.length;
+  if (n === 0 || count < 1) return { period: fromMs, z: 0 };
+  const f0 = 1 / fromMs;
+  const df = count > 1 ? (1 / toMs - f0) / (count - 1) : 0;
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
+  const turnRe = new Float64Array(n);
+  const turnIm = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = offsetsMs[i]!;
+    // The phase from the remainder keeps full precision for offsets of many periods.
+    const a = (2 * Math.PI * phaseOf(o, fromMs)) / fromMs;
+    re[i] = Math.cos(a);
+    im[i] = Math.sin(a);
+    const d = 2 * Math.PI * o * df;
+    turnRe[i] = Math.cos(d);
+    turnIm[i] = Math.sin(d);
+  }
+  let best = { period: fromMs, z: -1 };
+  for (let k = 0; k < count; k++) {
+    let c = 0;
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      c += re[i]!;
+      s += im[i]!;
+    }
+    const z = (c * c + s * s) / n;
+    if (z > best.z) best = { period: 1 / (f0 + k * df), z };
+    for (let i = 0; i < n; i++) {
+      const r = re[i]! * turnRe[i]! - im[i]! * turnIm[i]!;
+      im[i] = re[i]! * turnIm[i]! + im[i]! * turnRe[i]!;
+      re[i] = r;
+    }
+  }
+  return best;
+}
+
 /** Counts per bin of width `bin` over [0, period). */
 export function histogram(phases: number[], period: number, bin: number): number[] {
   const bins = new Array<number>(Math.ceil(period / bin)).fill(0);

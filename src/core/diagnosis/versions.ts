@@ -42,11 +42,13 @@ export function dockerImpliesOldRunc(dockerVersion: string): boolean | null {
 
 /** Go durations as kubelet flags and config write them: 10s, 1m0s, 500ms, 1h. */
 export function parseGoDuration(text: string): number | null {
-  const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g;
+  // Microseconds as Go writes them (U+00B5 micro sign) and as it also parses them (U+03BC Greek mu),
+  // escaped: a non-ASCII character anywhere in the bundle makes node read all of it as UTF-16.
+  const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|\u00b5s|\u03bcs|ns)/g;
   let total = 0;
   let consumed = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    const unit = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, ns: 1e-9 }[m[2] as 'h'];
+    const unit = { h: 3600, m: 60, s: 1, ms: 1e-3, ns: 1e-9 }[m[2] as 'h'] ?? 1e-6; // the rest are the three spellings of µs
     total += Number(m[1]) * unit;
     consumed += m[0].length;
   }

@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
+import { yaml } from '../lazy';
 import { parseRfc3339 } from './formats';
 import type { LogRecord, LogTime } from './types';
 
@@ -592,6 +592,7 @@ class YamlEventReader implements EventListReader {
 
   private parse(block: string[], firstLine: number, what: string): void {
     const text = block.join('\n');
+    const { LineCounter, isMap, isScalar, parseDocument } = yaml();
     const counter = new LineCounter();
     const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false });
     if (doc.errors.length > 0) {

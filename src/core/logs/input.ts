@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
+import { zlib } from '../lazy';
 
 /** Input that cannot be read as a log: the message names the file and the reason. */
 export class InputError extends Error {
@@ -109,7 +110,7 @@ export function openLog(file: string): LogStream {
   const longLines: number[] = [];
   async function* chunks(): AsyncGenerator<Chunk> {
     const raw = fs.createReadStream(file, { highWaterMark: CHUNK });
-    const source: AsyncIterable<Buffer> = compressed ? raw.pipe(zlib.createGunzip({ chunkSize: 1024 * 1024 })) : raw;
+    const source: AsyncIterable<Buffer> = compressed ? raw.pipe(zlib().createGunzip({ chunkSize: 1024 * 1024 })) : raw;
     let carry = '';
     let line = 1;
     let skipping = false;
@@ -203,7 +204,7 @@ export function openLogBytes(file: string, into: Buffer): ByteLogStream {
   }
   function gunzip(): Source {
     const raw = fs.createReadStream(file, { highWaterMark: CHUNK });
-    const inflated = raw.pipe(zlib.createGunzip({ chunkSize: 1024 * 1024 }));
+    const inflated = raw.pipe(zlib().createGunzip({ chunkSize: 1024 * 1024 }));
     raw.on('error', (e) => inflated.destroy(e));
     const it = (inflated as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     let rest: Buffer = Buffer.alloc(0);
@@ -326,8 +327,8 @@ export async function* openRaw(file: string, onBytes?: (read: number) => void, n
   if (!compressed && !nulAllowed && looksBinary(head)) throw new InputError(file, 'binary file (NUL bytes), not a text log');
   const raw = fs.createReadStream(file, { highWaterMark: CHUNK });
   if (onBytes) raw.on('data', () => onBytes(raw.bytesRead));
-  const source: AsyncIterable<Buffer> = compressed ? raw.pipe(zlib.createGunzip({ chunkSize: CHUNK })) : raw;
-  if (compressed) raw.on('error', (e) => (source as zlib.Gunzip).destroy(e));
+  const source: AsyncIterable<Buffer> = compressed ? raw.pipe(zlib().createGunzip({ chunkSize: CHUNK })) : raw;
+  if (compressed) raw.on('error', (e) => (source as Zlib.Gunzip).destroy(e));
   let first = true;
   try {
     for await (const buf of source) {
@@ -341,7 +342,7 @@ export async function* openRaw(file: string, onBytes?: (read: number) => void, n
     throw new InputError(file, code?.startsWith('Z_') ? `corrupt gzip data (${(e as Error).message})` : (e as Error).message);
   } finally {
     raw.destroy();
-    if (compressed) (source as zlib.Gunzip).destroy();
+    if (compressed) (source as Zlib.Gunzip).destroy();
   }
 }
 

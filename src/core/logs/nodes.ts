@@ -42,6 +42,18 @@ const NODE_SHAPED = [
  * Canonical, or null when the path does not tell.
  */
 export function nodeFromPath(file: string): string | null {
+  // Asked once per finding, for the few files of an input: remember the answer per path.
+  const known = fromPath.get(file);
+  if (known !== undefined) return known;
+  const node = nodeFromPathUncached(file);
+  if (fromPath.size >= 4096) fromPath.clear();
+  fromPath.set(file, node);
+  return node;
+}
+
+const fromPath = new Map<string, string | null>();
+
+function nodeFromPathUncached(file: string): string | null {
   const parts = path.resolve(file).split(path.sep).filter(Boolean);
   // The folders only: the file's own name is never a node.
   const dirs = parts.slice(0, -1);

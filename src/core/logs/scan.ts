@@ -386,28 +386,32 @@ function planBuckets(needles: string[], sample: Uint8Array | undefined): Planned
   }
 
   // How often each 3-byte window of each needle occurs in the sample, and how often each byte does.
-  const text = sample.subarray(0, PLAN_SAMPLE);
-  const counts = new Map<number, number>();
-  const firstTwo = new Uint8Array(65536);
+  // A plain Uint8Array view: indexing a Buffer (a subclass) is slower until the JIT settles.
+  const text = new Uint8Array(sample.buffer, sample.byteOffset, Math.min(sample.length, PLAN_SAMPLE));
+  // Every needle window's first two bytes get a number; trigram counts live at [number * 256 + third
+  // byte]. Typed arrays rather than a Map: this loop runs once per file, mostly before the JIT has
+  // optimised it, and a Map lookup per byte made planning cost more than scanning 10 MiB.
+  const prefix = new Uint16Array(65536);
+  let prefixes = 0;
   for (const x of needles) {
     for (const o of windows(x)) {
-      firstTwo[tri(x, o) >>> 8] = 1;
-      counts.set(tri(x, o), 0);
+      const two = tri(x, o) >>> 8;
+      if (!prefix[two]) prefix[two] = ++prefixes;
     }
+  }
+  const table = new Int32Array((prefixes + 1) * 256);
+  const seen = new Int32Array(256);
+  for (let i = 0; i + 2 < text.length; i++) {
+    const b = text[i]!;
+    seen[b]! += 1;
+    const id = prefix[(b << 8) | text[i + 1]!]!;
+    if (id !== 0) table[(id << 8) | text[i + 2]!]! += 1;
   }
   const share = new Float64Array(256);
-  for (let i = 0; i + 2 < text.length; i++) {
-    share[text[i]!]! += 1;
-    const two = (text[i]! << 8) | text[i + 1]!;
-    if (firstTwo[two]) {
-      const k = (two << 8) | text[i + 2]!;
-      const n = counts.get(k);
-      if (n !== undefined) counts.set(k, n + 1);
-    }
-  }
-  for (let c = 0; c < 256; c++) share[c] = (share[c]! + 0.01) / text.length;
+  for (let c = 0; c < 256; c++) share[c] = (seen[c]! + 0.01) / text.length;
+  const count = (trigram: number) => table[(prefix[trigram >>> 8]! << 8) | (trigram & 255)]!;
   // A window's cost: its occurrences in the sample, then (for ties) how common its bytes look.
-  const costs = new Map(needles.map((x) => [x, windows(x).map((o) => counts.get(tri(x, o))! + (rough(x, o) + 20) / 100)]));
+  const costs = new Map(needles.map((x) => [x, windows(x).map((o) => count(tri(x, o)) + (rough(x, o) + 20) / 100)]));
   const cost = (x: string, o: number) => costs.get(x)![o]!;
 
   // A bucket passes a position when each fingerprint byte there has a low nibble in `low[f]` and a
@@ -417,13 +421,15 @@ function planBuckets(needles: string[], sample: Uint8Array | undefined): Planned
   const highs = new Int32Array(8 * FINGERPRINT);
   const low = new Int32Array(FINGERPRINT);
   const high = new Int32Array(FINGERPRINT);
+  // Only the set bits are visited: a bucket's masks hold a few nibbles each, and this runs for every
+  // needle × window × bucket.
   const rate = () => {
     let r = 1;
     for (let f = 0; f < FINGERPRINT; f++) {
       let sum = 0;
-      for (let h = 0; h < 16; h++) {
-        if (!((high[f]! >> h) & 1)) continue;
-        for (let l = 0; l < 16; l++) if ((low[f]! >> l) & 1) sum += share[h * 16 + l]!;
+      for (let hs = high[f]!; hs !== 0; hs &= hs - 1) {
+        const h = 31 - Math.clz32(hs & -hs);
+        for (let ls = low[f]!; ls !== 0; ls &= ls - 1) sum += share[h * 16 + 31 - Math.clz32(ls & -ls)]!;
       }
       r *= sum;
     }
@@ -443,7 +449,7 @@ function planBuckets(needles: string[], sample: Uint8Array | undefined): Planned
           high[f] = highs[b * FINGERPRINT + f]! | (1 << (x.charCodeAt(offset + f) >> 4));
         }
         // The model treats bytes as independent; a common word is more frequent than that says.
-        const r = Math.max(rate(), rates[b]! + counts.get(tri(x, offset))! / text.length);
+        const r = Math.max(rate(), rates[b]! + count(tri(x, offset)) / text.length);
         const growth = r - rates[b]!;
         if (growth < best.growth - 1e-12 || (growth <= best.growth + 1e-12 && buckets[b]!.length < buckets[best.bucket]!.length)) {
           best = { bucket: b, offset, rate: r, growth };

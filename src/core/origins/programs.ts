@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import Ajv from 'ajv';
+import { newAjv } from '../lazy';
 import type { ProjectRoot } from '../sources/roots';
 import data from './programs.json';
 import schema from './programs.schema.json';
@@ -22,7 +22,7 @@ export interface Programs {
 
 /** The program table shipped with Runtime Lens, validated against its schema (a broken one is a build defect). */
 export function loadPrograms(): Programs {
-  const validate = new Ajv({ allErrors: true, strict: false }).compile<Programs>(schema);
+  const validate = newAjv().compile<Programs>(schema);
   if (!validate(data)) throw new Error(`programs.json is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
   const programs = data as Programs;
   for (const [project, spec] of Object.entries(programs.projects)) {

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from '../lazy';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { factsFromLine } from '../logs/facts';
@@ -61,7 +62,7 @@ class Children {
 
   run(file: string, args: string[], opts: { timeoutMs?: number; stdio?: ['ignore', 'ignore', 'pipe' | number] } = {}): Promise<Exit> {
     return new Promise((resolve) => {
-      const child = spawn(file, args, { stdio: opts.stdio ?? ['ignore', 'ignore', 'pipe'] });
+      const child = childProcess().spawn(file, args, { stdio: opts.stdio ?? ['ignore', 'ignore', 'pipe'] });
       this.live.add(child);
       let stderr = '';
       let ended = child.stderr === null;
@@ -120,7 +121,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function runcVersion(runc: string): Promise<string | null> {
   const out = await new Promise<{ ok: boolean; text: string }>((resolve) => {
-    const child = spawn(runc, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, killSignal: 'SIGKILL' });
+    const child = childProcess().spawn(runc, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000, killSignal: 'SIGKILL' });
     let text = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d.slice(0, 4096)));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (text += d.slice(0, 4096)));

@@ -1,4 +1,5 @@
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { newAjv } from '../lazy';
 import builtIn from './catalog.json';
 import schema from './catalog.schema.json';
 import { regexHazard } from './safeRegex';
@@ -9,7 +10,7 @@ import type { Signature } from './types';
 let validators: { catalog: ValidateFunction<{ signatures: Signature[] }>; signature: ValidateFunction<Signature> } | undefined;
 function validate() {
   if (!validators) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    const ajv = newAjv();
     validators = { catalog: ajv.compile(schema), signature: ajv.compile({ ...schema.definitions.signature, definitions: schema.definitions }) };
   }
   return validators;

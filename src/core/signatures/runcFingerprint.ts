@@ -27,7 +27,9 @@ export interface RuncFingerprint {
 const SITE = /([A-Za-z0-9_]{1,64}\.go):([0-9]{1,5}): ([^\n]{1,200}?) caused[ :]/g;
 
 interface Entry {
-  cause: RegExp;
+  /** The cause's Go format string; its pattern is compiled the first time a text has this site. */
+  format: string;
+  cause?: RegExp;
   tags: string[];
 }
 
@@ -35,19 +37,24 @@ interface Entry {
 const data = fingerprints as unknown as { tags: Record<string, [string, number, string][]> };
 
 let index: Map<string, Entry[]> | undefined;
-/** `file:line` → the cause formats found there, each with the tags that have it. Built on first use. */
+/**
+ * `file:line` → the cause formats found there, each with the tags that have it. Built on first use,
+ * without compiling the ~1,000 formats: a log shows a handful of sites, so each pattern is made when a
+ * site first needs it (building them all cost more than reading the log's runc errors).
+ */
 function sitesIndex(): Map<string, Entry[]> {
   if (index) return index;
-  const built = new Map<string, Map<string, string[]>>();
+  index = new Map();
   for (const [tag, sites] of Object.entries(data.tags)) {
-    for (const [file, line, cause] of sites) {
+    for (const [file, line, format] of sites) {
       const key = `${file}:${line}`;
-      const causes = built.get(key) ?? new Map<string, string[]>();
-      causes.set(cause, [...(causes.get(cause) ?? []), tag]);
-      built.set(key, causes);
+      let entries = index.get(key);
+      if (!entries) index.set(key, (entries = []));
+      const same = entries.find((e) => e.format === format);
+      if (same) same.tags.push(tag);
+      else entries.push({ format, tags: [tag] });
     }
   }
-  index = new Map([...built].map(([key, causes]) => [key, [...causes].map(([cause, tags]) => ({ cause: causeRegex(cause), tags }))]));
   return index;
 }
 
@@ -82,7 +89,7 @@ export function runcFingerprint(text: string): RuncFingerprint | null {
   let tags = allTags();
   for (const site of sites) {
     const here = new Set<string>();
-    for (const e of sitesIndex().get(`${site.file}:${site.line}`) ?? []) if (e.cause.test(site.cause)) for (const t of e.tags) here.add(t);
+    for (const e of sitesIndex().get(`${site.file}:${site.line}`) ?? []) if ((e.cause ??= causeRegex(e.format)).test(site.cause)) for (const t of e.tags) here.add(t);
     tags = tags.filter((t) => here.has(t));
   }
   return { sites, tags };

@@ -1,11 +1,11 @@
-import Ajv from 'ajv';
+import { newAjv } from '../lazy';
 import atlasData from './atlas.json';
 import schema from './atlas.schema.json';
 import type { Atlas } from './types';
 
 /** The chain atlas shipped with Runtime Lens, validated against its schema (a broken one is a build defect). */
 export function loadAtlas(): Atlas {
-  const validate = new Ajv({ allErrors: true, strict: false }).compile<Atlas>(schema);
+  const validate = newAjv().compile<Atlas>(schema);
   if (!validate(atlasData)) {
     throw new Error(`chain atlas is invalid: ${(validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
   }
