@@ -288,10 +288,36 @@ test('a compact list (one line): every event read, on line 1, with its count, po
       [1, 'http-probe-eof', 4, 'checkout-web-7b9d8c6f5-2jx4n', 'node-a'],
     ],
   );
-  // The text is the event from its message on, not the first 4 KB of a line holding every event.
+  // The text is the event's message member as written, not the first 4 KB of a line holding every
+  // event, nor the rest of the item (its metadata differs in every event).
   const eof = r.findings[0]!;
-  assert.ok(eof.text.startsWith(`"message":"${EOF_MESSAGE}"`), eof.text);
+  assert.equal(eof.text, `"message":"${EOF_MESSAGE}"`);
   assert.equal(eof.text.slice(eof.match.start, eof.match.end), 'OCI runtime exec failed: exec failed: EOF');
+});
+
+test('a compact list: events with the same message share one text and one span; escaped quotes end the member', () => {
+  const item = (i: number, message: string) => ({
+    count: i + 1,
+    involvedObject: { fieldPath: 'spec.containers{web}', kind: 'Pod', name: `web-${i % 3}`, namespace: 'shop' },
+    lastTimestamp: `2021-05-07T03:00:0${i}Z`,
+    message,
+    metadata: { name: `web.${i}`, uid: `uid-${i}`, resourceVersion: String(1000 + i) },
+    source: { component: 'kubelet', host: 'node-a' },
+    type: 'Warning',
+  });
+  const doc = JSON.stringify({ apiVersion: 'v1', items: [0, 1, 2, 3].map((i) => item(i, ESCAPED_HTTP)), kind: 'List' });
+  const r = recogniseText('events.json', doc, { matcher });
+  assert.deepEqual(r.notes, []);
+  assert.equal(r.findings.length, 4);
+  const [a, ...rest] = r.findings;
+  assert.equal(a!.text, `"message":${JSON.stringify(ESCAPED_HTTP)}`);
+  for (const f of rest) {
+    assert.equal(f.text, a!.text);
+    assert.equal(f.match, a!.match, 'one span object for one message');
+    assert.deepEqual([f.record.count, f.record.pod], [r.findings.indexOf(f) + 1, `web-${r.findings.indexOf(f) % 3}`]);
+  }
+  assert.ok(Object.isFrozen(a!.match), 'a shared span cannot be changed through one finding');
+  assert.equal(a!.text.slice(a!.match.start, a!.match.end), 'Get \\"http://10.244.3.17:8080/healthz\\": EOF');
 });
 
 test('pieces of any size give the same events: compact, indented, YAML', () => {

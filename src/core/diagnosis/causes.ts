@@ -1,7 +1,5 @@
-import { newAjv } from '../lazy';
 import type { Scenario } from '../reproduce/types';
 import catalogJson from './causes.json';
-import schema from './causes.schema.json';
 import type { FixOption } from './types';
 
 /** Something the inputs (or the user) can show about the node: the "findings" of the differential. */
@@ -44,21 +42,6 @@ export interface CauseCatalog {
   margin: number;
   observations: ObservationDef[];
   causes: CauseDef[];
-}
-
-/** Validates a cause catalog against its schema, and that every cause only names observations the catalog defines. */
-export function causeCatalogErrors(doc: unknown): string | null {
-  const validate = newAjv().compile(schema);
-  if (!validate(doc)) return (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ');
-  const c = doc as unknown as CauseCatalog;
-  const known = new Set(c.observations.map((o) => o.id));
-  const problems: string[] = [];
-  for (const cause of c.causes) {
-    for (const id of Object.keys(cause.evidence)) if (!known.has(id)) problems.push(`cause ${cause.id} names unknown observation ${id}`);
-  }
-  const ids = c.causes.map((x) => x.id);
-  if (new Set(ids).size !== ids.length) problems.push('duplicate cause ids');
-  return problems.length ? problems.join('; ') : null;
 }
 
 /** The catalog shipped with Runtime Lens (schema-checked by the unit tests, like the signature catalog). */

@@ -61,6 +61,8 @@ const positive = (v: unknown): number | null => {
 export interface SharedValues {
   name(s: string | null): string | null;
   time(s: string | null): LogTime | null;
+  /** A finding's text: the line of the message, or in a one-line list the message as written. */
+  text(s: string): string;
 }
 
 /**
@@ -119,7 +121,9 @@ function table<T>(make: (s: string) => T): (s: string | null) => T | null {
  * otherwise hold its own copies. Times are read-only once parsed, so sharing them is safe.
  */
 export function sharedValues(): SharedValues {
-  return { name: table((s) => s), time: table(parseRfc3339) };
+  const texts = table((s) => s);
+  // Texts have a table of their own: lists whose texts are all different must not crowd out the names.
+  return { name: table((s) => s), time: table(parseRfc3339), text: (s) => texts(s)! };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,7 +352,7 @@ class JsonEventReader implements EventListReader {
     }
     const record = eventRecord(parsed, 'kubectl-events-json', this.names);
     if (!record) return;
-    this.sink.event({ line: messageLine, record, text: messageText(bytes, messageLine - line) });
+    this.sink.event({ line: messageLine, record, text: this.names.text(messageText(bytes, messageLine - line)) });
   }
 
   /** At the end of a chunk: what belongs to the item or the envelope is kept (bounded). */
@@ -423,7 +427,7 @@ class JsonEventReader implements EventListReader {
     }
     const record = obj(parsed)?.kind === 'Event' ? eventRecord(parsed, 'kubectl-events-json', this.names) : null;
     const line = this.topMessageLine || this.docLine;
-    if (record) this.sink.event({ line, record, text: messageText(bytes, line - this.docLine) });
+    if (record) this.sink.event({ line, record, text: this.names.text(messageText(bytes, line - this.docLine)) });
     else this.sink.note(this.docLine, 'a JSON document that is neither an event list nor an event: no events read');
   }
 
@@ -469,10 +473,29 @@ function messageText(bytes: Buffer, index: number): string {
   if (end < 0) end = bytes.length;
   if (end > start && bytes[end - 1] === 0x0d) end -= 1;
   if (oneLine) {
+    // A compact list is one line: the text is the message member as written, `"message":"…"`. The
+    // rest of the item (in real lists its metadata: name, uid, resourceVersion) is different in every
+    // event, and a copy per finding would be most of the memory of a 400,000-event list.
     const key = bytes.indexOf(MESSAGE_BYTES);
-    if (key > 0) start = key;
+    if (key > 0) {
+      start = key;
+      const close = stringEnd(bytes, key + MESSAGE_BYTES.length);
+      if (close > 0) end = close;
+    }
   }
   return bytes.toString('utf8', start, end);
+}
+
+/** Just past the JSON string that starts (after blanks) at `from`, or -1 when there is none. */
+function stringEnd(bytes: Buffer, from: number): number {
+  let i = from;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
+  if (bytes[i] !== QUOTE) return -1;
+  for (i += 1; i < bytes.length; i++) {
+    if (bytes[i] === BACKSLASH) i++;
+    else if (bytes[i] === QUOTE) return i + 1;
+  }
+  return -1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -607,7 +630,7 @@ class YamlEventReader implements EventListReader {
     const root = doc.contents;
     const messageNode = isMap(root) ? root.get(MESSAGE_KEY, true) : undefined;
     const offset = isScalar(messageNode) && messageNode.range ? counter.linePos(messageNode.range[0]).line - 1 : 0;
-    this.sink.event({ line: firstLine + offset, record, text: block[offset] ?? record.message });
+    this.sink.event({ line: firstLine + offset, record, text: this.names.text(block[offset] ?? record.message) });
   }
 
   end(): void {

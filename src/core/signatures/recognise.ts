@@ -51,6 +51,7 @@ function cut(line: string): string {
  */
 class Recogniser {
   private readonly findings: Finding[] = [];
+  private readonly spans = new Map<number, { start: number; end: number }>();
   private readonly factReader: FactReader;
   private readonly years = new Map<number, { n: number; line: number }>();
   private readonly offsets = new Map<number, { n: number; line: number }>();
@@ -193,7 +194,19 @@ class Recogniser {
   add(line: number, content: string, record: LogRecord, signature: string, start: number, end: number): void {
     if (record.component === 'unknown') record.component = this.fileComponent ?? 'unknown';
     this.learn(record, line);
-    this.findings.push({ file: this.file, line, signature, match: { start, end }, record, wallTime: record.time, time: null, text: cut(content) });
+    this.findings.push({ file: this.file, line, signature, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content) });
+  }
+
+  /** Findings of one message share its span: one object per distinct span, read-only like the times. */
+  private span(start: number, end: number): { start: number; end: number } {
+    if (start > 0xffff || end > 0xffff) return { start, end };
+    const key = start * 0x10000 + end;
+    let s = this.spans.get(key);
+    if (!s) {
+      s = Object.freeze({ start, end });
+      if (this.spans.size < 65536) this.spans.set(key, s);
+    }
+    return s;
   }
 
   finish(): Recognition {
