@@ -26,7 +26,7 @@ export function registerDiagnostics(store: FindingsStore, getConfig: () => Confi
     for (const g of entry.groups) {
       const shown = g.findings.slice(0, config.maxProblemsPerSignature);
       shown.forEach((f, i) => {
-        const range = new vscode.Range(f.line - 1, f.match.start, f.line - 1, f.match.end);
+        const range = new vscode.Range(f.line - 1, f.textColumn + f.match.start, f.line - 1, f.textColumn + f.match.end);
         const total = i === 0 ? ` — ${g.count}× in this file${g.findings.length > shown.length ? ` (first ${shown.length} lines listed)` : ''}` : '';
         const d = new vscode.Diagnostic(range, `${g.signature.title}${total}`, severity[g.signature.severity]);
         d.source = 'runtime-lens';

@@ -69,3 +69,36 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   assert.equal(perNode.reduce((a, b) => a + b, 0), meta.occurrences['oci-exec-eof']);
   await vs.screenshot('fleet');
 });
+
+test('a compact event list opened in the editor: its Problems entry points at the event\'s message in the one long line', async () => {
+  // Three events on one line; the first holds characters of 2, 3 and 4 bytes before its message, so the
+  // columns of the later events are only right in UTF-16 units, as the editor counts them.
+  const event = (name: string, message: string, extra: Record<string, string> = {}) => ({
+    ...extra,
+    count: 3,
+    involvedObject: { fieldPath: 'spec.containers{web}', kind: 'Pod', name, namespace: 'shop' },
+    lastTimestamp: '2021-05-07T03:43:28Z',
+    message,
+    metadata: { name: `${name}.16c9`, uid: `uid-${name}` },
+    source: { component: 'kubelet', host: 'node-a' },
+    type: 'Warning',
+  });
+  const doc = JSON.stringify({
+    apiVersion: 'v1',
+    items: [
+      event('web-0', 'Readiness probe failed: Get "http://10.244.3.17:8080/healthz": EOF', { note: 'Ünïcode ✓ 𝄞' }),
+      event('web-1', 'Readiness probe failed: OCI runtime exec failed: exec failed: EOF: unknown'),
+      event('web-2', 'Readiness probe failed: Get "http://10.244.3.18:8080/healthz": EOF'),
+    ],
+    kind: 'List',
+  });
+  fs.writeFileSync(path.join(vs.workspace, 'events-compact.json'), doc);
+  await vs.openFile('events-compact.json');
+  await vs.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+  const column = doc.indexOf('OCI runtime exec failed: exec failed: EOF') + 1;
+  const row = vs.page.locator('.markers-panel .monaco-list-row', { hasText: 'OCI exec EOF' }).first();
+  const text = await waitForText(row, /\[Ln 1, Col \d+\]/, 60_000);
+  assert.match(text, new RegExp(`\\[Ln 1, Col ${column}\\]`));
+  await vs.screenshot('compact-problems');
+});
+

@@ -33,5 +33,8 @@ test('"Reproduce on This Machine…": pick a scenario, read the exact commands, 
   const toast = vs.page.locator('.notification-toast', { hasText: 'Runtime Lens init-oom' }).first();
   const reading = await waitForText(toast, /reproduced in \d+ of 10 attempts/, 120_000);
   assert.match(reading, /Runtime Lens init-oom: reproduced in \d+ of 10 attempts .*read init-p: connection reset by peer \(possibly OOM-killed\).* — runc 1\.1\.5\S*, measured on this machine/);
+  // The toast slides in: hovering it holds it, and the screenshot waits out its animation.
+  await toast.hover();
+  await vs.page.waitForTimeout(500);
   await vs.screenshot('measured-reading');
 });

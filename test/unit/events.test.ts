@@ -293,10 +293,19 @@ test('a compact list (one line): every event read, on line 1, with its count, po
   const eof = r.findings[0]!;
   assert.equal(eof.text, `"message":"${EOF_MESSAGE}"`);
   assert.equal(eof.text.slice(eof.match.start, eof.match.end), 'OCI runtime exec failed: exec failed: EOF');
+  // In the line (the editor's Problems entries), the span is at textColumn + match.
+  for (const f of r.findings) {
+    assert.equal(COMPACT.slice(f.textColumn, f.textColumn + f.text.length), f.text);
+    assert.ok(f.textColumn > 0);
+  }
+  assert.equal(COMPACT.slice(eof.textColumn + eof.match.start, eof.textColumn + eof.match.end), 'OCI runtime exec failed: exec failed: EOF');
 });
 
 test('a compact list: events with the same message share one text and one span; escaped quotes end the member', () => {
   const item = (i: number, message: string) => ({
+    // Before the message, characters of 2, 3 and 4 bytes (the last two UTF-16 units): the columns of
+    // later events are UTF-16 columns, not byte offsets.
+    annotation: 'Ünïcode ✓ 𝄞',
     count: i + 1,
     involvedObject: { fieldPath: 'spec.containers{web}', kind: 'Pod', name: `web-${i % 3}`, namespace: 'shop' },
     lastTimestamp: `2021-05-07T03:00:0${i}Z`,
@@ -317,6 +326,18 @@ test('a compact list: events with the same message share one text and one span; 
     assert.deepEqual([f.record.count, f.record.pod], [r.findings.indexOf(f) + 1, `web-${r.findings.indexOf(f) % 3}`]);
   }
   assert.ok(Object.isFrozen(a!.match), 'a shared span cannot be changed through one finding');
+  for (const f of r.findings) {
+    assert.equal(doc.slice(f.textColumn, f.textColumn + f.text.length), f.text);
+    assert.equal(doc.slice(f.textColumn + f.match.start, f.textColumn + f.match.end), 'Get \\"http://10.244.3.17:8080/healthz\\": EOF');
+  }
+  // In pieces of any size (a character's bytes split between them), the same columns.
+  for (const size of [1, 2, 3, 5, 64]) {
+    assert.deepEqual(readInPieces(doc, 'kubectl-events-json', size).entries.map((e) => e.column), r.findings.map((f) => f.textColumn), `pieces of ${size}`);
+  }
+  // Read from disk in pieces, the same columns.
+  const file = path.join(dir, 'compact-unicode.json');
+  fs.writeFileSync(file, doc);
+  return recogniseFile(file, { matcher }).then((d) => assert.deepEqual(d.findings.map((f) => f.textColumn), r.findings.map((f) => f.textColumn)));
   assert.equal(a!.text.slice(a!.match.start, a!.match.end), 'Get \\"http://10.244.3.17:8080/healthz\\": EOF');
 });
 

@@ -79,8 +79,17 @@ function result(attempts: number, errors: string[], timedOut = false) {
 test('the reading: not reproduced, reproduced, every attempt failed, stopped at the limit, nothing done', () => {
   assert.equal(reading(result(300, [])), 'not reproduced in 300 attempts: rate < 1.0% at 95%');
   const eofs = [...Array(20).fill('exec failed: EOF'), 'exec failed: unexpected EOF'];
-  assert.equal(reading(result(300, eofs)), 'reproduced in 21 of 300 attempts (rate 7.0%, < 9.9% at 95%): exec failed: EOF [oci-exec-eof]');
+  assert.equal(reading(result(300, eofs)), 'reproduced in 21 of 300 attempts (rate 7.0%, < 9.9% at 95%): exec failed: EOF [oci-exec-eof] (20 of 21; the other 1: exec failed: unexpected EOF)');
   assert.equal(reading(result(2, ['boom', 'boom'])), 'reproduced in 2 of 2 attempts (every attempt failed): boom');
+  // The recognised error first, even when a bare kill was more frequent; the rest counted after it.
+  const oom = 'exec failed: unable to start container process: read init-p: connection reset by peer (possibly OOM-killed)';
+  const killed = 'runc exited with status 137 and printed nothing';
+  assert.equal(
+    reading(result(10, [killed, killed, killed, killed, killed, oom, oom, oom, oom])),
+    `reproduced in 9 of 10 attempts (rate 90.0%, < 99.5% at 95%): ${oom} [runc-init-pipe-reset] (4 of 9; the other 5: ${killed})`,
+  );
+  assert.equal(reading(result(3, ['a', 'b', 'b'])), 'reproduced in 3 of 3 attempts (every attempt failed): b (2 of 3; the other 1: a)');
+  assert.equal(reading(result(4, ['a', 'b', 'b', 'c'])), 'reproduced in 4 of 4 attempts (every attempt failed): b (2 of 4; the other 2: a and more)');
   assert.equal(reading(result(40, [], true)), 'not reproduced in 40 attempts (stopped at the time limit): rate < 7.2% at 95%');
   assert.equal(reading(result(0, [], true)), 'no attempt finished (stopped at the time limit): nothing is known about the rate');
   assert.equal(reading(result(1, [])), 'not reproduced in 1 attempt: rate < 95.0% at 95%');

@@ -22,9 +22,11 @@ export interface EventEntry {
   record: LogRecord;
   /**
    * The text of the message's line as written (escaped in JSON): a finding's text. For a compact
-   * list, whose one line holds every event, the event's own JSON from its `"message"` key on.
+   * list, whose one line holds every event, the event's `"message":"…"` member.
    */
   text: string;
+  /** The UTF-16 column of that line where `text` begins (0 unless the list is compact). */
+  column: number;
 }
 
 /** What a reader hands back as it goes: events, items it could not read, and why. */
@@ -163,6 +165,12 @@ class JsonEventReader implements EventListReader {
   private itemStart = -1;
   private itemLine = 0;
   private itemColumn = 0;
+  /** Its UTF-16 column: the byte column less what the items before it on its line lost in decoding. */
+  private itemColumn16 = 0;
+  /** Bytes minus UTF-16 units of the items decoded so far on the current line. */
+  private lineLost = 0;
+  /** Byte column of the current document's first character (`-w` streams put one after another). */
+  private docColumn = 0;
   private itemTooBig = false;
   private items = 0;
   private messageLine = 0;
@@ -214,6 +222,7 @@ class JsonEventReader implements EventListReader {
         case NEWLINE:
           this.line += 1;
           this.lineStart = this.base + i + 1;
+          this.lineLost = 0;
           break;
         case 0x7b: // {
         case 0x5b: // [
@@ -324,6 +333,7 @@ class JsonEventReader implements EventListReader {
     this.itemBytes = 0;
     this.itemLine = this.line;
     this.itemColumn = this.base + at - this.lineStart;
+    this.itemColumn16 = this.itemColumn - this.lineLost;
     this.itemTooBig = false;
     this.messageLine = 0;
   }
@@ -342,6 +352,9 @@ class JsonEventReader implements EventListReader {
 
   private emit(bytes: Buffer, line: number, column: number, messageLine: number): void {
     const raw = bytes.toString('utf8');
+    // A compact list's items follow one another on its line: later ones start that much further left
+    // in UTF-16 than in bytes. (An item spanning lines ends on a line of its own closing bracket.)
+    if (line === this.line) this.lineLost += bytes.length - raw.length;
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
@@ -352,7 +365,8 @@ class JsonEventReader implements EventListReader {
     }
     const record = eventRecord(parsed, 'kubectl-events-json', this.names);
     if (!record) return;
-    this.sink.event({ line: messageLine, record, text: this.names.text(messageText(bytes, messageLine - line)) });
+    const m = messageText(bytes, messageLine - line);
+    this.sink.event({ line: messageLine, record, text: this.names.text(m.text), column: m.oneLine ? this.itemColumn16 + Math.max(0, raw.indexOf(MESSAGE_MEMBER)) : 0 });
   }
 
   /** At the end of a chunk: what belongs to the item or the envelope is kept (bounded). */
@@ -393,6 +407,7 @@ class JsonEventReader implements EventListReader {
   }
 
   private nextDocument(at: number): void {
+    this.docColumn = this.base + at - this.lineStart - this.lineLost;
     this.envelope = [];
     this.envelopeBytes = 0;
     this.envelopeStart = at;
@@ -427,7 +442,8 @@ class JsonEventReader implements EventListReader {
     }
     const record = obj(parsed)?.kind === 'Event' ? eventRecord(parsed, 'kubectl-events-json', this.names) : null;
     const line = this.topMessageLine || this.docLine;
-    if (record) this.sink.event({ line, record, text: this.names.text(messageText(bytes, line - this.docLine)) });
+    const m = messageText(bytes, line - this.docLine);
+    if (record) this.sink.event({ line, record, text: this.names.text(m.text), column: m.oneLine ? this.docColumn + Math.max(0, raw.indexOf(MESSAGE_MEMBER)) : 0 });
     else this.sink.note(this.docLine, 'a JSON document that is neither an event list nor an event: no events read');
   }
 
@@ -459,13 +475,18 @@ function where(e: Error, raw: string, line: number, column: number): string {
   return `${reason} at line ${l}:${at - lineStart + 1}`;
 }
 
-const MESSAGE_BYTES = Buffer.from(`"${MESSAGE_KEY}":`);
+const MESSAGE_MEMBER = `"${MESSAGE_KEY}":`;
+const MESSAGE_BYTES = Buffer.from(MESSAGE_MEMBER);
 
 /**
  * Line `index` (0-based) of an event's bytes; on a compact list's one line, from `"message"` on.
  * Decoded on its own, so a finding's text does not keep the whole event's string alive.
  */
-function messageText(bytes: Buffer, index: number): string {
+/**
+ * A finding's text for the event in `bytes` whose message is on its line `index`: that line, or for an
+ * event on one line, its message member (`oneLine`: the text starts at the member, not the line).
+ */
+function messageText(bytes: Buffer, index: number): { text: string; oneLine: boolean } {
   let start = 0;
   for (let k = 0; k < index && start >= 0; k++) start = bytes.indexOf(NEWLINE, start) + 1;
   let end = bytes.indexOf(NEWLINE, start);
@@ -483,7 +504,7 @@ function messageText(bytes: Buffer, index: number): string {
       if (close > 0) end = close;
     }
   }
-  return bytes.toString('utf8', start, end);
+  return { text: bytes.toString('utf8', start, end), oneLine };
 }
 
 /** Just past the JSON string that starts (after blanks) at `from`, or -1 when there is none. */
@@ -630,7 +651,7 @@ class YamlEventReader implements EventListReader {
     const root = doc.contents;
     const messageNode = isMap(root) ? root.get(MESSAGE_KEY, true) : undefined;
     const offset = isScalar(messageNode) && messageNode.range ? counter.linePos(messageNode.range[0]).line - 1 : 0;
-    this.sink.event({ line: firstLine + offset, record, text: this.names.text(block[offset] ?? record.message) });
+    this.sink.event({ line: firstLine + offset, record, text: this.names.text(block[offset] ?? record.message), column: 0 });
   }
 
   end(): void {

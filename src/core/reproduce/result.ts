@@ -33,7 +33,7 @@ export function tallyErrors(texts: string[], matcher: Matcher): ReproduceError[]
   const counts = new Map<string, number>();
   for (const t of texts) counts.set(t, (counts.get(t) ?? 0) + 1);
   return [...counts]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([text, count]) => ({ text, count, signature: signatureOf(text, matcher) }));
 }
 
@@ -68,9 +68,14 @@ export function reading(r: ReproduceResult): string {
   if (r.attempts === 0) return `no attempt finished${stopped}: nothing is known about the rate`;
   const n = `${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
   if (!r.reproduced) return `not reproduced in ${n}${stopped}: rate < ${percent(r.rateUpper95)} at 95%`;
-  const top = r.errors[0]!;
+  // The error the node's logs would carry comes first: the most frequent one with a signature. A runc
+  // killed outright ("status 137, printed nothing": under init-oom's 1M limit the OOM killer sometimes
+  // takes runc's own process) tells less, even when it is the more frequent.
+  const top = r.errors.find((e) => e.signature) ?? r.errors[0]!;
   const bound = r.failures === r.attempts ? 'every attempt failed' : `rate ${percent(r.rate)}, < ${percent(r.rateUpper95)} at 95%`;
-  return `reproduced in ${r.failures} of ${n}${stopped} (${bound}): ${top.text}${top.signature ? ` [${top.signature}]` : ''}`;
+  const other = r.errors.find((e) => e !== top);
+  const rest = other ? ` (${top.count} of ${r.failures}; the other ${r.failures - top.count}: ${other.text}${r.errors.length > 2 ? ' and more' : ''})` : '';
+  return `reproduced in ${r.failures} of ${n}${stopped} (${bound}): ${top.text}${top.signature ? ` [${top.signature}]` : ''}${rest}`;
 }
 
 /** The result as the diagnosis weighs it: measured on this machine by the lab. */

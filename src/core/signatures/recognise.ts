@@ -177,7 +177,7 @@ class Recogniser {
    * message, and the span placed where the match is written in the line (escaped, in JSON), or the
    * whole line when it cannot be found there.
    */
-  addMessage(line: number, text: string, record: LogRecord): void {
+  addMessage(line: number, text: string, record: LogRecord, textColumn = 0): void {
     const m = this.options.matcher.match(record.message);
     if (!m) return;
     const matched = record.message.slice(m.start, m.end);
@@ -188,13 +188,13 @@ class Recogniser {
       at = text.indexOf(escaped);
       length = escaped.length;
     }
-    this.add(line, text, record, m.signature.id, Math.max(at, 0), at >= 0 ? at + length : text.length);
+    this.add(line, text, record, m.signature.id, Math.max(at, 0), at >= 0 ? at + length : text.length, textColumn);
   }
 
-  add(line: number, content: string, record: LogRecord, signature: string, start: number, end: number): void {
+  add(line: number, content: string, record: LogRecord, signature: string, start: number, end: number, textColumn = 0): void {
     if (record.component === 'unknown') record.component = this.fileComponent ?? 'unknown';
     this.learn(record, line);
-    this.findings.push({ file: this.file, line, signature, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content) });
+    this.findings.push({ file: this.file, line, signature, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn });
   }
 
   /** Findings of one message share its span: one object per distinct span, read-only like the times. */
@@ -275,7 +275,7 @@ function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
           note: (line, note) => r.note(line, note),
         })
       : eventListReader(kind, {
-          event: (e: EventEntry) => r.addMessage(e.line, e.text, e.record),
+          event: (e: EventEntry) => r.addMessage(e.line, e.text, e.record, e.column),
           unparsed: (text, firstLine) => r.feed(text, firstLine, (s) => s),
           note: (line, note) => r.note(line, note),
         });

@@ -28,7 +28,10 @@ export interface Finding {
   /** 1-based line number. */
   line: number;
   signature: string;
-  /** The matched span within the line (UTF-16 columns), for highlighting. */
+  /**
+   * The matched span within `text` (UTF-16 columns), for highlighting; in the line it is at
+   * `textColumn` + these. Findings of one message may share it: read-only.
+   */
   match: { start: number; end: number };
   record: LogRecord;
   /** The line's time as written (year/zone may be missing). */
@@ -37,4 +40,10 @@ export interface Finding {
   time: ResolvedTime | null;
   /** The line, cut to a readable length for very long lines. */
   text: string;
+  /**
+   * The UTF-16 column of the line where `text` begins: 0, except where the text is a window of a line
+   * too long to show, a compact event list's line holding every event (the text is the event's
+   * `"message":"…"` member).
+   */
+  textColumn: number;
 }
