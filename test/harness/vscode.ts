@@ -236,7 +236,8 @@ async function pickFromQuickInput(page: Page, key: string, value: string, rowTex
     await page.keyboard.press(key);
     try {
       await input.waitFor({ timeout: 5_000 });
-      await input.fill(value);
+      // Short: a quick input that closed again (focus taken back by a webview) is retried, not waited on.
+      await input.fill(value, { timeout: 5_000 });
       await row.waitFor({ timeout: 5_000 });
       await page.keyboard.press('Enter');
       return;
