@@ -42,18 +42,20 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   await input.waitFor({ timeout: 30_000 });
   await input.fill(meta.file);
   await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(meta.file) }).first().waitFor({ timeout: 30_000 });
-  // Progress while it reads, in a notification with a Cancel button. The dialog checks the typed path
-  // as it goes; an Enter pressed before it has may only complete the path, so accept until it closes.
-  const progress = vs.page.locator('.notification-toast', { hasText: /Reading events-300000\.json|MB of/ }).first();
-  // On a loaded machine Enter can be lost while the dialog re-lists the folder: then the file's row
-  // is clicked instead, as a person would.
-  const fileRow = vs.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(meta.file) }).first();
-  for (let i = 0; i < 6 && (await input.isVisible()); i++) {
-    if (i % 2 === 0) await vs.page.keyboard.press('Enter');
-    else await fileRow.click({ timeout: 5_000 }).catch(() => undefined);
+  // Enter accepts the dialog's *active* row. Right after typing, that can still be ".." (which goes up a
+  // folder and leaves the dialog open): press it only once the file's row is the active one, and type
+  // the path again if the dialog moved away from it.
+  const activeFile = vs.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: path.basename(meta.file) });
+  for (let i = 0; i < 5 && (await input.isVisible()); i++) {
+    if ((await input.inputValue()) !== meta.file) await input.fill(meta.file);
+    await activeFile.waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await vs.page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
   }
+  if (await input.isVisible()) await vs.screenshot('file-dialog-stuck');
   assert.equal(await input.isVisible(), false, 'the file dialog took the file');
+  // Progress while it reads, in a notification with a Cancel button.
+  const progress = vs.page.locator('.notification-toast', { hasText: /Reading events-300000\.json|MB of/ }).first();
   await progress.waitFor({ timeout: 60_000 });
   await vs.screenshot('reading');
   const occurrences = meta.occurrences['oci-exec-eof']! + meta.occurrences['http-probe-eof']!;
