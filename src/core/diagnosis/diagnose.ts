@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { NodeFact } from '../logs/facts';
 import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
 import { type Zone, formatWall, parseZone } from '../logs/time';
+import { byCodeUnit } from '../order';
 import type { Recognition } from '../signatures/recognise';
 import type { Finding } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
@@ -290,5 +291,5 @@ function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput,
         confidence: a.present.size ? d.confidence : 1,
       };
     })
-    .sort((a, b) => b.failures - a.failures || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+    .sort((a, b) => b.failures - a.failures || byCodeUnit(a.node, b.node));
 }

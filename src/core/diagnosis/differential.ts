@@ -1,3 +1,4 @@
+import { byCodeUnit } from '../order';
 import { type CauseCatalog, type CauseDef, type EvidenceWeight } from './causes';
 import type { Evidence, Hypothesis, NextQuestion, RankedCause, Contribution } from './types';
 
@@ -70,8 +71,7 @@ export function rank(catalog: CauseCatalog, evidence: Evidence[], signatures: Se
       for: cs.filter((c) => c.lr > 1).sort((a, b) => b.lr - a.lr),
       against: cs.filter((c) => c.lr < 1).sort((a, b) => a.lr - b.lr),
     }))
-    // Ties by id in code-unit order: localeCompare would load ICU's collator (~10 ms) on every CLI run.
-    .sort((a, b) => b.posterior - a.posterior || (a.cause < b.cause ? -1 : a.cause > b.cause ? 1 : 0));
+    .sort((a, b) => b.posterior - a.posterior || byCodeUnit(a.cause, b.cause));
 }
 
 function entropy(ps: number[]): number {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node as SyntaxNode } from 'web-tree-sitter';
+import { byCodeUnit } from '../order';
 import { MAX_GO_FILE } from '../sources/goIndex';
 import type { GoParser } from '../sources/goParser';
 import { type ProjectRoot, type ProjectSpec, discoverProjects } from '../sources/roots';
@@ -178,7 +179,7 @@ export class MessageOrigins {
       } catch {
         return;
       }
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      entries.sort((a, b) => byCodeUnit(a.name, b.name));
       for (const e of entries) {
         const p = path.join(dir, e.name);
         // Symbolic links are not followed: kubernetes' vendor/k8s.io links back into its own staging/.
@@ -238,7 +239,7 @@ function better(a: Candidate, b: Candidate, fileScore: Map<string, number>): num
     Number(a.vendored) - Number(b.vendored) ||
     a.copyIndex - b.copyIndex ||
     (fileScore.get(b.file) ?? 0) - (fileScore.get(a.file) ?? 0) ||
-    (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+    byCodeUnit(a.file, b.file) ||
     a.line - b.line
   );
 }

@@ -1,3 +1,4 @@
+import { byCodeUnit } from '../order';
 import type { Matcher } from '../signatures/matcher';
 import { percent, rateUpperBound } from './stats';
 import type { ReproduceError, ReproduceOutcome, ReproduceResult, Scenario } from './types';
@@ -33,7 +34,7 @@ export function tallyErrors(texts: string[], matcher: Matcher): ReproduceError[]
   const counts = new Map<string, number>();
   for (const t of texts) counts.set(t, (counts.get(t) ?? 0) + 1);
   return [...counts]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .sort((a, b) => b[1] - a[1] || byCodeUnit(a[0], b[0]))
     .map(([text, count]) => ({ text, count, signature: signatureOf(text, matcher) }));
 }
 
