@@ -9,7 +9,7 @@ import type { Note } from '../core/logs/types';
 import { type TimeOptions, formatWall, parseZone } from '../core/logs/time';
 import { CAUSE_TITLES } from '../core/diagnosis/causes';
 import type { Clock, PlacedFinding } from '../core/diagnosis/clock';
-import { type DiagnoseInput, findingTimes, placeFindings, diagnose as runDiagnosis } from '../core/diagnosis/diagnose';
+import { type DiagnoseInput, diagnosePlaced, findingTimes } from '../core/diagnosis/diagnose';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { Diagnosis } from '../core/diagnosis/types';
 import { loadGoParser } from '../core/sources/goParser';
@@ -209,17 +209,18 @@ export const diagnose: Command = async (args, out, err) => {
     ...(options.year !== undefined ? { year: options.year } : {}),
     titles: Object.fromEntries(options.matcher.signatures.map((s) => [s.def.id, s.def.title])),
   };
-  let d = runDiagnosis(input);
+  let diagnosed = diagnosePlaced(input);
   let lab: ReproduceReport | null = null;
   if (values.reproduce) {
-    const run = await confirmOnThisMachine(d, input, values.runc, err);
+    const run = await confirmOnThisMachine(diagnosed.diagnosis, input, values.runc, err);
     if (typeof run === 'number') return run;
     lab = run;
     if (lab.result) {
       input.user = { ...input.user, reproduced: { [lab.result.scenario]: outcomeFromResult(lab.result) } };
-      d = runDiagnosis(input);
+      diagnosed = diagnosePlaced(input);
     }
   }
+  const d = diagnosed.diagnosis;
   if (values.report !== undefined) {
     const subject = positionals.join(', ');
     try {
@@ -230,7 +231,7 @@ export const diagnose: Command = async (args, out, err) => {
   }
   if (values.json) {
     const evidence = d.verdict.evidence.map(({ ask: _ask, ...e }) => e);
-    const { clock, placed } = placeFindings(input);
+    const { clock, placed } = diagnosed;
     out(
       `${JSON.stringify(
         {

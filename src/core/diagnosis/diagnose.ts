@@ -182,6 +182,11 @@ function nodeOfFinding(f: Finding): string | null {
  * evidence is assessed for the whole input and again per node when the input names several.
  */
 export function diagnose(input: DiagnoseInput): Diagnosis {
+  return diagnosePlaced(input).diagnosis;
+}
+
+/** `diagnose`, with the findings as it placed them on its clock: for callers that print their times. */
+export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; clock: Clock; placed: PlacedFinding[] } {
   const catalog = input.catalog ?? CAUSES;
   const findings: Finding[] = input.recognitions.flatMap((r) => r.findings);
   const { clock, placed } = placeFindings(input);
@@ -203,7 +208,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       { id: c.id, title: c.title, summary: c.summary, versions: c.versions, check: c.check, references: c.references, fixes: c.fixes, confirm: c.reproduce ? { scenario: c.reproduce, command: reproduceCommand(c.reproduce) } : null, observations: Object.keys(c.evidence) },
     ]),
   );
-  return {
+  const diagnosis: Diagnosis = {
     verdict: { cause, confidence: cause === 'none' ? 1 : decision.confidence, summary, evidence: whole.evidence },
     hypotheses: cause === 'none' ? [{ cause: 'none', confidence: 1 }] : decision.hypotheses,
     ranked: whole.ranked,
@@ -216,14 +221,12 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
     clock: clock.description,
     inputs: { files: input.recognitions.length, lines: input.recognitions.reduce((n, r) => n + r.lines, 0) },
-  };
+  };  return { diagnosis, clock, placed };
+
 }
 
-/**
- * Every finding on one clock (the user's zone, --tz, or the inferred one): the same placement the
- * diagnosis uses, for callers that print the findings' times (the CLI's `time` / `localTime`).
- */
-export function placeFindings(input: Pick<DiagnoseInput, 'recognitions' | 'user' | 'zone' | 'year'>): { clock: Clock; placed: PlacedFinding[] } {
+/** Every finding on one clock: the user's zone, --tz, or the inferred one. */
+function placeFindings(input: Pick<DiagnoseInput, 'recognitions' | 'user' | 'zone' | 'year'>): { clock: Clock; placed: PlacedFinding[] } {
   const userZone = input.user.timeZone ? parseZone(input.user.timeZone) : null;
   const zone = userZone ?? input.zone;
   return setClock(
