@@ -365,6 +365,8 @@ class JsonEventReader implements EventListReader {
     }
     const record = eventRecord(parsed, 'kubectl-events-json', this.names);
     if (!record) return;
+    // messageText cuts the text from the bytes (a slice of `raw` would keep the whole item alive behind
+    // every finding); where it starts in UTF-16 is found again in `raw`, whose offsets are the editor's.
     const m = messageText(bytes, messageLine - line);
     this.sink.event({ line: messageLine, record, text: this.names.text(m.text), column: m.oneLine ? this.itemColumn16 + Math.max(0, raw.indexOf(MESSAGE_MEMBER)) : 0 });
   }
