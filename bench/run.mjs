@@ -223,7 +223,7 @@ async function logsBench() {
   const { file, meta } = await ensureKubeletLog({ bytes: Math.round(MIB * 1024 * 1024), log });
   const sizeMb = meta.bytes / 1e6;
   const rg = have('rg');
-  const catalog = JSON.parse(fs.readFileSync(path.join(root, 'src', 'core', 'signatures', 'catalog.json'), 'utf8'));
+  const catalog = JSON.parse(fs.readFileSync(path.join(root, 'src', 'core', 'knowledge', 'catalog.json'), 'utf8'));
   const literals = [...new Set(catalog.signatures.flatMap((sig) => sig.literals))];
 
   // Warm-up: the whole file into the page cache, and each program run once untimed.
@@ -490,7 +490,7 @@ const percentile = (xs, p) => {
 async function traceBench() {
   if (!have('rg')) fail('rg (ripgrep), the trace baseline, is missing and could not be installed');
   const { roots } = goSources();
-  const atlas = JSON.parse(fs.readFileSync(path.join(root, 'src', 'core', 'trace', 'atlas.json'), 'utf8'));
+  const atlas = JSON.parse(fs.readFileSync(path.join(root, 'src', 'core', 'knowledge', 'atlas.json'), 'utf8'));
   for (const c of TRACE_CHAINS) if (!atlas.chains[c]) fail(`atlas.json has no chain '${c}'`);
   const hops = TRACE_CHAINS.flatMap((c) => atlas.chains[c].hops);
   const patterns = [...new Set(hops.flatMap((h) => locations(h).map(declPattern)))];

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Ajv from 'ajv';
-import data from '../../src/core/signatures/runc-fingerprints.json';
-import schema from '../../src/core/signatures/runc-fingerprints.schema.json';
+import data from '../../src/core/knowledge/runc-fingerprints.json';
+import schema from '../../src/core/knowledge/runc-fingerprints.schema.json';
 import { allTags, beforeRaceFix, oomHintPossible, runcCallSites, runcFingerprint } from '../../src/core/signatures/runcFingerprint';
 
 // runc's version from the call sites in its error text (rc1–rc95), against the upstream tags' data.

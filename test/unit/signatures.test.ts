@@ -459,7 +459,7 @@ test('adversarial: a literal repeated a million times without a match costs boun
 });
 
 test('the built-in catalog document validates against its JSON schema', () => {
-  const doc = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'core', 'signatures', 'catalog.json'), 'utf8'));
+  const doc = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'core', 'knowledge', 'catalog.json'), 'utf8'));
   assert.equal(catalogErrors(doc), null);
   assert.match(catalogErrors({ signatures: [{ id: 'Bad Id', title: 'x' }] }) ?? '', /must/);
 });

@@ -1,5 +1,5 @@
 import type { Scenario } from '../reproduce/types';
-import catalogJson from './causes.json';
+import catalogJson from '../knowledge/causes.json';
 import type { FixOption } from './types';
 
 /** Something the inputs (or the user) can show about the node: the "findings" of the differential. */

@@ -1,6 +1,6 @@
 import { newAjv } from '../lazy';
 import type { CauseCatalog } from './causes';
-import schema from './causes.schema.json';
+import schema from '../knowledge/causes.schema.json';
 
 // Apart from causes.ts, which the webview's type-check reaches through the panel protocol: this check
 // needs Ajv (and node), the catalog's own data does not.

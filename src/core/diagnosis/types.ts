@@ -1,4 +1,5 @@
 import type { ReproduceOutcome, Scenario } from '../reproduce/types';
+import type { InnermostError } from '../signatures/types';
 
 /**
  * The diagnosis as data: what the evidence engine returns, what the CLI prints as JSON and what the
@@ -178,6 +179,33 @@ export interface Verdict {
   evidence: Evidence[];
 }
 
+/**
+ * The findings of one node, one container and one error family (the signature, or for `runtime-error`
+ * the innermost error), ranked on their own: one input can hold several causes (contract: groups).
+ */
+export interface DiagnosisGroup {
+  /** Stable across runs on the same input: built from node, container and family. */
+  id: string;
+  node: string | null;
+  /** The container's id or name, when the findings name one. */
+  container: string | null;
+  pod: string | null;
+  signature: string;
+  /** The signature, or `innermost:<operation>:<errno>` for unclassified runtime errors. */
+  family: string;
+  count: number;
+  innermost: InnermostError | null;
+  verdict: { cause: string; confidence: number };
+  hypotheses: Hypothesis[];
+}
+
+/** One distinct cause of the input and the groups it explains (contract: causes). */
+export interface CauseSpan {
+  cause: string;
+  groups: string[];
+  count: number;
+}
+
 export interface FixOption {
   title: string;
   how: string;
@@ -203,4 +231,8 @@ export interface Diagnosis {
   /** How klog/journald times were placed on the same clock as zoned logs, in words. */
   clock: string;
   inputs: { files: number; lines: number };
+  /** Per (node, container, family), each ranked on its own. */
+  groups?: DiagnosisGroup[];
+  /** The distinct causes found, with the groups each explains (--json `causes`). */
+  explained?: CauseSpan[];
 }

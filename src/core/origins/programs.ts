@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { newAjv } from '../lazy';
 import type { ProjectRoot } from '../sources/roots';
-import data from './programs.json';
-import schema from './programs.schema.json';
+import data from '../knowledge/programs.json';
+import schema from '../knowledge/programs.schema.json';
 
 export interface ComponentSpec {
   title: string;

@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import { newAjv } from '../lazy';
-import builtIn from './catalog.json';
-import schema from './catalog.schema.json';
+import builtIn from '../knowledge/catalog.json';
+import schema from '../knowledge/catalog.schema.json';
 import { regexHazard } from './safeRegex';
 import type { Signature } from './types';
 

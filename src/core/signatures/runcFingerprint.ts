@@ -1,4 +1,4 @@
-import fingerprints from './runc-fingerprints.json';
+import fingerprints from '../knowledge/runc-fingerprints.json';
 
 /**
  * runc's version from its own error text. Until v1.0.0-rc95, runc prefixed each wrapped error with the

@@ -46,4 +46,100 @@ export interface Finding {
    * `"message":"…"` member).
    */
   textColumn: number;
+  /** A runtime error's wrappings and innermost error, from the message index (contract: layers, innermost, versions). */
+  anatomy?: ErrorAnatomy;
 }
+
+/**
+ * The programs a runtime error passes through, innermost last (../shared/contract.md, "layers").
+ * `cri` is the CRI client/plugin boundary (kubelet's remote runtime or containerd's CRI plugin
+ * wording), `kernel` the system call's own error text.
+ */
+export type ProgramId =
+  | 'kubelet'
+  | 'cri'
+  | 'dockerd'
+  | 'containerd'
+  | 'shim'
+  | 'go-runc'
+  | 'runc'
+  | 'crio'
+  | 'conmon'
+  | 'crun'
+  | 'kernel';
+
+/** Where a message index entry was printed: a file of its program's tree, the line, the enclosing function. */
+export interface MessageOrigin {
+  /** Path inside the program's repository, e.g. `libcontainer/process_linux.go`. */
+  file: string;
+  line: number;
+  function: string;
+}
+
+/** One wrapping of a runtime error, matched to the format string that printed it. */
+export interface Layer {
+  program: ProgramId;
+  /** This layer's part of the line (its own words, the inner layers cut off). */
+  text: string;
+  /** The format string's site in the newest version that has it; null when no index entry matched. */
+  origin: MessageOrigin | null;
+  /** The versions of `program` that contain the format, e.g. "1.1.0–1.1.15"; null when unknown. */
+  versions: string | null;
+}
+
+/** The error at the bottom of the wrappings: what the system call did, on what, and how it failed. */
+export interface InnermostError {
+  /** `write`, `open`, `read`, `fork/exec`, `pthread_create`, `unshare`, `keyctl`… or null. */
+  operation: string | null;
+  /** The path, pipe or object operated on (`/sys/fs/cgroup/…/cgroup.procs`, `init-p`), or null. */
+  object: string | null;
+  /** The errno's symbolic name (`ENOENT`), when the text is one of Go's errno texts (or EOF). */
+  errno: string | null;
+  /** The error's own words as printed (`no such file or directory`). */
+  text: string;
+}
+
+/**
+ * What the message index makes of a runtime error line. Findings of runtime errors carry it
+ * (curated signatures and `runtime-error` alike); other findings leave it undefined.
+ */
+export interface ErrorAnatomy {
+  /** Outermost first. */
+  layers: Layer[];
+  innermost: InnermostError | null;
+  /** Per program, the versions consistent with every layer of that program ("1.1.0–1.1.15"). */
+  versions: Partial<Record<ProgramId, string>>;
+}
+
+/**
+ * Occurrences of one signature in one file for one (node, pod, container): what findings cost at
+ * cluster scale. Every count, line and time is kept (typed arrays, not one object per line); full
+ * `Finding`s only for a bounded sample. The diagnosis, the timeline and the views read these;
+ * `--json`'s `findings` are streamed from the input as they are produced, not built from these.
+ */
+export interface OccurrenceSet {
+  /** `file \0 node \0 namespace/pod \0 container \0 signature`: stable within a run. */
+  key: string;
+  file: string;
+  signature: string;
+  node: string | null;
+  pod: string | null;
+  namespace: string | null;
+  container: string | null;
+  /** Events, counting aggregated ones (`x31`) as what they stand for. */
+  count: number;
+  /** One entry per recognised line, in input order. */
+  lines: Uint32Array;
+  /** Each line's own count (1 for log lines, `x31`/`series.count` for events). */
+  counts: Uint32Array;
+  /** Each line's time as node-local wall milliseconds (`Date.UTC` of the written fields), NaN when none. */
+  wallMs: Float64Array;
+  /** Each line's offset from UTC in minutes as written, NaN when the line has no zone. */
+  offsets: Float32Array;
+  /** The first findings in full (at most `SAMPLE_PER_SET`), then the last one. */
+  sample: Finding[];
+  anatomy?: ErrorAnatomy;
+}
+
+/** How many full findings an OccurrenceSet keeps: enough for hovers, lenses and the report's quotes. */
+export const SAMPLE_PER_SET = 64;

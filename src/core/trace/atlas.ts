@@ -1,6 +1,6 @@
 import { newAjv } from '../lazy';
-import atlasData from './atlas.json';
-import schema from './atlas.schema.json';
+import atlasData from '../knowledge/atlas.json';
+import schema from '../knowledge/atlas.schema.json';
 import type { Atlas } from './types';
 
 /** The chain atlas shipped with Runtime Lens, validated against its schema (a broken one is a build defect). */
