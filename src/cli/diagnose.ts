@@ -2,24 +2,25 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
-import { distinctNodes, nodeOf } from '../core/logs/nodes';
+import { distinctNodes } from '../core/logs/nodes';
 import type { Note } from '../core/logs/types';
 import { type TimeOptions, formatWall, parseZone } from '../core/logs/time';
 import { CAUSE_TITLES } from '../core/diagnosis/causes';
-import type { Clock, PlacedFinding } from '../core/diagnosis/clock';
-import { type DiagnoseInput, diagnosePlaced, findingTimes } from '../core/diagnosis/diagnose';
+import { type DiagnoseInput, diagnoseOnClock } from '../core/diagnosis/diagnose';
+import { writeDiagnosisJson } from '../core/diagnosis/json';
+import { DiagnosisSession, type InputFile, gatherInputs } from '../core/diagnosis/session';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { Diagnosis } from '../core/diagnosis/types';
 import { loadGoParser } from '../core/sources/goParser';
 import { builtInSignatures } from '../core/signatures/catalog';
+import { setsOf } from '../core/signatures/occurrences';
 import { loadAtlas } from '../core/trace/atlas';
 import { type SaveStateFact, saveStateFact } from '../core/trace/facts';
 import { Tracer } from '../core/trace/resolve';
 import { Matcher } from '../core/signatures/matcher';
-import { type Recognition, inputWasCut, recogniseFile } from '../core/signatures/recognise';
-import { groupFindings } from '../core/signatures/summary';
+import { type Recognition, inputWasCut } from '../core/signatures/recognise';
+import { groupOccurrences } from '../core/signatures/summary';
 import type { Finding } from '../core/signatures/types';
 import { scenarioToConfirm, isTheNode } from '../core/diagnosis/confirm';
 import { LabError, resolveRunc } from '../core/reproduce/host';
@@ -30,23 +31,6 @@ import type { ReproduceResult, Scenario } from '../core/reproduce/types';
 import { type Command, UsageError } from './commands';
 import { runReproduce } from './reproduce';
 import { cliWasm } from './trace';
-
-/** The contract's JSON for one finding (../shared/contract.md), plus namespace, node and count; times on the diagnosis's clock. */
-export function findingJson(p: PlacedFinding, clock: Clock) {
-  const f = p.finding;
-  return {
-    file: f.file,
-    line: f.line,
-    signature: f.signature,
-    ...findingTimes(p, clock),
-    pod: f.record.pod,
-    namespace: f.record.namespace,
-    container: f.record.container,
-    count: f.record.count,
-    node: nodeOf(f),
-    text: f.text,
-  };
-}
 
 /** Every note of the run: what each file's reading left out, and the files skipped (contract `notes`). */
 export function notesOf(recognitions: Recognition[], skipped: Note[]): Note[] {
@@ -69,23 +53,13 @@ function timeOptions(values: { year?: string; tz?: string }): TimeOptions {
 }
 
 /** Explicit files must be readable logs (exit 2 otherwise); directories are searched and their non-logs skipped. */
-function inputs(paths: string[]): { files: { path: string; explicit: boolean }[]; skipped: Note[] } {
-  const files: { path: string; explicit: boolean }[] = [];
-  const skipped: Note[] = [];
-  for (const p of paths) {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      throw new UsageError(`${p}: no such file or directory`);
-    }
-    if (st.isDirectory()) {
-      const d = discoverLogs(p);
-      files.push(...d.files.map((f) => ({ path: f, explicit: false })));
-      skipped.push(...d.skipped);
-    } else files.push({ path: p, explicit: true });
+function inputs(paths: string[]): { files: InputFile[]; skipped: Note[] } {
+  try {
+    return gatherInputs(paths);
+  } catch (e) {
+    if (e instanceof InputError) throw new UsageError(e.message);
+    throw e;
   }
-  return { files, skipped };
 }
 
 const skippedLine = (s: Note) => `skipped: ${s.file}: ${s.note.replace(/^skipped: /, '')}`;
@@ -95,9 +69,10 @@ const MARK: Record<string, string> = { true: 'holds  ', false: 'fails  ', null: 
 function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skipped: Note[]): string {
   const out: string[] = [];
   out.push(`Runtime Lens diagnose — ${d.inputs.files} file(s), ${d.inputs.lines} line(s) examined`);
-  const nodes = distinctNodes(recognitions.flatMap((r) => r.findings.map(nodeOf)));
+  const sets = recognitions.flatMap((r) => setsOf(r));
+  const nodes = distinctNodes(sets.map((s) => s.node));
   if (nodes.length > 1) out.push(`Nodes: ${nodes.length} (${nodes.slice(0, 5).join(', ')}${nodes.length > 5 ? ', …' : ''})`);
-  const groups = groupFindings(recognitions.flatMap((r) => r.findings), matcher);
+  const groups = groupOccurrences(sets, matcher);
   for (const r of recognitions) {
     const mine = groups.filter((g) => g.file === r.file);
     if (mine.length === 0 && r.notes.length === 0) continue;
@@ -188,28 +163,17 @@ export const diagnose: Command = async (args, out, err) => {
   for (const s of values.sources ?? []) {
     if (!fs.existsSync(s) || !fs.statSync(s).isDirectory()) throw new UsageError(`--sources ${s}: not a directory`);
   }
-  const options = { ...timeOptions(values), matcher: new Matcher(builtInSignatures()) };
+  const options = { matcher: new Matcher(builtInSignatures()), time: timeOptions(values) };
   const { files, skipped } = inputs(positionals);
-  const recognitions: Recognition[] = [];
-  for (const f of files) {
-    try {
-      recognitions.push(await recogniseFile(f.path, options));
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      if (f.explicit) throw new UsageError(e.message);
-      skipped.push({ file: e.file, line: null, note: `skipped: ${e.reason}` });
-    }
+  const session = new DiagnosisSession(options);
+  const { failed } = await session.read(files.map((f) => f.path));
+  for (const e of failed) {
+    if (files.find((f) => f.path === e.file)?.explicit) throw new UsageError(e.message);
+    skipped.push({ file: e.file, line: null, note: `skipped: ${e.reason}` });
   }
-  const input: DiagnoseInput = {
-    recognitions,
-    facts: recognitions.flatMap((r) => r.facts),
-    saveState: await sourceFact(values.sources ?? []),
-    user: {},
-    ...(options.zone ? { zone: options.zone } : {}),
-    ...(options.year !== undefined ? { year: options.year } : {}),
-    titles: Object.fromEntries(options.matcher.signatures.map((s) => [s.def.id, s.def.title])),
-  };
-  let diagnosed = diagnosePlaced(input);
+  const recognitions = session.recognitions;
+  const input: DiagnoseInput = session.input({ saveState: await sourceFact(values.sources ?? []), user: {} });
+  let diagnosed = diagnoseOnClock(input);
   let lab: ReproduceReport | null = null;
   if (values.reproduce) {
     const run = await confirmOnThisMachine(diagnosed.diagnosis, input, values.runc, err);
@@ -217,7 +181,7 @@ export const diagnose: Command = async (args, out, err) => {
     lab = run;
     if (lab.result) {
       input.user = { ...input.user, reproduced: { [lab.result.scenario]: outcomeFromResult(lab.result) } };
-      diagnosed = diagnosePlaced(input);
+      diagnosed = diagnoseOnClock(input);
     }
   }
   const d = diagnosed.diagnosis;
@@ -231,11 +195,8 @@ export const diagnose: Command = async (args, out, err) => {
   }
   if (values.json) {
     const evidence = d.verdict.evidence.map(({ ask: _ask, ...e }) => e);
-    const { clock, placed } = diagnosed;
-    out(
-      `${JSON.stringify(
-        {
-          findings: placed.map((p) => findingJson(p, clock)),
+    // Findings are written as they are made from the recognitions, not held as one object or string.
+    writeDiagnosisJson(out, recognitions, diagnosed.clock, {
           verdict: { ...d.verdict, evidence },
           hypotheses: d.hypotheses,
           ranked: d.ranked,
@@ -247,11 +208,7 @@ export const diagnose: Command = async (args, out, err) => {
           fixes: d.fixes,
           notes: notesOf(recognitions, skipped),
           ...(lab ? { reproduce: lab } : {}),
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    });
     for (const s of skipped) err(`${skippedLine(s)}\n`);
   } else {
     out(human(recognitions, options.matcher, d, skipped));

@@ -32,9 +32,10 @@ const TOLERANCE_MS = 2000;
 /** The offsets a node can have: every quarter hour from -12:00 to +14:00. */
 const CANDIDATES = Array.from({ length: (26 * 60) / 15 + 1 }, (_, i) => -12 * 60 + i * 15);
 
-function commonYear(findings: Finding[]): number | null {
+/** The year most lines that carry one say (the first seen wins a tie), given the lines' years in input order. */
+export function commonYear(years: Iterable<number | null | undefined>): number | null {
   const counts = new Map<number, number>();
-  for (const f of findings) if (f.wallTime?.year != null) counts.set(f.wallTime.year, (counts.get(f.wallTime.year) ?? 0) + 1);
+  for (const y of years) if (y != null) counts.set(y, (counts.get(y) ?? 0) + 1);
   let best: number | null = null;
   for (const [y, n] of counts) if (best === null || n > counts.get(best)!) best = y;
   return best;
@@ -44,8 +45,12 @@ function matchesAt(zoneless: number[], zoned: number[], offsetMinutes: number): 
   return zoneless.filter((w) => hasWithin(zoned, w - offsetMinutes * 60000, TOLERANCE_MS)).length;
 }
 
-export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?: string; year?: number }): { clock: Clock; placed: PlacedFinding[] } {
-  const year = options.year ?? commonYear(findings);
+/**
+ * The clock, and the given findings placed on it. `commonYear`: the year most timed lines of the whole
+ * input carry, when `findings` are only some of them (the runtime errors the alignment needs).
+ */
+export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?: string; year?: number; commonYear?: number | null }): { clock: Clock; placed: PlacedFinding[] } {
+  const year = options.year ?? (options.commonYear !== undefined ? options.commonYear : commonYear(findings.map((f) => f.wallTime?.year)));
   const wallOf = (f: Finding) => (f.wallTime ? wallMs(f.wallTime, f.wallTime.year ?? year ?? 2000) : null);
   const zonedEpoch = (f: Finding) => (f.wallTime && f.wallTime.offsetMinutes !== null && f.wallTime.year !== null ? wallOf(f)! - f.wallTime.offsetMinutes * 60000 : null);
   const zonelessEof = findings.filter((f) => f.signature === 'oci-exec-eof' && f.wallTime && f.wallTime.offsetMinutes === null).map(wallOf) as number[];
@@ -76,12 +81,17 @@ export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?:
       description = `Node-local times (klog, journald) could not be placed: no whole or half-hour offset makes the kubelet EOFs coincide with the zoned runtime errors (best: ${best.n} of ${zonelessEof.length} at UTC${formatOffset(best.o)}). Give --tz to set it${yearNote}.`;
     }
   }
-  const placed = findings.map((f): PlacedFinding => {
-    const wall = wallOf(f);
-    const own = zonedEpoch(f);
-    return { finding: f, wall, epoch: own ?? (wall !== null && offset !== null && f.wallTime?.offsetMinutes === null ? wall - offset * 60000 : null) };
-  });
-  return { clock: { offsetMinutes: offset, year, description }, placed };
+  const clock = { offsetMinutes: offset, year, description };
+  return { clock, placed: findings.map((f) => placeFinding(f, clock)) };
+}
+
+/** A finding on the clock: wall ms with the clock's year when the line has none, and the instant when its zone or the clock's is known. */
+export function placeFinding(f: Finding, clock: Clock): PlacedFinding {
+  const t = f.wallTime;
+  if (!t) return { finding: f, wall: null, epoch: null };
+  const wall = wallMs(t, t.year ?? clock.year ?? 2000);
+  if (t.offsetMinutes !== null) return { finding: f, wall, epoch: t.year !== null ? wall - t.offsetMinutes * 60000 : null };
+  return { finding: f, wall, epoch: clock.offsetMinutes !== null ? wall - clock.offsetMinutes * 60000 : null };
 }
 
 /** A time as written (a fact's, a finding's) on the clock: wall ms with the clock's year, and the instant when its zone is known. */

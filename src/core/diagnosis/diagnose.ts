@@ -1,13 +1,14 @@
 import * as path from 'node:path';
 import type { NodeFact } from '../logs/facts';
 import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
-import { type Zone, formatWall, parseZone } from '../logs/time';
+import { type Zone, formatWall, parseZone, wallMs } from '../logs/time';
 import { byCodeUnit } from '../order';
+import { findingAt, findingsOf, forEachInOrder, setsOf, wallTimeAt } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
-import type { Finding } from '../signatures/types';
+import type { OccurrenceSet } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
 import { CAUSES, CAUSE_TITLES, type CauseCatalog, execFailureSignatures } from './causes';
-import { type Clock, type PlacedFinding, setClock } from './clock';
+import { type Clock, type PlacedFinding, commonYear, placeFinding, setClock } from './clock';
 import { decide, nextQuestion, rank } from './differential';
 import {
   cgroupDriverSystemd,
@@ -54,38 +55,72 @@ function when(p: PlacedFinding): string | null {
   return f.wallTime ? `${formatWall(f.wallTime)} node-local` : null;
 }
 
+interface At {
+  set: OccurrenceSet;
+  i: number;
+  wall: number;
+}
+
 /** Findings grouped by signature, node and pod/container, across files, with first/last seen and a rate. */
-export function clusters(placed: PlacedFinding[], titles: Record<string, string>): Cluster[] {
-  const groups = new Map<string, PlacedFinding[]>();
-  for (const p of placed) {
-    const r = p.finding.record;
-    const key = `${p.finding.signature}\u0000${nodeOf(p.finding) ?? ''}\u0000${r.namespace ?? ''}/${r.pod ?? ''}\u0000${r.container ?? ''}`;
+export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: Record<string, string>): Cluster[] {
+  const groups = new Map<string, OccurrenceSet[]>();
+  for (const s of sets) {
+    const key = `${s.signature}\u0000${s.node ?? ''}\u0000${s.namespace ?? ''}/${s.pod ?? ''}\u0000${s.container ?? ''}`;
     const list = groups.get(key);
-    if (list) list.push(p);
-    else groups.set(key, [p]);
+    if (list) list.push(s);
+    else groups.set(key, [s]);
   }
   const out: Cluster[] = [];
   for (const list of groups.values()) {
-    const timed = list.filter((p) => p.wall !== null).sort((a, b) => a.wall! - b.wall!);
-    const first = timed[0];
-    const last = timed[timed.length - 1];
-    const count = list.reduce((n, p) => n + p.finding.record.count, 0);
-    const spanH = first && last ? (last.wall! - first.wall!) / 3_600_000 : 0;
-    const r = list[0]!.finding.record;
+    // The earliest and latest wall times; on a tie the first (earliest) and the last (latest) in input order.
+    let first: At | null = null;
+    let last: At | null = null;
+    let timed = 0;
+    forEachInOrder(list, (set, i) => {
+      const wall = wallAt(set, i, clock);
+      if (wall === null) return;
+      timed += 1;
+      if (!first || wall < first.wall) first = { set, i, wall };
+      if (!last || wall >= last.wall) last = { set, i, wall };
+    });
+    const [a, b] = [first as At | null, last as At | null];
+    const count = list.reduce((n, s) => n + s.count, 0);
+    const spanH = a && b ? (b.wall - a.wall) / 3_600_000 : 0;
+    const s = list[0]!;
     out.push({
-      signature: list[0]!.finding.signature,
-      title: titles[list[0]!.finding.signature] ?? list[0]!.finding.signature,
-      node: nodeOf(list[0]!.finding),
-      pod: r.pod ? (r.namespace ? `${r.namespace}/${r.pod}` : r.pod) : null,
-      container: r.container,
+      signature: s.signature,
+      title: titles[s.signature] ?? s.signature,
+      node: s.node,
+      pod: s.pod ? (s.namespace ? `${s.namespace}/${s.pod}` : s.pod) : null,
+      container: s.container,
       count,
-      files: [...new Set(list.map((p) => path.basename(p.finding.file)))],
-      firstSeen: first ? when(first) : null,
-      lastSeen: last ? when(last) : null,
-      perHour: spanH >= 0.1 ? Math.round((timed.length / spanH) * 10) / 10 : null,
+      files: [...new Set(list.map((x) => path.basename(x.file)))],
+      firstSeen: a ? when(placeFinding(findingAt(a.set, a.i), clock)) : null,
+      lastSeen: b ? when(placeFinding(findingAt(b.set, b.i), clock)) : null,
+      perHour: spanH >= 0.1 ? Math.round((timed / spanH) * 10) / 10 : null,
     });
   }
   return out.sort((a, b) => b.count - a.count);
+}
+
+/** An occurrence's wall ms on the clock (the clock's year for lines without one), without making its Finding. */
+function wallAt(set: OccurrenceSet, i: number, clock: Clock): number | null {
+  const w = set.wallMs[i]!;
+  if (Number.isNaN(w)) return null;
+  // Years are kept as written; a line without one was stored with the stand-in year 2000.
+  if ((set.flags[i]! & 1) !== 0 || (clock.year ?? 2000) === 2000) return Math.floor(w);
+  return wallMs(wallTimeAt(set, i)!, clock.year!);
+}
+
+/** The occurrences the evidence weighs one by one: runtime errors, closed fifos, probe timeouts. Look-alikes are counted, not expanded. */
+function weighedOneByOne(signature: string, failures: Set<string>): boolean {
+  return failures.has(signature) || signature === 'oci-exec-eof' || signature === 'closed-fifo' || signature === 'probe-timeout';
+}
+
+/** A scope of the diagnosis (the whole input, or one node): its sets, and the findings the evidence weighs one by one, placed. */
+interface Scope {
+  sets: readonly OccurrenceSet[];
+  placed: PlacedFinding[];
 }
 
 interface Assessment {
@@ -99,20 +134,21 @@ interface Assessment {
  * Every observation of the catalog for one set of findings and facts (one node, or the whole input):
  * the evidence the causes are weighed on. The user's yes/no answers override what the inputs say.
  */
-function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): Assessment {
+function assess(scope: Scope, facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): Assessment {
+  const { sets, placed } = scope;
   const failures = execFailureSignatures(catalog);
   const period = reconcilePeriod(facts, input.user);
   const events = eofEvents(placed);
   const alignment = reconcileAligned(events, period, facts, clock);
   const runcSeen = input.user.runcVersion ?? latest(facts, 'runcVersion')?.value ?? null;
-  const files = [...new Set([...placed.map((p) => p.finding.file), ...facts.map((f) => f.file)])];
+  const files = [...new Set([...sets.map((s) => s.file), ...facts.map((f) => f.file)])];
   const evidence = [
     eofPresent(placed),
     alignment.evidence,
     cpuManagerStatic(facts, input.user),
     runcOld(facts, input.user),
     saveStateAtomic(input.saveState, runcSeen),
-    fifoNearby(placed, events, clock.offsetMinutes !== null),
+    fifoNearby(placed, events, clock.offsetMinutes !== null, sets.some((s) => s.component === 'dockerd')),
     kernelOom(facts, files),
     memoryOomEvents(facts),
     pidsAtLimit(facts),
@@ -139,7 +175,7 @@ function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput
   if (alignment.evidence.holds === null && period.source === 'default') {
     alignment.evidence.ask = { fact: 'reconcilePeriodSeconds', prompt: 'cpu-manager reconcile period in seconds (--cpu-manager-reconcile-period)?', placeholder: '10' };
   }
-  const present = new Set(placed.map((p) => p.finding.signature).filter((s) => failures.has(s)));
+  const present = new Set(sets.map((s) => s.signature).filter((s) => failures.has(s)));
   const ranked = present.size ? rank(catalog, evidence, present, input.titles) : [];
   return { evidence, timeline: alignment.timeline, present, ranked };
 }
@@ -171,30 +207,30 @@ function summaryOf(cause: string, leader: RankedCause | null, ranked: RankedCaus
   return `Runtime exec errors are present (${errors}), but the evidence does not single out a cause: ${lead} lead.`;
 }
 
-/** Which node a finding is from (journald host, event source, or the file's folder), by canonical name. */
-function nodeOfFinding(f: Finding): string | null {
-  return canonicalNode(nodeOf(f));
-}
-
 /**
  * The diagnosis: a pure function of what was recognised in the inputs, the facts they state, what the
  * Go sources say, and the user's answers. Every cause of the catalog is weighed (differential.ts); the
  * evidence is assessed for the whole input and again per node when the input names several.
  */
 export function diagnose(input: DiagnoseInput): Diagnosis {
-  return diagnosePlaced(input).diagnosis;
+  return diagnoseOnClock(input).diagnosis;
 }
 
-/** `diagnose`, with the findings as it placed them on its clock: for callers that print their times. */
-export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; clock: Clock; placed: PlacedFinding[] } {
+/**
+ * `diagnose`, with the clock it placed the findings on: for callers that print their times. It reads
+ * the recognitions' OccurrenceSets; only the runtime errors, closed fifos and probe timeouts are made
+ * back into Findings, for the evidence that weighs each one.
+ */
+export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; clock: Clock } {
   const catalog = input.catalog ?? CAUSES;
-  const findings: Finding[] = input.recognitions.flatMap((r) => r.findings);
-  const { clock, placed } = placeFindings(input);
-  const facts = withNodes(input.facts, findings);
-  const whole = assess(placed, facts, input, clock, catalog);
+  const sets = input.recognitions.flatMap((r) => setsOf(r));
+  const failures = execFailureSignatures(catalog);
+  const { clock, placed } = placeFindings(input, sets, failures);
+  const facts = withNodes(input.facts, sets);
+  const whole = assess({ sets, placed }, facts, input, clock, catalog);
   const decision = decide(catalog, whole.ranked);
   const cause = whole.present.size ? decision.cause : 'none';
-  const lookAlikes = [...new Set(findings.map((f) => f.signature).filter((s) => !whole.present.has(s) && s !== 'closed-fifo').map((s) => input.titles[s] ?? s))];
+  const lookAlikes = [...new Set(sets.map((s) => s.signature).filter((s) => !whole.present.has(s) && s !== 'closed-fifo').map((s) => input.titles[s] ?? s))];
   const summary =
     cause === 'none'
       ? `No runtime exec errors of a known kind in the input.${lookAlikes.length ? ` Look-alikes found: ${lookAlikes.join(', ')} — see their explanations; they are not the runtime failing.` : ''}`
@@ -215,27 +251,29 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
     causes,
     question,
     fixesFor,
-    fleet: fleet(placed, facts, input, clock, catalog),
-    clusters: clusters(placed, input.titles),
+    fleet: fleet({ sets, placed }, facts, input, clock, catalog),
+    clusters: clusters(sets, clock, input.titles),
     timeline: whole.timeline,
     fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
     clock: clock.description,
     inputs: { files: input.recognitions.length, lines: input.recognitions.reduce((n, r) => n + r.lines, 0) },
-  };  return { diagnosis, clock, placed };
-
+  };
+  return { diagnosis, clock };
 }
 
-/** Every finding on one clock: the user's zone, --tz, or the inferred one. */
-function placeFindings(input: Pick<DiagnoseInput, 'recognitions' | 'user' | 'zone' | 'year'>): { clock: Clock; placed: PlacedFinding[] } {
+/**
+ * The clock (the user's zone, --tz, or the one inferred from the runtime errors), and the findings the
+ * evidence weighs one by one placed on it.
+ */
+function placeFindings(input: Pick<DiagnoseInput, 'user' | 'zone' | 'year'>, sets: readonly OccurrenceSet[], failures: Set<string>): { clock: Clock; placed: PlacedFinding[] } {
   const userZone = input.user.timeZone ? parseZone(input.user.timeZone) : null;
   const zone = userZone ?? input.zone;
-  return setClock(
-    input.recognitions.flatMap((r) => r.findings),
-    {
-      ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : 'from --tz / runtimeLens.timeZone' } : {}),
-      ...(input.year !== undefined ? { year: input.year } : {}),
-    },
-  );
+  const years: number[] = [];
+  if (input.year === undefined) forEachInOrder(sets, (s, i) => (s.flags[i]! & 1) !== 0 && years.push(new Date(s.wallMs[i]!).getUTCFullYear()));
+  return setClock(findingsOf(sets.filter((s) => weighedOneByOne(s.signature, failures))), {
+    ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : 'from --tz / runtimeLens.timeZone' } : {}),
+    ...(input.year !== undefined ? { year: input.year } : { commonYear: commonYear(years) }),
+  });
 }
 
 /** The contract's finding times: `time` in UTC when the instant is known, else `localTime` as the node wrote it (with the clock's year when the line has none). */
@@ -254,30 +292,35 @@ export function findingTimes(p: PlacedFinding, clock: Clock): { time: string | n
  * Facts carry their node by canonical name: the one they state, else that of their file's findings (a
  * node's kubelet log states that node's flags), else the one their folder names.
  */
-function withNodes(facts: NodeFact[], findings: Finding[]): NodeFact[] {
-  const byFile = new Map<string, string>();
-  for (const f of findings) {
-    const node = nodeOfFinding(f);
-    if (node && !byFile.has(f.file)) byFile.set(f.file, node);
+function withNodes(facts: NodeFact[], sets: readonly OccurrenceSet[]): NodeFact[] {
+  // Per file, the node of its first finding that names one.
+  const byFile = new Map<string, { node: string; order: number }>();
+  for (const s of sets) {
+    if (!s.node) continue;
+    const known = byFile.get(s.file);
+    if (!known || s.order[0]! < known.order) byFile.set(s.file, { node: s.node, order: s.order[0]! });
   }
   return facts.map((f) => {
-    const node = canonicalNode(f.node) ?? byFile.get(f.file) ?? nodeFromPath(f.file);
+    const node = canonicalNode(f.node) ?? byFile.get(f.file)?.node ?? nodeFromPath(f.file);
     return node === (f.node ?? null) ? f : { ...f, node };
   });
 }
 
 /** Per node: its failures, its runc, and its own leading cause on its own evidence (facts naming no node count for every node). */
-function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): NodeSummary[] {
-  // One pass to group the findings: a cluster's event list names hundreds of nodes.
-  const byNode = new Map<string, PlacedFinding[]>();
-  for (const p of placed) {
-    const node = nodeOfFinding(p.finding);
-    if (node === null) continue;
-    const list = byNode.get(node);
-    if (list) list.push(p);
-    else byNode.set(node, [p]);
+function fleet(whole: Scope, facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): NodeSummary[] {
+  // One pass to group the sets and findings by node: a cluster's event list names hundreds of nodes.
+  const byNode = new Map<string, { sets: OccurrenceSet[]; placed: PlacedFinding[] }>();
+  for (const s of whole.sets) {
+    if (s.node === null) continue;
+    const scope = byNode.get(s.node);
+    if (scope) scope.sets.push(s);
+    else byNode.set(s.node, { sets: [s], placed: [] });
   }
   if (byNode.size === 0) return [];
+  for (const p of whole.placed) {
+    const node = canonicalNode(nodeOf(p.finding));
+    if (node !== null) byNode.get(node)!.placed.push(p);
+  }
   const failures = execFailureSignatures(catalog);
   return [...byNode]
     .map(([node, mine]) => {
@@ -287,7 +330,7 @@ function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput,
       const runc = input.user.runcVersion ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);
       return {
         node,
-        failures: mine.filter((p) => failures.has(p.finding.signature)).reduce((n, p) => n + p.finding.record.count, 0),
+        failures: mine.sets.filter((s) => failures.has(s.signature)).reduce((n, s) => n + s.count, 0),
         signatures: [...a.present].sort(),
         runc,
         cause: a.present.size ? d.cause : 'none',

@@ -290,10 +290,10 @@ export function reconcileAligned(events: PlacedFinding[], period: { seconds: num
   return { evidence: evidence('reconcile-aligned', true, `the EOFs of ${containers.size} containers, each on its own probe rhythm, meet at one phase of the sliding reconcile tick: ${stats}${tickNote}`, 'logs'), timeline };
 }
 
-export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean): Evidence {
+/** `dockerd`: whether any finding of the input comes from dockerd (the diagnosis knows it from its sets). */
+export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean, dockerd = placed.some((p) => p.finding.record.component === 'dockerd')): Evidence {
   const fifo = placed.filter((p) => p.finding.signature === 'closed-fifo');
   if (fifo.length === 0) {
-    const dockerd = placed.some((p) => p.finding.record.component === 'dockerd');
     return evidence('fifo-closed-nearby', dockerd ? false : null, dockerd ? 'dockerd\'s log has no "closed fifo" errors' : 'no dockerd log in the input', 'logs');
   }
   const eof = events.filter((p) => p.epoch !== null);

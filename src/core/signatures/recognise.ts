@@ -8,7 +8,8 @@ import { ByteScanner, type LineVisitor, scanLines } from '../logs/scan';
 import { type ResolvedTime, type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
 import type { LogRecord, LogTime, Note } from '../logs/types';
 import type { Matcher } from './matcher';
-import type { Finding } from './types';
+import { OccurrenceBuilder, occurrenceSets } from './occurrences';
+import type { Finding, OccurrenceSet } from './types';
 
 export interface RecogniseOptions extends TimeOptions {
   matcher: Matcher;
@@ -16,6 +17,11 @@ export interface RecogniseOptions extends TimeOptions {
   onProgress?: (bytesRead: number) => void;
   /** Stops the reading between chunks: the call then throws `Cancelled`. */
   signal?: AbortSignal;
+  /**
+   * false: keep the findings as OccurrenceSets only (`findings` stays empty), for inputs of any size
+   * (the CLI, the diagnosis session). Default true: each Finding too, for an editor's document.
+   */
+  keepFindings?: boolean;
 }
 
 export interface Recognition {
@@ -32,6 +38,8 @@ export interface Recognition {
   notes: Note[];
   /** What the input states about the node: cpu-manager policy and period, runc/Docker versions. */
   facts: NodeFact[];
+  /** The findings grouped (what the diagnosis reads); built from `findings` on first use when those are kept. */
+  sets?: OccurrenceSet[];
 }
 
 /** Lines parsed in full at the start of a file to learn its formats, year and zone. */
@@ -51,6 +59,8 @@ function cut(line: string): string {
  */
 class Recogniser {
   private readonly findings: Finding[] = [];
+  /** Where findings go when they are not kept one by one. */
+  private readonly occurrences: OccurrenceBuilder | null;
   private readonly spans = new Map<number, { start: number; end: number }>();
   private readonly factReader: FactReader;
   private readonly years = new Map<number, { n: number; line: number }>();
@@ -67,6 +77,7 @@ class Recogniser {
     private readonly options: RecogniseOptions,
   ) {
     this.fileComponent = componentFromName(path.basename(file));
+    this.occurrences = options.keepFindings === false ? new OccurrenceBuilder() : null;
     this.factReader = new FactReader(file);
     // Fact lines (kubelet flags, versions) are found in the same pass as the signatures. In JSON lines
     // (journalctl -o json) quotes are escaped: a literal with quotes is looked for in that form too.
@@ -194,7 +205,9 @@ class Recogniser {
   add(line: number, content: string, record: LogRecord, signature: string, start: number, end: number, textColumn = 0): void {
     if (record.component === 'unknown') record.component = this.fileComponent ?? 'unknown';
     this.learn(record, line);
-    this.findings.push({ file: this.file, line, signature, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn });
+    const f: Finding = { file: this.file, line, signature, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn };
+    if (this.occurrences) this.occurrences.add(f);
+    else this.findings.push(f);
   }
 
   /** Findings of one message share its span: one object per distinct span, read-only like the times. */
@@ -215,6 +228,11 @@ class Recogniser {
     const offset = mostCommon(this.offsets);
     if (year) [hints.year, hints.line] = [year.key, year.line];
     if (offset) [hints.offsetMinutes, hints.line] = [offset.key, hints.line ?? offset.line];
+    const base = { file: this.file, lines: this.lines, hints, notes: this.notes, facts: this.factReader.finish() };
+    if (this.occurrences) {
+      this.occurrences.resolveTimes((t) => resolveTime(t, this.options, hints));
+      return { ...base, findings: [], sets: this.occurrences.finish() };
+    }
     // Findings often share one time object (the events of one second): resolved once, shared too.
     const resolved = new Map<LogTime, ResolvedTime | null>();
     for (const f of this.findings) {
@@ -227,7 +245,18 @@ class Recogniser {
       }
       f.time = t;
     }
-    return { file: this.file, findings: this.findings, lines: this.lines, hints, notes: this.notes, facts: this.factReader.finish() };
+    const findings = this.findings;
+    let sets: OccurrenceSet[] | undefined;
+    return {
+      ...base,
+      findings,
+      get sets() {
+        return (sets ??= occurrenceSets(findings));
+      },
+      set sets(v) {
+        sets = v;
+      },
+    };
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Matcher } from './matcher';
-import type { Finding, Signature } from './types';
+import { findingAt, forEachInOrder } from './occurrences';
+import type { Finding, OccurrenceSet, Signature } from './types';
 
 /** Findings of one signature in one file: how often, where first and last, which pods. */
 export interface FindingGroup {
@@ -47,4 +48,46 @@ export function groupFindings(findings: Finding[], matcher: Matcher): FindingGro
     g.pods = [...pods].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   }
   return list;
+}
+
+/** A FindingGroup read from OccurrenceSets: the same summary, without a Finding per occurrence. */
+export type OccurrenceGroup = Omit<FindingGroup, 'findings'>;
+
+/** `groupFindings` for OccurrenceSets: per file and signature, in catalog order within a file. */
+export function groupOccurrences(sets: readonly OccurrenceSet[], matcher: Matcher): OccurrenceGroup[] {
+  const bySignature = new Map<string, OccurrenceSet[]>();
+  for (const s of sets) {
+    if (!matcher.byId(s.signature)) continue;
+    const key = `${s.file}\u0000${s.signature}`;
+    const list = bySignature.get(key);
+    if (list) list.push(s);
+    else bySignature.set(key, [s]);
+  }
+  const groups: OccurrenceGroup[] = [];
+  for (const list of bySignature.values()) {
+    // The first line (the earliest finding on it) and the last line (the earliest finding on that one).
+    let first: [OccurrenceSet, number] = [list[0]!, 0];
+    let last: [OccurrenceSet, number] = first;
+    let [firstLine, lastLine] = [Infinity, -Infinity];
+    forEachInOrder(list, (s, i) => {
+      const line = s.lines[i]!;
+      if (line < firstLine) [first, firstLine] = [[s, i], line];
+      if (line > lastLine) [last, lastLine] = [[s, i], line];
+    });
+    const pods = new Map<string, number>();
+    for (const s of list) {
+      const label = s.pod ? (s.namespace ? `${s.namespace}/${s.pod}` : s.pod) : null;
+      if (label) pods.set(label, (pods.get(label) ?? 0) + s.count);
+    }
+    groups.push({
+      signature: matcher.byId(list[0]!.signature)!,
+      file: list[0]!.file,
+      count: list.reduce((n, s) => n + s.count, 0),
+      first: findingAt(...first),
+      last: findingAt(...last),
+      pods: [...pods].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    });
+  }
+  const order = new Map(matcher.signatures.map((s, i) => [s.def.id, i]));
+  return groups.sort((a, b) => a.file.localeCompare(b.file) || order.get(a.signature.id)! - order.get(b.signature.id)!);
 }

@@ -1,5 +1,5 @@
 import type { ResolvedTime } from '../logs/time';
-import type { LogRecord, LogTime } from '../logs/types';
+import type { LogFormat, LogRecord, LogTime } from '../logs/types';
 
 /** One entry of the signature catalog (see catalog.schema.json). */
 export interface Signature {
@@ -132,13 +132,34 @@ export interface OccurrenceSet {
   lines: Uint32Array;
   /** Each line's own count (1 for log lines, `x31`/`series.count` for events). */
   counts: Uint32Array;
-  /** Each line's time as node-local wall milliseconds (`Date.UTC` of the written fields), NaN when none. */
+  /**
+   * Each line's time as node-local wall milliseconds (`Date.UTC` of the written fields, year 2000 when the
+   * line has none; the fraction holds the microseconds), NaN when none.
+   */
   wallMs: Float64Array;
   /** Each line's offset from UTC in minutes as written, NaN when the line has no zone. */
   offsets: Float32Array;
   /** The first findings in full (at most `SAMPLE_PER_SET`), then the last one. */
   sample: Finding[];
   anatomy?: ErrorAnatomy;
+  // Added for the diagnosis and `--json` to read sets alone (each finding given back by `findingAt`):
+  /** The records' component and format: the key tells them apart (the kubelet's view of a failure against the runtime's). */
+  component: string;
+  format: LogFormat;
+  /** The node as the records wrote it (`node` is its canonical name, or the file's folder's). */
+  recordNode?: string | null;
+  /** Each line's resolved instant in µs since the epoch (year and zone from the line, the options or the file), NaN when unknown. */
+  epochUs: Float64Array;
+  /** Per line: bit 0 the line has a year, bit 1 a leap second, bits 2-5 where the resolved year and zone came from. */
+  flags: Uint8Array;
+  /** Each line's place among all findings of its file (sets of one file merge back into input order by it). */
+  order: Uint32Array;
+  /** The distinct texts of the lines, and each line's index in them. */
+  texts: string[];
+  textIndex: Uint32Array;
+  /** Each line's `textColumn`, and its match span as start, end pairs. */
+  columns: Uint32Array;
+  matches: Uint32Array;
 }
 
 /** How many full findings an OccurrenceSet keeps: enough for hovers, lenses and the report's quotes. */
