@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Cancelled, InputError } from '../core/logs/input';
-import { type Recognition, type RecogniseOptions, recogniseFile } from '../core/signatures/recognise';
+import { DiagnosisSession } from '../core/diagnosis/session';
+import { Cancelled } from '../core/logs/input';
 import type { Config } from './config';
 import { logNotes } from './log';
 
@@ -13,65 +13,56 @@ import { logNotes } from './log';
  * core, with progress and a Cancel button, then the diagnosis panel opens on them.
  */
 
-/** Readings done here, handed to the panel once so it does not read the same gigabytes again. */
-const prefetched = new Map<string, { size: number; mtimeMs: number; matcher: unknown; recognition: Recognition }>();
+let session: DiagnosisSession | undefined;
 
 /**
- * The panel's way to read a file: what this command just read (if the file is unchanged and was read
- * with the same signatures), else a fresh streamed reading.
+ * The extension's diagnosis session (core/diagnosis/session.ts), with the current signatures and time
+ * settings: what this command reads from disk is held there, and the panel diagnoses from it — an
+ * answer, a settled cause or a paste never reads the files again, and an unchanged file is not re-read.
  */
-export async function recogniseForPanel(file: string, options: RecogniseOptions): Promise<Recognition> {
-  const ready = prefetched.get(file);
-  prefetched.delete(file);
-  if (ready && ready.matcher === options.matcher) {
-    const st = fs.statSync(file, { throwIfNoEntry: false });
-    if (st && st.size === ready.size && st.mtimeMs === ready.mtimeMs) return ready.recognition;
-  }
-  return recogniseFile(file, options);
+export function diagnosisSession(config: Config): DiagnosisSession {
+  if (!session) session = new DiagnosisSession({ matcher: config.matcher, time: config.time });
+  else session.configure(config.matcher, config.time);
+  return session;
 }
 
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 
-/** Reads the files with progress; the ones read, or undefined when the user cancelled. */
+/** Reads the files into the session with progress; the ones read, or undefined when the user cancelled. */
 async function readWithProgress(files: string[], config: Config, log: vscode.LogOutputChannel): Promise<string[] | undefined> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Runtime Lens', cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      const sizes = files.map((f) => fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0);
-      const total = Math.max(1, sizes.reduce((a, b) => a + b, 0));
-      let done = 0;
-      const read: string[] = [];
-      for (const [i, file] of files.entries()) {
-        const st = fs.statSync(file, { throwIfNoEntry: false });
-        let reported = 0;
-        const onProgress = (bytes: number) => {
-          const now = Math.min(bytes, sizes[i]!);
-          progress.report({ message: `Reading ${path.basename(file)}: ${mb(now)} of ${mb(sizes[i]!)}`, increment: ((now - reported) / total) * 100 });
-          reported = now;
-        };
-        onProgress(0);
-        try {
-          const recognition = await recogniseFile(file, { ...config.time, matcher: config.matcher, onProgress, signal: abort.signal });
-          if (st) prefetched.set(file, { size: st.size, mtimeMs: st.mtimeMs, matcher: config.matcher, recognition });
-          logNotes(log, recognition.notes);
-          log.info(`${file}: ${recognition.findings.length} finding(s) in ${recognition.lines} line(s)`);
-          read.push(file);
-        } catch (e) {
-          if (e instanceof Cancelled) {
-            log.info(`Diagnose File on Disk: cancelled while reading ${file}`);
-            for (const f of files) prefetched.delete(f);
-            return undefined;
-          }
-          if (!(e instanceof InputError)) throw e;
+      const sizes = new Map(files.map((f) => [f, fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0]));
+      const total = Math.max(1, [...sizes.values()].reduce((a, b) => a + b, 0));
+      const reported = new Map<string, number>();
+      const onProgress = (file: string, bytes: number) => {
+        const size = sizes.get(file) ?? 0;
+        const now = Math.min(bytes, size);
+        progress.report({ message: `Reading ${path.basename(file)}: ${mb(now)} of ${mb(size)}`, increment: ((now - (reported.get(file) ?? 0)) / total) * 100 });
+        reported.set(file, now);
+      };
+      try {
+        const { failed } = await diagnosisSession(config).read(files, {
+          onProgress,
+          signal: abort.signal,
+          onRead: (r) => {
+            logNotes(log, r.notes);
+            log.info(`${r.file}: ${(r.sets ?? []).reduce((n, s) => n + s.size, 0)} finding(s) in ${r.lines} line(s)`);
+          },
+        });
+        for (const e of failed) {
           log.warn(`Diagnose File on Disk: ${e.message}`);
           void vscode.window.showWarningMessage(`Runtime Lens: ${e.message}`);
         }
-        done += sizes[i]!;
-        progress.report({ increment: ((sizes[i]! - reported) / total) * 100, message: `${mb(done)} of ${mb(total)} read` });
+        return files.filter((f) => !failed.some((e) => e.file === f));
+      } catch (e) {
+        if (!(e instanceof Cancelled)) throw e;
+        log.info(`Diagnose File on Disk: cancelled while reading ${e.message}`);
+        return undefined;
       }
-      return read;
     },
   );
 }

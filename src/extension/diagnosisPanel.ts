@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { diagnose } from '../core/diagnosis/diagnose';
 import { type HostMessage, type PanelState, parseWebviewMessage } from '../core/diagnosis/protocol';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { UserFacts } from '../core/diagnosis/types';
 import type { ReproduceOutcome } from '../core/reproduce/types';
 import { discoverLogs } from '../core/logs/discover';
-import { InputError } from '../core/logs/input';
-import { type Recognition, recogniseText } from '../core/signatures/recognise';
 import type { Config } from './config';
-import { recogniseForPanel } from './diagnoseOnDisk';
+import { diagnosisSession } from './diagnoseOnDisk';
 import { logNotes } from './log';
 import type { TraceService } from './traceService';
 
@@ -72,7 +69,8 @@ export class DiagnosisPanel implements vscode.Disposable {
     this.disposables.push(
       this.panel.onDidDispose(() => this.dispose()),
       this.panel.webview.onDidReceiveMessage((m) => this.onMessage(m)),
-      traces.onDidChange(() => this.schedule()),
+      // A new trace changes the sources' evidence, not the logs: diagnosed again without reading them.
+      traces.onDidChange(() => this.render()),
       // Logs that grow or change on disk (a tail, a re-collected file) re-run the diagnosis.
       vscode.workspace.onDidSaveTextDocument((d) => this.files.includes(d.uri.fsPath) && this.schedule()),
     );
@@ -117,7 +115,7 @@ export class DiagnosisPanel implements vscode.Disposable {
   static async recordReproduced(context: vscode.ExtensionContext, outcome: ReproduceOutcome): Promise<void> {
     const answers = context.workspaceState.get<UserFacts>(ANSWERS_KEY, {});
     await context.workspaceState.update(ANSWERS_KEY, { ...answers, reproduced: { ...answers.reproduced, [outcome.scenario]: outcome } });
-    await DiagnosisPanel.current?.refresh();
+    DiagnosisPanel.current?.render();
   }
 
   private get answers(): UserFacts {
@@ -126,12 +124,18 @@ export class DiagnosisPanel implements vscode.Disposable {
 
   private async saveAnswers(answers: UserFacts): Promise<void> {
     await this.context.workspaceState.update(ANSWERS_KEY, answers);
-    await this.refresh();
+    this.render();
   }
 
   setFiles(files: string[]): void {
     this.files = files;
     void this.refresh();
+  }
+
+  /** The pasted texts changed: recognised in memory and diagnosed with the files, which are not read again. */
+  private repaste(): void {
+    diagnosisSession(this.getConfig()).setPasted(this.pasted);
+    this.render();
   }
 
   private schedule(): void {
@@ -143,34 +147,22 @@ export class DiagnosisPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  /** Recognises the files (streaming), runs the diagnosis and sends the state. */
+  /** Reads the files the session does not hold as they are (streaming), then diagnoses. */
   async refresh(): Promise<void> {
     this.post({ type: 'busy', message: `Reading ${subjectOf(this.files)}…` });
-    const config = this.getConfig();
-    const recognitions: Recognition[] = [];
-    const skipped: string[] = [];
-    for (const f of this.files) {
-      try {
-        recognitions.push(await recogniseForPanel(f, { ...config.time, matcher: config.matcher }));
-      } catch (e) {
-        if (!(e instanceof InputError)) throw e;
-        skipped.push(e.message);
-      }
-    }
-    for (const p of this.pasted) recognitions.push(recogniseText(p.name, p.text, { ...config.time, matcher: config.matcher }));
-    for (const s of skipped) this.log.warn(`diagnosis: skipped ${s}`);
-    logNotes(this.log, recognitions.flatMap((r) => r.notes));
-    const titles = Object.fromEntries(config.matcher.signatures.map((s) => [s.def.id, s.def.title]));
+    const session = diagnosisSession(this.getConfig());
+    const { failed } = await session.read(this.files, { onRead: (r) => logNotes(this.log, r.notes) });
+    for (const e of failed) this.log.warn(`diagnosis: skipped ${e.message}`);
+    session.setPasted(this.pasted);
+    this.render();
+  }
+
+  /** Diagnoses what the session holds with the answers and the traced sources, and sends the state: no file is read. */
+  private render(): void {
+    const started = Date.now();
+    const session = diagnosisSession(this.getConfig());
     const traced = this.traces.state;
-    const diagnosis = diagnose({
-      recognitions,
-      facts: recognitions.flatMap((r) => r.facts),
-      saveState: traced?.saveState ?? null,
-      user: this.answers,
-      ...(config.time.zone ? { zone: config.time.zone } : {}),
-      ...(config.time.year !== undefined ? { year: config.time.year } : {}),
-      titles,
-    });
+    const { diagnosis } = session.diagnose({ saveState: traced?.saveState ?? null, user: this.answers });
     const reader = traced?.result.chains['reader-cri'] ?? traced?.result.chains.reader;
     const chain = reader
       ? {
@@ -189,7 +181,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       answers: this.answers,
       pasted: this.pasted.map((p) => ({ name: p.name, lines: p.text.split('\n').length })),
     };
-    this.log.info(`diagnosis of ${subject}: ${diagnosis.verdict.cause} (${diagnosis.verdict.confidence})`);
+    this.log.info(`diagnosis of ${subject}: ${diagnosis.verdict.cause} (${diagnosis.verdict.confidence}) in ${Date.now() - started} ms; files read from disk so far: ${session.reads}`);
     this.post({ type: 'state', state: this.state });
   }
 
@@ -256,12 +248,12 @@ export class DiagnosisPanel implements vscode.Disposable {
         this.pasteCount += 1;
         this.pasted.push({ name: `pasted-${this.pasteCount}`, text: m.text });
         this.log.info(`diagnosis panel: ${m.text.split('\n').length} pasted line(s) added as pasted-${this.pasteCount}`);
-        await this.refresh();
+        this.repaste();
         return;
       }
       case 'unpaste':
         this.pasted = this.pasted.filter((p) => p.name !== m.name);
-        await this.refresh();
+        this.repaste();
         return;
       case 'open': {
         if (!isUnder(m.file, this.allowedRoots())) {
@@ -296,7 +288,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       case 'trace':
         this.post({ type: 'busy', message: 'Tracing the call path…' });
         await vscode.commands.executeCommand('runtimeLens.trace');
-        await this.refresh();
+        this.render();
         return;
     }
   }

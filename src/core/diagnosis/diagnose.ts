@@ -3,9 +3,9 @@ import type { NodeFact } from '../logs/facts';
 import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
 import { type Zone, formatWall, parseZone, wallMs } from '../logs/time';
 import { byCodeUnit } from '../order';
-import { findingAt, findingsOf, forEachInOrder, setsOf, wallTimeAt } from '../signatures/occurrences';
+import { findingAt, findingsOf, hasYearAt, setsOf, wallTimeAt } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
-import type { OccurrenceSet } from '../signatures/types';
+import type { OccurrenceSet, OccurrenceStore } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
 import { CAUSES, CAUSE_TITLES, type CauseCatalog, execFailureSignatures } from './causes';
 import { type Clock, type PlacedFinding, commonYear, placeFinding, setClock } from './clock';
@@ -55,14 +55,17 @@ function when(p: PlacedFinding): string | null {
   return f.wallTime ? `${formatWall(f.wallTime)} node-local` : null;
 }
 
-interface At {
-  set: OccurrenceSet;
-  i: number;
-  wall: number;
+
+/** Each file's (store's) rank in the input, as the sets' first occurrences give it. */
+function storeRanks(sets: readonly OccurrenceSet[]): Map<OccurrenceStore, number> {
+  const ranks = new Map<OccurrenceStore, number>();
+  for (const s of sets) if (!ranks.has(s.store)) ranks.set(s.store, ranks.size);
+  return ranks;
 }
 
 /** Findings grouped by signature, node and pod/container, across files, with first/last seen and a rate. */
 export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: Record<string, string>): Cluster[] {
+  const ranks = storeRanks(sets);
   const groups = new Map<string, OccurrenceSet[]>();
   for (const s of sets) {
     const key = `${s.signature}\u0000${s.node ?? ''}\u0000${s.namespace ?? ''}/${s.pod ?? ''}\u0000${s.container ?? ''}`;
@@ -72,20 +75,24 @@ export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: R
   }
   const out: Cluster[] = [];
   for (const list of groups.values()) {
-    // The earliest and latest wall times; on a tie the first (earliest) and the last (latest) in input order.
-    let first: At | null = null;
-    let last: At | null = null;
+    // The earliest and latest wall times; on a tie the first (earliest) and the last (latest) in input
+    // order (the file's rank, then the place in the file).
+    let [a, aI, aWall, aRank, aOrder] = [null as OccurrenceSet | null, 0, 0, 0, 0];
+    let [b, bI, bWall, bRank, bOrder] = [null as OccurrenceSet | null, 0, 0, 0, 0];
     let timed = 0;
-    forEachInOrder(list, (set, i) => {
-      const wall = wallAt(set, i, clock);
-      if (wall === null) return;
-      timed += 1;
-      if (!first || wall < first.wall) first = { set, i, wall };
-      if (!last || wall >= last.wall) last = { set, i, wall };
-    });
-    const [a, b] = [first as At | null, last as At | null];
+    for (const set of list) {
+      const rank = ranks.get(set.store)!;
+      for (let i = 0; i < set.size; i++) {
+        const wall = wallAt(set, i, clock);
+        if (wall === null) continue;
+        timed += 1;
+        const order = set.store.order[set.start + i]!;
+        if (!a || wall < aWall || (wall === aWall && (rank < aRank || (rank === aRank && order < aOrder)))) [a, aI, aWall, aRank, aOrder] = [set, i, wall, rank, order];
+        if (!b || wall > bWall || (wall === bWall && (rank > bRank || (rank === bRank && order > bOrder)))) [b, bI, bWall, bRank, bOrder] = [set, i, wall, rank, order];
+      }
+    }
     const count = list.reduce((n, s) => n + s.count, 0);
-    const spanH = a && b ? (b.wall - a.wall) / 3_600_000 : 0;
+    const spanH = a && b ? (bWall - aWall) / 3_600_000 : 0;
     const s = list[0]!;
     out.push({
       signature: s.signature,
@@ -95,8 +102,8 @@ export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: R
       container: s.container,
       count,
       files: [...new Set(list.map((x) => path.basename(x.file)))],
-      firstSeen: a ? when(placeFinding(findingAt(a.set, a.i), clock)) : null,
-      lastSeen: b ? when(placeFinding(findingAt(b.set, b.i), clock)) : null,
+      firstSeen: a ? when(placeFinding(findingAt(a, aI), clock)) : null,
+      lastSeen: b ? when(placeFinding(findingAt(b, bI), clock)) : null,
       perHour: spanH >= 0.1 ? Math.round((timed / spanH) * 10) / 10 : null,
     });
   }
@@ -105,10 +112,10 @@ export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: R
 
 /** An occurrence's wall ms on the clock (the clock's year for lines without one), without making its Finding. */
 function wallAt(set: OccurrenceSet, i: number, clock: Clock): number | null {
-  const w = set.wallMs[i]!;
+  const w = set.store.wallMs[set.start + i]!;
   if (Number.isNaN(w)) return null;
   // Years are kept as written; a line without one was stored with the stand-in year 2000.
-  if ((set.flags[i]! & 1) !== 0 || (clock.year ?? 2000) === 2000) return Math.floor(w);
+  if (hasYearAt(set, i) || (clock.year ?? 2000) === 2000) return Math.floor(w);
   return wallMs(wallTimeAt(set, i)!, clock.year!);
 }
 
@@ -268,12 +275,32 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
 function placeFindings(input: Pick<DiagnoseInput, 'user' | 'zone' | 'year'>, sets: readonly OccurrenceSet[], failures: Set<string>): { clock: Clock; placed: PlacedFinding[] } {
   const userZone = input.user.timeZone ? parseZone(input.user.timeZone) : null;
   const zone = userZone ?? input.zone;
-  const years: number[] = [];
-  if (input.year === undefined) forEachInOrder(sets, (s, i) => (s.flags[i]! & 1) !== 0 && years.push(new Date(s.wallMs[i]!).getUTCFullYear()));
   return setClock(findingsOf(sets.filter((s) => weighedOneByOne(s.signature, failures))), {
     ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : 'from --tz / runtimeLens.timeZone' } : {}),
-    ...(input.year !== undefined ? { year: input.year } : { commonYear: commonYear(years) }),
+    ...(input.year !== undefined ? { year: input.year } : { commonYear: yearOfSets(sets) }),
   });
+}
+
+/** The year most lines that carry one say, the first seen in the input winning a tie (as `commonYear` over every finding). */
+function yearOfSets(sets: readonly OccurrenceSet[]): number | null {
+  const ranks = storeRanks(sets);
+  const years = new Map<number, { n: number; rank: number; order: number }>();
+  for (const s of sets) {
+    const rank = ranks.get(s.store)!;
+    for (let i = 0; i < s.size; i++) {
+      if (!hasYearAt(s, i)) continue;
+      const y = new Date(s.store.wallMs[s.start + i]!).getUTCFullYear();
+      const order = s.store.order[s.start + i]!;
+      const e = years.get(y);
+      if (!e) years.set(y, { n: 1, rank, order });
+      else {
+        e.n += 1;
+        if (rank < e.rank || (rank === e.rank && order < e.order)) [e.rank, e.order] = [rank, order];
+      }
+    }
+  }
+  const seen = [...years].sort((a, b) => a[1].rank - b[1].rank || a[1].order - b[1].order);
+  return commonYear(seen.flatMap(([y, e]) => new Array<number>(e.n).fill(y)));
 }
 
 /** The contract's finding times: `time` in UTC when the instant is known, else `localTime` as the node wrote it (with the clock's year when the line has none). */
@@ -298,7 +325,8 @@ function withNodes(facts: NodeFact[], sets: readonly OccurrenceSet[]): NodeFact[
   for (const s of sets) {
     if (!s.node) continue;
     const known = byFile.get(s.file);
-    if (!known || s.order[0]! < known.order) byFile.set(s.file, { node: s.node, order: s.order[0]! });
+    const first = s.store.order[s.start]!;
+    if (!known || first < known.order) byFile.set(s.file, { node: s.node, order: first });
   }
   return facts.map((f) => {
     const node = canonicalNode(f.node) ?? byFile.get(f.file)?.node ?? nodeFromPath(f.file);

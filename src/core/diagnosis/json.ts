@@ -1,6 +1,7 @@
 import { nodeOf } from '../logs/nodes';
 import { findingAt, forEachInOrder, setsOf } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
+import type { OccurrenceSet } from '../signatures/types';
 import { type Clock, type PlacedFinding, placeFinding } from './clock';
 import { findingTimes } from './diagnose';
 
@@ -24,20 +25,59 @@ export function findingJson(p: PlacedFinding, clock: Clock) {
 /** Output is handed to `write` in pieces of about this many characters. */
 const PIECE = 1 << 20;
 
+/** An instant as the contract writes it (`isoMicros`), the date part reused while the second is the same. */
+function isoWriter(): (epochMicros: number) => string {
+  let second = NaN;
+  let base = '';
+  return (us) => {
+    const s = Math.floor(us / 1_000_000);
+    if (s !== second) {
+      second = s;
+      base = new Date(s * 1000).toISOString().slice(0, 19);
+    }
+    return `${base}.${String(us - s * 1_000_000).padStart(6, '0')}Z`;
+  };
+}
+
+/** What every finding of a set writes alike, as JSON. */
+interface SetJson {
+  file: string;
+  signature: string;
+  tail: string;
+}
+
 /**
  * `diagnose --json`'s document, written as it is made: `findings` first, every occurrence of every
- * recognition in input order, each turned into JSON on its own and written in pieces of about a
- * megabyte; then the members of `rest` in their order. No object of every finding and no string of
- * the whole document is ever built. The bytes are those of `JSON.stringify({ findings, ...rest }, null, 2)`
- * followed by a newline.
+ * recognition in input order, each written out on its own in pieces of about a megabyte; then the
+ * members of `rest` in their order. No object of every finding and no string of the whole document is
+ * ever built. The bytes are those of `JSON.stringify({ findings, ...rest }, null, 2)` and a newline,
+ * each finding being `findingJson` (the members every finding of a set shares are made once per set).
  */
 export function writeDiagnosisJson(write: (s: string) => void, recognitions: readonly Recognition[], clock: Clock, rest: Record<string, unknown>): void {
   let buffer = '{\n  "findings": [';
   let first = true;
+  const iso = isoWriter();
+  const perSet = new Map<OccurrenceSet, SetJson>();
+  const j = (v: unknown) => JSON.stringify(v);
   for (const r of recognitions) {
+    perSet.clear();
     forEachInOrder(setsOf(r), (set, i) => {
-      // Indented as a member of an array that is itself a member: strings in JSON hold no raw newline.
-      buffer += `${first ? '' : ','}\n    ${JSON.stringify(findingJson(placeFinding(findingAt(set, i), clock), clock), null, 2).replace(/\n/g, '\n    ')}`;
+      let c = perSet.get(set);
+      if (!c) {
+        c = { file: j(set.file), signature: j(set.signature), tail: `"pod": ${j(set.pod)},\n      "namespace": ${j(set.namespace)},\n      "container": ${j(set.container)},\n      "count": ` };
+        perSet.set(set, c);
+      }
+      const s = set.store;
+      const k = set.start + i;
+      const us = s.epochUs[k]!;
+      let time: string;
+      if (!Number.isNaN(us)) time = `"${iso(us)}"`;
+      else {
+        // No instant of its own: placed on the diagnosis's clock, or node-local.
+        const t = findingTimes(placeFinding(findingAt(set, i), clock), clock);
+        time = t.localTime !== undefined ? `${j(t.time)},\n      "localTime": ${j(t.localTime)}` : j(t.time);
+      }
+      buffer += `${first ? '' : ','}\n    {\n      "file": ${c.file},\n      "line": ${s.lines[k]},\n      "signature": ${c.signature},\n      "time": ${time},\n      ${c.tail}${s.counts[k]},\n      "node": ${j(set.node)},\n      "text": ${j(s.texts[k])}\n    }`;
       first = false;
       if (buffer.length >= PIECE) {
         write(buffer);

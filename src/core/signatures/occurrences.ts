@@ -1,77 +1,96 @@
 import { canonicalNode, nodeFromPath } from '../logs/nodes';
 import { type ResolvedTime, type TimeSource, isoMicros, wallMs } from '../logs/time';
-import type { LogTime } from '../logs/types';
-import { type Finding, type OccurrenceSet, SAMPLE_PER_SET } from './types';
+import type { LogFormat, LogTime } from '../logs/types';
+import { type Finding, type OccurrenceSet, type OccurrenceStore, SAMPLE_PER_SET } from './types';
 
 /**
  * Findings as OccurrenceSets: one per (file, node, pod, container, signature) — and per component and
- * format, which the diagnosis tells apart (the kubelet's view of a failure against the runtime's) —
- * with every occurrence's line, count, time, text, column and span in typed arrays. A cluster's event
- * list of 400,000 events costs a few dozen bytes per event and one object per set instead of a
- * Finding, a LogRecord and their strings per event. `findingAt` gives any occurrence back as the
- * Finding it was (the record keeps what the diagnosis and `--json` read: not the message, severity or
- * first time, which only the editor's own findings need).
+ * format, which the diagnosis tells apart (the kubelet's view of a failure against the runtime's).
+ * Every occurrence's line, count, time, text, column and span lives in one store per file, typed arrays
+ * with the occurrences of each set side by side: a cluster's event list of 400,000 events costs a few
+ * dozen bytes per event plus a small object per set, instead of a Finding, a LogRecord and their
+ * strings per event. `findingAt` gives any occurrence back as the Finding it was (its record keeps what
+ * the diagnosis and `--json` read — not the message, severity or first time, which only the editor's
+ * own findings need).
  */
 
 const HAS_YEAR = 1;
 /** The line says second 60 (a leap second): wall ms roll over into the next minute, the flag keeps it. */
 const LEAP_SECOND = 2;
+const WRITTEN = HAS_YEAR | LEAP_SECOND;
 const TIME_SOURCES: TimeSource[] = ['line', 'option', 'file'];
 /** Bits 2-3: where the resolved time's year came from; bits 4-5: its zone (index in TIME_SOURCES). */
 const YEAR_FROM_SHIFT = 2;
 const ZONE_FROM_SHIFT = 4;
+/**
+ * Full findings kept per file, over all its sets (each set keeps at most SAMPLE_PER_SET): an event list
+ * can hold a set per event, and the sample must stay a sample.
+ */
+export const SAMPLE_PER_FILE = 4096;
 
 /** The wall-clock reading as ms (as if UTC; year 2000, a leap year, for lines without one), micros in the fraction. */
 function wallOf(t: LogTime): number {
   return wallMs(t, t.year ?? 2000) - Math.floor(t.micros / 1000) + t.micros / 1000;
 }
 
-function timeFlags(t: LogTime | null, resolved: ResolvedTime | null): number {
-  let flags = 0;
-  if (t?.year != null) flags |= HAS_YEAR;
-  if (t?.second === 60) flags |= LEAP_SECOND;
-  if (resolved) flags |= (TIME_SOURCES.indexOf(resolved.yearFrom) << YEAR_FROM_SHIFT) | (TIME_SOURCES.indexOf(resolved.zoneFrom) << ZONE_FROM_SHIFT);
-  return flags;
+function sourceFlags(resolved: ResolvedTime | null): number {
+  return resolved ? (TIME_SOURCES.indexOf(resolved.yearFrom) << YEAR_FROM_SHIFT) | (TIME_SOURCES.indexOf(resolved.zoneFrom) << ZONE_FROM_SHIFT) : 0;
 }
 
-/** The time as the line wrote it, from a set's arrays. */
-export function wallTimeAt(set: OccurrenceSet, i: number): LogTime | null {
-  const w = set.wallMs[i]!;
+/** The time as written of the store's occurrence k. */
+function writtenAt(store: OccurrenceStore, k: number): LogTime | null {
+  const w = store.wallMs[k]!;
   if (Number.isNaN(w)) return null;
-  const flags = set.flags[i]!;
+  const flags = store.flags[k]!;
   const seconds = Math.floor(w / 1000) * 1000;
   const micros = Math.round((w - seconds) * 1000);
-  const leap = (flags & LEAP_SECOND) !== 0;
-  const d = new Date(seconds - (leap ? 1000 : 0));
-  const offset = set.offsets[i]!;
+  const d = new Date(seconds);
+  // `wallMs` sets the date after the time: second 60 carried into the next minute (or past midnight,
+  // to 00:00:00 of the same date). The time of day one second back gives the written fields again.
+  let day = seconds - Math.floor(seconds / 86_400_000) * 86_400_000;
+  if (flags & LEAP_SECOND) day = (day + 86_400_000 - 1000) % 86_400_000;
+  const offset = store.offsets[k]!;
   return {
     year: flags & HAS_YEAR ? d.getUTCFullYear() : null,
     month: d.getUTCMonth() + 1,
     day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: leap ? 60 : d.getUTCSeconds(),
+    hour: Math.floor(day / 3_600_000),
+    minute: Math.floor(day / 60_000) % 60,
+    second: flags & LEAP_SECOND ? 60 : Math.floor(day / 1000) % 60,
     micros,
     offsetMinutes: Number.isNaN(offset) ? null : offset,
   };
 }
 
+/** The time as the line wrote it. */
+export function wallTimeAt(set: OccurrenceSet, i: number): LogTime | null {
+  return writtenAt(set.store, set.start + i);
+}
+
+/** Whether the line wrote a year. */
+export function hasYearAt(set: OccurrenceSet, i: number): boolean {
+  return (set.store.flags[set.start + i]! & HAS_YEAR) !== 0;
+}
+
 /** The resolved instant of an occurrence (year and zone from the line, the options or the file), or null. */
 export function timeAt(set: OccurrenceSet, i: number): ResolvedTime | null {
-  const us = set.epochUs[i]!;
+  const k = set.start + i;
+  const us = set.store.epochUs[k]!;
   if (Number.isNaN(us)) return null;
-  const flags = set.flags[i]!;
+  const flags = set.store.flags[k]!;
   return { epochMicros: us, iso: isoMicros(us), yearFrom: TIME_SOURCES[(flags >> YEAR_FROM_SHIFT) & 3]!, zoneFrom: TIME_SOURCES[(flags >> ZONE_FROM_SHIFT) & 3]! };
 }
 
 /** Occurrence `i` of a set as the Finding it was recognised as. */
 export function findingAt(set: OccurrenceSet, i: number): Finding {
-  const wallTime = wallTimeAt(set, i);
+  const s = set.store;
+  const k = set.start + i;
+  const wallTime = writtenAt(s, k);
   return {
     file: set.file,
-    line: set.lines[i]!,
+    line: s.lines[k]!,
     signature: set.signature,
-    match: { start: set.matches[2 * i]!, end: set.matches[2 * i + 1]! },
+    match: { start: s.matches[2 * k]!, end: s.matches[2 * k + 1]! },
     record: {
       format: set.format,
       payloadFormat: set.format,
@@ -81,61 +100,36 @@ export function findingAt(set: OccurrenceSet, i: number): Finding {
       pod: set.pod,
       namespace: set.namespace,
       container: set.container,
-      count: set.counts[i]!,
+      count: s.counts[k]!,
       message: '',
       ...(set.recordNode !== undefined ? { node: set.recordNode } : {}),
     },
     wallTime,
     time: timeAt(set, i),
-    text: set.texts[set.textIndex[i]!]!,
-    textColumn: set.columns[i]!,
+    text: s.texts[k]!,
+    textColumn: s.columns[k]!,
   };
 }
 
 /**
- * Every occurrence of some sets in input order: file by file as the sets' files first appear, and in
- * each file in the order the findings were made. The visitor gets the set and the index.
+ * Every occurrence of some sets in input order: store (file) by store as the sets' stores first
+ * appear, and in each in the order the findings were made. The visitor gets the set and its index.
  */
 export function forEachInOrder(sets: readonly OccurrenceSet[], visit: (set: OccurrenceSet, i: number) => void): void {
-  const byFile = new Map<string, OccurrenceSet[]>();
+  const byStore = new Map<OccurrenceStore, Set<OccurrenceSet>>();
   for (const s of sets) {
-    const list = byFile.get(s.file);
-    if (list) list.push(s);
-    else byFile.set(s.file, [s]);
+    const mine = byStore.get(s.store);
+    if (mine) mine.add(s);
+    else byStore.set(s.store, new Set([s]));
   }
-  for (const list of byFile.values()) {
-    if (list.length === 1) {
-      const s = list[0]!;
-      for (let i = 0; i < s.lines.length; i++) visit(s, i);
-      continue;
-    }
-    // A k-way merge on `order` (each set is in order already); a binary heap of the sets' heads.
-    const at = new Uint32Array(list.length);
-    const heap = list.map((_, k) => k).filter((k) => list[k]!.lines.length > 0);
-    const head = (k: number) => list[k]!.order[at[k]!]!;
-    const down = (from: number) => {
-      for (let p = from; ; ) {
-        const l = 2 * p + 1;
-        const r = l + 1;
-        let m = p;
-        if (l < heap.length && head(heap[l]!) < head(heap[m]!)) m = l;
-        if (r < heap.length && head(heap[r]!) < head(heap[m]!)) m = r;
-        if (m === p) return;
-        [heap[p], heap[m]] = [heap[m]!, heap[p]!];
-        p = m;
-      }
-    };
-    for (let p = (heap.length >> 1) - 1; p >= 0; p--) down(p);
-    while (heap.length > 0) {
-      const k = heap[0]!;
-      const s = list[k]!;
-      visit(s, at[k]!);
-      at[k] = at[k]! + 1;
-      if (at[k]! >= s.lines.length) {
-        heap[0] = heap[heap.length - 1]!;
-        heap.pop();
-      }
-      down(0);
+  for (const [store, mine] of byStore) {
+    // The store's own order, skipping the occurrences of sets not asked for.
+    const setAt = new Array<OccurrenceSet | undefined>(store.lines.length);
+    for (const s of mine) setAt.fill(s, s.start, s.start + s.size);
+    for (let o = 0; o < store.byOrder.length; o++) {
+      const k = store.byOrder[o]!;
+      const s = setAt[k];
+      if (s) visit(s, k - s.start);
     }
   }
 }
@@ -147,11 +141,62 @@ export function findingsOf(sets: readonly OccurrenceSet[]): Finding[] {
   return out;
 }
 
+/** A set: its fields, and the agreed per-set arrays as views of its file's store. */
+class StoredSet implements OccurrenceSet {
+  sample: Finding[] = [];
+  constructor(
+    readonly key: string,
+    readonly file: string,
+    readonly signature: string,
+    readonly node: string | null,
+    readonly pod: string | null,
+    readonly namespace: string | null,
+    readonly container: string | null,
+    readonly component: string,
+    readonly format: LogFormat,
+    readonly recordNode: string | null | undefined,
+    public count: number,
+    public store: OccurrenceStore,
+    public start: number,
+    public size: number,
+  ) {}
+  private view<T extends Uint32Array | Float64Array | Float32Array | Uint8Array>(a: T): T {
+    return a.subarray(this.start, this.start + this.size) as T;
+  }
+  get lines() {
+    return this.view(this.store.lines);
+  }
+  get counts() {
+    return this.view(this.store.counts);
+  }
+  get wallMs() {
+    return this.view(this.store.wallMs);
+  }
+  get offsets() {
+    return this.view(this.store.offsets);
+  }
+  get epochUs() {
+    return this.view(this.store.epochUs);
+  }
+  get flags() {
+    return this.view(this.store.flags);
+  }
+  get order() {
+    return this.view(this.store.order);
+  }
+  get columns() {
+    return this.view(this.store.columns);
+  }
+  get matches() {
+    return this.store.matches.subarray(2 * this.start, 2 * (this.start + this.size));
+  }
+}
+
 /** A growable typed array. */
 class Column<T extends Uint32Array | Float64Array | Float32Array | Uint8Array> {
   data: T;
   constructor(private readonly make: (n: number) => T) {
-    this.data = make(4);
+    this.data = make(256);
   }
   set(i: number, v: number): void {
     if (i >= this.data.length) {
@@ -161,93 +206,16 @@ class Column<T extends Uint32Array | Float64Array | Float32Array | Uint8Array> {
     }
     this.data[i] = v;
   }
-  /** The first n values, in an array of exactly that length (the spare capacity is given back). */
-  done(n: number): T {
-    return this.data.length === n ? this.data : (this.data.slice(0, n) as T);
-  }
 }
 
-class SetBuilder {
-  n = 0;
-  count = 0;
-  readonly lines = new Column((n) => new Uint32Array(n));
-  readonly counts = new Column((n) => new Uint32Array(n));
-  readonly wall = new Column((n) => new Float64Array(n));
-  readonly offsets = new Column((n) => new Float32Array(n));
-  readonly epoch = new Column((n) => new Float64Array(n));
-  readonly flags = new Column((n) => new Uint8Array(n));
-  readonly order = new Column((n) => new Uint32Array(n));
-  readonly textIndex = new Column((n) => new Uint32Array(n));
-  readonly columns = new Column((n) => new Uint32Array(n));
-  readonly matches = new Column((n) => new Uint32Array(n));
-  readonly texts = new Map<string, number>();
-  readonly sample: Finding[] = [];
-  last: Finding | null = null;
-  constructor(
-    readonly key: string,
-    readonly first: Finding,
-  ) {}
-
-  add(f: Finding, order: number): void {
-    const i = this.n++;
-    const t = f.wallTime;
-    this.lines.set(i, f.line);
-    this.counts.set(i, f.record.count);
-    this.count += f.record.count;
-    this.wall.set(i, t ? wallOf(t) : NaN);
-    this.offsets.set(i, t?.offsetMinutes ?? NaN);
-    this.epoch.set(i, f.time ? f.time.epochMicros : NaN);
-    this.flags.set(i, timeFlags(t, f.time));
-    this.order.set(i, order);
-    let ti = this.texts.get(f.text);
-    if (ti === undefined) {
-      ti = this.texts.size;
-      this.texts.set(f.text, ti);
-    }
-    this.textIndex.set(i, ti);
-    this.columns.set(i, f.textColumn);
-    this.matches.set(2 * i, f.match.start);
-    this.matches.set(2 * i + 1, f.match.end);
-    if (this.sample.length < SAMPLE_PER_SET) this.sample.push(f);
-    else this.last = f;
-  }
-
-  /** Sets the resolved time of occurrence i (times are resolved when the whole file is read). */
-  resolve(i: number, t: ResolvedTime | null): void {
-    this.epoch.data[i] = t ? t.epochMicros : NaN;
-    this.flags.data[i] = (this.flags.data[i]! & (HAS_YEAR | LEAP_SECOND)) | timeFlags(null, t);
-  }
-
-  done(): OccurrenceSet {
-    const f = this.first;
-    const r = f.record;
-    const n = this.n;
-    return {
-      key: this.key,
-      file: f.file,
-      signature: f.signature,
-      node: canonicalNode(r.node) ?? nodeFromPath(f.file),
-      pod: r.pod,
-      namespace: r.namespace,
-      container: r.container,
-      component: r.component,
-      format: r.format,
-      recordNode: r.node,
-      count: this.count,
-      lines: this.lines.done(n),
-      counts: this.counts.done(n),
-      wallMs: this.wall.done(n),
-      offsets: this.offsets.done(n),
-      epochUs: this.epoch.done(n),
-      flags: this.flags.done(n),
-      order: this.order.done(n),
-      texts: [...this.texts.keys()],
-      textIndex: this.textIndex.done(n),
-      columns: this.columns.done(n),
-      matches: this.matches.done(2 * n),
-      sample: this.last ? [...this.sample, this.last] : [...this.sample],
-    };
-  }
+/** What a set needs while its file is read: its first finding (for its fields), its count and sample. */
+interface Pending {
+  id: number;
+  first: Finding;
+  count: number;
+  size: number;
+  sample: Finding[];
+  last: Finding | null;
 }
 
 /** The set a finding belongs to: what the agreed key names, and the component and format the diagnosis tells apart. */
@@ -258,54 +226,120 @@ function keyOf(f: Finding): string {
 
 /** Builds the sets of one file's findings as they are made, in order. */
 export class OccurrenceBuilder {
-  private readonly sets = new Map<string, SetBuilder>();
+  private readonly pending = new Map<string, Pending>();
   private n = 0;
+  private sampled = 0;
+  private readonly lines = new Column((n) => new Uint32Array(n));
+  private readonly counts = new Column((n) => new Uint32Array(n));
+  private readonly wall = new Column((n) => new Float64Array(n));
+  private readonly offsets = new Column((n) => new Float32Array(n));
+  private readonly epoch = new Column((n) => new Float64Array(n));
+  private readonly flags = new Column((n) => new Uint8Array(n));
+  private readonly setIds = new Column((n) => new Uint32Array(n));
+  private readonly columns = new Column((n) => new Uint32Array(n));
+  private readonly matches = new Column((n) => new Uint32Array(n));
+  private readonly texts: string[] = [];
 
   add(f: Finding): void {
     const key = keyOf(f);
-    let s = this.sets.get(key);
-    if (!s) {
-      s = new SetBuilder(key, f);
-      this.sets.set(key, s);
+    let p = this.pending.get(key);
+    if (!p) {
+      p = { id: this.pending.size, first: f, count: 0, size: 0, sample: [], last: null };
+      this.pending.set(key, p);
     }
-    s.add(f, this.n++);
+    p.count += f.record.count;
+    p.size += 1;
+    if (p.sample.length < SAMPLE_PER_SET && this.sampled < SAMPLE_PER_FILE) {
+      p.sample.push(f);
+      this.sampled += 1;
+    } else if (p.sample.length > 0) p.last = f;
+    const i = this.n++;
+    const t = f.wallTime;
+    this.lines.set(i, f.line);
+    this.counts.set(i, f.record.count);
+    this.wall.set(i, t ? wallOf(t) : NaN);
+    this.offsets.set(i, t?.offsetMinutes ?? NaN);
+    this.epoch.set(i, f.time ? f.time.epochMicros : NaN);
+    this.flags.set(i, (t?.year != null ? HAS_YEAR : 0) | (t?.second === 60 ? LEAP_SECOND : 0) | sourceFlags(f.time));
+    this.setIds.set(i, p.id);
+    this.columns.set(i, f.textColumn);
+    this.matches.set(2 * i, f.match.start);
+    this.matches.set(2 * i + 1, f.match.end);
+    this.texts.push(f.text);
   }
 
   /** Resolves every occurrence's time once the file's hints are known (`resolve` gets the time as written). */
   resolveTimes(resolve: (t: LogTime) => ResolvedTime | null): void {
-    let lastWall = NaN;
-    let lastOffset = NaN;
-    let lastFlags = -1;
+    const view = { wallMs: this.wall.data, offsets: this.offsets.data, flags: this.flags.data } as OccurrenceStore;
     let last: ResolvedTime | null = null;
-    for (const s of this.sets.values()) {
-      const view = { wallMs: s.wall.data, offsets: s.offsets.data, flags: s.flags.data } as OccurrenceSet;
-      for (let i = 0; i < s.n; i++) {
-        const w = s.wall.data[i]!;
-        if (Number.isNaN(w)) continue;
-        const o = s.offsets.data[i]!;
-        const flags = s.flags.data[i]! & (HAS_YEAR | LEAP_SECOND);
-        // Events of one second share a time: resolved once.
-        if (w !== lastWall || !(o === lastOffset || (Number.isNaN(o) && Number.isNaN(lastOffset))) || flags !== lastFlags) {
-          last = resolve(wallTimeAt(view, i)!);
-          [lastWall, lastOffset, lastFlags] = [w, o, flags];
-        }
-        s.resolve(i, last);
-      }
+    let lastK = -1;
+    for (let k = 0; k < this.n; k++) {
+      const w = this.wall.data[k]!;
+      if (Number.isNaN(w)) continue;
+      const o = this.offsets.data[k]!;
+      const flags = this.flags.data[k]! & WRITTEN;
+      // Findings of one second share a time: resolved once.
+      const same = lastK >= 0 && w === this.wall.data[lastK] && (o === this.offsets.data[lastK] || (Number.isNaN(o) && Number.isNaN(this.offsets.data[lastK]!))) && flags === (this.flags.data[lastK]! & WRITTEN);
+      if (!same) last = resolve(writtenAt(view, k)!);
+      lastK = k;
+      this.epoch.data[k] = last ? last.epochMicros : NaN;
+      this.flags.data[k] = flags | sourceFlags(last);
     }
   }
 
-  /** The sets, in the order of their first occurrence; each sample's findings carry their resolved time. */
+  /** The sets, in the order of their first occurrence, their file's store holding each set's occurrences side by side. */
   finish(): OccurrenceSet[] {
-    const out: OccurrenceSet[] = [];
-    for (const s of this.sets.values()) {
-      const set = s.done();
-      // The sample holds the recognised Findings themselves: the first ones, then the last occurrence.
-      set.sample.forEach((f, k) => {
-        if (f.time === null && f.wallTime) f.time = timeAt(set, k < SAMPLE_PER_SET ? k : set.lines.length - 1);
-      });
-      out.push(set);
+    const n = this.n;
+    const pending = [...this.pending.values()];
+    // A counting sort by set, stable: each set's occurrences stay in input order.
+    const starts = new Uint32Array(pending.length + 1);
+    for (const p of pending) starts[p.id + 1] = p.size;
+    for (let s = 0; s < pending.length; s++) starts[s + 1] = starts[s + 1]! + starts[s]!;
+    const next = starts.slice(0, pending.length);
+    const byOrder = new Uint32Array(n);
+    const ids = this.setIds.data;
+    for (let i = 0; i < n; i++) byOrder[i] = next[ids[i]!]!++;
+    const permute = <T extends Uint32Array | Float64Array | Float32Array | Uint8Array>(from: T, make: (n: number) => T): T => {
+      const to = make(n);
+      for (let i = 0; i < n; i++) to[byOrder[i]!] = from[i]!;
+      return to;
+    };
+    const matches = new Uint32Array(2 * n);
+    const texts = new Array<string>(n);
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = byOrder[i]!;
+      matches[2 * k] = this.matches.data[2 * i]!;
+      matches[2 * k + 1] = this.matches.data[2 * i + 1]!;
+      texts[k] = this.texts[i]!;
+      order[k] = i;
     }
-    return out;
+    const store: OccurrenceStore = {
+      lines: permute(this.lines.data, (m) => new Uint32Array(m)),
+      counts: permute(this.counts.data, (m) => new Uint32Array(m)),
+      wallMs: permute(this.wall.data, (m) => new Float64Array(m)),
+      offsets: permute(this.offsets.data, (m) => new Float32Array(m)),
+      epochUs: permute(this.epoch.data, (m) => new Float64Array(m)),
+      flags: permute(this.flags.data, (m) => new Uint8Array(m)),
+      order,
+      columns: permute(this.columns.data, (m) => new Uint32Array(m)),
+      matches,
+      texts,
+      byOrder,
+      sets: [],
+    };
+    for (const p of pending) {
+      const f = p.first;
+      const r = f.record;
+      const set = new StoredSet(keyOf(f), f.file, f.signature, canonicalNode(r.node) ?? nodeFromPath(f.file), r.pod, r.namespace, r.container, r.component, r.format, r.node, p.count, store, starts[p.id]!, p.size);
+      set.sample = p.last ? [...p.sample, p.last] : p.sample;
+      // The sample holds the recognised Findings themselves: the first ones, then the last occurrence.
+      set.sample.forEach((x, j) => {
+        if (x.time === null && x.wallTime) x.time = timeAt(set, j < p.sample.length ? j : p.size - 1);
+      });
+      store.sets.push(set);
+    }
+    return store.sets;
   }
 }
 
@@ -320,4 +354,3 @@ export function occurrenceSets(findings: readonly Finding[]): OccurrenceSet[] {
 export function setsOf(r: { findings: readonly Finding[]; sets?: readonly OccurrenceSet[] }): readonly OccurrenceSet[] {
   return r.sets ?? occurrenceSets(r.findings);
 }
-

@@ -1,5 +1,5 @@
 import type { Matcher } from './matcher';
-import { findingAt, forEachInOrder } from './occurrences';
+import { findingAt } from './occurrences';
 import type { Finding, OccurrenceSet, Signature } from './types';
 
 /** Findings of one signature in one file: how often, where first and last, which pods. */
@@ -68,12 +68,15 @@ export function groupOccurrences(sets: readonly OccurrenceSet[], matcher: Matche
     // The first line (the earliest finding on it) and the last line (the earliest finding on that one).
     let first: [OccurrenceSet, number] = [list[0]!, 0];
     let last: [OccurrenceSet, number] = first;
-    let [firstLine, lastLine] = [Infinity, -Infinity];
-    forEachInOrder(list, (s, i) => {
-      const line = s.lines[i]!;
-      if (line < firstLine) [first, firstLine] = [[s, i], line];
-      if (line > lastLine) [last, lastLine] = [[s, i], line];
-    });
+    let [firstLine, lastLine, firstOrder, lastOrder] = [Infinity, -Infinity, Infinity, Infinity];
+    for (const s of list) {
+      for (let i = 0; i < s.size; i++) {
+        const line = s.store.lines[s.start + i]!;
+        const order = s.store.order[s.start + i]!;
+        if (line < firstLine || (line === firstLine && order < firstOrder)) [first, firstLine, firstOrder] = [[s, i], line, order];
+        if (line > lastLine || (line === lastLine && order < lastOrder)) [last, lastLine, lastOrder] = [[s, i], line, order];
+      }
+    }
     const pods = new Map<string, number>();
     for (const s of list) {
       const label = s.pod ? (s.namespace ? `${s.namespace}/${s.pod}` : s.pod) : null;

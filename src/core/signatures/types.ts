@@ -149,17 +149,39 @@ export interface OccurrenceSet {
   /** The node as the records wrote it (`node` is its canonical name, or the file's folder's). */
   recordNode?: string | null;
   /** Each line's resolved instant in µs since the epoch (year and zone from the line, the options or the file), NaN when unknown. */
-  epochUs: Float64Array;
+  readonly epochUs: Float64Array;
   /** Per line: bit 0 the line has a year, bit 1 a leap second, bits 2-5 where the resolved year and zone came from. */
-  flags: Uint8Array;
+  readonly flags: Uint8Array;
   /** Each line's place among all findings of its file (sets of one file merge back into input order by it). */
-  order: Uint32Array;
-  /** The distinct texts of the lines, and each line's index in them. */
-  texts: string[];
-  textIndex: Uint32Array;
+  readonly order: Uint32Array;
   /** Each line's `textColumn`, and its match span as start, end pairs. */
+  readonly columns: Uint32Array;
+  readonly matches: Uint32Array;
+  /**
+   * Where the arrays live: one store per file holds every occurrence of its sets, each set's lines
+   * contiguous from `start`. The arrays above are views of it; loops over many sets read the store.
+   */
+  store: OccurrenceStore;
+  start: number;
+  size: number;
+}
+
+/** The occurrences of one file, set by set (see OccurrenceSet.store); texts one per occurrence, shared strings. */
+export interface OccurrenceStore {
+  lines: Uint32Array;
+  counts: Uint32Array;
+  wallMs: Float64Array;
+  offsets: Float32Array;
+  epochUs: Float64Array;
+  flags: Uint8Array;
+  order: Uint32Array;
   columns: Uint32Array;
   matches: Uint32Array;
+  texts: string[];
+  /** For each finding of the file in input order: its place in the store. */
+  byOrder: Uint32Array;
+  /** The sets, in the order of their first occurrence. */
+  sets: OccurrenceSet[];
 }
 
 /** How many full findings an OccurrenceSet keeps: enough for hovers, lenses and the report's quotes. */
