@@ -51,7 +51,8 @@ interface SetJson {
  * recognition in input order, each written out on its own in pieces of about a megabyte; then the
  * members of `rest` in their order. No object of every finding and no string of the whole document is
  * ever built. The bytes are those of `JSON.stringify({ findings, ...rest }, null, 2)` and a newline,
- * each finding being `findingJson` (the members every finding of a set shares are made once per set).
+ * each finding being `findingJson` (the members every finding of a set shares are made once per set);
+ * `rest` holds plain data (no toJSON).
  */
 export function writeDiagnosisJson(write: (s: string) => void, recognitions: readonly Recognition[], clock: Clock, rest: Record<string, unknown>): void {
   let buffer = '{\n  "findings": [';
@@ -86,8 +87,23 @@ export function writeDiagnosisJson(write: (s: string) => void, recognitions: rea
     });
   }
   buffer += first ? ']' : '\n  ]';
-  const tail = JSON.stringify(rest, null, 2);
-  // `rest` as members of the same object: its own braces dropped.
-  buffer += tail === '{}' ? '\n}\n' : `,\n${tail.slice(2)}\n`;
-  write(buffer);
+  // The other members, an array's items one at a time (an event list's clusters are as many as its pods).
+  const indent = (text: string, by: string) => text.replace(/\n/g, `\n${by}`);
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined || typeof value === 'function') continue;
+    buffer += `,\n  ${JSON.stringify(key)}: `;
+    if (!Array.isArray(value) || value.length === 0) buffer += indent(JSON.stringify(value, null, 2), '  ');
+    else {
+      value.forEach((item, k) => {
+        // JSON.stringify writes null for an item it cannot write (undefined, a function).
+        buffer += `${k === 0 ? '[' : ','}\n    ${item === undefined || typeof item === 'function' ? 'null' : indent(JSON.stringify(item, null, 2), '    ')}`;
+        if (buffer.length >= PIECE) {
+          write(buffer);
+          buffer = '';
+        }
+      });
+      buffer += '\n  ]';
+    }
+  }
+  write(`${buffer}\n}\n`);
 }

@@ -145,7 +145,6 @@ export function findingsOf(sets: readonly OccurrenceSet[]): Finding[] {
 class StoredSet implements OccurrenceSet {
   sample: Finding[] = [];
   constructor(
-    readonly key: string,
     readonly file: string,
     readonly signature: string,
     readonly node: string | null,
@@ -160,6 +159,10 @@ class StoredSet implements OccurrenceSet {
     public start: number,
     public size: number,
   ) {}
+  /** Made when asked: a set per event would otherwise hold a string per event. */
+  get key(): string {
+    return setKey(this.file, this.recordNode, this.namespace, this.pod, this.container, this.signature, this.component, this.format);
+  }
   private view<T extends Uint32Array | Float64Array | Float32Array | Uint8Array>(a: T): T {
     return a.subarray(this.start, this.start + this.size) as T;
   }
@@ -221,7 +224,11 @@ interface Pending {
 /** The set a finding belongs to: what the agreed key names, and the component and format the diagnosis tells apart. */
 function keyOf(f: Finding): string {
   const r = f.record;
-  return `${f.file}\u0000${r.node ?? ''}\u0000${r.namespace ?? ''}/${r.pod ?? ''}\u0000${r.container ?? ''}\u0000${f.signature}\u0000${r.component}\u0000${r.format}\u0000${r.node === undefined ? 'u' : r.node === null ? 'n' : ''}`;
+  return setKey(f.file, r.node, r.namespace, r.pod, r.container, f.signature, r.component, r.format);
+}
+
+function setKey(file: string, node: string | null | undefined, namespace: string | null, pod: string | null, container: string | null, signature: string, component: string, format: string): string {
+  return `${file}\u0000${node ?? ''}\u0000${namespace ?? ''}/${pod ?? ''}\u0000${container ?? ''}\u0000${signature}\u0000${component}\u0000${format}\u0000${node === undefined ? 'u' : node === null ? 'n' : ''}`;
 }
 
 /** Builds the sets of one file's findings as they are made, in order. */
@@ -331,7 +338,7 @@ export class OccurrenceBuilder {
     for (const p of pending) {
       const f = p.first;
       const r = f.record;
-      const set = new StoredSet(keyOf(f), f.file, f.signature, canonicalNode(r.node) ?? nodeFromPath(f.file), r.pod, r.namespace, r.container, r.component, r.format, r.node, p.count, store, starts[p.id]!, p.size);
+      const set = new StoredSet(f.file, f.signature, canonicalNode(r.node) ?? nodeFromPath(f.file), r.pod, r.namespace, r.container, r.component, r.format, r.node, p.count, store, starts[p.id]!, p.size);
       set.sample = p.last ? [...p.sample, p.last] : p.sample;
       // The sample holds the recognised Findings themselves: the first ones, then the last occurrence.
       set.sample.forEach((x, j) => {
