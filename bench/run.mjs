@@ -62,6 +62,11 @@ for (const p of PARTS) if (!ALL_PARTS.includes(p)) throw new Error(`BENCH_PARTS:
 const EVENTS_RUNS = Number(process.env.BENCH_EVENTS_RUNS ?? 3);
 const TARGET_EVENTS_RATIO = 3;
 const TARGET_EVENTS_RSS_MB = 250;
+// Issue 18: the whole CLI (`diagnose --json`, every finding written) on the event lists.
+const TARGET_CLI_RSS_MB = 250;
+const TARGET_CLI_RATIO = 2;
+// Recognition against grep: the goal, and the limit beyond which it is a miss.
+const GOAL_RATIO = 2;
 const TARGET_RATIO = 3;
 const TARGET_RSS_MB = 200;
 const TARGET_COLD_RATIO = 0.5;
@@ -207,6 +212,7 @@ function machine() {
     grep: version('grep'),
     rg: have('rg') ? version('rg') : 'not installed',
     date: new Date().toISOString(),
+    loadBefore,
   };
 }
 
@@ -215,6 +221,8 @@ function machine() {
 // Each part returns { targets: results.md rows of the Targets table, notes, sections, summary lines }.
 
 const verdict = (ok) => (ok ? 'PASS' : 'MISS');
+/** A ratio with a goal and a limit: PASS within the goal, "within the limit" between them, MISS beyond. */
+const graded = (x) => (x <= GOAL_RATIO ? 'PASS' : x <= TARGET_RATIO ? 'within the limit, goal missed' : 'MISS');
 const f3 = (x) => x.toFixed(3);
 const f2 = (x) => x.toFixed(2);
 const f1 = (x) => x.toFixed(1);
@@ -276,8 +284,8 @@ async function logsBench() {
   const peakRss = Math.max(results.json.peakRss, results.human.peakRss, check.rssMb);
 
   const targets = [
-    `| CLI \`diagnose --json\` time / \`grep -cF\` time on ${MIB} MiB ≤ ${TARGET_RATIO} | ${ratioJson.toFixed(2)} (${f3(results.json.median)} s vs ${f3(grepMedian)} s) | **${verdict(ratioJson <= TARGET_RATIO)}** |`,
-    `| CLI \`diagnose\` (human output) time / \`grep -cF\` time ≤ ${TARGET_RATIO} | ${ratioHuman.toFixed(2)} (${f3(results.human.median)} s vs ${f3(grepMedian)} s) | **${verdict(ratioHuman <= TARGET_RATIO)}** |`,
+    `| CLI \`diagnose --json\` time / \`grep -cF\` time on ${MIB} MiB: goal ≤ ${GOAL_RATIO}, limit ≤ ${TARGET_RATIO} | ${ratioJson.toFixed(2)} (${f3(results.json.median)} s vs ${f3(grepMedian)} s) | **${graded(ratioJson)}** |`,
+    `| CLI \`diagnose\` (human output) time / \`grep -cF\` time: goal ≤ ${GOAL_RATIO}, limit ≤ ${TARGET_RATIO} | ${ratioHuman.toFixed(2)} (${f3(results.human.median)} s vs ${f3(grepMedian)} s) | **${graded(ratioHuman)}** |`,
     `| CLI peak RSS on ${MIB} MiB ≤ ${TARGET_RSS_MB} MB (streaming) | ${f1(peakRss)} MB (highest of all runs) | **${verdict(peakRss <= TARGET_RSS_MB)}** |`,
     `| findings for a ${EXT_MIB} MiB document, extension path (recogniseText) | ${f1(ext.oursMedian)} ms (naive split+includes: ${f1(ext.baselineMedian)} ms, ratio ${(ext.oursMedian / ext.baselineMedian).toFixed(2)}) | reported (no numeric target) |`,
   ];
@@ -795,7 +803,8 @@ else console.log(JSON.parse(t).items.length);\n`);
   const targets = rows.flatMap((r) => [
     `| ${r.input.id}: streamed reading time / JSON.parse time ≤ ${TARGET_EVENTS_RATIO} (${f1(r.sizeMb)} MB) | ${f2(r.readRatio)} (${f2(r.results.read.median)} s vs ${f2(r.results.parse.median)} s) | **${verdict(r.readRatio <= TARGET_EVENTS_RATIO)}** |`,
     `| ${r.input.id}: streamed reading peak RSS ≤ ${TARGET_EVENTS_RSS_MB} MB | ${f1(r.results.read.peakRss)} MB (JSON.parse: ${f1(r.results.parse.peakRss)} MB) | **${verdict(r.results.read.peakRss <= TARGET_EVENTS_RSS_MB)}** |`,
-    `| ${r.input.id}: whole CLI \`diagnose --json\` (diagnosis and JSON of every finding included) | ${f2(r.results.cli.median)} s, ratio ${f2(r.cliRatio)}, peak RSS ${f1(r.results.cli.peakRss)} MB | reported |`,
+    `| ${r.input.id}: whole CLI \`diagnose --json\` time / JSON.parse time ≤ ${TARGET_CLI_RATIO} (diagnosis and JSON of every finding included) | ${f2(r.cliRatio)} (${f2(r.results.cli.median)} s vs ${f2(r.results.parse.median)} s) | **${verdict(r.cliRatio <= TARGET_CLI_RATIO)}** |`,
+    `| ${r.input.id}: whole CLI \`diagnose --json\` peak RSS ≤ ${TARGET_CLI_RSS_MB} MB | ${f1(r.results.cli.peakRss)} MB (highest of all runs; JSON.parse: ${f1(r.results.parse.peakRss)} MB) | **${verdict(r.results.cli.peakRss <= TARGET_CLI_RSS_MB)}** |`,
   ]);
   const md = ['## Cluster-scale inputs', ''];
   md.push(`\`bench/generate-events.mjs\` (cached in \`${dir.replace(os.homedir(), '~')}\`). ${EVENTS_RUNS} interleaved runs per file, file warm in the page cache; wall time per process, peak RSS from GNU time \`%M\`.`, '');
@@ -810,9 +819,11 @@ else console.log(JSON.parse(t).items.length);\n`);
     md.push('');
   }
   const summary = [`Cluster-scale inputs — ${EVENTS_RUNS} interleaved runs`];
-  for (const r of rows) summary.push(`  ${r.input.id.padEnd(9)} ${f1(r.sizeMb)} MB: JSON.parse ${f2(r.results.parse.median)} s ${f1(r.results.parse.peakRss)} MB; streamed ${f2(r.results.read.median)} s ${f1(r.results.read.peakRss)} MB (ratio ${f2(r.readRatio)}, ${verdict(r.readRatio <= TARGET_EVENTS_RATIO && r.results.read.peakRss <= TARGET_EVENTS_RSS_MB)}); CLI ${f2(r.results.cli.median)} s ${f1(r.results.cli.peakRss)} MB`);
+  for (const r of rows) summary.push(`  ${r.input.id.padEnd(9)} ${f1(r.sizeMb)} MB: JSON.parse ${f2(r.results.parse.median)} s ${f1(r.results.parse.peakRss)} MB; streamed ${f2(r.results.read.median)} s ${f1(r.results.read.peakRss)} MB (ratio ${f2(r.readRatio)}, ${verdict(r.readRatio <= TARGET_EVENTS_RATIO && r.results.read.peakRss <= TARGET_EVENTS_RSS_MB)}); CLI ${f2(r.results.cli.median)} s ${f1(r.results.cli.peakRss)} MB (ratio ${f2(r.cliRatio)}, ${verdict(r.cliRatio <= TARGET_CLI_RATIO && r.results.cli.peakRss <= TARGET_CLI_RSS_MB)})`);
   return { targets, notes: [], md, summary };
 }
+
+const loadBefore = os.loadavg()[0];
 
 async function main() {
   ensureTools();
@@ -830,7 +841,7 @@ async function main() {
   md.push('## Machine', '');
   md.push('| | |', '| --- | --- |');
   md.push(`| CPU | ${m.cpu} |`, `| cores | ${m.cores} |`, `| RAM | ${f1(m.ramGb)} GB |`, `| OS | ${m.os} |`, `| node | ${m.node} |`, `| grep | ${m.grep} |`, `| ripgrep | ${m.rg} |`, `| date | ${m.date} |`);
-  md.push('', 'The machine is shared and noisy: every program ran several times, interleaved (the order rotated each round), and medians are compared. Baselines ran in the same run as ours.', '');
+  md.push('', `The machine is shared and noisy: every program ran several times, interleaved (the order rotated each round), and medians are compared. Baselines ran in the same run as ours. This run shared the machine's ${m.cores} cores with other engineers' builds and tests: 1-minute load average ${m.loadBefore.toFixed(2)} when it started, ${os.loadavg()[0].toFixed(2)} when it ended (an idle machine is near 0). Ratios to baselines measured side by side hold up better under load than absolute times.`, '');
   md.push('## Targets', '');
   md.push('| target | measured | result |', '| --- | --- | --- |');
   for (const p of parts) md.push(...p.targets);
