@@ -38,6 +38,8 @@ export class DiagnosisPanel implements vscode.Disposable {
   /** Node output pasted into the panel for this session: diagnosed with the files, never written anywhere. */
   private pasted: { name: string; text: string }[] = [];
   private pasteCount = 0;
+  /** Whether the session has read this panel's files at least once. */
+  private read = false;
 
   static show(context: vscode.ExtensionContext, traces: TraceService, getConfig: () => Config, log: vscode.LogOutputChannel, files: string[]): DiagnosisPanel {
     const existing = DiagnosisPanel.current;
@@ -154,11 +156,14 @@ export class DiagnosisPanel implements vscode.Disposable {
     const { failed } = await session.read(this.files, { onRead: (r) => logNotes(this.log, r.notes) });
     for (const e of failed) this.log.warn(`diagnosis: skipped ${e.message}`);
     session.setPasted(this.pasted);
+    this.read = true;
     this.render();
   }
 
   /** Diagnoses what the session holds with the answers and the traced sources, and sends the state: no file is read. */
   private render(): void {
+    // Before the first reading the session may hold another panel's files: that reading renders.
+    if (!this.read) return;
     const started = Date.now();
     const session = diagnosisSession(this.getConfig());
     const traced = this.traces.state;

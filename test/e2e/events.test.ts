@@ -77,6 +77,82 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   await vs.screenshot('fleet');
 });
 
+/** The extension host of this test's code-server: the process with `--type=extensionHost` whose ancestors include ours. */
+function extensionHostPid(): number | null {
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    if (!cmdline.includes('extensionHost')) continue;
+    for (let p = Number(pid); p > 1; ) {
+      let up: string;
+      try {
+        up = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      } catch {
+        break;
+      }
+      if (up.includes(vs.outDir)) return Number(pid);
+      p = Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 1);
+    }
+  }
+  return null;
+}
+
+/** Peak and current RSS of a process in MB (VmHWM, VmRSS). */
+function memoryOf(pid: number): { peakMb: number; rssMb: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
+}
+
+/** The extension's log (the "Runtime Lens" output channel) as code-server wrote it under the test's profile. */
+function extensionLog(): string {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === 'Runtime Lens.log') found.push(p);
+    }
+  };
+  walk(path.join(vs.outDir, 'profile'));
+  return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+}
+
+test('the panel answers a question on the 100 MB list from its session, without reading the list again; the extension host\'s memory', async () => {
+  const host = extensionHostPid();
+  assert.ok(host, 'the extension host of this code-server');
+  const before = memoryOf(host);
+  // The list was read once, by "Diagnose File on Disk…"; the panel diagnosed from the session.
+  const reads = () => [...extensionLog().matchAll(/files read from disk so far: (\d+)/g)].map((m) => Number(m[1]));
+  await waitUntil(() => reads().length > 0, 20_000);
+  assert.deepEqual([...new Set(reads())], [1]);
+  // Answer the cpu-manager policy by hand, as a person would.
+  const dropdown = vs.webview().locator('[data-answer="cpuManagerPolicy"]');
+  await dropdown.scrollIntoViewIfNeeded();
+  const logged = reads().length;
+  const started = Date.now();
+  await dropdown.click();
+  await dropdown.locator('vscode-option', { hasText: 'static' }).click();
+  const detail = vs.webview().locator('.evidence-item[data-id="cpu-manager-static"] .detail');
+  await waitForText(detail, /as you answered/, 120_000);
+  const answeredMs = Date.now() - started;
+  await vs.screenshot('answered-static');
+  // The answer's diagnosis is logged with the count of files read so far.
+  await waitUntil(() => reads().length > logged, 30_000);
+  assert.deepEqual([...new Set(reads())], [1], 'answering did not read the list again');
+  const after = memoryOf(host);
+  const report = { file: meta.file, bytes: meta.bytes, answeredMs, extensionHost: { pid: host, peakMb: after.peakMb, rssAfterMb: after.rssMb, rssBeforeAnswerMb: before.rssMb } };
+  fs.writeFileSync(path.join(vs.outDir, 'session-memory.json'), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`session: answered on the ${(meta.bytes / 1e6).toFixed(0)} MB list in ${answeredMs} ms without reading it again; extension host peak RSS ${after.peakMb.toFixed(0)} MB (now ${after.rssMb.toFixed(0)} MB)`);
+});
+
+async function waitUntil(ok: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 test('a compact event list opened in the editor: its Problems entry points at the event\'s message in the one long line', async () => {
   // Three events on one line; the first holds characters of 2, 3 and 4 bytes before its message, so the
   // columns of the later events are only right in UTF-16 units, as the editor counts them.

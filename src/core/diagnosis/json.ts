@@ -22,8 +22,8 @@ export function findingJson(p: PlacedFinding, clock: Clock) {
   };
 }
 
-/** Output is handed to `write` in pieces of about this many characters. */
-const PIECE = 1 << 20;
+/** Output is handed to `write` in pieces of about this many characters: small enough that a piece dies young (a megabyte of pieces outlived the young generation and filled the old one with garbage). */
+const PIECE = 1 << 16;
 
 /** An instant as the contract writes it (`isoMicros`), the date part reused while the second is the same. */
 function isoWriter(): (epochMicros: number) => string {

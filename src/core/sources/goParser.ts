@@ -1,11 +1,16 @@
 import * as path from 'node:path';
-// `import = require` makes esbuild take the package's CommonJS build: its ESM build reads
-// import.meta.url, which does not exist in the CommonJS bundles VS Code and the CLI load.
-import TreeSitter = require('web-tree-sitter');
+import type TreeSitter = require('web-tree-sitter');
 
 type Language = TreeSitter.Language;
 type Parser = TreeSitter.Parser;
-const { Language, Parser } = TreeSitter;
+
+/**
+ * The runtime, required on first use: evaluating its Emscripten glue is a fixed cost of every CLI start,
+ * and only tracing needs it (lazy.ts says why). `require` makes esbuild take the package's CommonJS
+ * build: its ESM build reads import.meta.url, which does not exist in the CommonJS bundles VS Code and
+ * the CLI load.
+ */
+const treeSitter = () => require('web-tree-sitter') as typeof TreeSitter;
 
 /** Where the two WebAssembly modules live: the tree-sitter runtime and the Go grammar. */
 export interface WasmLocation {
@@ -33,6 +38,7 @@ let loading: Promise<GoParser> | undefined;
  */
 export function loadGoParser(wasm: WasmLocation): Promise<GoParser> {
   loading ??= (async () => {
+    const { Language, Parser } = treeSitter();
     await Parser.init({ locateFile: () => wasm.runtime });
     const language = await Language.load(wasm.goGrammar);
     const parser = new Parser();
