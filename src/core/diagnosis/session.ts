@@ -125,7 +125,8 @@ export class DiagnosisSession {
       }
     }
     this.files = kept;
-    for (const f of [...this.held.keys()]) if (!kept.includes(f)) this.held.delete(f);
+    const wanted = new Set(kept);
+    for (const f of [...this.held.keys()]) if (!wanted.has(f)) this.held.delete(f);
     return { failed };
   }
 

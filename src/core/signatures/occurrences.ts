@@ -195,22 +195,6 @@ class StoredSet implements OccurrenceSet {
   }
 }
 
-/** A growable typed array. */
-class Column<T extends Uint32Array | Float64Array | Float32Array | Uint8Array> {
-  data: T;
-  constructor(private readonly make: (n: number) => T) {
-    this.data = make(256);
-  }
-  set(i: number, v: number): void {
-    if (i >= this.data.length) {
-      const bigger = this.make(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[i] = v;
-  }
-}
-
 /** What a set needs while its file is read: its first finding (for its fields), its count and sample. */
 interface Pending {
   id: number;
@@ -222,11 +206,6 @@ interface Pending {
 }
 
 /** The set a finding belongs to: what the agreed key names, and the component and format the diagnosis tells apart. */
-function keyOf(f: Finding): string {
-  const r = f.record;
-  return setKey(f.file, r.node, r.namespace, r.pod, r.container, f.signature, r.component, r.format);
-}
-
 function setKey(file: string, node: string | null | undefined, namespace: string | null, pod: string | null, container: string | null, signature: string, component: string, format: string): string {
   return `${file}\u0000${node ?? ''}\u0000${namespace ?? ''}/${pod ?? ''}\u0000${container ?? ''}\u0000${signature}\u0000${component}\u0000${format}\u0000${node === undefined ? 'u' : node === null ? 'n' : ''}`;
 }
@@ -234,63 +213,96 @@ function setKey(file: string, node: string | null | undefined, namespace: string
 /** Builds the sets of one file's findings as they are made, in order. */
 export class OccurrenceBuilder {
   private readonly pending = new Map<string, Pending>();
+  /** Small numbers for the strings a set's key is made of (the readers share those strings: cheap to look up). */
+  private readonly ids = new Map<string | null | undefined, number>();
   private n = 0;
   private sampled = 0;
-  private readonly lines = new Column((n) => new Uint32Array(n));
-  private readonly counts = new Column((n) => new Uint32Array(n));
-  private readonly wall = new Column((n) => new Float64Array(n));
-  private readonly offsets = new Column((n) => new Float32Array(n));
-  private readonly epoch = new Column((n) => new Float64Array(n));
-  private readonly flags = new Column((n) => new Uint8Array(n));
-  private readonly setIds = new Column((n) => new Uint32Array(n));
-  private readonly columns = new Column((n) => new Uint32Array(n));
-  private readonly matches = new Column((n) => new Uint32Array(n));
+  // One array per field, each of one element type, grown together: a generic column class made every
+  // write polymorphic, the slowest part of reading an event list.
+  private lines = new Uint32Array(256);
+  private counts = new Uint32Array(256);
+  private wall = new Float64Array(256);
+  private offsets = new Float32Array(256);
+  private epoch = new Float64Array(256);
+  private flags = new Uint8Array(256);
+  private setIds = new Uint32Array(256);
+  private columns = new Uint32Array(256);
+  private matches = new Uint32Array(512);
   private readonly texts: string[] = [];
 
+  private id(s: string | null | undefined): number {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(s, id);
+    }
+    return id;
+  }
+
+  private grow(): void {
+    const more = <T extends Uint32Array | Float64Array | Float32Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.lines = more(this.lines);
+    this.counts = more(this.counts);
+    this.wall = more(this.wall);
+    this.offsets = more(this.offsets);
+    this.epoch = more(this.epoch);
+    this.flags = more(this.flags);
+    this.setIds = more(this.setIds);
+    this.columns = more(this.columns);
+    this.matches = more(this.matches);
+  }
+
   add(f: Finding): void {
-    const key = keyOf(f);
+    const r = f.record;
+    // setKey's parts as numbers (a node undefined and a node null apart, as setKey keeps them).
+    const key = `${this.id(f.file)},${this.id(r.node)},${this.id(r.namespace)},${this.id(r.pod)},${this.id(r.container)},${this.id(f.signature)},${this.id(r.component)},${this.id(r.format)}`;
     let p = this.pending.get(key);
     if (!p) {
       p = { id: this.pending.size, first: f, count: 0, size: 0, sample: [], last: null };
       this.pending.set(key, p);
     }
-    p.count += f.record.count;
+    p.count += r.count;
     p.size += 1;
     if (p.sample.length < SAMPLE_PER_SET && this.sampled < SAMPLE_PER_FILE) {
       p.sample.push(f);
       this.sampled += 1;
     } else if (p.sample.length > 0) p.last = f;
     const i = this.n++;
+    if (i === this.lines.length) this.grow();
     const t = f.wallTime;
-    this.lines.set(i, f.line);
-    this.counts.set(i, f.record.count);
-    this.wall.set(i, t ? wallOf(t) : NaN);
-    this.offsets.set(i, t?.offsetMinutes ?? NaN);
-    this.epoch.set(i, f.time ? f.time.epochMicros : NaN);
-    this.flags.set(i, (t?.year != null ? HAS_YEAR : 0) | (t?.second === 60 ? LEAP_SECOND : 0) | sourceFlags(f.time));
-    this.setIds.set(i, p.id);
-    this.columns.set(i, f.textColumn);
-    this.matches.set(2 * i, f.match.start);
-    this.matches.set(2 * i + 1, f.match.end);
+    this.lines[i] = f.line;
+    this.counts[i] = r.count;
+    this.wall[i] = t ? wallOf(t) : NaN;
+    this.offsets[i] = t?.offsetMinutes ?? NaN;
+    this.epoch[i] = f.time ? f.time.epochMicros : NaN;
+    this.flags[i] = (t?.year != null ? HAS_YEAR : 0) | (t?.second === 60 ? LEAP_SECOND : 0) | sourceFlags(f.time);
+    this.setIds[i] = p.id;
+    this.columns[i] = f.textColumn;
+    this.matches[2 * i] = f.match.start;
+    this.matches[2 * i + 1] = f.match.end;
     this.texts.push(f.text);
   }
 
   /** Resolves every occurrence's time once the file's hints are known (`resolve` gets the time as written). */
   resolveTimes(resolve: (t: LogTime) => ResolvedTime | null): void {
-    const view = { wallMs: this.wall.data, offsets: this.offsets.data, flags: this.flags.data } as OccurrenceStore;
+    const view = { wallMs: this.wall, offsets: this.offsets, flags: this.flags } as OccurrenceStore;
     let last: ResolvedTime | null = null;
     let lastK = -1;
     for (let k = 0; k < this.n; k++) {
-      const w = this.wall.data[k]!;
+      const w = this.wall[k]!;
       if (Number.isNaN(w)) continue;
-      const o = this.offsets.data[k]!;
-      const flags = this.flags.data[k]! & WRITTEN;
+      const o = this.offsets[k]!;
+      const flags = this.flags[k]! & WRITTEN;
       // Findings of one second share a time: resolved once.
-      const same = lastK >= 0 && w === this.wall.data[lastK] && (o === this.offsets.data[lastK] || (Number.isNaN(o) && Number.isNaN(this.offsets.data[lastK]!))) && flags === (this.flags.data[lastK]! & WRITTEN);
+      const same = lastK >= 0 && w === this.wall[lastK] && (o === this.offsets[lastK] || (Number.isNaN(o) && Number.isNaN(this.offsets[lastK]!))) && flags === (this.flags[lastK]! & WRITTEN);
       if (!same) last = resolve(writtenAt(view, k)!);
       lastK = k;
-      this.epoch.data[k] = last ? last.epochMicros : NaN;
-      this.flags.data[k] = flags | sourceFlags(last);
+      this.epoch[k] = last ? last.epochMicros : NaN;
+      this.flags[k] = flags | sourceFlags(last);
     }
   }
 
@@ -304,7 +316,7 @@ export class OccurrenceBuilder {
     for (let s = 0; s < pending.length; s++) starts[s + 1] = starts[s + 1]! + starts[s]!;
     const next = starts.slice(0, pending.length);
     const byOrder = new Uint32Array(n);
-    const ids = this.setIds.data;
+    const ids = this.setIds;
     for (let i = 0; i < n; i++) byOrder[i] = next[ids[i]!]!++;
     const permute = <T extends Uint32Array | Float64Array | Float32Array | Uint8Array>(from: T, make: (n: number) => T): T => {
       const to = make(n);
@@ -316,20 +328,20 @@ export class OccurrenceBuilder {
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       const k = byOrder[i]!;
-      matches[2 * k] = this.matches.data[2 * i]!;
-      matches[2 * k + 1] = this.matches.data[2 * i + 1]!;
+      matches[2 * k] = this.matches[2 * i]!;
+      matches[2 * k + 1] = this.matches[2 * i + 1]!;
       texts[k] = this.texts[i]!;
       order[k] = i;
     }
     const store: OccurrenceStore = {
-      lines: permute(this.lines.data, (m) => new Uint32Array(m)),
-      counts: permute(this.counts.data, (m) => new Uint32Array(m)),
-      wallMs: permute(this.wall.data, (m) => new Float64Array(m)),
-      offsets: permute(this.offsets.data, (m) => new Float32Array(m)),
-      epochUs: permute(this.epoch.data, (m) => new Float64Array(m)),
-      flags: permute(this.flags.data, (m) => new Uint8Array(m)),
+      lines: permute(this.lines, (m) => new Uint32Array(m)),
+      counts: permute(this.counts, (m) => new Uint32Array(m)),
+      wallMs: permute(this.wall, (m) => new Float64Array(m)),
+      offsets: permute(this.offsets, (m) => new Float32Array(m)),
+      epochUs: permute(this.epoch, (m) => new Float64Array(m)),
+      flags: permute(this.flags, (m) => new Uint8Array(m)),
       order,
-      columns: permute(this.columns.data, (m) => new Uint32Array(m)),
+      columns: permute(this.columns, (m) => new Uint32Array(m)),
       matches,
       texts,
       byOrder,
