@@ -132,17 +132,19 @@ test('the panel answers a question on the 100 MB list from its session, without 
   const started = Date.now();
   await dropdown.click();
   await dropdown.locator('vscode-option', { hasText: 'static' }).click();
+  // The answer's diagnosis is logged with its time and the count of files read so far.
+  await waitUntil(() => reads().length > logged, 120_000);
+  assert.deepEqual([...new Set(reads())], [1], 'answering did not read the list again');
+  const diagnosedMs = Number([...extensionLog().matchAll(/ in (\d+) ms; files read from disk so far/g)].at(-1)![1]);
+  // The panel then shows it: the webview renders every cluster of the list again (minutes on a loaded machine).
   const detail = vs.webview().locator('.evidence-item[data-id="cpu-manager-static"] .detail');
-  await waitForText(detail, /as you answered/, 120_000);
+  await waitForText(detail, /as you answered/, 420_000);
   const answeredMs = Date.now() - started;
   await vs.screenshot('answered-static');
-  // The answer's diagnosis is logged with the count of files read so far.
-  await waitUntil(() => reads().length > logged, 30_000);
-  assert.deepEqual([...new Set(reads())], [1], 'answering did not read the list again');
   const after = memoryOf(host);
-  const report = { file: meta.file, bytes: meta.bytes, answeredMs, extensionHost: { pid: host, peakMb: after.peakMb, rssAfterMb: after.rssMb, rssBeforeAnswerMb: before.rssMb } };
+  const report = { file: meta.file, bytes: meta.bytes, diagnosedMs, answeredMs, extensionHost: { pid: host, peakMb: after.peakMb, rssAfterMb: after.rssMb, rssBeforeAnswerMb: before.rssMb } };
   fs.writeFileSync(path.join(vs.outDir, 'session-memory.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`session: answered on the ${(meta.bytes / 1e6).toFixed(0)} MB list in ${answeredMs} ms without reading it again; extension host peak RSS ${after.peakMb.toFixed(0)} MB (now ${after.rssMb.toFixed(0)} MB)`);
+  console.log(`session: answered on the ${(meta.bytes / 1e6).toFixed(0)} MB list without reading it again: diagnosed in ${diagnosedMs} ms, shown in the panel after ${answeredMs} ms; extension host peak RSS ${after.peakMb.toFixed(0)} MB (now ${after.rssMb.toFixed(0)} MB)`);
 });
 
 async function waitUntil(ok: () => boolean, timeoutMs: number): Promise<void> {
