@@ -127,7 +127,9 @@ test('the panel answers a question on the 100 MB list from its session, without 
   assert.deepEqual([...new Set(reads())], [1]);
   // Answer the cpu-manager policy by hand, as a person would.
   const dropdown = vs.webview().locator('[data-answer="cpuManagerPolicy"]');
-  await dropdown.scrollIntoViewIfNeeded();
+  // The webview may still be laying out the list's clusters (minutes on a loaded machine).
+  await dropdown.waitFor({ timeout: 420_000 });
+  await dropdown.scrollIntoViewIfNeeded({ timeout: 120_000 });
   const logged = reads().length;
   const started = Date.now();
   await dropdown.click();
