@@ -10,6 +10,8 @@ import { type TimeOptions, formatWall, parseZone } from '../core/logs/time';
 import { CAUSE_TITLES } from '../core/diagnosis/causes';
 import type { Clock, PlacedFinding } from '../core/diagnosis/clock';
 import { type DiagnoseInput, diagnosePlaced, findingTimes } from '../core/diagnosis/diagnose';
+import { headline, probability } from '../core/diagnosis/numbers';
+import { withLabResult } from '../core/diagnosis/observations';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { Diagnosis } from '../core/diagnosis/types';
 import { loadGoParser } from '../core/sources/goParser';
@@ -121,13 +123,16 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
   }
   if (d.fleet.length > 1) {
     out.push('', `Fleet: ${d.fleet.length} nodes`);
-    for (const n of d.fleet) out.push(`  ${n.node.padEnd(28)} ${String(n.failures).padStart(6)} failure(s)  runc ${n.runc ?? '?'}  → ${n.cause} (${n.confidence.toFixed(2)})  ${n.signatures.join(', ')}`);
+    for (const n of d.fleet) {
+      const lead = n.cause === 'unknown' && n.leader ? `unknown (${n.leader} leads, ${probability(n.confidence)})` : n.cause === 'none' ? 'none' : `${n.cause} (${probability(n.confidence)})`;
+      out.push(`  ${n.node.padEnd(28)} ${String(n.failures).padStart(6)} failure(s)  runc ${n.runc ?? '?'}  → ${lead}  ${n.signatures.join(', ')}`);
+    }
   }
   if (d.ranked.length) {
     out.push('', 'Causes, most likely first:');
     for (const r of d.ranked) {
       if (r.posterior < 0.01 && r !== d.ranked[0]) continue;
-      out.push(`  ${(r.posterior * 100).toFixed(0).padStart(3)}%  ${r.cause} — ${r.title}`);
+      out.push(`  ${probability(r.posterior).padStart(4)}  ${r.cause} — ${r.title}`);
       for (const c of r.for.slice(0, 4)) out.push(`         + ${c.kind === 'signature' ? `prints "${c.title}"` : c.holds ? c.title : `not: ${c.title}`} (×${fmtRatio(c.lr)})`);
       for (const c of r.against.slice(0, 3)) out.push(`         − ${c.holds ? c.title : `not: ${c.title}`} (×${fmtRatio(c.lr)})`);
     }
@@ -135,7 +140,8 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
     if (rest.length) out.push(`  < 1%  ${rest.join(', ')}`);
   }
   const v = d.verdict;
-  out.push('', `Verdict: ${v.cause} — ${CAUSE_TITLES[v.cause] ?? v.cause} (confidence ${v.confidence.toFixed(2)})`, `  ${v.summary}`);
+  const head = headline(d);
+  out.push('', `Verdict: ${v.cause} — ${head.title}${head.value === null ? '' : ` (${head.label})`}`, `  ${v.summary}`);
   const notes = notesOf(recognitions, skipped);
   if (inputWasCut(notes)) out.push(`  This verdict rests on input that was not read in full: ${notes.length} note(s) above say what was cut, skipped or not parsed.`);
   if (d.question) {
@@ -216,7 +222,7 @@ export const diagnose: Command = async (args, out, err) => {
     if (typeof run === 'number') return run;
     lab = run;
     if (lab.result) {
-      input.user = { ...input.user, reproduced: { [lab.result.scenario]: outcomeFromResult(lab.result) } };
+      input.user = withLabResult(input.user, lab.result.scenario, outcomeFromResult(lab.result));
       diagnosed = diagnosePlaced(input);
     }
   }
