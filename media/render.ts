@@ -2,7 +2,7 @@
  * The six steps of the diagnosis page, one render function each, all pure functions of the state.
  * Actions only post messages; the host answers with a new state and the page is rendered again.
  */
-import { headline, probability } from '../src/core/diagnosis/numbers';
+import { headline, listed, probability } from '../src/core/diagnosis/numbers';
 import type { PanelHop, PanelState, WebviewMessage } from '../src/core/diagnosis/protocol';
 import type { Attachment, CauseInfo, Cluster, Contribution, Diagnosis, Evidence, NextQuestion, PhaseTimelineAttachment, Question, RankedCause, SourceCheckAttachment, Timeline, UserFacts } from '../src/core/diagnosis/types';
 import { chartBox, drawPhaseHistogram, drawPhaseScatter, drawTimelineStrip, podClass, podsOf } from './chart';
@@ -307,10 +307,10 @@ function renderTimeline(a: PhaseTimelineAttachment): Child[] {
       ...pods.map(p => h('span', { class: 'legend-item' }, h('span', { class: `swatch ${podClass(pods, p)}`, 'aria-hidden': 'true' }), p ?? 'pod unknown')),
       t.events.some(e => e.kind !== 'EOF') ? h('span', { class: 'legend-item' }, h('span', { class: 'swatch hollow', 'aria-hidden': 'true' }), 'unexpected EOF (truncated state.json)') : null),
     h('div', { class: 'charts' },
-      figure('strip', chartBox('strip', drawTimelineStrip(t)),
+      figure('strip', chartBox('strip', drawTimelineStrip(t, a)),
         `When: each mark is one of the ${a.events}, one lane per pod; 0 is the first event${t.start ? `, at ${t.start}` : ''}. `,
         ticks * 6 > 800 ? `The period of ${a.period} is ${seconds(t.periodSeconds)} — about ${count(ticks, 'tick')} in ${duration(t.spanMs)}, too dense to draw here; the two charts below fold time by the period.` : `Faint lines are the ticks of ${a.period}, every ${seconds(t.periodSeconds)}.`),
-      figure('scatter', chartBox('scatter', drawPhaseScatter(t)),
+      figure('scatter', chartBox('scatter', drawPhaseScatter(t, a)),
         `Phase against time: where in the ${seconds(t.periodSeconds)} period of ${a.period} each event fell. Events it causes form a horizontal line.`),
       figure('histogram', chartBox('histogram', drawPhaseHistogram(t)),
         `Phase histogram: events per ${seconds(t.histogram.length ? t.periodSeconds / t.histogram.length : t.periodSeconds)} of the period.`)),
@@ -339,8 +339,7 @@ function rayleighLine(a: PhaseTimelineAttachment): HTMLElement {
 function renderDifferential(state: PanelState, view: View): Child[] {
   const d = state.diagnosis;
   if (d.ranked.length === 0) return [h('p', { class: 'lead' }, 'No runtime exec errors to explain, so no causes to weigh.')];
-  const shown = d.ranked.filter((r, i) => i < 3 || r.posterior >= 0.01);
-  const rest = d.ranked.filter(r => !shown.includes(r));
+  const { shown, rest } = listed(d.ranked);
   const leader = d.ranked[0]!;
   return [
     h('p', { class: 'lead' },

@@ -10,7 +10,7 @@ import { type TimeOptions, formatWall, parseZone } from '../core/logs/time';
 import { CAUSE_TITLES } from '../core/diagnosis/causes';
 import type { Clock, PlacedFinding } from '../core/diagnosis/clock';
 import { type DiagnoseInput, diagnosePlaced, findingTimes } from '../core/diagnosis/diagnose';
-import { headline, probability } from '../core/diagnosis/numbers';
+import { headline, listed, probability } from '../core/diagnosis/numbers';
 import { withLabResult } from '../core/diagnosis/observations';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { Diagnosis } from '../core/diagnosis/types';
@@ -130,14 +130,13 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
   }
   if (d.ranked.length) {
     out.push('', 'Causes, most likely first:');
-    for (const r of d.ranked) {
-      if (r.posterior < 0.01 && r !== d.ranked[0]) continue;
+    const { shown, rest } = listed(d.ranked);
+    for (const r of shown) {
       out.push(`  ${probability(r.posterior).padStart(4)}  ${r.cause} — ${r.title}`);
       for (const c of r.for.slice(0, 4)) out.push(`         + ${c.kind === 'signature' ? `prints "${c.title}"` : c.holds ? c.title : `not: ${c.title}`} (×${fmtRatio(c.lr)})`);
       for (const c of r.against.slice(0, 3)) out.push(`         − ${c.holds ? c.title : `not: ${c.title}`} (×${fmtRatio(c.lr)})`);
     }
-    const rest = d.ranked.filter((r) => r.posterior < 0.01 && r !== d.ranked[0]).map((r) => r.cause);
-    if (rest.length) out.push(`  < 1%  ${rest.join(', ')}`);
+    if (rest.length) out.push(`  < 1%  ${rest.map((r) => r.cause).join(', ')}`);
   }
   const v = d.verdict;
   const head = headline(d);

@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerGoCodeLens(traces),
     registerLanguageDetection(getConfig),
     registerDiagnostics(store, getConfig),
-    registerHover(store, getConfig, origins),
+    registerHover(store, getConfig, origins, (file) => DiagnosisPanel.verdictFor(file)),
     registerCodeLens(store, getConfig, origins),
     registerStatusBar(store, getConfig),
     registerExplain(store, getConfig),

@@ -57,3 +57,12 @@ export function headline(d: HeadlineSource): Headline {
   const label = `${probability(v.confidence)} probability given the evidence`;
   return { title, value: v.confidence, label, line: `${title} — ${label}` };
 }
+
+/**
+ * Which causes a ranking lists by name: the first three, and every other that shows as at least 1%;
+ * the rest are "below 1%" — true of each of them, since they round to 0%.
+ */
+export function listed<T extends { posterior: number }>(ranked: T[]): { shown: T[]; rest: T[] } {
+  const shown = ranked.filter((r, i) => i < 3 || Math.round(Math.min(CAP, r.posterior) * 100) >= 1);
+  return { shown, rest: ranked.filter((r) => !shown.includes(r)) };
+}

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { PanelHop } from './protocol';
 import type { Attachment, Diagnosis, Evidence } from './types';
 import { CAUSE_TITLES } from './causes';
-import { headline, probability } from './numbers';
+import { headline, listed, probability } from './numbers';
 
 const STATUS: Record<string, string> = { true: '✅ holds', false: '❌ does not hold', null: '❔ unknown' };
 
@@ -27,7 +27,7 @@ export function reportMarkdown(d: Diagnosis, subject: string, chain: { title: st
   if (d.ranked.length) {
     out.push('## Causes, ranked', '', '| cause | probability | for | against |', '|---|---:|---|---|');
     const word = (c: { kind: string; title: string; holds: boolean | null; lr: number }) => `${c.kind === 'signature' ? `"${c.title}"` : c.holds ? c.title : `not: ${c.title}`} ×${c.lr >= 10 || c.lr < 0.1 ? c.lr.toPrecision(2) : c.lr.toFixed(2)}`;
-    for (const r of d.ranked.filter((x, i) => i < 3 || x.posterior >= 0.01)) {
+    for (const r of listed(d.ranked).shown) {
       out.push(`| ${cell(CAUSE_TITLES[r.cause] ?? r.cause)} (\`${r.cause}\`) | ${probability(r.posterior)} | ${cell(r.for.slice(0, 3).map(word).join('; ') || '—')} | ${cell(r.against.slice(0, 3).map(word).join('; ') || '—')} |`);
     }
     out.push('');

@@ -40,10 +40,11 @@ export function nodeRuncVersion(ctx: Pick<ObservationContext, 'answers' | 'facts
   return null;
 }
 
+/** One release: "v1.0.0-rc6+dev" and "1.0.0-rc6+dev" are the same runc; 1.1.5 and 1.1.12 are not. */
 const sameRunc = (a: string, b: string) => {
   const x = parseRuncVersion(a);
   const y = parseRuncVersion(b);
-  return x !== null && y !== null && x.text === y.text;
+  return x !== null && y !== null && x.text.replace(/^v/, '') === y.text.replace(/^v/, '');
 };
 
 /** Where the reader and writer chains of the trace meet: the container's state.json, and what the sources' saveState does to it. */
