@@ -76,6 +76,9 @@ function renderHeader(state: PanelState): HTMLElement {
         },
       }, 'Go to the verdict')),
     d.clock ? h('p', { class: 'note clock' }, icon('clock'), h('span', {}, h('strong', {}, 'Clock: '), d.clock)) : null,
+    // Sources traced after the panel opened change the verdict only when they are the node's: say which, up front.
+    ...attachmentsOf(d, 'source-check').map(({ attachment: a }) => h('p', { class: 'note sources', 'data-weighed': String(a.weighed) }, icon(a.weighed ? 'check' : 'question'),
+      h('span', {}, h('strong', {}, `Your ${a.program} sources: `), a.weighed ? `${a.why}; their ${a.subject} is weighed in this verdict.` : `${a.why}.`))),
   );
 }
 

@@ -31,9 +31,10 @@ export const reconcileAlignedReader: ObservationReader = {
       timeline && timeline.events.length > 0 ? { kind: 'phase-timeline', events: 'EOF failures', period: 'the cpu-manager reconcile', timeline } : null;
     return attachment ? { ...evidence, attachments: [attachment] } : evidence;
   },
-  // The period is worth asking only when the test could not decide and the kubelet's default stood in for it.
+  // The period is worth asking when the test could not decide on the kubelet's default, and stays asked once answered (to change it).
   ask(ctx, read) {
-    if (read.holds !== null || reconcilePeriod(ctx.facts, periodAnswer(ctx)).source !== 'default') return null;
+    const answered = periodAnswer(ctx) !== null;
+    if (!answered && (read.holds !== null || reconcilePeriod(ctx.facts, null).source !== 'default')) return null;
     return { fact: `observation:${ctx.def.id}`, prompt: 'cpu-manager reconcile period in seconds (--cpu-manager-reconcile-period)?', placeholder: '10' };
   },
 };
