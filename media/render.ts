@@ -447,7 +447,7 @@ function renderVerdict(state: PanelState): Child[] {
           class: 'meter', role: 'meter', 'aria-label': head.label,
           'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(Math.min(0.97, head.value) * 100),
         }, fill),
-        h('div', { class: 'muted small', id: 'verdict-confidence-label' }, head.label))),
+        h('div', { class: 'muted small', id: 'verdict-confidence-label' }, head.caption))),
     hypotheses.length ? h('div', { class: 'block' },
       h('h3', {}, 'Leading hypotheses'),
       h('ol', { class: 'hypotheses' }, ...hypotheses.map(hy => {

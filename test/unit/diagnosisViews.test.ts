@@ -18,6 +18,7 @@ import { Matcher } from '../../src/core/signatures/matcher';
 import { type Recognition, recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
 import type { SaveStateFact } from '../../src/core/trace/facts';
 import type { Hop } from '../../src/core/trace/types';
+import { parsePanelState } from '../../media/validate';
 import { prng } from '../harness/prng';
 import { repoRoot } from '../harness/paths';
 
@@ -303,4 +304,18 @@ test('the Call Path view\'s state.json node comes from the saveState observation
   assert.match(n.chains.reader!, /empty gives EOF/);
   assert.match(n.chains.writer!, /saveState/);
   assert.match(n.tooltip, /writes a temp file and renames it/);
+});
+
+// ── What the webview accepts ────────────────────────────────────────────────────────────────────
+
+test('the webview accepts the states these diagnoses make (attachments, settled verdicts, fleets) and drops a malformed attachment', async () => {
+  const state = (diagnosis: Diagnosis) => ({ subject: 's', diagnosis, chain: null, report: reportMarkdown(diagnosis, 's', null, 'now'), answers: {}, pasted: [] });
+  const race = diagnoseWith(await recogniseDir(sample('eof-incident')), {}, saveStateOf('1.1.5', true));
+  const ambiguous = await recogniseDir(sample('ambiguous-case'));
+  for (const d of [race, diagnoseWith(await recogniseDir(sample('oom-case'))), diagnoseWith(ambiguous), diagnoseWith(ambiguous, { settledCause: 'pids-limit', observations: { 'reproduced-init-oom': { scenario: 'init-oom', attempts: 10, failures: 0, source: 'user' } } })]) {
+    assert.ok(parsePanelState(JSON.parse(JSON.stringify(state(d)))), d.verdict.cause);
+  }
+  const broken = JSON.parse(JSON.stringify(state(race)));
+  broken.diagnosis.verdict.evidence.find((e: Evidence) => e.id === 'runc-savestate-atomic').attachments[0].weighed = 'yes';
+  assert.equal(parsePanelState(broken), null);
 });

@@ -168,11 +168,11 @@ function settledVerdict(settled: string, byEvidence: { cause: string; confidence
   const posterior = ranked.find((r) => r.cause === settled)?.posterior ?? 0;
   const def = catalog.causes.find((c) => c.id === settled)!;
   const evidenceCause = byEvidence.cause;
-  const said = evidenceCause === settled ? 'the evidence names it too' : evidenceCause === 'unknown' ? `the evidence alone does not single out a cause (${CAUSE_TITLES[leader.cause] ?? leader.cause} leads with ${probability(leader.posterior)})` : `the evidence alone names ${CAUSE_TITLES[evidenceCause] ?? evidenceCause} (${probability(leader.posterior)})`;
+  const said = evidenceCause === settled ? 'and names it too' : evidenceCause === 'unknown' ? `and singles out no cause (${CAUSE_TITLES[leader.cause] ?? leader.cause} leads with ${probability(leader.posterior)})` : `and names ${CAUSE_TITLES[evidenceCause] ?? evidenceCause} (${probability(leader.posterior)})`;
   return {
     cause: settled,
     confidence: Math.round(Math.min(CAP, posterior) * 100) / 100,
-    summary: `Settled by hand on ${def.title}: ${said}; the evidence gives it ${probability(posterior)}. ${def.summary}`,
+    summary: `Settled by hand on ${def.title}: the evidence alone gives it ${probability(posterior)} ${said}. ${def.summary}`,
     evidence,
     settled: { by: 'hand', evidenceCause, evidenceConfidence: byEvidence.confidence, leader: leader.cause },
   };

@@ -32,6 +32,8 @@ export interface Headline {
   value: number | null;
   /** Which cause the number is the probability of, and that it is one: the label that goes with it. */
   label: string;
+  /** The same, for a place that shows the number beside it (the panel's meter). */
+  caption: string;
   /** Title, number and label in one line. */
   line: string;
 }
@@ -43,19 +45,19 @@ export function titleOf(cause: string, d: Pick<HeadlineSource, 'causes'>): strin
 export function headline(d: HeadlineSource): Headline {
   const v = d.verdict;
   const title = titleOf(v.cause, d);
-  if (v.cause === 'none' || d.ranked.length === 0) return { title, value: null, label: 'no runtime exec errors to weigh', line: title };
+  if (v.cause === 'none' || d.ranked.length === 0) return { title, value: null, label: 'no runtime exec errors to weigh', caption: 'no runtime exec errors to weigh', line: title };
   if (v.settled) {
     const leader = v.settled.leader === v.cause ? '' : `; ${titleOf(v.settled.leader, d)} leads`;
     const label = `settled by hand — the evidence alone gives it ${probability(v.confidence)}${leader}`;
-    return { title, value: v.confidence, label, line: `${title}: ${label}` };
+    return { title, value: v.confidence, label, caption: `settled by hand: what the evidence alone gives it${leader}`, line: `${title}: ${label}` };
   }
   if (v.cause === 'unknown') {
-    const lead = d.ranked[0]!;
-    const label = `leading cause ${titleOf(lead.cause, d)}: ${probability(lead.posterior)} probability`;
-    return { title, value: v.confidence, label, line: `${title} — ${label}` };
+    const lead = titleOf(d.ranked[0]!.cause, d);
+    const label = `leading cause ${lead}: ${probability(v.confidence)} probability`;
+    return { title, value: v.confidence, label, caption: `probability of the leading cause, ${lead}`, line: `${title} — ${label}` };
   }
   const label = `${probability(v.confidence)} probability given the evidence`;
-  return { title, value: v.confidence, label, line: `${title} — ${label}` };
+  return { title, value: v.confidence, label, caption: 'probability given the evidence', line: `${title} — ${label}` };
 }
 
 /**
