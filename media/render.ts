@@ -352,7 +352,7 @@ function renderDifferential(state: PanelState, view: View): Child[] {
         : `${causeTitle(leader.cause, d)} leads with ${probability(leader.posterior)}.`,
       d.verdict.settled ? ` You settled on ${causeTitle(d.verdict.cause, d)}.` : ''),
     d.question ? renderQuestion(d.question, d, state.answers, view) : null,
-    h('ol', { class: 'differential', id: 'differential' }, ...shown.map(r => causeItem(r, d, state, view))),
+    h('ol', { class: 'differential', id: 'differential', 'data-listed': shown.length }, ...shown.map(r => causeItem(r, d, state, view))),
     rest.length ? h('p', { class: 'muted small' }, `Below 1%: ${rest.map(r => causeTitle(r.cause, d)).join('; ')}.`) : null,
   ];
 }
