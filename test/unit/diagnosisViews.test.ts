@@ -8,7 +8,7 @@ import { CAUSES, execFailureSignatures } from '../../src/core/diagnosis/causes';
 import { diagnose } from '../../src/core/diagnosis/diagnose';
 import { nextQuestion, rank } from '../../src/core/diagnosis/differential';
 import { headline, probability } from '../../src/core/diagnosis/numbers';
-import { READERS, answerFrom, sourceAttachments } from '../../src/core/diagnosis/observations';
+import { READERS, answerFrom, sourceAttachments, withLabResult } from '../../src/core/diagnosis/observations';
 import { reportMarkdown } from '../../src/core/diagnosis/report';
 import type { Diagnosis, Evidence, SourceCheckAttachment, UserFacts } from '../../src/core/diagnosis/types';
 import { discoverLogs } from '../../src/core/logs/discover';
@@ -318,4 +318,18 @@ test('the webview accepts the states these diagnoses make (attachments, settled 
   const broken = JSON.parse(JSON.stringify(state(race)));
   broken.diagnosis.verdict.evidence.find((e: Evidence) => e.id === 'runc-savestate-atomic').attachments[0].weighed = 'yes';
   assert.equal(parsePanelState(broken), null);
+});
+
+test('a reproduce outcome, measured or entered, is the answer of the observation its scenario names in the catalog', async () => {
+  const recs = await recogniseDir(sample('ambiguous-case'));
+  const oom = (d: Diagnosis) => d.ranked.find((r) => r.cause === 'runc-init-oom')!.posterior;
+  const before = diagnoseWith(recs);
+  const user = withLabResult({}, 'init-oom', { scenario: 'init-oom', attempts: 10, failures: 10, source: 'measured', runcVersion: '1.1.12' });
+  assert.deepEqual(Object.keys(user.observations!), ['reproduced-init-oom']);
+  const after = diagnoseWith(recs, user);
+  assert.ok(oom(after) > oom(before), `${oom(after)} > ${oom(before)}`);
+  assert.match(ev(after, 'reproduced-init-oom').detail, /10 of 10 attempts failed \(measured here with runc 1\.1\.12\)/);
+  // An outcome stored under another scenario's observation is not that observation's evidence.
+  assert.equal(ev(diagnoseWith(recs, { observations: { 'reproduced-pids-limit': user.observations!['reproduced-init-oom']! } }), 'reproduced-pids-limit').holds, null);
+  assert.deepEqual(withLabResult(user, 'init-oom', null).observations, {});
 });
