@@ -34,6 +34,7 @@ const evidence = shape({
   source: v => SOURCES.includes(v as string),
   where: optional(where),
   check: optional(str),
+  collected: optional(arrayOf(str)),
   ask: optional(question),
   attempts: optional(num),
 });
@@ -47,7 +48,7 @@ const causeInfo = shape({
   confirm: nullable(shape({ scenario: str, command: str })),
   observations: arrayOf(str),
 });
-const nextQuestion = shape({ observation: str, prompt: str, yes: str, no: str, check: optional(str), gain: num, ifYes: str, ifNo: str });
+const nextQuestion = shape({ observation: str, prompt: str, yes: str, no: str, check: optional(str), collected: optional(arrayOf(str)), gain: num, ifYes: str, ifNo: str });
 const nodeSummary = shape({ node: str, failures: num, signatures: arrayOf(str), runc: nullable(str), cause: str, confidence: num });
 const timeline = shape({
   periodSeconds: v => num(v) && (v as number) > 0,

@@ -9,6 +9,8 @@ export interface ObservationDef {
   /** How often it holds among exec-probe failures in general (used to ask the most useful question). */
   background: number;
   check?: string;
+  /** The files of a `runtime-lens collect` bundle that answer it. */
+  collected?: string[];
   question?: { prompt: string; yes: string; no: string };
 }
 

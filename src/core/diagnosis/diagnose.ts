@@ -99,13 +99,15 @@ interface Assessment {
  * Every observation of the catalog for one set of findings and facts (one node, or the whole input):
  * the evidence the causes are weighed on. The user's yes/no answers override what the inputs say.
  */
-function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): Assessment {
+function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, node: string | null = null): Assessment {
   const failures = execFailureSignatures(catalog);
   const period = reconcilePeriod(facts, input.user);
   const events = eofEvents(placed);
   const alignment = reconcileAligned(events, period, facts, clock);
   const runcSeen = input.user.runcVersion ?? latest(facts, 'runcVersion')?.value ?? null;
-  const files = [...new Set([...placed.map((p) => p.finding.file), ...facts.map((f) => f.file)])];
+  // Files read count even when they hold nothing: a clean kernel log says there was no OOM kill.
+  const read = input.recognitions.map((r) => r.file).filter((f) => node === null || [null, node].includes(nodeFromPath(f)));
+  const files = [...new Set([...placed.map((p) => p.finding.file), ...facts.map((f) => f.file), ...read])];
   const evidence = [
     eofPresent(placed),
     alignment.evidence,
@@ -282,7 +284,7 @@ function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput,
   return [...byNode]
     .map(([node, mine]) => {
       const theirs = facts.filter((f) => !f.node || f.node === node);
-      const a = assess(mine, theirs, input, clock, catalog);
+      const a = assess(mine, theirs, input, clock, catalog, node);
       const d = decide(catalog, a.ranked);
       const runc = input.user.runcVersion ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);
       return {

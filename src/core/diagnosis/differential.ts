@@ -106,7 +106,7 @@ export function nextQuestion(catalog: CauseCatalog, ranked: RankedCause[], evide
     const gain = h - (pYes * entropy(yes) + (1 - pYes) * entropy(no));
     if (gain > 0.01 && (!best || gain > best.gain)) {
       const lead = (post: number[]) => ranked[post.indexOf(Math.max(...post))]!.cause;
-      best = { observation: o.id, prompt: o.question.prompt, yes: o.question.yes, no: o.question.no, ...(o.check ? { check: o.check } : {}), gain: round(gain), ifYes: lead(yes), ifNo: lead(no) };
+      best = { observation: o.id, prompt: o.question.prompt, yes: o.question.yes, no: o.question.no, ...(o.check ? { check: o.check } : {}), ...(o.collected ? { collected: o.collected } : {}), gain: round(gain), ifYes: lead(yes), ifNo: lead(no) };
     }
   }
   return best;

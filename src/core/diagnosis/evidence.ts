@@ -31,7 +31,7 @@ export function evidence(id: string, holds: boolean | null, detail: string, sour
   const ask: Question | undefined = def.question
     ? { fact: `observation:${id}`, prompt: def.question.prompt, choices: [{ value: 'yes', label: def.question.yes }, { value: 'no', label: def.question.no }] }
     : undefined;
-  return { id, holds, detail, title: def.title, source, ...(def.check ? { check: def.check } : {}), ...(ask ? { ask } : {}), ...extra };
+  return { id, holds, detail, title: def.title, source, ...(def.check ? { check: def.check } : {}), ...(def.collected ? { collected: def.collected } : {}), ...(ask ? { ask } : {}), ...extra };
 }
 
 const at = (f: { file: string; line: number }) => `${path.basename(f.file)}:${f.line}`;
