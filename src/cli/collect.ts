@@ -45,6 +45,11 @@ export const collect: Command = async (args, out, err) => {
     ...(a.since ? { since: a.since } : {}),
     onEntry: (e) => err(`  ${e.exit === 0 ? 'ok  ' : e.exit === null ? 'skip' : `${String(e.exit).padEnd(4)}`} ${e.file}  ${e.bytes} B${e.note ? `  (${e.note})` : ''}\n`),
   });
+  if (a.out === '-') {
+    // The bundle itself on stdout (over ssh); what was collected still goes to stderr.
+    await new Promise<void>((resolve, reject) => process.stdout.write(bundle.data, (e) => (e ? reject(e) : resolve())));
+    return 0;
+  }
   let file = a.out ?? `${bundle.name}.tar.gz`;
   if (a.out && fs.existsSync(a.out) && fs.statSync(a.out).isDirectory()) file = path.join(a.out, `${bundle.name}.tar.gz`);
   try {
