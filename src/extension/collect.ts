@@ -27,7 +27,10 @@ function howTo(): string {
 }
 
 async function showScript(): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument({ language: 'shellscript', content: `${howTo()}\n${collectScript()}` });
+  // The how-to after the script's first line, so that the saved file keeps its #!/bin/sh.
+  const script = collectScript();
+  const firstLine = script.indexOf('\n') + 1;
+  const doc = await vscode.workspace.openTextDocument({ language: 'shellscript', content: `${script.slice(0, firstLine)}${howTo()}${script.slice(firstLine)}` });
   await vscode.window.showTextDocument(doc, { preview: false });
   const copy = vscode.l10n.t('Copy Script');
   const open = vscode.l10n.t('Open Bundle…');
