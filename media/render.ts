@@ -240,7 +240,7 @@ function evidenceItem(e: Evidence, answers: UserFacts, view: View): HTMLElement 
 function collectedRow(files: string[]): HTMLElement {
   return h('div', { class: 'ev-row collected' },
     h('span', { class: 'ev-label' }, 'In a bundle'),
-    h('span', {}, ...files.flatMap((f, i) => [i ? ', ' : '', h('code', {}, f)]), ` ${files.length > 1 ? 'answer' : 'answers'} this: collect them with “Runtime Lens: Collect from a Node…”`));
+    h('span', {}, ...files.flatMap((f, i) => [i ? ', ' : '', h('code', {}, f)]), ` ${files.length > 1 ? 'answer' : 'answers'} this; “Runtime Lens: Collect from a Node…” gathers ${files.length > 1 ? 'them' : 'it'}`));
 }
 
 function copyButton(text: string, key: string, view: View): HTMLElement {

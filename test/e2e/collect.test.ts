@@ -34,6 +34,25 @@ test('"Collect from a Node…" from the palette shows the script with the comman
   await vs.screenshot('collect-script-body');
 });
 
+test('the panel says which collected file would answer each open question', async () => {
+  await vs.runCommand('View: Close All Editors');
+  await vs.runCommand('Runtime Lens: Diagnose…');
+  await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: "The workspace's logs" }).first().click();
+  await vs.webview().locator('#differential li.cause').first().waitFor({ timeout: 60_000 });
+  // The incident's folder has no kernel log: the evidence names the bundle file that would hold it.
+  const kernel = vs.webview().locator('.evidence-item[data-id="kernel-oom-runc-init"]');
+  assert.equal(await kernel.getAttribute('data-holds'), 'null');
+  const hint = kernel.locator('.collected');
+  assert.match((await hint.textContent()) ?? '', /In a bundle\s*journal\/kernel\.log answers this; “Runtime Lens: Collect from a Node…” gathers it/);
+  // Evidence the folder answers has no such hint.
+  assert.equal(await vs.webview().locator('.evidence-item[data-id="runc-before-fix"] .collected').count(), 0);
+  const folded = vs.webview().locator('details.more-evidence');
+  if ((await folded.count()) && !(await hint.isVisible())) await folded.locator('summary').click();
+  await vs.runCommand('Notifications: Clear All Notifications');
+  await hint.scrollIntoViewIfNeeded();
+  await vs.screenshot('panel-collected-hint');
+});
+
 test('"Open Bundle…" opens a bundle made by runtime-lens collect as the workspace', async () => {
   const bundle = path.join(vs.outDir, 'node-bundle.tar.gz');
   execFileSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'collect', '--out', bundle], { stdio: ['ignore', 'ignore', 'ignore'] });
