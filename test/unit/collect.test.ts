@@ -204,3 +204,34 @@ test('collect: bad usage exits 2 with the reason', async () => {
   const help = await cli('--help');
   assert.match(help.out, /collect \[--out FILE\] \[--since DURATION\] \[--print-script\]/);
 });
+
+test('diagnose: a kernel log read without an OOM kill says so (false), and a bundle PATH reads as its folder', async () => {
+  const dir = tmp();
+  const top = path.join(dir, 'src', 'runtime-lens-worker-7-20261205T104500Z');
+  fs.mkdirSync(path.join(top, 'journal'), { recursive: true });
+  fs.mkdirSync(path.join(top, 'runtime'), { recursive: true });
+  fs.writeFileSync(path.join(top, 'journal', 'kernel.log'), '[Sat Dec  5 10:39:44 2026] Linux version 6.1.0\n[Sat Dec  5 10:39:45 2026] EXT4-fs (vda): mounted filesystem\n');
+  fs.writeFileSync(path.join(top, 'runtime', 'runc-version.txt'), 'runc version 1.1.5\ncommit: v1.1.5\nspec: 1.0.2-dev\ngo: go1.19.8\n');
+  const bundle = path.join(dir, 'worker-7.tar.gz');
+  execFileSync('tar', ['-czf', bundle, '-C', path.join(dir, 'src'), 'runtime-lens-worker-7-20261205T104500Z']);
+  const cache = process.env.RUNTIME_LENS_CACHE;
+  process.env.RUNTIME_LENS_CACHE = path.join(dir, 'cache');
+  try {
+    for (const target of [top, bundle]) {
+      let out = '';
+      let err = '';
+      const code = await run(['diagnose', '--json', target], (s) => (out += s), (s) => (err += s));
+      assert.equal(code, 0, err);
+      const evidence = (JSON.parse(out) as { verdict: { evidence: { id: string; holds: boolean | null; detail: string }[] } }).verdict.evidence;
+      const kernel = evidence.find((e) => e.id === 'kernel-oom-runc-init')!;
+      assert.equal(kernel.holds, false, kernel.detail);
+      assert.match(kernel.detail, /kernel\.log/);
+      assert.equal(evidence.find((e) => e.id === 'runc-before-fix')!.holds, false);
+      if (target === bundle) assert.match(err, /worker-7\.tar\.gz: a bundle, read from .*runtime-lens-worker-7-20261205T104500Z/);
+    }
+  } finally {
+    if (cache === undefined) delete process.env.RUNTIME_LENS_CACHE;
+    else process.env.RUNTIME_LENS_CACHE = cache;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
