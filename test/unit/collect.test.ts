@@ -13,6 +13,7 @@ import { redactor } from '../../src/core/collect/redact';
 import { collectScript, sedArguments } from '../../src/core/collect/script';
 import { TarReader, tarArchive } from '../../src/core/collect/tar';
 import { CAUSES } from '../../src/core/diagnosis/causes';
+import { discoverLogs } from '../../src/core/logs/discover';
 import { InputError } from '../../src/core/logs/input';
 import { factsFromLine } from '../../src/core/logs/facts';
 import { nodeFromPath } from '../../src/core/logs/nodes';
@@ -214,6 +215,10 @@ test('diagnose: a kernel log read without an OOM kill says so (false), and a bun
   fs.writeFileSync(path.join(top, 'runtime', 'runc-version.txt'), 'runc version 1.1.5\ncommit: v1.1.5\nspec: 1.0.2-dev\ngo: go1.19.8\n');
   const bundle = path.join(dir, 'worker-7.tar.gz');
   execFileSync('tar', ['-czf', bundle, '-C', path.join(dir, 'src'), 'runtime-lens-worker-7-20261205T104500Z']);
+  // In a folder, an archive is no log: skipped with a note saying how to read it.
+  const found = discoverLogs(dir);
+  assert.ok(!found.files.includes(bundle));
+  assert.match(found.skipped.find((n) => n.file === bundle)?.note ?? '', /as a PATH of its own/);
   const cache = process.env.RUNTIME_LENS_CACHE;
   process.env.RUNTIME_LENS_CACHE = path.join(dir, 'cache');
   try {
