@@ -46,7 +46,7 @@ export interface Bundle {
 
 interface Ran {
   out: Buffer;
-  err: string;
+  err: Buffer;
   exit: number | null;
   cut: boolean;
   timedOut: boolean;
@@ -122,20 +122,20 @@ function run(plan: CollectPlan, entry: CollectEntry, max: number, env: NodeJS.Pr
     child.stderr.on('data', (b: Buffer) => err.add(b));
     child.on('error', (e) => {
       clearTimeout(timer);
-      resolve({ out: Buffer.alloc(0), err: e.message, exit: 127, cut: false, timedOut: false });
+      resolve({ out: Buffer.alloc(0), err: Buffer.from(e.message), exit: 127, cut: false, timedOut: false });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const o = out.result();
       cut ||= out.seen > max || o.length >= max;
       const exit = timedOut ? 124 : code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : null);
-      resolve({ out: o, err: err.result().toString('utf8'), exit, cut, timedOut });
+      resolve({ out: o, err: err.result(), exit, cut, timedOut });
     });
   });
 }
 
 /** The entry's note as the script writes it: stderr on one line, the timeout, the cut; 300 bytes. */
-export function noteOf(ran: Pick<Ran, 'err' | 'exit' | 'cut'>, entry: Pick<CollectEntry, 'timeoutSeconds' | 'keep'>, max: number): string | null {
+export function noteOf(ran: { err: string; exit: number | null; cut: boolean }, entry: Pick<CollectEntry, 'timeoutSeconds' | 'keep'>, max: number): string | null {
   let note = ran.err.replace(/\n+$/, '');
   if (ran.exit === 124) note = `timed out after ${entry.timeoutSeconds} s${note ? `; ${note}` : ''}`;
   else if (ran.exit === 127 && !note) note = 'command not found';
@@ -143,6 +143,11 @@ export function noteOf(ran: Pick<Ran, 'err' | 'exit' | 'cut'>, entry: Pick<Colle
   if (!note) return null;
   const oneLine = Buffer.from(note, 'utf8').subarray(0, NOTE_BYTES).toString('latin1').replace(/[\n\r\t]/g, ' ').replace(/[\x00-\x1f]/g, '');
   return Buffer.from(oneLine, 'latin1').toString('utf8');
+}
+
+/** The entry's command as run: with the journals' window in place of $SINCE. */
+function commandOf(entry: CollectEntry, since: string): string {
+  return entry.command.replace(/\$SINCE/g, since);
 }
 
 /**
@@ -165,7 +170,7 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
     const left = plan.totalBytes - written;
     let e: ManifestEntry;
     if (left <= 0) {
-      e = { what: entry.what, command: entry.command, file: entry.file, exit: null, bytes: 0, note: `skipped: the bundle reached its limit of ${plan.totalBytes} bytes` };
+      e = { what: entry.what, command: commandOf(entry, since), file: entry.file, exit: null, bytes: 0, note: `skipped: the bundle reached its limit of ${plan.totalBytes} bytes` };
     } else {
       const max = Math.min(entry.maxBytes, left);
       const ran = await run(plan, entry, max, env);
@@ -173,7 +178,9 @@ export async function collect(options: CollectOptions = {}): Promise<Bundle> {
       redactions += count;
       written += text.length;
       files.push({ path: `${name}/${entry.file}`, data: text });
-      e = { what: entry.what, command: entry.command, file: entry.file, exit: ran.exit, bytes: text.length, note: noteOf(ran, entry, max) };
+      // stderr can quote a secret (a flag in an error message): redacted like the output, not counted.
+      const err = redact.redact(ran.err).text.toString('utf8');
+      e = { what: entry.what, command: commandOf(entry, since), file: entry.file, exit: ran.exit, bytes: text.length, note: noteOf({ ...ran, err }, entry, max) };
     }
     entries.push(e);
     options.onEntry?.(e);
