@@ -15,7 +15,8 @@ import { TarReader, tarArchive } from '../../src/core/collect/tar';
 import { CAUSES } from '../../src/core/diagnosis/causes';
 import { discoverLogs } from '../../src/core/logs/discover';
 import { InputError } from '../../src/core/logs/input';
-import { factsFromLine } from '../../src/core/logs/facts';
+import { FactReader, factsFromLine } from '../../src/core/logs/facts';
+import { runDirFull } from '../../src/core/diagnosis/evidence';
 import { nodeFromPath } from '../../src/core/logs/nodes';
 
 function tmp(): string {
@@ -239,4 +240,29 @@ test('diagnose: a kernel log read without an OOM kill says so (false), and a bun
     else process.env.RUNTIME_LENS_CACHE = cache;
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('run-dir-full from the df collect runs: the root row speaks for /tmp and /run when they have no mount of their own', () => {
+  const factsOf = (text: string) => {
+    const r = new FactReader('system/df.txt');
+    assert.ok(r.wantsChunks(text.length, () => text));
+    r.chunk(text, 1, (s) => s);
+    return r.finish();
+  };
+  const header = 'Filesystem     1K-blocks     Used Available Use% Mounted on\n';
+  // This machine: /run and /tmp both on /.
+  const both = runDirFull(factsOf(`${header}/dev/vda       264212084 28276852  78114060  27% /\n/dev/vda       264212084 28276852  78114060  27% /\n`));
+  assert.equal(both.holds, false);
+  assert.match(both.detail, /\/ \(holding \/run and \/tmp\) 27%/);
+  // A node: /run a full tmpfs, /tmp on a roomy root.
+  const node = runDirFull(factsOf(`${header}tmpfs             814388   814388         0 100% /run\n/dev/sda1       41152736 9000000  30000000  24% /\n`));
+  assert.equal(node.holds, true);
+  assert.match(node.detail, /\/run 100%/);
+  // A full root holding /tmp is a full /tmp.
+  const fullRoot = runDirFull(factsOf(`${header}tmpfs             814388     1000    813388   1% /run\n/dev/sda1       41152736 41152736         0 100% /\n`));
+  assert.equal(fullRoot.holds, true);
+  assert.match(fullRoot.detail, /\/ \(holding \/tmp\) 100%/);
+  // /tmp of its own: the root says nothing about it.
+  const own = runDirFull(factsOf(`${header}tmpfs 814388 1000 813388 1% /run\ntmpfs 814388 1000 813388 1% /tmp\n/dev/sda1 41152736 41152736 0 100% /\n`));
+  assert.equal(own.holds, false);
 });
