@@ -234,6 +234,10 @@ test('diagnose: a kernel log read without an OOM kill says so (false), and a bun
       assert.match(kernel.detail, /kernel\.log/);
       assert.equal(evidence.find((e) => e.id === 'runc-before-fix')!.holds, false);
       if (target === bundle) assert.match(err, /worker-7\.tar\.gz: a bundle, read from .*runtime-lens-worker-7-20261205T104500Z/);
+      // The report says which bundle files would answer what is still open (no kubelet flags here).
+      const report = path.join(dir, 'report.md');
+      assert.equal(await run(['diagnose', '--report', report, target], () => undefined, () => undefined), 0);
+      assert.match(fs.readFileSync(report, 'utf8'), /Or in one step: `runtime-lens collect` on the node .* gathers [^\n]*`kubelet\/flags\.txt`/);
     }
   } finally {
     if (cache === undefined) delete process.env.RUNTIME_LENS_CACHE;
