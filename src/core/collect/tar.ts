@@ -175,7 +175,7 @@ export class TarReader {
     const kind: TarEntry['type'] = type === '0' || type === '\0' || type === '7' ? 'file' : type === '5' ? 'dir' : 'other';
     const entry: TarEntry = { path: normalise(raw), type: kind, size };
     this.onEntry(entry);
-    this.state = { kind: 'data', left: kind === 'file' ? size : size, pad, entry, meta: null, metaType: '' };
+    this.state = { kind: 'data', left: size, pad, entry, meta: null, metaType: '' };
   }
 
   private meta(type: string, data: Buffer): void {
