@@ -245,7 +245,15 @@ function evidenceItem(e: Evidence, answers: UserFacts, view: View): HTMLElement 
       h('span', { class: 'ev-label' }, 'Check it yourself'),
       h('code', { class: 'check' }, e.check),
       copyButton(e.check, `copy:${e.id}`, view)) : null,
+    e.holds === null && e.collected ? collectedRow(e.collected) : null,
     e.ask ? askRow(e.ask, answers, view) : null);
+}
+
+/** Which files of a collected bundle (`runtime-lens collect`) would answer an open observation. */
+function collectedRow(files: string[]): HTMLElement {
+  return h('div', { class: 'ev-row collected' },
+    h('span', { class: 'ev-label' }, 'In a bundle'),
+    h('span', {}, ...files.flatMap((f, i) => [i ? ', ' : '', h('code', {}, f)]), ` ${files.length > 1 ? 'answer' : 'answers'} this; “Runtime Lens: Collect from a Node…” gathers ${files.length > 1 ? 'them' : 'it'}`));
 }
 
 function copyButton(text: string, key: string, view: View): HTMLElement {
@@ -367,6 +375,7 @@ function renderQuestion(q: NextQuestion, d: Diagnosis, answers: UserFacts, view:
     h('p', { class: 'muted small' },
       `Yes points at ${causeTitle(q.ifYes, d)}; no at ${causeTitle(q.ifNo, d)} (expected gain ${q.gain.toFixed(2)} bits).`),
     q.check ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, 'On the node'), h('code', { class: 'check' }, q.check), copyButton(q.check, `copy:question`, view)) : null,
+    q.collected ? collectedRow(q.collected) : null,
     h('div', { class: 'actions' },
       button(q.yes, { id: 'question-yes', 'data-key': 'question-yes', appearance: current === 'yes' ? 'primary' : 'secondary' }, answer('yes')),
       button(q.no, { id: 'question-no', 'data-key': 'question-no', appearance: current === 'no' ? 'primary' : 'secondary' }, answer('no'))));

@@ -60,6 +60,7 @@ const evidence = shape({
   source: v => SOURCES.includes(v as string),
   where: optional(where),
   check: optional(str),
+  collected: optional(arrayOf(str)),
   ask: optional(question),
   attempts: optional(num),
   attachments: optional(arrayOf(attachment)),
@@ -74,7 +75,7 @@ const causeInfo = shape({
   confirm: nullable(shape({ scenario: str, command: str, observation: nullable(str) })),
   observations: arrayOf(str),
 });
-const nextQuestion = shape({ observation: str, prompt: str, yes: str, no: str, check: optional(str), gain: num, ifYes: str, ifNo: str });
+const nextQuestion = shape({ observation: str, prompt: str, yes: str, no: str, check: optional(str), collected: optional(arrayOf(str)), gain: num, ifYes: str, ifNo: str });
 const nodeSummary = shape({ node: str, failures: num, signatures: arrayOf(str), runc: nullable(str), cause: str, confidence: num, leader: nullable(str) });
 const diagnosis = shape({
   verdict: shape({

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundleCache, isBundlePath, unpackBundle } from '../core/collect/bundle';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
 import { distinctNodes, nodeOf } from '../core/logs/nodes';
@@ -70,16 +71,30 @@ function timeOptions(values: { year?: string; tz?: string }): TimeOptions {
   return options;
 }
 
-/** Explicit files must be readable logs (exit 2 otherwise); directories are searched and their non-logs skipped. */
-function inputs(paths: string[]): { files: { path: string; explicit: boolean }[]; skipped: Note[] } {
+/**
+ * Explicit files must be readable logs (exit 2 otherwise); directories are searched and their non-logs
+ * skipped. A bundle (`runtime-lens collect`'s .tar.gz) is read as the folder it unpacks to.
+ */
+async function inputs(paths: string[], err: (s: string) => void): Promise<{ files: { path: string; explicit: boolean }[]; skipped: Note[] }> {
   const files: { path: string; explicit: boolean }[] = [];
   const skipped: Note[] = [];
-  for (const p of paths) {
+  for (let p of paths) {
     let st: fs.Stats;
     try {
       st = fs.statSync(p);
     } catch {
       throw new UsageError(`${p}: no such file or directory`);
+    }
+    if (st.isFile() && isBundlePath(p)) {
+      try {
+        const unpacked = await unpackBundle(p, bundleCache());
+        err(`${p}: a bundle, read from ${unpacked.dir}\n`);
+        p = unpacked.dir;
+        st = fs.statSync(p);
+      } catch (e) {
+        if (e instanceof InputError) throw new UsageError(e.message);
+        throw e;
+      }
     }
     if (st.isDirectory()) {
       const d = discoverLogs(p);
@@ -120,6 +135,7 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
     if (e.holds === null && (e.source === 'user' || e.source === 'measured')) continue;
     out.push(`  [${MARK[String(e.holds)]}] ${e.id}: ${e.detail}`);
     if (e.check && e.holds === null) out.push(`            check: ${e.check}`);
+    if (e.collected && e.holds === null) out.push(`            in a bundle (runtime-lens collect): ${e.collected.join(', ')}`);
   }
   if (d.fleet.length > 1) {
     out.push('', `Fleet: ${d.fleet.length} nodes`);
@@ -147,6 +163,7 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
     const q = d.question;
     out.push('', `Next question (separates ${CAUSE_TITLES[q.ifYes] ?? q.ifYes} from ${CAUSE_TITLES[q.ifNo] ?? q.ifNo}, ${q.gain.toFixed(2)} bits):`, `  ${q.prompt}`);
     if (q.check) out.push(`  on the node: ${q.check}`);
+    if (q.collected) out.push(`  in a bundle (runtime-lens collect): ${q.collected.join(', ')}`);
     out.push(`  yes → ${q.ifYes}; no → ${q.ifNo}`);
   }
   const confirm = d.fixesFor ? d.causes[d.fixesFor]?.confirm : null;
@@ -194,7 +211,7 @@ export const diagnose: Command = async (args, out, err) => {
     if (!fs.existsSync(s) || !fs.statSync(s).isDirectory()) throw new UsageError(`--sources ${s}: not a directory`);
   }
   const options = { ...timeOptions(values), matcher: new Matcher(builtInSignatures()) };
-  const { files, skipped } = inputs(positionals);
+  const { files, skipped } = await inputs(positionals, err);
   const recognitions: Recognition[] = [];
   for (const f of files) {
     try {

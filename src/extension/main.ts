@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { product } from '../core/product';
 import { CallPathView } from './callPathView';
 import { registerCodeLens } from './codeLens';
+import { registerCollect } from './collect';
 import { registerCommands } from './commands';
 import { type Config, readConfig } from './config';
 import { DiagnosisPanel, pickDiagnosisFiles } from './diagnosisPanel';
@@ -52,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerStatusBar(store, getConfig),
     registerExplain(store, getConfig),
     registerReproduce(context, log),
+    registerCollect(context, log),
     vscode.commands.registerCommand('runtimeLens.diagnose', async (arg?: unknown) => {
       const files = await pickDiagnosisFiles(arg);
       if (!files?.length) return;

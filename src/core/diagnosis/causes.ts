@@ -12,6 +12,8 @@ export interface ObservationDef {
   check?: string;
   /** What its reader takes from the data: the signatures it reads, those it looks next to, the lab scenario. */
   params?: { signatures?: string[]; near?: string[]; scenario?: Scenario };
+  /** The files of a `runtime-lens collect` bundle that answer it. */
+  collected?: string[];
   question?: { prompt: string; yes: string; no: string };
 }
 

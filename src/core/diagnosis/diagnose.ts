@@ -80,9 +80,11 @@ interface Assessment {
  * Every observation of the catalog for one set of findings and facts (one node, or the whole input):
  * the evidence the causes are weighed on (observations/ reads each; the user's answers apply there).
  */
-function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): Assessment {
+function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, node: string | null = null): Assessment {
   const failures = execFailureSignatures(catalog);
-  const files = [...new Set([...placed.map((p) => p.finding.file), ...facts.map((f) => f.file)])];
+  // Files read count even when they hold nothing: a clean kernel log says there was no OOM kill.
+  const read = input.recognitions.map((r) => r.file).filter((f) => node === null || [null, node].includes(nodeFromPath(f)));
+  const files = [...new Set([...placed.map((p) => p.finding.file), ...facts.map((f) => f.file), ...read])];
   const evidence = observe(catalog, { placed, facts, files, clock, saveState: input.saveState, failures, answers: input.user.observations ?? {} });
   const present = new Set(placed.map((p) => p.finding.signature).filter((s) => failures.has(s)));
   const ranked = present.size ? rank(catalog, evidence, present, input.titles) : [];
@@ -235,7 +237,7 @@ function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput,
   return [...byNode]
     .map(([node, mine]) => {
       const theirs = facts.filter((f) => !f.node || f.node === node);
-      const a = assess(mine, theirs, input, clock, catalog);
+      const a = assess(mine, theirs, input, clock, catalog, node);
       const d = decide(catalog, a.ranked);
       const typed = input.user.observations?.['runc-before-fix'];
       const runc = (typeof typed === 'string' ? typed : null) ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);

@@ -109,7 +109,7 @@ export function nextQuestion(catalog: CauseCatalog, ranked: RankedCause[], evide
     const [ifYes, ifNo] = [lead(yes), lead(no)];
     // A question is worth asking only when its answer decides between two causes.
     if (gain > 0.01 && ifYes !== ifNo && (!best || gain > best.gain)) {
-      best = { observation: o.id, prompt: o.question.prompt, yes: o.question.yes, no: o.question.no, ...(o.check ? { check: o.check } : {}), gain: round(gain), ifYes, ifNo };
+      best = { observation: o.id, prompt: o.question.prompt, yes: o.question.yes, no: o.question.no, ...(o.check ? { check: o.check } : {}), ...(o.collected ? { collected: o.collected } : {}), gain: round(gain), ifYes, ifNo };
     }
   }
   return best;

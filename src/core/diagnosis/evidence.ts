@@ -30,7 +30,7 @@ export function evidence(id: string, holds: boolean | null, detail: string, sour
   const ask: Question | undefined = def.question
     ? { fact: `observation:${id}`, prompt: def.question.prompt, choices: [{ value: 'yes', label: def.question.yes }, { value: 'no', label: def.question.no }] }
     : undefined;
-  return { id, holds, detail, title: def.title, source, ...(def.check ? { check: def.check } : {}), ...(ask ? { ask } : {}), ...extra };
+  return { id, holds, detail, title: def.title, source, ...(def.check ? { check: def.check } : {}), ...(def.collected ? { collected: def.collected } : {}), ...(ask ? { ask } : {}), ...extra };
 }
 
 const at = (f: { file: string; line: number }) => `${path.basename(f.file)}:${f.line}`;
@@ -377,10 +377,16 @@ export function taskExitNearby(placed: PlacedFinding[], facts: NodeFact[], failu
 }
 
 export function runDirFull(facts: NodeFact[]): Evidence {
-  const rows = of(facts, 'diskUsage').filter((f) => /^(\/run|\/var\/run|\/tmp)(\/|$)/.test(f.detail?.mount ?? ''));
+  const disk = of(facts, 'diskUsage');
+  const own = disk.filter((f) => /^(\/run|\/var\/run|\/tmp)(\/|$)/.test(f.detail?.mount ?? ''));
+  // `df /tmp` prints the mount that holds /tmp: `/` when it has no file system of its own (so do `df -h`
+  // listings, which name /tmp only when it is mounted). The root's row then speaks for it.
+  const onRoot = ['/run', '/tmp'].filter((d) => !own.some((f) => (f.detail?.mount ?? '').replace(/^\/var\/run/, '/run').startsWith(d)));
+  const root = onRoot.length ? disk.filter((f) => f.detail?.mount === '/') : [];
+  const rows = [...own, ...root];
   if (rows.length === 0) return evidence('run-dir-full', null, 'no df output for /run or /tmp in the input', 'logs');
   const full = rows.filter((f) => Number(f.value) >= 99 || /^0(\.0+)?[KMGB]?$/.test(f.detail?.available ?? ''));
-  const list = (xs: NodeFact[]) => xs.map((f) => `${f.detail?.mount} ${f.value}%`).join(', ');
+  const list = (xs: NodeFact[]) => xs.map((f) => `${f.detail?.mount === '/' ? `/ (holding ${onRoot.join(' and ')})` : f.detail?.mount} ${f.value}%${f.detail?.inodes ? ' of inodes' : ''}`).join(', ');
   return full.length
     ? evidence('run-dir-full', true, `df: ${list(full)} (${at(full[0]!)})`, 'logs', whereOf(full[0]!))
     : evidence('run-dir-full', false, `df: ${list(rows)} (${at(rows[0]!)})`, 'logs', whereOf(rows[0]!));

@@ -58,6 +58,10 @@ export function reportMarkdown(d: Diagnosis, subject: string, chain: { title: st
   if (checks.length) {
     out.push('Check on the node:', '', '```sh', ...checks.map((e) => `# ${e.title}\n${e.check}`), '```', '');
   }
+  const collected = [...new Set(v.evidence.filter((e) => e.holds === null && e.collected).flatMap((e) => e.collected!))];
+  if (collected.length) {
+    out.push(`Or in one step: \`runtime-lens collect\` on the node (\`runtime-lens collect --print-script\` where it has no node.js) gathers ${collected.map((f) => `\`${f}\``).join(', ')}, which answer the open checks; \`runtime-lens diagnose\` reads the bundle as it is.`, '');
+  }
   for (const e of v.evidence) for (const a of e.attachments ?? []) out.push(...attachmentSection(a, e));
   if (chain) {
     out.push(`## Where it comes from — ${chain.title}`, '');

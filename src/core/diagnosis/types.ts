@@ -28,6 +28,8 @@ export interface Evidence {
   where?: { file: string; line: number };
   /** The command to check it on the node yourself. */
   check?: string;
+  /** The files of a `runtime-lens collect` bundle that would answer it. */
+  collected?: string[];
   /** Whether (and how) the user can answer it by hand in the panel. */
   ask?: Question;
   /** For a repeated experiment (the reproduce lab): how many attempts the result rests on. */
@@ -139,6 +141,8 @@ export interface NextQuestion {
   yes: string;
   no: string;
   check?: string;
+  /** The files of a `runtime-lens collect` bundle that would answer it. */
+  collected?: string[];
   /** Expected information gain, in bits. */
   gain: number;
   /** Which cause would lead after each answer. */
