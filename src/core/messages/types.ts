@@ -46,4 +46,6 @@ export interface InnermostRule {
   observations?: string[];
   /** The error family the diagnosis groups it under (a cause id, or a family name). */
   family: string;
+  /** The upstream thread, source file or manual page the meaning comes from. */
+  source?: string;
 }
