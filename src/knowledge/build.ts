@@ -3,7 +3,7 @@ import { byCodeUnit } from '../core/order';
 import type { GoParser } from '../core/sources/goParser';
 import type { ProgramId } from '../core/signatures/types';
 import { extractC } from './extractC';
-import { type ExtractedMessage, extractGo } from './extractGo';
+import { type GoFileFacts, type MessageWrapper, extractGo, wrappedMessages } from './extractGo';
 import { type ProjectSpec, fileFilter, programOf } from './projects';
 import type { VersionSource } from './sources';
 
@@ -72,7 +72,7 @@ export async function buildIndex(parser: GoParser | null, inputs: ProjectInput[]
     const tags = input.tags ?? projectTags(spec, source.refs());
     const filter = fileFilter(spec);
     const perTag = tags.map((t) => source.files(t, filter));
-    const extracted = new Map<string, ExtractedMessage[]>();
+    const extracted = new Map<string, GoFileFacts>();
     const distinct = [...new Set(perTag.flat().map((f) => f.blob))];
     let bytes = 0;
     for (let i = 0; i < distinct.length; i += BATCH) {
@@ -80,7 +80,7 @@ export async function buildIndex(parser: GoParser | null, inputs: ProjectInput[]
       for (const [blob, content] of contents) {
         bytes += content.length;
         const text = content.toString('utf8');
-        if (spec.language === 'c') extracted.set(blob, extractC(text));
+        if (spec.language === 'c') extracted.set(blob, { messages: extractC(text), wrappers: [], calls: [] });
         else {
           if (!parser) throw new Error(`${spec.name} is Go: the generator needs the tree-sitter-go parser`);
           extracted.set(blob, extractGo(parser, text));
@@ -90,9 +90,15 @@ export async function buildIndex(parser: GoParser | null, inputs: ProjectInput[]
     type Acc = { entry: Omit<MessageEntry, 'versions'>; seen: boolean[]; siteTag: number };
     const acc = new Map<string, Acc>();
     perTag.forEach((files, t) => {
+      // Wrappers are taken from the same version, so one version read alone (a tarball) gives what it gives here.
+      const wrappers = new Map<string, MessageWrapper[]>();
+      for (const f of files) for (const w of extracted.get(f.blob)?.wrappers ?? []) wrappers.set(w.name, [...(wrappers.get(w.name) ?? []), w]);
       for (const f of files) {
         const program = programOf(spec, f.path);
-        for (const m of extracted.get(f.blob) ?? []) {
+        const facts = extracted.get(f.blob);
+        if (!facts) continue;
+        const messages = [...facts.messages, ...wrappedMessages(facts.calls, wrappers)].sort((a, b) => a.line - b.line);
+        for (const m of messages) {
           const key = [program, m.kind, m.level ?? '', m.format, ...(m.keys ?? [])].join('\u0000');
           let a = acc.get(key);
           if (!a) {

@@ -18,7 +18,7 @@ export interface ExtractedMessage {
 }
 
 /** How a call makes a message: which argument holds the text, and whether it is a printf format. */
-interface CallShape {
+export interface CallShape {
   arg: number;
   printf: boolean;
   kind: 'error' | 'log';
@@ -109,11 +109,62 @@ function isSprintf(node: SyntaxNode): boolean {
   return node.type === 'call_expression' && node.childForFieldName('function')?.text === 'fmt.Sprintf';
 }
 
-/** The name of the function or method a node is inside (innermost declared one, not a closure). */
-function enclosingDeclName(node: SyntaxNode): string | null {
+/**
+ * A function of the project that makes a message from one of its string parameters, as containerd's
+ * `(*Init).runtimeError(rErr error, msg string)` does with `errors.Wrap(rErr, msg)`: the literal a
+ * caller passes there (`p.runtimeError(err, "OCI runtime exec failed")`) is a message too.
+ */
+export interface MessageWrapper {
+  /** The function's or method's name, as a call names it (`runtimeError`). */
+  name: string;
+  shape: CallShape;
+}
+
+/** A call to a function that is not a known message maker, with a literal argument: a wrapper call, if that function is one. */
+export interface LiteralCall {
+  name: string;
+  arg: number;
+  text: string;
+  /** The literal came through fmt.Sprintf: it is a format whatever the wrapper does with it. */
+  printf: boolean;
+  line: number;
+  function: string;
+}
+
+/** What one Go file tells the index. */
+export interface GoFileFacts {
+  messages: ExtractedMessage[];
+  wrappers: MessageWrapper[];
+  calls: LiteralCall[];
+}
+
+/** The function or method declaration a node is inside (not a closure). */
+function enclosingDecl(node: SyntaxNode): SyntaxNode | null {
   for (let n: SyntaxNode | null = node.parent; n; n = n.parent) {
-    if (n.type === 'function_declaration' || n.type === 'method_declaration') return n.childForFieldName('name')?.text ?? null;
+    if (n.type === 'function_declaration' || n.type === 'method_declaration') return n;
   }
+  return null;
+}
+
+/** The position of a string parameter `name` among a declaration's parameters (each name counts), or -1. */
+function stringParamIndex(decl: SyntaxNode, name: string): number {
+  let at = 0;
+  for (const p of decl.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (!p || (p.type !== 'parameter_declaration' && p.type !== 'variadic_parameter_declaration')) continue;
+    const names = p.childrenForFieldName('name').filter((n): n is SyntaxNode => !!n);
+    const isString = p.childForFieldName('type')?.text === 'string';
+    for (const n of names.length ? names : [null]) {
+      if (n?.text === name) return isString ? at : -1;
+      at++;
+    }
+  }
+  return -1;
+}
+
+/** The name a call uses for its function: `f(…)`, `pkg.F(…)`, `x.m(…)` → f, F, m. */
+function calleeName(callee: SyntaxNode): string | null {
+  if (callee.type === 'identifier') return callee.text;
+  if (callee.type === 'selector_expression') return callee.childForFieldName('field')?.text ?? null;
   return null;
 }
 
@@ -124,21 +175,33 @@ function enclosingDeclName(node: SyntaxNode): string | null {
  * read through where it feeds one directly, and the formats of `Error() string` methods. Texts built
  * from variables alone are not messages the index can name.
  */
-export function extractGo(parser: GoParser, source: string): ExtractedMessage[] {
+export function extractGo(parser: GoParser, source: string): GoFileFacts {
+  const facts: GoFileFacts = { messages: [], wrappers: [], calls: [] };
   const tree = parser.parser.parse(source);
-  if (!tree) return [];
+  if (!tree) return facts;
   try {
     const spans = tree.rootNode.namedChildren.flatMap((d) => (d ? declSpans(d) : []));
     const functionAt = (line: number) => spans.find((d) => d.start <= line && line <= d.end)?.symbol ?? '';
-    const out: ExtractedMessage[] = [];
     for (const call of tree.rootNode.descendantsOfType('call_expression')) {
       if (!call) continue;
       const callee = call.childForFieldName('function');
       const args = call.childForFieldName('arguments')?.namedChildren.filter((a): a is SyntaxNode => !!a && a.type !== 'comment') ?? [];
       let shape = callee ? shapeOf(callee) : null;
       // An error type's own text: `func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", …) }`.
-      if (!shape && callee?.text === 'fmt.Sprintf' && enclosingDeclName(call) === 'Error') shape = { arg: 0, printf: true, kind: 'error' };
-      if (!shape) continue;
+      if (!shape && callee?.text === 'fmt.Sprintf' && enclosingDecl(call)?.childForFieldName('name')?.text === 'Error') shape = { arg: 0, printf: true, kind: 'error' };
+      if (!shape) {
+        const name = callee ? calleeName(callee) : null;
+        if (!name || name === 'Sprintf') continue;
+        args.forEach((a, i) => {
+          const viaSprintf = isSprintf(a);
+          const node = viaSprintf ? a.childForFieldName('arguments')?.namedChildren.find((x) => x?.type !== 'comment') : a;
+          const text = node ? stringOf(node) : null;
+          if (text === null || !node) return;
+          const line = node.startPosition.row + 1;
+          facts.calls.push({ name, arg: i, text, printf: viaSprintf, line, function: functionAt(line) });
+        });
+        continue;
+      }
       let arg: SyntaxNode | null | undefined = args[shape.arg];
       let printf = shape.printf;
       if (arg && isSprintf(arg)) {
@@ -146,13 +209,11 @@ export function extractGo(parser: GoParser, source: string): ExtractedMessage[] 
         printf = true;
       }
       if (!arg) continue;
+      wrapperOf(call, arg, args, shape, facts.wrappers);
       const text = stringOf(arg);
       if (text === null) continue;
-      const format = normalise(text, printf);
-      if (!informative(format)) continue;
-      const line = arg.startPosition.row + 1;
-      const message: ExtractedMessage = { format, kind: shape.kind, line, function: functionAt(line) };
-      if (shape.level) message.level = shape.level;
+      const message = messageOf(text, printf, shape, arg.startPosition.row + 1, functionAt);
+      if (!message) continue;
       if (shape.structured) {
         const keys: string[] = [];
         for (let i = shape.arg + 1; i < args.length; i += 2) {
@@ -161,10 +222,56 @@ export function extractGo(parser: GoParser, source: string): ExtractedMessage[] 
         }
         if (keys.length) message.keys = keys;
       }
-      out.push(message);
+      facts.messages.push(message);
     }
-    return out;
+    return facts;
   } finally {
     tree.delete();
   }
+}
+
+function messageOf(text: string, printf: boolean, shape: CallShape, line: number, functionAt: (line: number) => string): ExtractedMessage | null {
+  const format = normalise(text, printf);
+  if (!informative(format)) return null;
+  const message: ExtractedMessage = { format, kind: shape.kind, line, function: functionAt(line) };
+  if (shape.level) message.level = shape.level;
+  return message;
+}
+
+/**
+ * Records the enclosing function as a wrapper when the call's text is one of its string parameters:
+ * `errors.Wrap(rErr, msg)`, `logrus.Errorf(format, args...)`, or `fmt.Errorf("%s: %w", msg, err)`
+ * (the parameter as the whole of a leading verb).
+ */
+function wrapperOf(call: SyntaxNode, arg: SyntaxNode, args: SyntaxNode[], shape: CallShape, out: MessageWrapper[]): void {
+  const decl = enclosingDecl(call);
+  const name = decl?.childForFieldName('name')?.text;
+  if (!decl || !name) return;
+  let param = -1;
+  let printf = shape.printf;
+  if (arg.type === 'identifier') param = stringParamIndex(decl, arg.text);
+  else if (shape.printf) {
+    const text = stringOf(arg);
+    const next = args[shape.arg + 1];
+    if (text !== null && /^%[sv]: /.test(text) && next?.type === 'identifier') {
+      param = stringParamIndex(decl, next.text);
+      printf = false;
+    }
+  }
+  if (param < 0) return;
+  const wrapped: CallShape = { arg: param, printf, kind: shape.kind };
+  if (shape.level) wrapped.level = shape.level;
+  if (!out.some((w) => w.name === name && w.shape.arg === param)) out.push({ name, shape: wrapped });
+}
+
+/** The messages that calls to a project's wrappers make with their literals. */
+export function wrappedMessages(calls: LiteralCall[], wrappers: Map<string, MessageWrapper[]>): ExtractedMessage[] {
+  const out: ExtractedMessage[] = [];
+  for (const c of calls) {
+    const w = wrappers.get(c.name)?.find((x) => x.shape.arg === c.arg);
+    if (!w) continue;
+    const m = messageOf(c.text, w.shape.printf || c.printf, w.shape, c.line, () => c.function);
+    if (m) out.push(m);
+  }
+  return out;
 }
