@@ -30,7 +30,10 @@ let loaded: MessageIndex | undefined;
  * data file, and only recognition of an unclassified runtime error needs it.
  */
 export function loadMessageIndex(): MessageIndex {
-  loaded ??= validateMessageIndex(require('../knowledge/messages.json') as unknown, require('../knowledge/messages.schema.json') as object);
+  if (!loaded) {
+    const { shipped } = require('./shipped') as typeof import('./shipped');
+    loaded = validateMessageIndex(shipped.data, shipped.schema);
+  }
   return loaded;
 }
 
