@@ -208,13 +208,15 @@ export class MessageOrigins {
   }
 }
 
-interface DeclSpan {
+/** A top-level declaration's rows (1-based, inclusive) and its name as the trace shows it. */
+export interface DeclSpan {
   start: number;
   end: number;
   symbol: string;
 }
 
-function declSpans(decl: SyntaxNode): DeclSpan[] {
+/** The row spans a top-level declaration names (shared with the message index generator, which names sites the same way). */
+export function declSpans(decl: SyntaxNode): DeclSpan[] {
   const span = (n: SyntaxNode, symbol: string | undefined): DeclSpan[] => (symbol ? [{ start: n.startPosition.row + 1, end: n.endPosition.row + 1, symbol }] : []);
   const name = decl.childForFieldName('name')?.text;
   if (decl.type === 'function_declaration') return span(decl, name);
