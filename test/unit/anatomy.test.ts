@@ -6,7 +6,7 @@ import errno from '../../src/core/knowledge/errno.json';
 import errnoSchema from '../../src/core/knowledge/errno.schema.json';
 import innermost from '../../src/core/knowledge/innermost.json';
 import innermostSchema from '../../src/core/knowledge/innermost.schema.json';
-import { AnatomyReader, keyWord } from '../../src/core/messages/anatomy';
+import { AnatomyReader, keyWords } from '../../src/core/messages/anatomy';
 import { innermostReader } from '../../src/core/messages/innermost';
 import { errorText } from '../../src/core/messages/split';
 import type { MessageIndex } from '../../src/core/messages/types';
@@ -195,11 +195,11 @@ test('an index is read lazily and bad entries are skipped, never thrown', () => 
   assert.equal(loads, 1);
 });
 
-test('the key word of a format is a whole word of its constant text', () => {
-  assert.equal(keyWord('error adding pid %d to cgroups: %w'), 'cgroups');
-  assert.equal(keyWord('runc-process%d'), 'runc');
-  assert.equal(keyWord('%sfoo bar'), 'bar');
-  assert.equal(keyWord('%s: %w'), null);
+test('the words a format is looked up by are whole words wherever it prints them', () => {
+  assert.deepEqual(keyWords('error adding pid %d to cgroups: %w'), ['error', 'adding', 'pid', 'cgroups']);
+  assert.deepEqual(keyWords('runc-process%d'), ['runc']);
+  assert.deepEqual(keyWords('%sfoo bar'), ['bar']);
+  assert.deepEqual(keyWords('%s: %w'), []);
 });
 
 test('recognition: a runtime error no curated signature covers is a runtime-error finding with its anatomy; curated ones keep their id and carry it too', () => {
@@ -221,6 +221,6 @@ test('recognition: a runtime error no curated signature covers is a runtime-erro
   assert.equal(r.findings[2]!.anatomy, undefined, 'a look-alike carries no anatomy');
   assert.deepEqual(r.findings[0]!.anatomy!.layers.map((l) => l.program), ['kubelet', 'cri', 'containerd', 'containerd', 'shim', 'runc', 'runc', 'kernel']);
   // Without a reader the findings are the same, without anatomy.
-  const bare = recogniseText('kubelet.log', text, { matcher: new Matcher(builtInSignatures()) });
+  const bare = recogniseText('kubelet.log', text, { matcher: new Matcher(builtInSignatures()), anatomy: null });
   assert.deepEqual(bare.findings.map((f) => [f.signature, f.anatomy]), [['runtime-error', undefined], ['device-cgroup-denied', undefined], ['http-probe-failed', undefined]]);
 });

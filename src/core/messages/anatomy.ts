@@ -2,6 +2,7 @@ import { type Covering, type LiteralMatcher, chooseCovering, formatPieces, liter
 import { fragmentEdges, messageText, splitFragments } from '../origins/message';
 import type { ErrorAnatomy, InnermostError, Layer, MessageOrigin, ProgramId } from '../signatures/types';
 import { type Innermost, innermostReader } from './innermost';
+import { loadMessageIndex, versionLabel } from './index';
 import { errorText } from './split';
 import type { InnermostRule, MessageEntry, MessageIndex } from './types';
 
@@ -17,9 +18,19 @@ interface Format {
   program: ProgramId;
   format: string;
   site: MessageOrigin;
-  /** Sorted tag indices of `program` that hold the format. */
-  versions: number[];
+  /** The entries' version ranges, expanded into `versions` only for formats a message matched. */
+  ranges: [number, number][];
+  newest: number;
+  /** Its constant pieces: each must be in a text before the format's regular expression is built or run. */
+  pieces: string[];
+  versionsValue?: number[];
   matcher?: LiteralMatcher | null;
+}
+
+/** Sorted tag indices of the format's program that hold it. */
+function versionsOf(f: Format): number[] {
+  f.versionsValue ??= expand(f.ranges);
+  return f.versionsValue;
 }
 
 interface Candidate extends Covering {
@@ -30,6 +41,11 @@ interface Candidate extends Covering {
 const CACHE = 4096;
 /** Letters in a row that make a word worth looking up (shorter ones are in every message). */
 const WORD = /[A-Za-z]{3,}/g;
+/**
+ * Words every wrapper uses. A format whose constant text is only these (`%#v failed: %s: %v`) would claim
+ * any `… failed: …` of any program: it cannot say which program printed a text.
+ */
+const GENERIC = new Set(['failed', 'error', 'err', 'unable', 'cannot', 'could', 'not', 'the', 'for', 'with', 'and', 'while', 'from', 'when', 'invalid', 'get', 'set']);
 
 /**
  * Splits runtime errors into their layers with the message index: each wrapping is matched to the
@@ -80,7 +96,7 @@ export class AnatomyReader {
     const msg = messageText(errorText(message));
     const text = msg.text;
     const inner = this.innermost.parse(text);
-    const kernelStart = inner?.syscall ? inner.start : text.length;
+    const kernelStart = inner?.syscall ? inner.start : (inner?.end ?? text.length);
     const { chosen: all, candidates } = this.match(msg);
     const chosen = all.filter((c) => c.match.start < kernelStart).sort((a, b) => a.match.start - b.match.start);
     // The same words printed by several formats of a program (`exec failed: %v` before 1.0, `%w`
@@ -89,14 +105,14 @@ export class AnatomyReader {
     const perProgram = new Map<ProgramId, number[]>();
     alternatives.forEach((alts, i) => {
       const program = chosen[i]!.format.program;
-      const tags = alts.reduce<number[]>((acc, a) => union(acc, a.format.versions), []);
+      const tags = alts.reduce<number[]>((acc, a) => union(acc, versionsOf(a.format)), []);
       const held = perProgram.get(program);
       perProgram.set(program, held ? intersect(held, tags) : tags);
     });
     const fragmentStarts = [...fragmentEdges(splitFragments(text)).starts].sort((a, b) => a - b);
     const layers: Layer[] = chosen.map((c, i) => {
       const consistent = perProgram.get(c.format.program) ?? [];
-      const best = alternatives[i]!.reduce((a, b) => (overlap(b.format.versions, consistent) > overlap(a.format.versions, consistent) ? b : a), c);
+      const best = alternatives[i]!.reduce((a, b) => (overlap(versionsOf(b.format), consistent) > overlap(versionsOf(a.format), consistent) ? b : a), c);
       // A format that starts with a verb (`%s probe errored: %v`) made the words before its constant text too.
       let start = c.match.start;
       if (best.format.matcher?.openStart) {
@@ -105,7 +121,7 @@ export class AnatomyReader {
         start = Math.max(previousEnd, fragment);
       }
       const end = Math.min(chosen[i + 1]?.match.start ?? kernelStart, kernelStart);
-      const own = overlap(best.format.versions, consistent) > 0 ? intersect(best.format.versions, consistent) : best.format.versions;
+      const own = overlap(versionsOf(best.format), consistent) > 0 ? intersect(versionsOf(best.format), consistent) : versionsOf(best.format);
       return { program: c.format.program, text: trimLayer(text.slice(start, end)), origin: best.format.site, versions: this.range(c.format.program, own) };
     });
     if (inner?.syscall) layers.push({ program: 'kernel', text: inner.innermost.text, origin: null, versions: null });
@@ -128,6 +144,7 @@ export class AnatomyReader {
       for (const f of this.byWord.get(word) ?? []) {
         if (seen.has(f)) continue;
         seen.add(f);
+        if (!f.pieces.every((p) => msg.text.includes(p))) continue;
         if (f.matcher === undefined) f.matcher = literalMatcher(f.format);
         if (!f.matcher) continue;
         for (const match of matchLiteral(f.matcher, msg, edges)) candidates.push({ format: f, match, depth: DEPTH[f.program] ?? 0 });
@@ -139,36 +156,50 @@ export class AnatomyReader {
         b.format.matcher!.constantLength - a.format.matcher!.constantLength ||
         b.depth - a.depth ||
         b.match.start - a.match.start ||
-        b.format.versions.length - a.format.versions.length,
+        versionsOf(b.format).length - versionsOf(a.format).length,
     );
     return { chosen: chooseCovering(candidates), candidates };
   }
 
-  /** Merges the index's entries per (program, format) and files each under its longest word. */
+  /**
+   * Merges the index's entries per (program, format) and files each under its rarest word (the one fewest
+   * formats share), so that a message's words reach few formats. Nothing else is computed before a
+   * message needs it: the regular expressions and the version lists are built for the formats it meets.
+   */
   private prepare(): Format[] {
     if (this.formats) return this.formats;
-    const merged = new Map<string, { format: Format; newest: number }>();
+    const merged = new Map<string, Format>();
     const entries: unknown = this.index?.entries;
     for (const e of (Array.isArray(entries) ? entries : []) as MessageEntry[]) {
       if (!e || typeof e.format !== 'string' || !e.site || !Array.isArray(e.versions) || DEPTH[e.program] === undefined) continue;
       const key = `${e.program}\u0000${e.format}`;
-      const tags = expand(e.versions);
-      const newest = tags.length ? tags[tags.length - 1]! : -1;
+      const newest = e.versions.reduce((n, r) => (Array.isArray(r) && typeof r[1] === 'number' ? Math.max(n, r[1]) : n), -1);
       const held = merged.get(key);
-      if (!held) merged.set(key, { format: { program: e.program, format: e.format, site: e.site, versions: tags }, newest });
+      if (!held) merged.set(key, { program: e.program, format: e.format, site: e.site, ranges: [...e.versions], newest, pieces: [] });
       else {
-        held.format.versions = union(held.format.versions, tags);
-        if (newest > held.newest) [held.format.site, held.newest] = [e.site, newest];
+        held.ranges.push(...e.versions);
+        if (newest > held.newest) [held.site, held.newest] = [e.site, newest];
       }
     }
-    this.formats = [...merged.values()].map((m) => m.format);
-    for (const f of this.formats) {
-      const word = keyWord(f.format);
-      if (!word) continue;
+    const words: string[][] = [];
+    const frequency = new Map<string, number>();
+    this.formats = [];
+    for (const f of merged.values()) {
+      const constant = formatPieces(f.format).flatMap((p) => ('text' in p ? [p.text] : []));
+      if (!constant.some((t) => (t.match(/[A-Za-z]{3,}/g) ?? []).some((w) => !GENERIC.has(w.toLowerCase())))) continue;
+      const keys = keyWords(f.format);
+      if (keys.length === 0) continue;
+      f.pieces = constant.map((t) => t.trim()).filter((t) => t.length >= 3);
+      this.formats.push(f);
+      words.push(keys);
+      for (const w of new Set(keys)) frequency.set(w, (frequency.get(w) ?? 0) + 1);
+    }
+    this.formats.forEach((f, i) => {
+      const word = words[i]!.reduce((a, b) => (frequency.get(b)! < frequency.get(a)! || (frequency.get(b) === frequency.get(a) && b.length > a.length) ? b : a));
       const list = this.byWord.get(word);
       if (list) list.push(f);
       else this.byWord.set(word, [f]);
-    }
+    });
     return this.formats;
   }
 
@@ -190,7 +221,15 @@ export class AnatomyReader {
 }
 
 function tagName(tag: string | undefined): string | null {
-  return tag === undefined ? null : tag.replace(/^v(?=\d)/, '');
+  return tag === undefined ? null : versionLabel(tag);
+}
+
+let shared: AnatomyReader | undefined;
+
+/** The reader over the index shipped with Runtime Lens, loaded at the first runtime error it is asked about. */
+export function sharedAnatomyReader(): AnatomyReader {
+  shared ??= new AnatomyReader(() => loadMessageIndex({ check: false }));
+  return shared;
 }
 
 function expand(ranges: [number, number][]): number[] {
@@ -203,6 +242,7 @@ function expand(ranges: [number, number][]): number[] {
 }
 
 function union(a: number[], b: number[]): number[] {
+  if (a.length === 0) return b;
   return [...new Set([...a, ...b])].sort((x, y) => x - y);
 }
 
@@ -216,23 +256,22 @@ function intersect(a: number[], b: number[]): number[] {
 }
 
 /**
- * The longest word of a format's constant text that is a whole word wherever the format prints it:
- * one that touches a verb (`runc-process%d`, `%sfoo`) may be glued to what the verb prints.
+ * The words of a format's constant text that are whole words wherever the format prints them: one that
+ * touches a verb (`runc-process%d`, `%sfoo`) may be glued to what the verb prints.
  */
-export function keyWord(format: string): string | null {
+export function keyWords(format: string): string[] {
   const pieces = formatPieces(format);
-  let best: string | null = null;
+  const out: string[] = [];
   pieces.forEach((p, i) => {
     if (!('text' in p)) return;
     for (const m of p.text.matchAll(WORD)) {
       const at = m.index!;
-      const end = at + m[0].length;
       if (at === 0 && i > 0) continue;
-      if (end === p.text.length && i < pieces.length - 1) continue;
-      if (!best || m[0].length > best.length) best = m[0];
+      if (at + m[0].length === p.text.length && i < pieces.length - 1) continue;
+      out.push(m[0]);
     }
   });
-  return best;
+  return out;
 }
 
 /** A layer's words without the separators that hand over to the next one. */

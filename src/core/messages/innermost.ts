@@ -23,6 +23,8 @@ export interface InnermostMatch {
   start: number;
   /** Whether it is a system call's failure (an errno or EOF), not just the last words of a wrapper. */
   syscall: boolean;
+  /** Where the error's words end: what follows is the outer programs' trailers (`: unknown`, CRI-O's exit code). */
+  end: number;
 }
 
 /**
@@ -85,7 +87,7 @@ export class Innermost {
     const found = this.errnoAtEnd(body);
     if (!found) {
       const start = lastBoundary(body, body.length);
-      return { innermost: { operation: null, object: null, errno: null, text: body.slice(start).trim() }, start, syscall: false };
+      return { innermost: { operation: null, object: null, errno: null, text: body.slice(start).trim() }, start, syscall: false, end };
     }
     let fragmentStart = lastBoundary(body, found.start);
     let fragment = body.slice(fragmentStart, found.start).replace(/[:\s]+$/, '');
@@ -104,6 +106,7 @@ export class Innermost {
         innermost: { operation: op.operation, object: op.object, errno: found.name, text: body.slice(fragmentStart).trim() },
         start: fragmentStart,
         syscall: true,
+        end,
       };
     }
     // Not `op object: errno`: the words before say what failed (`could not create session key`).
@@ -111,6 +114,7 @@ export class Innermost {
       innermost: { operation: found.name === 'EOF' ? null : (op?.operation ?? null), object: null, errno: found.name, text: found.text },
       start: found.start,
       syscall: true,
+      end,
     };
   }
 

@@ -7,18 +7,27 @@
  * neither. It is read as the message wrapping its `err` value.
  */
 export function errorText(message: string): string {
-  const m = message.trimStart();
-  if (!m.startsWith('"')) return message;
+  // logrus's text format on a terminal (`ERRO[0000] exec failed: …`): the level and seconds are no one's words.
+  const m = message.trimStart().replace(/^(?:ERRO|WARN|INFO|DEBU|FATA|PANI)\[\d+\]\s*/, '');
+  if (!m.startsWith('"')) return m;
   const msgEnd = closingQuote(m, 0);
-  if (msgEnd < 0) return message;
-  const msg = unquote(m.slice(0, msgEnd + 1));
+  if (msgEnd < 0) return m;
+  const first = unquote(m.slice(0, msgEnd + 1));
   const rest = m.slice(msgEnd + 1);
-  const at = /(?:^|\s)err="/.exec(rest);
-  if (!at) return msg;
+  if (rest && !/^\s+[\w.-]+=/.test(rest)) return m;
+  const err = value(rest, 'err');
+  if (err !== null) return `${first}: ${err}`;
+  // A logrus line whose `time=` was cut off: its words are the `msg` value, not the quoted time.
+  return value(rest, 'msg') ?? first;
+}
+
+/** The value of `key="…"` among a line's key=value pairs (to its end when the line was cut inside it). */
+function value(pairs: string, key: string): string | null {
+  const at = new RegExp(`(?:^|\\s)${key}="`).exec(pairs);
+  if (!at) return null;
   const open = at.index + at[0].length - 1;
-  const close = closingQuote(rest, open);
-  const err = close < 0 ? unquote(`${rest.slice(open)}"`) : unquote(rest.slice(open, close + 1));
-  return `${msg}: ${err}`;
+  const close = closingQuote(pairs, open);
+  return close < 0 ? unquote(`${pairs.slice(open)}"`) : unquote(pairs.slice(open, close + 1));
 }
 
 /** The index of the quote that closes the one at `open`, or -1 when the text ends first. */

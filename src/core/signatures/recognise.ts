@@ -7,7 +7,7 @@ import { type JournalEntry, JournalExportReader, looksLikeJournalExport, nodeOff
 import { ByteScanner, type LineVisitor, scanLines } from '../logs/scan';
 import { type ResolvedTime, type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
 import type { LogRecord, LogTime, Note } from '../logs/types';
-import type { AnatomyReader } from '../messages/anatomy';
+import { type AnatomyReader, sharedAnatomyReader } from '../messages/anatomy';
 import { type Matcher, RUNTIME_ERROR, isRuntimeError } from './matcher';
 import type { Finding, Signature } from './types';
 
@@ -19,9 +19,10 @@ export interface RecogniseOptions extends TimeOptions {
   signal?: AbortSignal;
   /**
    * Splits the runtime errors found into their layers (Finding.anatomy). Only lines a signature
-   * already matched reach it, once per distinct message; without it findings carry no anatomy.
+   * already matched reach it, once per distinct message. Default: the index shipped with Runtime Lens;
+   * null: findings carry no anatomy.
    */
-  anatomy?: AnatomyReader;
+  anatomy?: AnatomyReader | null;
 }
 
 export interface Recognition {
@@ -201,11 +202,11 @@ class Recogniser {
     if (record.component === 'unknown') record.component = this.fileComponent ?? 'unknown';
     this.learn(record, line);
     const finding: Finding = { file: this.file, line, signature: signature.id, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn };
-    const anatomy = this.options.anatomy;
-    if (anatomy && isRuntimeError(signature)) {
-      const a = anatomy.read(record.message || content);
+    if (isRuntimeError(signature)) {
+      const anatomy = this.options.anatomy === undefined ? sharedAnatomyReader() : this.options.anatomy;
+      const a = anatomy?.read(record.message || content);
       // A kernel or runtime line that no format printed and that ends in no system call's error has no anatomy to show.
-      if (signature.id === RUNTIME_ERROR || a.innermost?.errno || a.layers.some((l) => l.origin)) finding.anatomy = a;
+      if (a && (signature.id === RUNTIME_ERROR || a.innermost?.errno || a.layers.some((l) => l.origin))) finding.anatomy = a;
     }
     this.findings.push(finding);
   }
