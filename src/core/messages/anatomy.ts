@@ -122,7 +122,10 @@ export class AnatomyReader {
       }
       const end = Math.min(chosen[i + 1]?.match.start ?? kernelStart, kernelStart);
       const own = overlap(versionsOf(best.format), consistent) > 0 ? intersect(versionsOf(best.format), consistent) : versionsOf(best.format);
-      return { program: c.format.program, text: trimLayer(text.slice(start, end)), origin: best.format.site, versions: this.range(c.format.program, own) };
+      const layer: Layer = { program: c.format.program, text: trimLayer(text.slice(start, end)), origin: best.format.site, versions: this.range(c.format.program, own) };
+      const upstream = this.upstream(best.format);
+      if (upstream) layer.upstream = upstream;
+      return layer;
     });
     if (inner?.syscall) layers.push({ program: 'kernel', text: inner.innermost.text, origin: null, versions: null });
     const versions: Partial<Record<ProgramId, string>> = {};
@@ -201,6 +204,14 @@ export class AnatomyReader {
       else this.byWord.set(word, [f]);
     });
     return this.formats;
+  }
+
+  /** The format's site on GitHub at the newest tag that has it. */
+  private upstream(f: Format): string | null {
+    const program = this.index.generated?.programs?.[f.program];
+    const tag = program?.tags?.[f.newest];
+    if (!program?.repo || !tag || !/^[\w.-]+\/[\w.-]+$/.test(program.repo)) return null;
+    return `https://github.com/${program.repo}/blob/${encodeURIComponent(tag)}/${f.site.file.split('/').map(encodeURIComponent).join('/')}#L${f.site.line}`;
   }
 
   /** Tag indices as people read them: `1.1.0–1.1.15`, several spans joined by commas. */
