@@ -52,8 +52,8 @@ export function registerHover(store: FindingsStore, getConfig: () => Config, ori
         const group = entry.groups.find((g) => g.signature.id === finding.signature);
         const sig = group?.signature ?? getConfig().matcher.byId(finding.signature);
         if (!sig) return undefined;
-        const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group));
-        if (finding.anatomy) md.appendMarkdown(`\n\n${anatomyMarkdown(finding.anatomy, innermostSummary(finding), (l) => layerLink(l, finding, origins))}`);
+        const layers = finding.anatomy ? anatomyMarkdown(finding.anatomy, innermostSummary(finding), (l) => layerLink(l, finding, origins)) : undefined;
+        const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group, layers));
         const args = encodeURIComponent(JSON.stringify([doc.uri.toString(), sig.id]));
         md.appendMarkdown(`\n\n[Explain ${sig.title}](command:runtimeLens.explain?${args} "Open the explanation with every occurrence")`);
         if (sig.chain) {

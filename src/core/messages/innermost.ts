@@ -138,7 +138,7 @@ export class Innermost {
   /** The innermost error in a line of words: `write …/cgroup.procs: ENOENT (no such file or directory)`. */
   describe(e: InnermostError): string {
     if (!e.errno) return e.text;
-    const what = e.operation ? `${e.operation}${e.object ? ` ${e.object}` : ''}: ` : '';
+    const what = e.operation ? `${e.operation}${e.object ? ` ${shortPath(e.object)}` : ''}: ` : '';
     const words = e.errno === 'EOF' ? null : this.byText.find((t) => t.entry.names[0] === e.errno)?.entry.text;
     return `${what}${e.errno}${words ? ` (${words})` : ''}`;
   }
@@ -183,6 +183,13 @@ export class Innermost {
     // A few words that name what was being done, not a sentence of prose.
     return words.split(/\s+/).length <= 6 ? { operation: words, object: null, known: false } : null;
   }
+}
+
+/** A long path as people abbreviate it: `/sys/fs/cgroup/…/cgroup.procs` (the data keeps it whole). */
+function shortPath(p: string): string {
+  const parts = p.split('/');
+  if (p.length <= 60 || parts.length <= 5) return p;
+  return [...parts.slice(0, 4), '…', parts[parts.length - 1]].join('/');
 }
 
 /** The thing operated on: a single token as it stands (`init-p`), else the first path in the words. */

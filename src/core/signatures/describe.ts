@@ -20,10 +20,14 @@ function occurrenceLine(g: FindingGroup): string {
   return `**${g.count}×** in this file (${lines}${pods})`;
 }
 
-/** The hover for a recognised line: what it is, where it comes from, how often, what to do. */
-export function hoverMarkdown(sig: Signature, finding: Finding, group: FindingGroup | undefined): string {
+/**
+ * The hover for a recognised line: what it is, where it comes from, how often, what to do. A runtime
+ * error's layers (`anatomy`, anatomyMarkdown) come right after its heading: they are this line's own story.
+ */
+export function hoverMarkdown(sig: Signature, finding: Finding, group: FindingGroup | undefined, anatomy?: string): string {
   const parts: string[] = [];
   parts.push(`**${findingTitle(sig, finding)}** \`${sig.id}\` · ${sig.severity}`);
+  if (anatomy) parts.push(anatomy);
   parts.push(sig.explanation);
   if (sig.travels?.length) parts.push(`**Where it comes from:** ${sig.travels.join(' → ')}`);
   const where: string[] = [];
