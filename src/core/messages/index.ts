@@ -27,19 +27,37 @@ let loaded: MessageIndex | undefined;
 let unchecked: MessageIndex | undefined;
 
 /**
- * The index shipped with Runtime Lens. Required on first use rather than imported: it is the largest
- * data file, and only recognition of an unclassified runtime error needs it. `check: false` skips the
- * schema check (compiling the schema and walking 9,000 entries is a quarter of a second, a third of the
- * CLI's time on a 512 MiB log): recognition takes the shipped file as the unit tests have checked it.
+ * Where a generated knowledge file is on disk: beside the bundle (dist/, copied by `npm run build`; the .vsix carries
+ * it), else in the source tree above this module (the unit tests' out/ folder).
+ */
+export function knowledgeFile(name: string): string | null {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  const candidates = [path.join(__dirname, name)];
+  for (let dir = __dirname, i = 0; i < 6; dir = path.dirname(dir), i++) candidates.push(path.join(dir, 'src', 'core', 'knowledge', name));
+  return candidates.find((f) => fs.existsSync(f)) ?? null;
+}
+
+/**
+ * The index shipped with Runtime Lens, read on first use rather than imported: it is the largest data
+ * file (JSON.parse of the file is a tenth of what evaluating it as a bundled literal costs), and only
+ * recognition of runtime errors needs it. `check: false` skips the schema check (compiling the schema
+ * and walking 9,000 entries is a quarter of a second, a third of the CLI's time on a 512 MiB log):
+ * recognition takes the shipped file as the unit tests have checked it.
  */
 export function loadMessageIndex(options: { check?: boolean } = {}): MessageIndex {
   if (loaded) return loaded;
-  const { shipped } = require('./shipped') as typeof import('./shipped');
+  if (options.check === false && unchecked) return unchecked;
+  const file = knowledgeFile('messages.json');
+  const fs = require('node:fs') as typeof import('node:fs');
+  const data: unknown = file ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
+  if (!file) throw new Error('messages.json is missing beside the bundle and in the source tree');
   if (options.check === false) {
-    unchecked ??= shipped.data as MessageIndex;
+    unchecked = data as MessageIndex;
     return unchecked;
   }
-  loaded = validateMessageIndex(shipped.data, shipped.schema);
+  const { schema } = (require('./shipped') as typeof import('./shipped')).shipped;
+  loaded = validateMessageIndex(data, schema);
   return loaded;
 }
 

@@ -45,6 +45,9 @@ const TRAILERS: RegExp[] = [
   /: OCI (?:runtime )?(?:permission denied|not found|error)$/,
 ];
 
+/** How much of a text's end the trailers are looked for in (CRI-O's stdout and stderr can be long: then they stay). */
+const TRAILER_WINDOW = 2048;
+
 /** Words before an operation that say it failed: `failed to unshare …`, `could not create session key`. */
 const FAILURE_PREFIX = /^(?:(?:failed|unable) to|could not|cannot|can't|error(?: while)?|error:)\s+/i;
 const FAILURE_SUFFIX = /\s+failed$/i;
@@ -74,12 +77,15 @@ export class Innermost {
     let end = text.length;
     for (let peeled = true; peeled; ) {
       peeled = false;
+      // Trailers are short: the expressions see the end of the text only (an anchored `$` scans from the start).
+      const from = Math.max(0, end - TRAILER_WINDOW);
       for (const t of TRAILERS) {
-        const m = t.exec(text.slice(0, end));
-        if (m && m.index > 0) {
-          end = m.index;
+        const m = t.exec(text.slice(from, end));
+        if (m && from + m.index > 0) {
+          end = from + m.index;
           peeled = true;
-        } else if (m && m.index === 0 && m[0].length === end) return null;
+          break;
+        } else if (m && from + m.index === 0 && m[0].length === end) return null;
       }
     }
     const body = text.slice(0, end);

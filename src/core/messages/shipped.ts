@@ -1,6 +1,5 @@
-// The index and its schema as shipped: a module of their own so that index.ts can require it on first
-// use (the bundles then evaluate the 2 MB literal only when an unclassified runtime error needs it).
-import data from '../knowledge/messages.json';
+// The index's schema, a module of its own so that index.ts requires it only when the index is checked
+// (the index itself is read from disk: see loadMessageIndex).
 import schema from '../knowledge/messages.schema.json';
 
-export const shipped: { data: unknown; schema: object } = { data, schema };
+export const shipped: { schema: object } = { schema };
