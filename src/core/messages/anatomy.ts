@@ -39,6 +39,11 @@ interface Candidate extends Covering {
   format: Format;
 }
 
+interface LayerMeta {
+  layers: { format: Format; versions: string | null; upstream: string | null }[];
+  versions: Partial<Record<ProgramId, string>>;
+}
+
 /** Distinct messages remembered (a log repeats a few shapes of error thousands of times). */
 const CACHE = 4096;
 /** Letters in a row that make a word worth looking up (shorter ones are in every message). */
@@ -59,6 +64,9 @@ export class AnatomyReader {
   /** The formats filed under each word, parsed from the table's rows when a message first has the word. */
   private readonly byWord = new Map<string, Format[]>();
   private readonly cache = new Map<string, ErrorAnatomy>();
+  /** Per sequence of chosen formats (and their equals): what its layers say (layerMeta). */
+  private readonly metas = new Map<string, LayerMeta>();
+  private readonly ids = new Map<Format, number>();
   /** Version spans in words, per program and tag list. */
   private readonly ranges = new Map<string, string | null>();
   /** A message's shape (shapeOf) → the formats that made it, and how many of them were chosen. */
@@ -136,38 +144,67 @@ export class AnatomyReader {
     // The same words printed by several formats of a program (`exec failed: %v` before 1.0, `%w`
     // after): each layer may be any of them, and the versions are those where every layer's words exist.
     const alternatives = chosen.map((c) => candidates.filter((o) => o.format.program === c.format.program && o.match.start === c.match.start && o.match.end === c.match.end && o.match.covered.length === c.match.covered.length));
-    const perProgram = new Map<ProgramId, number[]>();
-    alternatives.forEach((alts, i) => {
-      const program = chosen[i]!.format.program;
-      const tags = alts.reduce<number[]>((acc, a) => union(acc, versionsOf(a.format)), []);
-      const held = perProgram.get(program);
-      perProgram.set(program, held ? intersect(held, tags) : tags);
-    });
+    const meta = this.layerMeta(chosen, alternatives);
     const fragmentStarts = [...fragmentEdges(splitFragments(text)).starts].sort((a, b) => a - b);
     const layers: Layer[] = chosen.map((c, i) => {
-      const consistent = perProgram.get(c.format.program) ?? [];
-      const best = alternatives[i]!.reduce((a, b) => (overlap(versionsOf(b.format), consistent) > overlap(versionsOf(a.format), consistent) ? b : a), c);
+      const m = meta.layers[i]!;
       // A format that starts with a verb (`%s probe errored: %v`) made the words before its constant text too.
       let start = c.match.start;
-      if (best.format.matcher?.openStart) {
+      if (m.format.matcher?.openStart) {
         const previousEnd = i > 0 ? chosen[i - 1]!.match.end : 0;
         const fragment = fragmentStarts.filter((f) => f <= start).pop() ?? 0;
         start = Math.max(previousEnd, fragment);
       }
       const end = Math.min(chosen[i + 1]?.match.start ?? kernelStart, kernelStart);
-      const own = overlap(versionsOf(best.format), consistent) > 0 ? intersect(versionsOf(best.format), consistent) : versionsOf(best.format);
-      const layer: Layer = { program: c.format.program, text: trimLayer(text.slice(start, end)), origin: best.format.site, versions: this.range(c.format.program, own) };
-      const upstream = this.upstream(best.format);
-      if (upstream) layer.upstream = upstream;
+      const layer: Layer = { program: c.format.program, text: trimLayer(text.slice(start, end)), origin: m.format.site, versions: m.versions };
+      if (m.upstream) layer.upstream = m.upstream;
       return layer;
     });
     if (inner?.syscall) layers.push({ program: 'kernel', text: inner.innermost.text, origin: null, versions: null });
+    const versions = meta.versions;
+    return Object.freeze({ layers, innermost: inner?.innermost ?? null, versions });
+  }
+
+  /**
+   * What the layers of these formats say whatever the message's own words: which of each layer's equal
+   * formats is shown, its versions and link, and the versions consistent with every layer. The same
+   * formats make thousands of lines: worked out once per sequence of them.
+   */
+  private layerMeta(chosen: Candidate[], alternatives: Candidate[][]): LayerMeta {
+    const key = alternatives.map((alts) => alts.map((a) => this.idOf(a.format)).join('+')).join('|');
+    const held = this.metas.get(key);
+    if (held) return held;
+    const perProgram = new Map<ProgramId, number[]>();
+    alternatives.forEach((alts, i) => {
+      const program = chosen[i]!.format.program;
+      const tags = alts.reduce<number[]>((acc, a) => union(acc, versionsOf(a.format)), []);
+      const had = perProgram.get(program);
+      perProgram.set(program, had ? intersect(had, tags) : tags);
+    });
+    const layers = chosen.map((c, i) => {
+      const consistent = perProgram.get(c.format.program) ?? [];
+      const best = alternatives[i]!.reduce((a, b) => (overlap(versionsOf(b.format), consistent) > overlap(versionsOf(a.format), consistent) ? b : a), c);
+      const own = overlap(versionsOf(best.format), consistent) > 0 ? intersect(versionsOf(best.format), consistent) : versionsOf(best.format);
+      return { format: best.format, versions: this.range(c.format.program, own), upstream: this.upstream(best.format) };
+    });
     const versions: Partial<Record<ProgramId, string>> = {};
     for (const [program, tags] of perProgram) {
       const range = this.range(program, tags);
       if (range) versions[program] = range;
     }
-    return Object.freeze({ layers, innermost: inner?.innermost ?? null, versions });
+    const meta = { layers, versions: Object.freeze(versions) };
+    if (this.metas.size >= CACHE) this.metas.clear();
+    this.metas.set(key, meta);
+    return meta;
+  }
+
+  private idOf(f: Format): number {
+    let id = this.ids.get(f);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(f, id);
+    }
+    return id;
   }
 
   /** The index formats that made the text, outermost first. */
