@@ -206,6 +206,6 @@ export function entersDir(spec: ProjectSpec, dir: string): boolean {
   return spec.dirs.some((inc) => inc !== '' && (inc.startsWith(d) || (inc.endsWith('/') && d.startsWith(inc)) || d === `${inc}/`));
 }
 
-export function fileFilter(spec: ProjectSpec): { file(path: string): boolean; dir(path: string): boolean } {
-  return { file: (f) => readsFile(spec, f), dir: (d) => entersDir(spec, d) };
+export function fileFilter(spec: ProjectSpec): { file(path: string): boolean; dir(path: string): boolean; roots: string[] } {
+  return { file: (f) => readsFile(spec, f), dir: (d) => entersDir(spec, d), roots: spec.dirs };
 }
