@@ -130,8 +130,18 @@ export const PROJECTS: ProjectSpec[] = [
     language: 'go',
     program: 'kubelet',
     // The CRI client and dockershim are the layer between the kubelet and the runtime it calls.
-    parts: { 'pkg/kubelet/remote/': 'cri', 'staging/src/k8s.io/cri-client/': 'cri', 'pkg/kubelet/dockershim/': 'cri' },
-    dirs: ['pkg/kubelet/prober/', 'pkg/probe/', 'pkg/kubelet/kuberuntime/', 'pkg/kubelet/dockershim/', 'pkg/kubelet/remote/', 'pkg/kubelet/cm/cpumanager/', 'staging/src/k8s.io/cri-client/'],
+    // The CRI client moved: pkg/kubelet/remote (1.10–1.19), pkg/kubelet/cri/remote (1.20–1.30), staging cri-client (1.31+).
+    parts: { 'pkg/kubelet/remote/': 'cri', 'pkg/kubelet/cri/remote/': 'cri', 'staging/src/k8s.io/cri-client/': 'cri', 'pkg/kubelet/dockershim/': 'cri' },
+    dirs: [
+      'pkg/kubelet/prober/',
+      'pkg/probe/',
+      'pkg/kubelet/kuberuntime/',
+      'pkg/kubelet/dockershim/',
+      'pkg/kubelet/remote/',
+      'pkg/kubelet/cri/remote/',
+      'pkg/kubelet/cm/cpumanager/',
+      'staging/src/k8s.io/cri-client/',
+    ],
     release: (t) => STABLE.test(t) && /^v1\.(1\d|[2-9]\d)\./.test(t),
   },
   {

@@ -97,6 +97,39 @@ func (pb *prober) probe(probeType probeType, pod *v1.Pod, status v1.PodStatus, c
   ]);
 });
 
+test("the kubelet's events and probe outputs: recorder.Eventf, the prober's event wrapper, probe results", () => {
+  // kubernetes v1.20.2 pkg/kubelet/prober/prober.go:81–87 and :118, pkg/kubelet/kuberuntime/kuberuntime_manager.go:888, pkg/probe/http/http.go:138.
+  const prober = `package prober
+
+func (pb *prober) recordContainerEvent(pod *v1.Pod, container *v1.Container, eventType, reason, message string, args ...interface{}) {
+	ref, err := kubecontainer.GenerateContainerRef(pod, container)
+	if err != nil {
+		klog.Errorf("Can't make a ref to pod %q, container %v: %v", format.Pod(pod), container.Name, err)
+		return
+	}
+	pb.recorder.Eventf(ref, eventType, reason, message, args...)
+}
+
+func (pb *prober) probe(probeType probeType, pod *v1.Pod) (results.Result, error) {
+	pb.recordContainerEvent(pod, &container, v1.EventTypeWarning, events.ContainerUnhealthy, "%s probe failed: %s", probeType, output)
+	m.recorder.Eventf(ref, v1.EventTypeWarning, events.BackOffStartContainer, "Back-off restarting failed container")
+	return probe.Failure, fmt.Sprintf("HTTP probe failed with statuscode: %d", res.StatusCode), nil
+}
+`;
+  const facts = extractGo(parser, prober);
+  assert.deepEqual(facts.wrappers.map((w) => [w.name, w.shape.arg, w.shape.printf]), [['recordContainerEvent', 4, true]]);
+  const wrapped = wrappedMessages(facts.calls, new Map([['recordContainerEvent', facts.wrappers]]));
+  assert.deepEqual(
+    [...facts.messages, ...wrapped].map((m) => [m.format, m.kind, m.level, m.line]),
+    [
+      ['HTTP probe failed with statuscode: %d', 'error', undefined, 15],
+      ["Can't make a ref to pod %q, container %v: %v", 'log', 'error', 6],
+      ['Back-off restarting failed container', 'log', 'warning', 14],
+      ['%s probe failed: %s', 'log', 'warning', 13],
+    ],
+  );
+});
+
 test("Error() methods' Sprintf, concatenations and package-level error values are found; bare verbs are not messages", () => {
   // go-runc v1.1.0 runc.go:848; moby v27.0.1 daemon/container_operations_unix.go:78; runc libcontainer/apparmor.
   const src = `package runc
