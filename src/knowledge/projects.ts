@@ -65,6 +65,7 @@ export const PROJECTS: ProjectSpec[] = [
       'cmd/containerd-shim/': 'shim',
       'cmd/containerd-shim-runc-v1/': 'shim',
       'cmd/containerd-shim-runc-v2/': 'shim',
+      'containerd-shim/': 'shim',
     },
     // The daemon's task and container services, the runtimes and shims, the CRI plugin (its own repo
     // vendored into 1.1–1.4, pkg/cri in 1.5–1.7, internal/cri and plugins/ in 2.x) and the client
@@ -93,8 +94,12 @@ export const PROJECTS: ProjectSpec[] = [
       'cmd/containerd-shim-runc-v1/',
       'cmd/containerd-shim-runc-v2/',
       'vendor/github.com/containerd/cri/',
+      // containerd 0.2 (Docker 17.03–17.09 ran it): its daemon, supervisor and shim.
+      'containerd/',
+      'supervisor/',
+      'containerd-shim/',
     ],
-    release: (t) => STABLE.test(t) && !t.startsWith('v0.'),
+    release: (t) => STABLE.test(t) && (!t.startsWith('v0.') || t.startsWith('v0.2.')),
   },
   {
     name: 'go-runc',
