@@ -226,6 +226,8 @@ export function extractGo(parser: GoParser, source: string): GoFileFacts {
         });
         continue;
       }
+      // CRI-O's loggers take the context first: log.Warnf(ctx, "Failed to cleanup container directory: %v", err).
+      if (shape.kind === 'log' && !shape.structured && args.length > 1 && /^(ctx|\w*[cC]tx|context\.\w+\(\))$/.test(args[0]!.text)) shape = { ...shape, arg: shape.arg + 1 };
       let arg: SyntaxNode | null | undefined = args[shape.arg];
       let printf = shape.printf;
       if (arg && isSprintf(arg)) {

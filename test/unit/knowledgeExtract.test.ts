@@ -85,6 +85,7 @@ func (pb *prober) probe(probeType probeType, pod *v1.Pod, status v1.PodStatus, c
 	log.G(ctx).Infof("TaskExit event %+v", e)
 	log.G(ctx).WithError(err).Errorf("Failed to handle backOff event %+v for %s", e, id)
 	logrus.Warn("skipping " + name + ": 100% used")
+	log.Warnf(ctx, "Failed to cleanup container directory: %v", err)
 }
 `;
   const { messages } = extractGo(parser, src);
@@ -94,6 +95,8 @@ func (pb *prober) probe(probeType probeType, pod *v1.Pod, status v1.PodStatus, c
     { format: 'Failed to handle backOff event %+v for %s', kind: 'log', level: 'error', line: 10, function: '(*prober).probe' },
     // Not a printf call: its % is literal, and the concatenated operand becomes a wildcard.
     { format: 'skipping %v: 100%% used', kind: 'log', level: 'warning', line: 11, function: '(*prober).probe' },
+    // CRI-O v1.30.0 server/container_create_linux.go:266: its logger takes the context first.
+    { format: 'Failed to cleanup container directory: %v', kind: 'log', level: 'warning', line: 12, function: '(*prober).probe' },
   ]);
 });
 
