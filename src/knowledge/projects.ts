@@ -137,7 +137,11 @@ export const PROJECTS: ProjectSpec[] = [
     // The CRI client and dockershim are the layer between the kubelet and the runtime it calls.
     // The CRI client moved: pkg/kubelet/remote (1.10–1.19), pkg/kubelet/cri/remote (1.20–1.30), staging cri-client (1.31+).
     parts: { 'pkg/kubelet/remote/': 'cri', 'pkg/kubelet/cri/remote/': 'cri', 'staging/src/k8s.io/cri-client/': 'cri', 'pkg/kubelet/dockershim/': 'cri' },
+    // pkg/kubelet's own files and pkg/kubelet/container hold the layers every runtime error is wrapped in
+    // by the kubelet: 'Error syncing pod … skipping: failed to "StartContainer" for … with RunContainerError: …'.
     dirs: [
+      'pkg/kubelet',
+      'pkg/kubelet/container/',
       'pkg/kubelet/prober/',
       'pkg/probe/',
       'pkg/kubelet/kuberuntime/',
