@@ -25,7 +25,10 @@ export interface CallShape {
   level?: string;
   /** Structured logging: key/value pairs follow the message. */
   structured?: boolean;
-  /** A Kubernetes event: this argument is its type (v1.EventTypeWarning → warning, EventTypeNormal → info). */
+  /**
+   * A Kubernetes event: this argument is its type (v1.EventTypeWarning → warning, EventTypeNormal → info);
+   * -1 for a wrapper of one, whose callers pass the type.
+   */
   eventType?: number;
 }
 
