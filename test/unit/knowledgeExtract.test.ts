@@ -241,3 +241,16 @@ test('the serialised index is one entry per line after the generated-file notice
   assert.equal(text.split('\n').filter((l) => l.includes('"format"')).length, 1);
   assert.equal(serialise(JSON.parse(text)), text);
 });
+
+test('broken or truncated sources give what they can, never a crash', () => {
+  assert.deepEqual(extractGo(parser, '').messages, []);
+  assert.deepEqual(extractGo(parser, 'package x\nfunc f() { return fmt.Errorf("unterminated').messages, []);
+  // A file cut mid-way still yields the complete calls before the cut.
+  assert.deepEqual(
+    extractGo(parser, 'package x\nfunc f() error {\n\treturn errors.New("container not running")\n}\nfunc g() { logrus.Errorf("cut').messages.map((m) => m.format),
+    ['container not running'],
+  );
+  assert.deepEqual(extractC(''), []);
+  assert.deepEqual(extractC('int main(void) {\n  pexitf("unterminated %s'), []);
+  assert.deepEqual(extractC('}}}} int f(void) { nwarn("Failed to close fd"); }').map((m) => [m.format, m.function]), [['Failed to close fd', 'f']]);
+});
