@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { type GoParser, loadGoParser } from '../../src/core/sources/goParser';
 import { compareTags, projectTags, ranges, serialise } from '../../src/knowledge/build';
 import { extractC } from '../../src/knowledge/extractC';
 import { type MessageWrapper, extractGo, informative, wrappedMessages } from '../../src/knowledge/extractGo';
 import { PROJECTS, programOf, readsFile } from '../../src/knowledge/projects';
+import { repoRoot } from '../harness/paths';
 import { testWasm } from '../harness/wasm';
 
 /** The message index generator's extractors on small excerpts of the upstream sources (the lines as released). */
@@ -253,4 +256,17 @@ test('broken or truncated sources give what they can, never a crash', () => {
   assert.deepEqual(extractC(''), []);
   assert.deepEqual(extractC('int main(void) {\n  pexitf("unterminated %s'), []);
   assert.deepEqual(extractC('}}}} int f(void) { nwarn("Failed to close fd"); }').map((m) => [m.format, m.function]), [['Failed to close fd', 'f']]);
+});
+
+test('nothing the extension or the CLI bundles imports the generator (src/knowledge is neither bundled nor packaged)', () => {
+  const generator = path.join(repoRoot, 'src', 'knowledge') + path.sep;
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  const shipped = ['src/core', 'src/extension', 'src/cli', 'media'].flatMap((d) => files(path.join(repoRoot, d)));
+  assert.ok(shipped.length > 50);
+  const offenders = shipped.filter((f) =>
+    [...fs.readFileSync(f, 'utf8').matchAll(/(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)['"](\.[^'"]*)['"]/g)].some((m) => (path.resolve(path.dirname(f), m[1]!) + path.sep).startsWith(generator)),
+  );
+  assert.deepEqual(offenders.map((f) => path.relative(repoRoot, f)), []);
+  assert.ok(!fs.readFileSync(path.join(repoRoot, '.vscodeignore'), 'utf8').split('\n').some((l) => l.startsWith('!') && l.includes('knowledge')));
 });
