@@ -22,6 +22,8 @@ export interface ProjectSpec {
    * whose own files only are read, `''` the repository's root files).
    */
   dirs: string[];
+  /** Folders of a Go project whose C files are read too (runc's nsenter runs before the Go runtime). */
+  cDirs?: string[];
   /** Path segments never read below an included folder (tests, vendored copies, examples). */
   skipSegments?: string[];
   /** Whether a tag names a release of the project that belongs in the index. */
@@ -43,6 +45,8 @@ export const PROJECTS: ProjectSpec[] = [
     program: 'runc',
     // The whole of runc is the runtime: its root package is the CLI, libcontainer/ the rest.
     dirs: ['', 'libcontainer/', 'utils/', 'types/'],
+    // nsexec.c prints the first failures of `runc init` (namespaces, id mappings) before Go starts.
+    cDirs: ['libcontainer/nsenter/'],
     // v1.0.0-rcN were runc's releases for four years (Docker 17–19, Kubernetes 1.10–1.19 ran them);
     // the later -rc.N are ordinary pre-releases.
     release: (t) => STABLE.test(t) && !t.startsWith('v0.') || /^v1\.0\.0-rc\d+$/.test(t),
@@ -204,10 +208,12 @@ const OTHER_OS = /_(windows|solaris|freebsd|darwin|openbsd|netbsd|illumos|plan9|
 
 /** Whether the generator reads a file: inside an included folder, code of the project's language, not a test, not for another OS. */
 export function readsFile(spec: ProjectSpec, file: string): boolean {
-  if (spec.language === 'go') {
+  if (file.endsWith('.c')) {
+    if (spec.language !== 'c' && !(spec.cDirs ?? []).some((d) => file.startsWith(d))) return false;
+  } else if (spec.language !== 'go' || !file.endsWith('.go') || file.endsWith('_test.go') || file.endsWith('.pb.go') || OTHER_OS.test(file)) {
     // Generated protobuf code (.pb.go) holds only wire-format errors that never reach a log.
-    if (!file.endsWith('.go') || file.endsWith('_test.go') || file.endsWith('.pb.go') || OTHER_OS.test(file)) return false;
-  } else if (!file.endsWith('.c')) return false;
+    return false;
+  }
   const slash = file.lastIndexOf('/');
   const dir = slash < 0 ? '' : file.slice(0, slash + 1);
   const inside = spec.dirs.some((d) => (d === '' ? dir === '' : d.endsWith('/') ? dir.startsWith(d) : dir === `${d}/`));

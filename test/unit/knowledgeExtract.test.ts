@@ -198,6 +198,21 @@ safe_openat_fallback (int dirfd, const char *rootfs, size_t rootfs_len, const ch
   libcrun_warning ("written %" PRIu64 " bytes, \\"%s\\"", n, "x");
 }
 `;
+  // runc v1.1.0 libcontainer/nsenter/nsexec.c: bail ends runc init; write_log's first argument is the level.
+  const nsexec = `void nsexec(void)
+{
+	if (unshare(config.cloneflags & ~CLONE_NEWCGROUP) < 0)
+		bail("failed to unshare remaining namespaces (except cgroupns)");
+	write_log(DEBUG, "nsexec-1[%d]: unshare remaining namespace (except cgroupns)", getpid());
+}
+`;
+  assert.deepEqual(
+    extractC(nsexec).map((m) => [m.format, m.kind, m.level, m.function]),
+    [
+      ['failed to unshare remaining namespaces (except cgroupns)', 'error', undefined, 'nsexec'],
+      ['nsexec-1[%d]: unshare remaining namespace (except cgroupns)', 'log', 'debug', 'nsexec'],
+    ],
+  );
   assert.deepEqual(
     extractC(crun).map((m) => [m.format, m.kind, m.line, m.function]),
     [
@@ -231,6 +246,9 @@ test('release tags in version order, ranges compacted, files and programs chosen
   assert.equal(readsFile(project('runc'), 'main.go'), true);
   assert.equal(readsFile(project('runc'), 'tests/integration/exec.bats'), false);
   assert.equal(readsFile(project('crun'), 'src/libcrun/container.c'), true);
+  assert.equal(readsFile(project('runc'), 'libcontainer/nsenter/nsexec.c'), true);
+  assert.equal(readsFile(project('runc'), 'libcontainer/nsenter/test/escape.c'), false);
+  assert.equal(readsFile(project('containerd'), 'contrib/seccomp/x.c'), false);
 });
 
 test('the serialised index is one entry per line after the generated-file notice, the same bytes for the same index', () => {
