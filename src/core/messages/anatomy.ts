@@ -3,7 +3,7 @@ import { fragmentEdges, messageText, splitFragments } from '../origins/message';
 import type { ErrorAnatomy, InnermostError, Layer, MessageOrigin, ProgramId } from '../signatures/types';
 import { type Innermost, innermostReader } from './innermost';
 import { byCodeUnit } from '../order';
-import { knowledgeFile, versionLabel } from './index';
+import { versionLabel } from './index';
 import { errorText } from './split';
 import type { InnermostRule, MessageEntry, MessageIndex } from './types';
 
@@ -366,6 +366,18 @@ function tagName(tag: string | undefined): string | null {
 }
 
 let shared: AnatomyReader | undefined;
+
+/**
+ * Where a generated knowledge file is on disk: beside the bundle (dist/, copied by `npm run build`; the
+ * .vsix carries it), else in the source tree above this module (the unit tests' out/ folder).
+ */
+function knowledgeFile(name: string): string | null {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  const candidates = [path.join(__dirname, name)];
+  for (let dir = __dirname, i = 0; i < 6; dir = path.dirname(dir), i++) candidates.push(path.join(dir, 'src', 'core', 'knowledge', name));
+  return candidates.find((f) => fs.existsSync(f)) ?? null;
+}
 
 /** The word table as the generator writes it (serialiseWordTable): its header, then one word per line. */
 export function serialiseWordTable(table: WordTable): string {
