@@ -48,6 +48,8 @@ export function findingJson(p: PlacedFinding, clock: Clock) {
     count: f.record.count,
     node: nodeOf(f),
     text: f.text,
+    // A runtime error's wrappings, innermost error and the versions its wording holds (contract, turn 3).
+    ...(f.anatomy ? { layers: f.anatomy.layers, innermost: f.anatomy.innermost, versions: f.anatomy.versions } : {}),
   };
 }
 

@@ -1,11 +1,24 @@
 import * as vscode from 'vscode';
-import { type DiagnosisBrief, hoverMarkdown } from '../core/signatures/describe';
+import { type DiagnosisBrief, type LayerLink, anatomyMarkdown, hoverMarkdown, innermostSummary } from '../core/signatures/describe';
+import type { Finding, Layer } from '../core/signatures/types';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
 import { type OriginsService, originsText } from './origins';
 
 function traceArgsFor(uri: vscode.Uri): string {
   return encodeURIComponent(JSON.stringify([uri.toString()]));
+}
+
+/**
+ * Where a layer's link goes: the line of the user's Go sources that prints its words, when the origins
+ * search already found it there (same program, overlapping words), else its file upstream at the tag.
+ */
+function layerLink(l: Layer, finding: Finding, origins: OriginsService): LayerLink | null {
+  const answer = origins.cached(originsText(finding));
+  const local = answer && 'origins' in answer ? answer.origins.find((o) => o.component === l.program && (l.text.includes(o.text) || o.text.includes(l.text))) : undefined;
+  if (local) return { href: `command:runtimeLens.openOrigin?${encodeURIComponent(JSON.stringify([local.file, local.line]))}`, title: `${local.file}:${local.line} in your sources${local.version ? ` (${local.version})` : ''}` };
+  if (l.upstream) return { href: l.upstream, title: `${l.origin!.function} — upstream, ${l.versions ?? ''}` };
+  return null;
 }
 
 /**
@@ -40,14 +53,15 @@ export function registerHover(store: FindingsStore, getConfig: () => Config, ori
         const group = entry.groups.find((g) => g.signature.id === finding.signature);
         const sig = group?.signature ?? getConfig().matcher.byId(finding.signature);
         if (!sig) return undefined;
-        const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group, diagnosisOf(doc.uri.fsPath) ?? null));
+        const layers = finding.anatomy ? anatomyMarkdown(finding.anatomy, innermostSummary(finding), (l) => layerLink(l, finding, origins)) : undefined;
+        const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group, diagnosisOf(doc.uri.fsPath) ?? null, layers));
         const args = encodeURIComponent(JSON.stringify([doc.uri.toString(), sig.id]));
         md.appendMarkdown(`\n\n[Explain ${sig.title}](command:runtimeLens.explain?${args} "Open the explanation with every occurrence")`);
         if (sig.chain) {
           md.appendMarkdown(` · [Trace call path](command:runtimeLens.trace?${traceArgsFor(doc.uri)} "Follow it through the Go sources")`);
         }
         if (sig.causes?.length) md.appendMarkdown(` · [Diagnose](command:runtimeLens.diagnose?${traceArgsFor(doc.uri)} "Weigh the evidence in this node's logs: which of the causes that print it is it?")`);
-        md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace', 'runtimeLens.diagnose'] };
+        md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace', 'runtimeLens.diagnose', 'runtimeLens.openOrigin'] };
         return new vscode.Hover(md, doc.lineAt(position.line).range);
       },
     },

@@ -279,6 +279,46 @@ const SIGNATURE_CASES: Record<string, { line: string; roots: string[]; want: Wan
       ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
     ],
   },
+  'http-probe-failed': {
+    line: 'Liveness probe failed: Get "http://10.233.70.17:5555/liveness": dial tcp 10.233.70.17:5555: connect: connection refused',
+    roots: MODERN,
+    want: [['probe failed', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 11]],
+  },
+  // kubectl's and the API server's streaming texts: not in the fixtures' excerpts.
+  'exec-connection-failed': {
+    line: 'error: unable to upgrade connection: pod does not exist',
+    roots: MODERN,
+    want: [],
+  },
+  // hcsshim (Windows) is none of the programs the fixtures hold.
+  'windows-createprocess': {
+    line: 'container 40c1d24be018 encountered an error during CreateProcess: failure in a Windows system call: The system cannot find the file specified.',
+    roots: MODERN,
+    want: [],
+  },
+  'exec-format-error': {
+    line: 'OCI runtime exec failed: exec failed: unable to start container process: exec /usr/bin/ovn-kube-util: exec format error: unknown',
+    roots: MODERN,
+    want: [
+      ['unable to start container process', 'runc', 'runc-1.1.5/libcontainer/container_linux.go', 16],
+      ['exec failed', 'runc', 'runc-1.1.5/exec.go', 19],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+    ],
+  },
+  'go-thread-create-denied': {
+    line: 'runtime/cgo: pthread_create failed: Operation not permitted',
+    roots: MODERN,
+    want: [],
+  },
+  'runtime-error': {
+    line: 'OCI runtime exec failed: exec failed: unable to start container process: open /dev/ptmx: no space left on device: unknown',
+    roots: MODERN,
+    want: [
+      ['unable to start container process', 'runc', 'runc-1.1.5/libcontainer/container_linux.go', 16],
+      ['exec failed', 'runc', 'runc-1.1.5/exec.go', 19],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+    ],
+  },
   // A kernel message: no Go source makes it.
   'kernel-oom-kill': {
     line: 'Memory cgroup out of memory: Killed process 48213 (runc:[2:INIT]) total-vm:1236080kB, anon-rss:7728kB, file-rss:4344kB, shmem-rss:0kB, UID:0 pgtables:100kB oom_score_adj:-998',

@@ -3,6 +3,7 @@ import type { NodeFact } from '../logs/facts';
 import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
 import { type Zone, formatWall, parseZone } from '../logs/time';
 import { byCodeUnit } from '../order';
+import { RUNTIME_ERROR } from '../signatures/matcher';
 import type { Recognition } from '../signatures/recognise';
 import type { Finding } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
@@ -129,7 +130,8 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
   const cause = whole.present.size ? decision.cause : 'none';
   // Signatures the observations read beside the failures (dockerd's closed fifo) are evidence, not look-alikes.
   const companions = new Set(catalog.observations.flatMap((o) => [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])]));
-  const lookAlikes = [...new Set(findings.map((f) => f.signature).filter((s) => !whole.present.has(s) && !companions.has(s)).map((s) => input.titles[s] ?? s))];
+  // An unclassified runtime error is no look-alike: it is the runtime failing in a way no documented cause explains.
+  const lookAlikes = [...new Set(findings.map((f) => f.signature).filter((s) => !whole.present.has(s) && !companions.has(s) && s !== RUNTIME_ERROR).map((s) => input.titles[s] ?? s))];
   const summary =
     cause === 'none'
       ? `No runtime exec errors of a known kind in the input.${lookAlikes.length ? ` Look-alikes found: ${lookAlikes.join(', ')} — see their explanations; they are not the runtime failing.` : ''}`
