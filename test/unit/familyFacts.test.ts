@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../harness/paths';
-import { FACT_NEEDLES, type NodeFact, cgroupOwner, factsFromLine } from '../../src/core/logs/facts';
+import { FACT_NEEDLES, type FactsData, type NodeFact, cgroupOwner, compileFactPattern, factsFromLine } from '../../src/core/logs/facts';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
@@ -199,6 +199,53 @@ test('task exits: containerd TaskExit (gogo and prototext), ctr events; exec exi
     ],
   );
   assert.deepEqual(exits[2]!.time, { year: 2021, month: 5, day: 7, hour: 3, minute: 43, second: 30, micros: 123456, offsetMinutes: 0 });
+});
+
+test('task exits: containerd 2.x prototext (TaskExit event %+v, internal/cri/server/events.go:278), one or two spaces, zero status left out', () => {
+  const EXEC = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2';
+  const SANDBOX = '9e8d7c6b5a49382716051f2e3d4c5b6a798877665544332211009f8e7d6c5b4a';
+  const lines = [
+    // log.L.Infof("TaskExit event %+v", e) on a google.golang.org/protobuf message: prototext, logfmt-quoted.
+    `time="2024-11-20T10:00:00.123456789Z" level=info msg="TaskExit event container_id:\\"${CID}\\" id:\\"${CID}\\" pid:4242 exit_status:137 exited_at:{seconds:1732096800 nanos:120000000}"`,
+    // prototext's randomised spacing: two spaces between fields.
+    `time="2024-11-20T10:00:01.000000000Z" level=info msg="TaskExit event container_id:\\"${CID}\\"  id:\\"${CID}\\"  pid:4243  exit_status:1  exited_at:{seconds:1732096801  nanos:0}"`,
+    // A zero exit status is not printed at all.
+    `time="2024-11-20T10:00:02.000000000Z" level=info msg="TaskExit event container_id:\\"${CID}\\" id:\\"${CID}\\" pid:4244 exited_at:{seconds:1732096802 nanos:0}"`,
+    // An exec's exit under the container: not the container's.
+    `time="2024-11-20T10:00:03.000000000Z" level=info msg="TaskExit event container_id:\\"${CID}\\" id:\\"${EXEC}\\" pid:4250 exit_status:126 exited_at:{seconds:1732096803 nanos:0}"`,
+    // The sandbox handler (internal/cri/server/podsandbox/events.go:46).
+    `time="2024-11-20T10:00:04.000000000Z" level=info msg="TaskExit event in podsandbox handler container_id:\\"${SANDBOX}\\" id:\\"${SANDBOX}\\" pid:4100 exit_status:137 exited_at:{seconds:1732096804 nanos:0}"`,
+    // journalctl -u containerd: the same text behind a journald prefix.
+    `Nov 20 10:00:05 node-a containerd[812]: time="2024-11-20T10:00:05.000000000Z" level=info msg="TaskExit event container_id:\\"${CID}\\"  id:\\"${CID}\\"  pid:4245  exit_status:143  exited_at:{seconds:1732096805  nanos:0}"`,
+  ];
+  const exits = only(factsOf(lines.join('\n'), 'containerd.log'), 'taskExit');
+  assert.deepEqual(
+    exits.map((f) => [f.line, f.container, f.detail?.exitStatus, f.detail?.pid, f.how]),
+    [
+      [1, CID, '137', '4242', 'containerd TaskExit event'],
+      [2, CID, '1', '4243', 'containerd TaskExit event'],
+      [3, CID, '0', '4244', 'containerd TaskExit event'],
+      [5, SANDBOX, '137', '4100', 'containerd TaskExit event'],
+      [6, CID, '143', '4245', 'containerd TaskExit event'],
+    ],
+  );
+  assert.equal(exits[0]!.time?.year, 2024);
+});
+
+test('fact rules are data: every rule of facts.json compiles, is safe, cites where its line is printed', () => {
+  const data = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'core', 'knowledge', 'facts.json'), 'utf8')) as FactsData;
+  assert.ok(data.rules.length >= 30, `${data.rules.length} rules`);
+  for (const r of data.rules) {
+    const re = compileFactPattern(r.pattern, data.pieces);
+    assert.equal(regexHazard(re.source), null, r.id);
+    assert.ok(r.source.call || r.source.note, `${r.id} cites where its line is printed`);
+  }
+  assert.throws(() => compileFactPattern('{NOPE}', data.pieces), /unknown piece \{NOPE\}/);
+  // A line each rule reads, with the value the rule takes from it (one per kind of rule, real forms).
+  const one = (line: string) => factsFromLine(line, 'x', 1, null);
+  assert.deepEqual(one('May 07 03:43:29 node-a kernel: Memory cgroup out of memory: Killed process 26655 (runc:[2:INIT]) total-vm:1015728kB').map((f) => [f.kind, f.value, f.detail?.scope]), [['oomKill', 'runc:[2:INIT]', 'memory cgroup']]);
+  assert.deepEqual(one('SystemdCgroup = true').map((f) => [f.kind, f.value]), [['cgroupDriver', 'systemd']]);
+  assert.deepEqual(one(`time="2024-11-20T10:00:00Z" level=info msg="UpdateContainerResources for \\"${CID}\\" with Linux: &LinuxContainerResources{CpuShares:1024,} / Windows: nil"`).map((f) => [f.kind, f.value, f.detail?.via]), [['containerUpdate', CID, 'containerd UpdateContainerResources']]);
 });
 
 test('df, df -h, df -T and df -i rows: use%, mount, available', () => {
