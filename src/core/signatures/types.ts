@@ -19,6 +19,8 @@ export interface Signature {
   cause?: string;
   /** The causes (contract ids) that can print this signature; empty for look-alikes. */
   causes?: string[];
+  /** For evidence lines that are not runtime errors: the observation (causes.json) they feed. */
+  observation?: string;
   nextSteps?: string[];
 }
 
