@@ -333,3 +333,46 @@ test('a large log is read through the needles: log rules only, no command-output
   );
   for (const n of ['Cgroup ', 'go: go', '% /', 'pids.', 'SystemdCgroup']) assert.ok(!FACT_NEEDLES.includes(n), n);
 });
+
+test('one event, one count: the 75 kernel OOM kills of samples/oom-case are 75 findings, each linking its other lines', () => {
+  const file = path.join(repoRoot, 'samples', 'oom-case', 'journalctl-k.log');
+  const text = fs.readFileSync(file, 'utf8');
+  const kills = text.split('\n').filter((l) => /Killed process \d+ \(runc:\[2:INIT\]\)/.test(l)).length;
+  assert.equal(kills, 75);
+  const r = recogniseText(file, text, { matcher });
+  const oom = r.findings.filter((f) => f.signature === 'kernel-oom-kill');
+  assert.equal(oom.length, kills, 'one finding per kill, not one per line');
+  for (const f of oom) {
+    assert.match(f.text, /invoked oom-killer/, `line ${f.line} is the event's first line`);
+    assert.deepEqual(f.related, [f.line + 2], `line ${f.line}: the Killed process line two lines on`);
+  }
+  assert.equal(only(r.facts, 'oomKill').length, kills, 'and one fact per kill');
+});
+
+test('one event, one count: older kernels (Kill process … or sacrifice child), dmesg, two hosts interleaved, a lone kill', () => {
+  const dmesg = recogniseText('dmesg.txt', fs.readFileSync(path.join(fixtures, 'dmesg-oom.txt'), 'utf8'), { matcher });
+  assert.equal(dmesg.findings.filter((f) => f.signature === 'kernel-oom-kill').length, 1);
+  const old = [
+    'Mar  3 10:00:00 node-a kernel: [12.000001] runc:[2:INIT] invoked oom-killer: gfp_mask=0x24000c0, order=0, oom_score_adj=-998',
+    'Mar  3 10:00:00 node-a kernel: [12.000002] memory: usage 1048576kB, limit 1048576kB, failcnt 9',
+    'Mar  3 10:00:00 node-b kernel: [40.000001] runc:[2:INIT] invoked oom-killer: gfp_mask=0x24000c0, order=0, oom_score_adj=-998',
+    'Mar  3 10:00:00 node-a kernel: [12.000003] Memory cgroup out of memory: Kill process 4242 (runc:[2:INIT]) score 2 or sacrifice child',
+    'Mar  3 10:00:00 node-a kernel: [12.000004] Killed process 4242 (runc:[2:INIT]) total-vm:1083112kB, anon-rss:4032kB, file-rss:1932kB, shmem-rss:0kB',
+    'Mar  3 10:00:00 node-b kernel: [40.000002] Memory cgroup out of memory: Killed process 777 (runc:[2:INIT]) total-vm:1083112kB, anon-rss:4032kB',
+    // A kill without its header (the journal lost it): still one event.
+    'Mar  3 10:05:00 node-a kernel: [312.000004] Memory cgroup out of memory: Killed process 4300 (runc:[2:INIT]) total-vm:1083112kB',
+    'Mar  3 10:06:00 node-a kernel: [372.000001] runc:[2:INIT] invoked oom-killer: gfp_mask=0x24000c0, order=0, oom_score_adj=-998',
+    'Mar  3 10:06:00 node-a kernel: [372.000004] Memory cgroup out of memory: Killed process 4301 (runc:[2:INIT]) total-vm:1083112kB',
+  ];
+  const r = recogniseText('kern.log', old.join('\n'), { matcher });
+  assert.deepEqual(
+    r.findings.filter((f) => f.signature === 'kernel-oom-kill').map((f) => [f.line, / node-[ab] /.exec(f.text)![0].trim(), f.related ?? []]),
+    [
+      [1, 'node-a', [4, 5]],
+      [3, 'node-b', [6]],
+      [7, 'node-a', []],
+      [8, 'node-a', [9]],
+    ],
+  );
+  assert.deepEqual(only(r.facts, 'oomKill').map((f) => [f.line, f.detail?.pid]), [[4, '4242'], [6, '777'], [7, '4300'], [9, '4301']]);
+});

@@ -8,7 +8,7 @@ import { ByteScanner, type LineVisitor, scanLines } from '../logs/scan';
 import { type ResolvedTime, type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
 import type { LogRecord, LogTime, Note } from '../logs/types';
 import type { Matcher } from './matcher';
-import type { Finding } from './types';
+import type { Finding, Signature } from './types';
 
 export interface RecogniseOptions extends TimeOptions {
   matcher: Matcher;
@@ -58,6 +58,9 @@ class Recogniser {
   private readonly fileComponent: string | null;
   private needles: readonly string[];
   private describe: { pod: string | null; namespace: string | null } | null = null;
+  /** Signatures whose events span several lines, and the event open per (signature, node). */
+  private readonly eventSpecs: Map<string, NonNullable<Signature['event']>>;
+  private readonly openEvents = new Map<string, { finding: Finding; line: number }>();
   private sampled = false;
   lines = 0;
   readonly notes: Note[] = [];
@@ -73,6 +76,7 @@ class Recogniser {
     const literals = options.matcher.needles;
     const escaped = literals.filter((l) => l.includes('"')).map((l) => JSON.stringify(l).slice(1, -1));
     this.needles = [...new Set([...literals, ...escaped, ...FACT_NEEDLES])];
+    this.eventSpecs = new Map(options.matcher.signatures.flatMap((s) => (s.def.event ? [[s.def.id, s.def.event] as const] : [])));
   }
 
   note(line: number | null, note: string): void {
@@ -194,7 +198,28 @@ class Recogniser {
   add(line: number, content: string, record: LogRecord, signature: string, start: number, end: number, textColumn = 0): void {
     if (record.component === 'unknown') record.component = this.fileComponent ?? 'unknown';
     this.learn(record, line);
-    this.findings.push({ file: this.file, line, signature, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn });
+    const event = this.eventSpecs.get(signature);
+    if (event && this.joinsEvent(event, signature, line, content, record)) return;
+    const finding: Finding = { file: this.file, line, signature, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn };
+    this.findings.push(finding);
+    if (event && !event.closes.some((l) => content.includes(l))) this.openEvents.set(eventKey(signature, record, content), { finding, line });
+  }
+
+  /**
+   * Whether the line is a later line of an event already found (one OOM kill: `invoked oom-killer`, then
+   * `Killed process`): it is then linked to that finding instead of counted again.
+   */
+  private joinsEvent(event: NonNullable<Signature['event']>, signature: string, line: number, content: string, record: LogRecord): boolean {
+    const key = eventKey(signature, record, content);
+    const open = this.openEvents.get(key);
+    if (!open) return false;
+    if (line - open.line > event.maxLines || event.opens?.some((l) => content.includes(l))) {
+      this.openEvents.delete(key);
+      return false;
+    }
+    (open.finding.related ??= []).push(line);
+    if (event.closes.some((l) => content.includes(l))) this.openEvents.delete(key);
+    return true;
   }
 
   /** Findings of one message share its span: one object per distinct span, read-only like the times. */
@@ -229,6 +254,15 @@ class Recogniser {
     }
     return { file: this.file, findings: this.findings, lines: this.lines, hints, notes: this.notes, facts: this.factReader.finish() };
   }
+}
+
+/** A journald text line's host (`Mar  3 10:00:00 node-a kernel: …`, or the ISO form). */
+const JOURNAL_HOST = /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?) (\S{1,253}) /;
+
+/** Events are told line by line by one node: merged kernel logs of several hosts interleave theirs. */
+function eventKey(signature: string, record: LogRecord, content: string): string {
+  const node = record.node ?? (record.format === 'journald' ? JOURNAL_HOST.exec(content)?.[1] : null) ?? '';
+  return `${signature}\u0000${node}`;
 }
 
 function bump(map: Map<number, { n: number; line: number }>, key: number, line: number): void {

@@ -21,6 +21,8 @@ export interface Signature {
   causes?: string[];
   /** For evidence lines that are not runtime errors: the observation (causes.json) they feed. */
   observation?: string;
+  /** Lines that tell of one event together (catalog.schema.json: event). */
+  event?: { opens?: string[]; closes: string[]; maxLines: number; why: string };
   nextSteps?: string[];
 }
 
@@ -50,6 +52,11 @@ export interface Finding {
   textColumn: number;
   /** A runtime error's wrappings and innermost error, from the message index (contract: layers, innermost, versions). */
   anatomy?: ErrorAnatomy;
+  /**
+   * The other lines of the same event (1-based, in the same file), when the signature's event spans
+   * several lines (the kernel's OOM report): they are this finding, not findings of their own.
+   */
+  related?: number[];
 }
 
 /**
