@@ -19,6 +19,8 @@ export interface Signature {
   cause?: string;
   /** The causes (contract ids) that can print this signature; empty for look-alikes. */
   causes?: string[];
+  /** Where the wording is printed upstream (catalog.schema.json: printedBy). */
+  printedBy?: { program: string; file: string; line?: number; version: string; call: string }[];
   /** For evidence lines that are not runtime errors: the observation (causes.json) they feed. */
   observation?: string;
   /** Lines that tell of one event together (catalog.schema.json: event). */
