@@ -51,6 +51,8 @@ test('a deliberately broken copy fails loudly, naming the id that points nowhere
   assert.match(broken((d) => ((d.facts as Json).rules[0].pattern = '--cpu-manager-policy={POLICY}')), /rule cpu-manager-policy-flag names piece \{POLICY\}/);
   assert.match(broken((d) => ((d.facts as Json).rules[0].pattern = '(a+)+b')), /rule cpu-manager-policy-flag: /);
   assert.match(broken((d) => ((d.atlas as Json).chains.reader.hops[0].project = 'podman')), /chain reader: hop [\w.-]+ names project podman, which atlas\.json does not define/);
+  assert.match(broken((d) => ((d.atlas as Json).stacks[1].chains.reader = 'reader-crio')), /stack containerd-cri takes chain reader-crio for reader, which atlas\.json does not define/);
+  assert.match(broken((d) => (d.atlas as Json).stacks[0].seenIn.facts.push('dockerMood')), /stack dockershim is seen in facts of kind dockerMood/);
   assert.match(broken((d) => delete d.versions), /versions\.json is missing/);
   assert.match(broken((d) => ((d.catalog as Json).signatures.push({ ...sig(d, 'closed-fifo') }))), /catalog\.json signature closed-fifo is defined twice/);
 });

@@ -163,6 +163,8 @@ function duplicates(what: string, ids: string[], problems: string[]): void {
 interface AtlasDoc {
   projects: Record<string, unknown>;
   programs: Record<string, unknown>;
+  stacks?: { id: string; programs: string[]; seenIn: { facts: string[] }; chains: Record<string, string> }[];
+  evidenceChains?: Record<string, string>;
   chains: Record<string, { hops: { id: string; component: string; project: string; at: { project?: string }; alternates?: { project?: string }[] }[] }>;
 }
 
@@ -178,7 +180,17 @@ function atlasProblems(a: AtlasDoc, components: Set<string> | null, problems: st
       if (components && !components.has(hop.component)) problems.push(`atlas.json: chain ${name}: hop ${hop.id} runs in ${hop.component}, which programs.json does not define`);
     }
   }
+  duplicates('atlas.json stack', (a.stacks ?? []).map((s) => s.id), problems);
+  for (const stack of a.stacks ?? []) {
+    for (const [entry, chain] of Object.entries(stack.chains)) if (!a.chains[chain]) problems.push(`atlas.json: stack ${stack.id} takes chain ${chain} for ${entry}, which atlas.json does not define`);
+    for (const p of stack.programs) if (!a.programs[p]) problems.push(`atlas.json: stack ${stack.id} runs program ${p}, which atlas.json does not define`);
+    for (const k of stack.seenIn.facts) if (!FACT_KINDS.has(k)) problems.push(`atlas.json: stack ${stack.id} is seen in facts of kind ${k}, which facts.schema.json does not define`);
+  }
+  for (const chain of Object.keys(a.evidenceChains ?? {})) if (!a.chains[chain]) problems.push(`atlas.json: evidence chain ${chain} is not a chain of atlas.json`);
 }
+
+/** The fact kinds a stack may be seen in: those facts.schema.json defines. */
+const FACT_KINDS = new Set<string>(factsSchema.definitions.kind.enum);
 
 interface VersionsDoc {
   programs: Record<string, { toolchain?: boolean }>;
