@@ -376,3 +376,23 @@ test('one event, one count: older kernels (Kill process … or sacrifice child),
   );
   assert.deepEqual(only(r.facts, 'oomKill').map((f) => [f.line, f.detail?.pid]), [[4, '4242'], [6, '777'], [7, '4300'], [9, '4301']]);
 });
+
+test('one exec, one count: the kubelet\'s CRI client and prober lines naming the same exec id are one finding', () => {
+  const file = path.join(repoRoot, 'samples', 'oom-case', 'kubelet.log');
+  const r = recogniseText(file, fs.readFileSync(file, 'utf8'), { matcher });
+  const resets = r.findings.filter((f) => f.signature === 'runc-init-pipe-reset');
+  const execIds = new Set(fs.readFileSync(file, 'utf8').split('\n').map((l) => /start exec \\"([0-9a-f]{64})/.exec(l)?.[1]).filter(Boolean));
+  assert.equal(resets.length, execIds.size, 'one finding per exec');
+  assert.equal(resets.length, 75);
+  for (const f of resets) {
+    assert.match(f.text, /ExecSync cmd from runtime service failed/, `line ${f.line} is the first of its exec`);
+    assert.deepEqual(f.related, [f.line + 1], `line ${f.line}: the prober's line names the same exec`);
+  }
+  // Two execs with different ids stay two; the same id far apart (a reused id is not an event) stays two.
+  const ID = (c: string) => c.repeat(64);
+  const line = (id: string) => `E0507 03:43:28.310630   57003 prober.go:107] "Probe errored" err="rpc error: code = Unknown desc = failed to exec in container: failed to start exec \\"${id}\\": OCI runtime exec failed: exec failed: EOF: unknown"`;
+  const far = Array.from({ length: 300 }, () => 'I0507 03:43:29.000000   57003 kubelet.go:1] chatter');
+  const text = [line(ID('a')), line(ID('a')), line(ID('b')), ...far, line(ID('a'))].join('\n');
+  const got = recogniseText('kubelet.log', text, { matcher }).findings.map((f) => [f.line, f.related ?? []]);
+  assert.deepEqual(got, [[1, [2]], [3, []], [304, []]]);
+});

@@ -92,6 +92,15 @@ export function knowledgeProblems(docs: KnowledgeDocs, schemas: Record<string, o
       const hazard = s.patterns.map((p) => regexHazard(p)).find(Boolean);
       if (hazard) problems.push(`catalog.json: signature ${s.id}: ${hazard}`);
     }
+    for (const e of (docs.catalog as { keyedEvents?: { id: string; key: string }[] }).keyedEvents ?? []) {
+      try {
+        if (new RegExp(`${e.key}|`).exec('')!.length < 2) problems.push(`catalog.json: keyed event ${e.id}: its key has no group for the id`);
+        const hazard = regexHazard(e.key);
+        if (hazard) problems.push(`catalog.json: keyed event ${e.id}: ${hazard}`);
+      } catch (err) {
+        problems.push(`catalog.json: keyed event ${e.id}: ${(err as Error).message}`);
+      }
+    }
   }
   if (ok('catalog', 'causes')) {
     for (const s of catalogSigs) {

@@ -7,6 +7,7 @@ import { type JournalEntry, JournalExportReader, looksLikeJournalExport, nodeOff
 import { ByteScanner, type LineVisitor, scanLines } from '../logs/scan';
 import { type ResolvedTime, type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
 import type { LogRecord, LogTime, Note } from '../logs/types';
+import { KEYED_EVENTS } from './catalog';
 import type { Matcher } from './matcher';
 import type { Finding, Signature } from './types';
 
@@ -61,6 +62,8 @@ class Recogniser {
   /** Signatures whose events span several lines, and the event open per (signature, node). */
   private readonly eventSpecs: Map<string, NonNullable<Signature['event']>>;
   private readonly openEvents = new Map<string, { finding: Finding; line: number }>();
+  /** The latest finding per (signature, node, event id), oldest first, for keyed events (an exec's id). */
+  private readonly keyedOpen = new Map<string, { finding: Finding; line: number; maxLines: number }>();
   private sampled = false;
   lines = 0;
   readonly notes: Note[] = [];
@@ -200,9 +203,30 @@ class Recogniser {
     this.learn(record, line);
     const event = this.eventSpecs.get(signature);
     if (event && this.joinsEvent(event, signature, line, content, record)) return;
+    const keyed = keyedEventOf(signature, record, content);
+    if (keyed && this.joinsKeyed(keyed.key, line)) return;
     const finding: Finding = { file: this.file, line, signature, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn };
     this.findings.push(finding);
     if (event && !event.closes.some((l) => content.includes(l))) this.openEvents.set(eventKey(signature, record, content), { finding, line });
+    if (keyed) this.openKeyed(keyed.key, finding, line, keyed.maxLines);
+  }
+
+  /** A later line naming an exec already found (the kubelet's CRI client and its prober log it both). */
+  private joinsKeyed(key: string, line: number): boolean {
+    const open = this.keyedOpen.get(key);
+    if (!open || line - open.line > open.maxLines) return false;
+    (open.finding.related ??= []).push(line);
+    return true;
+  }
+
+  private openKeyed(key: string, finding: Finding, line: number, maxLines: number): void {
+    this.keyedOpen.delete(key);
+    this.keyedOpen.set(key, { finding, line, maxLines });
+    // Oldest first: entries past their window are dropped, so a log of a million execs keeps a few.
+    for (const [k, v] of this.keyedOpen) {
+      if (line - v.line <= v.maxLines) break;
+      this.keyedOpen.delete(k);
+    }
   }
 
   /**
@@ -254,6 +278,16 @@ class Recogniser {
     }
     return { file: this.file, findings: this.findings, lines: this.lines, hints, notes: this.notes, facts: this.factReader.finish() };
   }
+}
+
+/** The keyed event a line names (catalog keyedEvents: an exec's id), as a key per signature and node. */
+function keyedEventOf(signature: string, record: LogRecord, content: string): { key: string; maxLines: number } | null {
+  for (const e of KEYED_EVENTS) {
+    if (!content.includes(e.literal)) continue;
+    const m = e.key.exec(content.length > 65536 ? content.slice(0, 65536) : content);
+    if (m) return { key: `${e.id}\u0000${eventKey(signature, record, content)}\u0000${m[1]}`, maxLines: e.maxLines };
+  }
+  return null;
 }
 
 /** A journald text line's host (`Mar  3 10:00:00 node-a kernel: …`, or the ISO form). */
