@@ -45,6 +45,8 @@ export function findingJson(p: PlacedFinding, clock: Clock) {
     count: f.record.count,
     node: nodeOf(f),
     text: f.text,
+    // The other lines of the same event (a kernel OOM report, one exec logged twice): one finding, not several.
+    ...(f.related?.length ? { related: f.related } : {}),
   };
 }
 
