@@ -8,6 +8,7 @@ import { FACT_NEEDLES, type FactsData, type NodeFact, cgroupOwner, compileFactPa
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
+import { diagnose } from '../../src/core/diagnosis/diagnose';
 import { regexHazard } from '../../src/core/signatures/safeRegex';
 
 // The node facts read from the new inputs: kernel logs, cgroup files, runc --version, kubelet/containerd
@@ -395,4 +396,15 @@ test('one exec, one count: the kubelet\'s CRI client and prober lines naming the
   const text = [line(ID('a')), line(ID('a')), line(ID('b')), ...far, line(ID('a'))].join('\n');
   const got = recogniseText('kubelet.log', text, { matcher }).findings.map((f) => [f.line, f.related ?? []]);
   assert.deepEqual(got, [[1, [2]], [3, []], [304, []]]);
+});
+
+test('one exec, one count across files: the kubelet\'s and containerd\'s lines of one exec are one event in the symptom table', () => {
+  const dir = path.join(repoRoot, 'samples', 'oom-case');
+  const recs = ['kubelet.log', 'containerd.log'].map((f) => recogniseText(path.join(dir, f), fs.readFileSync(path.join(dir, f), 'utf8'), { matcher }));
+  const resets = recs.flatMap((r) => r.findings).filter((f) => f.signature === 'runc-init-pipe-reset');
+  assert.equal(resets.length, 150, 'each file keeps its own finding of the exec');
+  assert.ok(resets.every((f) => /^exec-id:[0-9a-f]{64}$/.test(f.event ?? '')));
+  const d = diagnose({ recognitions: recs, facts: recs.flatMap((r) => r.facts), saveState: null, user: {}, titles: {} });
+  const row = d.clusters.filter((c) => c.signature === 'runc-init-pipe-reset');
+  assert.equal(row.reduce((n, c) => n + c.count, 0), 75, 'the symptom counts 75 execs, not 150 lines');
 });

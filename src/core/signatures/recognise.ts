@@ -208,7 +208,10 @@ class Recogniser {
     const finding: Finding = { file: this.file, line, signature, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn };
     this.findings.push(finding);
     if (event && !event.closes.some((l) => content.includes(l))) this.openEvents.set(eventKey(signature, record, content), { finding, line });
-    if (keyed) this.openKeyed(keyed.key, finding, line, keyed.maxLines);
+    if (keyed) {
+      finding.event = keyed.event;
+      this.openKeyed(keyed.key, finding, line, keyed.maxLines);
+    }
   }
 
   /** A later line naming an exec already found (the kubelet's CRI client and its prober log it both). */
@@ -281,11 +284,11 @@ class Recogniser {
 }
 
 /** The keyed event a line names (catalog keyedEvents: an exec's id), as a key per signature and node. */
-function keyedEventOf(signature: string, record: LogRecord, content: string): { key: string; maxLines: number } | null {
+function keyedEventOf(signature: string, record: LogRecord, content: string): { key: string; event: string; maxLines: number } | null {
   for (const e of KEYED_EVENTS) {
     if (!content.includes(e.literal)) continue;
     const m = e.key.exec(content.length > 65536 ? content.slice(0, 65536) : content);
-    if (m) return { key: `${e.id}\u0000${eventKey(signature, record, content)}\u0000${m[1]}`, maxLines: e.maxLines };
+    if (m) return { key: `${e.id}\u0000${eventKey(signature, record, content)}\u0000${m[1]}`, event: `${e.id}:${m[1]}`, maxLines: e.maxLines };
   }
   return null;
 }

@@ -59,6 +59,11 @@ export interface Finding {
    * several lines (the kernel's OOM report): they are this finding, not findings of their own.
    */
   related?: number[];
+  /**
+   * The event's own id when its lines name one (catalog keyedEvents: `exec-id:<id>`): the same exec in the
+   * kubelet's and containerd's logs is one event across files too.
+   */
+  event?: string;
 }
 
 /**
