@@ -9,7 +9,7 @@ import type { ReproduceOutcome } from '../core/reproduce/types';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
 import { type Recognition, recogniseText } from '../core/signatures/recognise';
-import { type NodeStack, chainFor, chainsToTrace, nodeStack } from '../core/trace/stack';
+import { type NodeStack, chainFor, chainsToTrace, entryOf, nodeStack } from '../core/trace/stack';
 import type { Config } from './config';
 import { recogniseForPanel } from './diagnoseOnDisk';
 import { logNotes } from './log';
@@ -175,11 +175,13 @@ export class DiagnosisPanel implements vscode.Disposable {
       ...(config.time.year !== undefined ? { year: config.time.year } : {}),
       titles,
     });
-    // Step 2 shows the path the exec takes on this node (the atlas's stacks), not always dockershim's.
+    // Step 2 shows the path the errors take on this node (the atlas's stacks), not always dockershim's.
     const node = nodeStack(this.traces.atlas, recognitions.flatMap((r) => r.findings), recognitions.flatMap((r) => r.facts));
     const wanted = chainsToTrace(this.traces.atlas, node);
     this.node = node;
-    const readerName = chainFor(node, 'reader');
+    // The path of these errors: the entry point of the input's main error (reader, start…) on this node's stack.
+    const entry = entryOf(recognitions.flatMap((r) => r.findings), (id) => config.matcher.byId(id)) ?? 'reader';
+    const readerName = chainFor(this.traces.atlas, node, entry);
     const reader = readerName ? traced?.result.chains[readerName] : undefined;
     // With Go sources at hand, trace the node's chains once (a finished trace refreshes the panel).
     // Asked once per set of chains: a cancelled trace is not asked again on every refresh.

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CallPathView } from './callPathView';
 import type { FindingsStore } from './findings';
-import { type NodeStack, chainsToTrace, nodeStack } from '../core/trace/stack';
+import { type NodeStack, chainFor, chainsToTrace, entryOf, nodeStack } from '../core/trace/stack';
 import type { HopPosition, TraceService } from './traceService';
 
 /**
@@ -69,11 +69,17 @@ export function registerHopNavigation(service: TraceService, view: CallPathView,
     await openHop({ chain: pos.chain, index });
   };
 
-  /** What the log says its node runs (the atlas's stacks): its chains are the ones traced. */
-  const nodeOf = (logUri: unknown): NodeStack | null => {
+  /**
+   * What the log says its node runs (the atlas's stacks): its chains are the ones traced; the chain of
+   * the log's main error (its entry point on that stack) is the one revealed.
+   */
+  const pathOf = (logUri: unknown): { node: NodeStack | null; chain: string | null } => {
     const uri = typeof logUri === 'string' ? vscode.Uri.parse(logUri) : vscode.window.activeTextEditor?.document.uri;
-    const recognition = uri ? store.get(uri)?.recognition : undefined;
-    return recognition ? nodeStack(service.atlas, recognition.findings, recognition.facts) : null;
+    const entry = uri ? store.get(uri) : undefined;
+    if (!entry) return { node: null, chain: null };
+    const node = nodeStack(service.atlas, entry.recognition.findings, entry.recognition.facts);
+    const signatures = new Map(entry.groups.map((g) => [g.signature.id, g.signature]));
+    return { node, chain: chainFor(service.atlas, node, entryOf(entry.recognition.findings, (id) => signatures.get(id))) };
   };
 
   return vscode.Disposable.from(
@@ -83,11 +89,11 @@ export function registerHopNavigation(service: TraceService, view: CallPathView,
     vscode.commands.registerCommand('runtimeLens.nextHop', step(1)),
     vscode.commands.registerCommand('runtimeLens.previousHop', step(-1)),
     vscode.commands.registerCommand('runtimeLens.trace', async (logUri?: unknown) => {
-      const node = nodeOf(logUri);
+      const { node, chain } = pathOf(logUri);
       const state = await service.trace(chainsToTrace(service.atlas, node), node);
       if (!state) return;
       await vscode.commands.executeCommand('runtimeLens.callPath.focus');
-      const first = Object.keys(state.result.chains)[0];
+      const first = chain && state.result.chains[chain] ? chain : Object.keys(state.result.chains)[0];
       if (first) await view.reveal({ chain: first, index: 0 });
     }),
     vscode.commands.registerCommand('runtimeLens.addSourceRoot', async () => {

@@ -7,7 +7,7 @@ import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { type Recognition, recogniseText } from '../../src/core/signatures/recognise';
 import { loadAtlas } from '../../src/core/trace/atlas';
-import { CONTRACT_CHAINS, chainFor, chainsToTrace, nodeStack, runsOnNode } from '../../src/core/trace/stack';
+import { chainFor, chainsToTrace, entryOf, nodeStack, runsOnNode } from '../../src/core/trace/stack';
 
 // The path of this error: the chain shown and traced starts from what the input says the node runs.
 
@@ -24,17 +24,30 @@ test('a Docker node (dockerd wraps the exec error): dockershim, its reader and w
   const node = stackOf(sample('eof-incident'));
   assert.equal(node?.stack.id, 'dockershim');
   assert.match(node!.seen, /dockerd\.log:\d+|Docker/);
-  assert.deepEqual(chainsToTrace(atlas, node), ['reader', 'writer']);
-  assert.equal(chainFor(node, 'reader'), 'reader');
+  assert.deepEqual(chainsToTrace(atlas, node), ['reader', 'writer', 'start']);
+  assert.equal(chainFor(atlas, node, 'reader'), 'reader');
+  assert.equal(chainFor(atlas, node, 'start'), 'start');
+  // The incident's errors are the state.json EOF: its path is the reader.
+  const recs = sample('eof-incident');
+  assert.equal(entryOf(recs.flatMap((r) => r.findings), (id) => matcher.byId(id)), 'reader');
   assert.ok(runsOnNode(node, 'dockerd'));
 });
 
 test('a containerd node with an OOM-killed exec helper: containerd CRI, never the dockershim chain, no dockerd hops missing', () => {
   const node = stackOf(sample('oom-case'));
   assert.equal(node?.stack.id, 'containerd-cri');
-  assert.equal(chainFor(node, 'reader'), 'reader-cri');
+  assert.equal(chainFor(atlas, node, 'reader'), 'reader-cri');
+  // An OOM-killed exec helper is made where runc exec starts runc init, not where it reads state.json.
+  const recs = sample('oom-case');
+  const entry = entryOf(recs.flatMap((r) => r.findings), (id) => matcher.byId(id));
+  assert.equal(entry, 'start');
+  const chain = chainFor(atlas, node, entry);
+  assert.equal(chain, 'start-cri');
+  const hops = atlas.chains[chain!]!.hops;
+  assert.equal(hops[hops.length - 1]!.symbol, '(*setnsProcess).start');
+  assert.ok(!hops.some((h) => h.component === 'dockerd'));
   // runc's saveState is still traced for its observation, through the writer chain.
-  assert.deepEqual(chainsToTrace(atlas, node), ['reader-cri', 'writer']);
+  assert.deepEqual(chainsToTrace(atlas, node), ['reader-cri', 'start-cri', 'writer']);
   assert.equal(runsOnNode(node, 'dockerd'), false, 'a node that never ran Docker lacks no dockerd sources');
   for (const c of ['kubelet', 'containerd', 'shim', 'go-runc', 'runc']) assert.ok(runsOnNode(node, c), c);
   // The hops the warning may count on this node: none of dockerd's.
@@ -50,8 +63,9 @@ test('one CRI line from a kubelet is enough; a Docker mark anywhere wins; nothin
   const bare = recogniseText('x.log', 'OCI runtime exec failed: exec failed: EOF: unknown\n', { matcher });
   const none = stackOf([bare]);
   assert.equal(none, null);
-  assert.deepEqual(chainsToTrace(atlas, none), CONTRACT_CHAINS);
-  assert.equal(chainFor(none, 'reader'), 'reader');
-  assert.equal(chainFor(none, null), null);
+  // Unknown: the first stack's chains stand in (the contract's reader and writer among them).
+  assert.deepEqual(chainsToTrace(atlas, none), ['reader', 'writer', 'start']);
+  assert.equal(chainFor(atlas, none, 'reader'), 'reader');
+  assert.equal(chainFor(atlas, none, null), null);
   assert.ok(runsOnNode(none, 'dockerd'));
 });

@@ -15,7 +15,7 @@ export interface Signature {
   /** The hops the error passes through on its way into the log, origin first. */
   travels?: string[];
   likelyCauses?: string[];
-  chain?: 'reader' | 'writer' | null;
+  chain?: 'reader' | 'writer' | 'start' | null;
   cause?: string;
   /** The causes (contract ids) that can print this signature; empty for look-alikes. */
   causes?: string[];

@@ -34,15 +34,40 @@ function base(file: string): string {
   return file.replace(/^.*[/\\]/, '');
 }
 
-/** The chains to trace for a node: its stack's and the evidence chains, or the contract's two when the stack is unknown. */
+/**
+ * The stack whose chains stand in when the input does not say what the node runs: the atlas's first
+ * (dockershim, the contract's reader and writer).
+ */
+function fallback(atlas: Atlas): StackSpec | null {
+  return atlas.stacks?.[0] ?? null;
+}
+
+/** The chains to trace for a node: its stack's and the evidence chains (the first stack's when unknown). */
 export function chainsToTrace(atlas: Atlas, node: NodeStack | null): string[] {
-  return node ? [...new Set([...Object.values(node.stack.chains), ...Object.keys(atlas.evidenceChains ?? {})])] : CONTRACT_CHAINS;
+  const stack = node?.stack ?? fallback(atlas);
+  return stack ? [...new Set([...Object.values(stack.chains), ...Object.keys(atlas.evidenceChains ?? {})])] : CONTRACT_CHAINS;
 }
 
 /** The chain a signature's path takes on this node (its catalog `chain` is the entry point), or null. */
-export function chainFor(node: NodeStack | null, entry: 'reader' | 'writer' | null | undefined): string | null {
+export function chainFor(atlas: Atlas, node: NodeStack | null, entry: 'reader' | 'writer' | 'start' | null | undefined): string | null {
   if (!entry) return null;
-  return node ? node.stack.chains[entry] ?? null : entry;
+  const stack = node?.stack ?? fallback(atlas);
+  return stack ? stack.chains[entry] ?? null : entry;
+}
+
+/**
+ * The entry point of the input's errors, for a view that shows one chain: that of the signature with the
+ * most findings among those that name one.
+ */
+export function entryOf(findings: readonly Finding[], signatures: (id: string) => { chain?: 'reader' | 'writer' | 'start' | null } | undefined): 'reader' | 'writer' | 'start' | null {
+  const counts = new Map<string, number>();
+  for (const f of findings) {
+    const chain = signatures(f.signature)?.chain;
+    if (chain) counts.set(chain, (counts.get(chain) ?? 0) + f.record.count);
+  }
+  let best: string | null = null;
+  for (const [chain, n] of counts) if (best === null || n > counts.get(best)!) best = chain;
+  return best as 'reader' | 'writer' | 'start' | null;
 }
 
 /** Whether a hop's program runs on the node: hops of programs it does not run are not missing sources. */

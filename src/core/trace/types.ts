@@ -83,7 +83,7 @@ export interface StackSpec {
   programs: string[];
   seenIn: { components: string[]; literals: string[]; facts: string[] };
   /** Entry point (the catalog's `chain`: reader, writer) → the atlas chain it takes on this stack. */
-  chains: Partial<Record<'reader' | 'writer', string>>;
+  chains: Partial<Record<'reader' | 'writer' | 'start', string>>;
   why: string;
 }
 
