@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { loadGoParser, wasmBeside } from '../core/sources/goParser';
 import { type SourceRoot, sourceRoots } from '../core/sources/sourceRoots';
-import { loadAtlas } from '../core/trace/atlas';
+import { atlasUnchecked, loadAtlas } from '../core/trace/atlas';
 import { type SaveStateFact, saveStateFact } from '../core/trace/facts';
 import { TraceCancelled, type TraceResult, Tracer } from '../core/trace/resolve';
 import { CONTRACT_CHAINS, type NodeStack, runsOnNode } from '../core/trace/stack';
@@ -27,7 +27,6 @@ export interface TraceState {
  */
 export class TraceService implements vscode.Disposable {
   private tracer: Tracer | undefined;
-  private loadedAtlas: Atlas | undefined;
   private running: Promise<TraceState | undefined> | undefined;
   state: TraceState | undefined;
   position: HopPosition | undefined;
@@ -58,15 +57,15 @@ export class TraceService implements vscode.Disposable {
     });
   }
 
-  /** The chain atlas, validated once. */
+  /** The chain atlas: validated once a trace has loaded it, else as shipped (its stacks, for choosing the chains). */
   get atlas(): Atlas {
-    return (this.loadedAtlas ??= loadAtlas());
+    return this.tracer?.atlas ?? atlasUnchecked();
   }
 
   private async getTracer(): Promise<Tracer> {
     if (!this.tracer) {
       const parser = await loadGoParser(wasmBeside(vscode.Uri.joinPath(this.context.extensionUri, 'dist').fsPath));
-      this.tracer = new Tracer(parser, this.atlas);
+      this.tracer = new Tracer(parser, loadAtlas());
     }
     return this.tracer;
   }
