@@ -54,6 +54,7 @@ test('a deliberately broken copy fails loudly, naming the id that points nowhere
   assert.match(broken((d) => ((d.atlas as Json).stacks[1].chains.reader = 'reader-crio')), /stack containerd-cri takes chain reader-crio for reader, which atlas\.json does not define/);
   assert.match(broken((d) => (d.atlas as Json).stacks[0].seenIn.facts.push('dockerMood')), /stack dockershim is seen in facts of kind dockerMood/);
   assert.match(broken((d) => ((d.catalog as Json).keyedEvents[0].key = 'start exec [0-9a-f]+')), /keyed event exec-id: its key has no group for the id/);
+  assert.match(broken((d) => ((d.causes as Json).observations.find((o: Json) => o.id === 'eof-errors-present').params.signatures = ['oci-exec-eff'])), /observation eof-errors-present reads signature oci-exec-eff, which catalog\.json does not define/);
   assert.match(broken((d) => delete d.versions), /versions\.json is missing/);
   assert.match(broken((d) => ((d.catalog as Json).signatures.push({ ...sig(d, 'closed-fifo') }))), /catalog\.json signature closed-fifo is defined twice/);
 });

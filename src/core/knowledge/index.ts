@@ -107,6 +107,10 @@ export function knowledgeProblems(docs: KnowledgeDocs, schemas: Record<string, o
       for (const c of [...(s.causes ?? []), ...(s.cause ? [s.cause] : [])]) if (!causeIds.has(c)) problems.push(`catalog.json: signature ${s.id} names cause ${c}, which causes.json does not define`);
       if (s.observation && !observations.has(s.observation)) problems.push(`catalog.json: signature ${s.id} feeds observation ${s.observation}, which causes.json does not define`);
     }
+    // An observation's reader counts the signatures its params name (causes.json observations' params).
+    for (const o of causeDoc!.observations as { id: string; params?: { signatures?: string[]; near?: string[] } }[]) {
+      for (const id of [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])]) if (!catalogSigs.some((x) => x.id === id)) problems.push(`causes.json: observation ${o.id} reads signature ${id}, which catalog.json does not define`);
+    }
     // The two files say the same thing from both ends: a signature names a cause exactly when the cause weighs it.
     for (const c of causeDoc!.causes) {
       for (const s of Object.keys(c.signatures)) {

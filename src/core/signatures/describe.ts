@@ -1,3 +1,4 @@
+import { CAUSE_TITLES } from '../diagnosis/causes';
 import { formatWall } from '../logs/time';
 import { type FindingGroup, podLabel } from './summary';
 import type { Finding, Signature } from './types';
@@ -18,11 +19,31 @@ function occurrenceLine(g: FindingGroup): string {
   return `**${g.count}×** in this file (${lines}${pods})`;
 }
 
-/** The hover for a recognised line: what it is, where it comes from, how often, what to do. */
-export function hoverMarkdown(sig: Signature, finding: Finding, group: FindingGroup | undefined): string {
+/** What a diagnosis of an input holding the line concluded: its subject and its headline (numbers.ts). */
+export interface DiagnosisBrief {
+  subject: string;
+  line: string;
+}
+
+/**
+ * Which cause, as far as this input supports it: the documented causes that print the error, and the
+ * diagnosis of an input holding the line when there is one — never one cause's story told as the cause.
+ */
+export function whichCause(sig: Signature, diagnosis: DiagnosisBrief | null): string | null {
+  const causes = (sig.causes ?? []).map((c) => CAUSE_TITLES[c] ?? c);
+  if (causes.length === 0) return null;
+  const printed = causes.length === 1 ? `one documented cause prints it — ${causes[0]}` : `${causes.length} documented causes print it — ${causes.join('; ')}`;
+  const here = diagnosis ? `The diagnosis of ${diagnosis.subject}: ${diagnosis.line}.` : "This line alone does not say which: Diagnose weighs the evidence in the node's logs.";
+  return `**Which cause?** Of the runtime's known failures, ${printed}. ${here}`;
+}
+
+/** The hover for a recognised line: what it is, where it comes from, which cause the input supports, how often, what to do. */
+export function hoverMarkdown(sig: Signature, finding: Finding, group: FindingGroup | undefined, diagnosis: DiagnosisBrief | null = null): string {
   const parts: string[] = [];
   parts.push(`**${sig.title}** \`${sig.id}\` · ${sig.severity}`);
   parts.push(sig.explanation);
+  const which = whichCause(sig, diagnosis);
+  if (which) parts.push(which);
   if (sig.travels?.length) parts.push(`**Where it comes from:** ${sig.travels.join(' → ')}`);
   const where: string[] = [];
   if (group) where.push(occurrenceLine(group));
