@@ -24,7 +24,8 @@ test('a Docker node (dockerd wraps the exec error): dockershim, its reader and w
   const node = stackOf(sample('eof-incident'));
   assert.equal(node?.stack.id, 'dockershim');
   assert.match(node!.seen, /dockerd\.log:\d+|Docker/);
-  assert.deepEqual(chainsToTrace(atlas, node), ['reader', 'writer', 'start']);
+  // The writer last: the Call Path view ends with its state.json node.
+  assert.deepEqual(chainsToTrace(atlas, node), ['reader', 'start', 'writer']);
   assert.equal(chainFor(atlas, node, 'reader'), 'reader');
   assert.equal(chainFor(atlas, node, 'start'), 'start');
   // The incident's errors are the state.json EOF: its path is the reader.
@@ -64,7 +65,7 @@ test('one CRI line from a kubelet is enough; a Docker mark anywhere wins; nothin
   const none = stackOf([bare]);
   assert.equal(none, null);
   // Unknown: the first stack's chains stand in (the contract's reader and writer among them).
-  assert.deepEqual(chainsToTrace(atlas, none), ['reader', 'writer', 'start']);
+  assert.deepEqual(chainsToTrace(atlas, none), ['reader', 'start', 'writer']);
   assert.equal(chainFor(atlas, none, 'reader'), 'reader');
   assert.equal(chainFor(atlas, none, null), null);
   assert.ok(runsOnNode(none, 'dockerd'));
