@@ -37,8 +37,12 @@ const lookAlike = (i: Incident) => i.label.startsWith('lookalike:');
 const RUNTIME_LINE =
   /\b(?:OCI|oci) runtime\b|\bOCI permission denied\b|\bexec failed: (?!(?:unexpected )?EOF\b)|unable to start container process|[a-z_]+_linux\.go:\d+: |failed to exec in container|error executing command in container|cannot (?:exec|start) (?:in )?a (?:stopped|container)|is not running|pthread_create failed: Resource|no matching entries in passwd file|unpause the container before exec/;
 
-/** Threads whose text is other output than an error: process tables, mount traces, a bare event header, a kernel stack. */
-const NO_ERROR_LINE = new Set(['cloudfoundry/garden-runc-release#121', 'opencontainers/runc#2532', 'antrea-io/antrea#833', 'opencontainers/runc#3759']);
+/**
+ * Threads whose text is other output than an error: process tables, mount traces, a bare event header, a
+ * kernel stack, and a kernel OOM report alone (the kill of runc:[2:INIT] is the kernel-oom-runc-init
+ * observation, a fact the diagnosis weighs, not an exec failure of its own).
+ */
+const NO_ERROR_LINE = new Set(['cloudfoundry/garden-runc-release#121', 'opencontainers/runc#2532', 'antrea-io/antrea#833', 'opencontainers/runc#3759', 'containerd/containerd#10799']);
 
 function recognise(i: Incident) {
   return recogniseText(`${i.source}.log`, i.text, { matcher });
