@@ -25,7 +25,7 @@ const samples = path.join(repoRoot, 'samples');
 let dir: string;
 const inputs: { name: string; files: string[]; options?: { tz?: string; year?: number } }[] = [];
 
-before(() => {
+before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-occurrences-'));
   const generate = (...args: string[]) => JSON.parse(execFileSync('node', [path.join(repoRoot, 'bench', 'generate-events.mjs'), dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { file: string };
   const compact = generate('2000').file;
@@ -42,7 +42,9 @@ before(() => {
       '',
     ].join('\n'),
   );
-  const files = (d: string) => gatherInputs([path.join(samples, d)]).files.map((f) => f.path);
+  const found = new Map<string, string[]>();
+  for (const d of ['eof-incident', 'ambiguous-case', 'oom-case']) found.set(d, (await gatherInputs([path.join(samples, d)])).files.map((f) => f.path));
+  const files = (d: string) => found.get(d)!;
   inputs.push(
     { name: 'eof-incident', files: files('eof-incident') },
     { name: 'eof-incident --tz', files: files('eof-incident'), options: { tz: '+08:00' } },
@@ -94,6 +96,10 @@ function said(f: Finding) {
     wallTime: f.wallTime,
     time: f.time,
     record: { format: r.format, component: r.component, pod: r.pod, namespace: r.namespace, container: r.container, count: r.count, node: r.node ?? null },
+    // A runtime error's anatomy, an event's other lines and its id: per occurrence, as --json writes them.
+    anatomy: f.anatomy ?? null,
+    related: f.related ?? null,
+    event: f.event ?? null,
   };
 }
 
@@ -172,7 +178,7 @@ test('the sample stays a sample: at most SAMPLE_PER_FILE full findings per file'
 });
 
 test('a session reads each file once: answers, settling and pasting diagnose without reading again', async () => {
-  const files = gatherInputs([path.join(samples, 'eof-incident')]).files.map((f) => f.path);
+  const files = (await gatherInputs([path.join(samples, 'eof-incident')])).files.map((f) => f.path);
   const copy = path.join(dir, 'session');
   fs.mkdirSync(copy, { recursive: true });
   const mine = files.map((f) => {
@@ -186,7 +192,7 @@ test('a session reads each file once: answers, settling and pasting diagnose wit
   assert.equal(read.length, mine.length);
   assert.equal(session.reads, mine.length);
   const first = session.diagnose({ saveState: null, user: {} }).diagnosis;
-  const answered = session.diagnose({ saveState: null, user: { cpuManagerPolicy: 'none', settledCause: 'runc-init-oom' } }).diagnosis;
+  const answered = session.diagnose({ saveState: null, user: { observations: { 'cpu-manager-static': false }, settledCause: 'runc-init-oom' } }).diagnosis;
   assert.notDeepEqual(answered.verdict.evidence, first.verdict.evidence, 'the answer is weighed');
   assert.equal(answered.fixesFor, 'runc-init-oom');
   session.setPasted([{ name: 'pasted-1', text: 'runc version 1.0.0-rc6\ncommit: ccb5efd\nspec: 1.0.1-dev\n' }]);
@@ -214,7 +220,7 @@ test('a session leaves out what it cannot read, and a missing path is an InputEr
   const { failed } = await session.read([binary, good]);
   assert.deepEqual(failed.map((e) => e.file), [binary]);
   assert.deepEqual(session.recognitions.map((r) => r.file), [good]);
-  assert.throws(() => gatherInputs([path.join(dir, 'nope')]), /nope: no such file or directory/);
+  await assert.rejects(gatherInputs([path.join(dir, 'nope')]), /nope: no such file or directory/);
 });
 
 test('an editor document keeps its findings, and its sets are made from them on first use', () => {

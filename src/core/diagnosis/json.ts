@@ -1,7 +1,7 @@
 import { nodeOf } from '../logs/nodes';
 import { findingAt, forEachInOrder, setsOf } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
-import type { OccurrenceSet } from '../signatures/types';
+import type { ErrorAnatomy, OccurrenceSet, OccurrenceStore } from '../signatures/types';
 import { type Clock, type PlacedFinding, placeFinding } from './clock';
 import { findingTimes } from './diagnose';
 
@@ -19,7 +19,35 @@ export function findingJson(p: PlacedFinding, clock: Clock) {
     count: f.record.count,
     node: nodeOf(f),
     text: f.text,
+    // A runtime error's wrappings, innermost error and the versions its wording holds (contract, turn 3).
+    ...(f.anatomy ? { layers: f.anatomy.layers, innermost: f.anatomy.innermost, versions: f.anatomy.versions } : {}),
+    // The other lines of the same event (a kernel OOM report, one exec logged twice): one finding, not several.
+    ...(f.related?.length ? { related: f.related } : {}),
   };
+}
+
+/**
+ * The members after `text` of an occurrence's finding (findingJson's anatomy and related lines), as
+ * JSON at a finding's depth: an anatomy is written once per distinct one and reused.
+ */
+function extrasJson(s: OccurrenceStore, k: number, anatomies: Map<ErrorAnatomy, string>): string {
+  const a = s.anatomyIds[k]!;
+  const related = s.related.get(k);
+  if (a === 0 && !related?.length) return '';
+  let out = '';
+  if (a > 0) {
+    const anatomy = s.anatomies[a - 1]!;
+    let text = anatomies.get(anatomy);
+    if (text === undefined) {
+      const at = (v: unknown) => JSON.stringify(v, null, 2).replace(/\n/g, '\n      ');
+      // As JSON.stringify writes findingJson's members: one left undefined is left out.
+      text = (['layers', 'innermost', 'versions'] as const).map((key) => (anatomy[key] === undefined ? '' : `,\n      "${key}": ${at(anatomy[key])}`)).join('');
+      anatomies.set(anatomy, text);
+    }
+    out += text;
+  }
+  if (related?.length) out += `,\n      "related": ${JSON.stringify(related, null, 2).replace(/\n/g, '\n      ')}`;
+  return out;
 }
 
 /** Output is handed to `write` in pieces of about this many characters: small enough that a piece dies young (a megabyte of pieces outlived the young generation and filled the old one with garbage). */
@@ -59,9 +87,11 @@ export function writeDiagnosisJson(write: (s: string) => void, recognitions: rea
   let first = true;
   const iso = isoWriter();
   const perSet = new Map<OccurrenceSet, SetJson>();
+  let anatomies = new Map<ErrorAnatomy, string>();
   const j = (v: unknown) => JSON.stringify(v);
   for (const r of recognitions) {
     perSet.clear();
+    anatomies = new Map();
     forEachInOrder(setsOf(r), (set, i) => {
       let c = perSet.get(set);
       if (!c) {
@@ -78,7 +108,7 @@ export function writeDiagnosisJson(write: (s: string) => void, recognitions: rea
         const t = findingTimes(placeFinding(findingAt(set, i), clock), clock);
         time = t.localTime !== undefined ? `${j(t.time)},\n      "localTime": ${j(t.localTime)}` : j(t.time);
       }
-      buffer += `${first ? '' : ','}\n    {\n      "file": ${c.file},\n      "line": ${s.lines[k]},\n      "signature": ${c.signature},\n      "time": ${time},\n      ${c.tail}${s.counts[k]},\n      "node": ${j(set.node)},\n      "text": ${j(s.texts[k])}\n    }`;
+      buffer += `${first ? '' : ','}\n    {\n      "file": ${c.file},\n      "line": ${s.lines[k]},\n      "signature": ${c.signature},\n      "time": ${time},\n      ${c.tail}${s.counts[k]},\n      "node": ${j(set.node)},\n      "text": ${j(s.texts[k])}${extrasJson(s, k, anatomies)}\n    }`;
       first = false;
       if (buffer.length >= PIECE) {
         write(buffer);

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { bundleCache, isBundlePath, unpackBundle } from '../collect/bundle';
 import type { NodeFact } from '../logs/facts';
 import { discoverLogs } from '../logs/discover';
 import { InputError } from '../logs/input';
@@ -30,14 +31,25 @@ export interface InputFile {
 
 /**
  * Files of the given paths: named files as they are, directories searched for logs (what is not a log
- * is skipped with a note). A path that does not exist throws InputError.
+ * is skipped with a note), a bundle (`runtime-lens collect`'s .tar.gz) read as the folder it unpacks to
+ * (into `cache`, the user's bundle cache by default; `onBundle` is told where). A path that does not
+ * exist, or a bundle that cannot be unpacked, throws InputError.
  */
-export function gatherInputs(paths: readonly string[]): { files: InputFile[]; skipped: Note[] } {
+export async function gatherInputs(
+  paths: readonly string[],
+  options: { cache?: string; onBundle?: (bundle: string, dir: string) => void } = {},
+): Promise<{ files: InputFile[]; skipped: Note[] }> {
   const files: InputFile[] = [];
   const skipped: Note[] = [];
-  for (const p of paths) {
-    const st = fs.statSync(p, { throwIfNoEntry: false });
+  for (let p of paths) {
+    let st = fs.statSync(p, { throwIfNoEntry: false });
     if (!st) throw new InputError(p, 'no such file or directory');
+    if (st.isFile() && isBundlePath(p)) {
+      const unpacked = await unpackBundle(p, options.cache ?? bundleCache());
+      options.onBundle?.(p, unpacked.dir);
+      p = unpacked.dir;
+      st = fs.statSync(p);
+    }
     if (st.isDirectory()) {
       const d = discoverLogs(p);
       files.push(...d.files.map((f) => ({ path: f, explicit: false })));

@@ -1,7 +1,7 @@
 import { canonicalNode, nodeFromPath } from '../logs/nodes';
 import { type ResolvedTime, type TimeSource, isoMicros, wallMs } from '../logs/time';
 import type { LogFormat, LogTime } from '../logs/types';
-import { type Finding, type OccurrenceSet, type OccurrenceStore, SAMPLE_PER_SET } from './types';
+import { type ErrorAnatomy, type Finding, type OccurrenceSet, type OccurrenceStore, SAMPLE_PER_SET } from './types';
 
 /**
  * Findings as OccurrenceSets: one per (file, node, pod, container, signature) — and per component and
@@ -108,7 +108,16 @@ export function findingAt(set: OccurrenceSet, i: number): Finding {
     time: timeAt(set, i),
     text: s.texts[k]!,
     textColumn: s.columns[k]!,
+    ...extrasAt(s, k),
   };
+}
+
+/** What few occurrences carry besides their line: a runtime error's anatomy, the event's other lines, its id. */
+export function extrasAt(s: OccurrenceStore, k: number): Pick<Finding, 'anatomy' | 'related' | 'event'> {
+  const a = s.anatomyIds[k]!;
+  const related = s.related.get(k);
+  const event = s.events.get(k);
+  return { ...(a > 0 ? { anatomy: s.anatomies[a - 1]! } : {}), ...(related ? { related } : {}), ...(event !== undefined ? { event } : {}) };
 }
 
 /**
@@ -229,6 +238,13 @@ export class OccurrenceBuilder {
   private columns = new Uint32Array(256);
   private matches = new Uint32Array(512);
   private readonly texts: string[] = [];
+  // Per occurrence, what few carry: the anatomy as an index into the distinct ones (the reader returns
+  // one object per distinct message), 0 for none; the event's other lines and its id, by input index.
+  private anatomyIds = new Uint32Array(256);
+  private readonly anatomies: ErrorAnatomy[] = [];
+  private readonly anatomyIndex = new Map<ErrorAnatomy, number>();
+  private readonly related = new Map<number, number[]>();
+  private readonly events = new Map<number, string>();
 
   private id(s: string | null | undefined): number {
     let id = this.ids.get(s);
@@ -254,9 +270,11 @@ export class OccurrenceBuilder {
     this.setIds = more(this.setIds);
     this.columns = more(this.columns);
     this.matches = more(this.matches);
+    this.anatomyIds = more(this.anatomyIds);
   }
 
-  add(f: Finding): void {
+  /** Adds a finding as an occurrence; returns its index, for `relate`. */
+  add(f: Finding): number {
     const r = f.record;
     // setKey's parts as numbers (a node undefined and a node null apart, as setKey keeps them).
     const key = `${this.id(f.file)},${this.id(r.node)},${this.id(r.namespace)},${this.id(r.pod)},${this.id(r.container)},${this.id(f.signature)},${this.id(r.component)},${this.id(r.format)}`;
@@ -285,6 +303,26 @@ export class OccurrenceBuilder {
     this.matches[2 * i] = f.match.start;
     this.matches[2 * i + 1] = f.match.end;
     this.texts.push(f.text);
+    let a = 0;
+    if (f.anatomy) {
+      a = this.anatomyIndex.get(f.anatomy) ?? 0;
+      if (a === 0) {
+        this.anatomies.push(f.anatomy);
+        a = this.anatomies.length;
+        this.anatomyIndex.set(f.anatomy, a);
+      }
+    }
+    this.anatomyIds[i] = a;
+    if (f.related?.length) this.related.set(i, [...f.related]);
+    if (f.event !== undefined) this.events.set(i, f.event);
+    return i;
+  }
+
+  /** A later line of the same event as occurrence `i` (Finding.related). */
+  relate(i: number, line: number): void {
+    const mine = this.related.get(i);
+    if (mine) mine.push(line);
+    else this.related.set(i, [line]);
   }
 
   /** Resolves every occurrence's time once the file's hints are known (`resolve` gets the time as written). */
@@ -346,6 +384,10 @@ export class OccurrenceBuilder {
       texts,
       byOrder,
       sets: [],
+      anatomyIds: permute(this.anatomyIds, (m) => new Uint32Array(m)),
+      anatomies: this.anatomies,
+      related: new Map([...this.related].map(([i, lines]) => [byOrder[i]!, lines])),
+      events: new Map([...this.events].map(([i, e]) => [byOrder[i]!, e])),
     };
     for (const p of pending) {
       const f = p.first;
