@@ -126,7 +126,7 @@ test('the panel answers a question on the 100 MB list from its session, without 
   await waitUntil(() => reads().length > 0, 20_000);
   assert.deepEqual([...new Set(reads())], [1]);
   // Answer the cpu-manager policy by hand, as a person would.
-  const dropdown = vs.webview().locator('[data-answer="cpuManagerPolicy"]');
+  const dropdown = vs.webview().locator('[data-answer="observation:cpu-manager-static"]');
   // The webview may still be laying out the list's clusters (minutes on a loaded machine).
   await dropdown.waitFor({ timeout: 420_000 });
   await dropdown.scrollIntoViewIfNeeded({ timeout: 120_000 });
