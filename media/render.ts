@@ -6,6 +6,7 @@ import type { PanelHop, PanelState, WebviewMessage } from '../src/core/diagnosis
 import type { CauseInfo, Cluster, Contribution, Diagnosis, Evidence, NextQuestion, Question, RankedCause, Timeline, UserFacts } from '../src/core/diagnosis/types';
 import { chartBox, drawPhaseHistogram, drawPhaseScatter, drawTimelineStrip, podClass, podsOf } from './chart';
 import { type Child, h, icon } from './dom';
+import { t } from './l10n';
 import { baseName, causeTitle, count, duration, holdsLabel, pValue, percent, seconds, shortTime, sourceLabel } from './format';
 
 export interface View {
@@ -122,21 +123,29 @@ function renderFleet(d: Diagnosis): HTMLElement | null {
           h('td', { class: 'cell-sub' }, n.signatures.join(', '))))))));
 }
 
-/** Node output the user has at hand (kernel log, memory.events, runc --version, df) goes into the diagnosis by paste. */
+/**
+ * Node output the user has at hand (kernel log, memory.events, runc --version, df) goes into the
+ * diagnosis by paste. Ctrl+Enter in the box adds it, as the button does.
+ */
 function renderPaste(state: PanelState, view: View): HTMLElement {
   const area = h('vscode-text-area', {
-    id: 'paste', rows: 4, resize: 'vertical', 'data-key': 'paste', 'aria-label': 'Paste node output',
-    placeholder: 'Paste node output: journalctl -k / dmesg, memory.events, pids.*, freezer.state, runc --version, df -h /run /tmp, kubelet -v=4 lines…',
+    id: 'paste', rows: 6, cols: 80, resize: 'vertical', 'data-key': 'paste', 'aria-label': t('Paste node output'),
+    placeholder: t('Paste node output: journalctl -k / dmesg, memory.events, pids.*, freezer.state, runc --version, df -h /run /tmp, kubelet -v=4 lines…'),
   }) as HTMLElement & { value: string };
+  const add = () => {
+    if (area.value.trim()) view.post({ type: 'paste', text: area.value });
+  };
+  area.addEventListener('keydown', ev => {
+    const k = ev as KeyboardEvent;
+    if (k.key === 'Enter' && (k.ctrlKey || k.metaKey)) add();
+  });
   return h('details', { class: 'block paste', open: state.pasted.length > 0 },
-    h('summary', { 'data-key': 'paste-open' }, 'Add node output by pasting it'),
+    h('summary', { 'data-key': 'paste-open' }, t('Add node output by pasting it')),
     area,
-    h('div', { class: 'actions' }, button('Add to the diagnosis', { id: 'paste-add', appearance: 'secondary', 'data-key': 'paste-add' }, () => {
-      if (area.value.trim()) view.post({ type: 'paste', text: area.value });
-    })),
+    h('div', { class: 'actions' }, button(t('Add to the diagnosis'), { id: 'paste-add', appearance: 'secondary', 'data-key': 'paste-add' }, add)),
     state.pasted.length ? h('ul', { class: 'pasted' }, ...state.pasted.map(p => h('li', {},
-      `${p.name}: ${count(p.lines, 'line')} `,
-      h('button', { type: 'button', class: 'link', 'data-key': `unpaste:${p.name}`, onclick: () => view.post({ type: 'unpaste', name: p.name }) }, 'remove')))) : null);
+      t('{0}: {1} ', p.name, count(p.lines, 'line')),
+      h('button', { type: 'button', class: 'link', 'data-key': `unpaste:${p.name}`, onclick: () => view.post({ type: 'unpaste', name: p.name }) }, t('remove'))))) : null);
 }
 
 function clusterRow(c: Cluster): HTMLElement {
@@ -394,27 +403,37 @@ function causeItem(r: RankedCause, d: Diagnosis, state: PanelState, view: View):
       info ? h('span', { class: 'muted small' }, info.references.map(ref => `${ref.repo}#${ref.number}`).join(' · ')) : null));
 }
 
-/** "Confirm on the node": the lab command to copy, and a way to enter what it printed. */
+/**
+ * "Confirm on the node": the lab command for a node with Runtime Lens, the same steps as a shell
+ * script for a node without it (nodes rarely have node.js), and a way to enter what it printed. The
+ * attempts field starts at the command's own count, so the result entered matches the run.
+ */
 function confirmBlock(info: CauseInfo, state: PanelState, view: View): HTMLElement {
   const scenario = info.confirm!.scenario;
+  const command = info.confirm!.command;
+  const planned = /--attempts (\d+)/.exec(command)?.[1] ?? '';
   const result = state.answers.reproduced?.[scenario];
-  const attempts = h('vscode-text-field', { size: 6, 'aria-label': 'attempts', placeholder: '300', 'data-key': `attempts:${scenario}` }) as HTMLElement & { value: string };
-  const failures = h('vscode-text-field', { size: 6, 'aria-label': 'failures', placeholder: '0', 'data-key': `failures:${scenario}` }) as HTMLElement & { value: string };
+  const attempts = h('vscode-text-field', { size: 6, 'aria-label': t('attempts'), value: planned, 'data-key': `attempts:${scenario}` }) as HTMLElement & { value: string };
+  const failures = h('vscode-text-field', { size: 6, 'aria-label': t('failures'), placeholder: '0', 'data-key': `failures:${scenario}` }) as HTMLElement & { value: string };
   const submit = () => {
     const n = Number(attempts.value.trim());
     const k = Number(failures.value.trim() || '0');
     if (Number.isInteger(n) && Number.isInteger(k) && n >= 1 && k >= 0 && k <= n) view.post({ type: 'reproduced', scenario, attempts: n, failures: k });
   };
   return h('div', { class: 'confirm', 'data-scenario': scenario },
-    h('div', { class: 'ev-label' }, 'Confirm on the node'),
-    h('div', { class: 'ev-row' }, h('code', { class: 'check' }, info.confirm!.command), copyButton(info.confirm!.command, `copy:confirm:${scenario}`, view)),
+    h('div', { class: 'ev-label' }, t('Confirm on the node')),
+    h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, t('With Runtime Lens there')), h('code', { class: 'check' }, command), copyButton(command, `copy:confirm:${scenario}`, view)),
+    h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, t('Without it')),
+      h('span', { class: 'muted small' }, t('the same steps as shell commands, to run as root with sh')),
+      button(t('Show the script'), { appearance: 'secondary', 'data-key': `script:${scenario}`, id: `script-${scenario}` },
+        () => view.post({ type: 'reproduceScript', scenario, attempts: Number(planned) || 1 }))),
     result
       ? h('div', { class: 'ev-row answered' },
-        `${result.failures} of ${result.attempts} attempts failed (${result.source === 'measured' ? 'measured on this machine' : 'entered by you'}) `,
-        h('button', { type: 'button', class: 'link', 'data-key': `clear:${scenario}`, onclick: () => view.post({ type: 'clearReproduced', scenario }) }, 'clear'))
+        t('{0} of {1} attempts failed ({2}) ', result.failures, result.attempts, result.source === 'measured' ? t('measured on this machine') : t('entered by you')),
+        h('button', { type: 'button', class: 'link', 'data-key': `clear:${scenario}`, onclick: () => view.post({ type: 'clearReproduced', scenario }) }, t('clear')))
       : h('div', { class: 'ev-row confirm-entry' },
-        h('span', { class: 'ev-label' }, 'Its result'), attempts, h('span', {}, 'attempts,'), failures, h('span', {}, 'failed'),
-        button('Apply', { appearance: 'secondary', 'data-key': `apply-reproduced:${scenario}` }, submit)));
+        h('span', { class: 'ev-label' }, t('Its result')), attempts, h('span', {}, t('attempts,')), failures, h('span', {}, t('failed')),
+        button(t('Apply'), { appearance: 'secondary', 'data-key': `apply-reproduced:${scenario}` }, submit)));
 }
 
 // ── 6. Verdict and fix ────────────────────────────────────────────────────────────────────────

@@ -11,11 +11,15 @@ import { InputError } from '../core/logs/input';
 import { type Recognition, recogniseText } from '../core/signatures/recognise';
 import type { Config } from './config';
 import { recogniseForPanel } from './diagnoseOnDisk';
+import { activeFile, withoutDocument } from './largeFiles';
 import { logNotes } from './log';
+import { openReproduceScript } from './reproduce';
 import type { TraceService } from './traceService';
 
 const ANSWERS_KEY = 'runtimeLens.diagnosisAnswers';
 const REFRESH_DEBOUNCE_MS = 1000;
+/** How a VS Code user sets the zone of node-local times, as the clock note names it. */
+export const SET_ZONE = 'the setting runtimeLens.timeZone';
 
 function subjectOf(files: string[]): string {
   const names = files.map((f) => path.basename(f));
@@ -168,6 +172,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       saveState: traced?.saveState ?? null,
       user: this.answers,
       ...(config.time.zone ? { zone: config.time.zone } : {}),
+      setZone: SET_ZONE,
       ...(config.time.year !== undefined ? { year: config.time.year } : {}),
       titles,
     });
@@ -211,6 +216,8 @@ export class DiagnosisPanel implements vscode.Disposable {
     }
     switch (m.type) {
       case 'ready':
+        // The words first: the state then renders in the display language at once.
+        this.post({ type: 'l10n', bundle: vscode.l10n.bundle ?? {} });
         if (this.state) this.post({ type: 'state', state: this.state });
         return;
       case 'answer': {
@@ -247,6 +254,9 @@ export class DiagnosisPanel implements vscode.Disposable {
         await this.saveAnswers({ ...this.answers, reproduced });
         return;
       }
+      case 'reproduceScript':
+        await openReproduceScript(m.scenario, m.attempts);
+        return;
       case 'settle': {
         const { settledCause: _old, ...rest } = this.answers;
         await this.saveAnswers(m.cause ? { ...rest, settledCause: m.cause } : rest);
@@ -309,22 +319,58 @@ export class DiagnosisPanel implements vscode.Disposable {
   }
 }
 
-/** "Runtime Lens: Diagnose…": the active log, the workspace's logs, or files the user picks. */
+/**
+ * "Runtime Lens: Diagnose": which logs. The default is every log of the folder — the workspace's, or
+ * the active file's folder when it lies outside the workspace — because the evidence that separates
+ * causes (the kernel log, the kubelet config, `runc --version`) sits beside the log that shows the
+ * error. The active file stays a choice, also when VS Code handed no document of it (over 50 MB, or
+ * compressed): that one is read from disk with progress by "Diagnose File on Disk…".
+ */
 export async function pickDiagnosisFiles(arg: unknown): Promise<string[] | undefined> {
   if (typeof arg === 'string') {
     // From a log's code lens or hover: that log plus its neighbours (the node's other logs and config).
     const file = vscode.Uri.parse(arg).fsPath;
     return [...new Set([file, ...discoverLogs(path.dirname(file)).files])];
   }
-  const active = vscode.window.activeTextEditor?.document.uri;
-  const items: (vscode.QuickPickItem & { scope: 'active' | 'workspace' | 'pick' })[] = [];
-  if (active?.scheme === 'file') items.push({ label: '$(file) Active file', description: path.basename(active.fsPath), scope: 'active' });
-  if (vscode.workspace.workspaceFolders?.length) items.push({ label: "$(folder) The workspace's logs", description: 'every log and kubelet config in the workspace', scope: 'workspace' });
-  items.push({ label: '$(files) Pick files…', scope: 'pick' });
-  const choice = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { placeHolder: 'Diagnose which logs?' });
+  const active = activeFile()?.fsPath;
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  type Item = vscode.QuickPickItem & { files?: () => string[]; onDisk?: string; pick?: true };
+  const items: Item[] = [];
+  const activeFolder = active ? path.dirname(active) : undefined;
+  if (folders.length) {
+    items.push({
+      label: `$(folder) ${vscode.l10n.t("The workspace's logs")}`,
+      description: vscode.l10n.t('every log and kubelet config in the workspace'),
+      files: () => folders.flatMap((f) => discoverLogs(f).files),
+    });
+  }
+  if (activeFolder && !isUnder(activeFolder, folders)) {
+    items.push({
+      label: `$(folder-opened) ${vscode.l10n.t("The logs of the active file's folder")}`,
+      description: activeFolder,
+      files: () => discoverLogs(activeFolder).files,
+    });
+  }
+  if (active) {
+    const large = withoutDocument(active);
+    items.push({
+      label: `$(file) ${vscode.l10n.t('Active file')}`,
+      description: path.basename(active),
+      ...(large ? { detail: vscode.l10n.t('Read from disk with progress (Diagnose File on Disk…): VS Code hands extensions no document of it'), onDisk: active } : { files: () => [active] }),
+    });
+  }
+  items.push({ label: `$(files) ${vscode.l10n.t('Pick files…')}`, pick: true });
+  const choice = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Diagnose which logs?') });
   if (!choice) return undefined;
-  if (choice.scope === 'active') return [active!.fsPath];
-  if (choice.scope === 'workspace') return (vscode.workspace.workspaceFolders ?? []).flatMap((f) => discoverLogs(f.uri.fsPath).files);
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Diagnose', title: 'Logs, kubelet config and runc/docker version output from the node' });
+  if (choice.onDisk) {
+    await vscode.commands.executeCommand('runtimeLens.diagnoseFileOnDisk', vscode.Uri.file(choice.onDisk));
+    return undefined;
+  }
+  if (choice.files) return choice.files();
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: true,
+    openLabel: vscode.l10n.t('Diagnose'),
+    title: vscode.l10n.t('Logs, kubelet config and runc/docker version output from the node'),
+  });
   return picked?.map((u) => u.fsPath);
 }

@@ -41,11 +41,12 @@ export function registerHover(store: FindingsStore, getConfig: () => Config, ori
         if (!sig) return undefined;
         const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group));
         const args = encodeURIComponent(JSON.stringify([doc.uri.toString(), sig.id]));
-        md.appendMarkdown(`\n\n[Explain ${sig.title}](command:runtimeLens.explain?${args} "Open the explanation with every occurrence")`);
+        md.appendMarkdown(`\n\n[${vscode.l10n.t('Explain {0}', sig.title)}](command:runtimeLens.explain?${args} "${vscode.l10n.t('Open the explanation with every occurrence')}")`);
+        // Every recognised error can be diagnosed: the differential weighs the look-alikes too.
+        md.appendMarkdown(` · [${vscode.l10n.t('Diagnose')}](command:runtimeLens.diagnose?${traceArgsFor(doc.uri)} "${vscode.l10n.t("Weigh the evidence in this node's logs and config: which documented cause?")}")`);
         if (sig.chain) {
-          md.appendMarkdown(` · [Trace call path](command:runtimeLens.trace?${traceArgsFor(doc.uri)} "Follow it through the Go sources")`);
+          md.appendMarkdown(` · [${vscode.l10n.t('Trace call path')}](command:runtimeLens.trace?${traceArgsFor(doc.uri)} "${vscode.l10n.t('Follow it through the Go sources')}")`);
         }
-        if (sig.cause) md.appendMarkdown(` · [Diagnose](command:runtimeLens.diagnose?${traceArgsFor(doc.uri)} "Is it the cpu-manager state.json race?")`);
         md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace', 'runtimeLens.diagnose'] };
         return new vscode.Hover(md, doc.lineAt(position.line).range);
       },

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { chooseRootfs, cpuCount, describeLeftovers, isClean, leftovers } from '../core/reproduce/host';
-import { DEFAULT_ATTEMPTS, SCENARIO_TITLES, makePlan, reproduceCommand } from '../core/reproduce/plan';
+import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS, HOST_DIRS, SCENARIO_TITLES, makePlan, planCommands, reproduceCommand } from '../core/reproduce/plan';
 import { outcomeFromResult, reading } from '../core/reproduce/result';
 import { type ReproduceResult, SCENARIOS, type Scenario } from '../core/reproduce/types';
 import { DiagnosisPanel } from './diagnosisPanel';
@@ -110,6 +110,27 @@ async function reproduceHere(context: vscode.ExtensionContext, log: vscode.LogOu
     await vscode.env.clipboard.writeText(reproduceCommand(scenario, { runc: plan.runc }));
     void vscode.window.setStatusBarMessage('Runtime Lens: the command is on the clipboard; run it in a root shell on this machine', 5000);
   }
+}
+
+/**
+ * The reproduce run as a shell script, for a node without Runtime Lens: the steps the CLI would take
+ * there (runc from the node's PATH, the node's own /bin, /lib and /usr as the read-only rootfs), in an
+ * untitled editor to read, copy and run as root with \`sh\`. Its failures are counted by eye and entered
+ * in the panel.
+ */
+export async function openReproduceScript(scenario: Scenario, attempts: number): Promise<void> {
+  const plan = makePlan({
+    scenario, runc: 'runc', attempts, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, token: randomBytes(6).toString('hex'),
+    tmpDir: '/tmp', rootfs: { kind: 'host', dirs: HOST_DIRS }, cpuCount: 2,
+  });
+  const header = [
+    '#!/bin/sh',
+    `# ${vscode.l10n.t('Runtime Lens: {0} on a node without Runtime Lens. Run it as root with sh; it needs runc on PATH.', scenario)}`,
+    `# ${vscode.l10n.t('The rootfs binds {0} read-only from the node: remove from config.json any the node lacks (/lib64 on arm64).', HOST_DIRS.join(' '))}`,
+    `# ${vscode.l10n.t('Count the attempts that print an error, and enter attempts and failures in the diagnosis panel.')}`,
+  ];
+  const doc = await vscode.workspace.openTextDocument({ language: 'shellscript', content: `${[...header, ...planCommands(plan)].join('\n')}\n` });
+  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One });
 }
 
 export function registerReproduce(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): vscode.Disposable {

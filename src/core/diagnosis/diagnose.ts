@@ -41,6 +41,11 @@ export interface DiagnoseInput {
   user: UserFacts;
   /** --tz / runtimeLens.timeZone and --year / runtimeLens.year. */
   zone?: Zone;
+  /**
+   * How the user of this front end sets the zone, named in the clock note and the evidence: `--tz`
+   * (the default, the CLI's flag) or, in VS Code, the setting.
+   */
+  setZone?: string;
   year?: number;
   titles: Record<string, string>;
   /** The cause catalog; the built-in one unless a test gives another. */
@@ -112,7 +117,7 @@ function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput
     cpuManagerStatic(facts, input.user),
     runcOld(facts, input.user),
     saveStateAtomic(input.saveState, runcSeen),
-    fifoNearby(placed, events, clock.offsetMinutes !== null),
+    fifoNearby(placed, events, clock.offsetMinutes !== null, input.setZone),
     kernelOom(facts, files),
     memoryOomEvents(facts),
     pidsAtLimit(facts),
@@ -226,13 +231,15 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
 }
 
 /** Every finding on one clock: the user's zone, --tz, or the inferred one. */
-function placeFindings(input: Pick<DiagnoseInput, 'recognitions' | 'user' | 'zone' | 'year'>): { clock: Clock; placed: PlacedFinding[] } {
+function placeFindings(input: Pick<DiagnoseInput, 'recognitions' | 'user' | 'zone' | 'year' | 'setZone'>): { clock: Clock; placed: PlacedFinding[] } {
   const userZone = input.user.timeZone ? parseZone(input.user.timeZone) : null;
   const zone = userZone ?? input.zone;
+  const setZone = input.setZone ?? '--tz';
   return setClock(
     input.recognitions.flatMap((r) => r.findings),
     {
-      ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : 'from --tz / runtimeLens.timeZone' } : {}),
+      setZone,
+      ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : `from ${setZone}` } : {}),
       ...(input.year !== undefined ? { year: input.year } : {}),
     },
   );

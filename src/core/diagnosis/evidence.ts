@@ -290,7 +290,7 @@ export function reconcileAligned(events: PlacedFinding[], period: { seconds: num
   return { evidence: evidence('reconcile-aligned', true, `the EOFs of ${containers.size} containers, each on its own probe rhythm, meet at one phase of the sliding reconcile tick: ${stats}${tickNote}`, 'logs'), timeline };
 }
 
-export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean): Evidence {
+export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean, setZone = '--tz'): Evidence {
   const fifo = placed.filter((p) => p.finding.signature === 'closed-fifo');
   if (fifo.length === 0) {
     const dockerd = placed.some((p) => p.finding.record.component === 'dockerd');
@@ -298,7 +298,7 @@ export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clo
   }
   const eof = events.filter((p) => p.epoch !== null);
   if (eof.length === 0) {
-    return evidence('fifo-closed-nearby', null, clockKnown ? 'no EOF errors with a known time to compare with' : `${fifo.length} "closed fifo" error(s), but the EOF times have no zone to compare them with (give --tz)`, 'logs');
+    return evidence('fifo-closed-nearby', null, clockKnown ? 'no EOF errors with a known time to compare with' : `${fifo.length} "closed fifo" error(s), but the EOF times have no zone to compare them with (set it with ${setZone})`, 'logs');
   }
   const times = fifo.map((p) => p.epoch).filter((t): t is number => t !== null).sort((a, b) => a - b);
   const near = eof.filter((e) => hasWithin(times, e.epoch!, NEARBY_MS)).length;
