@@ -23,7 +23,7 @@ export const SET_ZONE = 'the setting runtimeLens.timeZone';
 
 function subjectOf(files: string[]): string {
   const names = files.map((f) => path.basename(f));
-  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+  return names.length <= 3 ? names.join(', ') : vscode.l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
 }
 
 function isUnder(file: string, roots: string[]): boolean {
@@ -66,7 +66,7 @@ export class DiagnosisPanel implements vscode.Disposable {
   ) {
     const media = vscode.Uri.joinPath(context.extensionUri, 'media');
     const bundle = vscode.Uri.joinPath(context.extensionUri, 'dist', 'media');
-    this.panel = vscode.window.createWebviewPanel('runtimeLens.diagnosis', 'Runtime Lens: Diagnosis', vscode.ViewColumn.Beside, {
+    this.panel = vscode.window.createWebviewPanel('runtimeLens.diagnosis', vscode.l10n.t('Runtime Lens: Diagnosis'), vscode.ViewColumn.Beside, {
       enableScripts: true,
       localResourceRoots: [media, bundle],
       enableFindWidget: true,
@@ -98,7 +98,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       `font-src ${webview.cspSource}`,
     ].join('; ');
     return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${vscode.env.language}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -149,7 +149,7 @@ export class DiagnosisPanel implements vscode.Disposable {
 
   /** Recognises the files (streaming), runs the diagnosis and sends the state. */
   async refresh(): Promise<void> {
-    this.post({ type: 'busy', message: `Reading ${subjectOf(this.files)}…` });
+    this.post({ type: 'busy', message: vscode.l10n.t('Reading {0}…', subjectOf(this.files)) });
     const config = this.getConfig();
     const recognitions: Recognition[] = [];
     const skipped: string[] = [];
@@ -234,7 +234,7 @@ export class DiagnosisPanel implements vscode.Disposable {
         else if (m.fact === 'reconcilePeriodSeconds') {
           const n = Number(m.value);
           if (!Number.isFinite(n) || n <= 0 || n > 3600) {
-            void vscode.window.showWarningMessage(`Runtime Lens: "${m.value}" is not a period in seconds.`);
+            void vscode.window.showWarningMessage(vscode.l10n.t('Runtime Lens: "{0}" is not a period in seconds.', m.value));
             return;
           }
           answers[m.fact] = n;
@@ -284,12 +284,12 @@ export class DiagnosisPanel implements vscode.Disposable {
       }
       case 'copy':
         await vscode.env.clipboard.writeText(m.text);
-        void vscode.window.setStatusBarMessage('Runtime Lens: copied to the clipboard', 3000);
+        void vscode.window.setStatusBarMessage(vscode.l10n.t('Runtime Lens: copied to the clipboard'), 3000);
         return;
       case 'copyReport':
         if (!this.state) return;
         await vscode.env.clipboard.writeText(this.state.report);
-        void vscode.window.showInformationMessage('Runtime Lens: the diagnosis report is on the clipboard (Markdown).');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Runtime Lens: the diagnosis report is on the clipboard (Markdown).'));
         return;
       case 'saveReport': {
         if (!this.state) return;
@@ -300,11 +300,11 @@ export class DiagnosisPanel implements vscode.Disposable {
         });
         if (!target) return;
         await vscode.workspace.fs.writeFile(target, Buffer.from(this.state.report, 'utf8'));
-        void vscode.window.showInformationMessage(`Runtime Lens: report saved to ${target.fsPath}.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Runtime Lens: report saved to {0}.', target.fsPath));
         return;
       }
       case 'trace':
-        this.post({ type: 'busy', message: 'Tracing the call path…' });
+        this.post({ type: 'busy', message: vscode.l10n.t('Tracing the call path…') });
         await vscode.commands.executeCommand('runtimeLens.trace');
         await this.refresh();
         return;

@@ -44,6 +44,8 @@ export interface SessionOptions {
    * Debian's kubernetes 1.20.2, as runtimeLens.sourceRoots.
    */
   upstreamTrees?: string[];
+  /** The display language, as code-server's --locale (e.g. `zh-cn`); English when unset. */
+  locale?: string;
 }
 
 const vsix = path.join(repoRoot, 'dist', 'runtime-lens.vsix');
@@ -158,6 +160,7 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
+      ...(options.locale ? ['--locale', options.locale] : []),
       '--user-data-dir', profile.userData,
       '--extensions-dir', profile.extensions,
       workspace,
@@ -207,7 +210,8 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
         await page.locator(`.tab[data-resource-name="${path.basename(relativePath)}"]`).waitFor();
       },
       webview() {
-        return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+        // The extension's own webview: the walkthrough's Markdown pages are webviews too, of no extension.
+        return page.frameLocator('iframe.webview.ready[src*="extensionId=runtime-lens.runtime-lens"]').frameLocator('iframe#active-frame');
       },
       setSetting(key, value) {
         const file = path.join(profile.userData, 'User', 'settings.json');

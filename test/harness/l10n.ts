@@ -1,0 +1,40 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ts from 'typescript';
+import { repoRoot } from './paths';
+
+/**
+ * The messages the extension and the panel look up, read from the sources the way
+ * `@vscode/l10n-dev export` reads them: the first argument of every `vscode.l10n.t(…)` under
+ * src/extension and every `t(…)` under media/. A first argument that is not a plain string is
+ * reported: its message could not be in the bundle.
+ */
+export function l10nMessages(): { messages: Set<string>; dynamic: string[] } {
+  const messages = new Set<string>();
+  const dynamic: string[] = [];
+  const files = [
+    ...fs.readdirSync(path.join(repoRoot, 'src', 'extension')).map((f) => path.join(repoRoot, 'src', 'extension', f)),
+    ...fs.readdirSync(path.join(repoRoot, 'media')).map((f) => path.join(repoRoot, 'media', f)),
+  ].filter((f) => f.endsWith('.ts'));
+  for (const file of files) {
+    const inMedia = file.includes(`${path.sep}media${path.sep}`);
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node)) {
+        const callee = node.expression.getText(source);
+        if (callee === 'vscode.l10n.t' || (inMedia && callee === 't')) {
+          const first = node.arguments[0];
+          if (first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))) messages.add(first.text);
+          else dynamic.push(`${path.relative(repoRoot, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return { messages, dynamic };
+}
+
+export function readBundle(locale?: string): Record<string, string> {
+  return JSON.parse(fs.readFileSync(path.join(repoRoot, 'l10n', locale ? `bundle.l10n.${locale}.json` : 'bundle.l10n.json'), 'utf8')) as Record<string, string>;
+}
