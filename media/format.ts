@@ -1,35 +1,38 @@
 /** Words and numbers as the panel shows them. */
 import type { Diagnosis, FactSource } from '../src/core/diagnosis/types';
-
-const VERDICTS: Record<string, string> = { unknown: 'Cause not established', none: 'No runtime exec errors' };
+import { t } from './l10n';
 
 /** A cause's title from the catalog the host sent, or the words for the two verdicts that are not causes. */
 export function causeTitle(cause: string, d: Diagnosis): string {
-  return d.causes[cause]?.title ?? VERDICTS[cause] ?? cause;
+  return d.causes[cause]?.title ?? (cause === 'unknown' ? t('Cause not established') : cause === 'none' ? t('No runtime exec errors') : cause);
 }
-
-const SOURCES: Record<FactSource, string> = {
-  logs: 'from the logs',
-  sources: 'from the Go sources',
-  user: 'answered by you',
-  default: 'default',
-  measured: 'measured on this machine',
-};
 
 export function sourceLabel(source: FactSource): string {
-  return SOURCES[source];
+  switch (source) {
+    case 'logs':
+      return t('from the logs');
+    case 'sources':
+      return t('from the Go sources');
+    case 'user':
+      return t('answered by you');
+    case 'default':
+      return t('default');
+    case 'measured':
+      return t('measured on this machine');
+  }
 }
 
-export function holdsLabel(holds: boolean | null): 'holds' | 'does not hold' | 'unknown' {
-  return holds === true ? 'holds' : holds === false ? 'does not hold' : 'unknown';
+export function holdsLabel(holds: boolean | null): string {
+  return holds === true ? t('holds') : holds === false ? t('does not hold') : t('unknown');
 }
 
 export function percent(fraction: number): string {
   return `${Math.round(Math.max(0, Math.min(1, fraction)) * 100)}%`;
 }
 
+/** "3 files": the unit is looked up in the bundle (its English plural by default), so a language without plurals gives its own word. */
 export function count(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  return `${n.toLocaleString('en-US')} ${t(n === 1 ? one : many)}`;
 }
 
 const NBSP = '\u00a0';

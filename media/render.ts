@@ -20,20 +20,20 @@ export function renderPage(state: PanelState, view: View): HTMLElement[] {
   const d = state.diagnosis;
   return [
     renderHeader(state),
-    step('symptom', 1, 'Symptom', renderSymptom(state, view)),
-    step('chain', 2, 'Where it comes from', renderChain(state, view)),
-    step('evidence', 3, 'Evidence', renderEvidence(d, state.answers, view)),
-    step('timeline', 4, 'Timeline', renderTimeline(d)),
-    step('differential', 5, 'Which cause', renderDifferential(state, view)),
-    step('verdict', 6, 'Verdict and fix', renderVerdict(state, view)),
-    step('report', 7, 'Report', renderReport(state, view)),
+    step('symptom', 1, t('Symptom'), renderSymptom(state, view)),
+    step('chain', 2, t('Where it comes from'), renderChain(state, view)),
+    step('evidence', 3, t('Evidence'), renderEvidence(d, state.answers, view)),
+    step('timeline', 4, t('Timeline'), renderTimeline(d)),
+    step('differential', 5, t('Which cause'), renderDifferential(state, view)),
+    step('verdict', 6, t('Verdict and fix'), renderVerdict(state, view)),
+    step('report', 7, t('Report'), renderReport(state, view)),
   ];
 }
 
 function step(id: string, n: number, title: string, body: Child[]): HTMLElement {
   return h('section', { id, class: 'step', 'aria-labelledby': `${id}-title` },
     h('h2', { id: `${id}-title`, tabindex: -1 },
-      h('span', { class: 'step-no' }, h('span', { class: 'sr-only' }, 'Step '), n, h('span', { class: 'sr-only' }, ': ')),
+      h('span', { class: 'step-no' }, h('span', { class: 'sr-only' }, t('Step ')), n, h('span', { class: 'sr-only' }, ': ')),
       h('span', { class: 'step-title' }, title)),
     ...body);
 }
@@ -41,7 +41,7 @@ function step(id: string, n: number, title: string, body: Child[]): HTMLElement 
 /** Opening a file is an action for the host, not navigation: a button, so VS Code's link handling stays out of it. */
 function fileLink(view: View, key: string, file: string, line: number, label = `${baseName(file)}:${line}`): HTMLElement {
   return h('button', {
-    type: 'button', class: 'link file-link', title: `${file}:${line}`, 'aria-label': `Open ${file} at line ${line}`,
+    type: 'button', class: 'link file-link', title: `${file}:${line}`, 'aria-label': t('Open {0} at line {1}', file, line),
     'data-key': `open:${key}`,
     onclick: () => view.post({ type: 'open', file, line }),
   }, label);
@@ -55,10 +55,10 @@ function renderHeader(state: PanelState): HTMLElement {
   const d = state.diagnosis;
   const v = d.verdict;
   return h('header', { class: 'page-head' },
-    h('div', { class: 'eyebrow' }, 'Runtime Lens · diagnosis'),
+    h('div', { class: 'eyebrow' }, t('Runtime Lens · diagnosis')),
     h('h1', {}, state.subject),
     h('div', { class: 'meta' },
-      h('span', {}, `${count(d.inputs.files, 'file')} · ${count(d.inputs.lines, 'line')} read`),
+      h('span', {}, t('{0} · {1} read', count(d.inputs.files, 'file'), count(d.inputs.lines, 'line'))),
       h('span', { class: 'sep', 'aria-hidden': 'true' }, '·'),
       h('span', { class: 'glance' }, `${causeTitle(v.cause, d)} — ${percent(v.confidence)}`),
       h('button', {
@@ -68,8 +68,8 @@ function renderHeader(state: PanelState): HTMLElement {
           heading?.scrollIntoView({ behavior: 'smooth', block: 'start' });
           heading?.focus({ preventScroll: true });
         },
-      }, 'Go to the verdict')),
-    d.clock ? h('p', { class: 'note clock' }, icon('clock'), h('span', {}, h('strong', {}, 'Clock: '), d.clock)) : null,
+      }, t('Go to the verdict'))),
+    d.clock ? h('p', { class: 'note clock' }, icon('clock'), h('span', {}, h('strong', {}, t('Clock: ')), d.clock)) : null,
   );
 }
 
@@ -78,25 +78,26 @@ function renderHeader(state: PanelState): HTMLElement {
 function renderSymptom(state: PanelState, view: View): Child[] {
   const clusters = state.diagnosis.clusters;
   if (clusters.length === 0) {
-    return [h('p', { class: 'lead' }, `No known runtime error signatures in ${state.subject}.`), renderPaste(state, view)];
+    return [h('p', { class: 'lead' }, t('No known runtime error signatures in {0}.', state.subject)), renderPaste(state, view)];
   }
   const total = clusters.reduce((n, c) => n + c.count, 0);
   const signatures = new Set(clusters.map(c => c.signature)).size;
   const pods = new Set(clusters.filter(c => c.pod !== null).map(c => c.pod)).size;
   return [
     h('p', { class: 'lead' },
-      `Found ${count(total, 'line')} matching ${count(signatures, 'known signature')} in ${state.subject}`,
-      pods > 0 ? `, from ${count(pods, 'pod')}.` : '.'),
+      pods > 0
+        ? t('Found {0} matching {1} in {2}, from {3}.', count(total, 'line'), count(signatures, 'known signature'), state.subject, count(pods, 'pod'))
+        : t('Found {0} matching {1} in {2}.', count(total, 'line'), count(signatures, 'known signature'), state.subject)),
     renderFleet(state.diagnosis),
     h('div', { class: 'table-wrap' },
       h('table', { class: 'clusters' },
         h('thead', {}, h('tr', {},
-          h('th', { scope: 'col' }, 'Signature'),
-          h('th', { scope: 'col' }, 'Pod / container'),
-          h('th', { scope: 'col', class: 'num' }, 'Count'),
-          h('th', { scope: 'col' }, 'First seen'),
-          h('th', { scope: 'col' }, 'Last seen'),
-          h('th', { scope: 'col', class: 'num' }, 'Per hour'))),
+          h('th', { scope: 'col' }, t('Signature')),
+          h('th', { scope: 'col' }, t('Pod / container')),
+          h('th', { scope: 'col', class: 'num' }, t('Count')),
+          h('th', { scope: 'col' }, t('First seen')),
+          h('th', { scope: 'col' }, t('Last seen')),
+          h('th', { scope: 'col', class: 'num' }, t('Per hour')))),
         h('tbody', {}, ...clusters.map(clusterRow)))),
     renderPaste(state, view),
   ];
@@ -106,19 +107,19 @@ function renderSymptom(state: PanelState, view: View): Child[] {
 function renderFleet(d: Diagnosis): HTMLElement | null {
   if (d.fleet.length === 0) return null;
   return h('div', { class: 'block fleet', id: 'fleet' },
-    h('h3', {}, `Fleet: ${count(d.fleet.length, 'node')}, ${count(d.fleet.filter(n => n.failures > 0).length, 'failing', 'failing')}`),
+    h('h3', {}, t('Fleet: {0}, {1} failing', count(d.fleet.length, 'node'), d.fleet.filter(n => n.failures > 0).length)),
     h('div', { class: 'table-wrap' },
       h('table', { class: 'clusters fleet-table' },
         h('thead', {}, h('tr', {},
-          h('th', { scope: 'col' }, 'Node'),
-          h('th', { scope: 'col', class: 'num' }, 'Failures'),
+          h('th', { scope: 'col' }, t('Node')),
+          h('th', { scope: 'col', class: 'num' }, t('Failures')),
           h('th', { scope: 'col' }, 'runc'),
-          h('th', { scope: 'col' }, 'Its leading cause'),
-          h('th', { scope: 'col' }, 'Errors'))),
+          h('th', { scope: 'col' }, t('Its leading cause')),
+          h('th', { scope: 'col' }, t('Errors')))),
         h('tbody', {}, ...d.fleet.map(n => h('tr', { 'data-node': n.node },
           h('td', { class: 'cell-title' }, n.node),
           h('td', { class: 'num strong' }, n.failures.toLocaleString('en-US')),
-          h('td', {}, n.runc ?? h('span', { class: 'muted' }, 'not seen')),
+          h('td', {}, n.runc ?? h('span', { class: 'muted' }, t('not seen'))),
           h('td', {}, `${causeTitle(n.cause, d)} (${percent(n.confidence)})`),
           h('td', { class: 'cell-sub' }, n.signatures.join(', '))))))));
 }
@@ -152,10 +153,10 @@ function clusterRow(c: Cluster): HTMLElement {
   return h('tr', {},
     h('td', {},
       h('div', { class: 'cell-title' }, c.title),
-      h('div', { class: 'cell-sub' }, h('code', {}, c.signature), c.files.length ? ` in ${c.files.map(baseName).join(', ')}` : '')),
+      h('div', { class: 'cell-sub' }, h('code', {}, c.signature), c.files.length ? ` ${t('in {0}', c.files.map(baseName).join(', '))}` : '')),
     h('td', {},
-      c.pod === null ? h('span', { class: 'muted' }, 'not named in the line') : h('div', { class: 'cell-title pod' }, c.pod),
-      c.container === null ? null : h('div', { class: 'cell-sub' }, `container ${c.container}`)),
+      c.pod === null ? h('span', { class: 'muted' }, t('not named in the line')) : h('div', { class: 'cell-title pod' }, c.pod),
+      c.container === null ? null : h('div', { class: 'cell-sub' }, t('container {0}', c.container))),
     h('td', { class: 'num strong' }, c.count.toLocaleString('en-US')),
     h('td', { class: 'time', title: c.firstSeen ?? '' }, shortTime(c.firstSeen)),
     h('td', { class: 'time', title: c.lastSeen ?? '' }, shortTime(c.lastSeen)),
@@ -171,9 +172,9 @@ function renderChain(state: PanelState, view: View): Child[] {
   if (chain === null) {
     return [
       h('p', { class: 'lead' },
-        'The error travels from runc up through containerd, dockerd and the kubelet before it reaches the probe. ',
-        'Trace the call path to see each hop in your Go sources.'),
-      h('div', { class: 'actions' }, button('Trace call path', { id: 'trace', 'data-key': 'trace' }, () => view.post({ type: 'trace' }))),
+        t('The error travels from runc up through containerd, dockerd and the kubelet before it reaches the probe. '),
+        t('Trace the call path to see each hop in your Go sources.')),
+      h('div', { class: 'actions' }, button(t('Trace call path'), { id: 'trace', 'data-key': 'trace' }, () => view.post({ type: 'trace' }))),
     ];
   }
   const resolved = chain.hops.filter(hop => hop.resolved).length;
@@ -184,7 +185,7 @@ function renderChain(state: PanelState, view: View): Child[] {
     items.push(hopItem(hop, view));
   });
   return [
-    h('p', { class: 'lead' }, h('strong', {}, chain.title), ` — ${count(chain.hops.length, 'hop')}, ${resolved} found in your sources.`),
+    h('p', { class: 'lead' }, h('strong', {}, chain.title), ` — ${t('{0}, {1} found in your sources.', count(chain.hops.length, 'hop'), resolved)}`),
     h('ol', { class: 'chain' }, ...items),
   ];
 }
@@ -202,7 +203,7 @@ function hopItem(hop: PanelHop, view: View): HTMLElement {
     h('span', { class: 'hop-no' }, `${hop.index}.`),
     open ? fileLink(view, `hop-${hop.index}`, hop.file!, hop.line!, hop.symbol) : h('span', { class: 'hop-symbol' }, hop.symbol),
     h('span', { class: 'hop-component' }, ` · ${hop.component}`),
-    hop.resolved ? null : h('span', { class: 'hop-note' }, 'not in your sources'));
+    hop.resolved ? null : h('span', { class: 'hop-note' }, t('not in your sources')));
 }
 
 // ── 3. Evidence ───────────────────────────────────────────────────────────────────────────────
@@ -219,11 +220,13 @@ function renderEvidence(d: Diagnosis, answers: UserFacts, view: View): Child[] {
   const unknown = list.filter(e => e.holds === null).length;
   return [
     h('p', { class: 'lead' },
-      `${holding} of ${list.length} checks hold`, unknown ? `, ${unknown} cannot be told from the input` : '',
-      '. Each one says where it was seen and how to check it on the node yourself.'),
+      unknown
+        ? t('{0} of {1} checks hold, {2} cannot be told from the input.', holding, list.length, unknown)
+        : t('{0} of {1} checks hold.', holding, list.length),
+      ' ', t('Each one says where it was seen and how to check it on the node yourself.')),
     h('div', { class: 'evidence-list' }, ...shown.map(e => evidenceItem(e, answers, view))),
     folded.length ? h('details', { class: 'block more-evidence' },
-      h('summary', { 'data-key': 'more-evidence' }, `${count(folded.length, 'more check')} the input does not show, which would not move the leading causes`),
+      h('summary', { 'data-key': 'more-evidence' }, t('{0} the input does not show, which would not move the leading causes', count(folded.length, 'more check'))),
       h('div', { class: 'evidence-list' }, ...folded.map(e => evidenceItem(e, answers, view)))) : null,
   ];
 }
@@ -236,19 +239,19 @@ function evidenceItem(e: Evidence, answers: UserFacts, view: View): HTMLElement 
       h('h3', { class: 'ev-title' }, e.title),
       h('span', { class: `source source-${e.source}` }, sourceLabel(e.source))),
     h('p', { class: 'detail' }, e.detail),
-    e.where ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, 'Seen at'), fileLink(view, e.id, e.where.file, e.where.line)) : null,
+    e.where ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, t('Seen at')), fileLink(view, e.id, e.where.file, e.where.line)) : null,
     e.check ? h('div', { class: 'ev-row' },
-      h('span', { class: 'ev-label' }, 'Check it yourself'),
+      h('span', { class: 'ev-label' }, t('Check it yourself')),
       h('code', { class: 'check' }, e.check),
       copyButton(e.check, `copy:${e.id}`, view)) : null,
     e.ask ? askRow(e.ask, answers, view) : null);
 }
 
 function copyButton(text: string, key: string, view: View): HTMLElement {
-  const b = button('Copy', { class: 'copy', appearance: 'secondary', 'data-key': key, 'aria-label': `Copy: ${text}` }, () => {
+  const b = button(t('Copy'), { class: 'copy', appearance: 'secondary', 'data-key': key, 'aria-label': t('Copy: {0}', text) }, () => {
     view.post({ type: 'copy', text });
-    b.textContent = 'Copied';
-    setTimeout(() => (b.textContent = 'Copy'), 1500);
+    b.textContent = t('Copied');
+    setTimeout(() => (b.textContent = t('Copy')), 1500);
   });
   return b;
 }
@@ -287,40 +290,40 @@ function askRow(q: Question, answers: UserFacts, view: View): HTMLElement {
       if ((ev as KeyboardEvent).key === 'Enter') send(field.value);
     });
     control = h('span', { class: 'ask-field' }, field,
-      button('Apply', { appearance: 'secondary', 'data-key': `apply:${q.fact}` }, () => send(field.value)));
+      button(t('Apply'), { appearance: 'secondary', 'data-key': `apply:${q.fact}` }, () => send(field.value)));
   }
   return h('div', { class: 'ev-row ask' },
-    h('span', { class: 'ev-label' }, 'Answer by hand'),
+    h('span', { class: 'ev-label' }, t('Answer by hand')),
     h('span', { class: 'ask-prompt' }, q.prompt),
     control,
-    current ? h('span', { class: 'answered' }, `Your answer: ${q.choices?.find(c => c.value === current)?.label ?? current}`) : h('span', { class: 'muted small' }, 'not answered'));
+    current ? h('span', { class: 'answered' }, t('Your answer: {0}', q.choices?.find(c => c.value === current)?.label ?? current)) : h('span', { class: 'muted small' }, t('not answered')));
 }
 
 // ── 4. Timeline ───────────────────────────────────────────────────────────────────────────────
 
 function renderTimeline(d: Diagnosis): Child[] {
-  const t = d.timeline;
-  if (t === null) {
+  const tl = d.timeline;
+  if (tl === null) {
     const eof = d.verdict.evidence.find(e => e.id === 'eof-errors-present');
     return [h('p', { class: 'lead' }, eof?.holds === false
-      ? 'No EOF events in the input, so there is nothing to set against the reconcile period.'
-      : 'The EOF lines carry no timestamps that can be placed on one clock, so their phase within the reconcile period cannot be computed.')];
+      ? t('No EOF events in the input, so there is nothing to set against the reconcile period.')
+      : t('The EOF lines carry no timestamps that can be placed on one clock, so their phase within the reconcile period cannot be computed.'))];
   }
-  const pods = podsOf(t);
-  const ticks = Math.round(t.spanMs / 1000 / t.periodSeconds);
+  const pods = podsOf(tl);
+  const ticks = Math.round(tl.spanMs / 1000 / tl.periodSeconds);
   return [
-    rayleighLine(t),
+    rayleighLine(tl),
     h('div', { class: 'legend' },
-      ...pods.map(p => h('span', { class: 'legend-item' }, h('span', { class: `swatch ${podClass(pods, p)}`, 'aria-hidden': 'true' }), p ?? 'pod unknown')),
-      t.events.some(e => e.kind !== 'EOF') ? h('span', { class: 'legend-item' }, h('span', { class: 'swatch hollow', 'aria-hidden': 'true' }), 'unexpected EOF (truncated state.json)') : null),
+      ...pods.map(p => h('span', { class: 'legend-item' }, h('span', { class: `swatch ${podClass(pods, p)}`, 'aria-hidden': 'true' }), p ?? t('pod unknown'))),
+      tl.events.some(e => e.kind !== 'EOF') ? h('span', { class: 'legend-item' }, h('span', { class: 'swatch hollow', 'aria-hidden': 'true' }), t('unexpected EOF (truncated state.json)')) : null),
     h('div', { class: 'charts' },
-      figure('strip', chartBox('strip', drawTimelineStrip(t)),
-        `When: each mark is one EOF, one lane per pod; 0 is the first event${t.start ? `, at ${t.start}` : ''}. `,
-        ticks * 6 > 800 ? `The reconcile runs every ${seconds(t.periodSeconds)} — about ${count(ticks, 'tick')} in ${duration(t.spanMs)}, too dense to draw here; the two charts below fold time by the period.` : `Faint lines are the reconcile ticks, every ${seconds(t.periodSeconds)}.`),
-      figure('scatter', chartBox('scatter', drawPhaseScatter(t)),
-        `Phase against time: where in the ${seconds(t.periodSeconds)} reconcile period each EOF fell. Events caused by the reconcile loop form a horizontal line.`),
-      figure('histogram', chartBox('histogram', drawPhaseHistogram(t)),
-        `Phase histogram: events per ${seconds(t.histogram.length ? t.periodSeconds / t.histogram.length : t.periodSeconds)} of the period.`)),
+      figure('strip', chartBox('strip', drawTimelineStrip(tl)),
+        tl.start ? t('When: each mark is one EOF, one lane per pod; 0 is the first event, at {0}. ', tl.start) : t('When: each mark is one EOF, one lane per pod; 0 is the first event. '),
+        ticks * 6 > 800 ? t('The reconcile runs every {0} — about {1} in {2}, too dense to draw here; the two charts below fold time by the period.', seconds(tl.periodSeconds), count(ticks, 'tick'), duration(tl.spanMs)) : t('Faint lines are the reconcile ticks, every {0}.', seconds(tl.periodSeconds))),
+      figure('scatter', chartBox('scatter', drawPhaseScatter(tl)),
+        t('Phase against time: where in the {0} reconcile period each EOF fell. Events caused by the reconcile loop form a horizontal line.', seconds(tl.periodSeconds))),
+      figure('histogram', chartBox('histogram', drawPhaseHistogram(tl)),
+        t('Phase histogram: events per {0} of the period.', seconds(tl.histogram.length ? tl.periodSeconds / tl.histogram.length : tl.periodSeconds)))),
   ];
 }
 
@@ -328,15 +331,15 @@ function figure(area: string, chart: HTMLElement, ...caption: Child[]): HTMLElem
   return h('figure', { class: `figure figure-${area}` }, chart, h('figcaption', {}, ...caption));
 }
 
-function rayleighLine(t: Timeline): HTMLElement {
-  const r = t.rayleigh;
-  if (r === null) return h('p', { class: 'finding muted' }, `${count(t.events.length, 'event')}: too few to test whether they align.`);
+function rayleighLine(tl: Timeline): HTMLElement {
+  const r = tl.rayleigh;
+  if (r === null) return h('p', { class: 'finding muted' }, t('{0}: too few to test whether they align.', count(tl.events.length, 'event')));
   const stats = `R̄ ${r.meanResultant.toFixed(2)}, ${pValue(r.p)}`;
   const [glyph, words] = r.p < 0.01
-    ? ['check', `their phases concentrate (${stats}): they fall at the same point of every ${seconds(t.periodSeconds)} reconcile period.`] as const
+    ? ['check', t('their phases concentrate ({0}): they fall at the same point of every {1} reconcile period.', stats, seconds(tl.periodSeconds))] as const
     : r.p < 0.05
-      ? ['question', `their phases concentrate weakly (${stats}).`] as const
-      : ['cross', `their phases look uniform (${stats}): no sign of the ${seconds(t.periodSeconds)} reconcile period.`] as const;
+      ? ['question', t('their phases concentrate weakly ({0}).', stats)] as const
+      : ['cross', t('their phases look uniform ({0}): no sign of the {1} reconcile period.', stats, seconds(tl.periodSeconds))] as const;
   return h('p', { class: `finding finding-${glyph}` }, icon(glyph), h('span', {}, h('strong', {}, `${count(r.n, 'event')}; `), words));
 }
 
@@ -344,19 +347,19 @@ function rayleighLine(t: Timeline): HTMLElement {
 
 function renderDifferential(state: PanelState, view: View): Child[] {
   const d = state.diagnosis;
-  if (d.ranked.length === 0) return [h('p', { class: 'lead' }, 'No runtime exec errors to explain, so no causes to weigh.')];
+  if (d.ranked.length === 0) return [h('p', { class: 'lead' }, t('No runtime exec errors to explain, so no causes to weigh.'))];
   const shown = d.ranked.filter((r, i) => i < 3 || r.posterior >= 0.01);
   const rest = d.ranked.filter(r => !shown.includes(r));
   const leader = d.ranked[0]!;
   return [
     h('p', { class: 'lead' },
-      `${count(d.ranked.length, 'documented cause')} weighed on the evidence. `,
+      t('{0} weighed on the evidence. ', count(d.ranked.length, 'documented cause')),
       d.verdict.cause === 'unknown'
-        ? `No single cause stands out yet: ${causeTitle(leader.cause, d)} leads with ${percent(leader.posterior)}.`
-        : `${causeTitle(leader.cause, d)} leads with ${percent(leader.posterior)}.`),
+        ? t('No single cause stands out yet: {0} leads with {1}.', causeTitle(leader.cause, d), percent(leader.posterior))
+        : t('{0} leads with {1}.', causeTitle(leader.cause, d), percent(leader.posterior))),
     d.question ? renderQuestion(d.question, d, state.answers, view) : null,
     h('ol', { class: 'differential', id: 'differential' }, ...shown.map(r => causeItem(r, d, state, view))),
-    rest.length ? h('p', { class: 'muted small' }, `Below 1%: ${rest.map(r => causeTitle(r.cause, d)).join('; ')}.`) : null,
+    rest.length ? h('p', { class: 'muted small' }, t('Below 1%: {0}.', rest.map(r => causeTitle(r.cause, d)).join('; '))) : null,
   ];
 }
 
@@ -365,18 +368,18 @@ function renderQuestion(q: NextQuestion, d: Diagnosis, answers: UserFacts, view:
   const current = answerOf(answers, fact);
   const answer = (value: 'yes' | 'no') => () => view.post({ type: 'answer', fact, value });
   return h('div', { class: 'question-card', id: 'question', 'data-observation': q.observation },
-    h('div', { class: 'eyebrow' }, 'The question that separates them best'),
+    h('div', { class: 'eyebrow' }, t('The question that separates them best')),
     h('p', { class: 'question-prompt' }, q.prompt),
     h('p', { class: 'muted small' },
-      `Yes points at ${causeTitle(q.ifYes, d)}; no at ${causeTitle(q.ifNo, d)} (expected gain ${q.gain.toFixed(2)} bits).`),
-    q.check ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, 'On the node'), h('code', { class: 'check' }, q.check), copyButton(q.check, `copy:question`, view)) : null,
+      t('Yes points at {0}; no at {1} (expected gain {2} bits).', causeTitle(q.ifYes, d), causeTitle(q.ifNo, d), q.gain.toFixed(2))),
+    q.check ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, t('On the node')), h('code', { class: 'check' }, q.check), copyButton(q.check, `copy:question`, view)) : null,
     h('div', { class: 'actions' },
       button(q.yes, { id: 'question-yes', 'data-key': 'question-yes', appearance: current === 'yes' ? 'primary' : 'secondary' }, answer('yes')),
       button(q.no, { id: 'question-no', 'data-key': 'question-no', appearance: current === 'no' ? 'primary' : 'secondary' }, answer('no'))));
 }
 
 function contributionLine(c: Contribution, sign: '+' | '−'): HTMLElement {
-  const what = c.kind === 'signature' ? `prints “${c.title}”` : c.holds ? c.title : `not: ${c.title}`;
+  const what = c.kind === 'signature' ? t('prints “{0}”', c.title) : c.holds ? c.title : t('not: {0}', c.title);
   const ratio = c.lr >= 10 || c.lr < 0.1 ? c.lr.toPrecision(2) : c.lr.toFixed(2);
   return h('li', { class: sign === '+' ? 'for' : 'against', title: c.why }, h('span', { class: 'sign', 'aria-hidden': 'true' }, sign), ` ${what} `, h('span', { class: 'lr' }, `×${ratio}`));
 }
@@ -398,8 +401,8 @@ function causeItem(r: RankedCause, d: Diagnosis, state: PanelState, view: View):
     info?.confirm ? confirmBlock(info, state, view) : null,
     h('div', { class: 'actions' },
       settled
-        ? button('Settled — undo', { appearance: 'secondary', 'data-key': `unsettle:${r.cause}` }, () => view.post({ type: 'settle', cause: null }))
-        : button('Settle on this cause', { appearance: 'secondary', 'data-key': `settle:${r.cause}` }, () => view.post({ type: 'settle', cause: r.cause })),
+        ? button(t('Settled — undo'), { appearance: 'secondary', 'data-key': `unsettle:${r.cause}` }, () => view.post({ type: 'settle', cause: null }))
+        : button(t('Settle on this cause'), { appearance: 'secondary', 'data-key': `settle:${r.cause}` }, () => view.post({ type: 'settle', cause: r.cause })),
       info ? h('span', { class: 'muted small' }, info.references.map(ref => `${ref.repo}#${ref.number}`).join(' · ')) : null));
 }
 
@@ -449,18 +452,18 @@ function renderVerdict(state: PanelState, view: View): Child[] {
   return [
     h('div', { class: `verdict-card level-${level}` },
       h('div', { class: 'verdict-main' },
-        h('div', { class: 'eyebrow' }, v.cause === 'none' || v.cause === 'unknown' ? 'Result' : 'Most likely cause'),
+        h('div', { class: 'eyebrow' }, v.cause === 'none' || v.cause === 'unknown' ? t('Result') : t('Most likely cause')),
         h('div', { id: 'verdict-cause', 'data-cause': v.cause, role: 'heading', 'aria-level': 3 }, causeTitle(v.cause, d)),
         h('p', { class: 'summary' }, v.summary)),
       h('div', { class: 'verdict-confidence' },
         h('div', { id: 'verdict-confidence' }, percent(v.confidence)),
         h('div', {
-          class: 'meter', role: 'meter', 'aria-label': 'Confidence',
+          class: 'meter', role: 'meter', 'aria-label': t('Confidence'),
           'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(v.confidence * 100),
         }, fill),
-        h('div', { class: 'muted small' }, 'confidence'))),
+        h('div', { class: 'muted small' }, t('confidence')))),
     hypotheses.length ? h('div', { class: 'block' },
-      h('h3', {}, 'Leading hypotheses'),
+      h('h3', {}, t('Leading hypotheses')),
       h('ol', { class: 'hypotheses' }, ...hypotheses.map(hy => {
         const bar = h('span', { class: 'hyp-fill' });
         bar.style.width = percent(hy.confidence);
@@ -470,22 +473,22 @@ function renderVerdict(state: PanelState, view: View): Child[] {
           h('span', { class: 'hyp-value' }, percent(hy.confidence)));
       }))) : null,
     d.fixes.length ? h('div', { class: 'block', id: 'fixes', 'data-cause': d.fixesFor ?? '' },
-      h('h3', {}, `${d.fixes.length === 1 ? 'Fix' : 'Fixes'} for ${causeTitle(d.fixesFor ?? v.cause, d)}`,
-        state.answers.settledCause === d.fixesFor ? ' (the cause you settled on)' : v.cause === 'unknown' ? ' (the leading cause, if it is that one)' : ''),
+      h('h3', {}, d.fixes.length === 1 ? t('Fix for {0}', causeTitle(d.fixesFor ?? v.cause, d)) : t('Fixes for {0}', causeTitle(d.fixesFor ?? v.cause, d)),
+        state.answers.settledCause === d.fixesFor ? t(' (the cause you settled on)') : v.cause === 'unknown' ? t(' (the leading cause, if it is that one)') : ''),
       h('ol', { class: 'fixes' }, ...d.fixes.map(f => h('li', { class: 'fix' },
         h('h4', {}, f.title),
         h('p', { class: 'how' }, f.how),
-        h('p', { class: 'tradeoffs' }, h('strong', {}, 'Trade-offs: '), f.tradeoffs))))) : null,
+        h('p', { class: 'tradeoffs' }, h('strong', {}, t('Trade-offs: ')), f.tradeoffs))))) : null,
     state.saveState ? renderSaveState(state.saveState, view) : null,
   ];
 }
 
 function renderSaveState(ss: NonNullable<PanelState['saveState']>, view: View): HTMLElement {
-  const [glyph, label] = ss.atomic === true ? ['check', 'atomic: temp file + rename'] as const
-    : ss.atomic === false ? ['cross', 'writes state.json in place'] as const
-      : ['question', 'unknown'] as const;
+  const [glyph, label] = ss.atomic === true ? ['check', t('atomic: temp file + rename')] as const
+    : ss.atomic === false ? ['cross', t('writes state.json in place')] as const
+      : ['question', t('unknown')] as const;
   return h('div', { class: 'block savestate' },
-    h('h3', {}, 'saveState in your runc sources'),
+    h('h3', {}, t('saveState in your runc sources')),
     h('div', { class: 'savestate-card' },
       h('div', { class: 'ev-head' },
         h('span', { class: `chip chip-${glyph}` }, icon(glyph), h('span', {}, label)),
@@ -497,14 +500,14 @@ function renderSaveState(ss: NonNullable<PanelState['saveState']>, view: View): 
 
 function renderReport(state: PanelState, view: View): Child[] {
   const details = h('details', { class: 'report-preview', open: view.reportOpen },
-    h('summary', { 'data-key': 'report-preview' }, 'Preview the report'),
+    h('summary', { 'data-key': 'report-preview' }, t('Preview the report')),
     h('pre', {}, state.report));
   details.addEventListener('toggle', () => view.setReportOpen(details.open));
   return [
-    h('p', { class: 'lead' }, 'The same findings as Markdown, ready for the incident ticket.'),
+    h('p', { class: 'lead' }, t('The same findings as Markdown, ready for the incident ticket.')),
     h('div', { class: 'actions' },
-      button('Copy as Markdown', { id: 'copy-report', 'data-key': 'copy-report' }, () => view.post({ type: 'copyReport' })),
-      button('Save report…', { id: 'save-report', appearance: 'secondary', 'data-key': 'save-report' }, () => view.post({ type: 'saveReport' }))),
+      button(t('Copy as Markdown'), { id: 'copy-report', 'data-key': 'copy-report' }, () => view.post({ type: 'copyReport' })),
+      button(t('Save report…'), { id: 'save-report', appearance: 'secondary', 'data-key': 'save-report' }, () => view.post({ type: 'saveReport' }))),
     details,
   ];
 }

@@ -59,7 +59,9 @@ async function walkthrough(session: VsCodeSession, w: Words, tag: string): Promi
   await page.waitFor({ timeout: 30_000 });
   const step = page.locator('.getting-started-step[data-step-id$="#diagnose"]');
   await step.waitFor({ timeout: 30_000 });
-  assert.equal(await step.getAttribute('class').then((c) => /\bcomplete\b/.test(c ?? '')), false);
+  // The step's checkbox: aria-checked turns true once its completion event (the command) has run.
+  const done = page.locator('[data-done-step-id$="#diagnose"]').first();
+  assert.equal(await done.getAttribute('aria-checked'), 'false');
   await session.screenshot(`${tag}-walkthrough`);
   await step.click();
   await step.locator('.button-container .monaco-button', { hasText: w.diagnoseButton }).first().click();
@@ -67,8 +69,8 @@ async function walkthrough(session: VsCodeSession, w: Words, tag: string): Promi
   await session.page.locator('.quick-input-list .monaco-list-row', { hasText: w.workspaceLogs }).first().waitFor();
   await session.page.keyboard.press('Enter');
   await session.webview().locator('#differential li.cause').first().waitFor({ timeout: 90_000 });
-  await session.page.locator('.tab', { hasText: w.walkthrough }).first().click();
-  await page.locator('.getting-started-step.complete[data-step-id$="#diagnose"]').waitFor({ timeout: 30_000 });
+  // The panel opened beside: the walkthrough is still in view, its step now ticked.
+  await page.locator('[data-done-step-id$="#diagnose"][aria-checked="true"]').first().waitFor({ timeout: 30_000 });
   await session.screenshot(`${tag}-walkthrough-ticked`);
 }
 

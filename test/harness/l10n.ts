@@ -22,7 +22,16 @@ export function l10nMessages(): { messages: Set<string>; dynamic: string[] } {
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node)) {
         const callee = node.expression.getText(source);
-        if (callee === 'vscode.l10n.t' || (inMedia && callee === 't')) {
+        // The panel's count(n, 'unit'[, 'units']) looks its unit up: both forms are messages.
+        if (inMedia && callee === 'count' && node.arguments.length >= 2) {
+          const [, one, many] = node.arguments;
+          if (one && ts.isStringLiteral(one)) {
+            messages.add(one.text);
+            messages.add(many && ts.isStringLiteral(many) ? many.text : `${one.text}s`);
+          }
+        }
+        const inCount = ts.findAncestor(node, (a) => ts.isFunctionDeclaration(a) && a.name?.text === 'count') !== undefined;
+        if ((callee === 'vscode.l10n.t' || (inMedia && callee === 't')) && !inCount) {
           const first = node.arguments[0];
           if (first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))) messages.add(first.text);
           else dynamic.push(`${path.relative(repoRoot, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
