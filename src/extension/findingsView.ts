@@ -18,7 +18,7 @@ const MAX_OCCURRENCES = 100;
 const REFRESH_DEBOUNCE_MS = 1500;
 /** The panel's answers (diagnosisPanel.ts keeps them under this key): the tree ranks with them too. */
 const ANSWERS_KEY = 'runtimeLens.diagnosisAnswers';
-/** Findings of signatures no documented cause prints: look-alikes, listed apart from the causes. */
+/** Findings of signatures no documented cause prints — look-alikes, and evidence such as the kernel's OOM kills — listed apart. */
 const LOOKALIKE = 'lookalike';
 
 type Node =
@@ -177,7 +177,7 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
   }
 
   private causeTitle(cause: string): string {
-    if (cause === LOOKALIKE) return vscode.l10n.t('Look-alikes: not a runtime exec error');
+    if (cause === LOOKALIKE) return vscode.l10n.t('Not runtime exec errors: look-alikes and evidence');
     return this.diagnosis?.causes[cause]?.title ?? CAUSE_TITLES[cause] ?? cause;
   }
 

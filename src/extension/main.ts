@@ -94,10 +94,8 @@ function watchContext(store: FindingsStore, traces: TraceService, getConfig: () 
     hasLogs = true;
     void vscode.commands.executeCommand('setContext', 'runtimeLens.hasLogs', true);
   };
-  const globs = getConfig().logGlobs;
-  if (globs.length) {
-    void vscode.workspace.findFiles(globs.length === 1 ? globs[0]! : `{${globs.join(',')}}`, undefined, 1).then((found) => found.length && setHasLogs());
-  }
+  // One search per glob: the globs hold braces of their own, which a {a,b} union would nest.
+  for (const glob of getConfig().logGlobs) void vscode.workspace.findFiles(glob, undefined, 1).then((found) => found.length && setHasLogs());
   return vscode.Disposable.from(
     store.onDidChange(() => setHasLogs()),
     traces.onDidChange(() => void vscode.commands.executeCommand('setContext', 'runtimeLens.traced', !!traces.state)),
