@@ -17,10 +17,11 @@ export const DOCUMENT_LIMIT = 50 * 1024 * 1024;
 
 /** The file in the active tab, whether or not VS Code handed its document to extensions. */
 export function activeFile(): vscode.Uri | undefined {
-  const doc = vscode.window.activeTextEditor?.document.uri;
-  if (doc?.scheme === 'file') return doc;
+  // The active tab first: with a binary or too-large file in it, activeTextEditor is another editor or none.
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input instanceof vscode.TabInputText && input.uri.scheme === 'file' ? input.uri : undefined;
+  if (input instanceof vscode.TabInputText && input.uri.scheme === 'file') return input.uri;
+  const doc = vscode.window.activeTextEditor?.document.uri;
+  return doc?.scheme === 'file' ? doc : undefined;
 }
 
 /** Whether the extension host has (or will get) no document for this file: too large, or compressed. */
@@ -35,7 +36,9 @@ export function registerLargeFiles(getConfig: () => Config, log: vscode.LogOutpu
   const counted = new Set<string>();
   const check = async () => {
     const uri = activeFile();
-    if (!uri || vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) return;
+    if (!uri) return;
+    log.debug(`large file: active tab ${uri.fsPath}`);
+    if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) return;
     const file = uri.fsPath;
     if (!withoutDocument(file)) return;
     const st = fs.statSync(file);
@@ -71,5 +74,5 @@ export function registerLargeFiles(getConfig: () => Config, log: vscode.LogOutpu
   };
   const run = () => void check().catch((e) => log.error(`large file: ${(e as Error).stack ?? e}`));
   run();
-  return vscode.Disposable.from(vscode.window.tabGroups.onDidChangeTabs(run), vscode.window.tabGroups.onDidChangeTabGroups(run));
+  return vscode.Disposable.from(vscode.window.tabGroups.onDidChangeTabs(run), vscode.window.tabGroups.onDidChangeTabGroups(run), vscode.window.onDidChangeActiveTextEditor(run));
 }

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { after, test } from 'node:test';
 import { type VsCodeSession, openVsCode, waitForText } from '../harness/vscode';
 
@@ -113,7 +116,45 @@ test('English, dark, on the OOM case: the walkthrough ticks its Diagnose step; t
   assert.ok((await ranking(vs))[0]!.posterior > 0.8);
   await vs.screenshot('en-panel');
   await views(vs, EN, 'en');
+  await compressedLog(vs);
+  await extensionPage(vs);
 });
+
+/** A .gz log opens as binary; Runtime Lens counts it from disk and offers Diagnose File on Disk…, which opens the panel. */
+async function compressedLog(session: VsCodeSession): Promise<void> {
+  fs.writeFileSync(path.join(session.workspace, 'kubelet.log.gz'), zlib.gzipSync(fs.readFileSync(path.join(session.workspace, 'kubelet.log'))));
+  await session.openFile('kubelet.log.gz');
+  const toast = session.page.locator('.notification-toast', { hasText: 'kubelet.log.gz holds' });
+  await toast.waitFor({ timeout: 60_000 });
+  assert.match(await toast.innerText(), /kubelet\.log\.gz holds \d+ recognised runtime error\(s\), read from disk/);
+  await session.screenshot('en-gz-offered');
+  await toast.locator('.monaco-button', { hasText: 'Diagnose File on Disk…' }).click();
+  await waitForText(session.webview().locator('h1'), /^kubelet\.log\.gz$/, 60_000);
+  await session.screenshot('en-gz-diagnosed');
+}
+
+/** The extension's page is for users, and its screenshot renders (the image has pixels). */
+async function extensionPage(session: VsCodeSession): Promise<void> {
+  await session.runCommand('Extensions: Show Installed Extensions');
+  await session.page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'Runtime Lens' }).first().click();
+  await session.page.locator('.extension-editor').waitFor({ timeout: 30_000 });
+  const deadline = Date.now() + 60_000;
+  let width = 0;
+  let text = '';
+  while (Date.now() < deadline && width === 0) {
+    for (const frame of session.page.frames()) {
+      const img = await frame.$('img[src*="screenshot.png"]').catch(() => null);
+      if (!img) continue;
+      width = await img.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth);
+      text = await frame.evaluate(() => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText);
+    }
+    if (width === 0) await session.page.waitForTimeout(500);
+  }
+  assert.ok(width > 0, 'the README screenshot did not render');
+  assert.match(text, /Get started/);
+  assert.doesNotMatch(text, /npm run demo/);
+  await session.screenshot('en-extension-page');
+}
 
 async function pasteMovesRanking(session: VsCodeSession, w: Words, tag: string): Promise<void> {
   await paletteDiagnose(session, w);

@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { type Browser, type FrameLocator, type Locator, type Page, chromium } from 'playwright-core';
 import { debianSources } from './goSources';
+import { languagePackVsix } from './languagePack';
 import { repoRoot, testOutput } from './paths';
 import { upstreamSources } from './upstreamSources';
 
@@ -44,7 +45,7 @@ export interface SessionOptions {
    * Debian's kubernetes 1.20.2, as runtimeLens.sourceRoots.
    */
   upstreamTrees?: string[];
-  /** The display language, as code-server's --locale (e.g. `zh-cn`); English when unset. */
+  /** The display language, as code-server's --locale (e.g. `zh-cn`), with a language pack for it (languagePack.ts); English when unset. */
   locale?: string;
 }
 
@@ -114,7 +115,7 @@ export const quietSettings: Record<string, unknown> = {
 };
 
 /** Installs the .vsix into a fresh profile and returns the profile's directories. */
-export function prepareProfile(prefix: string, root: string, settings: Record<string, unknown>): { userData: string; extensions: string } {
+export function prepareProfile(prefix: string, root: string, settings: Record<string, unknown>, more: string[] = []): { userData: string; extensions: string } {
   const userData = path.join(root, 'user-data');
   const extensions = path.join(root, 'extensions');
   fs.mkdirSync(extensions, { recursive: true });
@@ -125,9 +126,11 @@ export function prepareProfile(prefix: string, root: string, settings: Record<st
     fs.writeFileSync(path.join(userData, scope, 'settings.json'), JSON.stringify({ ...quietSettings, ...settings }, null, 2));
   }
   const cs = codeServerCommand(prefix);
-  execFileSync(cs.node, [cs.entry, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  for (const ext of [vsix, ...more]) {
+    execFileSync(cs.node, [cs.entry, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', ext], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  }
   return { userData, extensions };
 }
 
@@ -146,7 +149,7 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
       ? [sources.checkouts, sources.gocode]
       : null;
   const settings = { ...(roots ? { 'runtimeLens.sourceRoots': roots, 'runtimeLens.includeSystemSources': false } : {}), ...options.settings };
-  const profile = prepareProfile(prefix, path.join(outDir, 'profile'), settings);
+  const profile = prepareProfile(prefix, path.join(outDir, 'profile'), settings, options.locale ? [languagePackVsix(options.locale)] : []);
 
   const port = await freePort();
   const cs = codeServerCommand(prefix);
