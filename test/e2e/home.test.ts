@@ -143,10 +143,13 @@ async function extensionPage(session: VsCodeSession): Promise<void> {
   let text = '';
   while (Date.now() < deadline && width === 0) {
     for (const frame of session.page.frames()) {
+      // The walkthrough's Diagnose page shows the same picture: the extension page is the frame with the README's words.
       const img = await frame.$('img[src*="screenshot.png"]').catch(() => null);
       if (!img) continue;
+      const body = await frame.evaluate(() => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText).catch(() => '');
+      if (!/Runtime Lens is a VS Code extension/.test(body)) continue;
+      text = body;
       width = await img.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth);
-      text = await frame.evaluate(() => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText);
     }
     if (width === 0) await session.page.waitForTimeout(500);
   }

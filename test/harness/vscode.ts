@@ -134,6 +134,26 @@ export function prepareProfile(prefix: string, root: string, settings: Record<st
   return { userData, extensions };
 }
 
+/**
+ * Writes the language-pack cache (languagepacks.json in the user data) that VS Code writes when a pack is
+ * installed from its UI; code-server's `--install-extension` does not, and without it `--locale` falls
+ * back to English. The shape is VS Code's own (LanguagePackCachedData): per language, the pack's
+ * extension and the file translating the workbench.
+ */
+function registerLanguagePack(profile: { userData: string; extensions: string }, locale: string): void {
+  const dir = fs.readdirSync(profile.extensions).find((d) => d.startsWith(`runtime-lens-tests.test-language-pack-${locale}-`));
+  if (!dir) throw new Error(`the ${locale} language pack is not installed in ${profile.extensions}`);
+  const id = dir.replace(/-\d+\.\d+\.\d+$/, '');
+  fs.writeFileSync(path.join(profile.userData, 'languagepacks.json'), JSON.stringify({
+    [locale]: {
+      hash: `${id}-${locale}`,
+      extensions: [{ extensionIdentifier: { id }, version: '0.0.1' }],
+      translations: { vscode: path.join(profile.extensions, dir, 'translations', 'main.i18n.json') },
+      label: locale,
+    },
+  }));
+}
+
 export async function openVsCode(options: SessionOptions): Promise<VsCodeSession> {
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` first`);
   const prefix = provisionCodeServer();
@@ -150,6 +170,7 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
       : null;
   const settings = { ...(roots ? { 'runtimeLens.sourceRoots': roots, 'runtimeLens.includeSystemSources': false } : {}), ...options.settings };
   const profile = prepareProfile(prefix, path.join(outDir, 'profile'), settings, options.locale ? [languagePackVsix(options.locale)] : []);
+  if (options.locale) registerLanguagePack(profile, options.locale);
 
   const port = await freePort();
   const cs = codeServerCommand(prefix);
