@@ -1,10 +1,10 @@
 /** Words and numbers as the panel shows them. */
 import type { Diagnosis, FactSource } from '../src/core/diagnosis/types';
-import { t } from './l10n';
+import { k, t } from './l10n';
 
 /** A cause's title from the catalog the host sent, or the words for the two verdicts that are not causes. */
 export function causeTitle(cause: string, d: Diagnosis): string {
-  return d.causes[cause]?.title ?? (cause === 'unknown' ? t('Cause not established') : cause === 'none' ? t('No runtime exec errors') : cause);
+  return (d.causes[cause] ? k(d.causes[cause].title) : undefined) ?? (cause === 'unknown' ? t('Cause not established') : cause === 'none' ? t('No runtime exec errors') : cause);
 }
 
 export function sourceLabel(source: FactSource): string {

@@ -14,3 +14,12 @@ export function t(message: string, ...args: (string | number)[]): string {
   const text = bundle[message] ?? message;
   return args.length === 0 ? text : text.replace(/\{(\d+)\}/g, (m, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : m));
 }
+
+/**
+ * A text of the cause catalog (causes.json: a cause's title and summary, an observation's title and
+ * question), looked up by its English text: the bundle holds its translation beside the panel's own
+ * words. Signature titles and everything quoted from the logs are never looked up.
+ */
+export function k(text: string): string {
+  return bundle[text] ?? text;
+}

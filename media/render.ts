@@ -6,7 +6,7 @@ import type { PanelHop, PanelState, WebviewMessage } from '../src/core/diagnosis
 import type { CauseInfo, Cluster, Contribution, Diagnosis, Evidence, NextQuestion, Question, RankedCause, Timeline, UserFacts } from '../src/core/diagnosis/types';
 import { chartBox, drawPhaseHistogram, drawPhaseScatter, drawTimelineStrip, podClass, podsOf } from './chart';
 import { type Child, h, icon } from './dom';
-import { t } from './l10n';
+import { k, t } from './l10n';
 import { baseName, causeTitle, count, duration, holdsLabel, pValue, percent, seconds, shortTime, sourceLabel } from './format';
 
 export interface View {
@@ -236,7 +236,7 @@ function evidenceItem(e: Evidence, answers: UserFacts, view: View): HTMLElement 
   return h('div', { class: 'evidence-item', 'data-id': e.id, 'data-holds': String(e.holds) },
     h('div', { class: 'ev-head' },
       h('span', { class: `chip chip-${glyph}` }, icon(glyph), h('span', { class: 'status' }, holdsLabel(e.holds))),
-      h('h3', { class: 'ev-title' }, e.title),
+      h('h3', { class: 'ev-title' }, k(e.title)),
       h('span', { class: `source source-${e.source}` }, sourceLabel(e.source))),
     h('p', { class: 'detail' }, e.detail),
     e.where ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, t('Seen at')), fileLink(view, e.id, e.where.file, e.where.line)) : null,
@@ -275,15 +275,15 @@ function askRow(q: Question, answers: UserFacts, view: View): HTMLElement {
   if (q.choices) {
     // The empty option is how an answer is taken back: "—" means the logs decide again.
     const options = [{ value: '', label: '—' }, ...q.choices].map(c =>
-      h('vscode-option', { value: c.value, selected: c.value === current }, c.label));
+      h('vscode-option', { value: c.value, selected: c.value === current }, k(c.label)));
     // FAST's select picks the first option whose value equals its own, so its value must be set
     // too: with only `selected` on an option, the empty "—" option wins.
-    const dropdown = h('vscode-dropdown', { 'data-answer': q.fact, 'data-key': `answer:${q.fact}`, 'aria-label': q.prompt, value: current }, ...options);
+    const dropdown = h('vscode-dropdown', { 'data-answer': q.fact, 'data-key': `answer:${q.fact}`, 'aria-label': k(q.prompt), value: current }, ...options);
     dropdown.addEventListener('change', () => send((dropdown as HTMLElement & { value: string }).value));
     control = dropdown;
   } else {
     const field = h('vscode-text-field', {
-      'data-answer': q.fact, 'data-key': `answer:${q.fact}`, 'aria-label': q.prompt,
+      'data-answer': q.fact, 'data-key': `answer:${q.fact}`, 'aria-label': k(q.prompt),
       placeholder: q.placeholder ?? '', value: current,
     }) as HTMLElement & { value: string };
     field.addEventListener('keydown', ev => {
@@ -294,9 +294,9 @@ function askRow(q: Question, answers: UserFacts, view: View): HTMLElement {
   }
   return h('div', { class: 'ev-row ask' },
     h('span', { class: 'ev-label' }, t('Answer by hand')),
-    h('span', { class: 'ask-prompt' }, q.prompt),
+    h('span', { class: 'ask-prompt' }, k(q.prompt)),
     control,
-    current ? h('span', { class: 'answered' }, t('Your answer: {0}', q.choices?.find(c => c.value === current)?.label ?? current)) : h('span', { class: 'muted small' }, t('not answered')));
+    current ? h('span', { class: 'answered' }, t('Your answer: {0}', k(q.choices?.find(c => c.value === current)?.label ?? current))) : h('span', { class: 'muted small' }, t('not answered')));
 }
 
 // ── 4. Timeline ───────────────────────────────────────────────────────────────────────────────
@@ -369,17 +369,17 @@ function renderQuestion(q: NextQuestion, d: Diagnosis, answers: UserFacts, view:
   const answer = (value: 'yes' | 'no') => () => view.post({ type: 'answer', fact, value });
   return h('div', { class: 'question-card', id: 'question', 'data-observation': q.observation },
     h('div', { class: 'eyebrow' }, t('The question that separates them best')),
-    h('p', { class: 'question-prompt' }, q.prompt),
+    h('p', { class: 'question-prompt' }, k(q.prompt)),
     h('p', { class: 'muted small' },
       t('Yes points at {0}; no at {1} (expected gain {2} bits).', causeTitle(q.ifYes, d), causeTitle(q.ifNo, d), q.gain.toFixed(2))),
     q.check ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, t('On the node')), h('code', { class: 'check' }, q.check), copyButton(q.check, `copy:question`, view)) : null,
     h('div', { class: 'actions' },
-      button(q.yes, { id: 'question-yes', 'data-key': 'question-yes', appearance: current === 'yes' ? 'primary' : 'secondary' }, answer('yes')),
-      button(q.no, { id: 'question-no', 'data-key': 'question-no', appearance: current === 'no' ? 'primary' : 'secondary' }, answer('no'))));
+      button(k(q.yes), { id: 'question-yes', 'data-key': 'question-yes', appearance: current === 'yes' ? 'primary' : 'secondary' }, answer('yes')),
+      button(k(q.no), { id: 'question-no', 'data-key': 'question-no', appearance: current === 'no' ? 'primary' : 'secondary' }, answer('no'))));
 }
 
 function contributionLine(c: Contribution, sign: '+' | '−'): HTMLElement {
-  const what = c.kind === 'signature' ? t('prints “{0}”', c.title) : c.holds ? c.title : t('not: {0}', c.title);
+  const what = c.kind === 'signature' ? t('prints “{0}”', c.title) : c.holds ? k(c.title) : t('not: {0}', k(c.title));
   const ratio = c.lr >= 10 || c.lr < 0.1 ? c.lr.toPrecision(2) : c.lr.toFixed(2);
   return h('li', { class: sign === '+' ? 'for' : 'against', title: c.why }, h('span', { class: 'sign', 'aria-hidden': 'true' }, sign), ` ${what} `, h('span', { class: 'lr' }, `×${ratio}`));
 }
@@ -394,7 +394,7 @@ function causeItem(r: RankedCause, d: Diagnosis, state: PanelState, view: View):
       h('span', { class: 'hyp-name' }, causeTitle(r.cause, d)),
       h('span', { class: 'hyp-bar', 'aria-hidden': 'true' }, bar),
       h('span', { class: 'hyp-value' }, percent(r.posterior))),
-    info ? h('p', { class: 'detail' }, info.summary) : null,
+    info ? h('p', { class: 'detail' }, k(info.summary)) : null,
     r.for.length || r.against.length ? h('ul', { class: 'contributions' },
       ...r.for.slice(0, 4).map(c => contributionLine(c, '+')),
       ...r.against.slice(0, 3).map(c => contributionLine(c, '−'))) : null,

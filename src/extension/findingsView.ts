@@ -148,7 +148,8 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         item.id = `cause:${node.node}:${node.cause}`;
         const confidence = this.confidence(node.node, node.cause);
         item.description = confidence === null ? undefined : `${Math.round(confidence * 100)}%`;
-        item.tooltip = this.diagnosis?.causes[node.cause]?.summary;
+        const summary = this.diagnosis?.causes[node.cause]?.summary;
+        item.tooltip = summary === undefined ? undefined : (vscode.l10n.bundle?.[summary] ?? summary);
         item.iconPath = new vscode.ThemeIcon(node.cause === LOOKALIKE ? 'eye' : node.cause === 'unknown' ? 'question' : 'lightbulb');
         return item;
       }
@@ -178,7 +179,9 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
 
   private causeTitle(cause: string): string {
     if (cause === LOOKALIKE) return vscode.l10n.t('Not runtime exec errors: look-alikes and evidence');
-    return this.diagnosis?.causes[cause]?.title ?? CAUSE_TITLES[cause] ?? cause;
+    const title = this.diagnosis?.causes[cause]?.title ?? CAUSE_TITLES[cause] ?? cause;
+    // A catalog text: its translation is in the bundle under its English words, as the panel looks it up.
+    return vscode.l10n.bundle?.[title] ?? title;
   }
 
   private confidence(node: string | null, cause: string): number | null {

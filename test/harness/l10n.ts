@@ -47,3 +47,33 @@ export function l10nMessages(): { messages: Set<string>; dynamic: string[] } {
 export function readBundle(locale?: string): Record<string, string> {
   return JSON.parse(fs.readFileSync(path.join(repoRoot, 'l10n', locale ? `bundle.l10n.${locale}.json` : 'bundle.l10n.json'), 'utf8')) as Record<string, string>;
 }
+
+/**
+ * The catalog's texts the panel looks up with k() (media/l10n.ts): each cause's title and summary, each
+ * observation's title and question, and the questions the evidence asks about facts (their prompts
+ * and choices, written in src/core/diagnosis).
+ */
+export function knowledgeTexts(): Set<string> {
+  const catalog = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'core', 'knowledge', 'causes.json'), 'utf8')) as {
+    causes: { title: string; summary: string }[];
+    observations: { title: string; question?: { prompt: string; yes: string; no: string } }[];
+  };
+  const texts = new Set<string>();
+  for (const c of catalog.causes) texts.add(c.title).add(c.summary);
+  for (const o of catalog.observations) {
+    texts.add(o.title);
+    if (o.question) texts.add(o.question.prompt).add(o.question.yes).add(o.question.no);
+  }
+  for (const f of ['evidence.ts', 'diagnose.ts']) {
+    const file = path.join(repoRoot, 'src', 'core', 'diagnosis', f);
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isPropertyAssignment(node) && ['prompt', 'label'].includes(node.name.getText(source)) && (ts.isStringLiteral(node.initializer) || ts.isNoSubstitutionTemplateLiteral(node.initializer))) {
+        texts.add(node.initializer.text);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return texts;
+}

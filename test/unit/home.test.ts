@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { l10nMessages, readBundle } from '../harness/l10n';
+import { knowledgeTexts, l10nMessages, readBundle } from '../harness/l10n';
 import { repoRoot } from '../harness/paths';
 
 // What package.json contributes for Runtime Lens's home in VS Code, and the Simplified Chinese that
@@ -25,11 +25,12 @@ test('every %key% of package.json is in package.nls.json, and every key has its 
   for (const k of Object.keys(en)) assert.ok(keys.includes(k), `package.nls.json holds ${k}, which package.json does not use`);
 });
 
-test('the l10n bundle holds exactly the messages the extension and the panel look up, each translated with its placeholders', () => {
+test('the l10n bundle holds exactly the messages the extension and the panel look up and the catalog texts the panel shows, each translated with its placeholders', () => {
   const { messages, dynamic } = l10nMessages();
   assert.deepEqual(dynamic, [], 'a message looked up by a computed key cannot be in the bundle');
   const en = readBundle();
-  assert.deepEqual(Object.keys(en).sort(), [...messages].sort());
+  // The panel's own words, and the catalog's texts it shows (cause titles, questions…), looked up with k().
+  assert.deepEqual(Object.keys(en).sort(), [...new Set([...messages, ...knowledgeTexts()])].sort());
   for (const [k, v] of Object.entries(en)) assert.equal(v, k);
   const zh = readBundle('zh-cn');
   assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort());
