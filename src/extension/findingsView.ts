@@ -11,6 +11,7 @@ import { type Recognition, recogniseFile } from '../core/signatures/recognise';
 import type { Finding } from '../core/signatures/types';
 import type { Config } from './config';
 import { SET_ZONE } from './diagnosisPanel';
+import { withoutDocument } from './largeFiles';
 import type { TraceService } from './traceService';
 
 /** Occurrences listed under one signature: the first ones; the signature's row gives the total. */
@@ -107,7 +108,7 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     });
     const total = this.rows!.reduce((n, r) => n + r.findings.length, 0);
     this.view.badge = total > 0 ? { value: total, tooltip: vscode.l10n.t('{0} recognised runtime errors in the workspace', total) } : undefined;
-    this.view.message = this.rows!.length === 0 ? undefined : vscode.l10n.t('Read {0} at {1}', vscode.l10n.t('{0} log(s)', this.diagnosis!.inputs.files), new Date().toLocaleTimeString());
+    this.view.message = this.rows!.length === 0 ? undefined : vscode.l10n.t('Read {0} at {1}', vscode.l10n.t('{0} log(s)', this.diagnosis!.inputs.files), new Date().toLocaleTimeString(vscode.env.language));
     this.emitter.fire(undefined);
   }
 
@@ -236,7 +237,14 @@ export function rowsOf(findings: Finding[], d: Diagnosis): Row[] {
 }
 
 async function openFinding(f: Finding): Promise<void> {
+  const uri = vscode.Uri.file(f.file);
+  // A compressed or over-large log has no text editor: it opens as VS Code shows it, and the finding's line is said.
+  if (withoutDocument(f.file)) {
+    await vscode.commands.executeCommand('vscode.open', uri);
+    void vscode.window.setStatusBarMessage(vscode.l10n.t('Runtime Lens: line {0} of {1}', f.line, path.basename(f.file)), 5000);
+    return;
+  }
   const line = f.line - 1;
   const column = f.textColumn + f.match.start;
-  await vscode.window.showTextDocument(vscode.Uri.file(f.file), { selection: new vscode.Range(line, column, line, f.textColumn + f.match.end), preview: true });
+  await vscode.window.showTextDocument(uri, { selection: new vscode.Range(line, column, line, f.textColumn + f.match.end), preview: true });
 }

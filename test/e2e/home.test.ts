@@ -128,6 +128,12 @@ async function compressedLog(session: VsCodeSession): Promise<void> {
   await toast.waitFor({ timeout: 60_000 });
   assert.match(await toast.innerText(), /kubelet\.log\.gz holds \d+ recognised runtime error\(s\), read from disk/);
   await session.screenshot('en-gz-offered');
+  // With the .gz in the active tab (VS Code handed no document of it), Diagnose still offers it, read from disk.
+  await session.runCommand('Runtime Lens: Diagnose');
+  const active = session.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Active file' }).first();
+  assert.match(await waitForText(active, /kubelet\.log\.gz/), /Read from disk with progress/);
+  await session.screenshot('en-gz-scope');
+  await session.page.keyboard.press('Escape');
   await toast.locator('.monaco-button', { hasText: 'Diagnose File on Disk…' }).click();
   await waitForText(session.webview().locator('h1'), /^kubelet\.log\.gz$/, 60_000);
   await session.screenshot('en-gz-diagnosed');
