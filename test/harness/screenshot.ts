@@ -12,7 +12,9 @@ async function main(): Promise<void> {
     await vs.openFile('kubelet.log');
     await vs.page.locator('.activitybar .action-item a[aria-label^="Runtime Lens"]').click();
     await vs.page.locator('.pane', { hasText: 'Findings' }).locator('.monaco-list-row[aria-level="3"]').first().waitFor({ timeout: 90_000 });
-    await vs.page.locator('.codelens-decoration a', { hasText: 'Diagnose' }).first().click();
+    await vs.runCommand('Runtime Lens: Diagnose');
+    await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: "The workspace's logs" }).first().waitFor();
+    await vs.page.keyboard.press('Enter');
     await vs.webview().locator('#verdict-cause[data-cause="cpu-manager-state-race"]').waitFor({ timeout: 90_000 });
     await vs.page.waitForTimeout(1000);
     await vs.page.screenshot({ path: path.join(repoRoot, 'media', 'screenshot.png') });
