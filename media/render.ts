@@ -476,9 +476,9 @@ function renderVerdict(state: PanelState, view: View): Child[] {
       h('h3', {}, d.fixes.length === 1 ? t('Fix for {0}', causeTitle(d.fixesFor ?? v.cause, d)) : t('Fixes for {0}', causeTitle(d.fixesFor ?? v.cause, d)),
         state.answers.settledCause === d.fixesFor ? t(' (the cause you settled on)') : v.cause === 'unknown' ? t(' (the leading cause, if it is that one)') : ''),
       h('ol', { class: 'fixes' }, ...d.fixes.map(f => h('li', { class: 'fix' },
-        h('h4', {}, f.title),
-        h('p', { class: 'how' }, f.how),
-        h('p', { class: 'tradeoffs' }, h('strong', {}, t('Trade-offs: ')), f.tradeoffs))))) : null,
+        h('h4', {}, k(f.title)),
+        h('p', { class: 'how' }, k(f.how)),
+        h('p', { class: 'tradeoffs' }, h('strong', {}, t('Trade-offs: ')), k(f.tradeoffs)))))) : null,
     state.saveState ? renderSaveState(state.saveState, view) : null,
   ];
 }

@@ -49,17 +49,20 @@ export function readBundle(locale?: string): Record<string, string> {
 }
 
 /**
- * The catalog's texts the panel looks up with k() (media/l10n.ts): each cause's title and summary, each
+ * The catalog's texts the panel looks up with k() (media/l10n.ts): each cause's title, summary and fixes, each
  * observation's title and question, and the questions the evidence asks about facts (their prompts
  * and choices, written in src/core/diagnosis).
  */
 export function knowledgeTexts(): Set<string> {
   const catalog = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'core', 'knowledge', 'causes.json'), 'utf8')) as {
-    causes: { title: string; summary: string }[];
+    causes: { title: string; summary: string; fixes: { title: string; how: string; tradeoffs: string }[] }[];
     observations: { title: string; question?: { prompt: string; yes: string; no: string } }[];
   };
   const texts = new Set<string>();
-  for (const c of catalog.causes) texts.add(c.title).add(c.summary);
+  for (const c of catalog.causes) {
+    texts.add(c.title).add(c.summary);
+    for (const f of c.fixes) texts.add(f.title).add(f.how).add(f.tradeoffs);
+  }
   for (const o of catalog.observations) {
     texts.add(o.title);
     if (o.question) texts.add(o.question.prompt).add(o.question.yes).add(o.question.no);
