@@ -1,12 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { CAUSE_TITLES, execFailureSignatures } from '../core/diagnosis/causes';
+import { CAUSE_TITLES } from '../core/diagnosis/causes';
 import { diagnose } from '../core/diagnosis/diagnose';
+import { LOOKALIKE, type Row, findingRows } from '../core/diagnosis/findingRows';
 import type { Diagnosis, UserFacts } from '../core/diagnosis/types';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
-import { nodeOf } from '../core/logs/nodes';
-import { byCodeUnit } from '../core/order';
 import { type Recognition, recogniseFile } from '../core/signatures/recognise';
 import type { Finding } from '../core/signatures/types';
 import type { Config } from './config';
@@ -19,21 +18,12 @@ const MAX_OCCURRENCES = 100;
 const REFRESH_DEBOUNCE_MS = 1500;
 /** The panel's answers (diagnosisPanel.ts keeps them under this key): the tree ranks with them too. */
 const ANSWERS_KEY = 'runtimeLens.diagnosisAnswers';
-/** Findings of signatures no documented cause prints — look-alikes, and evidence such as the kernel's OOM kills — listed apart. */
-const LOOKALIKE = 'lookalike';
 
 type Node =
   | { kind: 'node'; node: string | null }
   | { kind: 'cause'; node: string | null; cause: string }
   | { kind: 'signature'; node: string | null; cause: string; signature: string }
   | { kind: 'occurrence'; finding: Finding };
-
-interface Row {
-  node: string | null;
-  cause: string;
-  signature: string;
-  findings: Finding[];
-}
 
 /**
  * The "Findings" view: every log of the workspace, by node → cause → signature → occurrence, each
@@ -104,7 +94,7 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         titles: Object.fromEntries(config.matcher.signatures.map((s) => [s.def.id, s.def.title])),
       });
       this.diagnosis = diagnosis;
-      this.rows = rowsOf(recognitions.flatMap((r) => r.findings), diagnosis);
+      this.rows = findingRows(recognitions.flatMap((r) => r.findings), diagnosis);
     });
     const total = this.rows!.reduce((n, r) => n + r.findings.length, 0);
     this.view.badge = total > 0 ? { value: total, tooltip: vscode.l10n.t('{0} recognised runtime errors in the workspace', total) } : undefined;
@@ -205,37 +195,6 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
 function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
-
-/**
- * The tree's rows: findings by node, cause and signature. Nodes and signatures in code-unit order,
- * causes most frequent first; look-alikes last, under their own heading.
- */
-export function rowsOf(findings: Finding[], d: Diagnosis): Row[] {
-  const exec = execFailureSignatures();
-  const causeOf = (node: string | null, signature: string): string => {
-    if (!exec.has(signature)) return LOOKALIKE;
-    const group = d.groups?.find((g) => g.node === node && g.signature === signature);
-    if (group) return group.verdict.cause;
-    const fleet = d.fleet.find((n) => n.node === node);
-    if (fleet) return fleet.cause;
-    return d.verdict.cause === 'unknown' && d.ranked[0] ? d.ranked[0].cause : d.verdict.cause;
-  };
-  const rows = new Map<string, Row>();
-  for (const f of findings) {
-    const node = nodeOf(f);
-    const cause = causeOf(node, f.signature);
-    const key = `${node}\u0000${cause}\u0000${f.signature}`;
-    const row = rows.get(key);
-    if (row) row.findings.push(f);
-    else rows.set(key, { node, cause, signature: f.signature, findings: [f] });
-  }
-  const perCause = new Map<string, number>();
-  for (const r of rows.values()) perCause.set(r.cause, (perCause.get(r.cause) ?? 0) + r.findings.length);
-  const causeRank = (c: string) => (c === LOOKALIKE ? -1 : perCause.get(c)!);
-  return [...rows.values()].sort((a, b) =>
-    byCodeUnit(a.node ?? '\uffff', b.node ?? '\uffff') || causeRank(b.cause) - causeRank(a.cause) || byCodeUnit(a.cause, b.cause) || b.findings.length - a.findings.length || byCodeUnit(a.signature, b.signature));
-}
-
 async function openFinding(f: Finding): Promise<void> {
   const uri = vscode.Uri.file(f.file);
   // A compressed or over-large log has no text editor: it opens as VS Code shows it, and the finding's line is said.

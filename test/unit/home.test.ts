@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { diagnose } from '../../src/core/diagnosis/diagnose';
+import { LOOKALIKE, findingRows } from '../../src/core/diagnosis/findingRows';
+import { builtInSignatures } from '../../src/core/signatures/catalog';
+import { Matcher } from '../../src/core/signatures/matcher';
+import { type Recognition, recogniseText } from '../../src/core/signatures/recognise';
 import { knowledgeTexts, l10nMessages, readBundle } from '../harness/l10n';
 import { repoRoot } from '../harness/paths';
 
@@ -83,4 +88,39 @@ test('every webview-ui-toolkit element the panel builds is registered (an unregi
   const camel = (s: string) => `vsCode${s.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase())}()`;
   assert.ok(used.has('text-area'));
   for (const el of used) assert.ok(panel.includes(camel(el)), `vscode-${el} is built but ${camel(el)} is not registered`);
+});
+
+// The Findings view's tree (src/core/diagnosis/findingRows.ts), on the samples the e2e tests open.
+const matcherForRows = new Matcher(builtInSignatures());
+const titlesForRows = Object.fromEntries(matcherForRows.signatures.map((s) => [s.def.id, s.def.title]));
+function readSample(sample: string, files: string[], as = sample): Recognition[] {
+  return files.map((f) => recogniseText(path.join('/nodes', as, f), fs.readFileSync(path.join(repoRoot, 'samples', sample, f), 'utf8'), { matcher: matcherForRows }));
+}
+function diagnoseRecognitions(recognitions: Recognition[]) {
+  return diagnose({ recognitions, facts: recognitions.flatMap((r) => r.facts), saveState: null, user: {}, titles: titlesForRows });
+}
+
+test('Findings: on one node, each exec failure under the diagnosed cause and the kernel\'s OOM kills apart, most frequent first', () => {
+  const recognitions = readSample('oom-case', ['containerd.log', 'journalctl-k.log', 'kubelet.log', 'kubelet-config.yaml', 'runc-version.txt']);
+  const d = diagnoseRecognitions(recognitions);
+  const rows = findingRows(recognitions.flatMap((r) => r.findings), d);
+  assert.equal(new Set(rows.map((r) => r.node)).size, 1);
+  assert.deepEqual(rows.map((r) => [r.cause, r.signature]), [['runc-init-oom', 'runc-init-pipe-reset'], [LOOKALIKE, 'kernel-oom-kill']]);
+  assert.equal(rows.reduce((n, r) => n + r.findings.length, 0), recognitions.reduce((n, r) => n + r.findings.length, 0));
+  for (const r of rows) assert.ok(r.findings.every((f) => f.signature === r.signature));
+});
+
+test('Findings: on two nodes, each node\'s findings go under its own leading cause', () => {
+  const recognitions = [
+    ...readSample('oom-case', ['containerd.log', 'journalctl-k.log', 'kubelet.log'], 'ip-10-0-3-17'),
+    ...readSample('eof-incident', ['kubelet.log', 'dockerd.log', 'kubelet-config.yaml', 'runc-version.txt'], 'ip-10-0-9-40'),
+  ];
+  const d = diagnoseRecognitions(recognitions);
+  assert.ok(d.fleet.length >= 2, JSON.stringify(d.fleet.map((n) => n.node)));
+  const rows = findingRows(recognitions.flatMap((r) => r.findings), d);
+  const nodes = [...new Set(rows.map((r) => r.node))];
+  assert.deepEqual(nodes, [...nodes].sort());
+  for (const r of rows.filter((x) => x.cause !== LOOKALIKE)) assert.equal(r.cause, d.fleet.find((n) => n.node === r.node)!.cause, `${r.node} ${r.signature}`);
+  const causes = new Set(rows.filter((x) => x.cause !== LOOKALIKE).map((r) => r.cause));
+  assert.ok(causes.has('runc-init-oom') && causes.has('cpu-manager-state-race'), [...causes].join(' '));
 });
