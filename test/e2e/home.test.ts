@@ -44,6 +44,8 @@ const ZH: Words = {
   addPaste: '加入诊断',
 };
 
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 async function ranking(session: VsCodeSession): Promise<{ cause: string; posterior: number }[]> {
   const items = session.webview().locator('#differential li.cause');
   const out: { cause: string; posterior: number }[] = [];
@@ -67,10 +69,24 @@ async function walkthrough(session: VsCodeSession, w: Words, tag: string): Promi
   assert.equal(await done.getAttribute('aria-checked'), 'false');
   await session.screenshot(`${tag}-walkthrough`);
   await step.click();
-  await step.locator('.button-container .monaco-button', { hasText: w.diagnoseButton }).first().click();
-  // The scope's default (the workspace's logs) is the first row: Enter takes it.
-  await session.page.locator('.quick-input-list .monaco-list-row', { hasText: w.workspaceLogs }).first().waitFor();
-  await session.page.keyboard.press('Enter');
+  const button = step.locator('.button-container .monaco-button', { hasText: w.diagnoseButton }).first();
+  await button.waitFor();
+  // The page settles its focus after a step expands, and that can close a quick pick opened at the same
+  // moment: as a person would, click again when the scope's list is gone.
+  for (let attempt = 0; ; attempt++) {
+    await button.click();
+    try {
+      await session.page.locator('.quick-input-list .monaco-list-row', { hasText: w.workspaceLogs }).first().waitFor({ timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
+  // The scope's default (the workspace's logs) is the first row. Clicked: the walkthrough's page can
+  // keep the keyboard focus from the quick pick it opened.
+  const first = session.page.locator('.quick-input-list .monaco-list-row').first();
+  await waitForText(first, new RegExp(escapeRe(w.workspaceLogs)));
+  await first.click();
   await session.webview().locator('#differential li.cause').first().waitFor({ timeout: 90_000 });
   // The panel opened beside: the walkthrough is still in view, its step now ticked.
   await page.locator('[data-done-step-id$="#diagnose"][aria-checked="true"]').first().waitFor({ timeout: 30_000 });
@@ -101,7 +117,7 @@ async function views(session: VsCodeSession, w: Words, tag: string): Promise<voi
 async function paletteDiagnose(session: VsCodeSession, w: Words): Promise<void> {
   await session.runCommand('Runtime Lens: Diagnose');
   const first = session.page.locator('.quick-input-list .monaco-list-row').first();
-  await waitForText(first, new RegExp(w.workspaceLogs.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  await waitForText(first, new RegExp(escapeRe(w.workspaceLogs)));
   await session.page.keyboard.press('Enter');
 }
 
