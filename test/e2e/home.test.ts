@@ -47,13 +47,9 @@ const ZH: Words = {
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 async function ranking(session: VsCodeSession): Promise<{ cause: string; posterior: number }[]> {
-  const items = session.webview().locator('#differential li.cause');
-  const out: { cause: string; posterior: number }[] = [];
-  for (let i = 0; i < (await items.count()); i++) {
-    const item = items.nth(i);
-    out.push({ cause: (await item.getAttribute('data-cause'))!, posterior: Number(await item.getAttribute('data-posterior')) });
-  }
-  return out;
+  // Read in one go: the panel re-renders whole on every state, and a list read item by item can shrink under it.
+  return session.webview().locator('#differential li.cause').evaluateAll((items) =>
+    items.map((el) => ({ cause: el.getAttribute('data-cause') ?? '', posterior: Number(el.getAttribute('data-posterior')) })));
 }
 
 /** The walkthrough on a fresh profile: opened from the palette, its Diagnose step run by its button, then ticked. */
