@@ -100,6 +100,8 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     this.view.badge = total > 0 ? { value: total, tooltip: vscode.l10n.t('{0} recognised runtime errors in the workspace', total) } : undefined;
     this.view.message = this.rows!.length === 0 ? undefined : vscode.l10n.t('Read {0} at {1}', vscode.l10n.t('{0} log(s)', this.diagnosis!.inputs.files), new Date().toLocaleTimeString(vscode.env.language));
     this.emitter.fire(undefined);
+    // Only now may the view say that there is nothing: before the first reading it is empty because unread.
+    void vscode.commands.executeCommand('setContext', 'runtimeLens.findingsRead', true);
   }
 
   getChildren(node?: Node): Node[] {
