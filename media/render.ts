@@ -2,12 +2,13 @@
  * The six steps of the diagnosis page, one render function each, all pure functions of the state.
  * Actions only post messages; the host answers with a new state and the page is rendered again.
  */
+import { listed, probability } from '../src/core/diagnosis/numbers';
 import type { PanelHop, PanelState, WebviewMessage } from '../src/core/diagnosis/protocol';
-import type { CauseInfo, Cluster, Contribution, Diagnosis, Evidence, NextQuestion, Question, RankedCause, Timeline, UserFacts } from '../src/core/diagnosis/types';
+import type { Attachment, CauseInfo, Cluster, Contribution, Diagnosis, Evidence, NextQuestion, PhaseTimelineAttachment, Question, RankedCause, SourceCheckAttachment, Timeline, UserFacts } from '../src/core/diagnosis/types';
 import { chartBox, drawPhaseHistogram, drawPhaseScatter, drawTimelineStrip, podClass, podsOf } from './chart';
 import { type Child, h, icon } from './dom';
 import { k, t } from './l10n';
-import { baseName, causeTitle, count, duration, holdsLabel, pValue, percent, seconds, shortTime, sourceLabel } from './format';
+import { baseName, causeTitle, count, duration, headlineWords, holdsLabel, pValue, percent, seconds, shortTime, sourceLabel } from './format';
 
 export interface View {
   post(message: WebviewMessage): void;
@@ -16,18 +17,25 @@ export interface View {
   setReportOpen(open: boolean): void;
 }
 
+/** The attachments of every observation, of one kind: the views the input supports, whatever cause they speak for. */
+function attachmentsOf<K extends Attachment['kind']>(d: Diagnosis, kind: K): { evidence: Evidence; attachment: Extract<Attachment, { kind: K }> }[] {
+  return d.verdict.evidence.flatMap(e => (e.attachments ?? []).filter((a): a is Extract<Attachment, { kind: K }> => a.kind === kind).map(attachment => ({ evidence: e, attachment })));
+}
+
 export function renderPage(state: PanelState, view: View): HTMLElement[] {
   const d = state.diagnosis;
-  return [
-    renderHeader(state),
-    step('symptom', 1, t('Symptom'), renderSymptom(state, view)),
-    step('chain', 2, t('Where it comes from'), renderChain(state, view)),
-    step('evidence', 3, t('Evidence'), renderEvidence(d, state.answers, view)),
-    step('timeline', 4, t('Timeline'), renderTimeline(d)),
-    step('differential', 5, t('Which cause'), renderDifferential(state, view)),
-    step('verdict', 6, t('Verdict and fix'), renderVerdict(state, view)),
-    step('report', 7, t('Report'), renderReport(state, view)),
+  // A timeline is a step only when this input has one to show.
+  const timelines = attachmentsOf(d, 'phase-timeline').filter(x => x.attachment.timeline.events.length > 0);
+  const steps: [string, string, Child[]][] = [
+    ['symptom', t('Symptom'), renderSymptom(state, view)],
+    ['chain', t('Where it comes from'), renderChain(state, view)],
+    ['evidence', t('Evidence'), renderEvidence(d, state.answers, view)],
+    ...timelines.map((x, i): [string, string, Child[]] => [i === 0 ? 'timeline' : `timeline-${i + 1}`, t('Timeline'), renderTimeline(x.attachment)]),
+    ['differential', t('Which cause'), renderDifferential(state, view)],
+    ['verdict', t('Verdict and fix'), renderVerdict(state)],
+    ['report', t('Report'), renderReport(state, view)],
   ];
+  return [renderHeader(state), ...steps.map(([id, title, body], i) => step(id, i + 1, title, body))];
 }
 
 function step(id: string, n: number, title: string, body: Child[]): HTMLElement {
@@ -53,14 +61,13 @@ function button(label: string, attrs: Record<string, string>, onclick: () => voi
 
 function renderHeader(state: PanelState): HTMLElement {
   const d = state.diagnosis;
-  const v = d.verdict;
   return h('header', { class: 'page-head' },
     h('div', { class: 'eyebrow' }, t('Runtime Lens · diagnosis')),
     h('h1', {}, state.subject),
     h('div', { class: 'meta' },
       h('span', {}, t('{0} · {1} read', count(d.inputs.files, 'file'), count(d.inputs.lines, 'line'))),
       h('span', { class: 'sep', 'aria-hidden': 'true' }, '·'),
-      h('span', { class: 'glance' }, `${causeTitle(v.cause, d)} — ${percent(v.confidence)}`),
+      h('span', { class: 'glance' }, headlineWords(d).line),
       h('button', {
         type: 'button', class: 'link', 'data-key': 'goto-verdict',
         onclick: () => {
@@ -70,6 +77,9 @@ function renderHeader(state: PanelState): HTMLElement {
         },
       }, t('Go to the verdict'))),
     d.clock ? h('p', { class: 'note clock' }, icon('clock'), h('span', {}, h('strong', {}, t('Clock: ')), d.clock)) : null,
+    // Sources traced after the panel opened change the verdict only when they are the node's: say which, up front.
+    ...attachmentsOf(d, 'source-check').map(({ attachment: a }) => h('p', { class: 'note sources', 'data-weighed': String(a.weighed) }, icon(a.weighed ? 'check' : 'question'),
+      h('span', {}, h('strong', {}, t('Your {0} sources: ', a.program)), a.weighed ? t('{0}; their {1} is weighed in this verdict.', a.why, a.subject) : `${a.why}.`))),
   );
 }
 
@@ -120,7 +130,9 @@ function renderFleet(d: Diagnosis): HTMLElement | null {
           h('td', { class: 'cell-title' }, n.node),
           h('td', { class: 'num strong' }, n.failures.toLocaleString('en-US')),
           h('td', {}, n.runc ?? h('span', { class: 'muted' }, t('not seen'))),
-          h('td', {}, `${causeTitle(n.cause, d)} (${percent(n.confidence)})`),
+          h('td', {}, n.cause === 'none' ? causeTitle(n.cause, d)
+            : n.cause === 'unknown' && n.leader ? t('{0} — {1} leads with {2}', causeTitle(n.cause, d), causeTitle(n.leader, d), probability(n.confidence))
+              : `${causeTitle(n.cause, d)} (${probability(n.confidence)})`),
           h('td', { class: 'cell-sub' }, n.signatures.join(', '))))))));
 }
 
@@ -239,12 +251,22 @@ function evidenceItem(e: Evidence, answers: UserFacts, view: View): HTMLElement 
       h('h3', { class: 'ev-title' }, k(e.title)),
       h('span', { class: `source source-${e.source}` }, sourceLabel(e.source))),
     h('p', { class: 'detail' }, e.detail),
+    ...(e.attachments ?? []).filter((a): a is SourceCheckAttachment => a.kind === 'source-check').map(a => renderSourceCheck(a, e.id, view)),
     e.where ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, t('Seen at')), fileLink(view, e.id, e.where.file, e.where.line)) : null,
     e.check ? h('div', { class: 'ev-row' },
       h('span', { class: 'ev-label' }, t('Check it yourself')),
       h('code', { class: 'check' }, e.check),
       copyButton(e.check, `copy:${e.id}`, view)) : null,
+    e.holds === null && e.collected ? collectedRow(e.collected) : null,
     e.ask ? askRow(e.ask, answers, view) : null);
+}
+
+/** Which files of a collected bundle (`runtime-lens collect`) would answer an open observation. */
+function collectedRow(files: string[]): HTMLElement {
+  return h('div', { class: 'ev-row collected' },
+    h('span', { class: 'ev-label' }, t('In a bundle')),
+    h('span', {}, ...files.flatMap((f, i) => [i ? ', ' : '', h('code', {}, f)]),
+      files.length > 1 ? t(' answer this; “Runtime Lens: Collect from a Node…” gathers them') : t(' answers this; “Runtime Lens: Collect from a Node…” gathers it')));
 }
 
 function copyButton(text: string, key: string, view: View): HTMLElement {
@@ -256,13 +278,11 @@ function copyButton(text: string, key: string, view: View): HTMLElement {
   return b;
 }
 
+/** The answer as its control shows it: yes/no, or the value typed (a lab result has its own block). */
 function answerOf(answers: UserFacts, fact: Question['fact']): string {
-  if (fact.startsWith('observation:')) {
-    const v = answers.observations?.[fact.slice('observation:'.length)];
-    return v === undefined ? '' : v ? 'yes' : 'no';
-  }
-  const v = answers[fact as Exclude<Question['fact'], `observation:${string}`>];
-  return v === undefined || v === null ? '' : String(v);
+  if (fact === 'timeZone') return answers.timeZone ?? '';
+  const v = answers.observations?.[fact.slice('observation:'.length)];
+  return typeof v === 'boolean' ? (v ? 'yes' : 'no') : typeof v === 'string' || typeof v === 'number' ? String(v) : '';
 }
 
 function askRow(q: Question, answers: UserFacts, view: View): HTMLElement {
@@ -301,27 +321,21 @@ function askRow(q: Question, answers: UserFacts, view: View): HTMLElement {
 
 // ── 4. Timeline ───────────────────────────────────────────────────────────────────────────────
 
-function renderTimeline(d: Diagnosis): Child[] {
-  const tl = d.timeline;
-  if (tl === null) {
-    const eof = d.verdict.evidence.find(e => e.id === 'eof-errors-present');
-    return [h('p', { class: 'lead' }, eof?.holds === false
-      ? t('No EOF events in the input, so there is nothing to set against the reconcile period.')
-      : t('The EOF lines carry no timestamps that can be placed on one clock, so their phase within the reconcile period cannot be computed.'))];
-  }
+function renderTimeline(a: PhaseTimelineAttachment): Child[] {
+  const tl = a.timeline;
   const pods = podsOf(tl);
   const ticks = Math.round(tl.spanMs / 1000 / tl.periodSeconds);
   return [
-    rayleighLine(tl),
+    rayleighLine(a),
     h('div', { class: 'legend' },
       ...pods.map(p => h('span', { class: 'legend-item' }, h('span', { class: `swatch ${podClass(pods, p)}`, 'aria-hidden': 'true' }), p ?? t('pod unknown'))),
       tl.events.some(e => e.kind !== 'EOF') ? h('span', { class: 'legend-item' }, h('span', { class: 'swatch hollow', 'aria-hidden': 'true' }), t('unexpected EOF (truncated state.json)')) : null),
     h('div', { class: 'charts' },
-      figure('strip', chartBox('strip', drawTimelineStrip(tl)),
-        tl.start ? t('When: each mark is one EOF, one lane per pod; 0 is the first event, at {0}. ', tl.start) : t('When: each mark is one EOF, one lane per pod; 0 is the first event. '),
-        ticks * 6 > 800 ? t('The reconcile runs every {0} — about {1} in {2}, too dense to draw here; the two charts below fold time by the period.', seconds(tl.periodSeconds), count(ticks, 'tick'), duration(tl.spanMs)) : t('Faint lines are the reconcile ticks, every {0}.', seconds(tl.periodSeconds))),
-      figure('scatter', chartBox('scatter', drawPhaseScatter(tl)),
-        t('Phase against time: where in the {0} reconcile period each EOF fell. Events caused by the reconcile loop form a horizontal line.', seconds(tl.periodSeconds))),
+      figure('strip', chartBox('strip', drawTimelineStrip(tl, a)),
+        tl.start ? t('When: each mark is one of the {0}, one lane per pod; 0 is the first event, at {1}. ', k(a.events), tl.start) : t('When: each mark is one of the {0}, one lane per pod; 0 is the first event. ', k(a.events)),
+        ticks * 6 > 800 ? t('The period of {0} is {1} — about {2} in {3}, too dense to draw here; the two charts below fold time by the period.', k(a.period), seconds(tl.periodSeconds), count(ticks, 'tick'), duration(tl.spanMs)) : t('Faint lines are the ticks of {0}, every {1}.', k(a.period), seconds(tl.periodSeconds))),
+      figure('scatter', chartBox('scatter', drawPhaseScatter(tl, a)),
+        t('Phase against time: where in the {0} period of {1} each event fell. Events it causes form a horizontal line.', seconds(tl.periodSeconds), k(a.period))),
       figure('histogram', chartBox('histogram', drawPhaseHistogram(tl)),
         t('Phase histogram: events per {0} of the period.', seconds(tl.histogram.length ? tl.periodSeconds / tl.histogram.length : tl.periodSeconds)))),
   ];
@@ -331,16 +345,17 @@ function figure(area: string, chart: HTMLElement, ...caption: Child[]): HTMLElem
   return h('figure', { class: `figure figure-${area}` }, chart, h('figcaption', {}, ...caption));
 }
 
-function rayleighLine(tl: Timeline): HTMLElement {
+function rayleighLine(a: PhaseTimelineAttachment): HTMLElement {
+  const tl: Timeline = a.timeline;
   const r = tl.rayleigh;
   if (r === null) return h('p', { class: 'finding muted' }, t('{0}: too few to test whether they align.', count(tl.events.length, 'event')));
   const stats = `R̄ ${r.meanResultant.toFixed(2)}, ${pValue(r.p)}`;
   const [glyph, words] = r.p < 0.01
-    ? ['check', t('their phases concentrate ({0}): they fall at the same point of every {1} reconcile period.', stats, seconds(tl.periodSeconds))] as const
+    ? ['check', t('their phases concentrate ({0}): they fall at the same point of every {1} period of {2}.', stats, seconds(tl.periodSeconds), k(a.period))] as const
     : r.p < 0.05
       ? ['question', t('their phases concentrate weakly ({0}).', stats)] as const
-      : ['cross', t('their phases look uniform ({0}): no sign of the {1} reconcile period.', stats, seconds(tl.periodSeconds))] as const;
-  return h('p', { class: `finding finding-${glyph}` }, icon(glyph), h('span', {}, h('strong', {}, `${count(r.n, 'event')}; `), words));
+      : ['cross', t('their phases look uniform ({0}): no sign of the {1} period of {2}.', stats, seconds(tl.periodSeconds), k(a.period))] as const;
+  return h('p', { class: `finding finding-${glyph}` }, icon(glyph), h('span', {}, h('strong', {}, t('{0} ({1}); ', count(r.n, 'event'), k(a.events))), words));
 }
 
 // ── 5. Which cause: the differential ──────────────────────────────────────────────────────────
@@ -348,17 +363,17 @@ function rayleighLine(tl: Timeline): HTMLElement {
 function renderDifferential(state: PanelState, view: View): Child[] {
   const d = state.diagnosis;
   if (d.ranked.length === 0) return [h('p', { class: 'lead' }, t('No runtime exec errors to explain, so no causes to weigh.'))];
-  const shown = d.ranked.filter((r, i) => i < 3 || r.posterior >= 0.01);
-  const rest = d.ranked.filter(r => !shown.includes(r));
+  const { shown, rest } = listed(d.ranked);
   const leader = d.ranked[0]!;
   return [
     h('p', { class: 'lead' },
       t('{0} weighed on the evidence. ', count(d.ranked.length, 'documented cause')),
       d.verdict.cause === 'unknown'
-        ? t('No single cause stands out yet: {0} leads with {1}.', causeTitle(leader.cause, d), percent(leader.posterior))
-        : t('{0} leads with {1}.', causeTitle(leader.cause, d), percent(leader.posterior))),
+        ? t('No single cause stands out yet: {0} leads with {1}.', causeTitle(leader.cause, d), probability(leader.posterior))
+        : t('{0} leads with {1}.', causeTitle(leader.cause, d), probability(leader.posterior)),
+      d.verdict.settled ? t(' You settled on {0}.', causeTitle(d.verdict.cause, d)) : ''),
     d.question ? renderQuestion(d.question, d, state.answers, view) : null,
-    h('ol', { class: 'differential', id: 'differential' }, ...shown.map(r => causeItem(r, d, state, view))),
+    h('ol', { class: 'differential', id: 'differential', 'data-listed': shown.length }, ...shown.map(r => causeItem(r, d, state, view))),
     rest.length ? h('p', { class: 'muted small' }, t('Below 1%: {0}.', rest.map(r => causeTitle(r.cause, d)).join('; '))) : null,
   ];
 }
@@ -373,6 +388,7 @@ function renderQuestion(q: NextQuestion, d: Diagnosis, answers: UserFacts, view:
     h('p', { class: 'muted small' },
       t('Yes points at {0}; no at {1} (expected gain {2} bits).', causeTitle(q.ifYes, d), causeTitle(q.ifNo, d), q.gain.toFixed(2))),
     q.check ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, t('On the node')), h('code', { class: 'check' }, q.check), copyButton(q.check, `copy:question`, view)) : null,
+    q.collected ? collectedRow(q.collected) : null,
     h('div', { class: 'actions' },
       button(k(q.yes), { id: 'question-yes', 'data-key': 'question-yes', appearance: current === 'yes' ? 'primary' : 'secondary' }, answer('yes')),
       button(k(q.no), { id: 'question-no', 'data-key': 'question-no', appearance: current === 'no' ? 'primary' : 'secondary' }, answer('no'))));
@@ -388,12 +404,12 @@ function causeItem(r: RankedCause, d: Diagnosis, state: PanelState, view: View):
   const info = d.causes[r.cause];
   const settled = state.answers.settledCause === r.cause;
   const bar = h('span', { class: 'hyp-fill' });
-  bar.style.width = percent(r.posterior);
+  bar.style.width = probability(r.posterior);
   return h('li', { class: `cause${settled ? ' settled' : ''}`, 'data-cause': r.cause, 'data-posterior': String(r.posterior) },
     h('div', { class: 'cause-head' },
       h('span', { class: 'hyp-name' }, causeTitle(r.cause, d)),
       h('span', { class: 'hyp-bar', 'aria-hidden': 'true' }, bar),
-      h('span', { class: 'hyp-value' }, percent(r.posterior))),
+      h('span', { class: 'hyp-value', title: t('probability given the evidence') }, probability(r.posterior))),
     info ? h('p', { class: 'detail' }, k(info.summary)) : null,
     r.for.length || r.against.length ? h('ul', { class: 'contributions' },
       ...r.for.slice(0, 4).map(c => contributionLine(c, '+')),
@@ -415,7 +431,8 @@ function confirmBlock(info: CauseInfo, state: PanelState, view: View): HTMLEleme
   const scenario = info.confirm!.scenario;
   const command = info.confirm!.command;
   const planned = /--attempts (\d+)/.exec(command)?.[1] ?? '';
-  const result = state.answers.reproduced?.[scenario];
+  const answer = info.confirm!.observation ? state.answers.observations?.[info.confirm!.observation] : undefined;
+  const result = typeof answer === 'object' && answer !== null ? answer : undefined;
   const attempts = h('vscode-text-field', { size: 6, 'aria-label': t('attempts'), value: planned, 'data-key': `attempts:${scenario}` }) as HTMLElement & { value: string };
   const failures = h('vscode-text-field', { size: 6, 'aria-label': t('failures'), placeholder: '0', 'data-key': `failures:${scenario}` }) as HTMLElement & { value: string };
   const submit = () => {
@@ -441,27 +458,28 @@ function confirmBlock(info: CauseInfo, state: PanelState, view: View): HTMLEleme
 
 // ── 6. Verdict and fix ────────────────────────────────────────────────────────────────────────
 
-function renderVerdict(state: PanelState, view: View): Child[] {
+function renderVerdict(state: PanelState): Child[] {
   const d = state.diagnosis;
   const v = d.verdict;
-  const level = v.confidence >= 0.8 ? 'high' : v.confidence >= 0.5 ? 'medium' : 'low';
+  const head = headlineWords(d);
+  const level = v.settled ? 'settled' : v.cause === 'unknown' ? 'low' : v.confidence >= 0.8 ? 'high' : v.confidence >= 0.5 ? 'medium' : 'low';
   const fill = h('div', { class: 'meter-fill' });
-  fill.style.width = percent(v.confidence);
+  fill.style.width = probability(head.value ?? 0);
   // The whole ranking, with its evidence, is step 5's; the verdict recalls the three leaders.
   const hypotheses = [...d.hypotheses].sort((a, b) => b.confidence - a.confidence).slice(0, 3);
   return [
     h('div', { class: `verdict-card level-${level}` },
       h('div', { class: 'verdict-main' },
-        h('div', { class: 'eyebrow' }, v.cause === 'none' || v.cause === 'unknown' ? t('Result') : t('Most likely cause')),
+        h('div', { class: 'eyebrow' }, v.settled ? t('Settled by hand') : v.cause === 'none' || v.cause === 'unknown' ? t('Result') : t('Most likely cause')),
         h('div', { id: 'verdict-cause', 'data-cause': v.cause, role: 'heading', 'aria-level': 3 }, causeTitle(v.cause, d)),
         h('p', { class: 'summary' }, v.summary)),
-      h('div', { class: 'verdict-confidence' },
-        h('div', { id: 'verdict-confidence' }, percent(v.confidence)),
+      head.value === null ? null : h('div', { class: 'verdict-confidence' },
+        h('div', { id: 'verdict-confidence' }, probability(head.value)),
         h('div', {
-          class: 'meter', role: 'meter', 'aria-label': t('Confidence'),
-          'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(v.confidence * 100),
+          class: 'meter', role: 'meter', 'aria-label': head.label,
+          'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(Math.min(0.97, head.value) * 100),
         }, fill),
-        h('div', { class: 'muted small' }, t('confidence')))),
+        h('div', { class: 'muted small', id: 'verdict-confidence-label' }, head.caption))),
     hypotheses.length ? h('div', { class: 'block' },
       h('h3', {}, t('Leading hypotheses')),
       h('ol', { class: 'hypotheses' }, ...hypotheses.map(hy => {
@@ -470,30 +488,35 @@ function renderVerdict(state: PanelState, view: View): Child[] {
         return h('li', { class: hy.cause === v.cause ? 'top' : '' },
           h('span', { class: 'hyp-name' }, causeTitle(hy.cause, d)),
           h('span', { class: 'hyp-bar', 'aria-hidden': 'true' }, bar),
-          h('span', { class: 'hyp-value' }, percent(hy.confidence)));
+          h('span', { class: 'hyp-value' }, probability(hy.confidence)));
       }))) : null,
     d.fixes.length ? h('div', { class: 'block', id: 'fixes', 'data-cause': d.fixesFor ?? '' },
       h('h3', {}, d.fixes.length === 1 ? t('Fix for {0}', causeTitle(d.fixesFor ?? v.cause, d)) : t('Fixes for {0}', causeTitle(d.fixesFor ?? v.cause, d)),
-        state.answers.settledCause === d.fixesFor ? t(' (the cause you settled on)') : v.cause === 'unknown' ? t(' (the leading cause, if it is that one)') : ''),
+        v.settled && v.cause === d.fixesFor ? t(' (the cause you settled on)') : v.cause === 'unknown' ? t(' (the leading cause, if it is that one)') : ''),
       h('ol', { class: 'fixes' }, ...d.fixes.map(f => h('li', { class: 'fix' },
         h('h4', {}, k(f.title)),
         h('p', { class: 'how' }, k(f.how)),
         h('p', { class: 'tradeoffs' }, h('strong', {}, t('Trade-offs: ')), k(f.tradeoffs)))))) : null,
-    state.saveState ? renderSaveState(state.saveState, view) : null,
   ];
 }
 
-function renderSaveState(ss: NonNullable<PanelState['saveState']>, view: View): HTMLElement {
-  const [glyph, label] = ss.atomic === true ? ['check', t('atomic: temp file + rename')] as const
-    : ss.atomic === false ? ['cross', t('writes state.json in place')] as const
-      : ['question', t('unknown')] as const;
-  return h('div', { class: 'block savestate' },
-    h('h3', {}, t('saveState in your runc sources')),
+/** A source check's reading (observations/runc.ts), in the display language. */
+function readingWords(reading: string): string {
+  return reading === 'atomic: temp file + rename' ? t('atomic: temp file + rename')
+    : reading === 'writes state.json in place' ? t('writes state.json in place')
+      : reading === 'unknown' ? t('unknown') : reading;
+}
+
+/** What the user's sources say about one function, and whether that is the node's evidence (weighed) or only theirs. */
+function renderSourceCheck(a: SourceCheckAttachment, key: string, view: View): HTMLElement {
+  const glyph = a.holds === true ? 'check' : a.holds === false ? 'cross' : 'question';
+  return h('div', { class: `block savestate source-check${a.weighed ? ' weighed' : ' not-weighed'}`, 'data-weighed': String(a.weighed) },
+    h('h3', {}, a.sourcesVersion ? t('{0} in your {1} sources ({2})', a.subject, a.program, a.sourcesVersion) : t('{0} in your {1} sources', a.subject, a.program)),
     h('div', { class: 'savestate-card' },
       h('div', { class: 'ev-head' },
-        h('span', { class: `chip chip-${glyph}` }, icon(glyph), h('span', {}, label)),
-        ss.file && ss.line ? fileLink(view, 'savestate', ss.file, ss.line) : null),
-      h('p', { class: 'detail' }, ss.detail)));
+        h('span', { class: `chip chip-${glyph}` }, icon(glyph), h('span', {}, readingWords(a.reading))),
+        a.file && a.line ? fileLink(view, `source-check:${key}`, a.file, a.line) : null),
+      h('p', { class: 'detail source-why' }, `${a.why[0]!.toUpperCase()}${a.why.slice(1)}.`)));
 }
 
 // ── 7. Report ─────────────────────────────────────────────────────────────────────────────────

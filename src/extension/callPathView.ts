@@ -1,5 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { CAUSES } from '../core/diagnosis/causes';
+import { sourceAttachments } from '../core/diagnosis/observations';
+import type { ChainNodeAttachment } from '../core/diagnosis/types';
 import type { Hop } from '../core/trace/types';
 import type { HopPosition, TraceService } from './traceService';
 
@@ -7,7 +10,7 @@ type Node =
   | { kind: 'chain'; chain: string }
   | { kind: 'group'; chain: string; component: string; from: number; to: number }
   | { kind: 'hop'; pos: HopPosition }
-  | { kind: 'meet'; chain: string }
+  | { kind: 'meet'; chain: string; node: number }
   | { kind: 'shim'; chain: string }
   | { kind: 'sources' }
   | { kind: 'source'; index: number };
@@ -54,9 +57,26 @@ export function hopTooltip(hop: Hop): vscode.MarkdownString {
 
 /**
  * The "Call Path" view: both chains hop by hop, grouped by component with the process boundaries
- * between groups, each chain ending where it meets the other at state.json; and the Go source copies
- * (project, version, layout) the trace used.
+ * between groups, each chain ending at the nodes the observations attach for it (where the chains
+ * meet: a file both sides use); and the Go source copies (project, version, layout) the trace used.
  */
+/**
+ * The words of the chain nodes the core's observations attach (observations/runc.ts: where the chains
+ * meet at state.json), in the display language; anything else (the sources' own detail) stays as written.
+ */
+function chainNodeWords(text: string): string {
+  switch (text) {
+    case 'read and JSON-decoded here: empty gives EOF, half-written unexpected EOF':
+      return vscode.l10n.t('read and JSON-decoded here: empty gives EOF, half-written unexpected EOF');
+    case 'rewritten here by saveState':
+      return vscode.l10n.t('rewritten here by saveState');
+    case "Both chains meet at the container's `state.json`: the writer (`runc update` → saveState) rewrites it while the reader (`runc exec` → loadState) decodes it.":
+      return vscode.l10n.t("Both chains meet at the container's `state.json`: the writer (`runc update` → saveState) rewrites it while the reader (`runc exec` → loadState) decodes it.");
+    default:
+      return text;
+  }
+}
+
 export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
@@ -94,6 +114,13 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     return out;
   }
 
+  /** The chain nodes the observations read from the traced sources attach (chain-node attachments). */
+  private chainNodes(): ChainNodeAttachment[] {
+    const state = this.service.state;
+    if (!state) return [];
+    return sourceAttachments(CAUSES, state.saveState).filter((a): a is ChainNodeAttachment => a.kind === 'chain-node');
+  }
+
   getChildren(node?: Node): Node[] {
     const state = this.service.state;
     if (!state) return [];
@@ -103,7 +130,7 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         return [
           ...(this.service.chain(node.chain)?.shim ? [{ kind: 'shim', chain: node.chain } as Node] : []),
           ...this.groups(node.chain).map((g): Node => ({ kind: 'group', chain: node.chain, ...g })),
-          { kind: 'meet', chain: node.chain },
+          ...this.chainNodes().flatMap((a, i): Node[] => (a.chains[node.chain] ? [{ kind: 'meet', chain: node.chain, node: i }] : [])),
         ];
       case 'group': {
         const out: Node[] = [];
@@ -173,13 +200,11 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
       case 'meet': {
         const hops = state.result.chains[node.chain]!.hops;
         const last = hops[hops.length - 1]!;
-        const reads = node.chain !== 'writer';
-        const item = new vscode.TreeItem('state.json', vscode.TreeItemCollapsibleState.None);
-        item.id = `meet:${node.chain}`;
-        item.description = reads ? vscode.l10n.t('read and JSON-decoded here — empty gives EOF') : vscode.l10n.t('rewritten here every reconcile');
-        item.tooltip = new vscode.MarkdownString(
-          `${vscode.l10n.t("Both chains meet at the container's `state.json`: the writer (cpu-manager → `runc update` → saveState) rewrites it while the reader (probe → `runc exec` → loadState) decodes it.")}\n\n${state.saveState.detail}`,
-        );
+        const a = this.chainNodes()[node.node];
+        const item = new vscode.TreeItem(a?.label ?? '', vscode.TreeItemCollapsibleState.None);
+        item.id = `meet:${node.chain}:${node.node}`;
+        item.description = chainNodeWords(a?.chains[node.chain] ?? '');
+        item.tooltip = new vscode.MarkdownString((a?.tooltip ?? '').split('\n\n').map(chainNodeWords).join('\n\n'));
         item.iconPath = new vscode.ThemeIcon('json');
         item.command = { command: 'runtimeLens.openHop', title: vscode.l10n.t('Open Hop'), arguments: [{ chain: node.chain, index: hops.indexOf(last) }] };
         return item;

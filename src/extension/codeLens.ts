@@ -23,8 +23,15 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config, 
         const lens = (title: string, tooltip: string, command: string, ...args: string[]) => new vscode.CodeLens(range, { title, tooltip, command, arguments: [doc.uri.toString(), ...args] });
         const lenses = [
           lens(vscode.l10n.t('{0}× {1} · Explain', g.count, g.signature.title), vscode.l10n.t('{0}: {1} occurrence(s) in this file — open the explanation', g.signature.title, g.count), 'runtimeLens.explain', g.signature.id),
-          // Every family can be diagnosed (the differential tells a look-alike from a runtime error); errors that travel a known chain can be traced.
-          lens(vscode.l10n.t('Diagnose'), vscode.l10n.t("Weigh the evidence in this node's logs and config: which documented cause?"), 'runtimeLens.diagnose'),
+          // Every family can be diagnosed (the differential tells a look-alike from a runtime error);
+          // where documented causes print the error, the tooltip says the diagnosis tells them apart.
+          lens(
+            vscode.l10n.t('Diagnose'),
+            g.signature.causes?.length
+              ? vscode.l10n.t("Weigh the evidence in this node's logs and config: which of the causes that print it is it?")
+              : vscode.l10n.t("Weigh the evidence in this node's logs and config: which documented cause?"),
+            'runtimeLens.diagnose',
+          ),
         ];
         if (g.signature.chain) lenses.push(lens(vscode.l10n.t('Trace call path'), vscode.l10n.t('Resolve the Go call path behind this error through the kubelet, docker, containerd and runc sources'), 'runtimeLens.trace'));
         // Only what a hover has already found: a lens never starts a search (opening a log must stay cheap).

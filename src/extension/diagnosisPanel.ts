@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { CAUSES } from '../core/diagnosis/causes';
 import { diagnose } from '../core/diagnosis/diagnose';
+import { headline } from '../core/diagnosis/numbers';
+import { answerFrom, withLabResult } from '../core/diagnosis/observations';
 import { type HostMessage, type PanelState, parseWebviewMessage } from '../core/diagnosis/protocol';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { UserFacts } from '../core/diagnosis/types';
@@ -9,6 +12,7 @@ import type { ReproduceOutcome } from '../core/reproduce/types';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
 import { type Recognition, recogniseText } from '../core/signatures/recognise';
+import { type NodeStack, chainFor, chainsToTrace, entryOf, nodeStack } from '../core/trace/stack';
 import type { Config } from './config';
 import { recogniseForPanel } from './diagnoseOnDisk';
 import { activeFile, withoutDocument } from './largeFiles';
@@ -41,6 +45,9 @@ export class DiagnosisPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private files: string[] = [];
   private state: PanelState | undefined;
+  /** What the diagnosed input says the node runs. */
+  private node: NodeStack | null = null;
+  private tracesAsked = '';
   private timer: NodeJS.Timeout | undefined;
   /** Node output pasted into the panel for this session: diagnosed with the files, never written anywhere. */
   private pasted: { name: string; text: string }[] = [];
@@ -120,7 +127,7 @@ export class DiagnosisPanel implements vscode.Disposable {
    */
   static async recordReproduced(context: vscode.ExtensionContext, outcome: ReproduceOutcome): Promise<void> {
     const answers = context.workspaceState.get<UserFacts>(ANSWERS_KEY, {});
-    await context.workspaceState.update(ANSWERS_KEY, { ...answers, reproduced: { ...answers.reproduced, [outcome.scenario]: outcome } });
+    await context.workspaceState.update(ANSWERS_KEY, withLabResult(answers, outcome.scenario, outcome));
     await DiagnosisPanel.current?.refresh();
   }
 
@@ -176,26 +183,45 @@ export class DiagnosisPanel implements vscode.Disposable {
       ...(config.time.year !== undefined ? { year: config.time.year } : {}),
       titles,
     });
-    const reader = traced?.result.chains['reader-cri'] ?? traced?.result.chains.reader;
+    // Step 2 shows the path the errors take on this node (the atlas's stacks), not always dockershim's.
+    const node = nodeStack(this.traces.atlas, recognitions.flatMap((r) => r.findings), recognitions.flatMap((r) => r.facts));
+    const wanted = chainsToTrace(this.traces.atlas, node);
+    this.node = node;
+    // The path of these errors: the entry point of the input's main error (reader, start…) on this node's stack.
+    const entry = entryOf(recognitions.flatMap((r) => r.findings), (id) => config.matcher.byId(id)) ?? 'reader';
+    const readerName = chainFor(this.traces.atlas, node, entry);
+    const reader = readerName ? traced?.result.chains[readerName] : undefined;
+    // With Go sources at hand, trace the node's chains once (a finished trace refreshes the panel).
+    // Asked once per set of chains: a cancelled trace is not asked again on every refresh.
+    const ask = wanted.join(',');
+    if (ask !== this.tracesAsked && this.traces.currentRoots().some((r) => r.origin !== 'workspace') && !wanted.every((c) => traced?.result.chains[c])) {
+      this.tracesAsked = ask;
+      void this.traces.trace(wanted, node);
+    }
     const chain = reader
       ? {
           title: reader.title,
           hops: reader.hops.map((h, index) => ({ index, symbol: h.symbol, component: h.component, boundary: h.boundary, resolved: h.resolved, ...(h.file ? { file: h.file, line: h.line! } : {}) })),
         }
       : null;
-    const save = traced?.saveState;
     const subject = subjectOf(this.files);
     this.state = {
       subject,
       diagnosis,
       chain,
-      saveState: save ? { atomic: save.atomic, detail: save.detail, ...(save.hop?.file ? { file: save.hop.file, line: save.hop.line! } : {}) } : null,
       report: reportMarkdown(diagnosis, subject, chain, new Date().toISOString()),
       answers: this.answers,
       pasted: this.pasted.map((p) => ({ name: p.name, lines: p.text.split('\n').length })),
     };
     this.log.info(`diagnosis of ${subject}: ${diagnosis.verdict.cause} (${diagnosis.verdict.confidence})`);
     this.post({ type: 'state', state: this.state });
+  }
+
+  /** What the open panel concluded, for a file it diagnosed: the hover says what this input supports. */
+  static verdictFor(file: string): { subject: string; line: string } | undefined {
+    const panel = DiagnosisPanel.current;
+    if (!panel?.state || !panel.files.includes(file)) return undefined;
+    return { subject: panel.state.subject, line: headline(panel.state.diagnosis).line };
   }
 
   /** Roots a webview may ask to open files under: the diagnosed files, the workspace, the traced sources. */
@@ -221,39 +247,31 @@ export class DiagnosisPanel implements vscode.Disposable {
         if (this.state) this.post({ type: 'state', state: this.state });
         return;
       case 'answer': {
-        const answers: Record<string, unknown> = { ...this.answers };
-        if (m.fact.startsWith('observation:')) {
-          const id = m.fact.slice('observation:'.length);
-          const observations = { ...(this.answers.observations ?? {}) };
-          if (m.value === null) delete observations[id];
-          else observations[id] = m.value === 'yes';
-          await this.saveAnswers({ ...this.answers, observations });
+        if (m.fact === 'timeZone') {
+          const { timeZone: _old, ...rest } = this.answers;
+          await this.saveAnswers(m.value === null || m.value.trim() === '' ? rest : { ...rest, timeZone: m.value.trim() });
           return;
         }
-        if (m.value === null || m.value.trim() === '') delete answers[m.fact];
-        else if (m.fact === 'reconcilePeriodSeconds') {
-          const n = Number(m.value);
-          if (!Number.isFinite(n) || n <= 0 || n > 3600) {
-            void vscode.window.showWarningMessage(vscode.l10n.t('Runtime Lens: "{0}" is not a period in seconds.', m.value));
+        const id = m.fact.slice('observation:'.length);
+        const observations = { ...(this.answers.observations ?? {}) };
+        if (m.value === null || m.value.trim() === '') delete observations[id];
+        else {
+          const answer = answerFrom(CAUSES, id, m.value.trim());
+          if (answer === null) {
+            void vscode.window.showWarningMessage(vscode.l10n.t('Runtime Lens: "{0}" is not an answer to "{1}".', m.value, CAUSES.observations.find((o) => o.id === id)?.title ?? id));
             return;
           }
-          answers[m.fact] = n;
-        } else if (m.fact === 'cpuManagerPolicy') {
-          if (m.value !== 'static' && m.value !== 'none') return;
-          answers[m.fact] = m.value;
-        } else answers[m.fact] = m.value.trim();
-        await this.saveAnswers(answers as UserFacts);
+          observations[id] = answer;
+        }
+        await this.saveAnswers({ ...this.answers, observations });
         return;
       }
       case 'reproduced':
         await DiagnosisPanel.recordReproduced(this.context, { scenario: m.scenario, attempts: m.attempts, failures: m.failures, source: 'user' });
         return;
-      case 'clearReproduced': {
-        const reproduced = { ...(this.answers.reproduced ?? {}) };
-        delete reproduced[m.scenario];
-        await this.saveAnswers({ ...this.answers, reproduced });
+      case 'clearReproduced':
+        await this.saveAnswers(withLabResult(this.answers, m.scenario, null));
         return;
-      }
       case 'reproduceScript':
         await openReproduceScript(m.scenario, m.attempts);
         return;
@@ -305,7 +323,8 @@ export class DiagnosisPanel implements vscode.Disposable {
       }
       case 'trace':
         this.post({ type: 'busy', message: vscode.l10n.t('Tracing the call path…') });
-        await vscode.commands.executeCommand('runtimeLens.trace');
+        await this.traces.trace(chainsToTrace(this.traces.atlas, this.node), this.node);
+        await vscode.commands.executeCommand('runtimeLens.callPath.focus');
         await this.refresh();
         return;
     }

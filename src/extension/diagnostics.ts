@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { findingTitle } from '../core/signatures/describe';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
 
@@ -28,9 +29,12 @@ export function registerDiagnostics(store: FindingsStore, getConfig: () => Confi
       shown.forEach((f, i) => {
         const range = new vscode.Range(f.line - 1, f.textColumn + f.match.start, f.line - 1, f.textColumn + f.match.end);
         const total = i === 0 ? ` — ${g.findings.length > shown.length ? vscode.l10n.t('{0}× in this file (first {1} lines listed)', g.count, shown.length) : vscode.l10n.t('{0}× in this file', g.count)}` : '';
-        const d = new vscode.Diagnostic(range, `${g.signature.title}${total}`, severity[g.signature.severity]);
+        // A runtime error's entry names its innermost error: what failed, on what, with which errno.
+        const d = new vscode.Diagnostic(range, `${findingTitle(g.signature, f)}${total}`, severity[g.signature.severity]);
         d.source = 'runtime-lens';
         d.code = g.signature.id;
+        // The other lines of the same event (the kernel's OOM report, one exec logged twice): linked, not counted.
+        if (f.related?.length) d.relatedInformation = f.related.slice(0, 8).map((l) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, new vscode.Range(l - 1, 0, l - 1, 0)), `line ${l}: the same ${g.signature.title.toLowerCase()}`));
         out.push(d);
       });
     }

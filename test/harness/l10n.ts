@@ -50,8 +50,9 @@ export function readBundle(locale?: string): Record<string, string> {
 
 /**
  * The catalog's texts the panel looks up with k() (media/l10n.ts): each cause's title, summary and fixes, each
- * observation's title and question, and the questions the evidence asks about facts (their prompts
- * and choices, written in src/core/diagnosis).
+ * observation's title and question, the questions the evidence asks about facts (their prompts
+ * and choices, written in src/core/diagnosis and its observations/), and the words of a phase
+ * timeline (what it plots, against which period).
  */
 export function knowledgeTexts(): Set<string> {
   const catalog = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'core', 'knowledge', 'causes.json'), 'utf8')) as {
@@ -67,11 +68,13 @@ export function knowledgeTexts(): Set<string> {
     texts.add(o.title);
     if (o.question) texts.add(o.question.prompt).add(o.question.yes).add(o.question.no);
   }
-  for (const f of ['evidence.ts', 'diagnose.ts']) {
+  // The observations' readers ask their own questions (observations/*.ts) and name what a phase timeline plots (events, period).
+  const observations = fs.readdirSync(path.join(repoRoot, 'src', 'core', 'diagnosis', 'observations')).filter((f) => f.endsWith('.ts')).map((f) => path.join('observations', f));
+  for (const f of ['evidence.ts', 'diagnose.ts', ...observations]) {
     const file = path.join(repoRoot, 'src', 'core', 'diagnosis', f);
     const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
     const visit = (node: ts.Node): void => {
-      if (ts.isPropertyAssignment(node) && ['prompt', 'label'].includes(node.name.getText(source)) && (ts.isStringLiteral(node.initializer) || ts.isNoSubstitutionTemplateLiteral(node.initializer))) {
+      if (ts.isPropertyAssignment(node) && ['prompt', 'label', 'events', 'period'].includes(node.name.getText(source)) && (ts.isStringLiteral(node.initializer) || ts.isNoSubstitutionTemplateLiteral(node.initializer))) {
         texts.add(node.initializer.text);
       }
       ts.forEachChild(node, visit);

@@ -25,6 +25,7 @@ interface FindingJson {
   text: string;
   namespace?: string | null;
   count?: number;
+  related?: number[];
 }
 interface DiagnoseJson {
   findings: FindingJson[];
@@ -279,7 +280,7 @@ test('human output names each signature with its title and counts', async () => 
   assert.ok(r.out.includes('16× OCI exec EOF [oci-exec-eof]'));
   assert.match(r.out, /16× shop\/payments-api-6d8f7c9b4-kx2lp/);
   assert.match(r.out, /05-07 03:43:28\.310630 \(node-local\)/);
-  assert.match(r.out, /Verdict: cpu-manager-state-race — runc state\.json race with the kubelet cpu-manager \(confidence 0\.9\d\)/);
+  assert.match(r.out, /Verdict: cpu-manager-state-race — runc state\.json race with the kubelet cpu-manager \(9\d% probability given the evidence\)/);
 });
 
 // --------------------------------------------------------------------------------- notes and nodes
@@ -310,4 +311,16 @@ test('diagnose --json: every note — an event list cut short, a file skipped �
   assert.match(human.out, /note: line 1: the document is cut short inside event 3/);
   assert.match(human.out, /This verdict rests on input that was not read in full: 2 note\(s\)/);
   assert.match(human.out, /^Nodes: 2 \(ip-10-0-1-5, node-a\)$/m);
+});
+
+test('diagnose --json: one event, one finding — the 75 OOM kills and 75 failed execs of oom-case, each with its related lines', async () => {
+  const r = await cli('diagnose', '--json', path.join(repoRoot, 'samples', 'oom-case'));
+  assert.equal(r.code, 0, r.err);
+  const doc = JSON.parse(r.out) as DiagnoseJson;
+  const of = (file: string, signature: string) => doc.findings.filter((f) => f.file.endsWith(file) && f.signature === signature);
+  assert.equal(of('journalctl-k.log', 'kernel-oom-kill').length, 75);
+  assert.ok(of('journalctl-k.log', 'kernel-oom-kill').every((f) => f.related?.length === 1 && f.related[0] === f.line + 2));
+  assert.equal(of('kubelet.log', 'runc-init-pipe-reset').length, 75);
+  assert.ok(of('kubelet.log', 'runc-init-pipe-reset').every((f) => f.related?.[0] === f.line + 1));
+  assert.equal(doc.verdict.cause, 'runc-init-oom');
 });

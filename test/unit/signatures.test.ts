@@ -112,8 +112,12 @@ const cases: Record<string, [string, string][]> = {
     ['  Warning  Unhealthy  5s  kubelet, node-a  Readiness probe failed: OCI runtime exec failed: exec failed: cannot exec in a stopped state: unknown', 'cannot exec in a stopped state'],
     ['E0507 03:43:28.310630   57003 remote_runtime.go:351] ExecSync 4f1d0c6c8a3e2b7f9d5a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d \'/bin/sh -c true\' from runtime service failed: rpc error: code = Unknown desc = container not running (Container 4f1d0c6c8a3e2b7f is not running)', 'Container 4f1d0c6c8a3e2b7f is not running'],
   ],
+  // The HTTP client's timeout is not an exec probe timeout: a look-alike of its own.
+  'http-probe-timeout': [
+    ['I0507 05:12:03.481450   57003 prober.go:112] Readiness probe for "checkout-web-7b9d8c6f5-2jx4n_shop(91e0c7aa-ae90-11eb-a151-080027049c65):web" failed (failure): Get http://10.244.3.17:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)', 'Get http://10.244.3.17:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)'],
+    ['  Warning  Unhealthy  12m (x4 over 5h26m)  kubelet  Liveness probe failed: Get "http://10.2.3.4:8080/health": context deadline exceeded (Client.Timeout exceeded while awaiting headers)', 'Get "http://10.2.3.4:8080/health": context deadline exceeded (Client.Timeout exceeded while awaiting headers)'],
+  ],
   'probe-timeout': [
-    ['I0507 05:12:03.481450   57003 prober.go:112] Readiness probe for "checkout-web-7b9d8c6f5-2jx4n_shop(91e0c7aa-ae90-11eb-a151-080027049c65):web" failed (failure): Get http://10.244.3.17:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)', 'Client.Timeout exceeded while awaiting headers'],
     ['W0507 05:12:03.481450   57003 prober.go:108] Liveness probe for "web-1_shop(91e0c7aa-ae90-11eb-a151-080027049c65):web" errored: rpc error: code = DeadlineExceeded desc = context deadline exceeded', 'context deadline exceeded'],
     ['  Warning  Unhealthy  2m (x4 over 3m)  kubelet  Readiness probe failed: command "/bin/sh -c /app/healthcheck --ready" timed out', 'command "/bin/sh -c /app/healthcheck --ready" timed out'],
     ['time="2021-05-07T03:43:28Z" level=error msg="ExecSync for \\"4f1d\\" failed" error="failed to exec in container: timeout 1s exceeded: context deadline exceeded"', 'context deadline exceeded'],
@@ -161,17 +165,19 @@ test('look-alikes get their own id and never oci-exec-eof', () => {
     ['OCI runtime exec failed: exec failed: cannot exec in a stopped state: unknown', 'exec-stopped-container'],
     ['OCI runtime exec failed: exec failed: cannot exec a container that has stopped: unknown', 'exec-stopped-container'],
     ['Readiness probe errored: rpc error: code = DeadlineExceeded desc = context deadline exceeded', 'probe-timeout'],
-    ['Liveness probe failed: Get http://10.0.0.5:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)', 'probe-timeout'],
+    ['Liveness probe failed: Get http://10.0.0.5:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)', 'http-probe-timeout'],
     ['Readiness probe failed: Get http://10.0.0.5:8080/healthz: read tcp 10.0.0.1:1->10.0.0.5:8080: read: connection reset by peer', 'http-probe-connection-reset'],
     ['Readiness probe failed: OCI runtime exec failed: exec failed: container_linux.go:349: starting container process caused "exec: \\"/probe.sh\\": permission denied": unknown', 'exec-permission-denied'],
     // EOFs of other kinds: no finding at all.
     ['E0507 03:43:28.310630   57003 remote_runtime.go:115] ListPodSandbox with filter nil from runtime service failed: rpc error: code = Unknown desc = read unix @->/var/run/docker.sock: read: EOF', null],
     ['error: error reading from server: EOF', null],
-    ['Readiness probe failed: Get "http://10.0.0.5:8080/healthz": unexpected EOF', null],
+    // An HTTP probe's failure of any other kind: the HTTP look-alike, never a runtime error.
+    ['Readiness probe failed: Get "http://10.0.0.5:8080/healthz": unexpected EOF', 'http-probe-failed'],
     ['error: exec failed: EOF', null],
     // runc init died (OOM, pids, namespaces): its own signature, never the state.json race.
     ['OCI runtime create failed: container_linux.go:349: starting container process caused "process_linux.go:319: getting the final child\'s pid from pipe caused \\"EOF\\"": unknown', 'runc-final-child-pid-eof'],
-    ['OCI runtime exec failed: exec failed: EOFs are fine: unknown', null],
+    // Not the EOF, but the shim's wrapper all the same: an unclassified runtime error.
+    ['OCI runtime exec failed: exec failed: EOFs are fine: unknown', 'runtime-error'],
     // Probe words without a probe: no finding.
     ['dial tcp 10.0.0.5:443: connect: connection reset by peer', null],
     ['http: Server closed: context deadline exceeded', null],
@@ -344,7 +350,10 @@ const GUARD = { timeout: 20000 };
 test('adversarial: 100k repetitions of "OCI runtime exec failed: "', GUARD, () => {
   const line = 'OCI runtime exec failed: '.repeat(100_000);
   assert.equal(parseLine(line).format, 'plain');
-  assert.equal(matcher.match(line), null);
+  // Words of a runtime error, whatever follows: the unclassified family, its span bounded by the window.
+  const bare = matcher.match(line)!;
+  assert.equal(bare.signature.id, 'runtime-error');
+  assert.ok(bare.end - bare.start <= 4096 + 20, `span ${bare.end - bare.start}`);
   const withEof = `${line}exec failed: EOF: unknown`;
   const m = matcher.match(withEof)!;
   assert.equal(m.signature.id, 'oci-exec-eof');

@@ -3,35 +3,18 @@ import type { NodeFact } from '../logs/facts';
 import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
 import { type Zone, formatWall, parseZone } from '../logs/time';
 import { byCodeUnit } from '../order';
+import { RUNTIME_ERROR } from '../signatures/matcher';
 import type { Recognition } from '../signatures/recognise';
 import type { Finding } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
 import { CAUSES, CAUSE_TITLES, type CauseCatalog, execFailureSignatures } from './causes';
 import { type Clock, type PlacedFinding, setClock } from './clock';
 import { decide, nextQuestion, rank } from './differential';
-import {
-  cgroupDriverSystemd,
-  cpuManagerStatic,
-  eofEvents,
-  eofPresent,
-  fifoNearby,
-  freezerFrozen,
-  kernelOom,
-  latest,
-  memoryOomEvents,
-  pidsAtLimit,
-  reconcileAligned,
-  reconcilePeriod,
-  reproduced,
-  runDirFull,
-  runcGoEarly122,
-  runcOld,
-  saveStateAtomic,
-  taskExitNearby,
-  timeoutsManyPods,
-} from './evidence';
+import { latest } from './evidence';
+import { CAP, probability } from './numbers';
+import { labObservation, observe } from './observations';
 import { reproduceCommand } from '../reproduce/plan';
-import type { CauseInfo, Cluster, Diagnosis, Evidence, NodeSummary, RankedCause, Timeline, UserFacts } from './types';
+import type { CauseInfo, Cluster, Diagnosis, Evidence, NodeSummary, RankedCause, UserFacts, Verdict } from './types';
 
 export interface DiagnoseInput {
   recognitions: Recognition[];
@@ -74,7 +57,16 @@ export function clusters(placed: PlacedFinding[], titles: Record<string, string>
     const timed = list.filter((p) => p.wall !== null).sort((a, b) => a.wall! - b.wall!);
     const first = timed[0];
     const last = timed[timed.length - 1];
-    const count = list.reduce((n, p) => n + p.finding.record.count, 0);
+    // One exec logged by the kubelet and by containerd is one event: counted once (Finding.event).
+    const events = new Set<string>();
+    const count = list.reduce((n, p) => {
+      const e = p.finding.event;
+      if (e !== undefined) {
+        if (events.has(e)) return n;
+        events.add(e);
+      }
+      return n + p.finding.record.count;
+    }, 0);
     const spanH = first && last ? (last.wall! - first.wall!) / 3_600_000 : 0;
     const r = list[0]!.finding.record;
     out.push({
@@ -95,72 +87,23 @@ export function clusters(placed: PlacedFinding[], titles: Record<string, string>
 
 interface Assessment {
   evidence: Evidence[];
-  timeline: Timeline | null;
   present: Set<string>;
   ranked: RankedCause[];
 }
 
 /**
  * Every observation of the catalog for one set of findings and facts (one node, or the whole input):
- * the evidence the causes are weighed on. The user's yes/no answers override what the inputs say.
+ * the evidence the causes are weighed on (observations/ reads each; the user's answers apply there).
  */
-function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): Assessment {
+function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, node: string | null = null): Assessment {
   const failures = execFailureSignatures(catalog);
-  const period = reconcilePeriod(facts, input.user);
-  const events = eofEvents(placed);
-  const alignment = reconcileAligned(events, period, facts, clock);
-  const runcSeen = input.user.runcVersion ?? latest(facts, 'runcVersion')?.value ?? null;
-  const files = [...new Set([...placed.map((p) => p.finding.file), ...facts.map((f) => f.file)])];
-  const evidence = [
-    eofPresent(placed),
-    alignment.evidence,
-    cpuManagerStatic(facts, input.user),
-    runcOld(facts, input.user),
-    saveStateAtomic(input.saveState, runcSeen),
-    fifoNearby(placed, events, clock.offsetMinutes !== null, input.setZone),
-    kernelOom(facts, files),
-    memoryOomEvents(facts),
-    pidsAtLimit(facts),
-    freezerFrozen(facts),
-    cgroupDriverSystemd(facts),
-    timeoutsManyPods(placed),
-    taskExitNearby(placed, facts, failures, clock),
-    runDirFull(facts),
-    runcGoEarly122(facts),
-    ...reproduced(input.user),
-  ];
-  const answered = input.user.observations ?? {};
-  const byId = new Map(evidence.map((e) => [e.id, e]));
-  for (const o of catalog.observations) {
-    const answer = answered[o.id];
-    if (answer === undefined) {
-      if (!byId.has(o.id) && o.question) evidence.push(unanswered(o.id, catalog));
-      continue;
-    }
-    const e = byId.get(o.id) ?? unanswered(o.id, catalog);
-    Object.assign(e, { holds: answer, detail: `${answer ? o.question?.yes ?? 'yes' : o.question?.no ?? 'no'}, as you answered${e.holds !== null && e.holds !== answer ? ` (the input said ${e.holds ? 'yes' : 'no'}: ${e.detail})` : ''}`, source: 'user' });
-    if (!byId.has(o.id)) evidence.push(e);
-  }
-  if (alignment.evidence.holds === null && period.source === 'default') {
-    alignment.evidence.ask = { fact: 'reconcilePeriodSeconds', prompt: 'cpu-manager reconcile period in seconds (--cpu-manager-reconcile-period)?', placeholder: '10' };
-  }
+  // Files read count even when they hold nothing: a clean kernel log says there was no OOM kill.
+  const read = input.recognitions.map((r) => r.file).filter((f) => node === null || [null, node].includes(nodeFromPath(f)));
+  const files = [...new Set([...placed.map((p) => p.finding.file), ...facts.map((f) => f.file), ...read])];
+  const evidence = observe(catalog, { placed, facts, files, clock, saveState: input.saveState, failures, answers: input.user.observations ?? {}, ...(input.setZone ? { setZone: input.setZone } : {}) });
   const present = new Set(placed.map((p) => p.finding.signature).filter((s) => failures.has(s)));
   const ranked = present.size ? rank(catalog, evidence, present, input.titles) : [];
-  return { evidence, timeline: alignment.timeline, present, ranked };
-}
-
-/** An observation only a person can answer (e.g. whether a reboot cures it): unknown until answered. */
-function unanswered(id: string, catalog: CauseCatalog): Evidence {
-  const o = catalog.observations.find((x) => x.id === id)!;
-  return {
-    id,
-    holds: null,
-    detail: 'only you can tell',
-    title: o.title,
-    source: 'user',
-    ...(o.check ? { check: o.check } : {}),
-    ...(o.question ? { ask: { fact: `observation:${id}` as const, prompt: o.question.prompt, choices: [{ value: 'yes', label: o.question.yes }, { value: 'no', label: o.question.no }] } } : {}),
-  };
+  return { evidence, present, ranked };
 }
 
 function summaryOf(cause: string, leader: RankedCause | null, ranked: RankedCause[], present: Set<string>, titles: Record<string, string>, catalog: CauseCatalog): string {
@@ -172,7 +115,7 @@ function summaryOf(cause: string, leader: RankedCause | null, ranked: RankedCaus
     return `${def.summary}${forIt.length ? ` For: ${forIt.join('; ')}.` : ''}${against.length ? ` Against: ${against.join('; ')}.` : ''}`;
   }
   const errors = [...present].map((s) => titles[s] ?? s).join(', ');
-  const lead = ranked.slice(0, 3).map((r) => `${CAUSE_TITLES[r.cause] ?? r.cause} (${Math.round(r.posterior * 100)}%)`).join(', ');
+  const lead = ranked.slice(0, 3).map((r) => `${CAUSE_TITLES[r.cause] ?? r.cause} (${probability(r.posterior)})`).join(', ');
   return `Runtime exec errors are present (${errors}), but the evidence does not single out a cause: ${lead} lead.`;
 }
 
@@ -199,22 +142,28 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
   const whole = assess(placed, facts, input, clock, catalog);
   const decision = decide(catalog, whole.ranked);
   const cause = whole.present.size ? decision.cause : 'none';
-  const lookAlikes = [...new Set(findings.map((f) => f.signature).filter((s) => !whole.present.has(s) && s !== 'closed-fifo').map((s) => input.titles[s] ?? s))];
+  // Signatures the observations read beside the failures (dockerd's closed fifo) are evidence, not look-alikes.
+  const companions = new Set(catalog.observations.flatMap((o) => [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])]));
+  // An unclassified runtime error is no look-alike: it is the runtime failing in a way no documented cause explains.
+  const lookAlikes = [...new Set(findings.map((f) => f.signature).filter((s) => !whole.present.has(s) && !companions.has(s) && s !== RUNTIME_ERROR).map((s) => input.titles[s] ?? s))];
   const summary =
     cause === 'none'
       ? `No runtime exec errors of a known kind in the input.${lookAlikes.length ? ` Look-alikes found: ${lookAlikes.join(', ')} — see their explanations; they are not the runtime failing.` : ''}`
       : summaryOf(cause, decision.leader, whole.ranked, whole.present, input.titles, catalog);
   const question = cause !== 'none' && (cause === 'unknown' || (decision.leader?.posterior ?? 1) < 0.9) ? nextQuestion(catalog, whole.ranked, whole.evidence) : null;
-  const settled = input.user.settledCause && catalog.causes.some((c) => c.id === input.user.settledCause) ? input.user.settledCause : null;
+  const settled = cause !== 'none' && input.user.settledCause && catalog.causes.some((c) => c.id === input.user.settledCause) ? input.user.settledCause : null;
   const fixesFor = cause === 'none' ? null : settled ?? (cause !== 'unknown' ? cause : decision.leader?.cause ?? null);
+  const verdict: Verdict = settled
+    ? settledVerdict(settled, { cause, confidence: decision.confidence }, decision.leader!, whole.ranked, whole.evidence, catalog)
+    : { cause, confidence: cause === 'none' ? 1 : decision.confidence, summary, evidence: whole.evidence };
   const causes: Record<string, CauseInfo> = Object.fromEntries(
     catalog.causes.map((c) => [
       c.id,
-      { id: c.id, title: c.title, summary: c.summary, versions: c.versions, check: c.check, references: c.references, fixes: c.fixes, confirm: c.reproduce ? { scenario: c.reproduce, command: reproduceCommand(c.reproduce) } : null, observations: Object.keys(c.evidence) },
+      { id: c.id, title: c.title, summary: c.summary, versions: c.versions, check: c.check, references: c.references, fixes: c.fixes, confirm: c.reproduce ? { scenario: c.reproduce, command: reproduceCommand(c.reproduce), observation: labObservation(catalog, c.reproduce) } : null, observations: Object.keys(c.evidence) },
     ]),
   );
   const diagnosis: Diagnosis = {
-    verdict: { cause, confidence: cause === 'none' ? 1 : decision.confidence, summary, evidence: whole.evidence },
+    verdict,
     hypotheses: cause === 'none' ? [{ cause: 'none', confidence: 1 }] : decision.hypotheses,
     ranked: whole.ranked,
     causes,
@@ -222,12 +171,29 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
     fixesFor,
     fleet: fleet(placed, facts, input, clock, catalog),
     clusters: clusters(placed, input.titles),
-    timeline: whole.timeline,
     fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
     clock: clock.description,
     inputs: { files: input.recognitions.length, lines: input.recognitions.reduce((n, r) => n + r.lines, 0) },
-  };  return { diagnosis, clock, placed };
+  };
+  return { diagnosis, clock, placed };
+}
 
+/**
+ * The verdict when a person settled on a cause: theirs, marked as settled by hand, with what the
+ * evidence alone said beside it (the number stays the settled cause's posterior).
+ */
+function settledVerdict(settled: string, byEvidence: { cause: string; confidence: number }, leader: RankedCause, ranked: RankedCause[], evidence: Evidence[], catalog: CauseCatalog): Verdict {
+  const posterior = ranked.find((r) => r.cause === settled)?.posterior ?? 0;
+  const def = catalog.causes.find((c) => c.id === settled)!;
+  const evidenceCause = byEvidence.cause;
+  const said = evidenceCause === settled ? 'and names it too' : evidenceCause === 'unknown' ? `and singles out no cause (${CAUSE_TITLES[leader.cause] ?? leader.cause} leads with ${probability(leader.posterior)})` : `and names ${CAUSE_TITLES[evidenceCause] ?? evidenceCause} (${probability(leader.posterior)})`;
+  return {
+    cause: settled,
+    confidence: Math.round(Math.min(CAP, posterior) * 100) / 100,
+    summary: `Settled by hand on ${def.title}: the evidence alone gives it ${probability(posterior)} ${said}. ${def.summary}`,
+    evidence,
+    settled: { by: 'hand', evidenceCause, evidenceConfidence: byEvidence.confidence, leader: leader.cause },
+  };
 }
 
 /** Every finding on one clock: the user's zone, --tz, or the inferred one. */
@@ -289,9 +255,10 @@ function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput,
   return [...byNode]
     .map(([node, mine]) => {
       const theirs = facts.filter((f) => !f.node || f.node === node);
-      const a = assess(mine, theirs, input, clock, catalog);
+      const a = assess(mine, theirs, input, clock, catalog, node);
       const d = decide(catalog, a.ranked);
-      const runc = input.user.runcVersion ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);
+      const typed = input.user.observations?.['runc-before-fix'];
+      const runc = (typeof typed === 'string' ? typed : null) ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);
       return {
         node,
         failures: mine.filter((p) => failures.has(p.finding.signature)).reduce((n, p) => n + p.finding.record.count, 0),
@@ -299,6 +266,7 @@ function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput,
         runc,
         cause: a.present.size ? d.cause : 'none',
         confidence: a.present.size ? d.confidence : 1,
+        leader: d.leader?.cause ?? null,
       };
     })
     .sort((a, b) => b.failures - a.failures || byCodeUnit(a.node, b.node));
