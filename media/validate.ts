@@ -119,5 +119,8 @@ export function parseHostMessage(raw: unknown): HostMessage | null {
     return state ? { type: 'state', state } : null;
   }
   if (raw.type === 'busy' && str(raw.message)) return { type: 'busy', message: raw.message as string };
+  if (raw.type === 'l10n' && isRecord(raw.bundle) && Object.values(raw.bundle).every(str)) {
+    return { type: 'l10n', bundle: raw.bundle as Record<string, string> };
+  }
   return null;
 }

@@ -30,6 +30,18 @@ export async function recogniseForPanel(file: string, options: RecogniseOptions)
   return recogniseFile(file, options);
 }
 
+/** Keeps a reading made elsewhere (the count of a large or compressed file) for this command and the panel. */
+export function keepReading(file: string, st: { size: number; mtimeMs: number }, matcher: unknown, recognition: Recognition): void {
+  prefetched.set(file, { size: st.size, mtimeMs: st.mtimeMs, matcher, recognition });
+}
+
+/** A kept reading of the file, if it is unchanged and was read with these signatures. */
+function kept(file: string, matcher: unknown): Recognition | undefined {
+  const ready = prefetched.get(file);
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return ready && ready.matcher === matcher && st && st.size === ready.size && st.mtimeMs === ready.mtimeMs ? ready.recognition : undefined;
+}
+
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 
 /** Reads the files with progress; the ones read, or undefined when the user cancelled. */
@@ -48,12 +60,12 @@ async function readWithProgress(files: string[], config: Config, log: vscode.Log
         let reported = 0;
         const onProgress = (bytes: number) => {
           const now = Math.min(bytes, sizes[i]!);
-          progress.report({ message: `Reading ${path.basename(file)}: ${mb(now)} of ${mb(sizes[i]!)}`, increment: ((now - reported) / total) * 100 });
+          progress.report({ message: vscode.l10n.t('Reading {0}: {1} of {2}', path.basename(file), mb(now), mb(sizes[i]!)), increment: ((now - reported) / total) * 100 });
           reported = now;
         };
         onProgress(0);
         try {
-          const recognition = await recogniseFile(file, { ...config.time, matcher: config.matcher, onProgress, signal: abort.signal });
+          const recognition = kept(file, config.matcher) ?? await recogniseFile(file, { ...config.time, matcher: config.matcher, onProgress, signal: abort.signal });
           if (st) prefetched.set(file, { size: st.size, mtimeMs: st.mtimeMs, matcher: config.matcher, recognition });
           logNotes(log, recognition.notes);
           log.info(`${file}: ${recognition.findings.length} finding(s) in ${recognition.lines} line(s)`);
@@ -69,7 +81,7 @@ async function readWithProgress(files: string[], config: Config, log: vscode.Log
           void vscode.window.showWarningMessage(`Runtime Lens: ${e.message}`);
         }
         done += sizes[i]!;
-        progress.report({ increment: ((sizes[i]! - reported) / total) * 100, message: `${mb(done)} of ${mb(total)} read` });
+        progress.report({ increment: ((sizes[i]! - reported) / total) * 100, message: vscode.l10n.t('{0} of {1} read', mb(done), mb(total)) });
       }
       return read;
     },
@@ -89,8 +101,8 @@ export function registerDiagnoseOnDisk(
       const picked = await vscode.window.showOpenDialog({
         canSelectMany: true,
         canSelectFolders: false,
-        openLabel: 'Diagnose',
-        title: 'Event lists, journal exports or logs of any size, read from disk',
+        openLabel: vscode.l10n.t('Diagnose'),
+        title: vscode.l10n.t('Event lists, journal exports or logs of any size, read from disk'),
         ...(folder ? { defaultUri: folder } : {}),
       });
       if (!picked?.length) return;

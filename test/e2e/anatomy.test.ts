@@ -55,7 +55,7 @@ test('every runtime error line has a Problems entry naming its innermost error',
   assert.match(byLine.get(7)!, /device-cgroup-denied/);
   assert.match(byLine.get(7)!, /open \/dev\/pts\/1: EPERM/);
   // The look-alikes are listed under their own ids, never as runtime errors.
-  assert.match(byLine.get(5)!, /http-probe-failed/);
+  assert.match(byLine.get(5)!, /http-probe-refused/);
   assert.match(byLine.get(11)!, /exec-not-found/);
   await vs.screenshot('problems');
   await vs.runCommand('View: Toggle Maximized Panel');

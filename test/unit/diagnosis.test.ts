@@ -297,3 +297,17 @@ test('webview messages are validated: exact shapes only', () => {
     assert.equal(parseWebviewMessage(bad), null, JSON.stringify(bad)?.slice(0, 80));
   }
 });
+
+test('the clock note: node-local rows without a kubelet EOF are never called aligned, and the zone is set the front end\'s way', () => {
+  // A klog probe timeout (node-local) and a zoned containerd line: no EOF to infer the offset from.
+  const klog = recogniseText('kubelet.log', `${klogAt(BASE)} prober.go:117] Readiness probe for "api-a_shop(${PODS[0]!.uid}):api" failed (failure): command "/ready" timed out\n`, { matcher });
+  const d = run([klog]);
+  assert.doesNotMatch(d.clock, /no alignment was needed/);
+  assert.match(d.clock, /1 node-local time\(s\) .* stay node-local\. Set the zone with --tz to place them/);
+  const inVsCode = diagnose({ recognitions: [klog], facts: [], saveState: null, user: {}, titles, setZone: 'the setting runtimeLens.timeZone' });
+  assert.match(inVsCode.clock, /Set the zone with the setting runtimeLens\.timeZone/);
+  assert.doesNotMatch(inVsCode.clock, /--tz/);
+  // Only zoned lines: nothing needed aligning, and the note says so.
+  const zoned = recogniseText('dockerd.log', `time="${rfc(BASE)}" level=error msg="stream copy error: reading from a closed fifo"\n`, { matcher });
+  assert.match(run([zoned]).clock, /All timed lines carry their own zone; no alignment was needed/);
+});

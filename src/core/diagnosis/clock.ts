@@ -44,7 +44,9 @@ function matchesAt(zoneless: number[], zoned: number[], offsetMinutes: number): 
   return zoneless.filter((w) => hasWithin(zoned, w - offsetMinutes * 60000, TOLERANCE_MS)).length;
 }
 
-export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?: string; year?: number }): { clock: Clock; placed: PlacedFinding[] } {
+/** `setZone`: how the user sets the zone, in their front end's words (`--tz`, or the extension's setting). */
+export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?: string; year?: number; setZone?: string }): { clock: Clock; placed: PlacedFinding[] } {
+  const setZone = options.setZone ?? '--tz';
   const year = options.year ?? commonYear(findings);
   const wallOf = (f: Finding) => (f.wallTime ? wallMs(f.wallTime, f.wallTime.year ?? year ?? 2000) : null);
   const zonedEpoch = (f: Finding) => (f.wallTime && f.wallTime.offsetMinutes !== null && f.wallTime.year !== null ? wallOf(f)! - f.wallTime.offsetMinutes * 60000 : null);
@@ -62,9 +64,14 @@ export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?:
     offset = zoneOffsetForWall(options.zone, sample);
     description = `Node-local times (klog, journald) read as ${options.zone.name} (UTC${formatOffset(offset)}), ${options.zoneFrom ?? 'as given'}${yearNote}.`;
   } else if (zonelessEof.length === 0) {
-    description = 'All timed lines carry their own zone; no alignment was needed.';
+    // Only when no line at all is node-local may the note say that nothing needed aligning: the
+    // findings table shows node-local rows (a kernel OOM kill, a klog timeout) otherwise.
+    const zoneless = findings.filter((f) => f.wallTime && f.wallTime.offsetMinutes === null).length;
+    description = zoneless === 0
+      ? 'All timed lines carry their own zone; no alignment was needed.'
+      : `${zoneless} node-local time(s) (klog, journald, kernel) have no zone, and no kubelet EOF among them to align with the zoned logs: they stay node-local. Set the zone with ${setZone} to place them${yearNote}.`;
   } else if (zonedRuntime.length === 0 || year === null) {
-    description = `Node-local times (klog, journald) have no zone and no zoned runtime log to align them with: they stay node-local. Give --tz (or runtimeLens.timeZone) to place them${yearNote}.`;
+    description = `Node-local times (klog, journald) have no zone and no zoned runtime log to align them with: they stay node-local. Set the zone with ${setZone} to place them${yearNote}.`;
   } else {
     const scored = CANDIDATES.map((o) => ({ o, n: matchesAt(zonelessEof, zonedRuntime, o) })).sort((a, b) => b.n - a.n || Math.abs(a.o) - Math.abs(b.o));
     const [best, second] = [scored[0]!, scored[1]!];
@@ -73,7 +80,7 @@ export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?:
       offset = best.o;
       description = `Node-local times (klog, journald) read as UTC${formatOffset(best.o)}, inferred: at that offset ${best.n} of ${zonelessEof.length} kubelet EOFs coincide within ${TOLERANCE_MS / 1000} s with zoned runtime errors (dockerd/containerd); the next best offset, UTC${formatOffset(second.o)}, matches ${second.n}${yearNote}.`;
     } else {
-      description = `Node-local times (klog, journald) could not be placed: no whole or half-hour offset makes the kubelet EOFs coincide with the zoned runtime errors (best: ${best.n} of ${zonelessEof.length} at UTC${formatOffset(best.o)}). Give --tz to set it${yearNote}.`;
+      description = `Node-local times (klog, journald) could not be placed: no whole or half-hour offset makes the kubelet EOFs coincide with the zoned runtime errors (best: ${best.n} of ${zonelessEof.length} at UTC${formatOffset(best.o)}). Set the zone with ${setZone}${yearNote}.`;
     }
   }
   const placed = findings.map((f): PlacedFinding => {

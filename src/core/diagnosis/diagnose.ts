@@ -24,6 +24,11 @@ export interface DiagnoseInput {
   user: UserFacts;
   /** --tz / runtimeLens.timeZone and --year / runtimeLens.year. */
   zone?: Zone;
+  /**
+   * How the user of this front end sets the zone, named in the clock note and the evidence: `--tz`
+   * (the default, the CLI's flag) or, in VS Code, the setting.
+   */
+  setZone?: string;
   year?: number;
   titles: Record<string, string>;
   /** The cause catalog; the built-in one unless a test gives another. */
@@ -95,7 +100,7 @@ function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput
   // Files read count even when they hold nothing: a clean kernel log says there was no OOM kill.
   const read = input.recognitions.map((r) => r.file).filter((f) => node === null || [null, node].includes(nodeFromPath(f)));
   const files = [...new Set([...placed.map((p) => p.finding.file), ...facts.map((f) => f.file), ...read])];
-  const evidence = observe(catalog, { placed, facts, files, clock, saveState: input.saveState, failures, answers: input.user.observations ?? {} });
+  const evidence = observe(catalog, { placed, facts, files, clock, saveState: input.saveState, failures, answers: input.user.observations ?? {}, ...(input.setZone ? { setZone: input.setZone } : {}) });
   const present = new Set(placed.map((p) => p.finding.signature).filter((s) => failures.has(s)));
   const ranked = present.size ? rank(catalog, evidence, present, input.titles) : [];
   return { evidence, present, ranked };
@@ -192,13 +197,15 @@ function settledVerdict(settled: string, byEvidence: { cause: string; confidence
 }
 
 /** Every finding on one clock: the user's zone, --tz, or the inferred one. */
-function placeFindings(input: Pick<DiagnoseInput, 'recognitions' | 'user' | 'zone' | 'year'>): { clock: Clock; placed: PlacedFinding[] } {
+function placeFindings(input: Pick<DiagnoseInput, 'recognitions' | 'user' | 'zone' | 'year' | 'setZone'>): { clock: Clock; placed: PlacedFinding[] } {
   const userZone = input.user.timeZone ? parseZone(input.user.timeZone) : null;
   const zone = userZone ?? input.zone;
+  const setZone = input.setZone ?? '--tz';
   return setClock(
     input.recognitions.flatMap((r) => r.findings),
     {
-      ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : 'from --tz / runtimeLens.timeZone' } : {}),
+      setZone,
+      ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : `from ${setZone}` } : {}),
       ...(input.year !== undefined ? { year: input.year } : {}),
     },
   );

@@ -277,7 +277,7 @@ export function reconcileAligned(events: PlacedFinding[], period: { seconds: num
 }
 
 /** Whether dockerd's own errors (the catalog's `params.signatures`: "closed fifo") come within seconds of the failure events. */
-export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean, signatures: Set<string>): Evidence {
+export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean, signatures: Set<string>, setZone = '--tz'): Evidence {
   const fifo = placed.filter((p) => signatures.has(p.finding.signature));
   if (fifo.length === 0) {
     const dockerd = placed.some((p) => p.finding.record.component === 'dockerd');
@@ -285,7 +285,7 @@ export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clo
   }
   const eof = events.filter((p) => p.epoch !== null);
   if (eof.length === 0) {
-    return evidence('fifo-closed-nearby', null, clockKnown ? 'no EOF errors with a known time to compare with' : `${fifo.length} "closed fifo" error(s), but the EOF times have no zone to compare them with (give --tz)`, 'logs');
+    return evidence('fifo-closed-nearby', null, clockKnown ? 'no EOF errors with a known time to compare with' : `${fifo.length} "closed fifo" error(s), but the EOF times have no zone to compare them with (set it with ${setZone})`, 'logs');
   }
   const times = fifo.map((p) => p.epoch).filter((t): t is number => t !== null).sort((a, b) => a - b);
   const near = eof.filter((e) => hasWithin(times, e.epoch!, NEARBY_MS)).length;

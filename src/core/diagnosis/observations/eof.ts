@@ -40,5 +40,5 @@ export const reconcileAlignedReader: ObservationReader = {
 };
 
 export const fifoClosedNearby: ObservationReader = {
-  read: (ctx) => fifoNearby(ctx.placed, events(ctx, 'near'), ctx.clock.offsetMinutes !== null, signaturesOf(ctx.def)),
+  read: (ctx) => fifoNearby(ctx.placed, events(ctx, 'near'), ctx.clock.offsetMinutes !== null, signaturesOf(ctx.def), ctx.setZone),
 };

@@ -50,6 +50,8 @@ export interface ObservationInput {
   saveState: SaveStateFact | null;
   failures: Set<string>;
   answers: Readonly<Record<string, ObservationAnswer>>;
+  /** How the user of this front end sets the zone (`--tz`, or the extension's setting), named where a zone is missing. */
+  setZone?: string;
 }
 
 /** A yes/no answer overrides what the input said, and says so. */

@@ -21,6 +21,8 @@ export interface ObservationContext {
   failures: Set<string>;
   /** Every answer, by observation id: a reader may use another's (the saveState check, the runc version typed for runc-before-fix). */
   answers: Readonly<Record<string, ObservationAnswer>>;
+  /** How the user of this front end sets the zone (`--tz`, or the extension's setting): named where a reader lacks one. */
+  setZone?: string;
   /** Computed once per assessment and shared by readers: the EOF events are timed once for the phase test and the fifo check. */
   once<T>(key: string, make: () => T): T;
 }
