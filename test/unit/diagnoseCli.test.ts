@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { run } from '../../src/cli/main';
+import { CAUSES } from '../../src/core/diagnosis/causes';
 import { repoRoot } from '../harness/paths';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -140,7 +141,9 @@ test('diagnose --json: the sample incident is the cpu-manager race, with every c
     ],
   );
   assert.equal(doc.hypotheses[0]!.cause, 'cpu-manager-state-race');
-  assert.equal(doc.hypotheses.length, 10);
+  // Every cause of the catalog is weighed: the contract's ten, the six added from the training threads, and `other`.
+  assert.equal(doc.hypotheses.length, CAUSES.causes.length);
+  assert.equal(doc.hypotheses.length, 17);
   assert.equal(typeof doc.verdict.summary, 'string');
   const eof = doc.verdict.evidence.find((e) => e.id === 'eof-errors-present')!;
   assert.equal(eof.holds, true);

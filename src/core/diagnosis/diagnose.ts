@@ -14,6 +14,7 @@ import {
   cpuManagerStatic,
   eofEvents,
   eofPresent,
+  failureEvents,
   fifoNearby,
   freezerFrozen,
   kernelOom,
@@ -26,12 +27,14 @@ import {
   runDirFull,
   runcGoEarly122,
   runcOld,
+  runtimeNotRunc,
   saveStateAtomic,
   taskExitNearby,
   timeoutsManyPods,
 } from './evidence';
 import { reproduceCommand } from '../reproduce/plan';
-import type { CauseInfo, Cluster, Diagnosis, Evidence, NodeSummary, RankedCause, Timeline, UserFacts } from './types';
+import type { InnermostError } from '../signatures/types';
+import type { CauseInfo, CauseSpan, Cluster, Diagnosis, DiagnosisGroup, Evidence, Hypothesis, NodeSummary, RankedCause, Timeline, UserFacts } from './types';
 
 export interface DiagnoseInput {
   recognitions: Recognition[];
@@ -95,17 +98,26 @@ interface Assessment {
   ranked: RankedCause[];
 }
 
+/** One error family's failures, for the alignment test: which findings, and what to call them. */
+interface FamilyScope {
+  of: (p: PlacedFinding) => boolean;
+  noun: string;
+}
+
 /**
- * Every observation of the catalog for one set of findings and facts (one node, or the whole input):
- * the evidence the causes are weighed on. The user's yes/no answers override what the inputs say.
+ * Every observation of the catalog for one set of findings and facts (one node, one error family, or the
+ * whole input): the evidence the causes are weighed on. `files` are every file read for that scope, so a
+ * kernel log that was read and holds no OOM kill counts as such. Alignment is tested on the family's own
+ * failures; for the whole input on the EOFs when there are any, else on every failed exec. The user's
+ * yes/no answers override what the inputs say.
  */
-function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): Assessment {
+function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, files: string[], family?: FamilyScope): Assessment {
   const failures = execFailureSignatures(catalog);
   const period = reconcilePeriod(facts, input.user);
-  const events = eofEvents(placed);
-  const alignment = reconcileAligned(events, period, facts, clock);
+  const eofs = family ? [] : eofEvents(placed);
+  const events = family ? failureEvents(placed, family.of) : eofs.length ? eofs : failureEvents(placed, (p) => failures.has(p.finding.signature));
+  const alignment = reconcileAligned(events, period, facts, clock, family ? family.noun : eofs.length || events.length === 0 ? 'EOF' : 'failed exec');
   const runcSeen = input.user.runcVersion ?? latest(facts, 'runcVersion')?.value ?? null;
-  const files = [...new Set([...placed.map((p) => p.finding.file), ...facts.map((f) => f.file)])];
   const evidence = [
     eofPresent(placed),
     alignment.evidence,
@@ -122,6 +134,7 @@ function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput
     taskExitNearby(placed, facts, failures, clock),
     runDirFull(facts),
     runcGoEarly122(facts),
+    runtimeNotRunc(placed, facts),
     ...reproduced(input.user),
   ];
   const answered = input.user.observations ?? {};
@@ -141,7 +154,8 @@ function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput
   }
   const present = new Set(placed.map((p) => p.finding.signature).filter((s) => failures.has(s)));
   const ranked = present.size ? rank(catalog, evidence, present, input.titles) : [];
-  return { evidence, timeline: alignment.timeline, present, ranked };
+  // The timeline is the EOFs' (the phase view is drawn for them); other families' alignment is evidence only.
+  return { evidence, timeline: family || eofs.length ? (family ? null : alignment.timeline) : null, present, ranked };
 }
 
 /** An observation only a person can answer (e.g. whether a reboot cures it): unknown until answered. */
@@ -191,15 +205,24 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
   const findings: Finding[] = input.recognitions.flatMap((r) => r.findings);
   const { clock, placed } = placeFindings(input);
   const facts = withNodes(input.facts, findings);
-  const whole = assess(placed, facts, input, clock, catalog);
-  const decision = decide(catalog, whole.ranked);
+  const files = readFiles(input.recognitions, findings);
+  const whole = assess(placed, facts, input, clock, catalog, [...files.keys()]);
+  const { groups, ranked: groupRanked } = groupsOf(placed, facts, files, input, clock, catalog);
+  const explained = spans(groups);
+  const mixed = explained.length >= 2 ? mixture(explained, groups, groupRanked, whole.ranked) : null;
+  const decision = mixed ?? decide(catalog, whole.ranked);
+  const ranked = mixed ? mixed.ranked : whole.ranked;
   const cause = whole.present.size ? decision.cause : 'none';
   const lookAlikes = [...new Set(findings.map((f) => f.signature).filter((s) => !whole.present.has(s) && s !== 'closed-fifo').map((s) => input.titles[s] ?? s))];
   const summary =
     cause === 'none'
       ? `No runtime exec errors of a known kind in the input.${lookAlikes.length ? ` Look-alikes found: ${lookAlikes.join(', ')} — see their explanations; they are not the runtime failing.` : ''}`
-      : summaryOf(cause, decision.leader, whole.ranked, whole.present, input.titles, catalog);
-  const question = cause !== 'none' && (cause === 'unknown' || (decision.leader?.posterior ?? 1) < 0.9) ? nextQuestion(catalog, whole.ranked, whole.evidence) : null;
+      : mixed
+        ? severalSummary(explained, groups, input.titles, catalog)
+        : cause === 'other'
+          ? otherSummary(groups.filter((g) => g.verdict.cause === 'other' || g.hypotheses[0]?.cause === 'other'), whole.evidence, input.titles)
+          : summaryOf(cause, decision.leader, whole.ranked, whole.present, input.titles, catalog);
+  const question = cause !== 'none' && (cause === 'unknown' || (decision.leader?.posterior ?? 1) < 0.9) ? nextQuestion(catalog, ranked, whole.evidence) : null;
   const settled = input.user.settledCause && catalog.causes.some((c) => c.id === input.user.settledCause) ? input.user.settledCause : null;
   const fixesFor = cause === 'none' ? null : settled ?? (cause !== 'unknown' ? cause : decision.leader?.cause ?? null);
   const causes: Record<string, CauseInfo> = Object.fromEntries(
@@ -211,18 +234,183 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
   const diagnosis: Diagnosis = {
     verdict: { cause, confidence: cause === 'none' ? 1 : decision.confidence, summary, evidence: whole.evidence },
     hypotheses: cause === 'none' ? [{ cause: 'none', confidence: 1 }] : decision.hypotheses,
-    ranked: whole.ranked,
+    ranked,
     causes,
     question,
     fixesFor,
-    fleet: fleet(placed, facts, input, clock, catalog),
+    fleet: fleet(placed, facts, files, input, clock, catalog),
     clusters: clusters(placed, input.titles),
     timeline: whole.timeline,
     fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
     clock: clock.description,
     inputs: { files: input.recognitions.length, lines: input.recognitions.reduce((n, r) => n + r.lines, 0) },
-  };  return { diagnosis, clock, placed };
+    groups,
+    explained,
+  };
+  return { diagnosis, clock, placed };
+}
 
+/** Every file that was read, with the node it is from (its findings', else its folder's): the files an observation could have seen. */
+function readFiles(recognitions: Recognition[], findings: Finding[]): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const f of findings) if (!out.has(f.file)) out.set(f.file, nodeOfFinding(f));
+  for (const r of recognitions) if (!out.has(r.file)) out.set(r.file, canonicalNode(nodeFromPath(r.file)));
+  return out;
+}
+
+/** The files of one node, and those that name no node (they count for every node, like facts naming none). */
+function filesOf(files: Map<string, string | null>, node: string | null): string[] {
+  return [...files].filter(([, n]) => node === null || n === null || n === node).map(([f]) => f);
+}
+
+/** A runtime error's family: its signature, or for an error no curated signature covers, its innermost error. */
+function familyOf(f: Finding): string {
+  if (f.signature !== 'runtime-error') return f.signature;
+  const i = f.anatomy?.innermost;
+  return i ? `innermost:${i.operation ?? '-'}:${i.errno ?? i.text}` : f.signature;
+}
+
+const groupId = (node: string | null, pod: string | null, container: string | null, family: string) => [node ?? '-', [pod, container].filter(Boolean).join(':') || '-', family].join('/');
+
+/**
+ * The failures grouped by node, container and error family, each group ranked on its own by the same
+ * engine: the evidence of its node for its family (alignment on the family's own failures), the
+ * signature of its own findings. One input can hold several causes; each group gets the one that fits it.
+ */
+function groupsOf(placed: PlacedFinding[], facts: NodeFact[], files: Map<string, string | null>, input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): { groups: DiagnosisGroup[]; ranked: Map<string, RankedCause[]> } {
+  const failures = execFailureSignatures(catalog);
+  const byGroup = new Map<string, { node: string | null; pod: string | null; container: string | null; family: string; members: PlacedFinding[] }>();
+  const byNode = new Map<string, PlacedFinding[]>();
+  for (const p of placed) {
+    const f = p.finding;
+    const node = nodeOfFinding(f);
+    const nodeKey = node ?? '';
+    const mine = byNode.get(nodeKey);
+    if (mine) mine.push(p);
+    else byNode.set(nodeKey, [p]);
+    if (!failures.has(f.signature)) continue;
+    const r = f.record;
+    const pod = r.pod ? (r.namespace ? `${r.namespace}/${r.pod}` : r.pod) : null;
+    const family = familyOf(f);
+    const id = groupId(node, pod, r.container, family);
+    const g = byGroup.get(id);
+    if (g) g.members.push(p);
+    else byGroup.set(id, { node, pod, container: r.container, family, members: [p] });
+  }
+  // One assessment per node and family: the containers of a family share their node's evidence.
+  const assessed = new Map<string, Assessment>();
+  const groups: DiagnosisGroup[] = [];
+  const ranked = new Map<string, RankedCause[]>();
+  for (const [id, g] of byGroup) {
+    const key = `${g.node ?? ''}\u0000${g.family}`;
+    let a = assessed.get(key);
+    if (!a) {
+      const mine = (byNode.get(g.node ?? '') ?? []).filter((p) => !failures.has(p.finding.signature) || familyOf(p.finding) === g.family);
+      const theirs = g.node === null ? facts : facts.filter((f) => !f.node || f.node === g.node);
+      const noun = input.titles[g.members[0]!.finding.signature] ?? g.family;
+      a = assess(mine, theirs, input, clock, catalog, filesOf(files, g.node), { of: (p) => failures.has(p.finding.signature) && familyOf(p.finding) === g.family, noun: g.family === 'oci-exec-eof' ? 'EOF' : `"${noun}" failure` });
+      assessed.set(key, a);
+    }
+    const d = decide(catalog, a.ranked);
+    const innermost = g.members.map((p) => p.finding.anatomy?.innermost).find((i): i is InnermostError => !!i) ?? null;
+    groups.push({
+      id,
+      node: g.node,
+      container: g.container,
+      pod: g.pod,
+      signature: g.members[0]!.finding.signature,
+      family: g.family,
+      count: g.members.reduce((n, p) => n + p.finding.record.count, 0),
+      innermost,
+      verdict: { cause: d.cause, confidence: d.confidence },
+      hypotheses: d.hypotheses,
+    });
+    ranked.set(id, a.ranked);
+  }
+  groups.sort((a, b) => b.count - a.count || byCodeUnit(a.id, b.id));
+  return { groups, ranked };
+}
+
+/** The distinct causes the groups settle on, with the groups each explains, most failures first. */
+function spans(groups: DiagnosisGroup[]): CauseSpan[] {
+  const out = new Map<string, CauseSpan>();
+  for (const g of groups) {
+    if (g.verdict.cause === 'unknown' || g.verdict.cause === 'none') continue;
+    const s = out.get(g.verdict.cause);
+    if (s) {
+      s.groups.push(g.id);
+      s.count += g.count;
+    } else out.set(g.verdict.cause, { cause: g.verdict.cause, groups: [g.id], count: g.count });
+  }
+  return [...out.values()].sort((a, b) => b.count - a.count || byCodeUnit(a.cause, b.cause));
+}
+
+/**
+ * The whole input's verdict when its groups settle on different causes: the cause that explains the most
+ * failures leads, its confidence the failure-weighted confidence of the groups it explains (how sure each
+ * is of that cause, not a share of the failures); the other causes follow, then the rest of the ranking.
+ * `ranked` is the leading cause's largest group's ranking, the evidence for and against that cause.
+ */
+function mixture(explained: CauseSpan[], groups: DiagnosisGroup[], groupRanked: Map<string, RankedCause[]>, whole: RankedCause[]): { cause: string; confidence: number; hypotheses: Hypothesis[]; leader: RankedCause | null; ranked: RankedCause[] } {
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const confidenceOf = (span: CauseSpan) => {
+    const gs = span.groups.map((id) => byId.get(id)!);
+    return Math.round((gs.reduce((s, g) => s + g.verdict.confidence * g.count, 0) / span.count) * 100) / 100;
+  };
+  const lead = explained[0]!;
+  const ranked = groupRanked.get(lead.groups[0]!) ?? whole;
+  const listed = [lead, ...explained.slice(1).sort((a, b) => confidenceOf(b) - confidenceOf(a))].map((s) => ({ cause: s.cause, confidence: confidenceOf(s) }));
+  const seen = new Set(listed.map((h) => h.cause));
+  const rest = whole.filter((r) => !seen.has(r.cause)).map((r) => ({ cause: r.cause, confidence: Math.round(Math.min(0.97, r.posterior) * 100) / 100 }));
+  return { cause: lead.cause, confidence: listed[0]!.confidence, hypotheses: [...listed, ...rest], leader: ranked.find((r) => r.cause === lead.cause) ?? null, ranked };
+}
+
+/** Where a group is, in words: its node, its pod or container, or its error when it names neither. */
+function groupPlace(g: DiagnosisGroup, titles: Record<string, string>): string {
+  return [g.node, g.pod ?? g.container].filter(Boolean).join(' ') || (titles[g.signature] ?? g.family);
+}
+
+/** "node-a: the state race (47 × OCI exec EOF); node-b: OOM-killed runc init (12 × …)", per cause and node. */
+function severalSummary(explained: CauseSpan[], groups: DiagnosisGroup[], titles: Record<string, string>, catalog: CauseCatalog): string {
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const parts = explained.map((span) => {
+    const gs = span.groups.map((id) => byId.get(id)!);
+    const places = new Map<string, { count: number; errors: Set<string>; groups: number }>();
+    for (const g of gs) {
+      const where = g.node ?? groupPlace(g, titles);
+      const p = places.get(where) ?? { count: 0, errors: new Set<string>(), groups: 0 };
+      p.count += g.count;
+      p.groups += 1;
+      p.errors.add(g.innermost && g.signature === 'runtime-error' ? innermostWords(g.innermost) : titles[g.signature] ?? g.signature);
+      places.set(where, p);
+    }
+    const title = catalog.causes.find((c) => c.id === span.cause)?.title ?? CAUSE_TITLES[span.cause] ?? span.cause;
+    const where = [...places].map(([place, p]) => `${place}: ${title} (${p.count} × ${[...p.errors].join(', ')}${p.groups > 1 ? ` in ${p.groups} groups` : ''})`);
+    return where.join('; ');
+  });
+  return `${explained.length} causes at once, each for its own failures — ${parts.join('; ')}.`;
+}
+
+/** The innermost error in one phrase: "write /sys/fs/cgroup/…/cgroup.procs: ENOENT (no such file or directory)". */
+function innermostWords(i: InnermostError): string {
+  const what = [i.operation, i.object].filter(Boolean).join(' ');
+  const how = i.errno ? `${i.errno} (${i.text})` : i.text;
+  return what ? `${what}: ${how}` : how;
+}
+
+/**
+ * The verdict's words when the cause is outside the catalog: why no documented cause fits, the innermost
+ * error (operation, object, errno), and what to search upstream. It names no documented cause.
+ */
+function otherSummary(groups: DiagnosisGroup[], evidence: Evidence[], titles: Record<string, string>): string {
+  const notRunc = evidence.find((e) => e.id === 'runtime-not-runc' && e.holds === true);
+  const errors = [...new Set(groups.map((g) => titles[g.signature] ?? g.signature))];
+  const why = notRunc ? `the node does not run runc (${notRunc.detail})` : `no documented cause prints ${errors.length ? errors.map((e) => `"${e}"`).join(', ') : 'these errors'}`;
+  const g = groups.find((x) => x.innermost) ?? groups[0];
+  if (!g) return `A cause outside the catalog: ${why}.`;
+  const i = g.innermost;
+  const search = i ? `"${i.text}"${i.operation ? ` with "${i.operation}"` : ''}${i.object ? ` on ${i.object.replace(/[0-9a-f]{32,64}/g, '<id>')}` : ''}` : `the error's own words`;
+  return `A cause outside the catalog: ${why}. ${i ? `The innermost error: ${innermostWords(i)}` : `The error: ${titles[g.signature] ?? g.signature}`} (${g.count} × in ${groupPlace(g, titles)}). Search upstream for ${search} in the issues of the program that printed it, with its version.`;
 }
 
 /** Every finding on one clock: the user's zone, --tz, or the inferred one. */
@@ -267,7 +455,7 @@ function withNodes(facts: NodeFact[], findings: Finding[]): NodeFact[] {
 }
 
 /** Per node: its failures, its runc, and its own leading cause on its own evidence (facts naming no node count for every node). */
-function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): NodeSummary[] {
+function fleet(placed: PlacedFinding[], facts: NodeFact[], files: Map<string, string | null>, input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): NodeSummary[] {
   // One pass to group the findings: a cluster's event list names hundreds of nodes.
   const byNode = new Map<string, PlacedFinding[]>();
   for (const p of placed) {
@@ -282,7 +470,7 @@ function fleet(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput,
   return [...byNode]
     .map(([node, mine]) => {
       const theirs = facts.filter((f) => !f.node || f.node === node);
-      const a = assess(mine, theirs, input, clock, catalog);
+      const a = assess(mine, theirs, input, clock, catalog, filesOf(files, node));
       const d = decide(catalog, a.ranked);
       const runc = input.user.runcVersion ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);
       return {

@@ -232,7 +232,7 @@ export interface Diagnosis {
   clock: string;
   inputs: { files: number; lines: number };
   /** Per (node, container, family), each ranked on its own. */
-  groups?: DiagnosisGroup[];
+  groups: DiagnosisGroup[];
   /** The distinct causes found, with the groups each explains (--json `causes`). */
-  explained?: CauseSpan[];
+  explained: CauseSpan[];
 }
