@@ -34,7 +34,7 @@ import {
 } from './evidence';
 import { reproduceCommand } from '../reproduce/plan';
 import type { InnermostError } from '../signatures/types';
-import type { CauseInfo, CauseSpan, Cluster, Diagnosis, DiagnosisGroup, Evidence, Hypothesis, NodeSummary, RankedCause, Timeline, UserFacts } from './types';
+import type { CauseInfo, CauseSpan, Cluster, Diagnosis, DiagnosisGroup, Evidence, Hypothesis, NodeCause, NodeSummary, RankedCause, Timeline, UserFacts } from './types';
 
 export interface DiagnoseInput {
   recognitions: Recognition[];
@@ -246,6 +246,7 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
     inputs: { files: input.recognitions.length, lines: input.recognitions.reduce((n, r) => n + r.lines, 0) },
     groups,
     explained,
+    byNode: nodeCauses(groups, input.titles),
   };
   return { diagnosis, clock, placed };
 }
@@ -365,6 +366,29 @@ function mixture(explained: CauseSpan[], groups: DiagnosisGroup[], groupRanked: 
   return { cause: lead.cause, confidence: listed[0]!.confidence, hypotheses: [...listed, ...rest], leader: ranked.find((r) => r.cause === lead.cause) ?? null, ranked };
 }
 
+/** The error of a group in words: its signature's title, or for an error no signature covers, its innermost error. */
+function groupError(g: DiagnosisGroup, titles: Record<string, string>): string {
+  return g.innermost && g.signature === 'runtime-error' ? innermostWords(g.innermost) : titles[g.signature] ?? g.signature;
+}
+
+/** Per node and cause, what the groups settle on there, nodes by name and causes by failures. */
+function nodeCauses(groups: DiagnosisGroup[], titles: Record<string, string>): NodeCause[] {
+  const out = new Map<string, NodeCause & { weighted: number }>();
+  for (const g of groups) {
+    const key = `${g.node ?? ''}\u0000${g.verdict.cause}`;
+    const n = out.get(key) ?? { node: g.node, cause: g.verdict.cause, count: 0, confidence: 0, errors: [], groups: [], weighted: 0 };
+    n.count += g.count;
+    n.weighted += g.verdict.confidence * g.count;
+    const error = groupError(g, titles);
+    if (!n.errors.includes(error)) n.errors.push(error);
+    n.groups.push(g.id);
+    out.set(key, n);
+  }
+  return [...out.values()]
+    .map(({ weighted, ...n }) => ({ ...n, confidence: Math.round((weighted / n.count) * 100) / 100 }))
+    .sort((a, b) => byCodeUnit(a.node ?? '', b.node ?? '') || b.count - a.count || byCodeUnit(a.cause, b.cause));
+}
+
 /** Where a group is, in words: its node, its pod or container, or its error when it names neither. */
 function groupPlace(g: DiagnosisGroup, titles: Record<string, string>): string {
   return [g.node, g.pod ?? g.container].filter(Boolean).join(' ') || (titles[g.signature] ?? g.family);
@@ -375,17 +399,17 @@ function severalSummary(explained: CauseSpan[], groups: DiagnosisGroup[], titles
   const byId = new Map(groups.map((g) => [g.id, g]));
   const parts = explained.map((span) => {
     const gs = span.groups.map((id) => byId.get(id)!);
-    const places = new Map<string, { count: number; errors: Set<string>; groups: number }>();
+    const places = new Map<string, { errors: Map<string, number>; groups: number }>();
     for (const g of gs) {
       const where = g.node ?? groupPlace(g, titles);
-      const p = places.get(where) ?? { count: 0, errors: new Set<string>(), groups: 0 };
-      p.count += g.count;
+      const p = places.get(where) ?? { errors: new Map<string, number>(), groups: 0 };
       p.groups += 1;
-      p.errors.add(g.innermost && g.signature === 'runtime-error' ? innermostWords(g.innermost) : titles[g.signature] ?? g.signature);
+      const error = groupError(g, titles);
+      p.errors.set(error, (p.errors.get(error) ?? 0) + g.count);
       places.set(where, p);
     }
     const title = catalog.causes.find((c) => c.id === span.cause)?.title ?? CAUSE_TITLES[span.cause] ?? span.cause;
-    const where = [...places].map(([place, p]) => `${place}: ${title} (${p.count} × ${[...p.errors].join(', ')}${p.groups > 1 ? ` in ${p.groups} groups` : ''})`);
+    const where = [...places].map(([place, p]) => `${place}: ${title} (${[...p.errors].map(([e, n]) => `${n} × ${e}`).join(', ')}${p.groups > 1 ? `, in ${p.groups} groups` : ''})`);
     return where.join('; ');
   });
   return `${explained.length} causes at once, each for its own failures — ${parts.join('; ')}.`;

@@ -199,6 +199,19 @@ export interface DiagnosisGroup {
   hypotheses: Hypothesis[];
 }
 
+/** What one cause explains on one node: "node-a: the state race (47 × OCI exec EOF)". */
+export interface NodeCause {
+  node: string | null;
+  cause: string;
+  /** Failures of the groups it explains there. */
+  count: number;
+  /** Failure-weighted confidence of those groups' verdicts. */
+  confidence: number;
+  /** The errors, by signature title (or innermost error for errors no signature covers). */
+  errors: string[];
+  groups: string[];
+}
+
 /** One distinct cause of the input and the groups it explains (contract: causes). */
 export interface CauseSpan {
   cause: string;
@@ -235,4 +248,6 @@ export interface Diagnosis {
   groups: DiagnosisGroup[];
   /** The distinct causes found, with the groups each explains (--json `causes`). */
   explained: CauseSpan[];
+  /** Per node, each cause its groups settle on (groups still unknown count under `unknown`): the fleet view's and the report's lines. */
+  byNode: NodeCause[];
 }
