@@ -31,6 +31,8 @@ interface DiagnoseJson {
   findings: FindingJson[];
   verdict: { cause: string; confidence: number; summary: string; evidence: { id: string; holds: boolean | null; detail: string }[] };
   hypotheses: { cause: string; confidence: number }[];
+  groups: { id: string; node: string | null; container: string | null; signature: string; count: number; verdict: { cause: string; confidence: number }; hypotheses: { cause: string; confidence: number }[] }[];
+  causes: { cause: string; groups: string[]; count: number }[];
 }
 
 /** stdout must be exactly one JSON document. */
@@ -59,7 +61,7 @@ test('diagnose --json on the incident samples: one JSON document with the contra
   assert.equal(r.code, 0);
   assert.equal(r.err, '');
   const doc = parseOne(r.out);
-  assert.deepEqual(Object.keys(doc).sort(), ['clock', 'clusters', 'findings', 'fixes', 'fixesFor', 'fleet', 'hypotheses', 'notes', 'question', 'ranked', 'verdict']);
+  assert.deepEqual(Object.keys(doc).sort(), ['causes', 'clock', 'clusters', 'findings', 'fixes', 'fixesFor', 'fleet', 'groups', 'hypotheses', 'notes', 'question', 'ranked', 'verdict']);
   assert.ok(doc.findings.length > 100);
   for (const f of doc.findings) {
     for (const k of ['file', 'line', 'signature', 'time', 'pod', 'container', 'text']) assert.ok(k in f, `finding lacks ${k}`);
@@ -313,4 +315,22 @@ test('diagnose --json: every note â€” an event list cut short, a file skipped â€
   assert.match(human.out, /note: line 1: the document is cut short inside event 3/);
   assert.match(human.out, /This verdict rests on input that was not read in full: 2 note\(s\)/);
   assert.match(human.out, /^Nodes: 2 \(ip-10-0-1-5, node-a\)$/m);
+});
+
+test('diagnose --json: groups and causes exactly as the contract has them; the incident is one cause over every group', async () => {
+  const doc = parseOne((await cli('diagnose', '--json', samples)).out);
+  assert.ok(doc.groups.length >= 2, String(doc.groups.length));
+  for (const g of doc.groups) {
+    assert.deepEqual(Object.keys(g), ['id', 'node', 'container', 'signature', 'count', 'verdict', 'hypotheses']);
+    assert.deepEqual(Object.keys(g.verdict), ['cause', 'confidence']);
+    assert.ok(g.count > 0);
+    assert.equal(g.hypotheses[0]!.cause, g.verdict.cause === 'unknown' ? g.hypotheses[0]!.cause : g.verdict.cause);
+  }
+  assert.equal(new Set(doc.groups.map((g) => g.id)).size, doc.groups.length, 'group ids are unique');
+  assert.deepEqual(doc.causes.map((c) => c.cause), ['cpu-manager-state-race']);
+  for (const c of doc.causes) assert.deepEqual(Object.keys(c), ['cause', 'groups', 'count']);
+  assert.deepEqual([...doc.causes[0]!.groups].sort(), doc.groups.filter((g) => g.verdict.cause === 'cpu-manager-state-race').map((g) => g.id).sort());
+  // The same input gives the same ids.
+  const again = parseOne((await cli('diagnose', '--json', samples)).out);
+  assert.deepEqual(again.groups.map((g) => g.id), doc.groups.map((g) => g.id));
 });
