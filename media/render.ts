@@ -3,7 +3,7 @@
  * Actions only post messages; the host answers with a new state and the page is rendered again.
  */
 import type { PanelHop, PanelState, WebviewMessage } from '../src/core/diagnosis/protocol';
-import type { CauseInfo, Cluster, Contribution, Diagnosis, Evidence, NextQuestion, Question, RankedCause, Timeline, UserFacts } from '../src/core/diagnosis/types';
+import type { CauseInfo, Cluster, Contribution, Diagnosis, DiagnosisGroup, Evidence, NextQuestion, Question, RankedCause, Timeline, UserFacts } from '../src/core/diagnosis/types';
 import { chartBox, drawPhaseHistogram, drawPhaseScatter, drawTimelineStrip, podClass, podsOf } from './chart';
 import { type Child, h, icon } from './dom';
 import { baseName, causeTitle, count, duration, holdsLabel, pValue, percent, seconds, shortTime, sourceLabel } from './format';
@@ -86,6 +86,7 @@ function renderSymptom(state: PanelState, view: View): Child[] {
     h('p', { class: 'lead' },
       `Found ${count(total, 'line')} matching ${count(signatures, 'known signature')} in ${state.subject}`,
       pods > 0 ? `, from ${count(pods, 'pod')}.` : '.'),
+    renderByNode(state.diagnosis),
     renderFleet(state.diagnosis),
     h('div', { class: 'table-wrap' },
       h('table', { class: 'clusters' },
@@ -99,6 +100,19 @@ function renderSymptom(state: PanelState, view: View): Child[] {
         h('tbody', {}, ...clusters.map(clusterRow)))),
     renderPaste(state, view),
   ];
+}
+
+/** Several causes at once, or several nodes: what each node's groups settle on — "node-a: the state race (47 × OCI exec EOF)". */
+function renderByNode(d: Diagnosis): HTMLElement | null {
+  const nodes = new Set(d.byNode.map(n => n.node));
+  if (d.explained.length < 2 && nodes.size < 2) return null;
+  return h('div', { class: 'block by-node', id: 'by-node' },
+    h('h3', {}, d.explained.length > 1 ? `${count(d.explained.length, 'cause')} at once, each for its own failures` : 'Causes by node'),
+    h('ul', { class: 'by-node-list' }, ...d.byNode.map(n => h('li', { 'data-node': n.node ?? '', 'data-cause': n.cause },
+      h('strong', {}, n.node ?? 'no node named'), ': ',
+      h('span', { class: 'cause-name' }, causeTitle(n.cause, d)),
+      ` (${n.errors.join(', ')})`,
+      h('span', { class: 'muted small' }, ` · ${percent(n.confidence)}`)))));
 }
 
 /** Which nodes fail, how often, with which runc, and each node's own leading cause. */
@@ -339,9 +353,11 @@ function renderDifferential(state: PanelState, view: View): Child[] {
   const shown = d.ranked.filter((r, i) => i < 3 || r.posterior >= 0.01);
   const rest = d.ranked.filter(r => !shown.includes(r));
   const leader = d.ranked[0]!;
+  const documented = d.ranked.filter(r => r.cause !== 'other').length;
   return [
+    renderGroupCauses(d),
     h('p', { class: 'lead' },
-      `${count(d.ranked.length, 'documented cause')} weighed on the evidence. `,
+      `${count(documented, 'documented cause')}${documented < d.ranked.length ? ' and a cause outside the catalog' : ''} weighed on the evidence${d.explained.length > 1 ? `, for the failures ${causeTitle(d.verdict.cause, d)} explains` : ''}. `,
       d.verdict.cause === 'unknown'
         ? `No single cause stands out yet: ${causeTitle(leader.cause, d)} leads with ${percent(leader.posterior)}.`
         : `${causeTitle(leader.cause, d)} leads with ${percent(leader.posterior)}.`),
@@ -349,6 +365,29 @@ function renderDifferential(state: PanelState, view: View): Child[] {
     h('ol', { class: 'differential', id: 'differential' }, ...shown.map(r => causeItem(r, d, state, view))),
     rest.length ? h('p', { class: 'muted small' }, `Below 1%: ${rest.map(r => causeTitle(r.cause, d)).join('; ')}.`) : null,
   ];
+}
+
+/** When the groups settle on different causes: each cause, the groups it explains, and the evidence its largest group was weighed on. */
+function renderGroupCauses(d: Diagnosis): HTMLElement | null {
+  if (d.explained.length < 2) return null;
+  const byId = new Map(d.groups.map(g => [g.id, g]));
+  const place = (g: DiagnosisGroup) => [g.node, g.pod ?? g.container].filter(Boolean).join(' · ') || g.family;
+  return h('div', { class: 'block group-causes', id: 'group-causes' },
+    h('h3', {}, `${count(d.explained.length, 'cause')} at once`),
+    ...d.explained.map(span => {
+      const groups = span.groups.map(id => byId.get(id)!).filter(Boolean);
+      const first = groups[0];
+      return h('div', { class: 'group-cause', 'data-cause': span.cause },
+        h('div', { class: 'cause-head' },
+          h('span', { class: 'hyp-name' }, causeTitle(span.cause, d)),
+          h('span', { class: 'muted small' }, ` ${count(span.count, 'failure')} in ${count(groups.length, 'group')}`)),
+        h('ul', { class: 'group-list' }, ...groups.slice(0, 8).map(g => h('li', { 'data-group': g.id },
+          `${place(g)}: ${g.count} × ${g.innermost && g.signature === 'runtime-error' ? `${[g.innermost.operation, g.innermost.object].filter(Boolean).join(' ')}: ${g.innermost.errno ?? g.innermost.text}` : g.signature} (${percent(g.verdict.confidence)})`)),
+          groups.length > 8 ? h('li', { class: 'muted' }, `… ${groups.length - 8} more`) : null),
+        first && (first.for.length || first.against.length) ? h('ul', { class: 'contributions' },
+          ...first.for.slice(0, 4).map(c => contributionLine(c, '+')),
+          ...first.against.slice(0, 3).map(c => contributionLine(c, '−'))) : null);
+    }));
 }
 
 function renderQuestion(q: NextQuestion, d: Diagnosis, answers: UserFacts, view: View): HTMLElement {

@@ -325,6 +325,8 @@ function groupsOf(placed: PlacedFinding[], facts: NodeFact[], files: Map<string,
       innermost,
       verdict: { cause: d.cause, confidence: d.confidence },
       hypotheses: d.hypotheses,
+      for: d.leader?.for ?? [],
+      against: d.leader?.against ?? [],
     });
     ranked.set(id, a.ranked);
   }

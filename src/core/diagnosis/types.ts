@@ -197,6 +197,9 @@ export interface DiagnosisGroup {
   innermost: InnermostError | null;
   verdict: { cause: string; confidence: number };
   hypotheses: Hypothesis[];
+  /** The evidence for and against the group's leading cause, as its own ranking weighed it (the panel shows it per group). */
+  for: Contribution[];
+  against: Contribution[];
 }
 
 /** What one cause explains on one node: "node-a: the state race (47 × OCI exec EOF)". */
