@@ -180,9 +180,9 @@ export interface Knobs {
   priorWeight: number;
 }
 
-export const GRID: Knobs[] = [0.003, 0.01, 0.03, 0.1].flatMap((signatureDefault) =>
-  [0.03, 0.1, 0.3].flatMap((otherSignatures) => [20, 60, Infinity].map((priorWeight) => ({ signatureDefault, otherSignatures, priorWeight }))),
-);
+/** The ratios searched, with the catalog's priors kept (the fit), and the same with priors blended with the labels (the check on the priors). */
+export const GRID: Knobs[] = [0.003, 0.01, 0.03, 0.1].flatMap((signatureDefault) => [0.03, 0.1, 0.3].map((otherSignatures) => ({ signatureDefault, otherSignatures, priorWeight: Infinity })));
+export const PRIOR_GRID: Knobs[] = GRID.flatMap((k) => [20, 60].map((priorWeight) => ({ ...k, priorWeight })));
 
 /** The catalog with the knobs applied, its priors blended with the label counts of `train`. */
 export function fitted(base: CauseCatalog, knobs: Knobs, train: Thread[]): CauseCatalog {
@@ -217,9 +217,9 @@ function loss(f: Figures): number {
 }
 
 /** The grid point with the least loss on `train` (ties: the earlier, i.e. the smaller ratios). */
-export function fit(base: CauseCatalog, train: Thread[]): { knobs: Knobs; loss: number } {
+export function fit(base: CauseCatalog, train: Thread[], grid: Knobs[] = GRID): { knobs: Knobs; loss: number } {
   let best: { knobs: Knobs; loss: number } | null = null;
-  for (const knobs of GRID) {
+  for (const knobs of grid) {
     const l = loss(evaluate(train, fitted(base, knobs, train)));
     if (!best || l < best.loss - 1e-9) best = { knobs, loss: l };
   }
@@ -232,8 +232,11 @@ export interface Calibration {
   heldOut: number;
   /** The shipped catalog on the fitting part and on the held-out part. */
   shipped: { fit: Figures; heldOut: Figures; all: Figures };
-  /** k-fold cross-validation over the fitting part: each fold scored by the knobs fitted on the others, and by the shipped catalog. */
-  crossValidation: { folds: { fold: number; n: number; knobs: Knobs; fitted: Figures; shipped: Figures }[]; fitted: Figures; shipped: Figures };
+  /**
+   * k-fold cross-validation over the fitting part: each fold scored by the ratios fitted on the others
+   * (catalog priors), by ratios and priors fitted on the others, and by the shipped catalog.
+   */
+  crossValidation: { folds: { fold: number; n: number; knobs: Knobs; withPriors: Knobs; fitted: Figures; shipped: Figures }[]; fitted: Figures; withPriors: Figures; shipped: Figures };
   /** The knobs fitted on the whole fitting part, and how they do on the held-out part. */
   final: { knobs: Knobs; heldOut: Figures };
   shippedKnobs: Knobs;
@@ -244,16 +247,20 @@ export function calibrate(threads: Thread[], base: CauseCatalog = CAUSES): Calib
   const fitSet = threads.filter((t) => !isHeldOut(t));
   const folds = [];
   const cvFitted: Scored[] = [];
+  const cvPriors: Scored[] = [];
   const cvShipped: Scored[] = [];
   for (let k = 0; k < FOLDS; k++) {
     const test = fitSet.filter((t) => foldOf(t) === k);
     const train = fitSet.filter((t) => foldOf(t) !== k);
     const { knobs } = fit(base, train);
+    const withPriors = fit(base, train, PRIOR_GRID).knobs;
     const f = evaluate(test, fitted(base, knobs, train));
+    const p = evaluate(test, fitted(base, withPriors, train));
     const s = evaluate(test, base);
     cvFitted.push(...f.results);
+    cvPriors.push(...p.results);
     cvShipped.push(...s.results);
-    folds.push({ fold: k, n: test.length, knobs, fitted: f, shipped: s });
+    folds.push({ fold: k, n: test.length, knobs, withPriors, fitted: f, shipped: s });
   }
   const final = fit(base, fitSet);
   return {
@@ -261,7 +268,7 @@ export function calibrate(threads: Thread[], base: CauseCatalog = CAUSES): Calib
     fitSet: fitSet.length,
     heldOut: heldOut.length,
     shipped: { fit: evaluate(fitSet, base), heldOut: evaluate(heldOut, base), all: evaluate(threads, base) },
-    crossValidation: { folds, fitted: figures(cvFitted), shipped: figures(cvShipped) },
+    crossValidation: { folds, fitted: figures(cvFitted), withPriors: figures(cvPriors), shipped: figures(cvShipped) },
     final: { knobs: final.knobs, heldOut: evaluate(heldOut, fitted(base, final.knobs, fitSet)) },
     shippedKnobs: shippedKnobs(base),
   };
@@ -285,11 +292,12 @@ export function markdown(c: Calibration, command: string): string[] {
   md.push(figureRow('shipped catalog, fitting part', c.shipped.fit));
   md.push(figureRow('shipped catalog, **held out**', c.shipped.heldOut));
   md.push(figureRow('shipped catalog, all', c.shipped.all));
-  md.push(figureRow(`cross-validation: fitted per fold`, c.crossValidation.fitted));
-  md.push(figureRow(`cross-validation: shipped`, c.crossValidation.shipped));
+  md.push(figureRow('cross-validation: ratios fitted per fold', c.crossValidation.fitted));
+  md.push(figureRow('cross-validation: ratios and priors fitted per fold', c.crossValidation.withPriors));
+  md.push(figureRow('cross-validation: shipped', c.crossValidation.shipped));
   md.push(figureRow('fitted on the fitting part, **held out**', c.final.heldOut));
   md.push('');
-  md.push(`Fitted (grid of ${GRID.length}, least log loss plus penalties for "other" given a documented cause and for top-1 misses): ${knobsText(c.final.knobs)}. Shipped: ${knobsText(c.shippedKnobs)}. Per fold: ${c.crossValidation.folds.map((f) => `${f.fold}: ${f.knobs.signatureDefault}/${f.knobs.otherSignatures}/${f.knobs.priorWeight}`).join('; ')}.`, '');
+  md.push(`Fitted on the fitting part (grid of ${GRID.length} ratio pairs, the catalog's priors kept; least log loss plus penalties for "other" given a documented cause and for top-1 misses): ${knobsText(c.final.knobs)}. Shipped: ${knobsText(c.shippedKnobs)}. Per fold, ratios: ${c.crossValidation.folds.map((f) => `${f.fold}: ${f.knobs.signatureDefault}/${f.knobs.otherSignatures}`).join('; ')}; with priors: ${c.crossValidation.folds.map((f) => `${f.fold}: ${f.withPriors.signatureDefault}/${f.withPriors.otherSignatures}/${f.withPriors.priorWeight}`).join('; ')}.`, '');
   md.push('Reliability of the shipped catalog (all threads where runtime errors were found; stated = the leading cause\'s confidence):', '');
   md.push('| stated confidence | threads | mean stated | leader right |', '| --- | ---: | ---: | ---: |');
   for (const b of c.shipped.all.reliability) md.push(`| ${b.from.toFixed(1)}–${b.to.toFixed(1)} | ${b.n} | ${b.n ? b.meanStated.toFixed(2) : '—'} | ${pct(b.right, b.n)} |`);

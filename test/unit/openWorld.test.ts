@@ -31,20 +31,20 @@ test('the training set: 67 threads, every label maps onto the catalog, about a f
   assert.ok(held >= 8 && held <= 20, String(held));
 });
 
-test('training set: each confirmed documented cause is among the top two, unless its text holds no runtime error at all', () => {
+test('training set: each confirmed documented cause is among the top two, unless its text does not show it', () => {
   const confirmed = threads.filter((t) => t.confidence === 'confirmed' && DOCUMENTED.has(expected(t.label) ?? ''));
   assert.ok(confirmed.length >= 12, String(confirmed.length));
-  const silent: string[] = [];
+  const missed: string[] = [];
   for (const t of confirmed) {
     const s = score(t)!;
-    if (s.verdict === 'none') {
-      silent.push(t.source);
-      continue;
-    }
-    assert.ok(s.top2.includes(s.expected), `${t.source}: ${s.expected} not in ${s.top2.join(', ')}`);
+    if (s.top2.includes(s.expected)) continue;
+    missed.push(`${t.source} (${s.expected}: ${s.verdict} ${s.stated})`);
+    // A miss may say it does not know (none, other, unknown), never name another documented cause with confidence.
+    assert.ok(!(DOCUMENTED.has(s.verdict) && s.stated >= 0.6), `${t.source}: ${s.expected} → ${s.verdict} ${s.stated}`);
   }
-  // The threads whose quoted text is a debug trace or a daemon's own words: nothing the catalog reads as a runtime error.
-  assert.ok(silent.length <= 2, silent.join(', '));
+  // runc#4193 quotes only runc's --debug trace; moby#41167's runc error is split over three lines, of which a line reader
+  // reads dockerd's "cannot start a stopped process" alone: the two threads whose text does not show their cause.
+  assert.ok(missed.length <= 2, missed.join('; '));
 });
 
 test('training set: threads outside the catalog never get a documented cause with confidence ≥ 0.6', () => {
@@ -66,11 +66,12 @@ test('calibration: cross-validated and held-out figures, with the shipped ratios
   const c = calibrate(threads);
   assert.equal(c.fitSet + c.heldOut, 67);
   assert.equal(c.crossValidation.folds.reduce((n, f) => n + f.n, 0), c.fitSet);
-  // The catalog's two global ratios are the ones the fit on the fitting part chooses.
-  assert.equal(c.final.knobs.signatureDefault, c.shippedKnobs.signatureDefault);
-  assert.equal(c.final.knobs.otherSignatures, c.shippedKnobs.otherSignatures);
-  // Under cross-validation the shipped catalog is at least as good as priors refitted per fold.
-  assert.ok(c.crossValidation.shipped.logLoss <= c.crossValidation.fitted.logLoss + 1e-9);
+  // Out of fold, the shipped ratios and priors do at least as well as those fitted per fold on the other folds.
+  assert.ok(c.crossValidation.shipped.logLoss <= c.crossValidation.fitted.logLoss + 1e-9, `${c.crossValidation.shipped.logLoss} vs ${c.crossValidation.fitted.logLoss}`);
+  assert.ok(c.crossValidation.shipped.logLoss <= c.crossValidation.withPriors.logLoss + 1e-9);
+  assert.ok(c.crossValidation.shipped.top1 >= c.crossValidation.fitted.top1);
+  // The outside cause's ratio is the one every fold chooses.
+  for (const f of c.crossValidation.folds) assert.equal(f.knobs.otherSignatures, c.shippedKnobs.otherSignatures);
   assert.ok(c.shipped.heldOut.top2 / c.shipped.heldOut.scored >= 0.6, `${c.shipped.heldOut.top2}/${c.shipped.heldOut.scored}`);
   // Whatever the leader says at 0.6 or more, it is right at least that often.
   for (const b of c.shipped.all.reliability.filter((x) => x.from >= 0.6 && x.n > 0)) assert.ok(b.right / b.n >= b.from, JSON.stringify(b));

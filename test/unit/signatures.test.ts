@@ -164,18 +164,20 @@ test('look-alikes get their own id and never oci-exec-eof', () => {
     ['OCI runtime exec failed: exec failed: cannot exec a container that has stopped: unknown', 'exec-stopped-container'],
     ['Readiness probe errored: rpc error: code = DeadlineExceeded desc = context deadline exceeded', 'probe-timeout'],
     // An HTTP probe timing out is the application's (train: OpenCTI#9713, labelled lookalike:http-probe), not a slow exec.
-    ['Liveness probe failed: Get http://10.0.0.5:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)', 'http-probe-timeout'],
-    ['Liveness probe failed: Get "http://10.0.0.5:8080/healthz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)', 'http-probe-timeout'],
+    ['Liveness probe failed: Get http://10.0.0.5:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)', 'http-probe-failed'],
+    ['I0507 05:12:03.481450   57003 prober.go:112] Readiness probe for "web-1_shop(91e0c7aa-ae90-11eb-a151-080027049c65):web" failed (failure): Get "http://10.0.0.5:8080/healthz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)', 'http-probe-timeout'],
     ['Readiness probe failed: Get http://10.0.0.5:8080/healthz: read tcp 10.0.0.1:1->10.0.0.5:8080: read: connection reset by peer', 'http-probe-connection-reset'],
     ['Readiness probe failed: OCI runtime exec failed: exec failed: container_linux.go:349: starting container process caused "exec: \\"/probe.sh\\": permission denied": unknown', 'exec-permission-denied'],
     // EOFs of other kinds: no finding at all.
     ['E0507 03:43:28.310630   57003 remote_runtime.go:115] ListPodSandbox with filter nil from runtime service failed: rpc error: code = Unknown desc = read unix @->/var/run/docker.sock: read: EOF', null],
     ['error: error reading from server: EOF', null],
-    ['Readiness probe failed: Get "http://10.0.0.5:8080/healthz": unexpected EOF', null],
+    // An HTTP probe's failure of any other kind: the HTTP look-alike, never a runtime error.
+    ['Readiness probe failed: Get "http://10.0.0.5:8080/healthz": unexpected EOF', 'http-probe-failed'],
     ['error: exec failed: EOF', null],
     // runc init died (OOM, pids, namespaces): its own signature, never the state.json race.
     ['OCI runtime create failed: container_linux.go:349: starting container process caused "process_linux.go:319: getting the final child\'s pid from pipe caused \\"EOF\\"": unknown', 'runc-final-child-pid-eof'],
-    ['OCI runtime exec failed: exec failed: EOFs are fine: unknown', null],
+    // Not the EOF, but the shim's wrapper all the same: an unclassified runtime error.
+    ['OCI runtime exec failed: exec failed: EOFs are fine: unknown', 'runtime-error'],
     // Probe words without a probe: no finding.
     ['dial tcp 10.0.0.5:443: connect: connection reset by peer', null],
     ['http: Server closed: context deadline exceeded', null],
@@ -348,7 +350,10 @@ const GUARD = { timeout: 20000 };
 test('adversarial: 100k repetitions of "OCI runtime exec failed: "', GUARD, () => {
   const line = 'OCI runtime exec failed: '.repeat(100_000);
   assert.equal(parseLine(line).format, 'plain');
-  assert.equal(matcher.match(line), null);
+  // Words of a runtime error, whatever follows: the unclassified family, its span bounded by the window.
+  const bare = matcher.match(line)!;
+  assert.equal(bare.signature.id, 'runtime-error');
+  assert.ok(bare.end - bare.start <= 4096 + 20, `span ${bare.end - bare.start}`);
   const withEof = `${line}exec failed: EOF: unknown`;
   const m = matcher.match(withEof)!;
   assert.equal(m.signature.id, 'oci-exec-eof');

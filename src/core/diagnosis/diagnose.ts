@@ -3,6 +3,8 @@ import type { NodeFact } from '../logs/facts';
 import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
 import { type Zone, formatWall, parseZone } from '../logs/time';
 import { byCodeUnit } from '../order';
+import { innermostReader, innermostRules } from '../messages/innermost';
+import { RUNTIME_ERROR } from '../signatures/matcher';
 import type { Recognition } from '../signatures/recognise';
 import type { Finding } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
@@ -152,8 +154,8 @@ function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput
   if (alignment.evidence.holds === null && period.source === 'default') {
     alignment.evidence.ask = { fact: 'reconcilePeriodSeconds', prompt: 'cpu-manager reconcile period in seconds (--cpu-manager-reconcile-period)?', placeholder: '10' };
   }
-  const present = new Set(placed.map((p) => p.finding.signature).filter((s) => failures.has(s)));
-  const ranked = present.size ? rank(catalog, evidence, present, input.titles) : [];
+  const present = new Set(placed.map((p) => rankedAs(p.finding, failures)).filter((s) => failures.has(s)));
+  const ranked = present.size ? rank(catalog, evidence, present, { ...familyTitles(catalog), ...input.titles }) : [];
   // The timeline is the EOFs' (the phase view is drawn for them); other families' alignment is evidence only.
   return { evidence, timeline: family || eofs.length ? (family ? null : alignment.timeline) : null, present, ranked };
 }
@@ -206,6 +208,7 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
   const { clock, placed } = placeFindings(input);
   const facts = withNodes(input.facts, findings);
   const files = readFiles(input.recognitions, findings);
+  const titles = { ...familyTitles(catalog), ...input.titles };
   const whole = assess(placed, facts, input, clock, catalog, [...files.keys()]);
   const { groups, ranked: groupRanked } = groupsOf(placed, facts, files, input, clock, catalog);
   const explained = spans(groups);
@@ -218,10 +221,10 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
     cause === 'none'
       ? `No runtime exec errors of a known kind in the input.${lookAlikes.length ? ` Look-alikes found: ${lookAlikes.join(', ')} — see their explanations; they are not the runtime failing.` : ''}`
       : mixed
-        ? severalSummary(explained, groups, input.titles, catalog)
+        ? severalSummary(explained, groups, titles, catalog)
         : cause === 'other'
-          ? otherSummary(groups.filter((g) => g.verdict.cause === 'other' || g.hypotheses[0]?.cause === 'other'), whole.evidence, input.titles)
-          : summaryOf(cause, decision.leader, whole.ranked, whole.present, input.titles, catalog);
+          ? otherSummary(groups.filter((g) => g.verdict.cause === 'other' || g.hypotheses[0]?.cause === 'other'), whole.evidence, titles)
+          : summaryOf(cause, decision.leader, whole.ranked, whole.present, titles, catalog);
   const question = cause !== 'none' && (cause === 'unknown' || (decision.leader?.posterior ?? 1) < 0.9) ? nextQuestion(catalog, ranked, whole.evidence) : null;
   const settled = input.user.settledCause && catalog.causes.some((c) => c.id === input.user.settledCause) ? input.user.settledCause : null;
   const fixesFor = cause === 'none' ? null : settled ?? (cause !== 'unknown' ? cause : decision.leader?.cause ?? null);
@@ -264,11 +267,37 @@ function filesOf(files: Map<string, string | null>, node: string | null): string
   return [...files].filter(([, n]) => node === null || n === null || n === node).map(([f]) => f);
 }
 
-/** A runtime error's family: its signature, or for an error no curated signature covers, its innermost error. */
+/**
+ * A runtime error's family: its signature, or for an error no curated signature covers, the family its
+ * innermost error belongs to (knowledge/innermost.json), else the innermost error itself.
+ */
 function familyOf(f: Finding): string {
-  if (f.signature !== 'runtime-error') return f.signature;
+  if (f.signature !== RUNTIME_ERROR) return f.signature;
   const i = f.anatomy?.innermost;
-  return i ? `innermost:${i.operation ?? '-'}:${i.errno ?? i.text}` : f.signature;
+  if (!i) return f.signature;
+  return innermostReader().rule(i)?.family ?? `innermost:${i.operation ?? '-'}:${i.errno ?? i.text}`;
+}
+
+/**
+ * What a finding is for the ranking: its signature, or for an uncurated runtime error whose innermost
+ * error belongs to a family some cause lists (`family:<name>` in causes.json), that family. A family no
+ * cause lists stays `runtime-error`: an error no documented cause prints.
+ */
+function rankedAs(f: Finding, failures: Set<string>): string {
+  if (f.signature !== RUNTIME_ERROR) return f.signature;
+  const family = `family:${familyOf(f)}`;
+  return failures.has(family) ? family : f.signature;
+}
+
+/** Titles for the `family:` keys: the meaning knowledge/innermost.json gives the family's first rule. */
+function familyTitles(catalog: CauseCatalog): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of execFailureSignatures(catalog)) {
+    if (!key.startsWith('family:')) continue;
+    const rule = innermostRules().find((r) => r.family === key.slice('family:'.length));
+    out[key] = rule ? `runtime error: ${rule.meaning}` : key;
+  }
+  return out;
 }
 
 const groupId = (node: string | null, pod: string | null, container: string | null, family: string) => [node ?? '-', [pod, container].filter(Boolean).join(':') || '-', family].join('/');
@@ -436,7 +465,9 @@ function otherSummary(groups: DiagnosisGroup[], evidence: Evidence[], titles: Re
   if (!g) return `A cause outside the catalog: ${why}.`;
   const i = g.innermost;
   const search = i ? `"${i.text}"${i.operation ? ` with "${i.operation}"` : ''}${i.object ? ` on ${i.object.replace(/[0-9a-f]{32,64}/g, '<id>')}` : ''}` : `the error's own words`;
-  return `A cause outside the catalog: ${why}. ${i ? `The innermost error: ${innermostWords(i)}` : `The error: ${titles[g.signature] ?? g.signature}`} (${g.count} × in ${groupPlace(g, titles)}). Search upstream for ${search} in the issues of the program that printed it, with its version.`;
+  const place = [g.node, g.pod ?? g.container].filter(Boolean).join(' ');
+  const times = `${g.count} time${g.count === 1 ? '' : 's'}${place ? ` in ${place}` : ''}`;
+  return `A cause outside the catalog: ${why}. ${i ? `The innermost error: ${innermostWords(i)}` : `The error: ${titles[g.signature] ?? g.signature}`} (${times}). Search upstream for ${search} in the issues of the program that printed it, with its version.`;
 }
 
 /** Every finding on one clock: the user's zone, --tz, or the inferred one. */

@@ -25,8 +25,13 @@ export interface MessageEntry {
   format: string;
   /** `error` builds an error value (wraps or is returned); `log` is printed to the program's log. */
   kind: 'error' | 'log';
-  /** The log level, for `log` entries (`error`, `warning`, `info`, `debug`). */
+  /** The log level, for `log` entries (`error`, `warning`, `info`, `debug`, `fatal`, `panic`). */
   level?: string;
+  /**
+   * The keys of a structured log call (klog's `InfoS("Probe failed", "probeType", …)`), in order: the
+   * line reads `"<format>" key=value …`. Absent for printf-style calls.
+   */
+  keys?: string[];
   /** Where it is in the newest version that has it. */
   site: MessageOrigin;
   /** Inclusive ranges of indices into `generated.programs[program].tags`. */
@@ -46,4 +51,6 @@ export interface InnermostRule {
   observations?: string[];
   /** The error family the diagnosis groups it under (a cause id, or a family name). */
   family: string;
+  /** The upstream thread, source file or manual page the meaning comes from. */
+  source?: string;
 }

@@ -150,3 +150,33 @@ export function matchLiteral(m: LiteralMatcher, msg: MessageText, edges: { start
   }
   return out;
 }
+
+/** Something that made part of a text: the letters it accounts for, and how deep its program sits. */
+export interface Covering {
+  match: LiteralMatch;
+  /** The program's place in the wrapping order: the outermost (kubelet) 0, deeper programs more. */
+  depth: number;
+}
+
+/**
+ * From candidates ranked best first, the ones that made the text. Each position of the text is made
+ * once, so chosen literals never cover the same letters; and a wrapped error reads outermost program
+ * first, so along the text the programs go no shallower (kubelet → dockerd → containerd → shim → runc).
+ * Returned innermost first (last in the text first).
+ */
+export function chooseCovering<T extends Covering>(ranked: readonly T[]): T[] {
+  const taken = new Set<number>();
+  const chosen: T[] = [];
+  for (const c of ranked) {
+    if (c.match.covered.length === 0 || c.match.covered.some((p) => taken.has(p))) continue;
+    const first = c.match.covered[0]!;
+    const ordered = chosen.every((o) => {
+      const at = o.match.covered[0]!;
+      return at < first ? o.depth <= c.depth : o.depth >= c.depth;
+    });
+    if (!ordered) continue;
+    for (const p of c.match.covered) taken.add(p);
+    chosen.push(c);
+  }
+  return chosen.sort((a, b) => b.match.covered[0]! - a.match.covered[0]!);
+}

@@ -5,7 +5,7 @@ import { byCodeUnit } from '../order';
 import { MAX_GO_FILE } from '../sources/goIndex';
 import type { GoParser } from '../sources/goParser';
 import { type ProjectRoot, type ProjectSpec, discoverProjects } from '../sources/roots';
-import { type LiteralMatch, type LiteralMatcher, literalMatcher, matchLiteral } from './format';
+import { type LiteralMatch, type LiteralMatcher, chooseCovering, literalMatcher, matchLiteral } from './format';
 import { goStringLiterals } from './literals';
 import { fragmentEdges, messageText, needles, originalSlice, splitFragments } from './message';
 import { type Programs, componentOf, loadPrograms } from './programs';
@@ -208,13 +208,15 @@ export class MessageOrigins {
   }
 }
 
-interface DeclSpan {
+/** A top-level declaration's rows (1-based, inclusive) and its name as the trace shows it. */
+export interface DeclSpan {
   start: number;
   end: number;
   symbol: string;
 }
 
-function declSpans(decl: SyntaxNode): DeclSpan[] {
+/** The row spans a top-level declaration names (shared with the message index generator, which names sites the same way). */
+export function declSpans(decl: SyntaxNode): DeclSpan[] {
   const span = (n: SyntaxNode, symbol: string | undefined): DeclSpan[] => (symbol ? [{ start: n.startPosition.row + 1, end: n.endPosition.row + 1, symbol }] : []);
   const name = decl.childForFieldName('name')?.text;
   if (decl.type === 'function_declaration') return span(decl, name);
@@ -276,18 +278,5 @@ export function selectOrigins(candidates: Candidate[]): Candidate[] {
       b.depth - a.depth ||
       b.match.start - a.match.start,
   );
-  const taken = new Set<number>();
-  const chosen: Candidate[] = [];
-  for (const c of ranked) {
-    if (c.match.covered.some((p) => taken.has(p))) continue;
-    const first = c.match.covered[0]!;
-    const ordered = chosen.every((o) => {
-      const at = o.match.covered[0]!;
-      return at < first ? o.depth <= c.depth : o.depth >= c.depth;
-    });
-    if (!ordered) continue;
-    for (const p of c.match.covered) taken.add(p);
-    chosen.push(c);
-  }
-  return chosen.sort((a, b) => b.match.covered[0]! - a.match.covered[0]!);
+  return chooseCovering(ranked);
 }

@@ -1,5 +1,5 @@
 import { byCodeUnit } from '../order';
-import type { Matcher } from '../signatures/matcher';
+import { type Matcher, RUNTIME_ERROR } from '../signatures/matcher';
 import { percent, rateUpperBound } from './stats';
 import type { ReproduceError, ReproduceOutcome, ReproduceResult, Scenario } from './types';
 
@@ -26,7 +26,12 @@ export function errorText(stderr: string, exit: { code: number | null; signal: s
  * wrapped by the containerd shim as `OCI runtime exec failed: <text>: unknown` (causes.md).
  */
 export function signatureOf(text: string, matcher: Matcher): string | null {
-  return (matcher.match(text) ?? matcher.match(`OCI runtime exec failed: ${text}: unknown`))?.signature.id ?? null;
+  const own = matcher.match(text);
+  if (own && own.signature.id !== RUNTIME_ERROR) return own.signature.id;
+  // Seen as the shim wraps it, runc's text may be a curated signature (`exec failed: EOF`); any text would be an
+  // unclassified runtime error there, which says nothing the text alone does not.
+  const wrapped = matcher.match(`OCI runtime exec failed: ${text}: unknown`);
+  return (wrapped && wrapped.signature.id !== RUNTIME_ERROR ? wrapped : own)?.signature.id ?? null;
 }
 
 /** Counts the distinct texts, most frequent first, each with its signature. */

@@ -14,6 +14,17 @@ const WINDOW = 4096;
  */
 const MAX_WINDOWS = 8;
 
+/** The catalog's unclassified runtime error: a runtime error no curated signature covers. */
+export const RUNTIME_ERROR = 'runtime-error';
+
+/**
+ * Whether findings of a signature are runtime errors (and carry an anatomy): the unclassified family,
+ * and every curated signature that some cause prints. Look-alikes name no cause.
+ */
+export function isRuntimeError(signature: Signature): boolean {
+  return signature.id === RUNTIME_ERROR || (signature.causes?.length ?? 0) > 0;
+}
+
 export interface SignatureMatch {
   signature: Signature;
   /** Span of the regex match within the line. */

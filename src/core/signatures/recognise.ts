@@ -7,8 +7,9 @@ import { type JournalEntry, JournalExportReader, looksLikeJournalExport, nodeOff
 import { ByteScanner, type LineVisitor, scanLines } from '../logs/scan';
 import { type ResolvedTime, type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
 import type { LogRecord, LogTime, Note } from '../logs/types';
-import type { Matcher } from './matcher';
-import type { Finding } from './types';
+import { type AnatomyReader, sharedAnatomyReader } from '../messages/anatomy';
+import { type Matcher, RUNTIME_ERROR, isRuntimeError } from './matcher';
+import type { Finding, Signature } from './types';
 
 export interface RecogniseOptions extends TimeOptions {
   matcher: Matcher;
@@ -16,6 +17,12 @@ export interface RecogniseOptions extends TimeOptions {
   onProgress?: (bytesRead: number) => void;
   /** Stops the reading between chunks: the call then throws `Cancelled`. */
   signal?: AbortSignal;
+  /**
+   * Splits the runtime errors found into their layers (Finding.anatomy). Only lines a signature
+   * already matched reach it, once per distinct message. Default: the index shipped with Runtime Lens;
+   * null: findings carry no anatomy.
+   */
+  anatomy?: AnatomyReader | null;
 }
 
 export interface Recognition {
@@ -168,7 +175,7 @@ class Recogniser {
         record.pod ??= this.describe.pod;
         record.namespace ??= this.describe.namespace;
       }
-      this.add(line, content, record, m.signature.id, m.start, m.end);
+      this.add(line, content, record, m.signature, m.start, m.end);
     };
   }
 
@@ -188,13 +195,20 @@ class Recogniser {
       at = text.indexOf(escaped);
       length = escaped.length;
     }
-    this.add(line, text, record, m.signature.id, Math.max(at, 0), at >= 0 ? at + length : text.length, textColumn);
+    this.add(line, text, record, m.signature, Math.max(at, 0), at >= 0 ? at + length : text.length, textColumn);
   }
 
-  add(line: number, content: string, record: LogRecord, signature: string, start: number, end: number, textColumn = 0): void {
+  add(line: number, content: string, record: LogRecord, signature: Signature, start: number, end: number, textColumn = 0): void {
     if (record.component === 'unknown') record.component = this.fileComponent ?? 'unknown';
     this.learn(record, line);
-    this.findings.push({ file: this.file, line, signature, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn });
+    const finding: Finding = { file: this.file, line, signature: signature.id, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn };
+    if (isRuntimeError(signature)) {
+      const anatomy = this.options.anatomy === undefined ? sharedAnatomyReader() : this.options.anatomy;
+      const a = anatomy?.read(record.message || content);
+      // A kernel or runtime line that no format printed and that ends in no system call's error has no anatomy to show.
+      if (a && (signature.id === RUNTIME_ERROR || a.innermost?.errno || a.layers.some((l) => l.origin))) finding.anatomy = a;
+    }
+    this.findings.push(finding);
   }
 
   /** Findings of one message share its span: one object per distinct span, read-only like the times. */

@@ -1,0 +1,51 @@
+/**
+ * The error inside a log message. Most messages are the error's text as it was wrapped (`Readiness
+ * probe failed: OCI runtime exec failed: …`), and the wrappings themselves (`: `, quotes, gRPC's
+ * `desc = `, runc's `caused "…"`) are split where the index formats are matched. A structured klog
+ * line is not: `"ExecSync cmd from runtime service failed" err="rpc error: …" containerID="…"` holds
+ * the kubelet's message and, quoted as a value, the error it logs; the pairs after it belong to
+ * neither. It is read as the message wrapping its `err` value.
+ */
+export function errorText(message: string): string {
+  // logrus's text format on a terminal (`ERRO[0000] exec failed: …`): the level and seconds are no one's words.
+  const m = message.trimStart().replace(/^(?:ERRO|WARN|INFO|DEBU|FATA|PANI)\[\d+\]\s*/, '');
+  if (!m.startsWith('"')) return m;
+  const msgEnd = closingQuote(m, 0);
+  if (msgEnd < 0) return m;
+  const first = unquote(m.slice(0, msgEnd + 1));
+  const rest = m.slice(msgEnd + 1);
+  if (rest && !/^\s+[\w.-]+=/.test(rest)) return m;
+  const err = value(rest, 'err');
+  if (err !== null) return `${first}: ${err}`;
+  // A logrus line whose `time=` was cut off: its words are the `msg` value, not the quoted time.
+  return value(rest, 'msg') ?? first;
+}
+
+/** The value of `key="…"` among a line's key=value pairs (to its end when the line was cut inside it). */
+function value(pairs: string, key: string): string | null {
+  const at = new RegExp(`(?:^|\\s)${key}="`).exec(pairs);
+  if (!at) return null;
+  const open = at.index + at[0].length - 1;
+  const close = closingQuote(pairs, open);
+  return close < 0 ? unquote(`${pairs.slice(open)}"`) : unquote(pairs.slice(open, close + 1));
+}
+
+/** The index of the quote that closes the one at `open`, or -1 when the text ends first. */
+function closingQuote(s: string, open: number): number {
+  for (let i = open + 1; i < s.length; i++) {
+    if (s[i] === '\\') i++;
+    else if (s[i] === '"') return i;
+  }
+  return -1;
+}
+
+/** A Go-quoted string's value (klog quotes with strconv.Quote); escapes JSON does not know are kept as the character. */
+function unquote(quoted: string): string {
+  try {
+    const v: unknown = JSON.parse(quoted);
+    if (typeof v === 'string') return v;
+  } catch {
+    // \x.., \a and the like: not JSON.
+  }
+  return quoted.slice(1, -1).replace(/\\(.)/g, '$1');
+}

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { type GoParser, loadGoParser } from '../../src/core/sources/goParser';
+import { compareTags, projectTags, ranges, serialise } from '../../src/knowledge/build';
+import { extractC } from '../../src/knowledge/extractC';
+import { type MessageWrapper, extractGo, informative, wrappedMessages } from '../../src/knowledge/extractGo';
+import { PROJECTS, programOf, readsFile } from '../../src/knowledge/projects';
+import { testWasm } from '../harness/wasm';
+
+/** The message index generator's extractors on small excerpts of the upstream sources (the lines as released). */
+let parser: GoParser;
+before(async () => {
+  parser = await loadGoParser(testWasm);
+});
+
+const project = (name: string) => PROJECTS.find((p) => p.name === name)!;
+
+test('runc rc-era newSystemErrorWithCause texts are errors, named by their method', () => {
+  // runc v1.0.0-rc6, libcontainer/process_linux.go:78–84.
+  const src = `package libcontainer
+
+func (p *setnsProcess) start() (err error) {
+	defer p.parentPipe.Close()
+	err = p.cmd.Start()
+	p.childPipe.Close()
+	if err != nil {
+		return newSystemErrorWithCause(err, "starting setns process")
+	}
+	return nil
+}
+`;
+  const { messages } = extractGo(parser, src);
+  assert.deepEqual(messages, [{ format: 'starting setns process', kind: 'error', line: 8, function: '(*setnsProcess).start' }]);
+});
+
+test("containerd's runtimeError is a wrapper: the literal its callers pass is the shim's message", () => {
+  // containerd v1.6, pkg/process/utils.go (runtimeError) and pkg/process/exec.go (its caller).
+  const utils = `package process
+
+func (p *Init) runtimeError(rErr error, msg string) error {
+	if rErr == nil {
+		return nil
+	}
+	rMsg, err := getLastRuntimeError(p.runtime)
+	switch {
+	case err != nil:
+		return errors.Wrapf(rErr, "%s: %s (%s)", msg, "unable to retrieve OCI runtime error", err.Error())
+	case rMsg == "":
+		return errors.Wrap(rErr, msg)
+	default:
+		return errors.Errorf("%s: %s", msg, rMsg)
+	}
+}
+`;
+  const exec = `package process
+
+func (e *execProcess) start(ctx context.Context) (err error) {
+	if err := e.parent.runtime.Exec(ctx, e.parent.id, e.spec, opts); err != nil {
+		close(e.waitBlock)
+		return e.parent.runtimeError(err, "OCI runtime exec failed")
+	}
+	return nil
+}
+`;
+  const u = extractGo(parser, utils);
+  assert.deepEqual(u.wrappers.map((w) => [w.name, w.shape.arg, w.shape.printf, w.shape.kind]), [['runtimeError', 1, false, 'error']]);
+  const e = extractGo(parser, exec);
+  assert.deepEqual(e.messages, []);
+  const wrappers = new Map<string, MessageWrapper[]>([['runtimeError', u.wrappers]]);
+  assert.deepEqual(wrappedMessages(e.calls, wrappers), [{ format: 'OCI runtime exec failed', kind: 'error', line: 6, function: '(*execProcess).start' }]);
+  // Without the wrapper the same call is no message.
+  assert.deepEqual(wrappedMessages(e.calls, new Map()), []);
+});
+
+test('klog structured calls keep the message and its keys; logrus/log.G levels come from the method', () => {
+  // kubernetes v1.22 pkg/kubelet/prober/prober.go:107; containerd v1.6 pkg/cri/server/events.go.
+  const src = `package prober
+
+func (pb *prober) probe(probeType probeType, pod *v1.Pod, status v1.PodStatus, container v1.Container, containerID kubecontainer.ContainerID) (results.Result, error) {
+	if err != nil || (result != probe.Success && result != probe.Warning) {
+		if err != nil {
+			klog.V(1).ErrorS(err, "Probe errored", "probeType", probeType, "pod", klog.KObj(pod), "podUID", pod.UID, "containerName", container.Name)
+		}
+	}
+	log.G(ctx).Infof("TaskExit event %+v", e)
+	log.G(ctx).WithError(err).Errorf("Failed to handle backOff event %+v for %s", e, id)
+	logrus.Warn("skipping " + name + ": 100% used")
+}
+`;
+  const { messages } = extractGo(parser, src);
+  assert.deepEqual(messages, [
+    { format: 'Probe errored', kind: 'log', level: 'error', keys: ['probeType', 'pod', 'podUID', 'containerName'], line: 6, function: '(*prober).probe' },
+    { format: 'TaskExit event %+v', kind: 'log', level: 'info', line: 9, function: '(*prober).probe' },
+    { format: 'Failed to handle backOff event %+v for %s', kind: 'log', level: 'error', line: 10, function: '(*prober).probe' },
+    // Not a printf call: its % is literal, and the concatenated operand becomes a wildcard.
+    { format: 'skipping %v: 100%% used', kind: 'log', level: 'warning', line: 11, function: '(*prober).probe' },
+  ]);
+});
+
+test("Error() methods' Sprintf, concatenations and package-level error values are found; bare verbs are not messages", () => {
+  // go-runc v1.1.0 runc.go:848; moby v27.0.1 daemon/container_operations_unix.go:78; runc libcontainer/apparmor.
+  const src = `package runc
+
+var ErrApparmorNotEnabled = errors.New("apparmor: config provided but apparmor not supported")
+
+func (e *ExitError) Error() string {
+	return fmt.Sprintf("exit status %d", e.Status)
+}
+
+func (daemon *Daemon) getIPCContainer(id string) (*container.Container, error) {
+	if !ctr.HasMountFor("/dev/shm") {
+		return nil, errdefs.InvalidParameter(errors.New("container " + id + ": non-shareable IPC (hint: use IpcMode:shareable for the donor container)"))
+	}
+	return nil, fmt.Errorf("%s: %w", id, err)
+}
+
+func describe() string {
+	return fmt.Sprintf("not an error text %d", 1)
+}
+`;
+  const { messages } = extractGo(parser, src);
+  assert.deepEqual(
+    messages.map((m) => [m.format, m.function]),
+    [
+      ['apparmor: config provided but apparmor not supported', 'ErrApparmorNotEnabled'],
+      ['exit status %d', '(*ExitError).Error'],
+      ['container %v: non-shareable IPC (hint: use IpcMode:shareable for the donor container)', '(*Daemon).getIPCContainer'],
+    ],
+  );
+  assert.equal(informative('%s: %w'), false);
+  assert.equal(informative('exit status %d'), true);
+});
+
+test("conmon's and crun's printf-style calls, with the function they are in", () => {
+  // conmon v2.1.0 src/conn_sock.c:155–161; crun 1.8 src/libcrun/utils.c:355–382.
+  const conmon = `char *setup_attach_socket(void)
+{
+	char *symlink_dir_path =
+		bind_unix_socket("attach", SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0700, &remote_attach_sock, opt_full_attach_path);
+
+	if (listen(remote_attach_sock.fd, 10) == -1)
+		pexitf("Failed to listen on attach socket: %s/%s", symlink_dir_path, "attach");
+}
+`;
+  assert.deepEqual(extractC(conmon), [{ format: 'Failed to listen on attach socket: %s/%s', kind: 'log', level: 'fatal', line: 7, function: 'setup_attach_socket' }]);
+  const crun = `/* Defined in chroot_realpath.c  */
+char *chroot_realpath (const char *chroot, const char *path, char resolved_path[]);
+
+static int
+safe_openat_fallback (int dirfd, const char *rootfs, size_t rootfs_len, const char *path,
+                      int flags, int mode, libcrun_error_t *err)
+{
+  path_in_chroot = chroot_realpath (rootfs, path, buffer);
+  if (path_in_chroot == NULL)
+    return crun_make_error (err, errno, "cannot resolve \`%s\` under rootfs", path);
+  ret = openat (dirfd, path_in_chroot, flags, mode);
+  if (UNLIKELY (ret < 0))
+    return crun_make_error (err, errno, "open \`%s\`", path);
+  libcrun_warning ("written %" PRIu64 " bytes, \\"%s\\"", n, "x");
+}
+`;
+  assert.deepEqual(
+    extractC(crun).map((m) => [m.format, m.kind, m.line, m.function]),
+    [
+      ['cannot resolve `%s` under rootfs', 'error', 10, 'safe_openat_fallback'],
+      ['open `%s`', 'error', 13, 'safe_openat_fallback'],
+      ['written %lu bytes, "%s"', 'log', 14, 'safe_openat_fallback'],
+    ],
+  );
+});
+
+test('release tags in version order, ranges compacted, files and programs chosen per project', () => {
+  assert.deepEqual(['v1.0.0', 'v1.0.0-rc10', 'v1.0.0-rc9', 'v1.0.0-rc91', 'v0.1.1', 'v1.1.0-rc.1', 'v1.1.15', 'v1.1.2'].filter(project('runc').release).sort(compareTags), [
+    'v1.0.0-rc9',
+    'v1.0.0-rc10',
+    'v1.0.0-rc91',
+    'v1.0.0',
+    'v1.1.2',
+    'v1.1.15',
+  ]);
+  assert.deepEqual(projectTags(project('moby'), ['docker-v29.0.0', 'v28.5.2', 'v17.03.0-ce', 'v1.13.1', 'v18.09.0', 'v20.10.0-rc1']), ['v17.03.0-ce', 'v18.09.0', 'v28.5.2', 'docker-v29.0.0']);
+  assert.deepEqual(projectTags(project('go-runc'), ['v1.1.0', '5a6d9f3', 'v1.0.0']), ['5a6d9f3', 'v1.0.0', 'v1.1.0']);
+  assert.deepEqual(ranges([true, true, false, true, undefined as unknown as boolean, true, true], 7), [[0, 1], [3, 3], [5, 6]]);
+  const containerd = project('containerd');
+  assert.equal(programOf(containerd, 'runtime/v2/runc/service.go'), 'shim');
+  assert.equal(programOf(containerd, 'runtime/v2/manager.go'), 'containerd');
+  assert.equal(readsFile(containerd, 'vendor/github.com/containerd/cri/pkg/server/container_start.go'), true);
+  assert.equal(readsFile(containerd, 'vendor/github.com/containerd/go-runc/runc.go'), false);
+  assert.equal(readsFile(containerd, 'runtime/v2/shim/shim_test.go'), false);
+  assert.equal(readsFile(containerd, 'runtime/v2/shim/shim_windows.go'), false);
+  assert.equal(readsFile(containerd, 'cmd/ctr/main.go'), false);
+  assert.equal(readsFile(project('runc'), 'main.go'), true);
+  assert.equal(readsFile(project('runc'), 'tests/integration/exec.bats'), false);
+  assert.equal(readsFile(project('crun'), 'src/libcrun/container.c'), true);
+});
+
+test('the serialised index is one entry per line after the generated-file notice, the same bytes for the same index', () => {
+  const index = {
+    generated: { by: 'npm run knowledge (src/knowledge/main.ts)', programs: { runc: { repo: 'opencontainers/runc', tags: ['v1.0.0', 'v1.1.0'] } } },
+    entries: [{ program: 'runc' as const, format: 'exec failed: %w', kind: 'error' as const, site: { file: 'exec.go', line: 114, function: 'execCommand' }, versions: [[1, 1]] as [number, number][] }],
+  };
+  const text = serialise(index);
+  assert.match(text, /"\$comment": "GENERATED by `npm run knowledge`.*Never edit by hand/);
+  assert.deepEqual(JSON.parse(text).entries, index.entries);
+  assert.equal(text.split('\n').filter((l) => l.includes('"format"')).length, 1);
+  assert.equal(serialise(JSON.parse(text)), text);
+});
