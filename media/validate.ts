@@ -79,6 +79,7 @@ const diagnosis = shape({
   groups: arrayOf(shape({
     id: str, node: nullable(str), container: nullable(str), pod: nullable(str), signature: str, family: str, count: num,
     innermost: nullable(shape({ operation: nullable(str), object: nullable(str), errno: nullable(str), text: str })),
+    printedBy: nullable(shape({ program: str, text: str, versions: nullable(str), where: nullable(str) })),
     verdict: shape({ cause: str, confidence: num }),
     hypotheses: arrayOf(shape({ cause: str, confidence: num })),
     for: arrayOf(contribution),

@@ -334,3 +334,14 @@ test('diagnose --json: groups and causes exactly as the contract has them; the i
   const again = parseOne((await cli('diagnose', '--json', samples)).out);
   assert.deepEqual(again.groups.map((g) => g.id), doc.groups.map((g) => g.id));
 });
+
+test('diagnose --json on samples/two-nodes: two causes, each for its own node; on samples/outside-catalog: other, naming the innermost error', async () => {
+  const two = parseOne((await cli('diagnose', '--json', path.join(repoRoot, 'samples', 'two-nodes'))).out);
+  assert.deepEqual(two.causes.map((c) => c.cause).sort(), ['cpu-manager-state-race', 'runc-init-oom']);
+  for (const g of two.groups) assert.equal(g.verdict.cause, g.node === 'node-a' ? 'cpu-manager-state-race' : 'runc-init-oom', g.id);
+  assert.match(two.verdict.summary, /node-a: runc state\.json race[^;]*; node-b: runc's exec helper OOM-killed/);
+  const outside = parseOne((await cli('diagnose', '--json', path.join(repoRoot, 'samples', 'outside-catalog'))).out);
+  assert.equal(outside.verdict.cause, 'other');
+  assert.match(outside.verdict.summary, /The innermost error: openat2 \/sys\/fs\/cgroup\/kubepods\.slice\/.*\.scope: ENOENT \(no such file or directory\)/);
+  assert.match(outside.verdict.summary, /Search upstream for "can't open cgroup" "no such file or directory" in runc's issues/);
+});

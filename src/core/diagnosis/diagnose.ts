@@ -343,6 +343,8 @@ function groupsOf(placed: PlacedFinding[], facts: NodeFact[], files: Map<string,
     }
     const d = decide(catalog, a.ranked);
     const innermost = g.members.map((p) => p.finding.anatomy?.innermost).find((i): i is InnermostError => !!i) ?? null;
+    const layer = g.members.map((p) => p.finding.anatomy?.layers.filter((l) => l.program !== 'kernel').pop()).find((l) => !!l) ?? null;
+    const printedBy = layer ? { program: layer.program, text: layer.text, versions: layer.versions, where: layer.origin ? `${layer.origin.file}:${layer.origin.line}` : null } : null;
     groups.push({
       id,
       node: g.node,
@@ -352,6 +354,7 @@ function groupsOf(placed: PlacedFinding[], facts: NodeFact[], files: Map<string,
       family: g.family,
       count: g.members.reduce((n, p) => n + p.finding.record.count, 0),
       innermost,
+      printedBy,
       verdict: { cause: d.cause, confidence: d.confidence },
       hypotheses: d.hypotheses,
       for: d.leader?.for ?? [],
@@ -446,10 +449,16 @@ function severalSummary(explained: CauseSpan[], groups: DiagnosisGroup[], titles
   return `${explained.length} causes at once, each for its own failures — ${parts.join('; ')}.`;
 }
 
+/** The errno's own words: the innermost text after its operation and object ("no such file or directory"). */
+function errnoWords(i: InnermostError): string {
+  const cut = i.text.lastIndexOf(': ');
+  return cut >= 0 && (i.operation || i.object) ? i.text.slice(cut + 2) : i.text;
+}
+
 /** The innermost error in one phrase: "write /sys/fs/cgroup/…/cgroup.procs: ENOENT (no such file or directory)". */
 function innermostWords(i: InnermostError): string {
   const what = [i.operation, i.object].filter(Boolean).join(' ');
-  const how = i.errno ? `${i.errno} (${i.text})` : i.text;
+  const how = i.errno ? `${i.errno} (${errnoWords(i)})` : errnoWords(i);
   return what ? `${what}: ${how}` : how;
 }
 
@@ -459,15 +468,19 @@ function innermostWords(i: InnermostError): string {
  */
 function otherSummary(groups: DiagnosisGroup[], evidence: Evidence[], titles: Record<string, string>): string {
   const notRunc = evidence.find((e) => e.id === 'runtime-not-runc' && e.holds === true);
-  const errors = [...new Set(groups.map((g) => titles[g.signature] ?? g.signature))];
-  const why = notRunc ? `the node does not run runc (${notRunc.detail})` : `no documented cause prints ${errors.length ? errors.map((e) => `"${e}"`).join(', ') : 'these errors'}`;
+  const curated = [...new Set(groups.filter((g) => g.signature !== RUNTIME_ERROR).map((g) => titles[g.signature] ?? g.signature))];
+  const why = notRunc ? `the node does not run runc (${notRunc.detail})` : curated.length ? `no documented cause fits ${curated.map((e) => `"${e}"`).join(', ')} here` : 'no documented cause prints this error';
   const g = groups.find((x) => x.innermost) ?? groups[0];
   if (!g) return `A cause outside the catalog: ${why}.`;
   const i = g.innermost;
-  const search = i ? `"${i.text}"${i.operation ? ` with "${i.operation}"` : ''}${i.object ? ` on ${i.object.replace(/[0-9a-f]{32,64}/g, '<id>')}` : ''}` : `the error's own words`;
   const place = [g.node, g.pod ?? g.container].filter(Boolean).join(' ');
   const times = `${g.count} time${g.count === 1 ? '' : 's'}${place ? ` in ${place}` : ''}`;
-  return `A cause outside the catalog: ${why}. ${i ? `The innermost error: ${innermostWords(i)}` : `The error: ${titles[g.signature] ?? g.signature}`} (${times}). Search upstream for ${search} in the issues of the program that printed it, with its version.`;
+  const by = g.printedBy;
+  // Ids and pids vary per failure; the words around them are what upstream issues quote.
+  const general = (w: string) => w.replace(/[0-9a-f]{32,64}/g, '<id>').replace(/ [0-9]{2,10}(?=\b)/g, '').trim();
+  const words = [by?.text, i ? errnoWords(i) : null].filter((w): w is string => !!w).map((w) => `"${general(w)}"`);
+  const where = by ? `${by.program}'s issues${by.versions ? ` (${by.program} ${by.versions}${by.where ? `, ${by.where}` : ''})` : ''}` : 'the issues of the program that printed it, with its version';
+  return `A cause outside the catalog: ${why}. ${i ? `The innermost error: ${innermostWords(i)}` : `The error: ${titles[g.signature] ?? g.signature}`} (${times}). Search upstream for ${words.length ? words.join(' ') : "the error's own words"} in ${where}.`;
 }
 
 /** Every finding on one clock: the user's zone, --tz, or the inferred one. */

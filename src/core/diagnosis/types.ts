@@ -195,6 +195,8 @@ export interface DiagnosisGroup {
   family: string;
   count: number;
   innermost: InnermostError | null;
+  /** The innermost program's own words around it (the last layer no kernel wrote), for what to search upstream. */
+  printedBy: { program: string; text: string; versions: string | null; where: string | null } | null;
   verdict: { cause: string; confidence: number };
   hypotheses: Hypothesis[];
   /** The evidence for and against the group's leading cause, as its own ranking weighed it (the panel shows it per group). */
