@@ -407,19 +407,19 @@ function groupError(g: DiagnosisGroup, titles: Record<string, string>): string {
 
 /** Per node and cause, what the groups settle on there, nodes by name and causes by failures. */
 function nodeCauses(groups: DiagnosisGroup[], titles: Record<string, string>): NodeCause[] {
-  const out = new Map<string, NodeCause & { weighted: number }>();
+  const out = new Map<string, NodeCause & { weighted: number; byError: Map<string, number> }>();
   for (const g of groups) {
     const key = `${g.node ?? ''}\u0000${g.verdict.cause}`;
-    const n = out.get(key) ?? { node: g.node, cause: g.verdict.cause, count: 0, confidence: 0, errors: [], groups: [], weighted: 0 };
+    const n = out.get(key) ?? { node: g.node, cause: g.verdict.cause, count: 0, confidence: 0, errors: [], groups: [], weighted: 0, byError: new Map<string, number>() };
     n.count += g.count;
     n.weighted += g.verdict.confidence * g.count;
     const error = groupError(g, titles);
-    if (!n.errors.includes(error)) n.errors.push(error);
+    n.byError.set(error, (n.byError.get(error) ?? 0) + g.count);
     n.groups.push(g.id);
     out.set(key, n);
   }
   return [...out.values()]
-    .map(({ weighted, ...n }) => ({ ...n, confidence: Math.round((weighted / n.count) * 100) / 100 }))
+    .map(({ weighted, byError, ...n }) => ({ ...n, errors: [...byError].map(([e, k]) => `${k} × ${e}`), confidence: Math.round((weighted / n.count) * 100) / 100 }))
     .sort((a, b) => byCodeUnit(a.node ?? '', b.node ?? '') || b.count - a.count || byCodeUnit(a.cause, b.cause));
 }
 

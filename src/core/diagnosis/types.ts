@@ -212,7 +212,7 @@ export interface NodeCause {
   count: number;
   /** Failure-weighted confidence of those groups' verdicts. */
   confidence: number;
-  /** The errors, by signature title (or innermost error for errors no signature covers). */
+  /** The errors with their counts, "45 × OCI exec EOF" (the innermost error for errors no signature covers). */
   errors: string[];
   groups: string[];
 }
