@@ -362,7 +362,7 @@ function renderDifferential(state: PanelState, view: View): Child[] {
         ? `No single cause stands out yet: ${causeTitle(leader.cause, d)} leads with ${percent(leader.posterior)}.`
         : `${causeTitle(leader.cause, d)} leads with ${percent(leader.posterior)}.`),
     d.question ? renderQuestion(d.question, d, state.answers, view) : null,
-    h('ol', { class: 'differential', id: 'differential' }, ...shown.map(r => causeItem(r, d, state, view))),
+    h('ol', { class: 'differential', id: 'differential', 'data-shown': shown.length }, ...shown.map(r => causeItem(r, d, state, view))),
     rest.length ? h('p', { class: 'muted small' }, `Below 1%: ${rest.map(r => causeTitle(r.cause, d)).join('; ')}.`) : null,
   ];
 }

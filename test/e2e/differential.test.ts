@@ -30,11 +30,12 @@ async function ranking(session: VsCodeSession): Promise<{ cause: string; posteri
 
 async function waitForRanking(session: VsCodeSession, before: { cause: string }[], changed: (r: { cause: string; posterior: number }[]) => boolean): Promise<{ cause: string; posterior: number }[]> {
   const deadline = Date.now() + 30_000;
-  const whole = before.length;
   for (;;) {
-    // Read while the panel re-renders, the list can come back short: only a whole ranking counts.
+    // Read while the panel re-renders, the list can come back short: only a whole ranking counts. How many causes
+    // are shown (those at 1% or more, and at least three) changes with the answer: the list says it.
     const r = await ranking(session);
-    if (r.length === whole && changed(r)) return r;
+    const whole = Number(await session.webview().locator('ol#differential').getAttribute('data-shown'));
+    if (r.length === whole && r.length >= Math.min(3, before.length) && changed(r)) return r;
     if (Date.now() > deadline) throw new Error(`the ranking did not change: ${JSON.stringify(r.slice(0, 3))}`);
     await session.page.waitForTimeout(250);
   }
