@@ -210,7 +210,7 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
   const files = readFiles(input.recognitions, findings);
   const titles = { ...familyTitles(catalog), ...input.titles };
   const whole = assess(placed, facts, input, clock, catalog, [...files.keys()]);
-  const { groups, ranked: groupRanked } = groupsOf(placed, facts, files, input, clock, catalog);
+  const { groups, ranked: groupRanked, byNodeFamily } = groupsOf(placed, facts, files, input, clock, catalog);
   const explained = spans(groups);
   const mixed = explained.length >= 2 ? mixture(explained, groups, groupRanked, whole.ranked) : null;
   const decision = mixed ?? decide(catalog, whole.ranked);
@@ -241,7 +241,7 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
     causes,
     question,
     fixesFor,
-    fleet: fleet(placed, facts, files, input, clock, catalog),
+    fleet: fleet(placed, facts, files, input, clock, catalog, byNodeFamily),
     clusters: clusters(placed, input.titles),
     timeline: whole.timeline,
     fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
@@ -307,7 +307,14 @@ const groupId = (node: string | null, pod: string | null, container: string | nu
  * engine: the evidence of its node for its family (alignment on the family's own failures), the
  * signature of its own findings. One input can hold several causes; each group gets the one that fits it.
  */
-function groupsOf(placed: PlacedFinding[], facts: NodeFact[], files: Map<string, string | null>, input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): { groups: DiagnosisGroup[]; ranked: Map<string, RankedCause[]> } {
+function groupsOf(
+  placed: PlacedFinding[],
+  facts: NodeFact[],
+  files: Map<string, string | null>,
+  input: DiagnoseInput,
+  clock: Clock,
+  catalog: CauseCatalog,
+): { groups: DiagnosisGroup[]; ranked: Map<string, RankedCause[]>; byNodeFamily: Map<string, Assessment[]> } {
   const failures = execFailureSignatures(catalog);
   const byGroup = new Map<string, { node: string | null; pod: string | null; container: string | null; family: string; members: PlacedFinding[] }>();
   const byNode = new Map<string, PlacedFinding[]>();
@@ -356,14 +363,21 @@ function groupsOf(placed: PlacedFinding[], facts: NodeFact[], files: Map<string,
       innermost,
       printedBy,
       verdict: { cause: d.cause, confidence: d.confidence },
-      hypotheses: d.hypotheses,
+      // The causes that still count for this group (an event list holds thousands of groups): 1% or more, at least two.
+      hypotheses: d.hypotheses.filter((h, i) => i < 2 || h.confidence >= 0.01),
       for: d.leader?.for ?? [],
       against: d.leader?.against ?? [],
     });
     ranked.set(id, a.ranked);
   }
   groups.sort((a, b) => b.count - a.count || byCodeUnit(a.id, b.id));
-  return { groups, ranked };
+  // Per node, its families' assessments: a node with one family needs no assessment of its own for the fleet.
+  const byNodeFamily = new Map<string, Assessment[]>();
+  for (const [key, a] of assessed) {
+    const node = key.slice(0, key.indexOf('\u0000'));
+    byNodeFamily.set(node, [...(byNodeFamily.get(node) ?? []), a]);
+  }
+  return { groups, ranked, byNodeFamily };
 }
 
 /** The distinct causes the groups settle on, with the groups each explains, most failures first. */
@@ -525,7 +539,7 @@ function withNodes(facts: NodeFact[], findings: Finding[]): NodeFact[] {
 }
 
 /** Per node: its failures, its runc, and its own leading cause on its own evidence (facts naming no node count for every node). */
-function fleet(placed: PlacedFinding[], facts: NodeFact[], files: Map<string, string | null>, input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): NodeSummary[] {
+function fleet(placed: PlacedFinding[], facts: NodeFact[], files: Map<string, string | null>, input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, byNodeFamily: Map<string, Assessment[]>): NodeSummary[] {
   // One pass to group the findings: a cluster's event list names hundreds of nodes.
   const byNode = new Map<string, PlacedFinding[]>();
   for (const p of placed) {
@@ -540,7 +554,9 @@ function fleet(placed: PlacedFinding[], facts: NodeFact[], files: Map<string, st
   return [...byNode]
     .map(([node, mine]) => {
       const theirs = facts.filter((f) => !f.node || f.node === node);
-      const a = assess(mine, theirs, input, clock, catalog, filesOf(files, node));
+      // A node whose failures are of one family was assessed for it already, on the same findings and facts.
+      const families = byNodeFamily.get(node);
+      const a = families?.length === 1 ? families[0]! : assess(mine, theirs, input, clock, catalog, filesOf(files, node));
       const d = decide(catalog, a.ranked);
       const runc = input.user.runcVersion ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);
       return {
