@@ -61,10 +61,13 @@ const NOT_RUNC_FACT = /\b(crun|gvisor|runsc|kata|sysbox|rkt|windows)\b/i;
 /** The thread's stated facts as the user's answers: its runc version, and whether the node runs another runtime. */
 export function userFactsOf(t: Thread): UserFacts {
   const user: UserFacts = {};
+  const observations: NonNullable<UserFacts['observations']> = {};
+  // The runc version typed as the answer to runc-before-fix, as the panel takes it.
   const runc = /\b(\d+\.\d+\.\d+(?:-rc\d+)?)/.exec(t.facts.runc ?? '')?.[1];
-  if (runc) user.runcVersion = runc;
+  if (runc) observations['runc-before-fix'] = runc;
   const runtime = ['runtime', 'node', 'platform'].map((k) => t.facts[k] ?? '').join(' ');
-  if (NOT_RUNC_FACT.test(runtime)) user.observations = { 'runtime-not-runc': true };
+  if (NOT_RUNC_FACT.test(runtime)) observations['runtime-not-runc'] = true;
+  if (Object.keys(observations).length) user.observations = observations;
   return user;
 }
 

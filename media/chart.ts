@@ -120,26 +120,32 @@ function nearTick(t: Timeline, window = 0.5): number {
 }
 
 function tickLabel(t: Timeline): string {
-  return t.tickPhaseFrom === 'events' ? 'mean phase' : 'reconcile tick';
+  return t.tickPhaseFrom === 'events' ? 'mean phase' : 'tick';
 }
 
-/** EOF events on the wall-clock axis, one lane per pod. */
-export function drawTimelineStrip(t: Timeline): Draw {
+/** What the events are and what the period is, in the words of the attachment the timeline came with. */
+export interface PhaseWords {
+  events: string;
+  period: string;
+}
+
+/** The events on the wall-clock axis, one lane per pod. */
+export function drawTimelineStrip(t: Timeline, words: PhaseWords): Draw {
   const pods = podsOf(t);
   const lanes = pods.length <= 6 ? pods.length : 1;
   const ticks = t.spanMs / 1000 / t.periodSeconds;
-  const summary = `${t.events.length} EOF events over ${duration(t.spanMs)} from ${pods.length} pod${pods.length === 1 ? '' : 's'}.`;
+  const summary = `${t.events.length} ${words.events} over ${duration(t.spanMs)} from ${pods.length} pod${pods.length === 1 ? '' : 's'}.`;
   return width => {
     const f = frame(width, 16 + Math.max(1, lanes) * 20 + 24, { l: 12, r: 24, t: 8, b: 24 });
     const svg = chartSvg('timeline-chart', f, summary);
     const x = scale(0, t.spanMs, f.left, f.right);
     const laneHeight = (f.bottom - f.top) / Math.max(1, lanes);
-    // Reconcile ticks are drawn only while they stay apart; over hours they would fill the strip.
+    // The period's ticks are drawn only while they stay apart; over hours they would fill the strip.
     if (t.tickPhaseSeconds !== null && t.events.length > 0 && ticks <= (f.right - f.left) / 6) {
       const first = (t.tickPhaseSeconds - t.events[0].phaseSeconds) * 1000;
       const periodMs = t.periodSeconds * 1000;
       for (let ms = first - Math.floor(first / periodMs) * periodMs; ms <= t.spanMs; ms += periodMs) {
-        svg.append(s('line', { class: 'reconcile', x1: x(ms), x2: x(ms), y1: f.top, y2: f.bottom }));
+        svg.append(s('line', { class: 'period-tick', x1: x(ms), x2: x(ms), y1: f.top, y2: f.bottom }));
       }
     }
     for (let i = 1; i < lanes; i++) {
@@ -158,15 +164,15 @@ export function drawTimelineStrip(t: Timeline): Draw {
 }
 
 /**
- * Each event's phase within the reconcile period against time: events caused by the reconcile loop
- * fall on one horizontal line, whatever the span; unrelated failures scatter over the whole height.
+ * Each event's phase within the period against time: events the periodic process causes fall on one
+ * horizontal line, whatever the span; unrelated failures scatter over the whole height.
  */
-export function drawPhaseScatter(t: Timeline): Draw {
+export function drawPhaseScatter(t: Timeline, words: PhaseWords): Draw {
   const pods = podsOf(t);
   const period = t.periodSeconds;
   const summary = t.tickPhaseSeconds === null
-    ? `Phase of ${t.events.length} EOF events within the ${seconds(period)} reconcile period, over time.`
-    : `Phase of each EOF event within the ${seconds(period)} reconcile period, over time: ${nearTick(t)} of ${t.events.length} within ±0.5 s of the ${tickLabel(t)} at ${seconds(t.tickPhaseSeconds)}.`;
+    ? `Phase of ${t.events.length} ${words.events} within the ${seconds(period)} period of ${words.period}, over time.`
+    : `Phase of each of the ${words.events} within the ${seconds(period)} period of ${words.period}, over time: ${nearTick(t)} of ${t.events.length} within ±0.5 s of the ${tickLabel(t)} at ${seconds(t.tickPhaseSeconds)}.`;
   return width => {
     const f = frame(width, 250, { l: 40, r: 24, t: 16, b: 28 });
     const svg = chartSvg('phase-scatter', f, summary);

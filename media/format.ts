@@ -1,11 +1,10 @@
 /** Words and numbers as the panel shows them. */
+import { titleOf } from '../src/core/diagnosis/numbers';
 import type { Diagnosis, FactSource } from '../src/core/diagnosis/types';
-
-const VERDICTS: Record<string, string> = { unknown: 'Cause not established', none: 'No runtime exec errors' };
 
 /** A cause's title from the catalog the host sent, or the words for the two verdicts that are not causes. */
 export function causeTitle(cause: string, d: Diagnosis): string {
-  return d.causes[cause]?.title ?? VERDICTS[cause] ?? cause;
+  return titleOf(cause, d);
 }
 
 const SOURCES: Record<FactSource, string> = {

@@ -2,8 +2,9 @@
  * The six steps of the diagnosis page, one render function each, all pure functions of the state.
  * Actions only post messages; the host answers with a new state and the page is rendered again.
  */
+import { headline, listed, probability } from '../src/core/diagnosis/numbers';
 import type { PanelHop, PanelState, WebviewMessage } from '../src/core/diagnosis/protocol';
-import type { CauseInfo, Cluster, Contribution, Diagnosis, DiagnosisGroup, Evidence, NextQuestion, Question, RankedCause, Timeline, UserFacts } from '../src/core/diagnosis/types';
+import type { Attachment, CauseInfo, Cluster, Contribution, Diagnosis, DiagnosisGroup, Evidence, NextQuestion, PhaseTimelineAttachment, Question, RankedCause, SourceCheckAttachment, Timeline, UserFacts } from '../src/core/diagnosis/types';
 import { chartBox, drawPhaseHistogram, drawPhaseScatter, drawTimelineStrip, podClass, podsOf } from './chart';
 import { type Child, h, icon } from './dom';
 import { baseName, causeTitle, count, duration, holdsLabel, pValue, percent, seconds, shortTime, sourceLabel } from './format';
@@ -15,18 +16,25 @@ export interface View {
   setReportOpen(open: boolean): void;
 }
 
+/** The attachments of every observation, of one kind: the views the input supports, whatever cause they speak for. */
+function attachmentsOf<K extends Attachment['kind']>(d: Diagnosis, kind: K): { evidence: Evidence; attachment: Extract<Attachment, { kind: K }> }[] {
+  return d.verdict.evidence.flatMap(e => (e.attachments ?? []).filter((a): a is Extract<Attachment, { kind: K }> => a.kind === kind).map(attachment => ({ evidence: e, attachment })));
+}
+
 export function renderPage(state: PanelState, view: View): HTMLElement[] {
   const d = state.diagnosis;
-  return [
-    renderHeader(state),
-    step('symptom', 1, 'Symptom', renderSymptom(state, view)),
-    step('chain', 2, 'Where it comes from', renderChain(state, view)),
-    step('evidence', 3, 'Evidence', renderEvidence(d, state.answers, view)),
-    step('timeline', 4, 'Timeline', renderTimeline(d)),
-    step('differential', 5, 'Which cause', renderDifferential(state, view)),
-    step('verdict', 6, 'Verdict and fix', renderVerdict(state, view)),
-    step('report', 7, 'Report', renderReport(state, view)),
+  // A timeline is a step only when this input has one to show.
+  const timelines = attachmentsOf(d, 'phase-timeline').filter(t => t.attachment.timeline.events.length > 0);
+  const steps: [string, string, Child[]][] = [
+    ['symptom', 'Symptom', renderSymptom(state, view)],
+    ['chain', 'Where it comes from', renderChain(state, view)],
+    ['evidence', 'Evidence', renderEvidence(d, state.answers, view)],
+    ...timelines.map((t, i): [string, string, Child[]] => [i === 0 ? 'timeline' : `timeline-${i + 1}`, 'Timeline', renderTimeline(t.attachment)]),
+    ['differential', 'Which cause', renderDifferential(state, view)],
+    ['verdict', 'Verdict and fix', renderVerdict(state)],
+    ['report', 'Report', renderReport(state, view)],
   ];
+  return [renderHeader(state), ...steps.map(([id, title, body], i) => step(id, i + 1, title, body))];
 }
 
 function step(id: string, n: number, title: string, body: Child[]): HTMLElement {
@@ -52,14 +60,13 @@ function button(label: string, attrs: Record<string, string>, onclick: () => voi
 
 function renderHeader(state: PanelState): HTMLElement {
   const d = state.diagnosis;
-  const v = d.verdict;
   return h('header', { class: 'page-head' },
     h('div', { class: 'eyebrow' }, 'Runtime Lens · diagnosis'),
     h('h1', {}, state.subject),
     h('div', { class: 'meta' },
       h('span', {}, `${count(d.inputs.files, 'file')} · ${count(d.inputs.lines, 'line')} read`),
       h('span', { class: 'sep', 'aria-hidden': 'true' }, '·'),
-      h('span', { class: 'glance' }, `${causeTitle(v.cause, d)} — ${percent(v.confidence)}`),
+      h('span', { class: 'glance' }, headline(d).line),
       h('button', {
         type: 'button', class: 'link', 'data-key': 'goto-verdict',
         onclick: () => {
@@ -69,6 +76,9 @@ function renderHeader(state: PanelState): HTMLElement {
         },
       }, 'Go to the verdict')),
     d.clock ? h('p', { class: 'note clock' }, icon('clock'), h('span', {}, h('strong', {}, 'Clock: '), d.clock)) : null,
+    // Sources traced after the panel opened change the verdict only when they are the node's: say which, up front.
+    ...attachmentsOf(d, 'source-check').map(({ attachment: a }) => h('p', { class: 'note sources', 'data-weighed': String(a.weighed) }, icon(a.weighed ? 'check' : 'question'),
+      h('span', {}, h('strong', {}, `Your ${a.program} sources: `), a.weighed ? `${a.why}; their ${a.subject} is weighed in this verdict.` : `${a.why}.`))),
   );
 }
 
@@ -132,7 +142,9 @@ function renderFleet(d: Diagnosis): HTMLElement | null {
           h('td', { class: 'cell-title' }, n.node),
           h('td', { class: 'num strong' }, n.failures.toLocaleString('en-US')),
           h('td', {}, n.runc ?? h('span', { class: 'muted' }, 'not seen')),
-          h('td', {}, `${causeTitle(n.cause, d)} (${percent(n.confidence)})`),
+          h('td', {}, n.cause === 'none' ? causeTitle(n.cause, d)
+            : n.cause === 'unknown' && n.leader ? `${causeTitle(n.cause, d)} — ${causeTitle(n.leader, d)} leads with ${probability(n.confidence)}`
+              : `${causeTitle(n.cause, d)} (${probability(n.confidence)})`),
           h('td', { class: 'cell-sub' }, n.signatures.join(', '))))))));
 }
 
@@ -241,12 +253,21 @@ function evidenceItem(e: Evidence, answers: UserFacts, view: View): HTMLElement 
       h('h3', { class: 'ev-title' }, e.title),
       h('span', { class: `source source-${e.source}` }, sourceLabel(e.source))),
     h('p', { class: 'detail' }, e.detail),
+    ...(e.attachments ?? []).filter((a): a is SourceCheckAttachment => a.kind === 'source-check').map(a => renderSourceCheck(a, e.id, view)),
     e.where ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, 'Seen at'), fileLink(view, e.id, e.where.file, e.where.line)) : null,
     e.check ? h('div', { class: 'ev-row' },
       h('span', { class: 'ev-label' }, 'Check it yourself'),
       h('code', { class: 'check' }, e.check),
       copyButton(e.check, `copy:${e.id}`, view)) : null,
+    e.holds === null && e.collected ? collectedRow(e.collected) : null,
     e.ask ? askRow(e.ask, answers, view) : null);
+}
+
+/** Which files of a collected bundle (`runtime-lens collect`) would answer an open observation. */
+function collectedRow(files: string[]): HTMLElement {
+  return h('div', { class: 'ev-row collected' },
+    h('span', { class: 'ev-label' }, 'In a bundle'),
+    h('span', {}, ...files.flatMap((f, i) => [i ? ', ' : '', h('code', {}, f)]), ` ${files.length > 1 ? 'answer' : 'answers'} this; “Runtime Lens: Collect from a Node…” gathers ${files.length > 1 ? 'them' : 'it'}`));
 }
 
 function copyButton(text: string, key: string, view: View): HTMLElement {
@@ -258,13 +279,11 @@ function copyButton(text: string, key: string, view: View): HTMLElement {
   return b;
 }
 
+/** The answer as its control shows it: yes/no, or the value typed (a lab result has its own block). */
 function answerOf(answers: UserFacts, fact: Question['fact']): string {
-  if (fact.startsWith('observation:')) {
-    const v = answers.observations?.[fact.slice('observation:'.length)];
-    return v === undefined ? '' : v ? 'yes' : 'no';
-  }
-  const v = answers[fact as Exclude<Question['fact'], `observation:${string}`>];
-  return v === undefined || v === null ? '' : String(v);
+  if (fact === 'timeZone') return answers.timeZone ?? '';
+  const v = answers.observations?.[fact.slice('observation:'.length)];
+  return typeof v === 'boolean' ? (v ? 'yes' : 'no') : typeof v === 'string' || typeof v === 'number' ? String(v) : '';
 }
 
 function askRow(q: Question, answers: UserFacts, view: View): HTMLElement {
@@ -303,27 +322,21 @@ function askRow(q: Question, answers: UserFacts, view: View): HTMLElement {
 
 // ── 4. Timeline ───────────────────────────────────────────────────────────────────────────────
 
-function renderTimeline(d: Diagnosis): Child[] {
-  const t = d.timeline;
-  if (t === null) {
-    const eof = d.verdict.evidence.find(e => e.id === 'eof-errors-present');
-    return [h('p', { class: 'lead' }, eof?.holds === false
-      ? 'No EOF events in the input, so there is nothing to set against the reconcile period.'
-      : 'The EOF lines carry no timestamps that can be placed on one clock, so their phase within the reconcile period cannot be computed.')];
-  }
+function renderTimeline(a: PhaseTimelineAttachment): Child[] {
+  const t = a.timeline;
   const pods = podsOf(t);
   const ticks = Math.round(t.spanMs / 1000 / t.periodSeconds);
   return [
-    rayleighLine(t),
+    rayleighLine(a),
     h('div', { class: 'legend' },
       ...pods.map(p => h('span', { class: 'legend-item' }, h('span', { class: `swatch ${podClass(pods, p)}`, 'aria-hidden': 'true' }), p ?? 'pod unknown')),
       t.events.some(e => e.kind !== 'EOF') ? h('span', { class: 'legend-item' }, h('span', { class: 'swatch hollow', 'aria-hidden': 'true' }), 'unexpected EOF (truncated state.json)') : null),
     h('div', { class: 'charts' },
-      figure('strip', chartBox('strip', drawTimelineStrip(t)),
-        `When: each mark is one EOF, one lane per pod; 0 is the first event${t.start ? `, at ${t.start}` : ''}. `,
-        ticks * 6 > 800 ? `The reconcile runs every ${seconds(t.periodSeconds)} — about ${count(ticks, 'tick')} in ${duration(t.spanMs)}, too dense to draw here; the two charts below fold time by the period.` : `Faint lines are the reconcile ticks, every ${seconds(t.periodSeconds)}.`),
-      figure('scatter', chartBox('scatter', drawPhaseScatter(t)),
-        `Phase against time: where in the ${seconds(t.periodSeconds)} reconcile period each EOF fell. Events caused by the reconcile loop form a horizontal line.`),
+      figure('strip', chartBox('strip', drawTimelineStrip(t, a)),
+        `When: each mark is one of the ${a.events}, one lane per pod; 0 is the first event${t.start ? `, at ${t.start}` : ''}. `,
+        ticks * 6 > 800 ? `The period of ${a.period} is ${seconds(t.periodSeconds)} — about ${count(ticks, 'tick')} in ${duration(t.spanMs)}, too dense to draw here; the two charts below fold time by the period.` : `Faint lines are the ticks of ${a.period}, every ${seconds(t.periodSeconds)}.`),
+      figure('scatter', chartBox('scatter', drawPhaseScatter(t, a)),
+        `Phase against time: where in the ${seconds(t.periodSeconds)} period of ${a.period} each event fell. Events it causes form a horizontal line.`),
       figure('histogram', chartBox('histogram', drawPhaseHistogram(t)),
         `Phase histogram: events per ${seconds(t.histogram.length ? t.periodSeconds / t.histogram.length : t.periodSeconds)} of the period.`)),
   ];
@@ -333,16 +346,17 @@ function figure(area: string, chart: HTMLElement, ...caption: Child[]): HTMLElem
   return h('figure', { class: `figure figure-${area}` }, chart, h('figcaption', {}, ...caption));
 }
 
-function rayleighLine(t: Timeline): HTMLElement {
+function rayleighLine(a: PhaseTimelineAttachment): HTMLElement {
+  const t: Timeline = a.timeline;
   const r = t.rayleigh;
   if (r === null) return h('p', { class: 'finding muted' }, `${count(t.events.length, 'event')}: too few to test whether they align.`);
   const stats = `R̄ ${r.meanResultant.toFixed(2)}, ${pValue(r.p)}`;
   const [glyph, words] = r.p < 0.01
-    ? ['check', `their phases concentrate (${stats}): they fall at the same point of every ${seconds(t.periodSeconds)} reconcile period.`] as const
+    ? ['check', `their phases concentrate (${stats}): they fall at the same point of every ${seconds(t.periodSeconds)} period of ${a.period}.`] as const
     : r.p < 0.05
       ? ['question', `their phases concentrate weakly (${stats}).`] as const
-      : ['cross', `their phases look uniform (${stats}): no sign of the ${seconds(t.periodSeconds)} reconcile period.`] as const;
-  return h('p', { class: `finding finding-${glyph}` }, icon(glyph), h('span', {}, h('strong', {}, `${count(r.n, 'event')}; `), words));
+      : ['cross', `their phases look uniform (${stats}): no sign of the ${seconds(t.periodSeconds)} period of ${a.period}.`] as const;
+  return h('p', { class: `finding finding-${glyph}` }, icon(glyph), h('span', {}, h('strong', {}, `${count(r.n, 'event')} (${a.events}); `), words));
 }
 
 // ── 5. Which cause: the differential ──────────────────────────────────────────────────────────
@@ -350,19 +364,20 @@ function rayleighLine(t: Timeline): HTMLElement {
 function renderDifferential(state: PanelState, view: View): Child[] {
   const d = state.diagnosis;
   if (d.ranked.length === 0) return [h('p', { class: 'lead' }, 'No runtime exec errors to explain, so no causes to weigh.')];
-  const shown = d.ranked.filter((r, i) => i < 3 || r.posterior >= 0.01);
-  const rest = d.ranked.filter(r => !shown.includes(r));
+  const { shown, rest } = listed(d.ranked);
   const leader = d.ranked[0]!;
-  const documented = d.ranked.filter(r => r.cause !== 'other').length;
+  const outside = d.ranked.find(r => d.causes[r.cause]?.outside);
+  const documented = d.ranked.length - (outside ? 1 : 0);
   return [
     renderGroupCauses(d),
     h('p', { class: 'lead' },
-      `${count(documented, 'documented cause')}${documented < d.ranked.length ? ' and a cause outside the catalog' : ''} weighed on the evidence${d.explained.length > 1 ? `, for the failures ${causeTitle(d.verdict.cause, d)} explains` : ''}. `,
+      `${count(documented, 'documented cause')}${outside ? ` and ${causeTitle(outside.cause, d)}` : ''} weighed on the evidence${d.explained.length > 1 ? `, for the failures ${causeTitle(d.verdict.cause, d)} explains` : ''}. `,
       d.verdict.cause === 'unknown'
-        ? `No single cause stands out yet: ${causeTitle(leader.cause, d)} leads with ${percent(leader.posterior)}.`
-        : `${causeTitle(leader.cause, d)} leads with ${percent(leader.posterior)}.`),
+        ? `No single cause stands out yet: ${causeTitle(leader.cause, d)} leads with ${probability(leader.posterior)}.`
+        : `${causeTitle(leader.cause, d)} leads with ${probability(leader.posterior)}.`,
+      d.verdict.settled ? ` You settled on ${causeTitle(d.verdict.cause, d)}.` : ''),
     d.question ? renderQuestion(d.question, d, state.answers, view) : null,
-    h('ol', { class: 'differential', id: 'differential', 'data-shown': shown.length }, ...shown.map(r => causeItem(r, d, state, view))),
+    h('ol', { class: 'differential', id: 'differential', 'data-listed': shown.length }, ...shown.map(r => causeItem(r, d, state, view))),
     rest.length ? h('p', { class: 'muted small' }, `Below 1%: ${rest.map(r => causeTitle(r.cause, d)).join('; ')}.`) : null,
   ];
 }
@@ -400,6 +415,7 @@ function renderQuestion(q: NextQuestion, d: Diagnosis, answers: UserFacts, view:
     h('p', { class: 'muted small' },
       `Yes points at ${causeTitle(q.ifYes, d)}; no at ${causeTitle(q.ifNo, d)} (expected gain ${q.gain.toFixed(2)} bits).`),
     q.check ? h('div', { class: 'ev-row' }, h('span', { class: 'ev-label' }, 'On the node'), h('code', { class: 'check' }, q.check), copyButton(q.check, `copy:question`, view)) : null,
+    q.collected ? collectedRow(q.collected) : null,
     h('div', { class: 'actions' },
       button(q.yes, { id: 'question-yes', 'data-key': 'question-yes', appearance: current === 'yes' ? 'primary' : 'secondary' }, answer('yes')),
       button(q.no, { id: 'question-no', 'data-key': 'question-no', appearance: current === 'no' ? 'primary' : 'secondary' }, answer('no'))));
@@ -415,12 +431,12 @@ function causeItem(r: RankedCause, d: Diagnosis, state: PanelState, view: View):
   const info = d.causes[r.cause];
   const settled = state.answers.settledCause === r.cause;
   const bar = h('span', { class: 'hyp-fill' });
-  bar.style.width = percent(r.posterior);
+  bar.style.width = probability(r.posterior);
   return h('li', { class: `cause${settled ? ' settled' : ''}`, 'data-cause': r.cause, 'data-posterior': String(r.posterior) },
     h('div', { class: 'cause-head' },
       h('span', { class: 'hyp-name' }, causeTitle(r.cause, d)),
       h('span', { class: 'hyp-bar', 'aria-hidden': 'true' }, bar),
-      h('span', { class: 'hyp-value' }, percent(r.posterior))),
+      h('span', { class: 'hyp-value', title: 'probability given the evidence' }, probability(r.posterior))),
     info ? h('p', { class: 'detail' }, info.summary) : null,
     r.for.length || r.against.length ? h('ul', { class: 'contributions' },
       ...r.for.slice(0, 4).map(c => contributionLine(c, '+')),
@@ -436,7 +452,8 @@ function causeItem(r: RankedCause, d: Diagnosis, state: PanelState, view: View):
 /** "Confirm on the node": the lab command to copy, and a way to enter what it printed. */
 function confirmBlock(info: CauseInfo, state: PanelState, view: View): HTMLElement {
   const scenario = info.confirm!.scenario;
-  const result = state.answers.reproduced?.[scenario];
+  const answer = info.confirm!.observation ? state.answers.observations?.[info.confirm!.observation] : undefined;
+  const result = typeof answer === 'object' && answer !== null ? answer : undefined;
   const attempts = h('vscode-text-field', { size: 6, 'aria-label': 'attempts', placeholder: '300', 'data-key': `attempts:${scenario}` }) as HTMLElement & { value: string };
   const failures = h('vscode-text-field', { size: 6, 'aria-label': 'failures', placeholder: '0', 'data-key': `failures:${scenario}` }) as HTMLElement & { value: string };
   const submit = () => {
@@ -458,27 +475,28 @@ function confirmBlock(info: CauseInfo, state: PanelState, view: View): HTMLEleme
 
 // ── 6. Verdict and fix ────────────────────────────────────────────────────────────────────────
 
-function renderVerdict(state: PanelState, view: View): Child[] {
+function renderVerdict(state: PanelState): Child[] {
   const d = state.diagnosis;
   const v = d.verdict;
-  const level = v.confidence >= 0.8 ? 'high' : v.confidence >= 0.5 ? 'medium' : 'low';
+  const head = headline(d);
+  const level = v.settled ? 'settled' : v.cause === 'unknown' ? 'low' : v.confidence >= 0.8 ? 'high' : v.confidence >= 0.5 ? 'medium' : 'low';
   const fill = h('div', { class: 'meter-fill' });
-  fill.style.width = percent(v.confidence);
+  fill.style.width = probability(head.value ?? 0);
   // The whole ranking, with its evidence, is step 5's; the verdict recalls the three leaders.
   const hypotheses = [...d.hypotheses].sort((a, b) => b.confidence - a.confidence).slice(0, 3);
   return [
     h('div', { class: `verdict-card level-${level}` },
       h('div', { class: 'verdict-main' },
-        h('div', { class: 'eyebrow' }, v.cause === 'none' || v.cause === 'unknown' ? 'Result' : 'Most likely cause'),
+        h('div', { class: 'eyebrow' }, v.settled ? 'Settled by hand' : v.cause === 'none' || v.cause === 'unknown' ? 'Result' : 'Most likely cause'),
         h('div', { id: 'verdict-cause', 'data-cause': v.cause, role: 'heading', 'aria-level': 3 }, causeTitle(v.cause, d)),
         h('p', { class: 'summary' }, v.summary)),
-      h('div', { class: 'verdict-confidence' },
-        h('div', { id: 'verdict-confidence' }, percent(v.confidence)),
+      head.value === null ? null : h('div', { class: 'verdict-confidence' },
+        h('div', { id: 'verdict-confidence' }, probability(head.value)),
         h('div', {
-          class: 'meter', role: 'meter', 'aria-label': 'Confidence',
-          'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(v.confidence * 100),
+          class: 'meter', role: 'meter', 'aria-label': head.label,
+          'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(Math.min(0.97, head.value) * 100),
         }, fill),
-        h('div', { class: 'muted small' }, 'confidence'))),
+        h('div', { class: 'muted small', id: 'verdict-confidence-label' }, head.caption))),
     hypotheses.length ? h('div', { class: 'block' },
       h('h3', {}, 'Leading hypotheses'),
       h('ol', { class: 'hypotheses' }, ...hypotheses.map(hy => {
@@ -487,30 +505,28 @@ function renderVerdict(state: PanelState, view: View): Child[] {
         return h('li', { class: hy.cause === v.cause ? 'top' : '' },
           h('span', { class: 'hyp-name' }, causeTitle(hy.cause, d)),
           h('span', { class: 'hyp-bar', 'aria-hidden': 'true' }, bar),
-          h('span', { class: 'hyp-value' }, percent(hy.confidence)));
+          h('span', { class: 'hyp-value' }, probability(hy.confidence)));
       }))) : null,
     d.fixes.length ? h('div', { class: 'block', id: 'fixes', 'data-cause': d.fixesFor ?? '' },
       h('h3', {}, `${d.fixes.length === 1 ? 'Fix' : 'Fixes'} for ${causeTitle(d.fixesFor ?? v.cause, d)}`,
-        state.answers.settledCause === d.fixesFor ? ' (the cause you settled on)' : v.cause === 'unknown' ? ' (the leading cause, if it is that one)' : ''),
+        v.settled && v.cause === d.fixesFor ? ' (the cause you settled on)' : v.cause === 'unknown' ? ' (the leading cause, if it is that one)' : ''),
       h('ol', { class: 'fixes' }, ...d.fixes.map(f => h('li', { class: 'fix' },
         h('h4', {}, f.title),
         h('p', { class: 'how' }, f.how),
         h('p', { class: 'tradeoffs' }, h('strong', {}, 'Trade-offs: '), f.tradeoffs))))) : null,
-    state.saveState ? renderSaveState(state.saveState, view) : null,
   ];
 }
 
-function renderSaveState(ss: NonNullable<PanelState['saveState']>, view: View): HTMLElement {
-  const [glyph, label] = ss.atomic === true ? ['check', 'atomic: temp file + rename'] as const
-    : ss.atomic === false ? ['cross', 'writes state.json in place'] as const
-      : ['question', 'unknown'] as const;
-  return h('div', { class: 'block savestate' },
-    h('h3', {}, 'saveState in your runc sources'),
+/** What the user's sources say about one function, and whether that is the node's evidence (weighed) or only theirs. */
+function renderSourceCheck(a: SourceCheckAttachment, key: string, view: View): HTMLElement {
+  const glyph = a.holds === true ? 'check' : a.holds === false ? 'cross' : 'question';
+  return h('div', { class: `block savestate source-check${a.weighed ? ' weighed' : ' not-weighed'}`, 'data-weighed': String(a.weighed) },
+    h('h3', {}, `${a.subject} in your ${a.program} sources${a.sourcesVersion ? ` (${a.sourcesVersion})` : ''}`),
     h('div', { class: 'savestate-card' },
       h('div', { class: 'ev-head' },
-        h('span', { class: `chip chip-${glyph}` }, icon(glyph), h('span', {}, label)),
-        ss.file && ss.line ? fileLink(view, 'savestate', ss.file, ss.line) : null),
-      h('p', { class: 'detail' }, ss.detail)));
+        h('span', { class: `chip chip-${glyph}` }, icon(glyph), h('span', {}, a.reading)),
+        a.file && a.line ? fileLink(view, `source-check:${key}`, a.file, a.line) : null),
+      h('p', { class: 'detail source-why' }, `${a.why[0]!.toUpperCase()}${a.why.slice(1)}.`)));
 }
 
 // ── 7. Report ─────────────────────────────────────────────────────────────────────────────────

@@ -16,39 +16,15 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const shape = (fields: Record<string, Check>): Check => v =>
   isRecord(v) && Object.entries(fields).every(([k, c]) => c(v[k]));
 
-const FACTS = ['cpuManagerPolicy', 'runcVersion', 'reconcilePeriodSeconds', 'timeZone'];
 const SOURCES = ['logs', 'sources', 'user', 'default', 'measured'];
 
 const where = shape({ file: str, line: num });
 const question = shape({
-  fact: v => FACTS.includes(v as string) || (str(v) && /^observation:[a-z0-9-]+$/.test(v as string)),
+  fact: v => v === 'timeZone' || (str(v) && /^observation:[a-z0-9-]+$/.test(v as string)),
   prompt: str,
   choices: optional(arrayOf(shape({ value: str, label: str }))),
   placeholder: optional(str),
 });
-const evidence = shape({
-  id: str,
-  holds: nullable(bool),
-  detail: str,
-  title: str,
-  source: v => SOURCES.includes(v as string),
-  where: optional(where),
-  check: optional(str),
-  ask: optional(question),
-  attempts: optional(num),
-});
-const contribution = shape({ id: str, kind: str, title: str, holds: nullable(bool), lr: num, why: str });
-const ranked = shape({ cause: str, title: str, posterior: num, for: arrayOf(contribution), against: arrayOf(contribution) });
-const fix = shape({ title: str, how: str, tradeoffs: str });
-const causeInfo = shape({
-  id: str, title: str, summary: str, versions: str, check: str,
-  references: arrayOf(shape({ repo: str, number: num, title: str })),
-  fixes: arrayOf(fix),
-  confirm: nullable(shape({ scenario: str, command: str })),
-  observations: arrayOf(str),
-});
-const nextQuestion = shape({ observation: str, prompt: str, yes: str, no: str, check: optional(str), gain: num, ifYes: str, ifNo: str });
-const nodeSummary = shape({ node: str, failures: num, signatures: arrayOf(str), runc: nullable(str), cause: str, confidence: num });
 const timeline = shape({
   periodSeconds: v => num(v) && (v as number) > 0,
   fittedPeriodSeconds: v => num(v) && (v as number) > 0,
@@ -60,8 +36,52 @@ const timeline = shape({
   histogram: arrayOf(num),
   rayleigh: nullable(shape({ n: num, meanResultant: num, z: num, p: num })),
 });
+const attachment: Check = v => {
+  if (!isRecord(v)) return false;
+  switch (v.kind) {
+    case 'phase-timeline':
+      return shape({ events: str, period: str, timeline })(v);
+    case 'source-check':
+      return shape({
+        subject: str, program: str, reading: str, holds: nullable(bool), file: optional(str), line: optional(num),
+        sourcesVersion: nullable(str), nodeVersion: nullable(str), weighed: bool, why: str,
+      })(v);
+    case 'chain-node':
+      return shape({ label: str, chains: w => isRecord(w) && Object.values(w).every(str), tooltip: str })(v);
+    default:
+      return false;
+  }
+};
+const evidence = shape({
+  id: str,
+  holds: nullable(bool),
+  detail: str,
+  title: str,
+  source: v => SOURCES.includes(v as string),
+  where: optional(where),
+  check: optional(str),
+  collected: optional(arrayOf(str)),
+  ask: optional(question),
+  attempts: optional(num),
+  attachments: optional(arrayOf(attachment)),
+});
+const contribution = shape({ id: str, kind: str, title: str, holds: nullable(bool), lr: num, why: str });
+const ranked = shape({ cause: str, title: str, posterior: num, for: arrayOf(contribution), against: arrayOf(contribution) });
+const fix = shape({ title: str, how: str, tradeoffs: str });
+const causeInfo = shape({
+  id: str, title: str, summary: str, versions: str, check: str,
+  references: arrayOf(shape({ repo: str, number: num, title: str })),
+  fixes: arrayOf(fix),
+  confirm: nullable(shape({ scenario: str, command: str, observation: nullable(str) })),
+  observations: arrayOf(str),
+});
+const nextQuestion = shape({ observation: str, prompt: str, yes: str, no: str, check: optional(str), collected: optional(arrayOf(str)), gain: num, ifYes: str, ifNo: str });
+const nodeSummary = shape({ node: str, failures: num, signatures: arrayOf(str), runc: nullable(str), cause: str, confidence: num, leader: nullable(str) });
 const diagnosis = shape({
-  verdict: shape({ cause: str, confidence: num, summary: str, evidence: arrayOf(evidence) }),
+  verdict: shape({
+    cause: str, confidence: num, summary: str, evidence: arrayOf(evidence),
+    settled: optional(shape({ by: v => v === 'hand', evidenceCause: str, evidenceConfidence: num, leader: str })),
+  }),
   hypotheses: arrayOf(shape({ cause: str, confidence: num })),
   ranked: arrayOf(ranked),
   causes: v => isRecord(v) && Object.values(v).every(causeInfo),
@@ -72,7 +92,6 @@ const diagnosis = shape({
     signature: str, title: str, node: nullable(str), pod: nullable(str), container: nullable(str), count: num,
     files: arrayOf(str), firstSeen: nullable(str), lastSeen: nullable(str), perHour: nullable(num),
   })),
-  timeline: nullable(timeline),
   fixes: arrayOf(fix),
   clock: str,
   inputs: shape({ files: num, lines: num }),
@@ -95,7 +114,6 @@ const panelState = shape({
   subject: str,
   diagnosis,
   chain: nullable(shape({ title: str, hops: arrayOf(hop) })),
-  saveState: nullable(shape({ atomic: nullable(bool), detail: str, file: optional(str), line: optional(num) })),
   report: str,
   answers: isRecord,
   pasted: arrayOf(shape({ name: str, lines: num })),

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundleCache, isBundlePath, unpackBundle } from '../core/collect/bundle';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
 import { distinctNodes, nodeOf } from '../core/logs/nodes';
@@ -10,6 +11,8 @@ import { type TimeOptions, formatWall, parseZone } from '../core/logs/time';
 import { CAUSE_TITLES } from '../core/diagnosis/causes';
 import type { Clock, PlacedFinding } from '../core/diagnosis/clock';
 import { type DiagnoseInput, diagnosePlaced, findingTimes } from '../core/diagnosis/diagnose';
+import { headline, listed, probability } from '../core/diagnosis/numbers';
+import { withLabResult } from '../core/diagnosis/observations';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { Diagnosis } from '../core/diagnosis/types';
 import { loadGoParser } from '../core/sources/goParser';
@@ -45,6 +48,8 @@ export function findingJson(p: PlacedFinding, clock: Clock) {
     count: f.record.count,
     node: nodeOf(f),
     text: f.text,
+    // A runtime error's wrappings, innermost error and the versions its wording holds (contract, turn 3).
+    ...(f.anatomy ? { layers: f.anatomy.layers, innermost: f.anatomy.innermost, versions: f.anatomy.versions } : {}),
   };
 }
 
@@ -68,16 +73,30 @@ function timeOptions(values: { year?: string; tz?: string }): TimeOptions {
   return options;
 }
 
-/** Explicit files must be readable logs (exit 2 otherwise); directories are searched and their non-logs skipped. */
-function inputs(paths: string[]): { files: { path: string; explicit: boolean }[]; skipped: Note[] } {
+/**
+ * Explicit files must be readable logs (exit 2 otherwise); directories are searched and their non-logs
+ * skipped. A bundle (`runtime-lens collect`'s .tar.gz) is read as the folder it unpacks to.
+ */
+async function inputs(paths: string[], err: (s: string) => void): Promise<{ files: { path: string; explicit: boolean }[]; skipped: Note[] }> {
   const files: { path: string; explicit: boolean }[] = [];
   const skipped: Note[] = [];
-  for (const p of paths) {
+  for (let p of paths) {
     let st: fs.Stats;
     try {
       st = fs.statSync(p);
     } catch {
       throw new UsageError(`${p}: no such file or directory`);
+    }
+    if (st.isFile() && isBundlePath(p)) {
+      try {
+        const unpacked = await unpackBundle(p, bundleCache());
+        err(`${p}: a bundle, read from ${unpacked.dir}\n`);
+        p = unpacked.dir;
+        st = fs.statSync(p);
+      } catch (e) {
+        if (e instanceof InputError) throw new UsageError(e.message);
+        throw e;
+      }
     }
     if (st.isDirectory()) {
       const d = discoverLogs(p);
@@ -118,6 +137,7 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
     if (e.holds === null && (e.source === 'user' || e.source === 'measured')) continue;
     out.push(`  [${MARK[String(e.holds)]}] ${e.id}: ${e.detail}`);
     if (e.check && e.holds === null) out.push(`            check: ${e.check}`);
+    if (e.collected && e.holds === null) out.push(`            in a bundle (runtime-lens collect): ${e.collected.join(', ')}`);
   }
   if (d.explained.length > 1 || distinctNodes(d.byNode.map((n) => n.node)).length > 1) {
     out.push('', 'Causes by node:');
@@ -125,27 +145,31 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
   }
   if (d.fleet.length > 1) {
     out.push('', `Fleet: ${d.fleet.length} nodes`);
-    for (const n of d.fleet) out.push(`  ${n.node.padEnd(28)} ${String(n.failures).padStart(6)} failure(s)  runc ${n.runc ?? '?'}  → ${n.cause} (${n.confidence.toFixed(2)})  ${n.signatures.join(', ')}`);
+    for (const n of d.fleet) {
+      const lead = n.cause === 'unknown' && n.leader ? `unknown (${n.leader} leads, ${probability(n.confidence)})` : n.cause === 'none' ? 'none' : `${n.cause} (${probability(n.confidence)})`;
+      out.push(`  ${n.node.padEnd(28)} ${String(n.failures).padStart(6)} failure(s)  runc ${n.runc ?? '?'}  → ${lead}  ${n.signatures.join(', ')}`);
+    }
   }
   if (d.ranked.length) {
     out.push('', 'Causes, most likely first:');
-    for (const r of d.ranked) {
-      if (r.posterior < 0.01 && r !== d.ranked[0]) continue;
-      out.push(`  ${(r.posterior * 100).toFixed(0).padStart(3)}%  ${r.cause} — ${r.title}`);
+    const { shown, rest } = listed(d.ranked);
+    for (const r of shown) {
+      out.push(`  ${probability(r.posterior).padStart(4)}  ${r.cause} — ${r.title}`);
       for (const c of r.for.slice(0, 4)) out.push(`         + ${c.kind === 'signature' ? `prints "${c.title}"` : c.holds ? c.title : `not: ${c.title}`} (×${fmtRatio(c.lr)})`);
       for (const c of r.against.slice(0, 3)) out.push(`         − ${c.holds ? c.title : `not: ${c.title}`} (×${fmtRatio(c.lr)})`);
     }
-    const rest = d.ranked.filter((r) => r.posterior < 0.01 && r !== d.ranked[0]).map((r) => r.cause);
-    if (rest.length) out.push(`  < 1%  ${rest.join(', ')}`);
+    if (rest.length) out.push(`  < 1%  ${rest.map((r) => r.cause).join(', ')}`);
   }
   const v = d.verdict;
-  out.push('', `Verdict: ${v.cause} — ${CAUSE_TITLES[v.cause] ?? v.cause} (confidence ${v.confidence.toFixed(2)})`, `  ${v.summary}`);
+  const head = headline(d);
+  out.push('', `Verdict: ${v.cause} — ${head.title}${head.value === null ? '' : ` (${head.label})`}`, `  ${v.summary}`);
   const notes = notesOf(recognitions, skipped);
   if (inputWasCut(notes)) out.push(`  This verdict rests on input that was not read in full: ${notes.length} note(s) above say what was cut, skipped or not parsed.`);
   if (d.question) {
     const q = d.question;
     out.push('', `Next question (separates ${CAUSE_TITLES[q.ifYes] ?? q.ifYes} from ${CAUSE_TITLES[q.ifNo] ?? q.ifNo}, ${q.gain.toFixed(2)} bits):`, `  ${q.prompt}`);
     if (q.check) out.push(`  on the node: ${q.check}`);
+    if (q.collected) out.push(`  in a bundle (runtime-lens collect): ${q.collected.join(', ')}`);
     out.push(`  yes → ${q.ifYes}; no → ${q.ifNo}`);
   }
   const confirm = d.fixesFor ? d.causes[d.fixesFor]?.confirm : null;
@@ -193,7 +217,7 @@ export const diagnose: Command = async (args, out, err) => {
     if (!fs.existsSync(s) || !fs.statSync(s).isDirectory()) throw new UsageError(`--sources ${s}: not a directory`);
   }
   const options = { ...timeOptions(values), matcher: new Matcher(builtInSignatures()) };
-  const { files, skipped } = inputs(positionals);
+  const { files, skipped } = await inputs(positionals, err);
   const recognitions: Recognition[] = [];
   for (const f of files) {
     try {
@@ -220,7 +244,7 @@ export const diagnose: Command = async (args, out, err) => {
     if (typeof run === 'number') return run;
     lab = run;
     if (lab.result) {
-      input.user = { ...input.user, reproduced: { [lab.result.scenario]: outcomeFromResult(lab.result) } };
+      input.user = withLabResult(input.user, lab.result.scenario, outcomeFromResult(lab.result));
       diagnosed = diagnosePlaced(input);
     }
   }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { product } from '../core/product';
+import { collect } from './collect';
 import { type Command, UsageError } from './commands';
 import { diagnose } from './diagnose';
 import { reproduce } from './reproduce';
 import { trace } from './trace';
 
-const commands: Record<string, Command> = { diagnose, trace, reproduce };
+const commands: Record<string, Command> = { diagnose, trace, reproduce, collect };
 
 const usage = `${product.name} ${product.version} — find, trace and diagnose container-runtime exec errors
 
@@ -14,6 +15,7 @@ Usage:
   ${product.name} trace [--json] [--chain reader|writer|all] --sources DIR...
   ${product.name} reproduce [--json] [--runc PATH] [--scenario state-race|init-oom|pids-limit] [--attempts N] [--timeout SECONDS] [--dry-run] [--token HEX]
   ${product.name} trace [--json] --message TEXT --sources DIR...
+  ${product.name} collect [--out FILE] [--since DURATION] [--print-script]
   ${product.name} --help | --version
 
 Exit codes: 0 done (whether or not anything was found), 2 bad usage or unreadable input.

@@ -1,5 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { CAUSES } from '../core/diagnosis/causes';
+import { sourceAttachments } from '../core/diagnosis/observations';
+import type { ChainNodeAttachment } from '../core/diagnosis/types';
 import type { Hop } from '../core/trace/types';
 import type { HopPosition, TraceService } from './traceService';
 
@@ -7,7 +10,7 @@ type Node =
   | { kind: 'chain'; chain: string }
   | { kind: 'group'; chain: string; component: string; from: number; to: number }
   | { kind: 'hop'; pos: HopPosition }
-  | { kind: 'meet'; chain: string }
+  | { kind: 'meet'; chain: string; node: number }
   | { kind: 'shim'; chain: string }
   | { kind: 'sources' }
   | { kind: 'source'; index: number };
@@ -37,8 +40,8 @@ export function hopTooltip(hop: Hop): vscode.MarkdownString {
 
 /**
  * The "Call Path" view: both chains hop by hop, grouped by component with the process boundaries
- * between groups, each chain ending where it meets the other at state.json; and the Go source copies
- * (project, version, layout) the trace used.
+ * between groups, each chain ending at the nodes the observations attach for it (where the chains
+ * meet: a file both sides use); and the Go source copies (project, version, layout) the trace used.
  */
 export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<Node | undefined>();
@@ -77,6 +80,13 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     return out;
   }
 
+  /** The chain nodes the observations read from the traced sources attach (chain-node attachments). */
+  private chainNodes(): ChainNodeAttachment[] {
+    const state = this.service.state;
+    if (!state) return [];
+    return sourceAttachments(CAUSES, state.saveState).filter((a): a is ChainNodeAttachment => a.kind === 'chain-node');
+  }
+
   getChildren(node?: Node): Node[] {
     const state = this.service.state;
     if (!state) return [];
@@ -86,7 +96,7 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         return [
           ...(this.service.chain(node.chain)?.shim ? [{ kind: 'shim', chain: node.chain } as Node] : []),
           ...this.groups(node.chain).map((g): Node => ({ kind: 'group', chain: node.chain, ...g })),
-          { kind: 'meet', chain: node.chain },
+          ...this.chainNodes().flatMap((a, i): Node[] => (a.chains[node.chain] ? [{ kind: 'meet', chain: node.chain, node: i }] : [])),
         ];
       case 'group': {
         const out: Node[] = [];
@@ -156,13 +166,11 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
       case 'meet': {
         const hops = state.result.chains[node.chain]!.hops;
         const last = hops[hops.length - 1]!;
-        const reads = node.chain !== 'writer';
-        const item = new vscode.TreeItem('state.json', vscode.TreeItemCollapsibleState.None);
-        item.id = `meet:${node.chain}`;
-        item.description = reads ? 'read and JSON-decoded here — empty gives EOF' : 'rewritten here every reconcile';
-        item.tooltip = new vscode.MarkdownString(
-          `Both chains meet at the container's \`state.json\`: the writer (cpu-manager → \`runc update\` → saveState) rewrites it while the reader (probe → \`runc exec\` → loadState) decodes it.\n\n${state.saveState.detail}`,
-        );
+        const a = this.chainNodes()[node.node];
+        const item = new vscode.TreeItem(a?.label ?? '', vscode.TreeItemCollapsibleState.None);
+        item.id = `meet:${node.chain}:${node.node}`;
+        item.description = a?.chains[node.chain] ?? '';
+        item.tooltip = new vscode.MarkdownString(a?.tooltip ?? '');
         item.iconPath = new vscode.ThemeIcon('json');
         item.command = { command: 'runtimeLens.openHop', title: 'Open Hop', arguments: [{ chain: node.chain, index: hops.indexOf(last) }] };
         return item;

@@ -22,8 +22,8 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config, 
         const range = new vscode.Range(g.first.line - 1, 0, g.first.line - 1, 0);
         const lens = (title: string, tooltip: string, command: string, ...args: string[]) => new vscode.CodeLens(range, { title, tooltip, command, arguments: [doc.uri.toString(), ...args] });
         const lenses = [lens(`${g.count}× ${g.signature.title} · Explain`, `${g.signature.title}: ${g.count} occurrence(s) in this file — open the explanation`, 'runtimeLens.explain', g.signature.id)];
-        // Errors with a known cause can be diagnosed; errors that travel a known chain can be traced.
-        if (g.signature.cause) lenses.push(lens('Diagnose', "Weigh the evidence in this node's logs and config: is it the cpu-manager state.json race?", 'runtimeLens.diagnose'));
+        // Errors some documented cause prints can be diagnosed; errors that travel a known chain can be traced.
+        if (g.signature.causes?.length) lenses.push(lens('Diagnose', "Weigh the evidence in this node's logs and config: which of the causes that print it is it?", 'runtimeLens.diagnose'));
         if (g.signature.chain) lenses.push(lens('Trace call path', 'Resolve the Go call path behind this error through the kubelet, docker, containerd and runc sources', 'runtimeLens.trace'));
         // Only what a hover has already found: a lens never starts a search (opening a log must stay cheap).
         const answer = origins.cached(originsText(g.first));

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { CAUSES } from '../core/diagnosis/causes';
 import { diagnose } from '../core/diagnosis/diagnose';
+import { headline } from '../core/diagnosis/numbers';
+import { answerFrom, withLabResult } from '../core/diagnosis/observations';
 import { type HostMessage, type PanelState, parseWebviewMessage } from '../core/diagnosis/protocol';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { UserFacts } from '../core/diagnosis/types';
@@ -116,7 +119,7 @@ export class DiagnosisPanel implements vscode.Disposable {
    */
   static async recordReproduced(context: vscode.ExtensionContext, outcome: ReproduceOutcome): Promise<void> {
     const answers = context.workspaceState.get<UserFacts>(ANSWERS_KEY, {});
-    await context.workspaceState.update(ANSWERS_KEY, { ...answers, reproduced: { ...answers.reproduced, [outcome.scenario]: outcome } });
+    await context.workspaceState.update(ANSWERS_KEY, withLabResult(answers, outcome.scenario, outcome));
     await DiagnosisPanel.current?.refresh();
   }
 
@@ -178,19 +181,24 @@ export class DiagnosisPanel implements vscode.Disposable {
           hops: reader.hops.map((h, index) => ({ index, symbol: h.symbol, component: h.component, boundary: h.boundary, resolved: h.resolved, ...(h.file ? { file: h.file, line: h.line! } : {}) })),
         }
       : null;
-    const save = traced?.saveState;
     const subject = subjectOf(this.files);
     this.state = {
       subject,
       diagnosis,
       chain,
-      saveState: save ? { atomic: save.atomic, detail: save.detail, ...(save.hop?.file ? { file: save.hop.file, line: save.hop.line! } : {}) } : null,
       report: reportMarkdown(diagnosis, subject, chain, new Date().toISOString()),
       answers: this.answers,
       pasted: this.pasted.map((p) => ({ name: p.name, lines: p.text.split('\n').length })),
     };
     this.log.info(`diagnosis of ${subject}: ${diagnosis.verdict.cause} (${diagnosis.verdict.confidence})`);
     this.post({ type: 'state', state: this.state });
+  }
+
+  /** What the open panel concluded, for a file it diagnosed: the hover says what this input supports. */
+  static verdictFor(file: string): { subject: string; line: string } | undefined {
+    const panel = DiagnosisPanel.current;
+    if (!panel?.state || !panel.files.includes(file)) return undefined;
+    return { subject: panel.state.subject, line: headline(panel.state.diagnosis).line };
   }
 
   /** Roots a webview may ask to open files under: the diagnosed files, the workspace, the traced sources. */
@@ -214,39 +222,31 @@ export class DiagnosisPanel implements vscode.Disposable {
         if (this.state) this.post({ type: 'state', state: this.state });
         return;
       case 'answer': {
-        const answers: Record<string, unknown> = { ...this.answers };
-        if (m.fact.startsWith('observation:')) {
-          const id = m.fact.slice('observation:'.length);
-          const observations = { ...(this.answers.observations ?? {}) };
-          if (m.value === null) delete observations[id];
-          else observations[id] = m.value === 'yes';
-          await this.saveAnswers({ ...this.answers, observations });
+        if (m.fact === 'timeZone') {
+          const { timeZone: _old, ...rest } = this.answers;
+          await this.saveAnswers(m.value === null || m.value.trim() === '' ? rest : { ...rest, timeZone: m.value.trim() });
           return;
         }
-        if (m.value === null || m.value.trim() === '') delete answers[m.fact];
-        else if (m.fact === 'reconcilePeriodSeconds') {
-          const n = Number(m.value);
-          if (!Number.isFinite(n) || n <= 0 || n > 3600) {
-            void vscode.window.showWarningMessage(`Runtime Lens: "${m.value}" is not a period in seconds.`);
+        const id = m.fact.slice('observation:'.length);
+        const observations = { ...(this.answers.observations ?? {}) };
+        if (m.value === null || m.value.trim() === '') delete observations[id];
+        else {
+          const answer = answerFrom(CAUSES, id, m.value.trim());
+          if (answer === null) {
+            void vscode.window.showWarningMessage(`Runtime Lens: "${m.value}" is not an answer to "${CAUSES.observations.find((o) => o.id === id)?.title ?? id}".`);
             return;
           }
-          answers[m.fact] = n;
-        } else if (m.fact === 'cpuManagerPolicy') {
-          if (m.value !== 'static' && m.value !== 'none') return;
-          answers[m.fact] = m.value;
-        } else answers[m.fact] = m.value.trim();
-        await this.saveAnswers(answers as UserFacts);
+          observations[id] = answer;
+        }
+        await this.saveAnswers({ ...this.answers, observations });
         return;
       }
       case 'reproduced':
         await DiagnosisPanel.recordReproduced(this.context, { scenario: m.scenario, attempts: m.attempts, failures: m.failures, source: 'user' });
         return;
-      case 'clearReproduced': {
-        const reproduced = { ...(this.answers.reproduced ?? {}) };
-        delete reproduced[m.scenario];
-        await this.saveAnswers({ ...this.answers, reproduced });
+      case 'clearReproduced':
+        await this.saveAnswers(withLabResult(this.answers, m.scenario, null));
         return;
-      }
       case 'settle': {
         const { settledCause: _old, ...rest } = this.answers;
         await this.saveAnswers(m.cause ? { ...rest, settledCause: m.cause } : rest);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { findingTitle } from '../core/signatures/describe';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
 
@@ -28,7 +29,8 @@ export function registerDiagnostics(store: FindingsStore, getConfig: () => Confi
       shown.forEach((f, i) => {
         const range = new vscode.Range(f.line - 1, f.textColumn + f.match.start, f.line - 1, f.textColumn + f.match.end);
         const total = i === 0 ? ` — ${g.count}× in this file${g.findings.length > shown.length ? ` (first ${shown.length} lines listed)` : ''}` : '';
-        const d = new vscode.Diagnostic(range, `${g.signature.title}${total}`, severity[g.signature.severity]);
+        // A runtime error's entry names its innermost error: what failed, on what, with which errno.
+        const d = new vscode.Diagnostic(range, `${findingTitle(g.signature, f)}${total}`, severity[g.signature.severity]);
         d.source = 'runtime-lens';
         d.code = g.signature.id;
         out.push(d);

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { hoverMarkdown } from '../core/signatures/describe';
+import { type DiagnosisBrief, type LayerLink, anatomyMarkdown, hoverMarkdown, innermostSummary } from '../core/signatures/describe';
+import type { Finding, Layer } from '../core/signatures/types';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
 import { type OriginsService, originsText } from './origins';
@@ -9,11 +10,24 @@ function traceArgsFor(uri: vscode.Uri): string {
 }
 
 /**
- * Hover on a recognised line: meaning, origin, frequency in this file, next steps, an Explain link;
+ * Where a layer's link goes: the line of the user's Go sources that prints its words, when the origins
+ * search already found it there (same program, overlapping words), else its file upstream at the tag.
+ */
+function layerLink(l: Layer, finding: Finding, origins: OriginsService): LayerLink | null {
+  const answer = origins.cached(originsText(finding));
+  const local = answer && 'origins' in answer ? answer.origins.find((o) => o.component === l.program && (l.text.includes(o.text) || o.text.includes(l.text))) : undefined;
+  if (local) return { href: `command:runtimeLens.openOrigin?${encodeURIComponent(JSON.stringify([local.file, local.line]))}`, title: `${local.file}:${local.line} in your sources${local.version ? ` (${local.version})` : ''}` };
+  if (l.upstream) return { href: l.upstream, title: `${l.origin!.function} — upstream, ${l.versions ?? ''}` };
+  return null;
+}
+
+/**
+ * Hover on a recognised line: meaning, which cause the input supports (the open diagnosis of this file,
+ * if any), origin, frequency in this file, next steps, an Explain link;
  * and, from a second provider, where each part of the error is printed in the user's Go sources. VS
  * Code shows each provider's part as it arrives, so the explanation never waits for that search.
  */
-export function registerHover(store: FindingsStore, getConfig: () => Config, origins: OriginsService): vscode.Disposable {
+export function registerHover(store: FindingsStore, getConfig: () => Config, origins: OriginsService, diagnosisOf: (file: string) => DiagnosisBrief | undefined): vscode.Disposable {
   // Registered first so VS Code places its part below the explanation (later providers go on top).
   const printedBy = vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
     async provideHover(doc, position, token) {
@@ -39,14 +53,15 @@ export function registerHover(store: FindingsStore, getConfig: () => Config, ori
         const group = entry.groups.find((g) => g.signature.id === finding.signature);
         const sig = group?.signature ?? getConfig().matcher.byId(finding.signature);
         if (!sig) return undefined;
-        const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group));
+        const layers = finding.anatomy ? anatomyMarkdown(finding.anatomy, innermostSummary(finding), (l) => layerLink(l, finding, origins)) : undefined;
+        const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group, diagnosisOf(doc.uri.fsPath) ?? null, layers));
         const args = encodeURIComponent(JSON.stringify([doc.uri.toString(), sig.id]));
         md.appendMarkdown(`\n\n[Explain ${sig.title}](command:runtimeLens.explain?${args} "Open the explanation with every occurrence")`);
         if (sig.chain) {
           md.appendMarkdown(` · [Trace call path](command:runtimeLens.trace?${traceArgsFor(doc.uri)} "Follow it through the Go sources")`);
         }
-        if (sig.cause) md.appendMarkdown(` · [Diagnose](command:runtimeLens.diagnose?${traceArgsFor(doc.uri)} "Is it the cpu-manager state.json race?")`);
-        md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace', 'runtimeLens.diagnose'] };
+        if (sig.causes?.length) md.appendMarkdown(` · [Diagnose](command:runtimeLens.diagnose?${traceArgsFor(doc.uri)} "Weigh the evidence in this node's logs: which of the causes that print it is it?")`);
+        md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace', 'runtimeLens.diagnose', 'runtimeLens.openOrigin'] };
         return new vscode.Hover(md, doc.lineAt(position.line).range);
       },
     },

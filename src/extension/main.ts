@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { product } from '../core/product';
 import { CallPathView } from './callPathView';
 import { registerCodeLens } from './codeLens';
+import { registerCollect } from './collect';
 import { registerCommands } from './commands';
 import { type Config, readConfig } from './config';
 import { DiagnosisPanel, pickDiagnosisFiles } from './diagnosisPanel';
@@ -47,11 +48,12 @@ export function activate(context: vscode.ExtensionContext): void {
     registerGoCodeLens(traces),
     registerLanguageDetection(getConfig),
     registerDiagnostics(store, getConfig),
-    registerHover(store, getConfig, origins),
+    registerHover(store, getConfig, origins, (file) => DiagnosisPanel.verdictFor(file)),
     registerCodeLens(store, getConfig, origins),
     registerStatusBar(store, getConfig),
     registerExplain(store, getConfig),
     registerReproduce(context, log),
+    registerCollect(context, log),
     vscode.commands.registerCommand('runtimeLens.diagnose', async (arg?: unknown) => {
       const files = await pickDiagnosisFiles(arg);
       if (!files?.length) return;

@@ -75,12 +75,13 @@ export async function buildIndex(parser: GoParser | null, inputs: ProjectInput[]
     const extracted = new Map<string, GoFileFacts>();
     const distinct = [...new Set(perTag.flat().map((f) => f.blob))];
     let bytes = 0;
+    const cBlobs = new Set(perTag.flat().filter((f) => f.path.endsWith('.c')).map((f) => f.blob));
     for (let i = 0; i < distinct.length; i += BATCH) {
       const contents = await source.read(distinct.slice(i, i + BATCH));
       for (const [blob, content] of contents) {
         bytes += content.length;
         const text = content.toString('utf8');
-        if (spec.language === 'c') extracted.set(blob, { messages: extractC(text), wrappers: [], calls: [] });
+        if (cBlobs.has(blob)) extracted.set(blob, { messages: extractC(text), wrappers: [], calls: [] });
         else {
           if (!parser) throw new Error(`${spec.name} is Go: the generator needs the tree-sitter-go parser`);
           extracted.set(blob, extractGo(parser, text));

@@ -1,12 +1,12 @@
 import { type ExtractedMessage, informative } from './extractGo';
 
 /**
- * The printf-style calls of conmon and crun that make an error or write a log line: which argument is
+ * The printf-style calls of conmon, crun and runc's nsenter that make an error or write a log line: which argument is
  * the format, and what it makes. conmon (src/utils.h): p… adds strerror(errno), n… does not, -exit
  * ends the process. crun: crun_make_error/libcrun_make_error build a libcrun_error_t, crun_error_wrap
  * prefixes one, libcrun_warning/libcrun_error/libcrun_debug log.
  */
-const C_CALLS: Record<string, { arg: number; kind: 'error' | 'log'; level?: string }> = {
+const C_CALLS: Record<string, { arg: number; kind: 'error' | 'log'; level?: string; levelArg?: number }> = {
   pexit: { arg: 0, kind: 'log', level: 'fatal' },
   pexitf: { arg: 0, kind: 'log', level: 'fatal' },
   nexit: { arg: 0, kind: 'log', level: 'fatal' },
@@ -27,7 +27,16 @@ const C_CALLS: Record<string, { arg: number; kind: 'error' | 'log'; level?: stri
   libcrun_error: { arg: 1, kind: 'log', level: 'error' },
   libcrun_debug: { arg: 0, kind: 'log', level: 'debug' },
   error: { arg: 2, kind: 'log', level: 'fatal' },
+  // runc's nsenter (libcontainer/nsenter): bail/bailx end runc init with the message (and errno for bail),
+  // write_log(LEVEL, …) sends a line to runc's log through the log pipe.
+  bail: { arg: 0, kind: 'error' },
+  bailx: { arg: 0, kind: 'error' },
+  // runc 1.0.0-rc1's nsexec.c, before bail.
+  pr_perror: { arg: 0, kind: 'error' },
+  write_log: { arg: 1, kind: 'log', levelArg: 0 },
 };
+
+const C_LEVELS: Record<string, string> = { PANIC: 'panic', FATAL: 'fatal', ERROR: 'error', WARNING: 'warning', INFO: 'info', DEBUG: 'debug', TRACE: 'debug' };
 
 const ESC: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\u0007', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
 
@@ -189,7 +198,8 @@ export function extractC(source: string): ExtractedMessage[] {
       if (text === null || !informative(text)) continue;
       const firstQuote = src.indexOf('"', a.start);
       const message: ExtractedMessage = { format: text, kind: spec.kind, line: lineOf(firstQuote), function: fn };
-      if (spec.level) message.level = spec.level;
+      const level = spec.levelArg !== undefined ? C_LEVELS[src.slice(args[spec.levelArg]!.start, args[spec.levelArg]!.end).trim()] : spec.level;
+      if (level) message.level = level;
       out.push(message);
       continue;
     }

@@ -25,6 +25,11 @@ export interface CallShape {
   level?: string;
   /** Structured logging: key/value pairs follow the message. */
   structured?: boolean;
+  /**
+   * A Kubernetes event: this argument is its type (v1.EventTypeWarning → warning, EventTypeNormal → info);
+   * -1 for a wrapper of one, whose callers pass the type.
+   */
+  eventType?: number;
 }
 
 const LOG_LEVELS: Record<string, string> = {
@@ -77,6 +82,13 @@ function shapeOf(callee: SyntaxNode): CallShape | null {
     return null;
   }
   if (/^(errdefs|errgrpc)$/.test(op) && f === 'ToGRPCf') return { arg: 1, printf: true, kind: 'error' };
+  // The kubelet's events (kubectl describe, the events list): recorder.Eventf(obj, type, reason, format, …).
+  if (/recorder$/i.test(op)) {
+    if (f === 'Eventf') return { arg: 3, printf: true, kind: 'log', eventType: 1 };
+    if (f === 'Event') return { arg: 3, printf: false, kind: 'log', eventType: 1 };
+    if (f === 'AnnotatedEventf') return { arg: 4, printf: true, kind: 'log', eventType: 2 };
+    return null;
+  }
   // Loggers: logrus, log.G(ctx)/log.L (containerd), klog/glog, and any entry built from them (WithError, WithField…).
   const m = /^(Error|Warn|Warning|Info|Debug|Trace|Fatal|Panic|Print)(f|ln|S)?$/.exec(f);
   if (!m || NOT_LOGGERS.has(op)) return null;
@@ -84,6 +96,12 @@ function shapeOf(callee: SyntaxNode): CallShape | null {
   const level = LOG_LEVELS[m[1]!]!;
   if (m[2] === 'S') return m[1] === 'Error' ? { arg: 1, printf: false, kind: 'log', level, structured: true } : { arg: 0, printf: false, kind: 'log', level, structured: true };
   return { arg: 0, printf: m[2] === 'f', kind: 'log', level };
+}
+
+/** The level a Kubernetes event type argument names, if it names one. */
+function eventLevel(node: SyntaxNode | undefined): string | undefined {
+  const t = node?.text ?? '';
+  return t.endsWith('EventTypeWarning') ? 'warning' : t.endsWith('EventTypeNormal') ? 'info' : undefined;
 }
 
 /** The text of a string expression: a literal, or literals and operands joined by `+`. */
@@ -127,6 +145,8 @@ export interface LiteralCall {
   text: string;
   /** The literal came through fmt.Sprintf: it is a format whatever the wrapper does with it. */
   printf: boolean;
+  /** The level an event type among the call's arguments gives (`v1.EventTypeWarning`), for event wrappers. */
+  eventLevel?: string;
   line: number;
   function: string;
 }
@@ -182,6 +202,10 @@ export function extractGo(parser: GoParser, source: string): GoFileFacts {
   try {
     const spans = tree.rootNode.namedChildren.flatMap((d) => (d ? declSpans(d) : []));
     const functionAt = (line: number) => spans.find((d) => d.start <= line && line <= d.end)?.symbol ?? '';
+    for (const ret of tree.rootNode.descendantsOfType('return_statement')) {
+      const m = ret ? probeResult(ret, functionAt) : null;
+      if (m) facts.messages.push(m);
+    }
     for (const call of tree.rootNode.descendantsOfType('call_expression')) {
       if (!call) continue;
       const callee = call.childForFieldName('function');
@@ -198,10 +222,15 @@ export function extractGo(parser: GoParser, source: string): GoFileFacts {
           const text = node ? stringOf(node) : null;
           if (text === null || !node) return;
           const line = node.startPosition.row + 1;
-          facts.calls.push({ name, arg: i, text, printf: viaSprintf, line, function: functionAt(line) });
+          const c: LiteralCall = { name, arg: i, text, printf: viaSprintf, line, function: functionAt(line) };
+          const level = args.map(eventLevel).find((l) => l);
+          if (level) c.eventLevel = level;
+          facts.calls.push(c);
         });
         continue;
       }
+      // CRI-O's loggers take the context first: log.Warnf(ctx, "Failed to cleanup container directory: %v", err).
+      if (shape.kind === 'log' && !shape.structured && args.length > 1 && /^(ctx|\w*[cC]tx|context\.\w+\(\))$/.test(args[0]!.text)) shape = { ...shape, arg: shape.arg + 1 };
       let arg: SyntaxNode | null | undefined = args[shape.arg];
       let printf = shape.printf;
       if (arg && isSprintf(arg)) {
@@ -214,6 +243,10 @@ export function extractGo(parser: GoParser, source: string): GoFileFacts {
       if (text === null) continue;
       const message = messageOf(text, printf, shape, arg.startPosition.row + 1, functionAt);
       if (!message) continue;
+      if (shape.eventType !== undefined) {
+        const level = eventLevel(args[shape.eventType]);
+        if (level) message.level = level;
+      }
       if (shape.structured) {
         const keys: string[] = [];
         for (let i = shape.arg + 1; i < args.length; i += 2) {
@@ -228,6 +261,24 @@ export function extractGo(parser: GoParser, source: string): GoFileFacts {
   } finally {
     tree.delete();
   }
+}
+
+/**
+ * A kubelet probe's output: `return probe.Failure, fmt.Sprintf("HTTP probe failed with statuscode: %d", …), nil`
+ * (pkg/probe) is the text the prober prints after `Liveness probe failed: `.
+ */
+function probeResult(ret: SyntaxNode, functionAt: (line: number) => string): ExtractedMessage | null {
+  const values = ret.namedChildren.find((c) => c?.type === 'expression_list')?.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment') ?? [];
+  if (values.length < 2 || !/^probe\.(Failure|Warning|Unknown)$/.test(values[0]!.text)) return null;
+  let v: SyntaxNode | null | undefined = values[1];
+  let printf = false;
+  if (v && isSprintf(v)) {
+    v = v.childForFieldName('arguments')?.namedChildren.find((a) => a?.type !== 'comment');
+    printf = true;
+  }
+  const text = v ? stringOf(v) : null;
+  if (text === null || !v) return null;
+  return messageOf(text, printf, { arg: 1, printf, kind: 'error' }, v.startPosition.row + 1, functionAt);
 }
 
 function messageOf(text: string, printf: boolean, shape: CallShape, line: number, functionAt: (line: number) => string): ExtractedMessage | null {
@@ -261,6 +312,7 @@ function wrapperOf(call: SyntaxNode, arg: SyntaxNode, args: SyntaxNode[], shape:
   if (param < 0) return;
   const wrapped: CallShape = { arg: param, printf, kind: shape.kind };
   if (shape.level) wrapped.level = shape.level;
+  if (shape.eventType !== undefined) wrapped.eventType = -1;
   if (!out.some((w) => w.name === name && w.shape.arg === param)) out.push({ name, shape: wrapped });
 }
 
@@ -271,7 +323,10 @@ export function wrappedMessages(calls: LiteralCall[], wrappers: Map<string, Mess
     const w = wrappers.get(c.name)?.find((x) => x.shape.arg === c.arg);
     if (!w) continue;
     const m = messageOf(c.text, w.shape.printf || c.printf, w.shape, c.line, () => c.function);
-    if (m) out.push(m);
+    if (!m) continue;
+    // An event wrapper (the prober's recordContainerEvent) takes its type from the caller.
+    if (w.shape.eventType !== undefined && c.eventLevel) m.level = c.eventLevel;
+    out.push(m);
   }
   return out;
 }

@@ -84,4 +84,4 @@ function keepOthers(fresh: MessageIndex, file: string, read: Set<string>): Messa
   return { generated: { by: fresh.generated.by, programs: sorted }, entries };
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));
+main(process.argv.slice(2)).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));

@@ -22,6 +22,8 @@ export interface ProjectSpec {
    * whose own files only are read, `''` the repository's root files).
    */
   dirs: string[];
+  /** Folders of a Go project whose C files are read too (runc's nsenter runs before the Go runtime). */
+  cDirs?: string[];
   /** Path segments never read below an included folder (tests, vendored copies, examples). */
   skipSegments?: string[];
   /** Whether a tag names a release of the project that belongs in the index. */
@@ -43,6 +45,8 @@ export const PROJECTS: ProjectSpec[] = [
     program: 'runc',
     // The whole of runc is the runtime: its root package is the CLI, libcontainer/ the rest.
     dirs: ['', 'libcontainer/', 'utils/', 'types/'],
+    // nsexec.c prints the first failures of `runc init` (namespaces, id mappings) before Go starts.
+    cDirs: ['libcontainer/nsenter/'],
     // v1.0.0-rcN were runc's releases for four years (Docker 17–19, Kubernetes 1.10–1.19 ran them);
     // the later -rc.N are ordinary pre-releases.
     release: (t) => STABLE.test(t) && !t.startsWith('v0.') || /^v1\.0\.0-rc\d+$/.test(t),
@@ -65,6 +69,7 @@ export const PROJECTS: ProjectSpec[] = [
       'cmd/containerd-shim/': 'shim',
       'cmd/containerd-shim-runc-v1/': 'shim',
       'cmd/containerd-shim-runc-v2/': 'shim',
+      'containerd-shim/': 'shim',
     },
     // The daemon's task and container services, the runtimes and shims, the CRI plugin (its own repo
     // vendored into 1.1–1.4, pkg/cri in 1.5–1.7, internal/cri and plugins/ in 2.x) and the client
@@ -93,8 +98,12 @@ export const PROJECTS: ProjectSpec[] = [
       'cmd/containerd-shim-runc-v1/',
       'cmd/containerd-shim-runc-v2/',
       'vendor/github.com/containerd/cri/',
+      // containerd 0.2 (Docker 17.03–17.09 ran it): its daemon, supervisor and shim.
+      'containerd/',
+      'supervisor/',
+      'containerd-shim/',
     ],
-    release: (t) => STABLE.test(t) && !t.startsWith('v0.'),
+    release: (t) => STABLE.test(t) && (!t.startsWith('v0.') || t.startsWith('v0.2.')),
   },
   {
     name: 'go-runc',
@@ -130,8 +139,22 @@ export const PROJECTS: ProjectSpec[] = [
     language: 'go',
     program: 'kubelet',
     // The CRI client and dockershim are the layer between the kubelet and the runtime it calls.
-    parts: { 'pkg/kubelet/remote/': 'cri', 'staging/src/k8s.io/cri-client/': 'cri', 'pkg/kubelet/dockershim/': 'cri' },
-    dirs: ['pkg/kubelet/prober/', 'pkg/probe/', 'pkg/kubelet/kuberuntime/', 'pkg/kubelet/dockershim/', 'pkg/kubelet/remote/', 'pkg/kubelet/cm/cpumanager/', 'staging/src/k8s.io/cri-client/'],
+    // The CRI client moved: pkg/kubelet/remote (1.10–1.19), pkg/kubelet/cri/remote (1.20–1.30), staging cri-client (1.31+).
+    parts: { 'pkg/kubelet/remote/': 'cri', 'pkg/kubelet/cri/remote/': 'cri', 'staging/src/k8s.io/cri-client/': 'cri', 'pkg/kubelet/dockershim/': 'cri' },
+    // pkg/kubelet's own files and pkg/kubelet/container hold the layers every runtime error is wrapped in
+    // by the kubelet: 'Error syncing pod … skipping: failed to "StartContainer" for … with RunContainerError: …'.
+    dirs: [
+      'pkg/kubelet',
+      'pkg/kubelet/container/',
+      'pkg/kubelet/prober/',
+      'pkg/probe/',
+      'pkg/kubelet/kuberuntime/',
+      'pkg/kubelet/dockershim/',
+      'pkg/kubelet/remote/',
+      'pkg/kubelet/cri/remote/',
+      'pkg/kubelet/cm/cpumanager/',
+      'staging/src/k8s.io/cri-client/',
+    ],
     release: (t) => STABLE.test(t) && /^v1\.(1\d|[2-9]\d)\./.test(t),
   },
   {
@@ -185,10 +208,12 @@ const OTHER_OS = /_(windows|solaris|freebsd|darwin|openbsd|netbsd|illumos|plan9|
 
 /** Whether the generator reads a file: inside an included folder, code of the project's language, not a test, not for another OS. */
 export function readsFile(spec: ProjectSpec, file: string): boolean {
-  if (spec.language === 'go') {
+  if (file.endsWith('.c')) {
+    if (spec.language !== 'c' && !(spec.cDirs ?? []).some((d) => file.startsWith(d))) return false;
+  } else if (spec.language !== 'go' || !file.endsWith('.go') || file.endsWith('_test.go') || file.endsWith('.pb.go') || OTHER_OS.test(file)) {
     // Generated protobuf code (.pb.go) holds only wire-format errors that never reach a log.
-    if (!file.endsWith('.go') || file.endsWith('_test.go') || file.endsWith('.pb.go') || OTHER_OS.test(file)) return false;
-  } else if (!file.endsWith('.c')) return false;
+    return false;
+  }
   const slash = file.lastIndexOf('/');
   const dir = slash < 0 ? '' : file.slice(0, slash + 1);
   const inside = spec.dirs.some((d) => (d === '' ? dir === '' : d.endsWith('/') ? dir.startsWith(d) : dir === `${d}/`));
@@ -206,6 +231,6 @@ export function entersDir(spec: ProjectSpec, dir: string): boolean {
   return spec.dirs.some((inc) => inc !== '' && (inc.startsWith(d) || (inc.endsWith('/') && d.startsWith(inc)) || d === `${inc}/`));
 }
 
-export function fileFilter(spec: ProjectSpec): { file(path: string): boolean; dir(path: string): boolean } {
-  return { file: (f) => readsFile(spec, f), dir: (d) => entersDir(spec, d) };
+export function fileFilter(spec: ProjectSpec): { file(path: string): boolean; dir(path: string): boolean; roots: string[] } {
+  return { file: (f) => readsFile(spec, f), dir: (d) => entersDir(spec, d), roots: spec.dirs };
 }

@@ -15,6 +15,8 @@ export interface VersionFile {
 export interface FileFilter {
   file(path: string): boolean;
   dir(path: string): boolean;
+  /** Folders that hold every file taken (`''`: the root's own files): a mirror lists only these. */
+  roots: string[];
 }
 
 /** Where the versions of a project come from: a bare git mirror, or unpacked trees (one per tag). */
@@ -46,7 +48,13 @@ export function gitMirror(gitDir: string, extraRefs: string[] = []): VersionSour
     ],
     files(ref, keep) {
       const out: VersionFile[] = [];
-      for (const line of git('ls-tree', '-r', '--full-tree', `${ref}^{tree}`).split('\n')) {
+      // Listing only the folders read keeps a project of hundreds of tags (and a large vendor/) quick.
+      const recursive = keep.roots.filter((r) => r !== '');
+      const listing = [
+        ...(keep.roots.includes('') ? [git('ls-tree', '--full-tree', `${ref}^{tree}`)] : []),
+        ...(recursive.length ? [git('ls-tree', '-r', '--full-tree', `${ref}^{tree}`, '--', ...recursive)] : []),
+      ].join('');
+      for (const line of listing.split('\n')) {
         // <mode> SP <type> SP <id> TAB <path>
         const tab = line.indexOf('\t');
         if (tab < 0) continue;

@@ -57,6 +57,10 @@ test('hovering a recognised line explains it with its count, pod and next steps'
   assert.match(text, /runc exec \(decoding state\.json\)/);
   assert.match(text, /pod adsfadofadfabdfhaodsfa|pod `?adsfadofadfabdfhaodsfa/);
   assert.match(text, /05-07 03:43:28\.310630 node-local/);
+  // Which cause: the documented causes that print it, never one of them told as "the known cause".
+  assert.match(text, /Which cause\? Of the runtime's known failures, 2 documented causes print it/);
+  assert.match(text, /This line alone does not say which/);
+  assert.doesNotMatch(text, /known cause:/i);
   await vs.screenshot('hover');
   await vs.page.keyboard.press('Escape');
 });

@@ -67,3 +67,14 @@ test('walking across a process boundary lands in another project: the dockerd ro
   assert.match(await waitForText(lens, /hop 18\/39/, 30_000), /← \(\*Client\)\.ContainerExecAttach/);
   await vs.screenshot('across-http');
 });
+
+test('the chain ends at the state.json node the saveState observation attaches', async () => {
+  // The last rows of the tree: the writer's state.json node, then the collapsed "Go sources".
+  await callPath().locator('.monaco-list-row.selected').first().click();
+  await vs.page.keyboard.press('End');
+  await callPath().locator('.monaco-list-row.focused', { hasText: 'Go sources' }).waitFor({ timeout: 15_000 });
+  await vs.page.keyboard.press('ArrowUp');
+  const node = callPath().locator('.monaco-list-row.focused');
+  assert.match(await waitForText(node, /state\.json/), /state\.json\s*rewritten here by saveState/);
+  await vs.screenshot('state-json-node');
+});

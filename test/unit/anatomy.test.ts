@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import Ajv from 'ajv';
 import errno from '../../src/core/knowledge/errno.json';
 import errnoSchema from '../../src/core/knowledge/errno.schema.json';
 import innermost from '../../src/core/knowledge/innermost.json';
 import innermostSchema from '../../src/core/knowledge/innermost.schema.json';
-import { AnatomyReader, keyWords } from '../../src/core/messages/anatomy';
+import { AnatomyReader, type WordTable, keyWords, loadWordTable, serialiseWordTable, wordTable } from '../../src/core/messages/anatomy';
 import { innermostReader } from '../../src/core/messages/innermost';
 import { errorText } from '../../src/core/messages/split';
 import type { MessageIndex } from '../../src/core/messages/types';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseText } from '../../src/core/signatures/recognise';
+import { repoRoot } from '../harness/paths';
 import fixture from './fixtures/messages-fixture.json';
 
 // The anatomy of a runtime error: its layers matched to index formats (here a fixture index whose every
@@ -223,4 +225,42 @@ test('recognition: a runtime error no curated signature covers is a runtime-erro
   // Without a reader the findings are the same, without anatomy.
   const bare = recogniseText('kubelet.log', text, { matcher: new Matcher(builtInSignatures()), anatomy: null });
   assert.deepEqual(bare.findings.map((f) => [f.signature, f.anatomy]), [['runtime-error', undefined], ['device-cgroup-denied', undefined], ['http-probe-failed', undefined]]);
+});
+
+test('messages-words.json is the word table of messages.json, as the generator writes it', () => {
+  const dir = path.join(repoRoot, 'src', 'core', 'knowledge');
+  const index = JSON.parse(fs.readFileSync(path.join(dir, 'messages.json'), 'utf8')) as MessageIndex;
+  const committed = fs.readFileSync(path.join(dir, 'messages-words.json'), 'utf8');
+  assert.equal(committed, serialiseWordTable(wordTable(index)), 'run `npm run knowledge:words` after changing messages.json');
+  // Every kept format is filed once, under a word of its own constant text.
+  const table = JSON.parse(committed) as WordTable;
+  for (const [word, rows] of Object.entries(table.words)) for (const r of JSON.parse(rows) as [string, string][]) assert.ok(keyWords(r[1]).includes(word), `${word}: ${r[1]}`);
+});
+
+test('the shipped table read a word at a time gives what the whole index gives', () => {
+  const index = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'core', 'knowledge', 'messages.json'), 'utf8')) as MessageIndex;
+  const lazy = new AnatomyReader(loadWordTable);
+  const whole = new AnatomyReader(index);
+  const line = 'Liveness probe errored: rpc error: code = Unknown desc = failed to exec in container: failed to start exec "e31b": OCI runtime exec failed: exec failed: unable to start container process: error adding pid 846 to cgroups: failed to write 846: openat2 /sys/fs/cgroup/unified/x/cgroup.procs: no such file or directory: unknown';
+  assert.deepEqual(lazy.read(line), whole.read(line));
+  assert.ok(lazy.read(line).layers.length >= 8);
+});
+
+test('messages of one shape (another pod, pid, container) reuse its formats, each with its own words', () => {
+  const a = reader.read('OCI runtime exec failed: exec failed: unable to start container process: error adding pid 846 to cgroups: failed to write 846: open /sys/fs/cgroup/a/cgroup.procs: no such file or directory: unknown');
+  const b = reader.read('OCI runtime exec failed: exec failed: unable to start container process: error adding pid 9913 to cgroups: failed to write 9913: open /sys/fs/cgroup/b/cgroup.procs: no such file or directory: unknown');
+  assert.deepEqual(
+    b.layers.map((l) => l.text),
+    a.layers.map((l) => l.text.replace(/846/g, '9913').replace('/a/', '/b/')),
+  );
+  assert.equal(b.innermost?.object, '/sys/fs/cgroup/b/cgroup.procs');
+});
+
+test('a reader whose index cannot be loaded still names the innermost error', () => {
+  const broken = new AnatomyReader(() => {
+    throw new Error('no such file');
+  });
+  const a = broken.read('exec failed: open /dev/ptmx: no space left on device');
+  assert.deepEqual(a.layers.map((l) => l.program), ['kernel']);
+  assert.equal(a.innermost?.errno, 'ENOSPC');
 });

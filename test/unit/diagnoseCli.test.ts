@@ -284,7 +284,7 @@ test('human output names each signature with its title and counts', async () => 
   assert.ok(r.out.includes('16× OCI exec EOF [oci-exec-eof]'));
   assert.match(r.out, /16× shop\/payments-api-6d8f7c9b4-kx2lp/);
   assert.match(r.out, /05-07 03:43:28\.310630 \(node-local\)/);
-  assert.match(r.out, /Verdict: cpu-manager-state-race — runc state\.json race with the kubelet cpu-manager \(confidence 0\.9\d\)/);
+  assert.match(r.out, /Verdict: cpu-manager-state-race — runc state\.json race with the kubelet cpu-manager \(9\d% probability given the evidence\)/);
 });
 
 // --------------------------------------------------------------------------------- notes and nodes

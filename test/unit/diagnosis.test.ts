@@ -5,12 +5,19 @@ import { diagnose } from '../../src/core/diagnosis/diagnose';
 import { parseWebviewMessage } from '../../src/core/diagnosis/protocol';
 import { reportMarkdown } from '../../src/core/diagnosis/report';
 import { histogram, periodScan, phaseOf, rayleigh } from '../../src/core/diagnosis/stats';
-import type { Diagnosis, UserFacts } from '../../src/core/diagnosis/types';
+import type { Diagnosis, Timeline, UserFacts } from '../../src/core/diagnosis/types';
 import { dockerImpliesOldRunc, parseGoDuration, parseRuncVersion, runcBeforeFix } from '../../src/core/diagnosis/versions';
 import { parseZone } from '../../src/core/logs/time';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { type Recognition, recogniseText } from '../../src/core/signatures/recognise';
+
+/** The phase timeline the alignment observation attached, when the input has one. */
+function timelineOf(d: Diagnosis): Timeline {
+  const a = d.verdict.evidence.flatMap((e) => e.attachments ?? []).find((x) => x.kind === 'phase-timeline');
+  assert.ok(a && a.kind === 'phase-timeline', 'a phase timeline is attached');
+  return a.timeline;
+}
 
 const matcher = new Matcher(builtInSignatures());
 const titles = Object.fromEntries(matcher.signatures.map((s) => [s.def.id, s.def.title]));
@@ -141,10 +148,10 @@ test('aligned EOFs of several containers + static policy + old runc → the cpu-
   assert.equal(d.verdict.cause, 'cpu-manager-state-race');
   assert.ok(d.verdict.confidence >= 0.9, `confidence ${d.verdict.confidence}`);
   assert.equal(d.hypotheses[0]!.cause, 'cpu-manager-state-race');
-  assert.equal(d.timeline!.events.length, 40);
-  assert.equal(d.timeline!.tickPhaseFrom, 'kubelet start');
+  assert.equal(timelineOf(d).events.length, 40);
+  assert.equal(timelineOf(d).tickPhaseFrom, 'kubelet start');
   // The tick's phase is relative to the first EOF, on the fitted period.
-  assert.ok(d.timeline!.tickPhaseSeconds! >= 0 && d.timeline!.tickPhaseSeconds! < 10);
+  assert.ok(timelineOf(d).tickPhaseSeconds! >= 0 && timelineOf(d).tickPhaseSeconds! < 10);
   assert.ok(d.fixes.some((f) => /v1\.0\.0-rc91/.test(f.title)));
 });
 
@@ -211,12 +218,13 @@ test("the user's answers enter as evidence marked as theirs and move the verdict
   const recs = scenario({ aligned: true, events: 30, pods: 2 });
   const before = run(recs);
   assert.equal(ev(before, 'cpu-manager-static').holds, null);
-  assert.equal(ev(before, 'cpu-manager-static').ask?.fact, 'cpuManagerPolicy');
-  const none = run(recs, { cpuManagerPolicy: 'none' });
+  assert.equal(ev(before, 'cpu-manager-static').ask?.fact, 'observation:cpu-manager-static');
+  assert.deepEqual(ev(before, 'cpu-manager-static').ask?.choices?.map((c) => c.label), ['static', 'none (the default)']);
+  const none = run(recs, { observations: { 'cpu-manager-static': false } });
   assert.equal(ev(none, 'cpu-manager-static').holds, false);
   assert.equal(ev(none, 'cpu-manager-static').source, 'user');
   assert.equal(none.verdict.cause, 'unknown');
-  const answered = run(recs, { cpuManagerPolicy: 'static', runcVersion: '1.0.0-rc6' });
+  const answered = run(recs, { observations: { 'cpu-manager-static': true, 'runc-before-fix': '1.0.0-rc6' } });
   assert.equal(ev(answered, 'runc-before-fix').holds, true);
   assert.equal(ev(answered, 'runc-before-fix').source, 'user');
   assert.equal(answered.verdict.cause, 'cpu-manager-state-race');
@@ -261,7 +269,7 @@ test('the report carries the verdict, the evidence with how to check it, and the
   const d = run(scenario({ aligned: true, events: 30, pods: 2, policy: 'static', runc: '1.0.0-rc6' }));
   const md = reportMarkdown(d, 'kubelet.log, runc-version.txt', null, '2026-11-22T00:00:00Z');
   assert.match(md, /^# Runtime Lens diagnosis: runc state\.json race with the kubelet cpu-manager/);
-  assert.match(md, /\*\*Verdict:\*\* `cpu-manager-state-race` — confidence \d+%/);
+  assert.match(md, /\*\*Verdict:\*\* `cpu-manager-state-race` — 9\d% probability given the evidence/);
   assert.match(md, /\| EOFs follow the cpu-manager's updates of the same container \(or share the reconcile's sliding phase\) \| ✅ holds \|/);
   assert.match(md, /## Causes, ranked\n\n\| cause \| probability \| for \| against \|/);
   assert.match(md, /```sh\n# OCI exec EOF errors present\n/);
@@ -271,8 +279,10 @@ test('the report carries the verdict, the evidence with how to check it, and the
 test('webview messages are validated: exact shapes only', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
   assert.deepEqual(parseWebviewMessage({ type: 'open', file: '/a/b.go', line: 3 }), { type: 'open', file: '/a/b.go', line: 3 });
-  assert.deepEqual(parseWebviewMessage({ type: 'answer', fact: 'cpuManagerPolicy', value: 'static' }), { type: 'answer', fact: 'cpuManagerPolicy', value: 'static' });
-  assert.deepEqual(parseWebviewMessage({ type: 'answer', fact: 'runcVersion', value: null }), { type: 'answer', fact: 'runcVersion', value: null });
+  assert.deepEqual(parseWebviewMessage({ type: 'answer', fact: 'observation:cpu-manager-static', value: 'yes' }), { type: 'answer', fact: 'observation:cpu-manager-static', value: 'yes' });
+  assert.deepEqual(parseWebviewMessage({ type: 'answer', fact: 'observation:runc-before-fix', value: '1.0.0-rc6' }), { type: 'answer', fact: 'observation:runc-before-fix', value: '1.0.0-rc6' });
+  assert.deepEqual(parseWebviewMessage({ type: 'answer', fact: 'observation:runc-before-fix', value: null }), { type: 'answer', fact: 'observation:runc-before-fix', value: null });
+  assert.deepEqual(parseWebviewMessage({ type: 'answer', fact: 'observation:reconcile-aligned', value: '10' }), { type: 'answer', fact: 'observation:reconcile-aligned', value: '10' });
   for (const bad of [
     null,
     'ready',
@@ -282,7 +292,10 @@ test('webview messages are validated: exact shapes only', () => {
     { type: 'open', file: '/a', line: 1.5 },
     { type: 'open', file: 42, line: 1 },
     { type: 'answer', fact: '__proto__', value: 'x' },
-    { type: 'answer', fact: 'runcVersion', value: 'x'.repeat(201) },
+    { type: 'answer', fact: 'observation:runc-before-fix', value: 'x'.repeat(201) },
+    { type: 'answer', fact: 'observation:reconcile-aligned', value: '-3' },
+    { type: 'answer', fact: 'observation:cpu-manager-static', value: 'static' },
+    { type: 'answer', fact: 'cpuManagerPolicy', value: 'static' },
     { type: 'copy', text: 'x'.repeat(70_000) },
     { type: 'exec', command: 'rm -rf /' },
   ]) {

@@ -9,12 +9,19 @@ import { decide, nextQuestion, rank } from '../../src/core/diagnosis/differentia
 import { evidence } from '../../src/core/diagnosis/evidence';
 import { parseWebviewMessage } from '../../src/core/diagnosis/protocol';
 import { binomialTail } from '../../src/core/diagnosis/stats';
-import type { Evidence, UserFacts } from '../../src/core/diagnosis/types';
+import type { Diagnosis, Evidence, Timeline, UserFacts } from '../../src/core/diagnosis/types';
 import type { NodeFact } from '../../src/core/logs/facts';
 import type { LogTime } from '../../src/core/logs/types';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
+
+/** The phase timeline the alignment observation attached, when the input has one. */
+function timelineOf(d: Diagnosis): Timeline {
+  const a = d.verdict.evidence.flatMap((e) => e.attachments ?? []).find((x) => x.kind === 'phase-timeline');
+  assert.ok(a && a.kind === 'phase-timeline', 'a phase timeline is attached');
+  return a.timeline;
+}
 
 const matcher = new Matcher(builtInSignatures());
 const titles = Object.fromEntries(matcher.signatures.map((s) => [s.def.id, s.def.title]));
@@ -187,7 +194,7 @@ test('the race without logged updates: bursts per container at their own phases 
   assert.equal(a.holds, true, a.detail);
   assert.match(a.detail, /a sliding period of 10\.01\d\d s fitted best \(the tick slides 1[0-4]\.\d ms a period/);
   // On the fixed 10 s grid the same EOFs spread: a test without the slide would have missed the race.
-  assert.ok(d.timeline!.fittedPeriodSeconds > 10.009);
+  assert.ok(timelineOf(d).fittedPeriodSeconds > 10.009);
 });
 
 test('another cause at the probes\' own phases, no logged updates: the containers share no phase, fixed or sliding', () => {
@@ -203,7 +210,7 @@ test('answers re-rank: a yes/no observation, a hand-entered reproduce result, an
   const answered = diagnose({ recognitions: [rec], facts: [], saveState: null, user: { observations: { [base.question!.observation]: true } }, titles });
   assert.notDeepEqual(answered.ranked.map((r) => r.posterior), base.ranked.map((r) => r.posterior));
   assert.equal(answered.verdict.evidence.find((e) => e.id === base.question!.observation)!.source, 'user');
-  const lab = diagnose({ recognitions: [rec], facts: [], saveState: null, user: { reproduced: { 'state-race': { scenario: 'state-race', attempts: 300, failures: 21, source: 'user' } } }, titles });
+  const lab = diagnose({ recognitions: [rec], facts: [], saveState: null, user: { observations: { 'reproduced-state-race': { scenario: 'state-race', attempts: 300, failures: 21, source: 'user' } } }, titles });
   assert.equal(lab.ranked[0]!.cause, 'cpu-manager-state-race');
   assert.ok(lab.ranked[0]!.posterior > base.ranked.find((r) => r.cause === 'cpu-manager-state-race')!.posterior);
   const settled = diagnose({ recognitions: [rec], facts: [], saveState: null, user: { settledCause: 'runtime-dir-full' }, titles });

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { type GoParser, loadGoParser } from '../../src/core/sources/goParser';
 import { compareTags, projectTags, ranges, serialise } from '../../src/knowledge/build';
 import { extractC } from '../../src/knowledge/extractC';
 import { type MessageWrapper, extractGo, informative, wrappedMessages } from '../../src/knowledge/extractGo';
 import { PROJECTS, programOf, readsFile } from '../../src/knowledge/projects';
+import { repoRoot } from '../harness/paths';
 import { testWasm } from '../harness/wasm';
 
 /** The message index generator's extractors on small excerpts of the upstream sources (the lines as released). */
@@ -85,6 +88,7 @@ func (pb *prober) probe(probeType probeType, pod *v1.Pod, status v1.PodStatus, c
 	log.G(ctx).Infof("TaskExit event %+v", e)
 	log.G(ctx).WithError(err).Errorf("Failed to handle backOff event %+v for %s", e, id)
 	logrus.Warn("skipping " + name + ": 100% used")
+	log.Warnf(ctx, "Failed to cleanup container directory: %v", err)
 }
 `;
   const { messages } = extractGo(parser, src);
@@ -94,7 +98,42 @@ func (pb *prober) probe(probeType probeType, pod *v1.Pod, status v1.PodStatus, c
     { format: 'Failed to handle backOff event %+v for %s', kind: 'log', level: 'error', line: 10, function: '(*prober).probe' },
     // Not a printf call: its % is literal, and the concatenated operand becomes a wildcard.
     { format: 'skipping %v: 100%% used', kind: 'log', level: 'warning', line: 11, function: '(*prober).probe' },
+    // CRI-O v1.30.0 server/container_create_linux.go:266: its logger takes the context first.
+    { format: 'Failed to cleanup container directory: %v', kind: 'log', level: 'warning', line: 12, function: '(*prober).probe' },
   ]);
+});
+
+test("the kubelet's events and probe outputs: recorder.Eventf, the prober's event wrapper, probe results", () => {
+  // kubernetes v1.20.2 pkg/kubelet/prober/prober.go:81–87 and :118, pkg/kubelet/kuberuntime/kuberuntime_manager.go:888, pkg/probe/http/http.go:138.
+  const prober = `package prober
+
+func (pb *prober) recordContainerEvent(pod *v1.Pod, container *v1.Container, eventType, reason, message string, args ...interface{}) {
+	ref, err := kubecontainer.GenerateContainerRef(pod, container)
+	if err != nil {
+		klog.Errorf("Can't make a ref to pod %q, container %v: %v", format.Pod(pod), container.Name, err)
+		return
+	}
+	pb.recorder.Eventf(ref, eventType, reason, message, args...)
+}
+
+func (pb *prober) probe(probeType probeType, pod *v1.Pod) (results.Result, error) {
+	pb.recordContainerEvent(pod, &container, v1.EventTypeWarning, events.ContainerUnhealthy, "%s probe failed: %s", probeType, output)
+	m.recorder.Eventf(ref, v1.EventTypeWarning, events.BackOffStartContainer, "Back-off restarting failed container")
+	return probe.Failure, fmt.Sprintf("HTTP probe failed with statuscode: %d", res.StatusCode), nil
+}
+`;
+  const facts = extractGo(parser, prober);
+  assert.deepEqual(facts.wrappers.map((w) => [w.name, w.shape.arg, w.shape.printf]), [['recordContainerEvent', 4, true]]);
+  const wrapped = wrappedMessages(facts.calls, new Map([['recordContainerEvent', facts.wrappers]]));
+  assert.deepEqual(
+    [...facts.messages, ...wrapped].map((m) => [m.format, m.kind, m.level, m.line]),
+    [
+      ['HTTP probe failed with statuscode: %d', 'error', undefined, 15],
+      ["Can't make a ref to pod %q, container %v: %v", 'log', 'error', 6],
+      ['Back-off restarting failed container', 'log', 'warning', 14],
+      ['%s probe failed: %s', 'log', 'warning', 13],
+    ],
+  );
 });
 
 test("Error() methods' Sprintf, concatenations and package-level error values are found; bare verbs are not messages", () => {
@@ -159,6 +198,21 @@ safe_openat_fallback (int dirfd, const char *rootfs, size_t rootfs_len, const ch
   libcrun_warning ("written %" PRIu64 " bytes, \\"%s\\"", n, "x");
 }
 `;
+  // runc v1.1.0 libcontainer/nsenter/nsexec.c: bail ends runc init; write_log's first argument is the level.
+  const nsexec = `void nsexec(void)
+{
+	if (unshare(config.cloneflags & ~CLONE_NEWCGROUP) < 0)
+		bail("failed to unshare remaining namespaces (except cgroupns)");
+	write_log(DEBUG, "nsexec-1[%d]: unshare remaining namespace (except cgroupns)", getpid());
+}
+`;
+  assert.deepEqual(
+    extractC(nsexec).map((m) => [m.format, m.kind, m.level, m.function]),
+    [
+      ['failed to unshare remaining namespaces (except cgroupns)', 'error', undefined, 'nsexec'],
+      ['nsexec-1[%d]: unshare remaining namespace (except cgroupns)', 'log', 'debug', 'nsexec'],
+    ],
+  );
   assert.deepEqual(
     extractC(crun).map((m) => [m.format, m.kind, m.line, m.function]),
     [
@@ -192,6 +246,9 @@ test('release tags in version order, ranges compacted, files and programs chosen
   assert.equal(readsFile(project('runc'), 'main.go'), true);
   assert.equal(readsFile(project('runc'), 'tests/integration/exec.bats'), false);
   assert.equal(readsFile(project('crun'), 'src/libcrun/container.c'), true);
+  assert.equal(readsFile(project('runc'), 'libcontainer/nsenter/nsexec.c'), true);
+  assert.equal(readsFile(project('runc'), 'libcontainer/nsenter/test/escape.c'), false);
+  assert.equal(readsFile(project('containerd'), 'contrib/seccomp/x.c'), false);
 });
 
 test('the serialised index is one entry per line after the generated-file notice, the same bytes for the same index', () => {
@@ -204,4 +261,30 @@ test('the serialised index is one entry per line after the generated-file notice
   assert.deepEqual(JSON.parse(text).entries, index.entries);
   assert.equal(text.split('\n').filter((l) => l.includes('"format"')).length, 1);
   assert.equal(serialise(JSON.parse(text)), text);
+});
+
+test('broken or truncated sources give what they can, never a crash', () => {
+  assert.deepEqual(extractGo(parser, '').messages, []);
+  assert.deepEqual(extractGo(parser, 'package x\nfunc f() { return fmt.Errorf("unterminated').messages, []);
+  // A file cut mid-way still yields the complete calls before the cut.
+  assert.deepEqual(
+    extractGo(parser, 'package x\nfunc f() error {\n\treturn errors.New("container not running")\n}\nfunc g() { logrus.Errorf("cut').messages.map((m) => m.format),
+    ['container not running'],
+  );
+  assert.deepEqual(extractC(''), []);
+  assert.deepEqual(extractC('int main(void) {\n  pexitf("unterminated %s'), []);
+  assert.deepEqual(extractC('}}}} int f(void) { nwarn("Failed to close fd"); }').map((m) => [m.format, m.function]), [['Failed to close fd', 'f']]);
+});
+
+test('nothing the extension or the CLI bundles imports the generator (src/knowledge is neither bundled nor packaged)', () => {
+  const generator = path.join(repoRoot, 'src', 'knowledge') + path.sep;
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  const shipped = ['src/core', 'src/extension', 'src/cli', 'media'].flatMap((d) => files(path.join(repoRoot, d)));
+  assert.ok(shipped.length > 50);
+  const offenders = shipped.filter((f) =>
+    [...fs.readFileSync(f, 'utf8').matchAll(/(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*)['"](\.[^'"]*)['"]/g)].some((m) => (path.resolve(path.dirname(f), m[1]!) + path.sep).startsWith(generator)),
+  );
+  assert.deepEqual(offenders.map((f) => path.relative(repoRoot, f)), []);
+  assert.ok(!fs.readFileSync(path.join(repoRoot, '.vscodeignore'), 'utf8').split('\n').some((l) => l.startsWith('!') && l.includes('knowledge')));
 });

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { entriesOf, hasVersion, loadMessageIndex, validateMessageIndex, versionLabel, versionRange } from '../../src/core/messages/index';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { entriesOf, hasVersion, loadMessageIndex, messageIndexBeside, validateMessageIndex, versionLabel, versionRange } from '../../src/core/messages/index';
 import type { MessageIndex } from '../../src/core/messages/types';
 import schema from '../../src/core/knowledge/messages.schema.json';
+import { repoRoot, testOutput } from '../harness/paths';
+
+const shipped = messageIndexBeside(path.join(repoRoot, 'src', 'core', 'knowledge'));
 
 const small = (): MessageIndex => ({
   generated: {
@@ -46,9 +51,10 @@ test('a broken index is refused: schema, ranges outside the tags, overlapping ra
   assert.throws(broken((i) => ((i.entries[0] as { kind: string }).kind = 'warning')), /invalid/);
 });
 
-test('the shipped index loads, and names the programs of the runtime path with their repositories', () => {
-  const index = loadMessageIndex();
-  assert.equal(loadMessageIndex(), index);
+test('the shipped index meets its schema, loads once, and names the programs of the runtime path with their repositories', () => {
+  const index = loadMessageIndex(shipped);
+  assert.equal(loadMessageIndex(shipped), index);
+  validateMessageIndex(JSON.parse(fs.readFileSync(shipped, 'utf8')), schema);
   for (const [program, repo] of [
     ['runc', 'opencontainers/runc'],
     ['containerd', 'containerd/containerd'],
@@ -66,4 +72,14 @@ test('the shipped index loads, and names the programs of the runtime path with t
   }
   const e = entriesOf(index, 'runc').find((x) => x.format === 'error adding pid %d to cgroups: %w')!;
   assert.match(versionRange(index, e), /^1\.1\.0–\d+\.\d+\.\d+$/);
+});
+
+test('a missing or foreign index file is refused with its name, not a crash further on', () => {
+  const dir = path.join(testOutput, 'message-index');
+  fs.mkdirSync(dir, { recursive: true });
+  assert.throws(() => loadMessageIndex(path.join(dir, 'absent.json')), /absent\.json unreadable/);
+  fs.writeFileSync(path.join(dir, 'other.json'), '{"entries": 3}');
+  assert.throws(() => loadMessageIndex(path.join(dir, 'other.json')), /is not one/);
+  fs.writeFileSync(path.join(dir, 'cut.json'), '{"generated": {"programs": {}}, "entries": [');
+  assert.throws(() => loadMessageIndex(path.join(dir, 'cut.json')), /cut\.json unreadable/);
 });

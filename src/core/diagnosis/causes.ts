@@ -1,5 +1,6 @@
 import type { Scenario } from '../reproduce/types';
 import catalogJson from '../knowledge/causes.json';
+import { VERDICT_TITLES } from './numbers';
 import type { FixOption } from './types';
 
 /** Something the inputs (or the user) can show about the node: the "findings" of the differential. */
@@ -9,6 +10,10 @@ export interface ObservationDef {
   /** How often it holds among exec-probe failures in general (used to ask the most useful question). */
   background: number;
   check?: string;
+  /** What its reader takes from the data: the signatures it reads, those it looks next to, the lab scenario. */
+  params?: { signatures?: string[]; near?: string[]; scenario?: Scenario };
+  /** The files of a `runtime-lens collect` bundle that answer it. */
+  collected?: string[];
   question?: { prompt: string; yes: string; no: string };
 }
 
@@ -52,8 +57,7 @@ export const CAUSES: CauseCatalog = catalogJson as unknown as CauseCatalog;
 /** Titles of every cause, plus the two verdicts that are not causes. */
 export const CAUSE_TITLES: Record<string, string> = {
   ...Object.fromEntries(CAUSES.causes.map((c) => [c.id, c.title])),
-  unknown: 'Cause not established',
-  none: 'No runtime exec errors',
+  ...VERDICT_TITLES,
 };
 
 /** Signatures that some cause prints: the runtime exec errors the differential explains (look-alikes are not among them). */

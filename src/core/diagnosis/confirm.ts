@@ -2,6 +2,7 @@ import type { NodeFact } from '../logs/facts';
 import { canonicalNode } from '../logs/nodes';
 import type { Scenario } from '../reproduce/types';
 import { latest } from './evidence';
+import { probability } from './numbers';
 import type { Diagnosis } from './types';
 import { parseRuncVersion } from './versions';
 
@@ -15,7 +16,7 @@ const SETTLED = 0.9;
 export function scenarioToConfirm(d: Diagnosis): { scenario: Scenario; cause: string } | { why: string } {
   if (d.verdict.cause === 'none' || d.ranked.length === 0) return { why: 'no runtime exec errors to confirm' };
   const [first, second] = d.ranked;
-  if (d.verdict.cause !== 'unknown' && first!.posterior >= SETTLED) return { why: `${first!.cause} leads clearly (${Math.round(first!.posterior * 100)}%): nothing to confirm` };
+  if (d.verdict.cause !== 'unknown' && first!.posterior >= SETTLED) return { why: `${first!.cause} leads clearly (${probability(first!.posterior)}): nothing to confirm` };
   for (const r of [first, second]) {
     const confirm = r && d.causes[r.cause]?.confirm;
     if (confirm) return { scenario: confirm.scenario, cause: r.cause };

@@ -11,32 +11,13 @@ import type { SaveStateFact } from '../trace/facts';
 import { CAUSES, CAUSE_TITLES, type CauseCatalog, execFailureSignatures } from './causes';
 import { type Clock, type PlacedFinding, setClock } from './clock';
 import { decide, nextQuestion, rank } from './differential';
-import {
-  cgroupDriverSystemd,
-  cpuManagerStatic,
-  eofEvents,
-  eofPresent,
-  failureEvents,
-  fifoNearby,
-  freezerFrozen,
-  kernelOom,
-  latest,
-  memoryOomEvents,
-  pidsAtLimit,
-  reconcileAligned,
-  reconcilePeriod,
-  reproduced,
-  runDirFull,
-  runcGoEarly122,
-  runcOld,
-  runtimeNotRunc,
-  saveStateAtomic,
-  taskExitNearby,
-  timeoutsManyPods,
-} from './evidence';
+import { latest } from './evidence';
+import { CAP, probability } from './numbers';
+import { labObservation, observe } from './observations';
+import type { FamilyScope } from './observations/types';
 import { reproduceCommand } from '../reproduce/plan';
 import type { InnermostError } from '../signatures/types';
-import type { CauseInfo, CauseSpan, Cluster, Diagnosis, DiagnosisGroup, Evidence, Hypothesis, NodeCause, NodeSummary, RankedCause, Timeline, UserFacts } from './types';
+import type { CauseInfo, CauseSpan, Cluster, Diagnosis, DiagnosisGroup, Evidence, Hypothesis, NodeCause, NodeSummary, RankedCause, UserFacts, Verdict } from './types';
 
 export interface DiagnoseInput {
   recognitions: Recognition[];
@@ -95,83 +76,22 @@ export function clusters(placed: PlacedFinding[], titles: Record<string, string>
 
 interface Assessment {
   evidence: Evidence[];
-  timeline: Timeline | null;
   present: Set<string>;
   ranked: RankedCause[];
 }
 
-/** One error family's failures, for the alignment test: which findings, and what to call them. */
-interface FamilyScope {
-  of: (p: PlacedFinding) => boolean;
-  noun: string;
-}
-
 /**
  * Every observation of the catalog for one set of findings and facts (one node, one error family, or the
- * whole input): the evidence the causes are weighed on. `files` are every file read for that scope, so a
- * kernel log that was read and holds no OOM kill counts as such. Alignment is tested on the family's own
- * failures; for the whole input on the EOFs when there are any, else on every failed exec. The user's
- * yes/no answers override what the inputs say.
+ * whole input): the evidence the causes are weighed on (observations/ reads each; the user's answers apply
+ * there). `files` are every file read for that scope, so a kernel log that was read and holds no OOM kill
+ * counts as such; a `family` is aligned on its own failures.
  */
 function assess(placed: PlacedFinding[], facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, files: string[], family?: FamilyScope): Assessment {
   const failures = execFailureSignatures(catalog);
-  const period = reconcilePeriod(facts, input.user);
-  const eofs = family ? [] : eofEvents(placed);
-  const events = family ? failureEvents(placed, family.of) : eofs.length ? eofs : failureEvents(placed, (p) => failures.has(p.finding.signature));
-  const alignment = reconcileAligned(events, period, facts, clock, family ? family.noun : eofs.length || events.length === 0 ? 'EOF' : 'failed exec');
-  const runcSeen = input.user.runcVersion ?? latest(facts, 'runcVersion')?.value ?? null;
-  const evidence = [
-    eofPresent(placed),
-    alignment.evidence,
-    cpuManagerStatic(facts, input.user),
-    runcOld(facts, input.user),
-    saveStateAtomic(input.saveState, runcSeen),
-    fifoNearby(placed, events, clock.offsetMinutes !== null),
-    kernelOom(facts, files),
-    memoryOomEvents(facts),
-    pidsAtLimit(facts),
-    freezerFrozen(facts),
-    cgroupDriverSystemd(facts),
-    timeoutsManyPods(placed),
-    taskExitNearby(placed, facts, failures, clock),
-    runDirFull(facts),
-    runcGoEarly122(facts),
-    runtimeNotRunc(placed, facts),
-    ...reproduced(input.user),
-  ];
-  const answered = input.user.observations ?? {};
-  const byId = new Map(evidence.map((e) => [e.id, e]));
-  for (const o of catalog.observations) {
-    const answer = answered[o.id];
-    if (answer === undefined) {
-      if (!byId.has(o.id) && o.question) evidence.push(unanswered(o.id, catalog));
-      continue;
-    }
-    const e = byId.get(o.id) ?? unanswered(o.id, catalog);
-    Object.assign(e, { holds: answer, detail: `${answer ? o.question?.yes ?? 'yes' : o.question?.no ?? 'no'}, as you answered${e.holds !== null && e.holds !== answer ? ` (the input said ${e.holds ? 'yes' : 'no'}: ${e.detail})` : ''}`, source: 'user' });
-    if (!byId.has(o.id)) evidence.push(e);
-  }
-  if (alignment.evidence.holds === null && period.source === 'default') {
-    alignment.evidence.ask = { fact: 'reconcilePeriodSeconds', prompt: 'cpu-manager reconcile period in seconds (--cpu-manager-reconcile-period)?', placeholder: '10' };
-  }
+  const evidence = observe(catalog, { placed, facts, files, clock, saveState: input.saveState, failures, answers: input.user.observations ?? {}, ...(family ? { family } : {}) });
   const present = new Set(placed.map((p) => rankedAs(p.finding, failures)).filter((s) => failures.has(s)));
   const ranked = present.size ? rank(catalog, evidence, present, { ...familyTitles(catalog), ...input.titles }) : [];
-  // The timeline is the EOFs' (the phase view is drawn for them); other families' alignment is evidence only.
-  return { evidence, timeline: family || eofs.length ? (family ? null : alignment.timeline) : null, present, ranked };
-}
-
-/** An observation only a person can answer (e.g. whether a reboot cures it): unknown until answered. */
-function unanswered(id: string, catalog: CauseCatalog): Evidence {
-  const o = catalog.observations.find((x) => x.id === id)!;
-  return {
-    id,
-    holds: null,
-    detail: 'only you can tell',
-    title: o.title,
-    source: 'user',
-    ...(o.check ? { check: o.check } : {}),
-    ...(o.question ? { ask: { fact: `observation:${id}` as const, prompt: o.question.prompt, choices: [{ value: 'yes', label: o.question.yes }, { value: 'no', label: o.question.no }] } } : {}),
-  };
+  return { evidence, present, ranked };
 }
 
 function summaryOf(cause: string, leader: RankedCause | null, ranked: RankedCause[], present: Set<string>, titles: Record<string, string>, catalog: CauseCatalog): string {
@@ -183,7 +103,7 @@ function summaryOf(cause: string, leader: RankedCause | null, ranked: RankedCaus
     return `${def.summary}${forIt.length ? ` For: ${forIt.join('; ')}.` : ''}${against.length ? ` Against: ${against.join('; ')}.` : ''}`;
   }
   const errors = [...present].map((s) => titles[s] ?? s).join(', ');
-  const lead = ranked.slice(0, 3).map((r) => `${CAUSE_TITLES[r.cause] ?? r.cause} (${Math.round(r.posterior * 100)}%)`).join(', ');
+  const lead = ranked.slice(0, 3).map((r) => `${CAUSE_TITLES[r.cause] ?? r.cause} (${probability(r.posterior)})`).join(', ');
   return `Runtime exec errors are present (${errors}), but the evidence does not single out a cause: ${lead} lead.`;
 }
 
@@ -209,14 +129,21 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
   const facts = withNodes(input.facts, findings);
   const files = readFiles(input.recognitions, findings);
   const titles = { ...familyTitles(catalog), ...input.titles };
-  const whole = assess(placed, facts, input, clock, catalog, [...files.keys()]);
+  // Alignment speaks of the EOFs when there are any (the phase timeline is theirs), else of every failed exec.
+  const failing = execFailureSignatures(catalog);
+  const eofs = catalog.observations.find((o) => o.id === 'reconcile-aligned')?.params?.signatures ?? [];
+  const allFailures: FamilyScope | undefined = placed.some((p) => eofs.includes(p.finding.signature)) ? undefined : { of: (p) => failing.has(p.finding.signature), noun: 'failed exec' };
+  const whole = assess(placed, facts, input, clock, catalog, [...files.keys()], allFailures);
   const { groups, ranked: groupRanked, byNodeFamily } = groupsOf(placed, facts, files, input, clock, catalog);
   const explained = spans(groups);
   const mixed = explained.length >= 2 ? mixture(explained, groups, groupRanked, whole.ranked) : null;
   const decision = mixed ?? decide(catalog, whole.ranked);
   const ranked = mixed ? mixed.ranked : whole.ranked;
   const cause = whole.present.size ? decision.cause : 'none';
-  const lookAlikes = [...new Set(findings.map((f) => f.signature).filter((s) => !whole.present.has(s) && s !== 'closed-fifo').map((s) => input.titles[s] ?? s))];
+  // Signatures the observations read beside the failures (dockerd's closed fifo) are evidence, not look-alikes.
+  const companions = new Set(catalog.observations.flatMap((o) => [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])]));
+  // An unclassified runtime error is no look-alike: it is the runtime failing in a way no documented cause explains.
+  const lookAlikes = [...new Set(findings.map((f) => f.signature).filter((s) => !whole.present.has(s) && !companions.has(s) && s !== RUNTIME_ERROR).map((s) => input.titles[s] ?? s))];
   const summary =
     cause === 'none'
       ? `No runtime exec errors of a known kind in the input.${lookAlikes.length ? ` Look-alikes found: ${lookAlikes.join(', ')} — see their explanations; they are not the runtime failing.` : ''}`
@@ -226,16 +153,19 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
           ? otherSummary(groups.filter((g) => g.verdict.cause === 'other' || g.hypotheses[0]?.cause === 'other'), whole.evidence, titles)
           : summaryOf(cause, decision.leader, whole.ranked, whole.present, titles, catalog);
   const question = cause !== 'none' && (cause === 'unknown' || (decision.leader?.posterior ?? 1) < 0.9) ? nextQuestion(catalog, ranked, whole.evidence) : null;
-  const settled = input.user.settledCause && catalog.causes.some((c) => c.id === input.user.settledCause) ? input.user.settledCause : null;
+  const settled = cause !== 'none' && input.user.settledCause && catalog.causes.some((c) => c.id === input.user.settledCause) ? input.user.settledCause : null;
   const fixesFor = cause === 'none' ? null : settled ?? (cause !== 'unknown' ? cause : decision.leader?.cause ?? null);
+  const verdict: Verdict = settled
+    ? settledVerdict(settled, { cause, confidence: decision.confidence }, decision.leader!, ranked, whole.evidence, catalog)
+    : { cause, confidence: cause === 'none' ? 1 : decision.confidence, summary, evidence: whole.evidence };
   const causes: Record<string, CauseInfo> = Object.fromEntries(
     catalog.causes.map((c) => [
       c.id,
-      { id: c.id, title: c.title, summary: c.summary, versions: c.versions, check: c.check, references: c.references, fixes: c.fixes, confirm: c.reproduce ? { scenario: c.reproduce, command: reproduceCommand(c.reproduce) } : null, observations: Object.keys(c.evidence) },
+      { id: c.id, title: c.title, summary: c.summary, versions: c.versions, check: c.check, references: c.references, fixes: c.fixes, confirm: c.reproduce ? { scenario: c.reproduce, command: reproduceCommand(c.reproduce), observation: labObservation(catalog, c.reproduce) } : null, observations: Object.keys(c.evidence), ...(c.otherSignatures ? { outside: true } : {}) },
     ]),
   );
   const diagnosis: Diagnosis = {
-    verdict: { cause, confidence: cause === 'none' ? 1 : decision.confidence, summary, evidence: whole.evidence },
+    verdict,
     hypotheses: cause === 'none' ? [{ cause: 'none', confidence: 1 }] : decision.hypotheses,
     ranked,
     causes,
@@ -243,7 +173,6 @@ export function diagnosePlaced(input: DiagnoseInput): { diagnosis: Diagnosis; cl
     fixesFor,
     fleet: fleet(placed, facts, files, input, clock, catalog, byNodeFamily),
     clusters: clusters(placed, input.titles),
-    timeline: whole.timeline,
     fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
     clock: clock.description,
     inputs: { files: input.recognitions.length, lines: input.recognitions.reduce((n, r) => n + r.lines, 0) },
@@ -497,6 +426,24 @@ function otherSummary(groups: DiagnosisGroup[], evidence: Evidence[], titles: Re
   return `A cause outside the catalog: ${why}. ${i ? `The innermost error: ${innermostWords(i)}` : `The error: ${titles[g.signature] ?? g.signature}`} (${times}). Search upstream for ${words.length ? words.join(' ') : "the error's own words"} in ${where}.`;
 }
 
+/**
+ * The verdict when a person settled on a cause: theirs, marked as settled by hand, with what the
+ * evidence alone said beside it (the number stays the settled cause's posterior).
+ */
+function settledVerdict(settled: string, byEvidence: { cause: string; confidence: number }, leader: RankedCause, ranked: RankedCause[], evidence: Evidence[], catalog: CauseCatalog): Verdict {
+  const posterior = ranked.find((r) => r.cause === settled)?.posterior ?? 0;
+  const def = catalog.causes.find((c) => c.id === settled)!;
+  const evidenceCause = byEvidence.cause;
+  const said = evidenceCause === settled ? 'and names it too' : evidenceCause === 'unknown' ? `and singles out no cause (${CAUSE_TITLES[leader.cause] ?? leader.cause} leads with ${probability(leader.posterior)})` : `and names ${CAUSE_TITLES[evidenceCause] ?? evidenceCause} (${probability(leader.posterior)})`;
+  return {
+    cause: settled,
+    confidence: Math.round(Math.min(CAP, posterior) * 100) / 100,
+    summary: `Settled by hand on ${def.title}: the evidence alone gives it ${probability(posterior)} ${said}. ${def.summary}`,
+    evidence,
+    settled: { by: 'hand', evidenceCause, evidenceConfidence: byEvidence.confidence, leader: leader.cause },
+  };
+}
+
 /** Every finding on one clock: the user's zone, --tz, or the inferred one. */
 function placeFindings(input: Pick<DiagnoseInput, 'recognitions' | 'user' | 'zone' | 'year'>): { clock: Clock; placed: PlacedFinding[] } {
   const userZone = input.user.timeZone ? parseZone(input.user.timeZone) : null;
@@ -558,7 +505,8 @@ function fleet(placed: PlacedFinding[], facts: NodeFact[], files: Map<string, st
       const families = byNodeFamily.get(node);
       const a = families?.length === 1 ? families[0]! : assess(mine, theirs, input, clock, catalog, filesOf(files, node));
       const d = decide(catalog, a.ranked);
-      const runc = input.user.runcVersion ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);
+      const typed = input.user.observations?.['runc-before-fix'];
+      const runc = (typeof typed === 'string' ? typed : null) ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);
       return {
         node,
         failures: mine.filter((p) => failures.has(p.finding.signature)).reduce((n, p) => n + p.finding.record.count, 0),
@@ -566,6 +514,7 @@ function fleet(placed: PlacedFinding[], facts: NodeFact[], files: Map<string, st
         runc,
         cause: a.present.size ? d.cause : 'none',
         confidence: a.present.size ? d.confidence : 1,
+        leader: d.leader?.cause ?? null,
       };
     })
     .sort((a, b) => b.failures - a.failures || byCodeUnit(a.node, b.node));

@@ -1,5 +1,6 @@
 import { byCodeUnit } from '../order';
 import { type CauseCatalog, type CauseDef, type EvidenceWeight } from './causes';
+import { CAP } from './numbers';
 import type { Evidence, Hypothesis, NextQuestion, RankedCause, Contribution } from './types';
 
 /**
@@ -22,10 +23,10 @@ import type { Evidence, Hypothesis, NextQuestion, RankedCause, Contribution } fr
  * the second; otherwise it is `unknown`, and the engine picks the question whose
  * answer is expected to reduce the uncertainty most (expected information gain over the catalog's
  * askable observations, with P(o holds | c) implied by the ratios and the observation's background
- * rate). Confidence is capped at 0.97: no log proves a cause.
+ * rate), among the questions whose two answers would put different causes first. Confidence is the
+ * leader's posterior, whether or not it is the verdict, capped (numbers.ts): no log proves a cause.
  */
 const DEFAULT_THRESHOLD = 0.6;
-const CAP = 0.97;
 
 function evidenceRatio(w: EvidenceWeight, e: Evidence): number {
   if (e.holds === null) return 1;
@@ -107,9 +108,11 @@ export function nextQuestion(catalog: CauseCatalog, ranked: RankedCause[], evide
     const yes = p.map((pi, i) => (pi * q[i]!) / pYes);
     const no = p.map((pi, i) => (pi * (1 - q[i]!)) / (1 - pYes));
     const gain = h - (pYes * entropy(yes) + (1 - pYes) * entropy(no));
-    if (gain > 0.01 && (!best || gain > best.gain)) {
-      const lead = (post: number[]) => ranked[post.indexOf(Math.max(...post))]!.cause;
-      best = { observation: o.id, prompt: o.question.prompt, yes: o.question.yes, no: o.question.no, ...(o.check ? { check: o.check } : {}), gain: round(gain), ifYes: lead(yes), ifNo: lead(no) };
+    const lead = (post: number[]) => ranked[post.indexOf(Math.max(...post))]!.cause;
+    const [ifYes, ifNo] = [lead(yes), lead(no)];
+    // A question is worth asking only when its answer decides between two causes.
+    if (gain > 0.01 && ifYes !== ifNo && (!best || gain > best.gain)) {
+      best = { observation: o.id, prompt: o.question.prompt, yes: o.question.yes, no: o.question.no, ...(o.check ? { check: o.check } : {}), ...(o.collected ? { collected: o.collected } : {}), gain: round(gain), ifYes, ifNo };
     }
   }
   return best;
@@ -134,6 +137,6 @@ export function decide(catalog: CauseCatalog, ranked: RankedCause[]): Decision {
   const shown = (r: RankedCause) => [...r.for, ...r.against].reduce((p, c) => p * c.lr, 1);
   const byEvidence = !second || shown(first) > shown(second) * (1 + 1e-9);
   const clear = byEvidence && first.posterior >= threshold && first.posterior - (second?.posterior ?? 0) >= catalog.margin;
-  const confidence = Math.round(Math.min(CAP, clear ? first.posterior : 1 - first.posterior) * 100) / 100;
+  const confidence = Math.round(Math.min(CAP, first.posterior) * 100) / 100;
   return { cause: clear ? first.cause : 'unknown', confidence, hypotheses, leader: first };
 }

@@ -1,11 +1,10 @@
 import * as path from 'node:path';
 import type { NodeFact } from '../logs/facts';
-import type { SaveStateFact } from '../trace/facts';
-import type { Scenario } from '../reproduce/types';
+import type { ReproduceOutcome } from '../reproduce/types';
 import { CAUSES } from './causes';
 import { type PlacedFinding, type Clock, placeTime } from './clock';
 import { binomialTail, hasWithin, histogram, periodScan, phaseOf, rayleigh } from './stats';
-import type { Evidence, FactSource, Question, Timeline, TimelineEvent, UserFacts } from './types';
+import type { Evidence, FactSource, Question, Timeline, TimelineEvent } from './types';
 import { dockerImpliesOldRunc, parseGoDuration, parseRuncVersion, runcBeforeFix } from './versions';
 
 /** Events needed before the phase test says anything. */
@@ -31,13 +30,14 @@ export function evidence(id: string, holds: boolean | null, detail: string, sour
   const ask: Question | undefined = def.question
     ? { fact: `observation:${id}`, prompt: def.question.prompt, choices: [{ value: 'yes', label: def.question.yes }, { value: 'no', label: def.question.no }] }
     : undefined;
-  return { id, holds, detail, title: def.title, source, ...(def.check ? { check: def.check } : {}), ...(ask ? { ask } : {}), ...extra };
+  return { id, holds, detail, title: def.title, source, ...(def.check ? { check: def.check } : {}), ...(def.collected ? { collected: def.collected } : {}), ...(ask ? { ask } : {}), ...extra };
 }
 
 const at = (f: { file: string; line: number }) => `${path.basename(f.file)}:${f.line}`;
 
-export function eofPresent(placed: PlacedFinding[]): Evidence {
-  const eof = placed.filter((p) => p.finding.signature === 'oci-exec-eof');
+/** Whether the failures of the given signatures (the catalog's `params.signatures`: the EOFs) are in the input, counted per file. */
+export function eofPresent(placed: PlacedFinding[], signatures: Set<string>): Evidence {
+  const eof = placed.filter((p) => signatures.has(p.finding.signature));
   // Each file sees the same failures from its own side (dockerd, kubelet, events): count per file.
   const perFile = new Map<string, number>();
   for (const p of eof) perFile.set(path.basename(p.finding.file), (perFile.get(path.basename(p.finding.file)) ?? 0) + p.finding.record.count);
@@ -53,43 +53,33 @@ export function latest(facts: NodeFact[], kind: NodeFact['kind']): NodeFact | un
   return of[of.length - 1];
 }
 
-export function reconcilePeriod(facts: NodeFact[], user: UserFacts): { seconds: number; from: string; source: FactSource } {
-  if (user.reconcilePeriodSeconds && user.reconcilePeriodSeconds > 0) return { seconds: user.reconcilePeriodSeconds, from: 'your answer', source: 'user' };
+/** The reconcile period: the user's answer (seconds), else the kubelet's flag or config, else its default. */
+export function reconcilePeriod(facts: NodeFact[], answered: number | null): { seconds: number; from: string; source: FactSource } {
+  if (answered !== null && answered > 0) return { seconds: answered, from: 'your answer', source: 'user' };
   const f = latest(facts, 'reconcilePeriod');
   const s = f ? parseGoDuration(f.value) : null;
   if (f && s) return { seconds: s, from: `${f.how} at ${at(f)}`, source: 'logs' };
   return { seconds: 10, from: 'the kubelet default (no --cpu-manager-reconcile-period in the input)', source: 'default' };
 }
 
-export function cpuManagerStatic(facts: NodeFact[], user: UserFacts): Evidence {
-  const ask: Question = {
-    fact: 'cpuManagerPolicy',
-    prompt: "What is the kubelet's cpu-manager policy on this node?",
-    choices: [
-      { value: 'static', label: 'static' },
-      { value: 'none', label: 'none (the default)' },
-    ],
-  };
-  if (user.cpuManagerPolicy) {
-    return evidence('cpu-manager-static', user.cpuManagerPolicy === 'static', `policy "${user.cpuManagerPolicy}", as you answered`, 'user', { ask });
-  }
+export function cpuManagerStatic(facts: NodeFact[]): Evidence {
   const f = latest(facts, 'cpuManagerPolicy');
-  if (!f) return evidence('cpu-manager-static', null, 'no kubelet flags, cpu-manager start line or KubeletConfiguration in the input says which policy runs', 'logs', { ask });
+  if (!f) return evidence('cpu-manager-static', null, 'no kubelet flags, cpu-manager start line or KubeletConfiguration in the input says which policy runs', 'logs');
   const others = facts.filter((x) => x.kind === 'cpuManagerPolicy' && x.value !== f.value);
   const conflict = others.length ? ` (earlier ${others.map((o) => `"${o.value}" in ${at(o)}`).join(', ')})` : '';
-  return evidence('cpu-manager-static', f.value === 'static', `policy "${f.value}" from the ${f.how} at ${at(f)}${conflict}`, 'logs', { where: { file: f.file, line: f.line }, ask });
+  return evidence('cpu-manager-static', f.value === 'static', `policy "${f.value}" from the ${f.how} at ${at(f)}${conflict}`, 'logs', { where: { file: f.file, line: f.line } });
 }
 
-export function runcOld(facts: NodeFact[], user: UserFacts): Evidence {
-  const ask: Question = { fact: 'runcVersion', prompt: 'Which runc version runs on the node (`runc --version`)?', placeholder: 'e.g. 1.0.0-rc6' };
+/** The node's runc against the fix: the version the user typed, else `runc --version`, runc's own call sites, or Docker's bundled runc. */
+export function runcOld(facts: NodeFact[], answered: string | null): Evidence {
   const judge = (text: string, how: string, source: FactSource, where?: NodeFact) => {
     const v = parseRuncVersion(text);
-    if (!v) return evidence('runc-before-fix', null, `"${text}" (${how}) is not a runc version Runtime Lens can read`, source, { ask });
+    if (!v) return evidence('runc-before-fix', null, `"${text}" (${how}) is not a runc version Runtime Lens can read`, source);
     const before = runcBeforeFix(v);
     const verdict = before === null ? 'a development build between rc90 and rc91: it may or may not have the fix' : before ? 'older than v1.0.0-rc91, the first release with the atomic state.json write' : 'v1.0.0-rc91 or newer: it writes state.json atomically';
-    return evidence('runc-before-fix', before, `runc ${v.text} (${how}) — ${verdict}`, source, { ask, ...(where ? { where: { file: where.file, line: where.line } } : {}) });
+    return evidence('runc-before-fix', before, `runc ${v.text} (${how}) — ${verdict}`, source, where ? { where: { file: where.file, line: where.line } } : {});
   };
-  if (user.runcVersion) return judge(user.runcVersion, 'as you answered', 'user');
+  if (answered) return judge(answered, 'as you answered', 'user');
   const runc = latest(facts, 'runcVersion');
   if (runc) return judge(runc.value, `${runc.how} in ${at(runc)}`, 'logs', runc);
   // runc's own error text names its call sites until rc95; the tags they match date the binary.
@@ -97,31 +87,23 @@ export function runcOld(facts: NodeFact[], user: UserFacts): Evidence {
   if (print) {
     const tags = print.value.split(',').filter(Boolean);
     const sites = print.detail?.sites ?? '';
-    if (tags.length === 0) return evidence('runc-before-fix', null, `runc's error call sites (${sites}, ${at(print)}) match no upstream tag rc1–rc95: a patched build`, 'logs', { ask, where: { file: print.file, line: print.line } });
+    if (tags.length === 0) return evidence('runc-before-fix', null, `runc's error call sites (${sites}, ${at(print)}) match no upstream tag rc1–rc95: a patched build`, 'logs', { where: { file: print.file, line: print.line } });
     // The fact says whether every matching tag is before the fix (runcFingerprint.ts, beforeRaceFix).
     const before = print.detail?.beforeRaceFix;
     const all = before === 'true' ? true : before === 'false' ? false : null;
-    return evidence('runc-before-fix', all, `runc's error call sites (${sites}, ${at(print)}) match ${tags.join(', ')}${all === true ? ': all older than v1.0.0-rc91' : all === false ? ': all v1.0.0-rc91 or newer' : ': some before the fix, some after'}`, 'logs', { ask, where: { file: print.file, line: print.line } });
+    return evidence('runc-before-fix', all, `runc's error call sites (${sites}, ${at(print)}) match ${tags.join(', ')}${all === true ? ': all older than v1.0.0-rc91' : all === false ? ': all v1.0.0-rc91 or newer' : ': some before the fix, some after'}`, 'logs', { where: { file: print.file, line: print.line } });
   }
   const docker = latest(facts, 'dockerVersion');
   if (docker && dockerImpliesOldRunc(docker.value)) {
-    return evidence('runc-before-fix', true, `Docker ${docker.value} (${docker.how} in ${at(docker)}) ships its own runc (docker-runc), older than v1.0.0-rc91`, 'logs', { where: { file: docker.file, line: docker.line }, ask });
+    return evidence('runc-before-fix', true, `Docker ${docker.value} (${docker.how} in ${at(docker)}) ships its own runc (docker-runc), older than v1.0.0-rc91`, 'logs', { where: { file: docker.file, line: docker.line } });
   }
   const hint = docker ? `Docker ${docker.value} (${at(docker)}) takes runc from the containerd.io package, whose version the input does not show` : 'no runc or Docker version in the input';
-  return evidence('runc-before-fix', null, hint, 'logs', { ask });
-}
-
-export function saveStateAtomic(fact: SaveStateFact | null, runcVersionSeen: string | null): Evidence {
-  if (!fact) return evidence('runc-savestate-atomic', null, 'no Go sources given (--sources, or trace the call path in VS Code)', 'sources');
-  const where = fact.hop?.file && fact.hop.line ? { where: { file: fact.hop.file, line: fact.hop.line } } : {};
-  const sourceVersion = fact.hop?.root?.version ?? null;
-  const mismatch = runcVersionSeen && sourceVersion && parseRuncVersion(sourceVersion)?.text !== parseRuncVersion(runcVersionSeen)?.text ? ` Note: these sources are runc ${sourceVersion}, the node runs ${runcVersionSeen}.` : '';
-  return evidence('runc-savestate-atomic', fact.atomic, `${fact.detail}.${mismatch}`, 'sources', where);
+  return evidence('runc-before-fix', null, hint, 'logs');
 }
 
 /** Collapses the kubelet's duplicate lines for one failure and keeps one timed event per failure. */
-export function eofEvents(placed: PlacedFinding[]): PlacedFinding[] {
-  return failureEvents(placed, (p) => p.finding.signature === 'oci-exec-eof');
+export function eofEvents(placed: PlacedFinding[], signatures: Set<string>): PlacedFinding[] {
+  return failureEvents(placed, (p) => signatures.has(p.finding.signature));
 }
 
 /**
@@ -299,8 +281,9 @@ export function reconcileAligned(events: PlacedFinding[], period: { seconds: num
   return { evidence: evidence('reconcile-aligned', true, `the ${noun}s of ${containers.size} containers, each on its own probe rhythm, meet at one phase of the sliding reconcile tick: ${stats}${tickNote}`, 'logs'), timeline };
 }
 
-export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean): Evidence {
-  const fifo = placed.filter((p) => p.finding.signature === 'closed-fifo');
+/** Whether dockerd's own errors (the catalog's `params.signatures`: "closed fifo") come within seconds of the failure events. */
+export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean, signatures: Set<string>): Evidence {
+  const fifo = placed.filter((p) => signatures.has(p.finding.signature));
   if (fifo.length === 0) {
     const dockerd = placed.some((p) => p.finding.record.component === 'dockerd');
     return evidence('fifo-closed-nearby', dockerd ? false : null, dockerd ? 'dockerd\'s log has no "closed fifo" errors' : 'no dockerd log in the input', 'logs');
@@ -385,8 +368,8 @@ export function cgroupDriverSystemd(facts: NodeFact[]): Evidence {
   return evidence('cgroup-driver-systemd', f.value === 'systemd', `cgroup driver ${f.value} (${f.how}, ${at(f)})${version ? `, cgroup v${version.value}` : ''}`, 'logs', whereOf(f));
 }
 
-export function timeoutsManyPods(placed: PlacedFinding[]): Evidence {
-  const timeouts = placed.filter((p) => p.finding.signature === 'probe-timeout');
+export function timeoutsManyPods(placed: PlacedFinding[], signatures: Set<string>): Evidence {
+  const timeouts = placed.filter((p) => signatures.has(p.finding.signature));
   if (timeouts.length === 0) return evidence('timeouts-many-pods', null, 'no exec probe timeouts in the input', 'logs');
   const pods = new Set(timeouts.map((p) => `${p.finding.record.node ?? ''}|${p.finding.record.namespace ?? ''}/${p.finding.record.pod ?? p.finding.file}`));
   return evidence('timeouts-many-pods', pods.size >= 3, `exec probe timeouts in ${pods.size} pod(s)${pods.size >= 3 ? ': the node, not one container, is slow' : ''}`, 'logs', { where: { file: timeouts[0]!.finding.file, line: timeouts[0]!.finding.line } });
@@ -407,10 +390,16 @@ export function taskExitNearby(placed: PlacedFinding[], facts: NodeFact[], failu
 }
 
 export function runDirFull(facts: NodeFact[]): Evidence {
-  const rows = of(facts, 'diskUsage').filter((f) => /^(\/run|\/var\/run|\/tmp)(\/|$)/.test(f.detail?.mount ?? ''));
+  const disk = of(facts, 'diskUsage');
+  const own = disk.filter((f) => /^(\/run|\/var\/run|\/tmp)(\/|$)/.test(f.detail?.mount ?? ''));
+  // `df /tmp` prints the mount that holds /tmp: `/` when it has no file system of its own (so do `df -h`
+  // listings, which name /tmp only when it is mounted). The root's row then speaks for it.
+  const onRoot = ['/run', '/tmp'].filter((d) => !own.some((f) => (f.detail?.mount ?? '').replace(/^\/var\/run/, '/run').startsWith(d)));
+  const root = onRoot.length ? disk.filter((f) => f.detail?.mount === '/') : [];
+  const rows = [...own, ...root];
   if (rows.length === 0) return evidence('run-dir-full', null, 'no df output for /run or /tmp in the input', 'logs');
   const full = rows.filter((f) => Number(f.value) >= 99 || /^0(\.0+)?[KMGB]?$/.test(f.detail?.available ?? ''));
-  const list = (xs: NodeFact[]) => xs.map((f) => `${f.detail?.mount} ${f.value}%`).join(', ');
+  const list = (xs: NodeFact[]) => xs.map((f) => `${f.detail?.mount === '/' ? `/ (holding ${onRoot.join(' and ')})` : f.detail?.mount} ${f.value}%${f.detail?.inodes ? ' of inodes' : ''}`).join(', ');
   return full.length
     ? evidence('run-dir-full', true, `df: ${list(full)} (${at(full[0]!)})`, 'logs', whereOf(full[0]!))
     : evidence('run-dir-full', false, `df: ${list(rows)} (${at(rows[0]!)})`, 'logs', whereOf(rows[0]!));
@@ -423,20 +412,12 @@ export function runcGoEarly122(facts: NodeFact[]): Evidence {
   return evidence('runc-go-1-22-early', early, `runc built with ${f.value} (${at(f)})${early ? ': aborts in init on glibc < 2.32' : ''}`, 'logs', whereOf(f));
 }
 
-const SCENARIO_OBSERVATION: Record<Scenario, string> = { 'state-race': 'reproduced-state-race', 'init-oom': 'reproduced-init-oom', 'pids-limit': 'reproduced-pids-limit' };
-
-/** The reproduce lab's results, measured here or entered by hand. */
-export function reproduced(user: UserFacts): Evidence[] {
-  return (Object.keys(SCENARIO_OBSERVATION) as Scenario[]).map((s) => {
-    const o = user.reproduced?.[s];
-    const id = SCENARIO_OBSERVATION[s];
-    if (!o) return evidence(id, null, 'not run: confirm it on the node with runtime-lens reproduce', 'measured');
-    const who = o.source === 'measured' ? `measured here${o.runcVersion ? ` with runc ${o.runcVersion}` : ''}` : 'as you entered it';
-    return evidence(id, o.failures > 0, `${o.failures} of ${o.attempts} attempts failed (${who})`, o.source === 'measured' ? 'measured' : 'user', { attempts: o.attempts });
-  });
+/** A reproduce lab result, measured here or entered by hand, as the evidence of its observation. */
+export function reproducedEvidence(id: string, o: ReproduceOutcome | null): Evidence {
+  if (!o) return evidence(id, null, 'not run: confirm it on the node with runtime-lens reproduce', 'measured');
+  const who = o.source === 'measured' ? `measured here${o.runcVersion ? ` with runc ${o.runcVersion}` : ''}` : 'as you entered it';
+  return evidence(id, o.failures > 0, `${o.failures} of ${o.attempts} attempts failed (${who})`, o.source === 'measured' ? 'measured' : 'user', { attempts: o.attempts });
 }
-
-
 /**
  * Runtimes other than runc, by the words their errors carry: gVisor's runsc and its shim, Kata's agent,
  * crun, sysbox-runc, rkt, and Windows' HCS (`CreateProcess: failure in a Windows system call`).

@@ -1,6 +1,7 @@
 import { SCENARIOS, type Scenario } from '../reproduce/types';
 import { CAUSES } from './causes';
-import type { AnswerKey, Diagnosis, SimpleFact, UserFacts } from './types';
+import { answerFrom } from './observations/answers';
+import type { AnswerKey, Diagnosis, UserFacts } from './types';
 
 /** A hop as the panel lists it ("where it comes from"). */
 export interface PanelHop {
@@ -20,8 +21,6 @@ export interface PanelState {
   diagnosis: Diagnosis;
   /** The reader chain in brief, when traced; null before a trace. */
   chain: { title: string; hops: PanelHop[] } | null;
-  /** saveState in the user's runc sources, for the before/after links. */
-  saveState: { atomic: boolean | null; detail: string; file?: string; line?: number } | null;
   /** The Markdown report, as "Copy as Markdown" would copy it. */
   report: string;
   answers: UserFacts;
@@ -45,8 +44,8 @@ export type WebviewMessage =
   | { type: 'saveReport' }
   | { type: 'trace' };
 
-const FACTS: readonly SimpleFact[] = ['cpuManagerPolicy', 'runcVersion', 'reconcilePeriodSeconds', 'timeZone'];
-const OBSERVATIONS = new Set(CAUSES.observations.filter((o) => o.question).map((o) => `observation:${o.id}`));
+/** Every observation can be answered: yes/no to its question, or the value its reader parses (observations/). */
+const OBSERVATIONS = new Set(CAUSES.observations.map((o) => `observation:${o.id}`));
 const CAUSE_IDS = new Set(CAUSES.causes.map((c) => c.id));
 const MAX_TEXT = 64 * 1024;
 /** Pasted node output (a kernel log excerpt, cgroup files, runc --version) is small; a whole log belongs in a file. */
@@ -70,9 +69,10 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | null {
     case 'trace':
       return keys === 'type' ? { type: m.type } : null;
     case 'answer':
-      if (keys !== 'fact,type,value' || typeof m.fact !== 'string' || !(FACTS.includes(m.fact as SimpleFact) || OBSERVATIONS.has(m.fact))) return null;
+      if (keys !== 'fact,type,value' || typeof m.fact !== 'string' || !(m.fact === 'timeZone' || OBSERVATIONS.has(m.fact))) return null;
       if (m.value !== null && !str(m.value, 200)) return null;
-      if (m.fact.startsWith('observation:') && m.value !== null && m.value !== 'yes' && m.value !== 'no') return null;
+      // An observation's answer must be one it can take: yes/no to its question, or the value it reads (a version, a period).
+      if (m.fact !== 'timeZone' && m.value !== null && m.value.trim() !== '' && answerFrom(CAUSES, m.fact.slice('observation:'.length), m.value.trim()) === null) return null;
       return { type: 'answer', fact: m.fact as AnswerKey, value: m.value as string | null };
     case 'reproduced': {
       const n = m.attempts;

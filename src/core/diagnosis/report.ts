@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import type { PanelHop } from './protocol';
-import type { Diagnosis, Evidence } from './types';
+import type { Attachment, Diagnosis, Evidence } from './types';
 import { CAUSE_TITLES } from './causes';
+import { headline, listed, probability } from './numbers';
 
 const STATUS: Record<string, string> = { true: '✅ holds', false: '❌ does not hold', null: '❔ unknown' };
 
@@ -19,14 +20,15 @@ function cell(s: string): string {
 export function reportMarkdown(d: Diagnosis, subject: string, chain: { title: string; hops: PanelHop[] } | null, generated: string): string {
   const out: string[] = [];
   const v = d.verdict;
-  out.push(`# Runtime Lens diagnosis: ${CAUSE_TITLES[v.cause] ?? v.cause}`, '');
-  out.push(`**Verdict:** \`${v.cause}\` — confidence ${Math.round(v.confidence * 100)}%`, '', v.summary, '');
+  const head = headline(d);
+  out.push(`# Runtime Lens diagnosis: ${head.title}`, '');
+  out.push(`**Verdict:** \`${v.cause}\`${head.value === null ? '' : ` — ${head.label}`}`, '', v.summary, '');
   out.push(`Inputs: ${subject} (${d.inputs.files} file(s), ${d.inputs.lines} lines). ${d.clock}`, '');
   if (d.ranked.length) {
     out.push('## Causes, ranked', '', '| cause | probability | for | against |', '|---|---:|---|---|');
     const word = (c: { kind: string; title: string; holds: boolean | null; lr: number }) => `${c.kind === 'signature' ? `"${c.title}"` : c.holds ? c.title : `not: ${c.title}`} ×${c.lr >= 10 || c.lr < 0.1 ? c.lr.toPrecision(2) : c.lr.toFixed(2)}`;
-    for (const r of d.ranked.filter((x, i) => i < 3 || x.posterior >= 0.01)) {
-      out.push(`| ${cell(CAUSE_TITLES[r.cause] ?? r.cause)} (\`${r.cause}\`) | ${Math.round(r.posterior * 100)}% | ${cell(r.for.slice(0, 3).map(word).join('; ') || '—')} | ${cell(r.against.slice(0, 3).map(word).join('; ') || '—')} |`);
+    for (const r of listed(d.ranked).shown) {
+      out.push(`| ${cell(CAUSE_TITLES[r.cause] ?? r.cause)} (\`${r.cause}\`) | ${probability(r.posterior)} | ${cell(r.for.slice(0, 3).map(word).join('; ') || '—')} | ${cell(r.against.slice(0, 3).map(word).join('; ') || '—')} |`);
     }
     out.push('');
     if (d.question) out.push(`**Next question:** ${d.question.prompt}${d.question.check ? ` — on the node: \`${d.question.check}\`` : ''} (yes → \`${d.question.ifYes}\`, no → \`${d.question.ifNo}\`)`, '');
@@ -41,7 +43,10 @@ export function reportMarkdown(d: Diagnosis, subject: string, chain: { title: st
   }
   if (d.fleet.length > 1) {
     out.push('## Fleet', '', '| node | failures | runc | its leading cause |', '|---|---:|---|---|');
-    for (const n of d.fleet) out.push(`| ${cell(n.node)} | ${n.failures} | ${n.runc ?? '—'} | \`${n.cause}\` ${Math.round(n.confidence * 100)}% |`);
+    for (const n of d.fleet) {
+      const lead = n.cause === 'none' ? '—' : n.cause === 'unknown' && n.leader ? `not established; \`${n.leader}\` leads with ${probability(n.confidence)}` : `\`${n.cause}\` ${probability(n.confidence)}`;
+      out.push(`| ${cell(n.node)} | ${n.failures} | ${n.runc ?? '—'} | ${lead} |`);
+    }
     out.push('');
   }
   out.push('## Symptom', '');
@@ -61,27 +66,49 @@ export function reportMarkdown(d: Diagnosis, subject: string, chain: { title: st
   if (checks.length) {
     out.push('Check on the node:', '', '```sh', ...checks.map((e) => `# ${e.title}\n${e.check}`), '```', '');
   }
-  if (d.timeline?.rayleigh) {
-    const r = d.timeline.rayleigh;
-    out.push(
-      '## Timeline',
-      '',
-      `${r.n} EOF failures over ${(d.timeline.spanMs / 3_600_000).toFixed(1)} h; phase within the ${d.timeline.periodSeconds} s reconcile period: R̄ ${r.meanResultant.toFixed(2)}, Rayleigh p ${r.p < 1e-6 ? r.p.toExponential(1) : r.p.toFixed(4)}` +
-        (d.timeline.tickPhaseSeconds !== null ? `; reconcile tick at ${d.timeline.tickPhaseSeconds.toFixed(1)} s (${d.timeline.tickPhaseFrom})` : '') +
-        '.',
-      '',
-    );
+  const collected = [...new Set(v.evidence.filter((e) => e.holds === null && e.collected).flatMap((e) => e.collected!))];
+  if (collected.length) {
+    out.push(`Or in one step: \`runtime-lens collect\` on the node (\`runtime-lens collect --print-script\` where it has no node.js) gathers ${collected.map((f) => `\`${f}\``).join(', ')}, which answer the open checks; \`runtime-lens diagnose\` reads the bundle as it is.`, '');
   }
+  for (const e of v.evidence) for (const a of e.attachments ?? []) out.push(...attachmentSection(a, e));
   if (chain) {
     out.push(`## Where it comes from — ${chain.title}`, '');
     for (const h of chain.hops) out.push(`${h.index + 1}. \`${h.symbol}\` (${h.component}, ${h.boundary})${h.resolved && h.file ? ` — ${h.file}:${h.line}` : ' — not in the given sources'}`);
     out.push('');
   }
   if (d.fixes.length) {
-    out.push(d.fixesFor && d.fixesFor !== v.cause ? `## Fix, for \`${d.fixesFor}\`` : '## Fix', '');
+    out.push(d.fixesFor && d.fixesFor !== v.cause ? `## Fix, for \`${d.fixesFor}\`` : v.settled ? `## Fix, for the cause settled by hand` : '## Fix', '');
     for (const f of d.fixes) out.push(`- **${f.title}.** ${f.how} *Trade-offs:* ${f.tradeoffs}`);
     out.push('');
   }
   out.push(`---`, `Generated by Runtime Lens on ${generated}.`, '');
   return out.join('\n');
+}
+
+/** An evidence attachment as a section of the report, by its kind. */
+function attachmentSection(a: Attachment, e: Evidence): string[] {
+  switch (a.kind) {
+    case 'phase-timeline': {
+      const t = a.timeline;
+      const r = t.rayleigh;
+      if (!r || t.events.length === 0) return [];
+      const tick = t.tickPhaseSeconds !== null ? `; tick at ${t.tickPhaseSeconds.toFixed(1)} s (${t.tickPhaseFrom})` : '';
+      return [
+        `## Timeline — ${a.events} against ${a.period}`,
+        '',
+        `${r.n} ${a.events} over ${(t.spanMs / 3_600_000).toFixed(1)} h; phase within the ${t.periodSeconds} s period: R̄ ${r.meanResultant.toFixed(2)}, Rayleigh p ${r.p < 1e-6 ? r.p.toExponential(1) : r.p.toFixed(4)}${tick}.`,
+        '',
+      ];
+    }
+    case 'source-check':
+      return [
+        `## ${a.subject} in your ${a.program} sources`,
+        '',
+        `${a.reading}${a.file ? ` — ${a.file}:${a.line}` : ''}. ${a.why[0]!.toUpperCase()}${a.why.slice(1)}${a.weighed ? ` (weighed as "${e.title}")` : ''}.`,
+        '',
+      ];
+    case 'chain-node':
+      // The Call Path view's node: the trace's business, not the ticket's.
+      return [];
+  }
 }

@@ -28,15 +28,66 @@ export interface Evidence {
   where?: { file: string; line: number };
   /** The command to check it on the node yourself. */
   check?: string;
+  /** The files of a `runtime-lens collect` bundle that would answer it. */
+  collected?: string[];
   /** Whether (and how) the user can answer it by hand in the panel. */
   ask?: Question;
   /** For a repeated experiment (the reproduce lab): how many attempts the result rests on. */
   attempts?: number;
+  /** Views of this observation beyond its one line (a timeline, a source check), rendered by kind. */
+  attachments?: Attachment[];
 }
 
 /**
- * A question the panel asks when the logs are silent; the answer enters as a user fact. `fact` is a
- * UserFacts key, or `observation:<id>` for a yes/no answer to a catalog observation.
+ * What an observation shows beyond true/false, typed so the panel, the report and the Call Path view
+ * render it by its kind and never by the observation or cause it came from.
+ */
+export type Attachment = PhaseTimelineAttachment | SourceCheckAttachment | ChainNodeAttachment;
+
+/** Failures set against a periodic process: when each fell, and at which phase of the period. */
+export interface PhaseTimelineAttachment {
+  kind: 'phase-timeline';
+  /** What the events are, e.g. "EOF failures", and what the period is, e.g. "the cpu-manager reconcile". */
+  events: string;
+  period: string;
+  timeline: Timeline;
+}
+
+/**
+ * What the user's Go sources say about one function, and whether that speaks for the node: only when
+ * the sources are the version the node runs (from the input) is it weighed.
+ */
+export interface SourceCheckAttachment {
+  kind: 'source-check';
+  /** The function read, e.g. "saveState", and its program. */
+  subject: string;
+  program: string;
+  /** What the sources do, in a few words; `holds` is the observation as the sources state it. */
+  reading: string;
+  holds: boolean | null;
+  file?: string;
+  line?: number;
+  sourcesVersion: string | null;
+  nodeVersion: string | null;
+  /** True when the sources are the node's version, so the reading is the node's evidence. */
+  weighed: boolean;
+  /** Why it is weighed or not, in words ("your sources are runc 1.1.5; the node runs 1.0.0-rc6"). */
+  why: string;
+}
+
+/** A node the Call Path view adds at the end of chains: where they meet (a file both sides use). */
+export interface ChainNodeAttachment {
+  kind: 'chain-node';
+  label: string;
+  /** By chain id: what happens there on that chain. Chains not listed get no node. */
+  chains: Record<string, string>;
+  /** Markdown. */
+  tooltip: string;
+}
+
+/**
+ * A question the panel asks when the logs are silent; the answer enters as the observation's answer.
+ * `fact` is `observation:<id>`, or `timeZone` for the clock.
  */
 export interface Question {
   fact: AnswerKey;
@@ -46,24 +97,23 @@ export interface Question {
   placeholder?: string;
 }
 
-/** Facts a person can supply when the inputs lack them. */
+/**
+ * A person's answer to one observation: yes/no, a value read on the node (a runc version, a reconcile
+ * period), or the reproduce lab's outcome. Each observation reads its own (observations/).
+ */
+export type ObservationAnswer = boolean | number | string | ReproduceOutcome;
+
+/** What a person supplies when the inputs lack it: answers by observation id, the clock's zone, and the cause settled on. */
 export interface UserFacts {
-  cpuManagerPolicy?: 'static' | 'none';
-  runcVersion?: string;
-  reconcilePeriodSeconds?: number;
+  /** By observation id of the cause catalog. */
+  observations?: Record<string, ObservationAnswer>;
   /** Zone of klog/journald times, e.g. "+08:00" or "Asia/Shanghai". */
   timeZone?: string;
-  /** Results of the reproduce lab, measured here or entered by hand, one per scenario. */
-  reproduced?: Partial<Record<Scenario, ReproduceOutcome>>;
-  /** Yes/no answers to the catalog's observations, by observation id. */
-  observations?: Record<string, boolean>;
-  /** The cause the user settled on in the panel: the fixes follow it. */
+  /** The cause the user settled on in the panel: it becomes the verdict, marked as settled by hand. */
   settledCause?: string;
 }
 
-/** The simple answers the panel sends as text (the reproduce results and settled cause have messages of their own). */
-export type SimpleFact = 'cpuManagerPolicy' | 'runcVersion' | 'reconcilePeriodSeconds' | 'timeZone';
-export type AnswerKey = SimpleFact | `observation:${string}`;
+export type AnswerKey = 'timeZone' | `observation:${string}`;
 
 /** One observation's weight on one cause, as the ranking used it. */
 export interface Contribution {
@@ -91,6 +141,8 @@ export interface NextQuestion {
   yes: string;
   no: string;
   check?: string;
+  /** The files of a `runtime-lens collect` bundle that would answer it. */
+  collected?: string[];
   /** Expected information gain, in bits. */
   gain: number;
   /** Which cause would lead after each answer. */
@@ -108,9 +160,11 @@ export interface CauseInfo {
   references: { repo: string; number: number; title: string }[];
   fixes: FixOption[];
   /** The reproduce scenario that confirms it on the node, with the command to run there. */
-  confirm: { scenario: Scenario; command: string } | null;
+  confirm: { scenario: Scenario; command: string; observation: string | null } | null;
   /** The observations the catalog weighs it on. */
   observations: string[];
+  /** The cause outside the catalog (it may print any error: `otherSignatures`), not a documented one. */
+  outside?: boolean;
 }
 
 /** One node of the fleet: its failures, its runc, and its own leading cause. */
@@ -120,7 +174,9 @@ export interface NodeSummary {
   signatures: string[];
   runc: string | null;
   cause: string;
+  /** The posterior of its leading cause (numbers.ts), which `cause` is unless it is `unknown`. */
   confidence: number;
+  leader: string | null;
 }
 
 /** Findings of one signature for one pod/container (or without a pod), across files. */
@@ -174,9 +230,15 @@ export interface Hypothesis {
 
 export interface Verdict {
   cause: string;
+  /**
+   * The posterior of the cause the verdict names — for `unknown`, of the leading cause — capped at 0.97
+   * (no log proves a cause); 1 for `none`. The one number the CLI, the panel and the report show (numbers.ts).
+   */
   confidence: number;
   summary: string;
   evidence: Evidence[];
+  /** Present when a person settled on the cause: what the evidence alone said. */
+  settled?: { by: 'hand'; evidenceCause: string; evidenceConfidence: number; leader: string };
 }
 
 /**
@@ -244,7 +306,6 @@ export interface Diagnosis {
   /** Per node, when the input names more than one. */
   fleet: NodeSummary[];
   clusters: Cluster[];
-  timeline: Timeline | null;
   fixes: FixOption[];
   /** How klog/journald times were placed on the same clock as zoned logs, in words. */
   clock: string;

@@ -4,6 +4,7 @@ import type { Note } from './types';
 
 /** Extensions that are never logs; skipping them saves reading a workspace's images and sources. */
 const NOT_LOGS = /\.(png|jpe?g|gif|svg|ico|pdf|zip|tar|tgz|xz|bz2|zst|7z|so|a|o|bin|exe|dll|wasm|class|jar|go|ts|js|mjs|map|py|rs|c|h|cc|vsix|lock)$/i;
+const ARCHIVE = /\.(tar\.gz|tgz)$/i;
 const SKIP_DIRS = new Set(['node_modules', '.git', 'vendor', '.cache', 'dist', 'out']);
 const MAX_FILES = 10_000;
 const MAX_DEPTH = 12;
@@ -35,6 +36,9 @@ export function discoverLogs(dir: string): Discovery {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
         if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) walk(p, depth + 1);
+      } else if (e.isFile() && ARCHIVE.test(e.name)) {
+        // An archive is no log; a collect bundle is read when given as a PATH of its own.
+        skipped.push({ file: p, line: null, note: 'skipped: a .tar.gz archive; give a bundle of runtime-lens collect as a PATH of its own, or unpack it here' });
       } else if (e.isFile() && !NOT_LOGS.test(e.name)) {
         if (files.length >= MAX_FILES) {
           skipped.push({ file: p, line: null, note: `skipped: more than ${MAX_FILES} files` });

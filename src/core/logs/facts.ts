@@ -100,6 +100,10 @@ const RULES: FactRule[] = [
   { kind: 'dockerVersion', literal: 'Docker daemon', pattern: /msg="Docker daemon"[^\n]{0,300}? version=v?(\d+\.\d+\.\d+[\w.-]*)/, how: 'dockerd start' },
   { kind: 'dockerVersion', literal: 'ServerVersion:', pattern: /ServerVersion:v?(\d+\.\d+\.\d+[\w.-]*)/, how: 'kubelet Docker Info' },
   { kind: 'dockerVersion', literal: 'Server Version:', pattern: /Server Version: v?(\d+\.\d+\.\d+[\w.-]*)/, how: 'docker info' },
+  // What `runtime-lens collect` gathers: `containerd --version`, `dockerd --version`, the kubelet's cpu_manager_state.
+  { kind: 'containerdVersion', literal: 'containerd ', pattern: /^containerd (?:[\w./-]{1,200} )?v?(\d+\.\d+\.\d+[\w.+~-]*)(?: |$)/, how: 'containerd --version', documentOnly: true },
+  { kind: 'dockerVersion', literal: 'Docker version ', pattern: /^Docker version v?(\d+\.\d+\.\d+[\w.+~-]*), build /, how: 'dockerd --version', documentOnly: true },
+  { kind: 'cpuManagerPolicy', literal: '"policyName"', pattern: /"policyName"\s{0,4}:\s{0,4}"([a-z]+)"/, how: 'cpu_manager_state', documentOnly: true },
   { kind: 'containerdVersion', literal: 'starting containerd', pattern: /msg="starting containerd"[^\n]{0,300}? version=v?(\d+\.\d+\.\d+[\w.+-]*)/, how: 'containerd start' },
 
   { kind: 'cgroupDriver', literal: '--cgroup-driver', pattern: /--cgroup-driver[= ]"?(systemd|cgroupfs)\b/, how: 'kubelet flag' },

@@ -34,10 +34,14 @@ const NODE_SHAPED = [
   /^(node|worker|master|minion|control-plane)[-_]?\d+$/,
 ];
 
+/** The top folder of a `runtime-lens collect` bundle: `runtime-lens-<host>-<UTC time>` (core/collect/plan.ts). */
+const BUNDLE_FOLDER = /^runtime-lens-(.+)-\d{8}T\d{6}Z$/;
+
 /**
  * The node a file belongs to by where it sits, for records that do not name their node. The rule:
  * the folder right below a `nodes` (or `node`, `hosts`, `host`, `machines`) folder anywhere in the path
- * (`…/nodes/<name>/kubelet.log`, `…/nodes/<name>/logs/kubelet.log`), else the file's own folder when
+ * (`…/nodes/<name>/kubelet.log`, `…/nodes/<name>/logs/kubelet.log`), else the host a collected bundle's
+ * folder names (`runtime-lens-<host>-<time>/journal/kubelet.log`), else the file's own folder when
  * its name has the shape of a node name (`ip-10-0-1-5.ec2.internal/`, `gke-…/`, `aks-…/`, `worker-3/`).
  * Canonical, or null when the path does not tell.
  */
@@ -59,6 +63,10 @@ function nodeFromPathUncached(file: string): string | null {
   const dirs = parts.slice(0, -1);
   for (let i = dirs.length - 2; i >= 0; i--) {
     if (NODE_PARENTS.has(dirs[i]!.toLowerCase())) return canonicalNode(dirs[i + 1]!);
+  }
+  for (let i = dirs.length - 1; i >= 0; i--) {
+    const bundle = BUNDLE_FOLDER.exec(dirs[i]!);
+    if (bundle) return canonicalNode(bundle[1]!);
   }
   const own = dirs.at(-1)?.toLowerCase();
   return own && NODE_SHAPED.some((re) => re.test(own)) ? canonicalNode(own) : null;

@@ -1,8 +1,9 @@
-import { type Covering, type LiteralMatcher, chooseCovering, formatPieces, literalMatcher, matchLiteral } from '../origins/format';
+import { type Covering, type LiteralMatcher, chooseCovering, literalMatcher, matchLiteral } from '../origins/format';
 import { fragmentEdges, messageText, splitFragments } from '../origins/message';
 import type { ErrorAnatomy, InnermostError, Layer, MessageOrigin, ProgramId } from '../signatures/types';
 import { type Innermost, innermostReader } from './innermost';
-import { loadMessageIndex, versionLabel } from './index';
+import { byCodeUnit } from '../order';
+import { versionLabel } from './index';
 import { errorText } from './split';
 import type { InnermostRule, MessageEntry, MessageIndex } from './types';
 
@@ -24,6 +25,7 @@ interface Format {
   /** Its constant pieces: each must be in a text before the format's regular expression is built or run. */
   pieces: string[];
   versionsValue?: number[];
+  upstreamValue?: string | null;
   matcher?: LiteralMatcher | null;
 }
 
@@ -35,6 +37,11 @@ function versionsOf(f: Format): number[] {
 
 interface Candidate extends Covering {
   format: Format;
+}
+
+interface LayerMeta {
+  layers: { format: Format; versions: string | null; upstream: string | null }[];
+  versions: Partial<Record<ProgramId, string>>;
 }
 
 /** Distinct messages remembered (a log repeats a few shapes of error thousands of times). */
@@ -54,22 +61,57 @@ const GENERIC = new Set(['failed', 'error', 'err', 'unable', 'cannot', 'could', 
  * first message, and each distinct message is split once.
  */
 export class AnatomyReader {
-  private formats: Format[] | null = null;
-  /** A word of each format's constant text (its longest) → the formats holding it. */
-  private byWord = new Map<string, Format[]>();
+  /** The formats filed under each word, parsed from the table's rows when a message first has the word. */
+  private readonly byWord = new Map<string, Format[]>();
   private readonly cache = new Map<string, ErrorAnatomy>();
+  /** Per sequence of chosen formats (and their equals): what its layers say (layerMeta). */
+  private readonly metas = new Map<string, LayerMeta>();
+  private readonly ids = new Map<Format, number>();
+  /** Version spans in words, per program and tag list. */
+  private readonly ranges = new Map<string, string | null>();
+  /** A message's shape (shapeOf) → the formats that made it, and how many of them were chosen. */
+  private readonly shapes = new Map<string, { formats: Format[]; chosen: number }>();
 
-  private indexValue: MessageIndex | null = null;
+  private tableValue: (WordTable & Partial<LazyWords>) | null = null;
 
-  /** `index` may be a function: the index is then loaded at the first message, never for a log without runtime errors. */
+  /**
+   * `source`: a message index (its word table is derived here), or the word table itself; either may be a
+   * function, called at the first message: a log without runtime errors never loads it.
+   */
   constructor(
-    private readonly source: MessageIndex | (() => MessageIndex),
+    private readonly source: MessageIndex | WordTable | (() => MessageIndex | WordTable),
     private readonly innermost: Innermost = innermostReader(),
   ) {}
 
-  private get index(): MessageIndex {
-    this.indexValue ??= typeof this.source === 'function' ? this.source() : this.source;
-    return this.indexValue;
+  private get table(): WordTable & Partial<LazyWords> {
+    if (!this.tableValue) {
+      let s: MessageIndex | WordTable | null;
+      try {
+        s = typeof this.source === 'function' ? this.source() : this.source;
+      } catch {
+        // A package without its table (a defect the unit tests catch) still names every innermost error.
+        s = null;
+      }
+      this.tableValue = !s ? { about: 'none', programs: {}, words: {} } : typeof (s as WordTable).words === 'object' ? (s as WordTable & Partial<LazyWords>) : wordTable(s as MessageIndex);
+    }
+    return this.tableValue;
+  }
+
+  /** The formats filed under a word (none for a word no format is filed under). */
+  private formatsOf(word: string): Format[] {
+    let list = this.byWord.get(word);
+    if (list) return list;
+    const literal = this.table.literals?.get(word);
+    const rows = literal !== undefined ? (JSON.parse(literal) as string) : Object.prototype.hasOwnProperty.call(this.table.words, word) ? this.table.words[word] : undefined;
+    list = [];
+    if (typeof rows === 'string') {
+      for (const r of JSON.parse(rows) as TableRow[]) {
+        const [program, format, file, line, fn, ranges, newest] = r;
+        list.push({ program, format, site: { file, line, function: fn }, ranges, newest, pieces: constantPieces(format).map((t) => t.trim()).filter((t) => t.length >= 3) });
+      }
+    }
+    this.byWord.set(word, list);
+    return list;
   }
 
   /** The innermost error in words (the Problems entry, the finding's title). */
@@ -102,55 +144,100 @@ export class AnatomyReader {
     // The same words printed by several formats of a program (`exec failed: %v` before 1.0, `%w`
     // after): each layer may be any of them, and the versions are those where every layer's words exist.
     const alternatives = chosen.map((c) => candidates.filter((o) => o.format.program === c.format.program && o.match.start === c.match.start && o.match.end === c.match.end && o.match.covered.length === c.match.covered.length));
-    const perProgram = new Map<ProgramId, number[]>();
-    alternatives.forEach((alts, i) => {
-      const program = chosen[i]!.format.program;
-      const tags = alts.reduce<number[]>((acc, a) => union(acc, versionsOf(a.format)), []);
-      const held = perProgram.get(program);
-      perProgram.set(program, held ? intersect(held, tags) : tags);
-    });
+    const meta = this.layerMeta(chosen, alternatives);
     const fragmentStarts = [...fragmentEdges(splitFragments(text)).starts].sort((a, b) => a - b);
     const layers: Layer[] = chosen.map((c, i) => {
-      const consistent = perProgram.get(c.format.program) ?? [];
-      const best = alternatives[i]!.reduce((a, b) => (overlap(versionsOf(b.format), consistent) > overlap(versionsOf(a.format), consistent) ? b : a), c);
+      const m = meta.layers[i]!;
       // A format that starts with a verb (`%s probe errored: %v`) made the words before its constant text too.
       let start = c.match.start;
-      if (best.format.matcher?.openStart) {
+      if (m.format.matcher?.openStart) {
         const previousEnd = i > 0 ? chosen[i - 1]!.match.end : 0;
         const fragment = fragmentStarts.filter((f) => f <= start).pop() ?? 0;
         start = Math.max(previousEnd, fragment);
       }
       const end = Math.min(chosen[i + 1]?.match.start ?? kernelStart, kernelStart);
-      const own = overlap(versionsOf(best.format), consistent) > 0 ? intersect(versionsOf(best.format), consistent) : versionsOf(best.format);
-      return { program: c.format.program, text: trimLayer(text.slice(start, end)), origin: best.format.site, versions: this.range(c.format.program, own) };
+      const layer: Layer = { program: c.format.program, text: trimLayer(text.slice(start, end)), origin: m.format.site, versions: m.versions };
+      if (m.upstream) layer.upstream = m.upstream;
+      return layer;
     });
     if (inner?.syscall) layers.push({ program: 'kernel', text: inner.innermost.text, origin: null, versions: null });
+    const versions = meta.versions;
+    return Object.freeze({ layers, innermost: inner?.innermost ?? null, versions });
+  }
+
+  /**
+   * What the layers of these formats say whatever the message's own words: which of each layer's equal
+   * formats is shown, its versions and link, and the versions consistent with every layer. The same
+   * formats make thousands of lines: worked out once per sequence of them.
+   */
+  private layerMeta(chosen: Candidate[], alternatives: Candidate[][]): LayerMeta {
+    const key = alternatives.map((alts) => alts.map((a) => this.idOf(a.format)).join('+')).join('|');
+    const held = this.metas.get(key);
+    if (held) return held;
+    const perProgram = new Map<ProgramId, number[]>();
+    alternatives.forEach((alts, i) => {
+      const program = chosen[i]!.format.program;
+      const tags = alts.reduce<number[]>((acc, a) => union(acc, versionsOf(a.format)), []);
+      const had = perProgram.get(program);
+      perProgram.set(program, had ? intersect(had, tags) : tags);
+    });
+    const layers = chosen.map((c, i) => {
+      const consistent = perProgram.get(c.format.program) ?? [];
+      const best = alternatives[i]!.reduce((a, b) => (overlap(versionsOf(b.format), consistent) > overlap(versionsOf(a.format), consistent) ? b : a), c);
+      const own = overlap(versionsOf(best.format), consistent) > 0 ? intersect(versionsOf(best.format), consistent) : versionsOf(best.format);
+      return { format: best.format, versions: this.range(c.format.program, own), upstream: this.upstream(best.format) };
+    });
     const versions: Partial<Record<ProgramId, string>> = {};
     for (const [program, tags] of perProgram) {
       const range = this.range(program, tags);
       if (range) versions[program] = range;
     }
-    return Object.freeze({ layers, innermost: inner?.innermost ?? null, versions });
+    const meta = { layers, versions: Object.freeze(versions) };
+    if (this.metas.size >= CACHE) this.metas.clear();
+    this.metas.set(key, meta);
+    return meta;
+  }
+
+  private idOf(f: Format): number {
+    let id = this.ids.get(f);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(f, id);
+    }
+    return id;
   }
 
   /** The index formats that made the text, outermost first. */
   private match(msg: ReturnType<typeof messageText>): { chosen: Candidate[]; candidates: Candidate[] } {
-    const formats = this.prepare();
-    if (formats.length === 0) return { chosen: [], candidates: [] };
     const edges = fragmentEdges(splitFragments(msg.text));
-    const seen = new Set<Format>();
-    const candidates: Candidate[] = [];
-    for (const word of new Set(msg.text.match(WORD) ?? [])) {
-      for (const f of this.byWord.get(word) ?? []) {
-        if (seen.has(f)) continue;
-        seen.add(f);
-        if (!f.pieces.every((p) => msg.text.includes(p))) continue;
-        if (f.matcher === undefined) f.matcher = literalMatcher(f.format);
-        if (!f.matcher) continue;
-        for (const match of matchLiteral(f.matcher, msg, edges)) candidates.push({ format: f, match, depth: DEPTH[f.program] ?? 0 });
-      }
+    // Messages of one shape (the same error of another pod, container or pid) are made by the same
+    // formats: those are tried first, and the whole index only when they no longer account for the text.
+    const shape = shapeOf(msg.text);
+    const known = this.shapes.get(shape);
+    if (known) {
+      const again = this.candidates(known.formats, msg, edges);
+      const chosen = chooseCovering(again);
+      if (chosen.length === known.chosen) return { chosen, candidates: again };
     }
-    candidates.sort(
+    const seen = new Set<Format>();
+    for (const word of new Set(msg.text.match(WORD) ?? [])) for (const f of this.formatsOf(word)) seen.add(f);
+    const candidates = this.candidates([...seen], msg, edges);
+    const chosen = chooseCovering(candidates);
+    if (this.shapes.size >= CACHE) this.shapes.clear();
+    this.shapes.set(shape, { formats: [...new Set(candidates.map((c) => c.format))], chosen: chosen.length });
+    return { chosen, candidates };
+  }
+
+  /** Every place these formats can have made part of the text, best first. */
+  private candidates(formats: Format[], msg: ReturnType<typeof messageText>, edges: ReturnType<typeof fragmentEdges>): Candidate[] {
+    const out: Candidate[] = [];
+    for (const f of formats) {
+      if (!f.pieces.every((p) => msg.text.includes(p))) continue;
+      if (f.matcher === undefined) f.matcher = literalMatcher(f.format);
+      if (!f.matcher) continue;
+      for (const match of matchLiteral(f.matcher, msg, edges)) out.push({ format: f, match, depth: DEPTH[f.program] ?? 0 });
+    }
+    return out.sort(
       (a, b) =>
         b.match.covered.length - a.match.covered.length ||
         b.format.matcher!.constantLength - a.format.matcher!.constantLength ||
@@ -158,54 +245,35 @@ export class AnatomyReader {
         b.match.start - a.match.start ||
         versionsOf(b.format).length - versionsOf(a.format).length,
     );
-    return { chosen: chooseCovering(candidates), candidates };
   }
 
-  /**
-   * Merges the index's entries per (program, format) and files each under its rarest word (the one fewest
-   * formats share), so that a message's words reach few formats. Nothing else is computed before a
-   * message needs it: the regular expressions and the version lists are built for the formats it meets.
-   */
-  private prepare(): Format[] {
-    if (this.formats) return this.formats;
-    const merged = new Map<string, Format>();
-    const entries: unknown = this.index?.entries;
-    for (const e of (Array.isArray(entries) ? entries : []) as MessageEntry[]) {
-      if (!e || typeof e.format !== 'string' || !e.site || !Array.isArray(e.versions) || DEPTH[e.program] === undefined) continue;
-      const key = `${e.program}\u0000${e.format}`;
-      const newest = e.versions.reduce((n, r) => (Array.isArray(r) && typeof r[1] === 'number' ? Math.max(n, r[1]) : n), -1);
-      const held = merged.get(key);
-      if (!held) merged.set(key, { program: e.program, format: e.format, site: e.site, ranges: [...e.versions], newest, pieces: [] });
-      else {
-        held.ranges.push(...e.versions);
-        if (newest > held.newest) [held.site, held.newest] = [e.site, newest];
-      }
-    }
-    const words: string[][] = [];
-    const frequency = new Map<string, number>();
-    this.formats = [];
-    for (const f of merged.values()) {
-      const constant = formatPieces(f.format).flatMap((p) => ('text' in p ? [p.text] : []));
-      if (!constant.some((t) => (t.match(/[A-Za-z]{3,}/g) ?? []).some((w) => !GENERIC.has(w.toLowerCase())))) continue;
-      const keys = keyWords(f.format);
-      if (keys.length === 0) continue;
-      f.pieces = constant.map((t) => t.trim()).filter((t) => t.length >= 3);
-      this.formats.push(f);
-      words.push(keys);
-      for (const w of new Set(keys)) frequency.set(w, (frequency.get(w) ?? 0) + 1);
-    }
-    this.formats.forEach((f, i) => {
-      const word = words[i]!.reduce((a, b) => (frequency.get(b)! < frequency.get(a)! || (frequency.get(b) === frequency.get(a) && b.length > a.length) ? b : a));
-      const list = this.byWord.get(word);
-      if (list) list.push(f);
-      else this.byWord.set(word, [f]);
-    });
-    return this.formats;
+  /** The format's site on GitHub at the newest tag that has it. */
+  private upstream(f: Format): string | null {
+    if (f.upstreamValue === undefined) f.upstreamValue = this.upstreamOf(f);
+    return f.upstreamValue;
+  }
+
+  private upstreamOf(f: Format): string | null {
+    const program = this.table.programs[f.program];
+    const tag = program?.tags?.[f.newest];
+    if (!program?.repo || !tag || !/^[\w.-]+\/[\w.-]+$/.test(program.repo)) return null;
+    return `https://github.com/${program.repo}/blob/${encodeURIComponent(tag)}/${f.site.file.split('/').map(encodeURIComponent).join('/')}#L${f.site.line}`;
   }
 
   /** Tag indices as people read them: `1.1.0–1.1.15`, several spans joined by commas. */
   private range(program: ProgramId, tags: number[]): string | null {
-    const names = this.index.generated?.programs?.[program]?.tags;
+    const key = `${program}:${tags.join(',')}`;
+    let r = this.ranges.get(key);
+    if (r === undefined) {
+      r = this.rangeOf(program, tags);
+      if (this.ranges.size >= CACHE) this.ranges.clear();
+      this.ranges.set(key, r);
+    }
+    return r;
+  }
+
+  private rangeOf(program: ProgramId, tags: number[]): string | null {
+    const names = this.table.programs[program]?.tags;
     if (!names || tags.length === 0) return null;
     const spans: string[] = [];
     for (let i = 0; i < tags.length; ) {
@@ -220,15 +288,131 @@ export class AnatomyReader {
   }
 }
 
+/**
+ * The message index as the reader looks it up (knowledge/messages-words.json, derived from messages.json
+ * by `npm run knowledge`): each format once per program, its entries' versions merged, filed under its
+ * rarest whole word. The rows of a word are kept as JSON text: loading the table parses strings only, and
+ * a word's rows are parsed when a message first has it.
+ */
+export interface WordTable {
+  about: string;
+  programs: MessageIndex['generated']['programs'];
+  words: Record<string, string>;
+}
+
+/** The shipped table's text, parsed a word at a time: word → its value as written (a JSON string literal). */
+interface LazyWords {
+  literals: Map<string, string>;
+}
+
+/** [program, format, file, line, function, version ranges (tag indices, merged), the site's tag index] */
+type TableRow = [ProgramId, string, string, number, string, [number, number][], number];
+
+/** Derives the word table of a message index (the generator writes it; the reader derives it for an index in memory). */
+export function wordTable(index: MessageIndex): WordTable {
+  const merged = new Map<string, { row: TableRow; ranges: [number, number][] }>();
+  const entries: unknown = index?.entries;
+  for (const e of (Array.isArray(entries) ? entries : []) as MessageEntry[]) {
+    if (!e || typeof e.format !== 'string' || !e.site || !Array.isArray(e.versions) || DEPTH[e.program] === undefined) continue;
+    const ranges = e.versions.filter((r): r is [number, number] => Array.isArray(r) && typeof r[0] === 'number' && typeof r[1] === 'number' && r[0] <= r[1]);
+    const newest = ranges.reduce((n, r) => Math.max(n, r[1]), -1);
+    const key = `${e.program}\u0000${e.format}`;
+    const held = merged.get(key);
+    if (!held) merged.set(key, { row: [e.program, e.format, e.site.file, e.site.line, e.site.function, [], newest], ranges: [...ranges] });
+    else {
+      held.ranges.push(...ranges);
+      if (newest > held.row[6]) [held.row[2], held.row[3], held.row[4], held.row[6]] = [e.site.file, e.site.line, e.site.function, newest];
+    }
+  }
+  const kept: { row: TableRow; keys: string[] }[] = [];
+  const frequency = new Map<string, number>();
+  for (const { row, ranges } of merged.values()) {
+    const constant = constantPieces(row[1]);
+    if (!constant.some((t) => (t.match(WORD) ?? []).some((w) => !GENERIC.has(w.toLowerCase())))) continue;
+    const keys = keyWordsOf(constant);
+    if (keys.length === 0) continue;
+    row[5] = mergeRanges(ranges);
+    kept.push({ row, keys });
+    for (const w of new Set(keys)) frequency.set(w, (frequency.get(w) ?? 0) + 1);
+  }
+  const byWord = new Map<string, TableRow[]>();
+  for (const { row, keys } of kept) {
+    const word = keys.reduce((a, b) => (frequency.get(b)! < frequency.get(a)! || (frequency.get(b) === frequency.get(a) && b.length > a.length) ? b : a));
+    const list = byWord.get(word);
+    if (list) list.push(row);
+    else byWord.set(word, [row]);
+  }
+  const words: Record<string, string> = {};
+  for (const w of [...byWord.keys()].sort(byCodeUnit)) {
+    const rows = byWord.get(w)!.sort((a, b) => byCodeUnit(a[0], b[0]) || byCodeUnit(a[1], b[1]));
+    words[w] = JSON.stringify(rows);
+  }
+  return { about: `derived from messages.json (${index?.generated?.by ?? 'a message index'}) by wordTable in src/core/messages/anatomy.ts`, programs: index?.generated?.programs ?? {}, words };
+}
+
+function mergeRanges(ranges: [number, number][]): [number, number][] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
 function tagName(tag: string | undefined): string | null {
   return tag === undefined ? null : versionLabel(tag);
 }
 
 let shared: AnatomyReader | undefined;
 
+/**
+ * Where a generated knowledge file is on disk: beside the bundle (dist/, copied by `npm run build`; the
+ * .vsix carries it), else in the source tree above this module (the unit tests' out/ folder).
+ */
+function knowledgeFile(name: string): string | null {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  const candidates = [path.join(__dirname, name)];
+  for (let dir = __dirname, i = 0; i < 6; dir = path.dirname(dir), i++) candidates.push(path.join(dir, 'src', 'core', 'knowledge', name));
+  return candidates.find((f) => fs.existsSync(f)) ?? null;
+}
+
+/** The word table as the generator writes it (serialiseWordTable): its header, then one word per line. */
+export function serialiseWordTable(table: WordTable): string {
+  const body = Object.keys(table.words).map((w) => `    ${JSON.stringify(w)}: ${JSON.stringify(table.words[w])}`);
+  return `{\n  "about": ${JSON.stringify(table.about)},\n  "programs": ${JSON.stringify(table.programs)},\n  "words": {\n${body.join(',\n')}\n  }\n}\n`;
+}
+
+const WORDS_START = '\n  "words": {\n';
+
+/**
+ * The word table shipped with Runtime Lens (knowledge/messages-words.json), read from disk. The file is
+ * JSON, written one word per line: only the header is parsed here, each word's line is found by its
+ * key and parsed when a message has the word (a whole JSON.parse would unescape 1.2 MB for a few words).
+ */
+export function loadWordTable(): WordTable & LazyWords {
+  const file = knowledgeFile('messages-words.json');
+  if (!file) throw new Error('messages-words.json is missing beside the bundle and in the source tree');
+  const fs = require('node:fs') as typeof import('node:fs');
+  const text = fs.readFileSync(file, 'utf8');
+  const at = text.indexOf(WORDS_START);
+  if (at < 0) throw new Error(`${file}: not as serialiseWordTable writes it`);
+  const head = JSON.parse(`${text.slice(0, at).replace(/,\s*$/, '')}\n}`) as { about: string; programs: WordTable['programs'] };
+  const literals = new Map<string, string>();
+  for (let start = at + WORDS_START.length, end = text.indexOf('\n', start); end > start; start = end + 1, end = text.indexOf('\n', start)) {
+    const line = text.slice(start, end);
+    const key = /^ {4}"([A-Za-z]+)": /.exec(line);
+    if (!key) break;
+    literals.set(key[1]!, line.slice(key[0].length, line.endsWith(',') ? -1 : undefined));
+  }
+  return { about: head.about, programs: head.programs, words: {}, literals };
+}
+
 /** The reader over the index shipped with Runtime Lens, loaded at the first runtime error it is asked about. */
 export function sharedAnatomyReader(): AnatomyReader {
-  shared ??= new AnatomyReader(() => loadMessageIndex({ check: false }));
+  shared ??= new AnatomyReader(loadWordTable);
   return shared;
 }
 
@@ -241,9 +425,18 @@ function expand(ranges: [number, number][]): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
+/** Sorted, distinct tag indices in; sorted, distinct out (merges: these run for every layer of every message). */
 function union(a: number[], b: number[]): number[] {
   if (a.length === 0) return b;
-  return [...new Set([...a, ...b])].sort((x, y) => x - y);
+  if (b.length === 0) return a;
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (out[out.length - 1] !== x) out.push(x);
+  }
+  return out;
 }
 
 function overlap(a: number[], b: number[]): number {
@@ -251,8 +444,17 @@ function overlap(a: number[], b: number[]): number {
 }
 
 function intersect(a: number[], b: number[]): number[] {
-  const s = new Set(b);
-  return a.filter((x) => s.has(x));
+  const out: number[] = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    if (a[i]! < b[j]!) i++;
+    else if (a[i]! > b[j]!) j++;
+    else {
+      out.push(a[i]!);
+      i++;
+      j++;
+    }
+  }
+  return out;
 }
 
 /**
@@ -260,18 +462,42 @@ function intersect(a: number[], b: number[]): number[] {
  * touches a verb (`runc-process%d`, `%sfoo`) may be glued to what the verb prints.
  */
 export function keyWords(format: string): string[] {
-  const pieces = formatPieces(format);
+  return keyWordsOf(constantPieces(format));
+}
+
+function keyWordsOf(pieces: string[]): string[] {
   const out: string[] = [];
   pieces.forEach((p, i) => {
-    if (!('text' in p)) return;
-    for (const m of p.text.matchAll(WORD)) {
+    for (const m of p.matchAll(WORD)) {
       const at = m.index!;
       if (at === 0 && i > 0) continue;
-      if (at + m[0].length === p.text.length && i < pieces.length - 1) continue;
+      if (at + m[0].length === p.length && i < pieces.length - 1) continue;
       out.push(m[0]);
     }
   });
   return out;
+}
+
+/**
+ * A format's constant text between its verbs, as formatPieces reads it (the same verb syntax; `%%` is a
+ * percent sign), without building its pieces: one split per format when the index is prepared.
+ */
+function constantPieces(format: string): string[] {
+  return format
+    .replace(/%%/g, '\u0001')
+    .split(VERBS)
+    .map((p) => p.replace(/\u0001/g, '%'));
+}
+
+/** Go's fmt verbs (format.ts), and the HOLE of a non-literal operand. */
+const VERBS = /%[-+# 0]*(?:\[\d+\])?(?:\d+|\*)?(?:\.(?:\d+|\*)?)?(?:\[\d+\])?[a-zA-Z]|\u0000/g;
+
+/**
+ * What messages of one error share: ids, numbers and quoted names (pods, containers, paths without
+ * spaces) blanked. A quoted text with spaces (runc's `caused "…"`) is an error of its own and stays.
+ */
+function shapeOf(text: string): string {
+  return text.replace(/"[^"\s]{0,300}"/g, '""').replace(/[0-9a-f]{12,}/g, '#').replace(/\d+/g, '0');
 }
 
 /** A layer's words without the separators that hand over to the next one. */

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { newAjv } from '../lazy';
 import type { ProgramId } from '../signatures/types';
 import type { MessageEntry, MessageIndex } from './types';
@@ -10,7 +12,11 @@ import type { MessageEntry, MessageIndex } from './types';
 export function validateMessageIndex(data: unknown, schema: object): MessageIndex {
   const validate = newAjv().compile<MessageIndex>(schema);
   if (!validate(data)) throw new Error(`messages.json is invalid: ${(validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
-  const index = data as MessageIndex;
+  return checkRanges(data as MessageIndex);
+}
+
+/** The checks the schema cannot make (cheap: one pass over the entries' ranges). */
+export function checkRanges(index: MessageIndex): MessageIndex {
   index.entries.forEach((e, i) => {
     const tags = index.generated.programs[e.program]?.tags;
     if (!tags) throw new Error(`messages.json: entry ${i} (${e.program}) names a program with no tag list`);
@@ -23,24 +29,36 @@ export function validateMessageIndex(data: unknown, schema: object): MessageInde
   return index;
 }
 
-let loaded: MessageIndex | undefined;
-let unchecked: MessageIndex | undefined;
+const loaded = new Map<string, MessageIndex>();
+
+/** Where the bundles keep the index: copied next to the JavaScript by `npm run build:knowledge`. */
+export function messageIndexBeside(dir: string): string {
+  return path.join(dir, 'messages.json');
+}
 
 /**
- * The index shipped with Runtime Lens. Required on first use rather than imported: it is the largest
- * data file, and only recognition of an unclassified runtime error needs it. `check: false` skips the
- * schema check (compiling the schema and walking 9,000 entries is a quarter of a second, a third of the
- * CLI's time on a 512 MiB log): recognition takes the shipped file as the unit tests have checked it.
+ * Reads the index from a file, once per file. Not imported into the bundles: as a JavaScript literal its
+ * 2 MB would be parsed at every start of the extension and the CLI (~50 ms) and evaluated in ~200 ms,
+ * where reading and JSON.parse on first use costs ~40 ms, paid only when a line needs it. Its schema
+ * is checked by the tests that re-derive it from the sources (a generated file cannot drift after the
+ * build); only the ranges every lookup depends on are checked here. Throws with the file's name when it
+ * is missing or broken.
  */
-export function loadMessageIndex(options: { check?: boolean } = {}): MessageIndex {
-  if (loaded) return loaded;
-  const { shipped } = require('./shipped') as typeof import('./shipped');
-  if (options.check === false) {
-    unchecked ??= shipped.data as MessageIndex;
-    return unchecked;
+export function loadMessageIndex(file: string): MessageIndex {
+  let index = loaded.get(file);
+  if (!index) {
+    let data: unknown;
+    try {
+      data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new Error(`message index ${file} unreadable: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const entries = (data as { entries?: unknown } | null)?.entries;
+    if (!Array.isArray(entries) || typeof (data as { generated?: { programs?: unknown } }).generated?.programs !== 'object') throw new Error(`message index ${file} is not one (no generated.programs or entries)`);
+    index = checkRanges(data as MessageIndex);
+    loaded.set(file, index);
   }
-  loaded = validateMessageIndex(shipped.data, shipped.schema);
-  return loaded;
+  return index;
 }
 
 /** A tag as people write the version: `v1.1.15` → `1.1.15`, `docker-v29.0.1` → `29.0.1`, `v18.06.3-ce` → `18.06.3-ce`. */

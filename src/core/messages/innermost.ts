@@ -45,6 +45,9 @@ const TRAILERS: RegExp[] = [
   /: OCI (?:runtime )?(?:permission denied|not found|error)$/,
 ];
 
+/** How much of a text's end the trailers are looked for in (CRI-O's stdout and stderr can be long: then they stay). */
+const TRAILER_WINDOW = 2048;
+
 /** Words before an operation that say it failed: `failed to unshare …`, `could not create session key`. */
 const FAILURE_PREFIX = /^(?:(?:failed|unable) to|could not|cannot|can't|error(?: while)?|error:)\s+/i;
 const FAILURE_SUFFIX = /\s+failed$/i;
@@ -74,12 +77,15 @@ export class Innermost {
     let end = text.length;
     for (let peeled = true; peeled; ) {
       peeled = false;
+      // Trailers are short: the expressions see the end of the text only (an anchored `$` scans from the start).
+      const from = Math.max(0, end - TRAILER_WINDOW);
       for (const t of TRAILERS) {
-        const m = t.exec(text.slice(0, end));
-        if (m && m.index > 0) {
-          end = m.index;
+        const m = t.exec(text.slice(from, end));
+        if (m && from + m.index > 0) {
+          end = from + m.index;
           peeled = true;
-        } else if (m && m.index === 0 && m[0].length === end) return null;
+          break;
+        } else if (m && from + m.index === 0 && m[0].length === end) return null;
       }
     }
     const body = text.slice(0, end);
@@ -138,7 +144,7 @@ export class Innermost {
   /** The innermost error in a line of words: `write …/cgroup.procs: ENOENT (no such file or directory)`. */
   describe(e: InnermostError): string {
     if (!e.errno) return e.text;
-    const what = e.operation ? `${e.operation}${e.object ? ` ${e.object}` : ''}: ` : '';
+    const what = e.operation ? `${e.operation}${e.object ? ` ${shortPath(e.object)}` : ''}: ` : '';
     const words = e.errno === 'EOF' ? null : this.byText.find((t) => t.entry.names[0] === e.errno)?.entry.text;
     return `${what}${e.errno}${words ? ` (${words})` : ''}`;
   }
@@ -183,6 +189,13 @@ export class Innermost {
     // A few words that name what was being done, not a sentence of prose.
     return words.split(/\s+/).length <= 6 ? { operation: words, object: null, known: false } : null;
   }
+}
+
+/** A long path as people abbreviate it: `/sys/fs/cgroup/…/cgroup.procs` (the data keeps it whole). */
+function shortPath(p: string): string {
+  const parts = p.split('/');
+  if (p.length <= 60 || parts.length <= 5) return p;
+  return [...parts.slice(0, 4), '…', parts[parts.length - 1]].join('/');
 }
 
 /** The thing operated on: a single token as it stands (`init-p`), else the first path in the words. */

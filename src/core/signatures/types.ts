@@ -85,6 +85,8 @@ export interface Layer {
   origin: MessageOrigin | null;
   /** The versions of `program` that contain the format, e.g. "1.1.0–1.1.15"; null when unknown. */
   versions: string | null;
+  /** The origin upstream: its file at the line in the newest tag that has it (https://github.com/…/blob/TAG/FILE#LN). */
+  upstream?: string;
 }
 
 /** The error at the bottom of the wrappings: what the system call did, on what, and how it failed. */
