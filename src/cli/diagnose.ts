@@ -50,6 +50,8 @@ export function findingJson(p: PlacedFinding, clock: Clock) {
     text: f.text,
     // A runtime error's wrappings, innermost error and the versions its wording holds (contract, turn 3).
     ...(f.anatomy ? { layers: f.anatomy.layers, innermost: f.anatomy.innermost, versions: f.anatomy.versions } : {}),
+    // The other lines of the same event (a kernel OOM report, one exec logged twice): one finding, not several.
+    ...(f.related?.length ? { related: f.related } : {}),
   };
 }
 

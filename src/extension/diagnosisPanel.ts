@@ -12,6 +12,7 @@ import type { ReproduceOutcome } from '../core/reproduce/types';
 import { discoverLogs } from '../core/logs/discover';
 import { InputError } from '../core/logs/input';
 import { type Recognition, recogniseText } from '../core/signatures/recognise';
+import { type NodeStack, chainFor, chainsToTrace, entryOf, nodeStack } from '../core/trace/stack';
 import type { Config } from './config';
 import { recogniseForPanel } from './diagnoseOnDisk';
 import { logNotes } from './log';
@@ -40,6 +41,9 @@ export class DiagnosisPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private files: string[] = [];
   private state: PanelState | undefined;
+  /** What the diagnosed input says the node runs. */
+  private node: NodeStack | null = null;
+  private tracesAsked = '';
   private timer: NodeJS.Timeout | undefined;
   /** Node output pasted into the panel for this session: diagnosed with the files, never written anywhere. */
   private pasted: { name: string; text: string }[] = [];
@@ -174,7 +178,21 @@ export class DiagnosisPanel implements vscode.Disposable {
       ...(config.time.year !== undefined ? { year: config.time.year } : {}),
       titles,
     });
-    const reader = traced?.result.chains['reader-cri'] ?? traced?.result.chains.reader;
+    // Step 2 shows the path the errors take on this node (the atlas's stacks), not always dockershim's.
+    const node = nodeStack(this.traces.atlas, recognitions.flatMap((r) => r.findings), recognitions.flatMap((r) => r.facts));
+    const wanted = chainsToTrace(this.traces.atlas, node);
+    this.node = node;
+    // The path of these errors: the entry point of the input's main error (reader, start…) on this node's stack.
+    const entry = entryOf(recognitions.flatMap((r) => r.findings), (id) => config.matcher.byId(id)) ?? 'reader';
+    const readerName = chainFor(this.traces.atlas, node, entry);
+    const reader = readerName ? traced?.result.chains[readerName] : undefined;
+    // With Go sources at hand, trace the node's chains once (a finished trace refreshes the panel).
+    // Asked once per set of chains: a cancelled trace is not asked again on every refresh.
+    const ask = wanted.join(',');
+    if (ask !== this.tracesAsked && this.traces.currentRoots().some((r) => r.origin !== 'workspace') && !wanted.every((c) => traced?.result.chains[c])) {
+      this.tracesAsked = ask;
+      void this.traces.trace(wanted, node);
+    }
     const chain = reader
       ? {
           title: reader.title,
@@ -295,7 +313,8 @@ export class DiagnosisPanel implements vscode.Disposable {
       }
       case 'trace':
         this.post({ type: 'busy', message: 'Tracing the call path…' });
-        await vscode.commands.executeCommand('runtimeLens.trace');
+        await this.traces.trace(chainsToTrace(this.traces.atlas, this.node), this.node);
+        await vscode.commands.executeCommand('runtimeLens.callPath.focus');
         await this.refresh();
         return;
     }

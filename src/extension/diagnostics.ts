@@ -33,6 +33,8 @@ export function registerDiagnostics(store: FindingsStore, getConfig: () => Confi
         const d = new vscode.Diagnostic(range, `${findingTitle(g.signature, f)}${total}`, severity[g.signature.severity]);
         d.source = 'runtime-lens';
         d.code = g.signature.id;
+        // The other lines of the same event (the kernel's OOM report, one exec logged twice): linked, not counted.
+        if (f.related?.length) d.relatedInformation = f.related.slice(0, 8).map((l) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, new vscode.Range(l - 1, 0, l - 1, 0)), `line ${l}: the same ${g.signature.title.toLowerCase()}`));
         out.push(d);
       });
     }

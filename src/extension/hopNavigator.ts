@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CallPathView } from './callPathView';
 import type { FindingsStore } from './findings';
-import { DEFAULT_CHAINS, type HopPosition, type TraceService } from './traceService';
+import { type NodeStack, chainFor, chainsToTrace, entryOf, nodeStack } from '../core/trace/stack';
+import type { HopPosition, TraceService } from './traceService';
 
 /**
  * Walks a chain like a tour: opens a hop's declaration, highlights it and the line where it calls
@@ -68,13 +69,17 @@ export function registerHopNavigation(service: TraceService, view: CallPathView,
     await openHop({ chain: pos.chain, index });
   };
 
-  /** The chains to trace: the containerd-CRI reader when the log's EOF came through containerd's CRI, else dockershim's. */
-  const chainsFor = (logUri: unknown): string[] => {
+  /**
+   * What the log says its node runs (the atlas's stacks): its chains are the ones traced; the chain of
+   * the log's main error (its entry point on that stack) is the one revealed.
+   */
+  const pathOf = (logUri: unknown): { node: NodeStack | null; chain: string | null } => {
     const uri = typeof logUri === 'string' ? vscode.Uri.parse(logUri) : vscode.window.activeTextEditor?.document.uri;
-    const findings = uri ? (store.get(uri)?.recognition.findings ?? []) : [];
-    const viaCri = findings.some((f) => f.signature === 'oci-exec-eof' && (f.record.component === 'containerd' || /ExecSync for/.test(f.text)));
-    const viaDocker = findings.some((f) => f.record.component === 'dockerd' || /Error running exec/.test(f.text));
-    return viaCri && !viaDocker ? ['reader-cri', 'writer'] : DEFAULT_CHAINS;
+    const entry = uri ? store.get(uri) : undefined;
+    if (!entry) return { node: null, chain: null };
+    const node = nodeStack(service.atlas, entry.recognition.findings, entry.recognition.facts);
+    const signatures = new Map(entry.groups.map((g) => [g.signature.id, g.signature]));
+    return { node, chain: chainFor(service.atlas, node, entryOf(entry.recognition.findings, (id) => signatures.get(id))) };
   };
 
   return vscode.Disposable.from(
@@ -84,10 +89,11 @@ export function registerHopNavigation(service: TraceService, view: CallPathView,
     vscode.commands.registerCommand('runtimeLens.nextHop', step(1)),
     vscode.commands.registerCommand('runtimeLens.previousHop', step(-1)),
     vscode.commands.registerCommand('runtimeLens.trace', async (logUri?: unknown) => {
-      const state = await service.trace(chainsFor(logUri));
+      const { node, chain } = pathOf(logUri);
+      const state = await service.trace(chainsToTrace(service.atlas, node), node);
       if (!state) return;
       await vscode.commands.executeCommand('runtimeLens.callPath.focus');
-      const first = Object.keys(state.result.chains)[0];
+      const first = chain && state.result.chains[chain] ? chain : Object.keys(state.result.chains)[0];
       if (first) await view.reveal({ chain: first, index: 0 });
     }),
     vscode.commands.registerCommand('runtimeLens.addSourceRoot', async () => {

@@ -57,9 +57,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('runtimeLens.diagnose', async (arg?: unknown) => {
       const files = await pickDiagnosisFiles(arg);
       if (!files?.length) return;
+      // With Go sources at hand, the panel traces the chains of the node the files describe.
       DiagnosisPanel.show(context, traces, getConfig, log, files);
-      // With Go sources at hand, the panel can show the chain and what runc's saveState does.
-      if (!traces.state && traces.currentRoots().some((r) => r.origin !== 'workspace')) void traces.trace();
     }),
     registerDiagnoseOnDisk(getConfig, log, (files) => DiagnosisPanel.show(context, traces, getConfig, log, files)),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import { loadGoParser, wasmBeside } from '../core/sources/goParser';
 import { type SourceRoot, sourceRoots } from '../core/sources/sourceRoots';
-import { loadAtlas } from '../core/trace/atlas';
+import { atlasUnchecked, loadAtlas } from '../core/trace/atlas';
 import { type SaveStateFact, saveStateFact } from '../core/trace/facts';
 import { TraceCancelled, type TraceResult, Tracer } from '../core/trace/resolve';
-import type { Chain, Hop } from '../core/trace/types';
+import { CONTRACT_CHAINS, type NodeStack, runsOnNode } from '../core/trace/stack';
+import type { Atlas, Chain, Hop } from '../core/trace/types';
 
 /** Where the user is in a chain while walking it hop by hop. */
 export interface HopPosition {
@@ -16,10 +17,9 @@ export interface TraceState {
   result: TraceResult;
   sourceRoots: SourceRoot[];
   saveState: SaveStateFact;
+  /** What the input said the node runs when the trace was asked for (null: it did not say). */
+  node: NodeStack | null;
 }
-
-/** The chains shown in the editor: the contract's two, plus the containerd-CRI reader when logs say so. */
-export const DEFAULT_CHAINS = ['reader', 'writer'];
 
 /**
  * Owns the Tracer: which Go trees to use (workspace, settings, GOPATH, module cache, Debian gocode),
@@ -57,6 +57,11 @@ export class TraceService implements vscode.Disposable {
     });
   }
 
+  /** The chain atlas: validated once a trace has loaded it, else as shipped (its stacks, for choosing the chains). */
+  get atlas(): Atlas {
+    return this.tracer?.atlas ?? atlasUnchecked();
+  }
+
   private async getTracer(): Promise<Tracer> {
     if (!this.tracer) {
       const parser = await loadGoParser(wasmBeside(vscode.Uri.joinPath(this.context.extensionUri, 'dist').fsPath));
@@ -65,15 +70,18 @@ export class TraceService implements vscode.Disposable {
     return this.tracer;
   }
 
-  /** Runs (or joins) a trace; the first, cold one shows a cancellable progress notification. */
-  trace(chains: string[] = DEFAULT_CHAINS): Promise<TraceState | undefined> {
-    this.running ??= this.run(chains).finally(() => {
+  /**
+   * Runs (or joins) a trace of the chains the node's stack takes (core/trace/stack.ts); the first, cold one
+   * shows a cancellable progress notification.
+   */
+  trace(chains: string[] = CONTRACT_CHAINS, node: NodeStack | null = null): Promise<TraceState | undefined> {
+    this.running ??= this.run(chains, node).finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  private async run(chains: string[]): Promise<TraceState | undefined> {
+  private async run(chains: string[], node: NodeStack | null): Promise<TraceState | undefined> {
     const roots = this.currentRoots();
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Runtime Lens: tracing the call path', cancellable: true },
@@ -88,13 +96,13 @@ export class TraceService implements vscode.Disposable {
             reported = pct;
           });
           const saveState = saveStateFact(tracer, result.chains);
-          this.state = { result, sourceRoots: roots, saveState };
+          this.state = { result, sourceRoots: roots, saveState, node };
           const hops = Object.values(result.chains).flatMap((c) => c.hops);
           this.log.info(
             `trace: ${hops.filter((h) => h.resolved).length}/${hops.length} hops resolved in ${Math.round(result.elapsedMs)} ms (${result.parsedFiles} files parsed) over ${projects.length} project copies in ${roots.length} source roots`,
           );
           this.emitter.fire();
-          this.explainMissing(result);
+          this.explainMissing(result, node);
           return this.state;
         } catch (e) {
           if (e instanceof TraceCancelled) {
@@ -109,16 +117,19 @@ export class TraceService implements vscode.Disposable {
     );
   }
 
-  /** When hops are missing, say which projects to add, with the versions the user's logs suggest. */
-  private explainMissing(result: TraceResult): void {
+  /**
+   * When hops are missing, say which projects to add. Only hops of programs the node runs count: a
+   * containerd node lacks no dockerd sources.
+   */
+  private explainMissing(result: TraceResult, node: NodeStack | null): void {
     const missing = new Map<string, number>();
-    for (const c of Object.values(result.chains)) for (const h of c.hops) if (!h.resolved) missing.set(h.project, (missing.get(h.project) ?? 0) + 1);
+    for (const c of Object.values(result.chains)) for (const h of c.hops) if (!h.resolved && runsOnNode(node, h.component)) missing.set(h.project, (missing.get(h.project) ?? 0) + 1);
     if (missing.size === 0) return;
-    const atlas = this.tracer!.atlas;
+    const atlas = this.atlas;
     const names = [...missing.keys()].map((p) => atlas.projects[p]?.title ?? p).join(', ');
     const count = [...missing.values()].reduce((a, b) => a + b, 0);
     void vscode.window
-      .showWarningMessage(`Runtime Lens: ${count} hop(s) are not in your Go sources (${names}). Add a checkout, GOPATH or module cache that has them.`, 'Add Go Source Root…', 'Show Call Path')
+      .showWarningMessage(`Runtime Lens: ${count} hop(s)${node ? ` of the ${node.stack.id} path` : ''} are not in your Go sources (${names}). Add a checkout, GOPATH or module cache that has them.`, 'Add Go Source Root…', 'Show Call Path')
       .then((a) => {
         if (a === 'Add Go Source Root…') void vscode.commands.executeCommand('runtimeLens.addSourceRoot');
         if (a === 'Show Call Path') void vscode.commands.executeCommand('runtimeLens.callPath.focus');

@@ -202,6 +202,7 @@ export function extractGo(parser: GoParser, source: string): GoFileFacts {
   try {
     const spans = tree.rootNode.namedChildren.flatMap((d) => (d ? declSpans(d) : []));
     const functionAt = (line: number) => spans.find((d) => d.start <= line && line <= d.end)?.symbol ?? '';
+    const assignments = new Map<number, Map<string, SyntaxNode[]>>();
     for (const ret of tree.rootNode.descendantsOfType('return_statement')) {
       const m = ret ? probeResult(ret, functionAt) : null;
       if (m) facts.messages.push(m);
@@ -239,6 +240,12 @@ export function extractGo(parser: GoParser, source: string): GoFileFacts {
       }
       if (!arg) continue;
       wrapperOf(call, arg, args, shape, facts.wrappers);
+      if (arg.type === 'identifier') {
+        // `message := fmt.Sprintf("CreatePodSandbox for pod %q failed: %v", …); klog.Error(message)`.
+        const level = shape.eventType !== undefined ? eventLevel(args[shape.eventType]) : undefined;
+        for (const m of localTexts(call, arg.text, shape, assignments, functionAt)) facts.messages.push(level ? { ...m, level } : m);
+        continue;
+      }
       const text = stringOf(arg);
       if (text === null) continue;
       const message = messageOf(text, printf, shape, arg.startPosition.row + 1, functionAt);
@@ -261,6 +268,54 @@ export function extractGo(parser: GoParser, source: string): GoFileFacts {
   } finally {
     tree.delete();
   }
+}
+
+/**
+ * The texts a local variable is given before the message call it is passed to: a literal or a
+ * `fmt.Sprintf` of one, assigned (`=`, `:=`, `var`) in a statement list that holds the call. One step
+ * only; a parameter is the wrapper case instead.
+ */
+function localTexts(call: SyntaxNode, name: string, shape: CallShape, cache: Map<number, Map<string, SyntaxNode[]>>, functionAt: (line: number) => string): ExtractedMessage[] {
+  const decl = enclosingDecl(call);
+  if (!decl) return [];
+  let vars = cache.get(decl.id);
+  if (!vars) {
+    vars = new Map();
+    const add = (left: (SyntaxNode | null)[], right: (SyntaxNode | null)[]) =>
+      left.forEach((l, i) => {
+        const r = right[i];
+        if (l?.type === 'identifier' && r) vars!.set(l.text, [...(vars!.get(l.text) ?? []), r]);
+      });
+    const named = (n: SyntaxNode | null) => n?.namedChildren.filter((c) => c?.type !== 'comment') ?? [];
+    for (const a of decl.descendantsOfType(['short_var_declaration', 'assignment_statement'])) {
+      if (a && (a.type === 'short_var_declaration' || a.childForFieldName('operator')?.text === '=')) add(named(a.childForFieldName('left')), named(a.childForFieldName('right')));
+    }
+    for (const v of decl.descendantsOfType('var_spec')) if (v) add(v.childrenForFieldName('name'), named(v.childForFieldName('value')));
+    cache.set(decl.id, vars);
+  }
+  const out: ExtractedMessage[] = [];
+  // Only assignments before the call whose statement list holds the call: the value the call can see.
+  const visible = (value: SyntaxNode) => {
+    if (value.startIndex > call.startIndex) return false;
+    let stmt: SyntaxNode | null = value;
+    while (stmt && !['short_var_declaration', 'assignment_statement', 'var_declaration'].includes(stmt.type)) stmt = stmt.parent;
+    const scope = stmt?.parent;
+    for (let n: SyntaxNode | null = call.parent; n; n = n.parent) if (scope && n.id === scope.id) return true;
+    return false;
+  };
+  for (let value of (vars.get(name) ?? []).filter(visible)) {
+    let printf = shape.printf;
+    if (isSprintf(value)) {
+      const first = value.childForFieldName('arguments')?.namedChildren.find((a) => a?.type !== 'comment');
+      if (!first) continue;
+      value = first;
+      printf = true;
+    }
+    const text = stringOf(value);
+    const m = text === null ? null : messageOf(text, printf, shape, value.startPosition.row + 1, functionAt);
+    if (m) out.push(m);
+  }
+  return out;
 }
 
 /**

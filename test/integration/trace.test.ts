@@ -19,7 +19,7 @@ import { testWasm } from '../harness/wasm';
  */
 type Expected = Record<string, { file: string; line: number; callSite: { file: string; line: number } | null }>;
 const expected: Record<string, Expected> = Object.fromEntries(
-  ['reader', 'writer', 'reader-cri'].map((c) => [c, JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'integration', 'expected', `${c}.json`), 'utf8')) as Expected]),
+  ['reader', 'writer', 'reader-cri', 'start', 'start-cri'].map((c) => [c, JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'integration', 'expected', `${c}.json`), 'utf8')) as Expected]),
 );
 
 let src: DebianSources;
@@ -34,10 +34,10 @@ before(async () => {
   src = debianSources();
   tracer = new Tracer(await loadGoParser(testWasm), loadAtlas());
   tracer.setSourceRoots([src.checkouts, src.gocode]);
-  result = await tracer.trace(['reader', 'writer', 'reader-cri']);
+  result = await tracer.trace(['reader', 'writer', 'reader-cri', 'start', 'start-cri']);
 });
 
-for (const chain of ['reader', 'writer', 'reader-cri']) {
+for (const chain of ['reader', 'writer', 'reader-cri', 'start', 'start-cri']) {
   test(`${chain}: every hop resolves to its exact declaration and call-site line in Debian's sources`, () => {
     const hops = result.chains[chain]!.hops;
     const want = expected[chain]!;
@@ -65,7 +65,7 @@ test('the chains meet at state.json: the reader ends in loadState, the writer in
 });
 
 test('a second trace over unchanged sources parses nothing and returns the same chains', async () => {
-  const again = await tracer.trace(['reader', 'writer', 'reader-cri']);
+  const again = await tracer.trace(['reader', 'writer', 'reader-cri', 'start', 'start-cri']);
   assert.equal(again.parsedFiles, 0);
   assert.deepEqual(again.chains, result.chains);
 });

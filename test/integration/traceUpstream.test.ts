@@ -60,12 +60,12 @@ before(async () => {
   for (const set of SETS) {
     const tracer = new Tracer(await loadGoParser(testWasm), loadAtlas());
     tracer.setSourceRoots([...set.trees.map((t) => up.tree(t)), kubernetes]);
-    results.set(set.name, { tracer, result: await tracer.trace(['reader', 'writer']) });
+    results.set(set.name, { tracer, result: await tracer.trace(['reader', 'writer', 'start']) });
   }
 });
 
 for (const set of SETS) {
-  for (const chain of ['reader', 'writer']) {
+  for (const chain of ['reader', 'writer', 'start']) {
     test(`${set.name} trees: ${chain} — every hop's declaration and call-site line`, () => {
       const want = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'integration', 'expected', `${chain}-${set.name}.json`), 'utf8')) as Expected;
       const hops = results.get(set.name)!.result.chains[chain]!.hops;

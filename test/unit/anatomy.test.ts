@@ -217,14 +217,14 @@ test('recognition: a runtime error no curated signature covers is a runtime-erro
     [
       [1, 'runtime-error', 'ENOSPC'],
       [2, 'device-cgroup-denied', 'EPERM'],
-      [3, 'http-probe-failed', null],
+      [3, 'http-probe-refused', null],
     ],
   );
   assert.equal(r.findings[2]!.anatomy, undefined, 'a look-alike carries no anatomy');
   assert.deepEqual(r.findings[0]!.anatomy!.layers.map((l) => l.program), ['kubelet', 'cri', 'containerd', 'containerd', 'shim', 'runc', 'runc', 'kernel']);
   // Without a reader the findings are the same, without anatomy.
   const bare = recogniseText('kubelet.log', text, { matcher: new Matcher(builtInSignatures()), anatomy: null });
-  assert.deepEqual(bare.findings.map((f) => [f.signature, f.anatomy]), [['runtime-error', undefined], ['device-cgroup-denied', undefined], ['http-probe-failed', undefined]]);
+  assert.deepEqual(bare.findings.map((f) => [f.signature, f.anatomy]), [['runtime-error', undefined], ['device-cgroup-denied', undefined], ['http-probe-refused', undefined]]);
 });
 
 test('messages-words.json is the word table of messages.json, as the generator writes it', () => {

@@ -26,6 +26,7 @@ interface FindingJson {
   text: string;
   namespace?: string | null;
   count?: number;
+  related?: number[];
 }
 interface DiagnoseJson {
   findings: FindingJson[];
@@ -344,4 +345,16 @@ test('diagnose --json on samples/two-nodes: two causes, each for its own node; o
   assert.equal(outside.verdict.cause, 'other');
   assert.match(outside.verdict.summary, /The innermost error: openat2 \/sys\/fs\/cgroup\/kubepods\.slice\/.*\.scope: ENOENT \(no such file or directory\)/);
   assert.match(outside.verdict.summary, /Search upstream for "can't open cgroup" "no such file or directory" in runc's issues/);
+});
+
+test('diagnose --json: one event, one finding — the 75 OOM kills and 75 failed execs of oom-case, each with its related lines', async () => {
+  const r = await cli('diagnose', '--json', path.join(repoRoot, 'samples', 'oom-case'));
+  assert.equal(r.code, 0, r.err);
+  const doc = JSON.parse(r.out) as DiagnoseJson;
+  const of = (file: string, signature: string) => doc.findings.filter((f) => f.file.endsWith(file) && f.signature === signature);
+  assert.equal(of('journalctl-k.log', 'kernel-oom-kill').length, 75);
+  assert.ok(of('journalctl-k.log', 'kernel-oom-kill').every((f) => f.related?.length === 1 && f.related[0] === f.line + 2));
+  assert.equal(of('kubelet.log', 'runc-init-pipe-reset').length, 75);
+  assert.ok(of('kubelet.log', 'runc-init-pipe-reset').every((f) => f.related?.[0] === f.line + 1));
+  assert.equal(doc.verdict.cause, 'runc-init-oom');
 });

@@ -4,10 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../harness/paths';
-import { FACT_NEEDLES, type NodeFact, cgroupOwner, factsFromLine } from '../../src/core/logs/facts';
+import { FACT_NEEDLES, type FactsData, type NodeFact, cgroupOwner, compileFactPattern, factsFromLine } from '../../src/core/logs/facts';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
+import { diagnose } from '../../src/core/diagnosis/diagnose';
 import { regexHazard } from '../../src/core/signatures/safeRegex';
 
 // The node facts read from the new inputs: kernel logs, cgroup files, runc --version, kubelet/containerd
@@ -201,6 +202,53 @@ test('task exits: containerd TaskExit (gogo and prototext), ctr events; exec exi
   assert.deepEqual(exits[2]!.time, { year: 2021, month: 5, day: 7, hour: 3, minute: 43, second: 30, micros: 123456, offsetMinutes: 0 });
 });
 
+test('task exits: containerd 2.x prototext (TaskExit event %+v, internal/cri/server/events.go:278), one or two spaces, zero status left out', () => {
+  const EXEC = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2';
+  const SANDBOX = '9e8d7c6b5a49382716051f2e3d4c5b6a798877665544332211009f8e7d6c5b4a';
+  const lines = [
+    // log.L.Infof("TaskExit event %+v", e) on a google.golang.org/protobuf message: prototext, logfmt-quoted.
+    `time="2024-11-20T10:00:00.123456789Z" level=info msg="TaskExit event container_id:\\"${CID}\\" id:\\"${CID}\\" pid:4242 exit_status:137 exited_at:{seconds:1732096800 nanos:120000000}"`,
+    // prototext's randomised spacing: two spaces between fields.
+    `time="2024-11-20T10:00:01.000000000Z" level=info msg="TaskExit event container_id:\\"${CID}\\"  id:\\"${CID}\\"  pid:4243  exit_status:1  exited_at:{seconds:1732096801  nanos:0}"`,
+    // A zero exit status is not printed at all.
+    `time="2024-11-20T10:00:02.000000000Z" level=info msg="TaskExit event container_id:\\"${CID}\\" id:\\"${CID}\\" pid:4244 exited_at:{seconds:1732096802 nanos:0}"`,
+    // An exec's exit under the container: not the container's.
+    `time="2024-11-20T10:00:03.000000000Z" level=info msg="TaskExit event container_id:\\"${CID}\\" id:\\"${EXEC}\\" pid:4250 exit_status:126 exited_at:{seconds:1732096803 nanos:0}"`,
+    // The sandbox handler (internal/cri/server/podsandbox/events.go:46).
+    `time="2024-11-20T10:00:04.000000000Z" level=info msg="TaskExit event in podsandbox handler container_id:\\"${SANDBOX}\\" id:\\"${SANDBOX}\\" pid:4100 exit_status:137 exited_at:{seconds:1732096804 nanos:0}"`,
+    // journalctl -u containerd: the same text behind a journald prefix.
+    `Nov 20 10:00:05 node-a containerd[812]: time="2024-11-20T10:00:05.000000000Z" level=info msg="TaskExit event container_id:\\"${CID}\\"  id:\\"${CID}\\"  pid:4245  exit_status:143  exited_at:{seconds:1732096805  nanos:0}"`,
+  ];
+  const exits = only(factsOf(lines.join('\n'), 'containerd.log'), 'taskExit');
+  assert.deepEqual(
+    exits.map((f) => [f.line, f.container, f.detail?.exitStatus, f.detail?.pid, f.how]),
+    [
+      [1, CID, '137', '4242', 'containerd TaskExit event'],
+      [2, CID, '1', '4243', 'containerd TaskExit event'],
+      [3, CID, '0', '4244', 'containerd TaskExit event'],
+      [5, SANDBOX, '137', '4100', 'containerd TaskExit event'],
+      [6, CID, '143', '4245', 'containerd TaskExit event'],
+    ],
+  );
+  assert.equal(exits[0]!.time?.year, 2024);
+});
+
+test('fact rules are data: every rule of facts.json compiles, is safe, cites where its line is printed', () => {
+  const data = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'core', 'knowledge', 'facts.json'), 'utf8')) as FactsData;
+  assert.ok(data.rules.length >= 30, `${data.rules.length} rules`);
+  for (const r of data.rules) {
+    const re = compileFactPattern(r.pattern, data.pieces);
+    assert.equal(regexHazard(re.source), null, r.id);
+    assert.ok(r.source.call || r.source.note, `${r.id} cites where its line is printed`);
+  }
+  assert.throws(() => compileFactPattern('{NOPE}', data.pieces), /unknown piece \{NOPE\}/);
+  // A line each rule reads, with the value the rule takes from it (one per kind of rule, real forms).
+  const one = (line: string) => factsFromLine(line, 'x', 1, null);
+  assert.deepEqual(one('May 07 03:43:29 node-a kernel: Memory cgroup out of memory: Killed process 26655 (runc:[2:INIT]) total-vm:1015728kB').map((f) => [f.kind, f.value, f.detail?.scope]), [['oomKill', 'runc:[2:INIT]', 'memory cgroup']]);
+  assert.deepEqual(one('SystemdCgroup = true').map((f) => [f.kind, f.value]), [['cgroupDriver', 'systemd']]);
+  assert.deepEqual(one(`time="2024-11-20T10:00:00Z" level=info msg="UpdateContainerResources for \\"${CID}\\" with Linux: &LinuxContainerResources{CpuShares:1024,} / Windows: nil"`).map((f) => [f.kind, f.value, f.detail?.via]), [['containerUpdate', CID, 'containerd UpdateContainerResources']]);
+});
+
 test('df, df -h, df -T and df -i rows: use%, mount, available', () => {
   const text = [
     'Filesystem     1K-blocks    Used Available Use% Mounted on',
@@ -285,4 +333,78 @@ test('a large log is read through the needles: log rules only, no command-output
     ['containerUpdate', 'oomKill', 'cgroupDriver', 'runcGoVersion', 'diskUsage'],
   );
   for (const n of ['Cgroup ', 'go: go', '% /', 'pids.', 'SystemdCgroup']) assert.ok(!FACT_NEEDLES.includes(n), n);
+});
+
+test('one event, one count: the 75 kernel OOM kills of samples/oom-case are 75 findings, each linking its other lines', () => {
+  const file = path.join(repoRoot, 'samples', 'oom-case', 'journalctl-k.log');
+  const text = fs.readFileSync(file, 'utf8');
+  const kills = text.split('\n').filter((l) => /Killed process \d+ \(runc:\[2:INIT\]\)/.test(l)).length;
+  assert.equal(kills, 75);
+  const r = recogniseText(file, text, { matcher });
+  const oom = r.findings.filter((f) => f.signature === 'kernel-oom-kill');
+  assert.equal(oom.length, kills, 'one finding per kill, not one per line');
+  for (const f of oom) {
+    assert.match(f.text, /invoked oom-killer/, `line ${f.line} is the event's first line`);
+    assert.deepEqual(f.related, [f.line + 2], `line ${f.line}: the Killed process line two lines on`);
+  }
+  assert.equal(only(r.facts, 'oomKill').length, kills, 'and one fact per kill');
+});
+
+test('one event, one count: older kernels (Kill process … or sacrifice child), dmesg, two hosts interleaved, a lone kill', () => {
+  const dmesg = recogniseText('dmesg.txt', fs.readFileSync(path.join(fixtures, 'dmesg-oom.txt'), 'utf8'), { matcher });
+  assert.equal(dmesg.findings.filter((f) => f.signature === 'kernel-oom-kill').length, 1);
+  const old = [
+    'Mar  3 10:00:00 node-a kernel: [12.000001] runc:[2:INIT] invoked oom-killer: gfp_mask=0x24000c0, order=0, oom_score_adj=-998',
+    'Mar  3 10:00:00 node-a kernel: [12.000002] memory: usage 1048576kB, limit 1048576kB, failcnt 9',
+    'Mar  3 10:00:00 node-b kernel: [40.000001] runc:[2:INIT] invoked oom-killer: gfp_mask=0x24000c0, order=0, oom_score_adj=-998',
+    'Mar  3 10:00:00 node-a kernel: [12.000003] Memory cgroup out of memory: Kill process 4242 (runc:[2:INIT]) score 2 or sacrifice child',
+    'Mar  3 10:00:00 node-a kernel: [12.000004] Killed process 4242 (runc:[2:INIT]) total-vm:1083112kB, anon-rss:4032kB, file-rss:1932kB, shmem-rss:0kB',
+    'Mar  3 10:00:00 node-b kernel: [40.000002] Memory cgroup out of memory: Killed process 777 (runc:[2:INIT]) total-vm:1083112kB, anon-rss:4032kB',
+    // A kill without its header (the journal lost it): still one event.
+    'Mar  3 10:05:00 node-a kernel: [312.000004] Memory cgroup out of memory: Killed process 4300 (runc:[2:INIT]) total-vm:1083112kB',
+    'Mar  3 10:06:00 node-a kernel: [372.000001] runc:[2:INIT] invoked oom-killer: gfp_mask=0x24000c0, order=0, oom_score_adj=-998',
+    'Mar  3 10:06:00 node-a kernel: [372.000004] Memory cgroup out of memory: Killed process 4301 (runc:[2:INIT]) total-vm:1083112kB',
+  ];
+  const r = recogniseText('kern.log', old.join('\n'), { matcher });
+  assert.deepEqual(
+    r.findings.filter((f) => f.signature === 'kernel-oom-kill').map((f) => [f.line, / node-[ab] /.exec(f.text)![0].trim(), f.related ?? []]),
+    [
+      [1, 'node-a', [4, 5]],
+      [3, 'node-b', [6]],
+      [7, 'node-a', []],
+      [8, 'node-a', [9]],
+    ],
+  );
+  assert.deepEqual(only(r.facts, 'oomKill').map((f) => [f.line, f.detail?.pid]), [[4, '4242'], [6, '777'], [7, '4300'], [9, '4301']]);
+});
+
+test('one exec, one count: the kubelet\'s CRI client and prober lines naming the same exec id are one finding', () => {
+  const file = path.join(repoRoot, 'samples', 'oom-case', 'kubelet.log');
+  const r = recogniseText(file, fs.readFileSync(file, 'utf8'), { matcher });
+  const resets = r.findings.filter((f) => f.signature === 'runc-init-pipe-reset');
+  const execIds = new Set(fs.readFileSync(file, 'utf8').split('\n').map((l) => /start exec \\"([0-9a-f]{64})/.exec(l)?.[1]).filter(Boolean));
+  assert.equal(resets.length, execIds.size, 'one finding per exec');
+  assert.equal(resets.length, 75);
+  for (const f of resets) {
+    assert.match(f.text, /ExecSync cmd from runtime service failed/, `line ${f.line} is the first of its exec`);
+    assert.deepEqual(f.related, [f.line + 1], `line ${f.line}: the prober's line names the same exec`);
+  }
+  // Two execs with different ids stay two; the same id far apart (a reused id is not an event) stays two.
+  const ID = (c: string) => c.repeat(64);
+  const line = (id: string) => `E0507 03:43:28.310630   57003 prober.go:107] "Probe errored" err="rpc error: code = Unknown desc = failed to exec in container: failed to start exec \\"${id}\\": OCI runtime exec failed: exec failed: EOF: unknown"`;
+  const far = Array.from({ length: 300 }, () => 'I0507 03:43:29.000000   57003 kubelet.go:1] chatter');
+  const text = [line(ID('a')), line(ID('a')), line(ID('b')), ...far, line(ID('a'))].join('\n');
+  const got = recogniseText('kubelet.log', text, { matcher }).findings.map((f) => [f.line, f.related ?? []]);
+  assert.deepEqual(got, [[1, [2]], [3, []], [304, []]]);
+});
+
+test('one exec, one count across files: the kubelet\'s and containerd\'s lines of one exec are one event in the symptom table', () => {
+  const dir = path.join(repoRoot, 'samples', 'oom-case');
+  const recs = ['kubelet.log', 'containerd.log'].map((f) => recogniseText(path.join(dir, f), fs.readFileSync(path.join(dir, f), 'utf8'), { matcher }));
+  const resets = recs.flatMap((r) => r.findings).filter((f) => f.signature === 'runc-init-pipe-reset');
+  assert.equal(resets.length, 150, 'each file keeps its own finding of the exec');
+  assert.ok(resets.every((f) => /^exec-id:[0-9a-f]{64}$/.test(f.event ?? '')));
+  const d = diagnose({ recognitions: recs, facts: recs.flatMap((r) => r.facts), saveState: null, user: {}, titles: {} });
+  const row = d.clusters.filter((c) => c.signature === 'runc-init-pipe-reset');
+  assert.equal(row.reduce((n, c) => n + c.count, 0), 75, 'the symptom counts 75 execs, not 150 lines');
 });

@@ -37,10 +37,13 @@ const lookAlike = (i: Incident) => i.label.startsWith('lookalike:');
 const RUNTIME_LINE =
   /\b(?:OCI|oci) runtime\b|\bOCI permission denied\b|\bexec failed: (?!(?:unexpected )?EOF\b)|unable to start container process|[a-z_]+_linux\.go:\d+: |failed to exec in container|error executing command in container|cannot (?:exec|start) (?:in )?a (?:stopped|container)|is not running|pthread_create failed: Resource|no matching entries in passwd file|unpause the container before exec/;
 
-/** Threads whose text is other output than an error: process tables, mount traces, a bare event header, a kernel stack. */
-// runc#4193 quotes runc's --debug trace (`DEBU[0000] nsexec[42599]: => nsexec container setup`): those lines are printed on
-// every start and are no error; the abort the thread is about is not in its text.
-const NO_ERROR_LINE = new Set(['cloudfoundry/garden-runc-release#121', 'opencontainers/runc#2532', 'antrea-io/antrea#833', 'opencontainers/runc#3759', 'opencontainers/runc#4193']);
+/**
+ * Threads whose text is other output than an error: process tables, mount traces, a bare event header, a
+ * kernel stack, and a kernel OOM report alone (the kill of runc:[2:INIT] is the kernel-oom-runc-init
+ * observation, a fact the diagnosis weighs, not an exec failure of its own). runc#4193 quotes runc's --debug
+ * trace (`DEBU[0000] nsexec[42599]: => nsexec container setup`): printed on every start, no error.
+ */
+const NO_ERROR_LINE = new Set(['cloudfoundry/garden-runc-release#121', 'opencontainers/runc#2532', 'antrea-io/antrea#833', 'opencontainers/runc#3759', 'containerd/containerd#10799', 'opencontainers/runc#4193']);
 
 function recognise(i: Incident) {
   return recogniseText(`${i.source}.log`, i.text, { matcher });

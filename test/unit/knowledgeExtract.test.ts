@@ -136,6 +136,31 @@ func (pb *prober) probe(probeType probeType, pod *v1.Pod) (results.Result, error
   );
 });
 
+test('a local variable given a literal or a Sprintf of one in the same function is the message it is passed as', () => {
+  // kubernetes v1.20.2 pkg/kubelet/kuberuntime/kuberuntime_sandbox.go:48–71.
+  const src = `package kuberuntime
+
+func (m *kubeGenericRuntimeManager) createPodSandbox(pod *v1.Pod, attempt uint32) (string, string, error) {
+	if err := m.osInterface.MkdirAll(podSandboxConfig.LogDirectory, 0755); err != nil {
+		message := fmt.Sprintf("Create pod log directory for pod %q failed: %v", format.Pod(pod), err)
+		return "", message, err
+	}
+	podSandBoxID, err := m.runtimeService.RunPodSandbox(podSandboxConfig, runtimeHandler)
+	if err != nil {
+		message := fmt.Sprintf("CreatePodSandbox for pod %q failed: %v", format.Pod(pod), err)
+		klog.Error(message)
+		return "", message, err
+	}
+	var reason = "not a message: never passed to one"
+	return podSandBoxID, reason, nil
+}
+`;
+  assert.deepEqual(extractGo(parser, src).messages, [
+    // The log directory's message (an earlier block, returned, never logged) is not taken for it.
+    { format: 'CreatePodSandbox for pod %q failed: %v', kind: 'log', level: 'error', line: 10, function: '(*kubeGenericRuntimeManager).createPodSandbox' },
+  ]);
+});
+
 test("Error() methods' Sprintf, concatenations and package-level error values are found; bare verbs are not messages", () => {
   // go-runc v1.1.0 runc.go:848; moby v27.0.1 daemon/container_operations_unix.go:78; runc libcontainer/apparmor.
   const src = `package runc

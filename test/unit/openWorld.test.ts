@@ -42,9 +42,10 @@ test('training set: each confirmed documented cause is among the top two, unless
     // A miss may say it does not know (none, other, unknown), never name another documented cause with confidence.
     assert.ok(!(DOCUMENTED.has(s.verdict) && s.stated >= 0.6), `${t.source}: ${s.expected} → ${s.verdict} ${s.stated}`);
   }
-  // runc#4193 quotes only runc's --debug trace; moby#41167's runc error is split over three lines, of which a line reader
-  // reads dockerd's "cannot start a stopped process" alone: the two threads whose text does not show their cause.
-  assert.ok(missed.length <= 2, missed.join('; '));
+  // The threads whose text does not show their cause: runc#4193 quotes only runc's --debug trace; containerd#10799 only the
+  // kernel's kill (evidence, no failed exec); moby#41167's runc error is split over three lines, of which a line reader reads
+  // dockerd's "cannot start a stopped process" alone; podman#1579 shows runc's start refusing a stopped container beside the kill.
+  assert.ok(missed.length <= 4, missed.join('; '));
 });
 
 test('training set: threads outside the catalog never get a documented cause with confidence ≥ 0.6', () => {
@@ -136,14 +137,15 @@ test('two nodes, two causes: both named, each for its own node, each group ranke
   assert.equal(d.verdict.cause, 'cpu-manager-state-race');
   assert.deepEqual(d.hypotheses.slice(0, 2).map((h) => h.cause), ['cpu-manager-state-race', 'runc-init-oom']);
   assert.match(d.verdict.summary, /node-a: runc state\.json race with the kubelet cpu-manager \(30 × OCI exec EOF, in 3 groups\)/);
-  assert.match(d.verdict.summary, /node-b: runc's exec helper OOM-killed[^;(]*\((?=[^)]*12 × runc init pipe reset)(?=[^)]*12 × Kernel OOM-killed runc init)/);
+  // The kernel's kills are evidence for node-b's group, not failures of their own.
+  assert.match(d.verdict.summary, /node-b: runc's exec helper OOM-killed in the container's memory cgroup \(12 × runc init pipe reset\)/);
   // Step 5's ranking is the leading cause's own group's, where the race's evidence holds.
   assert.equal(d.ranked[0]!.cause, 'cpu-manager-state-race');
   assert.ok(d.ranked[0]!.for.some((c) => c.id === 'reconcile-aligned'));
   const report = reportMarkdown(d, 'two nodes', null, '2026-11-30');
   assert.match(report, /## Causes by group/);
   assert.match(report, /node-a: runc state\.json race with the kubelet cpu-manager \(30\)/);
-  assert.match(report, /node-b: runc's exec helper OOM-killed in the container's memory cgroup \(24\)/);
+  assert.match(report, /node-b: runc's exec helper OOM-killed in the container's memory cgroup \(12\)/);
 });
 
 test('one node, one cause: the groups agree and the verdict is the whole input\'s, as before', () => {

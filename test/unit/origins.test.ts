@@ -200,12 +200,7 @@ const SIGNATURE_CASES: Record<string, { line: string; roots: string[]; want: Wan
       ['probe errored', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 8],
     ],
   },
-  // The kubelet's klog wording (`probe for "…" failed (failure): Get …`), which http-probe-failed's `probe failed: Get` does not read.
-  'http-probe-timeout': {
-    line: 'I0507 05:12:03.481450   57003 prober.go:112] Readiness probe for "web-1_shop(91e0c7aa-ae90-11eb-a151-080027049c65):web" failed (failure): Get "http://10.244.1.7:8080/healthz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
-    roots: MODERN,
-    want: [['probe for "web-1_shop(91e0c7aa-ae90-11eb-a151-080027049c65):web" failed (failure)', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 10]],
-  },
+
   'http-probe-eof': {
     line: 'Readiness probe failed: Get "http://10.244.1.7:8080/healthz": EOF',
     roots: MODERN,
@@ -215,6 +210,48 @@ const SIGNATURE_CASES: Record<string, { line: string; roots: string[]; want: Wan
     line: 'Liveness probe failed: Get "http://10.244.1.7:8080/healthz": read tcp 10.244.1.1:45322->10.244.1.7:8080: read: connection reset by peer',
     roots: MODERN,
     want: [['probe failed', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 11]],
+  },
+  'http-probe-timeout': {
+    line: 'Readiness probe failed: Get "http://10.244.1.7:8080/healthz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+    roots: MODERN,
+    want: [['probe failed', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 11]],
+  },
+  'http-probe-refused': {
+    line: 'Liveness probe failed: Get "http://10.244.1.7:8080/healthz": dial tcp 10.244.1.7:8080: connect: connection refused',
+    roots: MODERN,
+    want: [['probe failed', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 11]],
+  },
+  'http-probe-transport': {
+    line: 'Readiness probe failed: Get http://10.112.2.4:80/health_check: read tcp 10.112.2.4:80: use of closed network connection',
+    roots: MODERN,
+    want: [['probe failed', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 11]],
+  },
+  // The application's own Go runtime (runtime/cgo, C): no Go source of the node's programs prints it.
+  'app-pthread-create-eperm': {
+    line: 'runtime/cgo: pthread_create failed: Operation not permitted',
+    roots: MODERN,
+    want: [],
+  },
+  // `exec <path>: exec format error` is an os.PathError (libcontainer/system): no literal of its own.
+  'exec-format-error': {
+    line: 'OCI runtime exec failed: exec failed: unable to start container process: exec /usr/bin/ovn-kube-util: exec format error: unknown',
+    roots: MODERN,
+    want: [
+      ['unable to start container process', 'runc', 'runc-1.1.5/libcontainer/container_linux.go', 16],
+      ['exec failed', 'runc', 'runc-1.1.5/exec.go', 19],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+    ],
+  },
+  // hcsshim (Windows) and kubectl are not among the node's programs whose sources are traced.
+  'windows-createprocess-failed': {
+    line: 'container 40c1d24be018 encountered an error during CreateProcess: failure in a Windows system call: The system cannot find the file specified. (0x2)',
+    roots: MODERN,
+    want: [],
+  },
+  'exec-stream-upgrade': {
+    line: 'error: unable to upgrade connection: pod does not exist',
+    roots: MODERN,
+    want: [],
   },
   // `read init-p` has no literal: runc names the socket pair name+"-p" (libcontainer/utils), the rest is the os error.
   'runc-init-pipe-reset': {
@@ -286,35 +323,9 @@ const SIGNATURE_CASES: Record<string, { line: string; roots: string[]; want: Wan
     ],
   },
   'http-probe-failed': {
-    line: 'Liveness probe failed: Get "http://10.233.70.17:5555/liveness": dial tcp 10.233.70.17:5555: connect: connection refused',
+    line: 'Liveness probe failed: Get "https://10.233.70.17:5555/liveness": x509: certificate signed by unknown authority',
     roots: MODERN,
     want: [['probe failed', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 11]],
-  },
-  // kubectl's and the API server's streaming texts: not in the fixtures' excerpts.
-  'exec-connection-failed': {
-    line: 'error: unable to upgrade connection: pod does not exist',
-    roots: MODERN,
-    want: [],
-  },
-  // hcsshim (Windows) is none of the programs the fixtures hold.
-  'windows-createprocess': {
-    line: 'container 40c1d24be018 encountered an error during CreateProcess: failure in a Windows system call: The system cannot find the file specified.',
-    roots: MODERN,
-    want: [],
-  },
-  'exec-format-error': {
-    line: 'OCI runtime exec failed: exec failed: unable to start container process: exec /usr/bin/ovn-kube-util: exec format error: unknown',
-    roots: MODERN,
-    want: [
-      ['unable to start container process', 'runc', 'runc-1.1.5/libcontainer/container_linux.go', 16],
-      ['exec failed', 'runc', 'runc-1.1.5/exec.go', 19],
-      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
-    ],
-  },
-  'go-thread-create-denied': {
-    line: 'runtime/cgo: pthread_create failed: Operation not permitted',
-    roots: MODERN,
-    want: [],
   },
   'runtime-error': {
     line: 'OCI runtime exec failed: exec failed: unable to start container process: open /dev/ptmx: no space left on device: unknown',

@@ -112,8 +112,10 @@ const cases: Record<string, [string, string][]> = {
     ['  Warning  Unhealthy  5s  kubelet, node-a  Readiness probe failed: OCI runtime exec failed: exec failed: cannot exec in a stopped state: unknown', 'cannot exec in a stopped state'],
     ['E0507 03:43:28.310630   57003 remote_runtime.go:351] ExecSync 4f1d0c6c8a3e2b7f9d5a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d \'/bin/sh -c true\' from runtime service failed: rpc error: code = Unknown desc = container not running (Container 4f1d0c6c8a3e2b7f is not running)', 'Container 4f1d0c6c8a3e2b7f is not running'],
   ],
+  // The HTTP client's timeout is not an exec probe timeout: a look-alike of its own.
   'http-probe-timeout': [
     ['I0507 05:12:03.481450   57003 prober.go:112] Readiness probe for "checkout-web-7b9d8c6f5-2jx4n_shop(91e0c7aa-ae90-11eb-a151-080027049c65):web" failed (failure): Get http://10.244.3.17:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)', 'Get http://10.244.3.17:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)'],
+    ['  Warning  Unhealthy  12m (x4 over 5h26m)  kubelet  Liveness probe failed: Get "http://10.2.3.4:8080/health": context deadline exceeded (Client.Timeout exceeded while awaiting headers)', 'Get "http://10.2.3.4:8080/health": context deadline exceeded (Client.Timeout exceeded while awaiting headers)'],
   ],
   'probe-timeout': [
     ['W0507 05:12:03.481450   57003 prober.go:108] Liveness probe for "web-1_shop(91e0c7aa-ae90-11eb-a151-080027049c65):web" errored: rpc error: code = DeadlineExceeded desc = context deadline exceeded', 'context deadline exceeded'],
@@ -163,9 +165,7 @@ test('look-alikes get their own id and never oci-exec-eof', () => {
     ['OCI runtime exec failed: exec failed: cannot exec in a stopped state: unknown', 'exec-stopped-container'],
     ['OCI runtime exec failed: exec failed: cannot exec a container that has stopped: unknown', 'exec-stopped-container'],
     ['Readiness probe errored: rpc error: code = DeadlineExceeded desc = context deadline exceeded', 'probe-timeout'],
-    // An HTTP probe timing out is the application's (train: OpenCTI#9713, labelled lookalike:http-probe), not a slow exec.
-    ['Liveness probe failed: Get http://10.0.0.5:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)', 'http-probe-failed'],
-    ['I0507 05:12:03.481450   57003 prober.go:112] Readiness probe for "web-1_shop(91e0c7aa-ae90-11eb-a151-080027049c65):web" failed (failure): Get "http://10.0.0.5:8080/healthz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)', 'http-probe-timeout'],
+    ['Liveness probe failed: Get http://10.0.0.5:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)', 'http-probe-timeout'],
     ['Readiness probe failed: Get http://10.0.0.5:8080/healthz: read tcp 10.0.0.1:1->10.0.0.5:8080: read: connection reset by peer', 'http-probe-connection-reset'],
     ['Readiness probe failed: OCI runtime exec failed: exec failed: container_linux.go:349: starting container process caused "exec: \\"/probe.sh\\": permission denied": unknown', 'exec-permission-denied'],
     // EOFs of other kinds: no finding at all.

@@ -55,7 +55,16 @@ export function clusters(placed: PlacedFinding[], titles: Record<string, string>
     const timed = list.filter((p) => p.wall !== null).sort((a, b) => a.wall! - b.wall!);
     const first = timed[0];
     const last = timed[timed.length - 1];
-    const count = list.reduce((n, p) => n + p.finding.record.count, 0);
+    // One exec logged by the kubelet and by containerd is one event: counted once (Finding.event).
+    const events = new Set<string>();
+    const count = list.reduce((n, p) => {
+      const e = p.finding.event;
+      if (e !== undefined) {
+        if (events.has(e)) return n;
+        events.add(e);
+      }
+      return n + p.finding.record.count;
+    }, 0);
     const spanH = first && last ? (last.wall! - first.wall!) / 3_600_000 : 0;
     const r = list[0]!.finding.record;
     out.push({

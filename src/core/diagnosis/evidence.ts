@@ -6,6 +6,7 @@ import { type PlacedFinding, type Clock, placeTime } from './clock';
 import { binomialTail, hasWithin, histogram, periodScan, phaseOf, rayleigh } from './stats';
 import type { Evidence, FactSource, Question, Timeline, TimelineEvent } from './types';
 import { dockerImpliesOldRunc, parseGoDuration, parseRuncVersion, runcBeforeFix } from './versions';
+import { affected, boundaryChange, boundaryText, parseVersion } from '../knowledge/versions';
 
 /** Events needed before the phase test says anything. */
 export const MIN_EVENTS = 8;
@@ -70,13 +71,16 @@ export function cpuManagerStatic(facts: NodeFact[]): Evidence {
   return evidence('cpu-manager-static', f.value === 'static', `policy "${f.value}" from the ${f.how} at ${at(f)}${conflict}`, 'logs', { where: { file: f.file, line: f.line } });
 }
 
+/** The first runc with the atomic state.json write, as the texts name it. */
+const FIX = boundaryText('runc-state-atomic');
+
 /** The node's runc against the fix: the version the user typed, else `runc --version`, runc's own call sites, or Docker's bundled runc. */
 export function runcOld(facts: NodeFact[], answered: string | null): Evidence {
   const judge = (text: string, how: string, source: FactSource, where?: NodeFact) => {
     const v = parseRuncVersion(text);
     if (!v) return evidence('runc-before-fix', null, `"${text}" (${how}) is not a runc version Runtime Lens can read`, source);
     const before = runcBeforeFix(v);
-    const verdict = before === null ? 'a development build between rc90 and rc91: it may or may not have the fix' : before ? 'older than v1.0.0-rc91, the first release with the atomic state.json write' : 'v1.0.0-rc91 or newer: it writes state.json atomically';
+    const verdict = before === null ? `a development build just before ${FIX}: it may or may not have the fix` : before ? `older than ${FIX}, the first release with the atomic state.json write (${boundaryChange('runc-state-atomic')})` : `${FIX} or newer: it writes state.json atomically`;
     return evidence('runc-before-fix', before, `runc ${v.text} (${how}) — ${verdict}`, source, where ? { where: { file: where.file, line: where.line } } : {});
   };
   if (answered) return judge(answered, 'as you answered', 'user');
@@ -91,11 +95,11 @@ export function runcOld(facts: NodeFact[], answered: string | null): Evidence {
     // The fact says whether every matching tag is before the fix (runcFingerprint.ts, beforeRaceFix).
     const before = print.detail?.beforeRaceFix;
     const all = before === 'true' ? true : before === 'false' ? false : null;
-    return evidence('runc-before-fix', all, `runc's error call sites (${sites}, ${at(print)}) match ${tags.join(', ')}${all === true ? ': all older than v1.0.0-rc91' : all === false ? ': all v1.0.0-rc91 or newer' : ': some before the fix, some after'}`, 'logs', { where: { file: print.file, line: print.line } });
+    return evidence('runc-before-fix', all, `runc's error call sites (${sites}, ${at(print)}) match ${tags.join(', ')}${all === true ? `: all older than ${FIX}` : all === false ? `: all ${FIX} or newer` : ': some before the fix, some after'}`, 'logs', { where: { file: print.file, line: print.line } });
   }
   const docker = latest(facts, 'dockerVersion');
   if (docker && dockerImpliesOldRunc(docker.value)) {
-    return evidence('runc-before-fix', true, `Docker ${docker.value} (${docker.how} in ${at(docker)}) ships its own runc (docker-runc), older than v1.0.0-rc91`, 'logs', { where: { file: docker.file, line: docker.line } });
+    return evidence('runc-before-fix', true, `Docker ${docker.value} (${docker.how} in ${at(docker)}) ships its own runc (docker-runc), older than ${FIX}`, 'logs', { where: { file: docker.file, line: docker.line } });
   }
   const hint = docker ? `Docker ${docker.value} (${at(docker)}) takes runc from the containerd.io package, whose version the input does not show` : 'no runc or Docker version in the input';
   return evidence('runc-before-fix', null, hint, 'logs');
@@ -408,7 +412,8 @@ export function runDirFull(facts: NodeFact[]): Evidence {
 export function runcGoEarly122(facts: NodeFact[]): Evidence {
   const f = latest(facts, 'runcGoVersion');
   if (!f) return evidence('runc-go-1-22-early', null, "no runc --version with its go: line in the input", 'logs');
-  const early = /^go1\.22(\.[0-3])?$/.test(f.value.trim()) || /^go1\.22rc/.test(f.value.trim());
+  const go = parseVersion(f.value.trim());
+  const early = go !== null && affected('go-glibc-init-abort', go) === true;
   return evidence('runc-go-1-22-early', early, `runc built with ${f.value} (${at(f)})${early ? ': aborts in init on glibc < 2.32' : ''}`, 'logs', whereOf(f));
 }
 

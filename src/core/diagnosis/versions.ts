@@ -1,4 +1,6 @@
-/** runc versions as the fix cares about them: 1.0.0-rc91 is the first with PR #2467. */
+import { affected } from '../knowledge/versions';
+
+/** runc versions as the fix cares about them (the boundary is versions.json's `runc-state-atomic`). */
 export interface RuncVersion {
   major: number;
   minor: number;
@@ -16,28 +18,23 @@ export function parseRuncVersion(text: string): RuncVersion | null {
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), rc: m[4] !== undefined ? Number(m[4]) : null, dev: m[5] !== undefined, text: m[0] };
 }
 
-const FIX_RC = 91;
-
-/** true: older than the fix; false: has it; null: a development build between rc90 and rc91. */
+/**
+ * true: older than the state.json fix; false: has it; null: a development build of the release before it
+ * (the fix was merged after that release was tagged).
+ */
 export function runcBeforeFix(v: RuncVersion): boolean | null {
-  if (v.major !== 1 || v.minor !== 0 || v.patch !== 0) return v.major < 1;
-  if (v.rc === null) return false;
-  if (v.rc >= FIX_RC) return false;
-  // PR #2467 was merged after rc90 was tagged: an rc90+dev build may or may not contain it.
-  if (v.rc === FIX_RC - 1 && v.dev) return null;
-  return true;
+  return affected('runc-state-atomic', { major: v.major, minor: v.minor, patch: v.patch, pre: v.rc ?? Infinity, dev: v.dev, text: v.text });
 }
 
 /**
- * Docker CE up to 18.09 shipped its own runc (docker-runc), all older than rc91; from 19.03 runc
- * comes with the separately upgradable containerd.io package, so the Docker version alone says
- * nothing definite.
+ * true when the Docker release shipped its own runc, older than the fix (versions.json's
+ * `docker-bundled-runc`); later releases take runc from containerd.io, so the Docker version alone says
+ * nothing definite (null).
  */
 export function dockerImpliesOldRunc(dockerVersion: string): boolean | null {
   const m = /^v?(\d+)\.(\d+)/.exec(dockerVersion.trim());
   if (!m) return null;
-  const [major, minor] = [Number(m[1]), Number(m[2])];
-  return major < 18 || (major === 18 && minor <= 9) ? true : null;
+  return affected('docker-bundled-runc', { major: Number(m[1]), minor: Number(m[2]), patch: 0, pre: Infinity, dev: false, text: m[0] }) ? true : null;
 }
 
 /** Go durations as kubelet flags and config write them: 10s, 1m0s, 500ms, 1h. */

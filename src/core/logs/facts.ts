@@ -1,5 +1,6 @@
 import { beforeRaceFix, oomHintPossible, runcFingerprint } from '../signatures/runcFingerprint';
 import { parseLine } from './formats';
+import factsData from '../knowledge/facts.json';
 import type { LogRecord, LogTime } from './types';
 
 /** A fact about the node, as a log or config line states it. */
@@ -58,147 +59,93 @@ export type NodeFactKind =
   | 'taskExit'
   | 'diskUsage';
 
-/** What a rule reads from its match; `value` is the fact's value. */
-type Reading = Pick<NodeFact, 'value'> & Partial<Pick<NodeFact, 'container' | 'pod' | 'time' | 'detail'>>;
-
-interface FactRule {
-  kind: NodeFact['kind'];
-  /** Substring that must appear; it is also a needle for the streaming scanner. */
+/** One line rule of facts.json (see facts.schema.json). */
+export interface FactRuleData {
+  id: string;
+  kind: NodeFactKind;
   literal: string;
-  pattern: RegExp;
+  pattern: string;
+  value?: string;
+  detail?: string[];
+  constants?: Record<string, string>;
+  defaults?: Record<string, string>;
+  map?: Record<string, Record<string, string>>;
+  same?: [string, string];
+  time?: 'dmesg' | 'go-time';
   how: string;
-  /** The fact a match states, or null when the match says nothing after all; default: group 1 is the value. */
-  read?: (m: RegExpExecArray, text: string) => Reading | null;
-  /**
-   * Only in small inputs (command output, config and cgroup files: see FactReader), never a needle: each
-   * needle costs the scan of every large log, and these lines never occur in one.
-   */
   documentOnly?: true;
+  /** Where the line is printed: the format string's call (program, file:line, version) or a note. */
+  source: { program?: string; file?: string; line?: number; version?: string; call?: string; note?: string };
 }
 
-/** A container id as the runtimes print it: 64 hex digits (klog and CRI sometimes shorten it to 12+). */
-const ID = '[0-9a-f]{12,64}';
-/** An optional backslash before a quote: the same text inside a quoted logfmt value. */
-const Q = '\\\\?"';
+/** A cgroup file of facts.json whose whole content states a fact. */
+interface CgroupFileData {
+  kind: NodeFactKind;
+  counter?: string;
+  single?: string;
+  map?: Record<string, string>;
+}
 
-// Each pattern is anchored on its literal and uses bounded, disjoint pieces: linear on any line.
-const RULES: FactRule[] = [
-  { kind: 'cpuManagerPolicy', literal: '--cpu-manager-', pattern: /--cpu-manager-policy[= ]"?([a-z]+)"?/, how: 'kubelet flag' },
-  { kind: 'cpuManagerPolicy', literal: 'cpuManager', pattern: /"?cpuManagerPolicy"?\s*:\s*"?([a-z]+)"?/, how: 'KubeletConfiguration' },
-  { kind: 'cpuManagerPolicy', literal: '[cpumanager] starting with', pattern: /\[cpumanager\] starting with ([a-z]+) policy/, how: 'kubelet cpu-manager start' },
-  { kind: 'cpuManagerPolicy', literal: 'Starting CPU manager', pattern: /"Starting CPU manager"[^\n]{0,200}? policy="([a-z]+)"/, how: 'kubelet cpu-manager start' },
-  { kind: 'reconcilePeriod', literal: '--cpu-manager-', pattern: /--cpu-manager-reconcile-period[= ]"?([0-9][0-9a-z\u00b5\u03bc.]*)"?/, how: 'kubelet flag' },
-  { kind: 'reconcilePeriod', literal: 'cpuManager', pattern: /"?cpuManagerReconcilePeriod"?\s*:\s*"?([0-9][0-9a-z\u00b5\u03bc.]*)"?/, how: 'KubeletConfiguration' },
-  { kind: 'reconcilePeriod', literal: '[cpumanager] reconciling every', pattern: /\[cpumanager\] reconciling every ([0-9][0-9a-z\u00b5\u03bc.]*)/, how: 'kubelet cpu-manager start' },
-  { kind: 'reconcilePeriod', literal: 'reconcilePeriod="', pattern: /reconcilePeriod="([0-9][0-9a-z\u00b5\u03bc.]*)"/, how: 'kubelet cpu-manager start' },
-  { kind: 'cpuManagerStart', literal: '[cpumanager] reconciling every', pattern: /\[cpumanager\] (reconciling) every/, how: 'kubelet cpu-manager start' },
-  { kind: 'cpuManagerStart', literal: 'reconcilePeriod="', pattern: /"(Starting CPU manager)"/, how: 'kubelet cpu-manager start' },
-  { kind: 'runcVersion', literal: 'runc version', pattern: /runc version:? v?(\d+\.\d+\.\d+(?:-rc\.?\d+)?(?:\+[\w.-]+)?)/, how: 'runc --version' },
-  { kind: 'runcVersion', literal: 'runc:', pattern: /runc:\s+Version:\s+v?(\d+\.\d+\.\d+(?:-rc\.?\d+)?(?:\+[\w.-]+)?)/, how: 'docker version' },
-  // `runc --version`'s own `go:` line (runc ≥ 1.0); a whole line, so no other tool's "go:" is taken.
-  { kind: 'runcGoVersion', literal: 'go: go', pattern: /^\s{0,8}go: (go\d{1,2}\.\d{1,3}(?:\.\d{1,3})?(?:rc\d{1,2}|beta\d{1,2})?)\s{0,8}$/, how: 'runc --version', documentOnly: true },
-  { kind: 'dockerVersion', literal: 'Docker daemon', pattern: /msg="Docker daemon"[^\n]{0,300}? version=v?(\d+\.\d+\.\d+[\w.-]*)/, how: 'dockerd start' },
-  { kind: 'dockerVersion', literal: 'ServerVersion:', pattern: /ServerVersion:v?(\d+\.\d+\.\d+[\w.-]*)/, how: 'kubelet Docker Info' },
-  { kind: 'dockerVersion', literal: 'Server Version:', pattern: /Server Version: v?(\d+\.\d+\.\d+[\w.-]*)/, how: 'docker info' },
-  // What `runtime-lens collect` gathers: `containerd --version`, `dockerd --version`, the kubelet's cpu_manager_state.
-  { kind: 'containerdVersion', literal: 'containerd ', pattern: /^containerd (?:[\w./-]{1,200} )?v?(\d+\.\d+\.\d+[\w.+~-]*)(?: |$)/, how: 'containerd --version', documentOnly: true },
-  { kind: 'dockerVersion', literal: 'Docker version ', pattern: /^Docker version v?(\d+\.\d+\.\d+[\w.+~-]*), build /, how: 'dockerd --version', documentOnly: true },
-  { kind: 'cpuManagerPolicy', literal: '"policyName"', pattern: /"policyName"\s{0,4}:\s{0,4}"([a-z]+)"/, how: 'cpu_manager_state', documentOnly: true },
-  { kind: 'containerdVersion', literal: 'starting containerd', pattern: /msg="starting containerd"[^\n]{0,300}? version=v?(\d+\.\d+\.\d+[\w.+-]*)/, how: 'containerd start' },
+export interface FactsData {
+  pieces: Record<string, string>;
+  files: Record<string, CgroupFileData>;
+  rules: FactRuleData[];
+}
 
-  { kind: 'cgroupDriver', literal: '--cgroup-driver', pattern: /--cgroup-driver[= ]"?(systemd|cgroupfs)\b/, how: 'kubelet flag' },
-  // KubeletConfiguration (YAML or JSON), and the kubelet's own log of the driver the CRI reported.
-  { kind: 'cgroupDriver', literal: 'cgroupDriver', pattern: /"?cgroupDriver"?\s{0,4}[:=]\s{0,4}"?(systemd|cgroupfs)\b/, how: 'KubeletConfiguration' },
-  { kind: 'cgroupDriver', literal: 'Cgroup ', pattern: /Cgroup Driver: (systemd|cgroupfs)\b/, how: 'docker info', documentOnly: true },
-  { kind: 'cgroupDriver', literal: 'SystemdCgroup', pattern: /SystemdCgroup\s{0,4}=\s{0,4}(true|false)\b/, how: 'containerd config', read: (m) => ({ value: m[1] === 'true' ? 'systemd' : 'cgroupfs' }), documentOnly: true },
-  { kind: 'cgroupVersion', literal: 'Cgroup ', pattern: /Cgroup Version: ([12])\b/, how: 'docker info', documentOnly: true },
+const DATA = factsData as unknown as FactsData;
 
-  // Kernel log: an OOM kill in a memory cgroup (or of the whole host). The process named is the value.
-  {
-    kind: 'oomKill',
-    literal: 'Killed process',
-    pattern: /(Memory cgroup out of memory|Out of memory): Killed process ([0-9]{1,10}) \(([^()\s]{1,64})\)/,
-    how: 'kernel log',
-    read: (m, text) => {
-      const at = dmesgTime(text);
-      const detail = { pid: m[2]!, scope: m[1] === 'Out of memory' ? 'host' : 'memory cgroup', ...(at.uptime ? { uptime: at.uptime } : {}) };
-      return { value: m[3]!, detail, ...(at.time ? { time: at.time } : {}) };
-    },
-  },
+interface FactRule extends FactRuleData {
+  regex: RegExp;
+}
 
-  // The kubelet cpu-manager's update of one container (-v=4): klog 1.18–1.21, structured klog ≥ 1.21.
-  {
-    kind: 'containerUpdate',
-    literal: 'econcileState: updating container',
-    pattern: new RegExp(`\\[cpumanager\\] reconcileState: updating container \\(pod: ([^,\\s]{1,253}), (?:container: ([^,]{1,253}), )?container id: (?:[a-z]{1,16}://)?(${ID}), cpuset: ${Q}([0-9,-]{0,200})`),
-    how: 'kubelet cpu-manager reconcile',
-    read: (m) => ({ value: m[3]!, pod: m[1]!, detail: { via: 'kubelet reconcile', cpuset: m[4]!, ...(m[2] ? { containerName: m[2] } : {}) } }),
-  },
-  {
-    kind: 'containerUpdate',
-    literal: 'econcileState: updating container',
-    pattern: new RegExp(`"ReconcileState: updating container" pod="([^"\\s]{1,253})" containerName="([^"]{1,253})" containerID="(?:[a-z]{1,16}://)?(${ID})" cpuSet="([0-9,-]{0,200})"`),
-    how: 'kubelet cpu-manager reconcile',
-    read: (m) => ({ value: m[3]!, pod: m[1]!, detail: { via: 'kubelet reconcile', cpuset: m[4]!, containerName: m[2]! } }),
-  },
-  // containerd's CRI logs the request (`… with …`) and again its outcome: the request is the update.
-  {
-    kind: 'containerUpdate',
-    literal: 'UpdateContainerResources for',
-    pattern: new RegExp(`UpdateContainerResources for ${Q}(${ID})${Q} with`),
-    how: 'containerd CRI',
-    read: (m) => ({ value: m[1]!, detail: { via: 'containerd UpdateContainerResources' } }),
-  },
-  { kind: 'containerUpdate', literal: '/update"', pattern: new RegExp(`Calling POST /v1\\.[0-9]{1,3}/containers/(${ID})/update"`), how: 'dockerd API (debug)', read: (m) => ({ value: m[1]!, detail: { via: 'dockerd update' } }) },
-
-  // A task's exit. An exec's process exits with its own id under the container's: those are left out.
-  {
-    kind: 'taskExit',
-    literal: 'TaskExit{',
-    pattern: new RegExp(`&TaskExit\\{ContainerID:(${ID}),ID:([^,\\s]{1,128}),Pid:([0-9]{1,10}),ExitStatus:([0-9]{1,10})`),
-    how: 'containerd TaskExit event',
-    read: (m) => exitOf(m[1]!, m[2]!, m[3]!, m[4]!),
-  },
-  {
-    kind: 'taskExit',
-    literal: 'container_id',
-    pattern: new RegExp(`exit event container_id:${Q}(${ID})${Q} id:${Q}([^"\\\\\\s]{1,128})${Q} pid:([0-9]{1,10}) exit_status:([0-9]{1,10})`),
-    how: 'containerd exit event',
-    read: (m) => exitOf(m[1]!, m[2]!, m[3]!, m[4]!),
-  },
-  {
-    kind: 'taskExit',
-    literal: 'container_id',
-    pattern: new RegExp(`/tasks/exit \\{"container_id":"(${ID})","id":"([^"\\s]{1,128})","pid":([0-9]{1,10}),"exit_status":([0-9]{1,10})`),
-    how: 'ctr events',
-    read: (m, text) => {
-      const fact = exitOf(m[1]!, m[2]!, m[3]!, m[4]!);
-      return fact && { ...fact, time: ctrEventTime(text) };
-    },
-  },
-
-  // `grep -H . …/pids.max …` style: `<path>/<file>:<content>`, one line per value.
-  ...(['pids.max', 'pids.current'] as const).map(
-    (file): FactRule => ({
-      kind: file === 'pids.max' ? 'pidsMax' : 'pidsCurrent',
-      literal: 'pids.',
-      pattern: new RegExp(`(\\S{0,1000})${file.replace('.', '\\.')}:(max|[0-9]{1,12})\\s{0,8}$`),
-      how: file,
-      read: (m) => ({ value: m[2]!, ...cgroupOwner(m[1]!) }),
-      documentOnly: true,
+/** A rule's pattern with its {PIECE}s put in; an unknown piece is a defect of the data. */
+export function compileFactPattern(pattern: string, pieces: Record<string, string>): RegExp {
+  return new RegExp(
+    pattern.replace(/\{([A-Z]+)\}/g, (_, name: string) => {
+      const piece = pieces[name];
+      if (piece === undefined) throw new Error(`facts.json: pattern names unknown piece {${name}}`);
+      return piece;
     }),
-  ),
-  { kind: 'pidsEvents', literal: 'pids.', pattern: /(\S{0,1000})pids\.events:max ([0-9]{1,12})\s{0,8}$/, how: 'pids.events', read: (m) => ({ value: m[2]!, ...cgroupOwner(m[1]!) }), documentOnly: true },
-  { kind: 'freezerState', literal: 'freezer.state:', pattern: /(\S{0,1000})freezer\.state:(FROZEN|THAWED|FREEZING)\s{0,8}$/, how: 'freezer.state', read: (m) => ({ value: m[2]!, ...cgroupOwner(m[1]!) }), documentOnly: true },
-];
-
-function exitOf(container: string, id: string, pid: string, status: string): Reading | null {
-  if (id !== container) return null;
-  return { value: container, container, detail: { exitStatus: status, pid } };
+  );
 }
 
-/** `ctr events` lines start with Go's time.Time format: `2021-05-07 03:43:28.310630 +0000 UTC`. */
-function ctrEventTime(text: string): LogTime | null {
+const RULES: FactRule[] = DATA.rules.map((r) => ({ ...r, regex: compileFactPattern(r.pattern, DATA.pieces) }));
+
+/** What a rule's match states, or null when the match says nothing after all (an exec's exit). */
+function readRule(rule: FactRule, m: RegExpExecArray, text: string): Omit<NodeFact, 'file' | 'line' | 'how' | 'kind' | 'time'> & { time?: LogTime | null } | null {
+  const g = m.groups ?? {};
+  if (rule.same && g[rule.same[0]] !== g[rule.same[1]]) return null;
+  const mapped = (name: string): string | undefined => {
+    const v = g[name] ?? rule.defaults?.[name];
+    return v === undefined ? undefined : rule.map?.[name]?.[v] ?? v;
+  };
+  const value = mapped(rule.value ?? 'value');
+  if (value === undefined) return null;
+  const detail: Record<string, string> = { ...rule.constants };
+  for (const name of rule.detail ?? []) {
+    const v = mapped(name);
+    if (v !== undefined) detail[name] = v;
+  }
+  const out: Omit<NodeFact, 'file' | 'line' | 'how' | 'kind' | 'time'> & { time?: LogTime | null } = { value };
+  if (g.cgroup !== undefined) {
+    const owner = cgroupOwner(g.cgroup);
+    if (owner.container) out.container = owner.container;
+    if (owner.pod) out.pod = owner.pod;
+    Object.assign(detail, owner.detail);
+  }
+  if (g.container !== undefined) out.container = g.container;
+  if (g.pod !== undefined) out.pod = g.pod;
+  if (rule.time === 'dmesg') {
+    const at = dmesgTime(text);
+    if (at.uptime) detail.uptime = at.uptime;
+    if (at.time) out.time = at.time;
+  } else if (rule.time === 'go-time') out.time = goTime(text);
+  if (Object.keys(detail).length) out.detail = detail;
+  return out;
+}
+
+/** Go's time.Time format at the start of a line (`ctr events`): `2021-05-07 03:43:28.310630 +0000 UTC`. */
+function goTime(text: string): LogTime | null {
   const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? ([+-])(\d\d)(\d\d)\b/.exec(text);
   if (!m) return null;
   const offset = (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
@@ -252,9 +199,9 @@ export function factsFromLine(text: string, file: string, line: number, context:
   const bounded = text.length > 8192 ? text.slice(0, 8192) : text;
   for (const rule of RULES) {
     if ((rule.documentOnly && rules === 'log') || !text.includes(rule.literal)) continue;
-    const m = rule.pattern.exec(bounded);
+    const m = rule.regex.exec(bounded);
     if (!m) continue;
-    const reading = rule.read ? rule.read(m, bounded) : { value: m[1]! };
+    const reading = readRule(rule, m, bounded);
     if (!reading) continue;
     // A time the rule reads (dmesg -T, ctr events) is the line's own; else the parsed line's.
     const fact: NodeFact = { kind: rule.kind, value: reading.value, file, line, time: reading.time ?? ctx.time, how: rule.how };
@@ -295,18 +242,13 @@ export function fingerprintFact(text: string, file: string, line: number, ctx: L
  * in each header. Plain `cat` of several files names none of them, so it states nothing (use `grep -H .`:
  * its `path:value` lines are read by the line rules above).
  */
-const CGROUP_FILES: Record<string, { kind: NodeFactKind; read: (lines: string[]) => { value: string; at: number; detail?: Record<string, string> } | null }> = {
-  'memory.events': { kind: 'memoryEvents', read: (l) => counters(l, 'oom_kill') },
-  'memory.events.local': { kind: 'memoryEvents', read: (l) => counters(l, 'oom_kill') },
-  // cgroup v1's memory.oom_control carries the same oom_kill counter (kernel ≥ 4.13).
-  'memory.oom_control': { kind: 'memoryEvents', read: (l) => counters(l, 'oom_kill') },
-  'pids.events': { kind: 'pidsEvents', read: (l) => counters(l, 'max') },
-  'pids.max': { kind: 'pidsMax', read: (l) => single(l, /^(max|[0-9]{1,12})$/) },
-  'pids.current': { kind: 'pidsCurrent', read: (l) => single(l, /^([0-9]{1,12})$/) },
-  'freezer.state': { kind: 'freezerState', read: (l) => single(l, /^(FROZEN|THAWED|FREEZING)$/) },
-  // cgroup v2: `cgroup.freeze` holds 1 while frozen.
-  'cgroup.freeze': { kind: 'freezerState', read: (l) => single(l, /^([01])$/, (v) => (v === '1' ? 'FROZEN' : 'THAWED')) },
-};
+const CGROUP_FILES: Record<string, { kind: NodeFactKind; read: (lines: string[]) => { value: string; at: number; detail?: Record<string, string> } | null }> = Object.fromEntries(
+  Object.entries(DATA.files).map(([name, f]) => {
+    const single = f.single !== undefined ? new RegExp(f.single) : null;
+    const read = single ? (l: string[]) => singleValue(l, single, (v) => f.map?.[v] ?? v) : (l: string[]) => counters(l, f.counter!);
+    return [name, { kind: f.kind, read }];
+  }),
+);
 
 function counters(lines: string[], key: string): { value: string; at: number; detail: Record<string, string> } | null {
   const detail: Record<string, string> = {};
@@ -320,7 +262,7 @@ function counters(lines: string[], key: string): { value: string; at: number; de
   return at < 0 ? null : { value: detail[key]!, at, detail };
 }
 
-function single(lines: string[], pattern: RegExp, map: (v: string) => string = (v) => v): { value: string; at: number } | null {
+function singleValue(lines: string[], pattern: RegExp, map: (v: string) => string): { value: string; at: number } | null {
   const at = lines.findIndex((l) => l.trim() !== '');
   const m = at < 0 ? null : pattern.exec(lines[at]!.trim());
   return m ? { value: map(m[1]!), at } : null;

@@ -55,6 +55,17 @@ function describeErrors(errors: ValidateFunction['errors']): string {
   return (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ');
 }
 
+/** Lines that name one event by its id (catalog.json keyedEvents), compiled. */
+export interface KeyedEvent {
+  id: string;
+  literal: string;
+  key: RegExp;
+  maxLines: number;
+}
+
+/** The catalog's keyed events (an exec's id): built-in knowledge, not user-configurable. */
+export const KEYED_EVENTS: readonly KeyedEvent[] = (builtIn.keyedEvents ?? []).map((e) => ({ id: e.id, literal: e.literal, key: new RegExp(e.key), maxLines: e.maxLines }));
+
 /** The catalog shipped with Runtime Lens (schema-checked by the unit tests); bad patterns throw. */
 export function builtInSignatures(): CompiledSignature[] {
   return (builtIn.signatures as Signature[]).map((def) => {

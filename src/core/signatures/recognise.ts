@@ -8,6 +8,7 @@ import { ByteScanner, type LineVisitor, scanLines } from '../logs/scan';
 import { type ResolvedTime, type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
 import type { LogRecord, LogTime, Note } from '../logs/types';
 import { type AnatomyReader, sharedAnatomyReader } from '../messages/anatomy';
+import { KEYED_EVENTS } from './catalog';
 import { type Matcher, RUNTIME_ERROR, isRuntimeError } from './matcher';
 import type { Finding, Signature } from './types';
 
@@ -65,6 +66,11 @@ class Recogniser {
   private readonly fileComponent: string | null;
   private needles: readonly string[];
   private describe: { pod: string | null; namespace: string | null } | null = null;
+  /** Signatures whose events span several lines, and the event open per (signature, node). */
+  private readonly eventSpecs: Map<string, NonNullable<Signature['event']>>;
+  private readonly openEvents = new Map<string, { finding: Finding; line: number }>();
+  /** The latest finding per (signature, node, event id), oldest first, for keyed events (an exec's id). */
+  private readonly keyedOpen = new Map<string, { finding: Finding; line: number; maxLines: number }>();
   private sampled = false;
   lines = 0;
   readonly notes: Note[] = [];
@@ -80,6 +86,7 @@ class Recogniser {
     const literals = options.matcher.needles;
     const escaped = literals.filter((l) => l.includes('"')).map((l) => JSON.stringify(l).slice(1, -1));
     this.needles = [...new Set([...literals, ...escaped, ...FACT_NEEDLES])];
+    this.eventSpecs = new Map(options.matcher.signatures.flatMap((s) => (s.def.event ? [[s.def.id, s.def.event] as const] : [])));
   }
 
   note(line: number | null, note: string): void {
@@ -201,6 +208,10 @@ class Recogniser {
   add(line: number, content: string, record: LogRecord, signature: Signature, start: number, end: number, textColumn = 0): void {
     if (record.component === 'unknown') record.component = this.fileComponent ?? 'unknown';
     this.learn(record, line);
+    const event = this.eventSpecs.get(signature.id);
+    if (event && this.joinsEvent(event, signature.id, line, content, record)) return;
+    const keyed = keyedEventOf(signature.id, record, content);
+    if (keyed && this.joinsKeyed(keyed.key, line)) return;
     const finding: Finding = { file: this.file, line, signature: signature.id, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn };
     if (isRuntimeError(signature)) {
       const anatomy = this.options.anatomy === undefined ? sharedAnatomyReader() : this.options.anatomy;
@@ -209,6 +220,46 @@ class Recogniser {
       if (a && (signature.id === RUNTIME_ERROR || a.innermost?.errno || a.layers.some((l) => l.origin))) finding.anatomy = a;
     }
     this.findings.push(finding);
+    if (event && !event.closes.some((l) => content.includes(l))) this.openEvents.set(eventKey(signature.id, record, content), { finding, line });
+    if (keyed) {
+      finding.event = keyed.event;
+      this.openKeyed(keyed.key, finding, line, keyed.maxLines);
+    }
+  }
+
+  /** A later line naming an exec already found (the kubelet's CRI client and its prober log it both). */
+  private joinsKeyed(key: string, line: number): boolean {
+    const open = this.keyedOpen.get(key);
+    if (!open || line - open.line > open.maxLines) return false;
+    (open.finding.related ??= []).push(line);
+    return true;
+  }
+
+  private openKeyed(key: string, finding: Finding, line: number, maxLines: number): void {
+    this.keyedOpen.delete(key);
+    this.keyedOpen.set(key, { finding, line, maxLines });
+    // Oldest first: entries past their window are dropped, so a log of a million execs keeps a few.
+    for (const [k, v] of this.keyedOpen) {
+      if (line - v.line <= v.maxLines) break;
+      this.keyedOpen.delete(k);
+    }
+  }
+
+  /**
+   * Whether the line is a later line of an event already found (one OOM kill: `invoked oom-killer`, then
+   * `Killed process`): it is then linked to that finding instead of counted again.
+   */
+  private joinsEvent(event: NonNullable<Signature['event']>, signature: string, line: number, content: string, record: LogRecord): boolean {
+    const key = eventKey(signature, record, content);
+    const open = this.openEvents.get(key);
+    if (!open) return false;
+    if (line - open.line > event.maxLines || event.opens?.some((l) => content.includes(l))) {
+      this.openEvents.delete(key);
+      return false;
+    }
+    (open.finding.related ??= []).push(line);
+    if (event.closes.some((l) => content.includes(l))) this.openEvents.delete(key);
+    return true;
   }
 
   /** Findings of one message share its span: one object per distinct span, read-only like the times. */
@@ -243,6 +294,25 @@ class Recogniser {
     }
     return { file: this.file, findings: this.findings, lines: this.lines, hints, notes: this.notes, facts: this.factReader.finish() };
   }
+}
+
+/** The keyed event a line names (catalog keyedEvents: an exec's id), as a key per signature and node. */
+function keyedEventOf(signature: string, record: LogRecord, content: string): { key: string; event: string; maxLines: number } | null {
+  for (const e of KEYED_EVENTS) {
+    if (!content.includes(e.literal)) continue;
+    const m = e.key.exec(content.length > 65536 ? content.slice(0, 65536) : content);
+    if (m) return { key: `${e.id}\u0000${eventKey(signature, record, content)}\u0000${m[1]}`, event: `${e.id}:${m[1]}`, maxLines: e.maxLines };
+  }
+  return null;
+}
+
+/** A journald text line's host (`Mar  3 10:00:00 node-a kernel: …`, or the ISO form). */
+const JOURNAL_HOST = /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?) (\S{1,253}) /;
+
+/** Events are told line by line by one node: merged kernel logs of several hosts interleave theirs. */
+function eventKey(signature: string, record: LogRecord, content: string): string {
+  const node = record.node ?? (record.format === 'journald' ? JOURNAL_HOST.exec(content)?.[1] : null) ?? '';
+  return `${signature}\u0000${node}`;
 }
 
 function bump(map: Map<number, { n: number; line: number }>, key: number, line: number): void {

@@ -1,4 +1,5 @@
 import fingerprints from '../knowledge/runc-fingerprints.json';
+import { type Version, affected, parseVersion } from '../knowledge/versions';
 
 /**
  * runc's version from its own error text. Until v1.0.0-rc95, runc prefixed each wrapped error with the
@@ -100,26 +101,26 @@ export function allTags(): string[] {
   return Object.keys(data.tags);
 }
 
-/** The release candidate number of a `v1.0.0-rcN` tag. */
-function rc(tag: string): number {
-  const m = /^v1\.0\.0-rc(\d+)$/.exec(tag);
-  if (!m) throw new Error(`not a runc release candidate tag: ${tag}`);
-  return Number(m[1]);
+/** A `v1.0.0-rcN` tag as a version (the fingerprints cover the release candidates only). */
+function rcVersion(tag: string): Version {
+  const v = /^v1\.0\.0-rc\d+$/.test(tag) ? parseVersion(tag) : null;
+  if (!v) throw new Error(`not a runc release candidate tag: ${tag}`);
+  return v;
 }
 
 /** true / false when all the tags agree on `test`, null when they disagree or there are none. */
-function allAgree(tags: string[], test: (rcNumber: number) => boolean): boolean | null {
+function allAgree(tags: string[], test: (v: Version) => boolean | null): boolean | null {
   if (tags.length === 0) return null;
-  const answers = new Set(tags.map((t) => test(rc(t))));
+  const answers = new Set(tags.map((t) => test(rcVersion(t))));
   return answers.size === 1 ? [...answers][0]! : null;
 }
 
-/** Whether the tags all predate v1.0.0-rc91, the release with the `state.json` race fix (runc PR #2467). */
+/** Whether the tags all predate the `state.json` race fix (versions.json: `runc-state-atomic`). */
 export function beforeRaceFix(tags: string[]): boolean | null {
-  return allAgree(tags, (n) => n < 91);
+  return allAgree(tags, (v) => affected('runc-state-atomic', v));
 }
 
-/** Whether the tags can print the `(possibly OOM-killed)` hint: since v1.0.0-rc94 (runc PR #2812). */
+/** Whether the tags can print the `(possibly OOM-killed)` hint (versions.json: `runc-oom-killed-hint`). */
 export function oomHintPossible(tags: string[]): boolean | null {
-  return allAgree(tags, (n) => n >= 94);
+  return allAgree(tags, (v) => !affected('runc-oom-killed-hint', v));
 }

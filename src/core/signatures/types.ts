@@ -15,10 +15,16 @@ export interface Signature {
   /** The hops the error passes through on its way into the log, origin first. */
   travels?: string[];
   likelyCauses?: string[];
-  chain?: 'reader' | 'writer' | null;
+  chain?: 'reader' | 'writer' | 'start' | null;
   cause?: string;
   /** The causes (contract ids) that can print this signature; empty for look-alikes. */
   causes?: string[];
+  /** Where the wording is printed upstream (catalog.schema.json: printedBy). */
+  printedBy?: { program: string; file: string; line?: number; version: string; call: string }[];
+  /** For evidence lines that are not runtime errors: the observation (causes.json) they feed. */
+  observation?: string;
+  /** Lines that tell of one event together (catalog.schema.json: event). */
+  event?: { opens?: string[]; closes: string[]; maxLines: number; why: string };
   nextSteps?: string[];
 }
 
@@ -48,6 +54,16 @@ export interface Finding {
   textColumn: number;
   /** A runtime error's wrappings and innermost error, from the message index (contract: layers, innermost, versions). */
   anatomy?: ErrorAnatomy;
+  /**
+   * The other lines of the same event (1-based, in the same file), when the signature's event spans
+   * several lines (the kernel's OOM report): they are this finding, not findings of their own.
+   */
+  related?: number[];
+  /**
+   * The event's own id when its lines name one (catalog keyedEvents: `exec-id:<id>`): the same exec in the
+   * kubelet's and containerd's logs is one event across files too.
+   */
+  event?: string;
 }
 
 /**

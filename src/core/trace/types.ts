@@ -70,6 +70,21 @@ export interface Atlas {
     choosers: Record<string, { program: Component; evidence: RuntimeEvidence[] }>;
   };
   chains: Record<string, ChainSpec>;
+  /** What a node runs between the kubelet and runc, first match first (atlas.schema.json: stacks). */
+  stacks?: StackSpec[];
+  /** Chains traced on every stack for an observation they end in (saveState), with why. */
+  evidenceChains?: Record<string, string>;
+}
+
+/** A node's runtime stack: its programs, the marks that show it in an input, the chain per entry point. */
+export interface StackSpec {
+  id: string;
+  title: string;
+  programs: string[];
+  seenIn: { components: string[]; literals: string[]; facts: string[] };
+  /** Entry point (the catalog's `chain`: reader, writer) → the atlas chain it takes on this stack. */
+  chains: Partial<Record<'reader' | 'writer' | 'start', string>>;
+  why: string;
 }
 
 /** Which shim a chain runs through, and what in the sources says so. */
