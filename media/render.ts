@@ -4,7 +4,7 @@
  */
 import { listed, probability } from '../src/core/diagnosis/numbers';
 import type { PanelHop, PanelState, WebviewMessage } from '../src/core/diagnosis/protocol';
-import type { Attachment, CauseInfo, Cluster, Contribution, Diagnosis, Evidence, NextQuestion, PhaseTimelineAttachment, Question, RankedCause, SourceCheckAttachment, Timeline, UserFacts } from '../src/core/diagnosis/types';
+import type { Attachment, CauseInfo, Cluster, Contribution, Diagnosis, DiagnosisGroup, Evidence, NextQuestion, PhaseTimelineAttachment, Question, RankedCause, SourceCheckAttachment, Timeline, UserFacts } from '../src/core/diagnosis/types';
 import { chartBox, drawPhaseHistogram, drawPhaseScatter, drawTimelineStrip, podClass, podsOf } from './chart';
 import { type Child, h, icon } from './dom';
 import { k, t } from './l10n';
@@ -98,6 +98,7 @@ function renderSymptom(state: PanelState, view: View): Child[] {
       pods > 0
         ? t('Found {0} matching {1} in {2}, from {3}.', count(total, 'line'), count(signatures, 'known signature'), state.subject, count(pods, 'pod'))
         : t('Found {0} matching {1} in {2}.', count(total, 'line'), count(signatures, 'known signature'), state.subject)),
+    renderByNode(state.diagnosis),
     renderFleet(state.diagnosis),
     h('div', { class: 'table-wrap' },
       h('table', { class: 'clusters' },
@@ -111,6 +112,19 @@ function renderSymptom(state: PanelState, view: View): Child[] {
         h('tbody', {}, ...clusters.map(clusterRow)))),
     renderPaste(state, view),
   ];
+}
+
+/** Several causes at once, or several nodes: what each node's groups settle on — "node-a: the state race (47 × OCI exec EOF)". */
+function renderByNode(d: Diagnosis): HTMLElement | null {
+  const nodes = new Set(d.byNode.map(n => n.node));
+  if (d.explained.length < 2 && nodes.size < 2) return null;
+  return h('div', { class: 'block by-node', id: 'by-node' },
+    h('h3', {}, d.explained.length > 1 ? `${count(d.explained.length, 'cause')} at once, each for its own failures` : 'Causes by node'),
+    h('ul', { class: 'by-node-list' }, ...d.byNode.map(n => h('li', { 'data-node': n.node ?? '', 'data-cause': n.cause },
+      h('strong', {}, n.node ?? 'no node named'), ': ',
+      h('span', { class: 'cause-name' }, causeTitle(n.cause, d)),
+      ` (${n.errors.join(', ')})`,
+      h('span', { class: 'muted small' }, ` · ${percent(n.confidence)}`)))));
 }
 
 /** Which nodes fail, how often, with which runc, and each node's own leading cause. */
@@ -365,9 +379,16 @@ function renderDifferential(state: PanelState, view: View): Child[] {
   if (d.ranked.length === 0) return [h('p', { class: 'lead' }, t('No runtime exec errors to explain, so no causes to weigh.'))];
   const { shown, rest } = listed(d.ranked);
   const leader = d.ranked[0]!;
+  const outside = d.ranked.find(r => d.causes[r.cause]?.outside);
+  const documented = d.ranked.length - (outside ? 1 : 0);
   return [
+    renderGroupCauses(d),
     h('p', { class: 'lead' },
-      t('{0} weighed on the evidence. ', count(d.ranked.length, 'documented cause')),
+      outside
+        ? t('{0} and {1} weighed on the evidence', count(documented, 'documented cause'), causeTitle(outside.cause, d))
+        : t('{0} weighed on the evidence', count(documented, 'documented cause')),
+      d.explained.length > 1 ? t(', for the failures {0} explains', causeTitle(d.verdict.cause, d)) : '',
+      '. ',
       d.verdict.cause === 'unknown'
         ? t('No single cause stands out yet: {0} leads with {1}.', causeTitle(leader.cause, d), probability(leader.posterior))
         : t('{0} leads with {1}.', causeTitle(leader.cause, d), probability(leader.posterior)),
@@ -376,6 +397,29 @@ function renderDifferential(state: PanelState, view: View): Child[] {
     h('ol', { class: 'differential', id: 'differential', 'data-listed': shown.length }, ...shown.map(r => causeItem(r, d, state, view))),
     rest.length ? h('p', { class: 'muted small' }, t('Below 1%: {0}.', rest.map(r => causeTitle(r.cause, d)).join('; '))) : null,
   ];
+}
+
+/** When the groups settle on different causes: each cause, the groups it explains, and the evidence its largest group was weighed on. */
+function renderGroupCauses(d: Diagnosis): HTMLElement | null {
+  if (d.explained.length < 2) return null;
+  const byId = new Map(d.groups.map(g => [g.id, g]));
+  const place = (g: DiagnosisGroup) => [g.node, g.pod ?? g.container].filter(Boolean).join(' · ') || g.family;
+  return h('div', { class: 'block group-causes', id: 'group-causes' },
+    h('h3', {}, `${count(d.explained.length, 'cause')} at once`),
+    ...d.explained.map(span => {
+      const groups = span.groups.map(id => byId.get(id)!).filter(Boolean);
+      const first = groups[0];
+      return h('div', { class: 'group-cause', 'data-cause': span.cause },
+        h('div', { class: 'cause-head' },
+          h('span', { class: 'hyp-name' }, causeTitle(span.cause, d)),
+          h('span', { class: 'muted small' }, ` ${count(span.count, 'failure')} in ${count(groups.length, 'group')}`)),
+        h('ul', { class: 'group-list' }, ...groups.slice(0, 8).map(g => h('li', { 'data-group': g.id },
+          `${place(g)}: ${g.count} × ${g.innermost && g.signature === 'runtime-error' ? `${[g.innermost.operation, g.innermost.object].filter(Boolean).join(' ')}: ${g.innermost.errno ?? g.innermost.text}` : g.signature} (${percent(g.verdict.confidence)})`)),
+          groups.length > 8 ? h('li', { class: 'muted' }, `… ${groups.length - 8} more`) : null),
+        first && (first.for.length || first.against.length) ? h('ul', { class: 'contributions' },
+          ...first.for.slice(0, 4).map(c => contributionLine(c, '+')),
+          ...first.against.slice(0, 3).map(c => contributionLine(c, '−'))) : null);
+    }));
 }
 
 function renderQuestion(q: NextQuestion, d: Diagnosis, answers: UserFacts, view: View): HTMLElement {

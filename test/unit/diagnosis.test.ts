@@ -161,7 +161,9 @@ test('random-phase EOFs with policy none → not the race: unknown, with the evi
   assert.match(ev(d, 'reconcile-aligned').detail, /share no phase of the reconcile, fixed or sliding/);
   assert.equal(ev(d, 'cpu-manager-static').holds, false);
   assert.notEqual(d.verdict.cause, 'cpu-manager-state-race');
-  assert.ok(d.ranked.find((r) => r.cause === 'cpu-manager-state-race')!.posterior < 0.02);
+  // With the calibrated ratios (bench/results.md) the catalog's other EOF printer and a cause outside it share the rest.
+  assert.ok(d.ranked.find((r) => r.cause === 'cpu-manager-state-race')!.posterior < 0.1);
+  assert.ok(['unknown', 'other'].includes(d.verdict.cause), d.verdict.cause);
   assert.ok(d.ranked.find((r) => r.cause === 'cpu-manager-state-race')!.against.some((c) => c.id === 'cpu-manager-static'));
 });
 
@@ -226,7 +228,10 @@ test("the user's answers enter as evidence marked as theirs and move the verdict
   assert.equal(ev(answered, 'runc-before-fix').holds, true);
   assert.equal(ev(answered, 'runc-before-fix').source, 'user');
   assert.equal(answered.verdict.cause, 'cpu-manager-state-race');
-  assert.ok(answered.verdict.confidence > before.verdict.confidence);
+  // Aligned EOFs alone already put the race near the 0.97 cap: the answers show in its posterior.
+  const race = (d: typeof before) => d.ranked.find((r) => r.cause === 'cpu-manager-state-race')!.posterior;
+  assert.ok(answered.verdict.confidence >= before.verdict.confidence);
+  assert.ok(race(answered) > race(before), `${race(answered)} > ${race(before)}`);
 });
 
 test('no EOF errors → cause none, even with look-alikes, which are named', () => {
