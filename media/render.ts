@@ -119,9 +119,9 @@ function renderByNode(d: Diagnosis): HTMLElement | null {
   const nodes = new Set(d.byNode.map(n => n.node));
   if (d.explained.length < 2 && nodes.size < 2) return null;
   return h('div', { class: 'block by-node', id: 'by-node' },
-    h('h3', {}, d.explained.length > 1 ? `${count(d.explained.length, 'cause')} at once, each for its own failures` : 'Causes by node'),
+    h('h3', {}, d.explained.length > 1 ? t('{0} at once, each for its own failures', count(d.explained.length, 'cause')) : t('Causes by node')),
     h('ul', { class: 'by-node-list' }, ...d.byNode.map(n => h('li', { 'data-node': n.node ?? '', 'data-cause': n.cause },
-      h('strong', {}, n.node ?? 'no node named'), ': ',
+      h('strong', {}, n.node ?? t('no node named')), ': ',
       h('span', { class: 'cause-name' }, causeTitle(n.cause, d)),
       ` (${n.errors.join(', ')})`,
       h('span', { class: 'muted small' }, ` · ${percent(n.confidence)}`)))));
@@ -381,14 +381,13 @@ function renderDifferential(state: PanelState, view: View): Child[] {
   const leader = d.ranked[0]!;
   const outside = d.ranked.find(r => d.causes[r.cause]?.outside);
   const documented = d.ranked.length - (outside ? 1 : 0);
+  const explains = d.explained.length > 1 ? t(', for the failures {0} explains', causeTitle(d.verdict.cause, d)) : '';
   return [
     renderGroupCauses(d),
     h('p', { class: 'lead' },
       outside
-        ? t('{0} and {1} weighed on the evidence', count(documented, 'documented cause'), causeTitle(outside.cause, d))
-        : t('{0} weighed on the evidence', count(documented, 'documented cause')),
-      d.explained.length > 1 ? t(', for the failures {0} explains', causeTitle(d.verdict.cause, d)) : '',
-      '. ',
+        ? t('{0} and {1} weighed on the evidence{2}. ', count(documented, 'documented cause'), causeTitle(outside.cause, d), explains)
+        : t('{0} weighed on the evidence{1}. ', count(documented, 'documented cause'), explains),
       d.verdict.cause === 'unknown'
         ? t('No single cause stands out yet: {0} leads with {1}.', causeTitle(leader.cause, d), probability(leader.posterior))
         : t('{0} leads with {1}.', causeTitle(leader.cause, d), probability(leader.posterior)),
@@ -405,17 +404,17 @@ function renderGroupCauses(d: Diagnosis): HTMLElement | null {
   const byId = new Map(d.groups.map(g => [g.id, g]));
   const place = (g: DiagnosisGroup) => [g.node, g.pod ?? g.container].filter(Boolean).join(' · ') || g.family;
   return h('div', { class: 'block group-causes', id: 'group-causes' },
-    h('h3', {}, `${count(d.explained.length, 'cause')} at once`),
+    h('h3', {}, t('{0} at once', count(d.explained.length, 'cause'))),
     ...d.explained.map(span => {
       const groups = span.groups.map(id => byId.get(id)!).filter(Boolean);
       const first = groups[0];
       return h('div', { class: 'group-cause', 'data-cause': span.cause },
         h('div', { class: 'cause-head' },
           h('span', { class: 'hyp-name' }, causeTitle(span.cause, d)),
-          h('span', { class: 'muted small' }, ` ${count(span.count, 'failure')} in ${count(groups.length, 'group')}`)),
+          h('span', { class: 'muted small' }, ` ${t('{0} failures in {1}', span.count.toLocaleString('en-US'), count(groups.length, 'group'))}`)),
         h('ul', { class: 'group-list' }, ...groups.slice(0, 8).map(g => h('li', { 'data-group': g.id },
           `${place(g)}: ${g.count} × ${g.innermost && g.signature === 'runtime-error' ? `${[g.innermost.operation, g.innermost.object].filter(Boolean).join(' ')}: ${g.innermost.errno ?? g.innermost.text}` : g.signature} (${percent(g.verdict.confidence)})`)),
-          groups.length > 8 ? h('li', { class: 'muted' }, `… ${groups.length - 8} more`) : null),
+          groups.length > 8 ? h('li', { class: 'muted' }, t('… {0} more', groups.length - 8)) : null),
         first && (first.for.length || first.against.length) ? h('ul', { class: 'contributions' },
           ...first.for.slice(0, 4).map(c => contributionLine(c, '+')),
           ...first.against.slice(0, 3).map(c => contributionLine(c, '−'))) : null);
