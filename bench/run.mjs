@@ -21,6 +21,9 @@
 // Reproduce (part "reproduce"; issue "Reproduce"): bench/reproduce.mjs — attempts per second of the lab
 // with Debian's runc and runc rc6, and seconds to the first EOF with rc6.
 //
+// Calibration (part "calibration"; issue 16): bench/calibrate.ts — the differential on the 67 labelled
+// public threads of bench/incidents-train.jsonl, cross-validated, a held-out fifth reported apart.
+//
 // Results go to bench/results.md (machine, date, every run, medians, ratios, PASS/MISS). A benchmark
 // reports; it does not gate: exit 0 on a MISS, non-zero only when something is broken (the CLI fails,
 // finds nothing, its oci-exec-eof lines differ from the lines grep finds for the exact phrases, a hop
@@ -39,7 +42,7 @@
 //
 // Environment: BENCH_EVENTS_RUNS (default 3), BENCH_EVENTS_INPUTS (default "compact,indented,journal"),
 // BENCH_RUNS (default 7), BENCH_MIB (default 512), BENCH_EXT_MIB (default 50),
-// BENCH_TRACE_RUNS (default BENCH_RUNS), BENCH_WARM (default 50), BENCH_PARTS (default "logs,trace,events,reproduce";
+// BENCH_TRACE_RUNS (default BENCH_RUNS), BENCH_WARM (default 50), BENCH_PARTS (default "logs,trace,events,reproduce,calibration";
 // with only one part, results go to $TMPDIR/runtime-lens-bench-results.partial.md, not results.md).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -56,7 +59,7 @@ const MIB = Number(process.env.BENCH_MIB ?? 512);
 const EXT_MIB = Number(process.env.BENCH_EXT_MIB ?? 50);
 const TRACE_RUNS = Number(process.env.BENCH_TRACE_RUNS ?? RUNS);
 const WARM_RUNS = Number(process.env.BENCH_WARM ?? 50);
-const ALL_PARTS = ['logs', 'trace', 'events', 'reproduce'];
+const ALL_PARTS = ['logs', 'trace', 'events', 'reproduce', 'calibration'];
 const PARTS = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(',')).split(',').map((p) => p.trim()).filter(Boolean));
 for (const p of PARTS) if (!ALL_PARTS.includes(p)) throw new Error(`BENCH_PARTS: unknown part '${p}' (${ALL_PARTS.join(', ')})`);
 const EVENTS_RUNS = Number(process.env.BENCH_EVENTS_RUNS ?? 3);
@@ -823,6 +826,19 @@ else console.log(JSON.parse(t).items.length);\n`);
   return { targets, notes: [], md, summary };
 }
 
+/**
+ * The differential calibrated on the 67 labelled threads (bench/calibrate.ts, also `npm run calibrate`):
+ * top-1/top-2, reliability, cross-validated and held-out figures. It reports; nothing here is a target.
+ */
+function calibrationBench() {
+  const entry = buildEntry('calibrate');
+  const r = run([process.execPath, entry, path.join(root, 'bench', 'incidents-train.jsonl')]);
+  if (r.status !== 0) fail(`bench/calibrate.ts: ${r.stderr}`);
+  const md = r.stdout.trimEnd().split('\n');
+  const held = md.find((l) => l.startsWith('| shipped catalog, **held out**')) ?? '';
+  return { targets: [], notes: [], md: [...md, ''], summary: [`Calibration — ${held.split('|').slice(2, 5).map((c) => c.trim()).join(' / ')} (held out: scored / top-1 / top-2)`] };
+}
+
 const loadBefore = os.loadavg()[0];
 
 async function main() {
@@ -832,6 +848,7 @@ async function main() {
   if (PARTS.has('trace')) parts.push(await traceBench());
   if (PARTS.has('events')) parts.push(await eventsBench());
   if (PARTS.has('reproduce')) parts.push(await reproduceBench({ root, log, fail, buildEntry, median }));
+  if (PARTS.has('calibration')) parts.push(calibrationBench());
   const m = machine();
 
   // ---- bench/results.md ----

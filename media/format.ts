@@ -1,34 +1,62 @@
 /** Words and numbers as the panel shows them. */
-import { titleOf } from '../src/core/diagnosis/numbers';
+import { type Headline, headline, probability, titleOf } from '../src/core/diagnosis/numbers';
 import type { Diagnosis, FactSource } from '../src/core/diagnosis/types';
+import { k, t } from './l10n';
 
 /** A cause's title from the catalog the host sent, or the words for the two verdicts that are not causes. */
 export function causeTitle(cause: string, d: Diagnosis): string {
-  return titleOf(cause, d);
+  return d.causes[cause] ? k(d.causes[cause].title) : cause === 'unknown' ? t('Cause not established') : cause === 'none' ? t('No runtime exec errors') : titleOf(cause, d);
 }
 
-const SOURCES: Record<FactSource, string> = {
-  logs: 'from the logs',
-  sources: 'from the Go sources',
-  user: 'answered by you',
-  default: 'default',
-  measured: 'measured on this machine',
-};
+/**
+ * The verdict's headline (numbers.ts) in the display language: the same number, on the same
+ * branches, with its words looked up.
+ */
+export function headlineWords(d: Diagnosis): Headline {
+  const head = headline(d);
+  const v = d.verdict;
+  const title = causeTitle(v.cause, d);
+  if (head.value === null) return { title, value: null, label: t('no runtime exec errors to weigh'), caption: t('no runtime exec errors to weigh'), line: title };
+  if (v.settled) {
+    const leader = v.settled.leader === v.cause ? '' : t('; {0} leads', causeTitle(v.settled.leader, d));
+    const label = t('settled by hand — the evidence alone gives it {0}{1}', probability(v.confidence), leader);
+    return { title, value: head.value, label, caption: t('settled by hand: what the evidence alone gives it{0}', leader), line: `${title}: ${label}` };
+  }
+  if (v.cause === 'unknown') {
+    const lead = causeTitle(d.ranked[0]!.cause, d);
+    const label = t('leading cause {0}: {1} probability', lead, probability(v.confidence));
+    return { title, value: head.value, label, caption: t('probability of the leading cause, {0}', lead), line: `${title} — ${label}` };
+  }
+  const label = t('{0} probability given the evidence', probability(v.confidence));
+  return { title, value: head.value, label, caption: t('probability given the evidence'), line: `${title} — ${label}` };
+}
 
 export function sourceLabel(source: FactSource): string {
-  return SOURCES[source];
+  switch (source) {
+    case 'logs':
+      return t('from the logs');
+    case 'sources':
+      return t('from the Go sources');
+    case 'user':
+      return t('answered by you');
+    case 'default':
+      return t('default');
+    case 'measured':
+      return t('measured on this machine');
+  }
 }
 
-export function holdsLabel(holds: boolean | null): 'holds' | 'does not hold' | 'unknown' {
-  return holds === true ? 'holds' : holds === false ? 'does not hold' : 'unknown';
+export function holdsLabel(holds: boolean | null): string {
+  return holds === true ? t('holds') : holds === false ? t('does not hold') : t('unknown');
 }
 
 export function percent(fraction: number): string {
   return `${Math.round(Math.max(0, Math.min(1, fraction)) * 100)}%`;
 }
 
+/** "3 files": the unit is looked up in the bundle (its English plural by default), so a language without plurals gives its own word. */
 export function count(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  return `${n.toLocaleString('en-US')} ${t(n === 1 ? one : many)}`;
 }
 
 const NBSP = '\u00a0';

@@ -5,6 +5,7 @@
 import type { HostMessage, PanelState, WebviewMessage } from '../src/core/diagnosis/protocol';
 import { mountCharts } from './chart';
 import { h } from './dom';
+import { setBundle, t } from './l10n';
 import { renderPage, type View } from './render';
 import { parseHostMessage, parsePanelState } from './validate';
 
@@ -38,6 +39,12 @@ app.replaceChildren(busyBar, content);
 window.addEventListener('message', event => {
   const message: HostMessage | null = parseHostMessage(event.data);
   if (!message) return;
+  if (message.type === 'l10n') {
+    setBundle(message.bundle);
+    renderBusy();
+    renderContent();
+    return;
+  }
   if (message.type === 'busy') {
     busy = message.message;
     renderBusy();
@@ -66,7 +73,7 @@ function renderContent(): void {
   const key = focused?.closest('[data-key]')?.getAttribute('data-key') ?? null;
   const sectionId = focused?.closest('section')?.id ?? null;
   if (state === null) {
-    content.replaceChildren(h('p', { class: 'waiting' }, busy === null ? 'Waiting for the diagnosis…' : ''));
+    content.replaceChildren(h('p', { class: 'waiting' }, busy === null ? t('Waiting for the diagnosis…') : ''));
     return;
   }
   content.replaceChildren(...renderPage(state, view));
@@ -82,7 +89,9 @@ function renderContent(): void {
 async function main(): Promise<void> {
   const tk = await import('@vscode/webview-ui-toolkit');
   tk.provideVSCodeDesignSystem().register(
-    tk.vsCodeButton(), tk.vsCodeDropdown(), tk.vsCodeOption(), tk.vsCodeTextField(), tk.vsCodeProgressRing(),
+    // Every toolkit element render.ts builds must be registered here: an unregistered one is an empty
+    // 0×0 element (the paste box was one).
+    tk.vsCodeButton(), tk.vsCodeDropdown(), tk.vsCodeOption(), tk.vsCodeTextField(), tk.vsCodeTextArea(), tk.vsCodeProgressRing(),
   );
   toolkitReady = true;
   renderBusy();

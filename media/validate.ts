@@ -95,6 +95,17 @@ const diagnosis = shape({
   fixes: arrayOf(fix),
   clock: str,
   inputs: shape({ files: num, lines: num }),
+  groups: arrayOf(shape({
+    id: str, node: nullable(str), container: nullable(str), pod: nullable(str), signature: str, family: str, count: num,
+    innermost: nullable(shape({ operation: nullable(str), object: nullable(str), errno: nullable(str), text: str })),
+    printedBy: nullable(shape({ program: str, text: str, versions: nullable(str), where: nullable(str) })),
+    verdict: shape({ cause: str, confidence: num }),
+    hypotheses: arrayOf(shape({ cause: str, confidence: num })),
+    for: arrayOf(contribution),
+    against: arrayOf(contribution),
+  })),
+  explained: arrayOf(shape({ cause: str, groups: arrayOf(str), count: num })),
+  byNode: arrayOf(shape({ node: nullable(str), cause: str, count: num, confidence: num, errors: arrayOf(str), groups: arrayOf(str) })),
 });
 const hop = shape({
   index: num, symbol: str, component: str, boundary: str, resolved: bool, file: optional(str), line: optional(num),
@@ -119,5 +130,8 @@ export function parseHostMessage(raw: unknown): HostMessage | null {
     return state ? { type: 'state', state } : null;
   }
   if (raw.type === 'busy' && str(raw.message)) return { type: 'busy', message: raw.message as string };
+  if (raw.type === 'l10n' && isRecord(raw.bundle) && Object.values(raw.bundle).every(str)) {
+    return { type: 'l10n', bundle: raw.bundle as Record<string, string> };
+  }
   return null;
 }

@@ -100,6 +100,10 @@ function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skip
     if (e.check && e.holds === null) out.push(`            check: ${e.check}`);
     if (e.collected && e.holds === null) out.push(`            in a bundle (runtime-lens collect): ${e.collected.join(', ')}`);
   }
+  if (d.explained.length > 1 || distinctNodes(d.byNode.map((n) => n.node)).length > 1) {
+    out.push('', 'Causes by node:');
+    for (const n of d.byNode) out.push(`  ${(n.node ?? 'no node named').padEnd(28)} ${n.cause} — ${CAUSE_TITLES[n.cause] ?? n.cause} (${n.count}: ${n.errors.join(', ')}; ${n.confidence.toFixed(2)})`);
+  }
   if (d.fleet.length > 1) {
     out.push('', `Fleet: ${d.fleet.length} nodes`);
     for (const n of d.fleet) {
@@ -212,6 +216,9 @@ export const diagnose: Command = async (args, out, err) => {
           ranked: d.ranked,
           question: d.question,
           fleet: d.fleet,
+          // Contract "Additions (turn 3)": exactly these fields per group and per cause.
+          groups: d.groups.map((g) => ({ id: g.id, node: g.node, container: g.container, signature: g.signature, count: g.count, verdict: g.verdict, hypotheses: g.hypotheses })),
+          causes: d.explained.map((c) => ({ cause: c.cause, groups: c.groups, count: c.count })),
           clusters: d.clusters,
           clock: d.clock,
           fixesFor: d.fixesFor,

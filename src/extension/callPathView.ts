@@ -26,15 +26,32 @@ const BOUNDARY_ICON: Record<string, string> = {
 
 const BOUNDARY_LABEL: Record<string, string> = { http: 'over HTTP', grpc: 'over gRPC', exec: 'fork/exec', file: 'through a file' };
 
+/** A boundary in the display language (looked up when the view renders). */
+function boundaryLabel(boundary: string): string {
+  switch (boundary) {
+    case 'http':
+      return vscode.l10n.t('over HTTP');
+    case 'grpc':
+      return vscode.l10n.t('over gRPC');
+    case 'file':
+      return vscode.l10n.t('through a file');
+    default:
+      return BOUNDARY_LABEL[boundary]!;
+  }
+}
+
 /** Markdown tooltip for a hop: what it does, where it is, how it is reached, what is missing. */
 export function hopTooltip(hop: Hop): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**${hop.symbol}** · ${hop.component} · edge in: ${hop.boundary}\n\n`);
+  md.appendMarkdown(`**${hop.symbol}** · ${hop.component} · ${vscode.l10n.t('edge in: {0}', hop.boundary)}\n\n`);
   if (hop.note) md.appendMarkdown(`${hop.note}\n\n`);
   if (hop.resolved && hop.file) md.appendMarkdown(`\`${hop.file}:${hop.line}\`${hop.root?.version ? ` — ${hop.project} ${hop.root.version} (${hop.root.kind})` : ''}\n\n`);
-  if (hop.callSite) md.appendMarkdown(`called from \`${path.basename(hop.callSite.file)}:${hop.callSite.line}\`${hop.via ? ` through ${hop.via}` : ''}${hop.foundBy === 'call' ? ' (found by following that call)' : ''}\n\n`);
+  if (hop.callSite) {
+    const site = `\`${path.basename(hop.callSite.file)}:${hop.callSite.line}\``;
+    md.appendMarkdown(`${hop.via ? vscode.l10n.t('called from {0} through {1}', site, hop.via) : vscode.l10n.t('called from {0}', site)}${hop.foundBy === 'call' ? ` ${vscode.l10n.t('(found by following that call)')}` : ''}\n\n`);
+  }
   if (hop.problem) md.appendMarkdown(`⚠ ${hop.problem}\n\n`);
-  if (hop.upstream) md.appendMarkdown(`[upstream](${hop.upstream})`);
+  if (hop.upstream) md.appendMarkdown(`[${vscode.l10n.t('upstream')}](${hop.upstream})`);
   return md;
 }
 
@@ -43,6 +60,23 @@ export function hopTooltip(hop: Hop): vscode.MarkdownString {
  * between groups, each chain ending at the nodes the observations attach for it (where the chains
  * meet: a file both sides use); and the Go source copies (project, version, layout) the trace used.
  */
+/**
+ * The words of the chain nodes the core's observations attach (observations/runc.ts: where the chains
+ * meet at state.json), in the display language; anything else (the sources' own detail) stays as written.
+ */
+function chainNodeWords(text: string): string {
+  switch (text) {
+    case 'read and JSON-decoded here: empty gives EOF, half-written unexpected EOF':
+      return vscode.l10n.t('read and JSON-decoded here: empty gives EOF, half-written unexpected EOF');
+    case 'rewritten here by saveState':
+      return vscode.l10n.t('rewritten here by saveState');
+    case "Both chains meet at the container's `state.json`: the writer (`runc update` → saveState) rewrites it while the reader (`runc exec` → loadState) decodes it.":
+      return vscode.l10n.t("Both chains meet at the container's `state.json`: the writer (`runc update` → saveState) rewrites it while the reader (`runc exec` → loadState) decodes it.");
+    default:
+      return text;
+  }
+}
+
 export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
@@ -127,7 +161,7 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         const c = state.result.chains[node.chain]!;
         const item = new vscode.TreeItem(c.title, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `chain:${node.chain}`;
-        item.description = `${c.hops.filter((h) => h.resolved).length}/${c.hops.length} hops`;
+        item.description = vscode.l10n.t('{0}/{1} hops', c.hops.filter((h) => h.resolved).length, c.hops.length);
         item.iconPath = new vscode.ThemeIcon(node.chain === 'writer' ? 'edit' : 'debug-alt');
         return item;
       }
@@ -135,7 +169,7 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         const first = state.result.chains[node.chain]!.hops[node.from]!;
         const item = new vscode.TreeItem(node.component, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `group:${node.chain}:${node.from}`;
-        item.description = node.from > 0 && BOUNDARY_LABEL[first.boundary] ? `← ${BOUNDARY_LABEL[first.boundary]}` : `${node.to - node.from + 1} hop(s)`;
+        item.description = node.from > 0 && BOUNDARY_LABEL[first.boundary] ? `← ${boundaryLabel(first.boundary)}` : vscode.l10n.t('{0} hop(s)', node.to - node.from + 1);
         item.iconPath = new vscode.ThemeIcon(node.from > 0 && BOUNDARY_ICON[first.boundary] ? BOUNDARY_ICON[first.boundary]! : 'package');
         return item;
       }
@@ -144,23 +178,23 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         const current = this.service.position?.chain === node.pos.chain && this.service.position.index === node.pos.index;
         const item = new vscode.TreeItem(`${node.pos.index + 1}. ${hop.symbol}`, vscode.TreeItemCollapsibleState.None);
         item.id = `hop:${node.pos.chain}:${node.pos.index}`;
-        item.description = hop.resolved && hop.file ? `${path.basename(hop.file)}:${hop.line}${hop.problem ? ' ⚠' : ''}` : 'not in your sources';
+        item.description = hop.resolved && hop.file ? `${path.basename(hop.file)}:${hop.line}${hop.problem ? ' ⚠' : ''}` : vscode.l10n.t('not in your sources');
         item.tooltip = hopTooltip(hop);
         item.iconPath = new vscode.ThemeIcon(current ? 'debug-stackframe' : hop.resolved ? (BOUNDARY_ICON[hop.boundary] ?? 'circle') : 'question', hop.resolved ? undefined : new vscode.ThemeColor('disabledForeground'));
         item.contextValue = hop.resolved ? 'hop' : 'hop.unresolved';
-        item.command = { command: 'runtimeLens.openHop', title: 'Open Hop', arguments: [node.pos] };
+        item.command = { command: 'runtimeLens.openHop', title: vscode.l10n.t('Open Hop'), arguments: [node.pos] };
         return item;
       }
       case 'shim': {
         // Which containerd shim this chain goes through, and the line of the sources that decides it.
         const choice = state.result.chains[node.chain]!.shim!;
-        const label = choice.shim === 'v1' ? 'v1 shim (containerd-shim)' : choice.shim === 'v2' ? 'v2 shim (containerd-shim-runc-v2)' : 'shim unknown';
-        const item = new vscode.TreeItem(`Shim: ${label}`, vscode.TreeItemCollapsibleState.None);
+        const label = choice.shim === 'v1' ? vscode.l10n.t('v1 shim (containerd-shim)') : choice.shim === 'v2' ? vscode.l10n.t('v2 shim (containerd-shim-runc-v2)') : vscode.l10n.t('shim unknown');
+        const item = new vscode.TreeItem(vscode.l10n.t('Shim: {0}', label), vscode.TreeItemCollapsibleState.None);
         item.id = `shim:${node.chain}`;
-        item.description = choice.runtime ?? 'every shim tried';
+        item.description = choice.runtime ?? vscode.l10n.t('every shim tried');
         item.tooltip = new vscode.MarkdownString(`${choice.why}`);
         item.iconPath = new vscode.ThemeIcon('server-process');
-        if (choice.file && choice.line) item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(choice.file), { selection: new vscode.Range(choice.line - 1, 0, choice.line - 1, 0) }] };
+        if (choice.file && choice.line) item.command = { command: 'vscode.open', title: vscode.l10n.t('Open'), arguments: [vscode.Uri.file(choice.file), { selection: new vscode.Range(choice.line - 1, 0, choice.line - 1, 0) }] };
         return item;
       }
       case 'meet': {
@@ -169,25 +203,25 @@ export class CallPathView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         const a = this.chainNodes()[node.node];
         const item = new vscode.TreeItem(a?.label ?? '', vscode.TreeItemCollapsibleState.None);
         item.id = `meet:${node.chain}:${node.node}`;
-        item.description = a?.chains[node.chain] ?? '';
-        item.tooltip = new vscode.MarkdownString(a?.tooltip ?? '');
+        item.description = chainNodeWords(a?.chains[node.chain] ?? '');
+        item.tooltip = new vscode.MarkdownString((a?.tooltip ?? '').split('\n\n').map(chainNodeWords).join('\n\n'));
         item.iconPath = new vscode.ThemeIcon('json');
-        item.command = { command: 'runtimeLens.openHop', title: 'Open Hop', arguments: [{ chain: node.chain, index: hops.indexOf(last) }] };
+        item.command = { command: 'runtimeLens.openHop', title: vscode.l10n.t('Open Hop'), arguments: [{ chain: node.chain, index: hops.indexOf(last) }] };
         return item;
       }
       case 'sources': {
-        const item = new vscode.TreeItem('Go sources', vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(vscode.l10n.t('Go sources'), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = 'sources';
-        item.description = `${state.result.roots.length} project copies in ${state.sourceRoots.length} roots`;
+        item.description = vscode.l10n.t('{0} project copies in {1} roots', state.result.roots.length, state.sourceRoots.length);
         item.iconPath = new vscode.ThemeIcon('library');
         return item;
       }
       case 'source': {
         const r = state.result.roots[node.index]!;
-        const item = new vscode.TreeItem(`${r.project} ${r.version ?? '(version unknown)'}`, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(`${r.project} ${r.version ?? vscode.l10n.t('(version unknown)')}`, vscode.TreeItemCollapsibleState.None);
         item.id = `source:${r.dir}`;
         item.description = `${r.kind} · ${r.dir}`;
-        item.tooltip = `${r.dir}\n${r.kind}${r.versionFrom ? `, version from ${r.versionFrom}` : ''}\nsource root: ${r.sourceRoot}`;
+        item.tooltip = `${r.dir}\n${r.kind}${r.versionFrom ? `, ${vscode.l10n.t('version from {0}', r.versionFrom)}` : ''}\n${vscode.l10n.t('source root: {0}', r.sourceRoot)}`;
         item.iconPath = new vscode.ThemeIcon(r.kind === 'vendor' ? 'package' : 'repo');
         item.resourceUri = vscode.Uri.file(r.dir);
         return item;

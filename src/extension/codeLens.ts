@@ -21,18 +21,27 @@ export function registerCodeLens(store: FindingsStore, getConfig: () => Config, 
       return entry.groups.flatMap((g) => {
         const range = new vscode.Range(g.first.line - 1, 0, g.first.line - 1, 0);
         const lens = (title: string, tooltip: string, command: string, ...args: string[]) => new vscode.CodeLens(range, { title, tooltip, command, arguments: [doc.uri.toString(), ...args] });
-        const lenses = [lens(`${g.count}× ${g.signature.title} · Explain`, `${g.signature.title}: ${g.count} occurrence(s) in this file — open the explanation`, 'runtimeLens.explain', g.signature.id)];
-        // Errors some documented cause prints can be diagnosed; errors that travel a known chain can be traced.
-        if (g.signature.causes?.length) lenses.push(lens('Diagnose', "Weigh the evidence in this node's logs and config: which of the causes that print it is it?", 'runtimeLens.diagnose'));
-        if (g.signature.chain) lenses.push(lens('Trace call path', 'Resolve the Go call path behind this error through the kubelet, docker, containerd and runc sources', 'runtimeLens.trace'));
+        const lenses = [
+          lens(vscode.l10n.t('{0}× {1} · Explain', g.count, g.signature.title), vscode.l10n.t('{0}: {1} occurrence(s) in this file — open the explanation', g.signature.title, g.count), 'runtimeLens.explain', g.signature.id),
+          // Every family can be diagnosed (the differential tells a look-alike from a runtime error);
+          // where documented causes print the error, the tooltip says the diagnosis tells them apart.
+          lens(
+            vscode.l10n.t('Diagnose'),
+            g.signature.causes?.length
+              ? vscode.l10n.t("Weigh the evidence in this node's logs and config: which of the causes that print it is it?")
+              : vscode.l10n.t("Weigh the evidence in this node's logs and config: which documented cause?"),
+            'runtimeLens.diagnose',
+          ),
+        ];
+        if (g.signature.chain) lenses.push(lens(vscode.l10n.t('Trace call path'), vscode.l10n.t('Resolve the Go call path behind this error through the kubelet, docker, containerd and runc sources'), 'runtimeLens.trace'));
         // Only what a hover has already found: a lens never starts a search (opening a log must stay cheap).
         const answer = origins.cached(originsText(g.first));
         if (answer && 'origins' in answer) {
           // One link per program, its innermost part: a lens line has no room for more (the hover lists every part).
           const perProgram = answer.origins.filter((o, i, all) => all.findIndex((x) => x.component === o.component) === i);
           perProgram.forEach((o, i) => {
-            const title = `${i === 0 ? 'Printed by ' : ''}${origins.label(o)}`;
-            lenses.push(new vscode.CodeLens(range, { title, tooltip: `“${o.text}” — ${o.symbol ?? 'package level'}, ${o.file}:${o.line}`, command: 'runtimeLens.openOrigin', arguments: [o.file, o.line] }));
+            const title = i === 0 ? vscode.l10n.t('Printed by {0}', origins.label(o)) : origins.label(o);
+            lenses.push(new vscode.CodeLens(range, { title, tooltip: `“${o.text}” — ${o.symbol ?? vscode.l10n.t('package level')}, ${o.file}:${o.line}`, command: 'runtimeLens.openOrigin', arguments: [o.file, o.line] }));
           });
         }
         return lenses;

@@ -10,9 +10,9 @@ async function showVersion(context: vscode.ExtensionContext, log: vscode.LogOutp
   let parserState: string;
   try {
     const { language } = await loadGoParser(wasmBeside(vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath));
-    parserState = `tree-sitter-go ready (ABI ${language.abiVersion})`;
+    parserState = vscode.l10n.t('tree-sitter-go ready (ABI {0})', language.abiVersion);
   } catch (err) {
-    parserState = `tree-sitter-go failed to load: ${err instanceof Error ? err.message : String(err)}`;
+    parserState = vscode.l10n.t('tree-sitter-go failed to load: {0}', err instanceof Error ? err.message : String(err));
     log.error(parserState);
   }
   const message = `${product.displayName} ${product.version} · ${parserState}`;

@@ -30,7 +30,7 @@ export function readConfig(): Config {
   if (tz) {
     const zone = parseZone(tz);
     if (zone) time.zone = zone;
-    else allProblems.push({ origin: 'setting runtimeLens.timeZone', id: null, message: `'${tz}' is not UTC, an offset like +08:00 or an IANA zone` });
+    else allProblems.push({ origin: 'setting runtimeLens.timeZone', id: null, message: vscode.l10n.t("'{0}' is not UTC, an offset like +08:00 or an IANA zone", tz) });
   }
   return {
     logGlobs: c.get<string[]>('logGlobs', []),

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DiagnosisSession } from '../core/diagnosis/session';
 import { Cancelled } from '../core/logs/input';
+import type { Recognition } from '../core/signatures/recognise';
 import type { Config } from './config';
 import { logNotes } from './log';
 
@@ -26,6 +27,15 @@ export function diagnosisSession(config: Config): DiagnosisSession {
   return session;
 }
 
+/**
+ * Keeps a reading made elsewhere (the count of a large or compressed file, read with the session's
+ * signatures and `keepFindings: false`) for this command and the panel: the session takes it instead of
+ * reading the file again while it is unchanged.
+ */
+export function keepReading(file: string, st: { size: number; mtimeMs: number }, config: Config, recognition: Recognition): void {
+  diagnosisSession(config).keep(file, st, recognition);
+}
+
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 
 /** Reads the files into the session with progress; the ones read, or undefined when the user cancelled. */
@@ -38,10 +48,11 @@ async function readWithProgress(files: string[], config: Config, log: vscode.Log
       const sizes = new Map(files.map((f) => [f, fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0]));
       const total = Math.max(1, [...sizes.values()].reduce((a, b) => a + b, 0));
       const reported = new Map<string, number>();
+      let done = 0;
       const onProgress = (file: string, bytes: number) => {
         const size = sizes.get(file) ?? 0;
         const now = Math.min(bytes, size);
-        progress.report({ message: `Reading ${path.basename(file)}: ${mb(now)} of ${mb(size)}`, increment: ((now - (reported.get(file) ?? 0)) / total) * 100 });
+        progress.report({ message: vscode.l10n.t('Reading {0}: {1} of {2}', path.basename(file), mb(now), mb(size)), increment: ((now - (reported.get(file) ?? 0)) / total) * 100 });
         reported.set(file, now);
       };
       try {
@@ -51,6 +62,10 @@ async function readWithProgress(files: string[], config: Config, log: vscode.Log
           onRead: (r) => {
             logNotes(log, r.notes);
             log.info(`${r.file}: ${(r.sets ?? []).reduce((n, s) => n + s.size, 0)} finding(s) in ${r.lines} line(s)`);
+            const size = sizes.get(r.file) ?? 0;
+            done += size;
+            progress.report({ increment: ((size - (reported.get(r.file) ?? 0)) / total) * 100, message: vscode.l10n.t('{0} of {1} read', mb(done), mb(total)) });
+            reported.set(r.file, size);
           },
         });
         for (const e of failed) {
@@ -60,6 +75,7 @@ async function readWithProgress(files: string[], config: Config, log: vscode.Log
         return files.filter((f) => !failed.some((e) => e.file === f));
       } catch (e) {
         if (!(e instanceof Cancelled)) throw e;
+        diagnosisSession(config).dropKept(files);
         log.info(`Diagnose File on Disk: cancelled while reading ${e.message}`);
         return undefined;
       }
@@ -80,8 +96,8 @@ export function registerDiagnoseOnDisk(
       const picked = await vscode.window.showOpenDialog({
         canSelectMany: true,
         canSelectFolders: false,
-        openLabel: 'Diagnose',
-        title: 'Event lists, journal exports or logs of any size, read from disk',
+        openLabel: vscode.l10n.t('Diagnose'),
+        title: vscode.l10n.t('Event lists, journal exports or logs of any size, read from disk'),
         ...(folder ? { defaultUri: folder } : {}),
       });
       if (!picked?.length) return;

@@ -13,15 +13,19 @@ import { setsOf } from '../core/signatures/occurrences';
 import { type NodeStack, chainFor, chainsToTrace, entryOfSets, nodeStackOfSets } from '../core/trace/stack';
 import type { Config } from './config';
 import { diagnosisSession } from './diagnoseOnDisk';
+import { activeFile, withoutDocument } from './largeFiles';
 import { logNotes } from './log';
+import { openReproduceScript } from './reproduce';
 import type { TraceService } from './traceService';
 
 const ANSWERS_KEY = 'runtimeLens.diagnosisAnswers';
 const REFRESH_DEBOUNCE_MS = 1000;
+/** How a VS Code user sets the zone of node-local times, as the clock note names it. */
+export const SET_ZONE = 'the setting runtimeLens.timeZone';
 
 function subjectOf(files: string[]): string {
   const names = files.map((f) => path.basename(f));
-  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+  return names.length <= 3 ? names.join(', ') : vscode.l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
 }
 
 function isUnder(file: string, roots: string[]): boolean {
@@ -69,7 +73,7 @@ export class DiagnosisPanel implements vscode.Disposable {
   ) {
     const media = vscode.Uri.joinPath(context.extensionUri, 'media');
     const bundle = vscode.Uri.joinPath(context.extensionUri, 'dist', 'media');
-    this.panel = vscode.window.createWebviewPanel('runtimeLens.diagnosis', 'Runtime Lens: Diagnosis', vscode.ViewColumn.Beside, {
+    this.panel = vscode.window.createWebviewPanel('runtimeLens.diagnosis', vscode.l10n.t('Runtime Lens: Diagnosis'), vscode.ViewColumn.Beside, {
       enableScripts: true,
       localResourceRoots: [media, bundle],
       enableFindWidget: true,
@@ -102,7 +106,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       `font-src ${webview.cspSource}`,
     ].join('; ');
     return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${vscode.env.language}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -159,7 +163,7 @@ export class DiagnosisPanel implements vscode.Disposable {
 
   /** Reads the files the session does not hold as they are (streaming), then diagnoses. */
   async refresh(): Promise<void> {
-    this.post({ type: 'busy', message: `Reading ${subjectOf(this.files)}…` });
+    this.post({ type: 'busy', message: vscode.l10n.t('Reading {0}…', subjectOf(this.files)) });
     const session = diagnosisSession(this.getConfig());
     const { failed } = await session.read(this.files, { onRead: (r) => logNotes(this.log, r.notes) });
     for (const e of failed) this.log.warn(`diagnosis: skipped ${e.message}`);
@@ -175,7 +179,7 @@ export class DiagnosisPanel implements vscode.Disposable {
     const started = Date.now();
     const session = diagnosisSession(this.getConfig());
     const traced = this.traces.state;
-    const { diagnosis } = session.diagnose({ saveState: traced?.saveState ?? null, user: this.answers });
+    const { diagnosis } = session.diagnose({ saveState: traced?.saveState ?? null, user: this.answers, setZone: SET_ZONE });
     const recognitions = session.recognitions;
     const sets = recognitions.flatMap((r) => setsOf(r));
     const config = this.getConfig();
@@ -238,6 +242,8 @@ export class DiagnosisPanel implements vscode.Disposable {
     }
     switch (m.type) {
       case 'ready':
+        // The words first: the state then renders in the display language at once.
+        this.post({ type: 'l10n', bundle: vscode.l10n.bundle ?? {} });
         if (this.state) this.post({ type: 'state', state: this.state });
         return;
       case 'answer': {
@@ -252,7 +258,7 @@ export class DiagnosisPanel implements vscode.Disposable {
         else {
           const answer = answerFrom(CAUSES, id, m.value.trim());
           if (answer === null) {
-            void vscode.window.showWarningMessage(`Runtime Lens: "${m.value}" is not an answer to "${CAUSES.observations.find((o) => o.id === id)?.title ?? id}".`);
+            void vscode.window.showWarningMessage(vscode.l10n.t('Runtime Lens: "{0}" is not an answer to "{1}".', m.value, CAUSES.observations.find((o) => o.id === id)?.title ?? id));
             return;
           }
           observations[id] = answer;
@@ -265,6 +271,9 @@ export class DiagnosisPanel implements vscode.Disposable {
         return;
       case 'clearReproduced':
         await this.saveAnswers(withLabResult(this.answers, m.scenario, null));
+        return;
+      case 'reproduceScript':
+        await openReproduceScript(m.scenario, m.attempts);
         return;
       case 'settle': {
         const { settledCause: _old, ...rest } = this.answers;
@@ -293,12 +302,12 @@ export class DiagnosisPanel implements vscode.Disposable {
       }
       case 'copy':
         await vscode.env.clipboard.writeText(m.text);
-        void vscode.window.setStatusBarMessage('Runtime Lens: copied to the clipboard', 3000);
+        void vscode.window.setStatusBarMessage(vscode.l10n.t('Runtime Lens: copied to the clipboard'), 3000);
         return;
       case 'copyReport':
         if (!this.state) return;
         await vscode.env.clipboard.writeText(this.state.report);
-        void vscode.window.showInformationMessage('Runtime Lens: the diagnosis report is on the clipboard (Markdown).');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Runtime Lens: the diagnosis report is on the clipboard (Markdown).'));
         return;
       case 'saveReport': {
         if (!this.state) return;
@@ -309,11 +318,11 @@ export class DiagnosisPanel implements vscode.Disposable {
         });
         if (!target) return;
         await vscode.workspace.fs.writeFile(target, Buffer.from(this.state.report, 'utf8'));
-        void vscode.window.showInformationMessage(`Runtime Lens: report saved to ${target.fsPath}.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Runtime Lens: report saved to {0}.', target.fsPath));
         return;
       }
       case 'trace':
-        this.post({ type: 'busy', message: 'Tracing the call path…' });
+        this.post({ type: 'busy', message: vscode.l10n.t('Tracing the call path…') });
         await this.traces.trace(chainsToTrace(this.traces.atlas, this.node), this.node);
         await vscode.commands.executeCommand('runtimeLens.callPath.focus');
         this.render();
@@ -329,22 +338,58 @@ export class DiagnosisPanel implements vscode.Disposable {
   }
 }
 
-/** "Runtime Lens: Diagnose…": the active log, the workspace's logs, or files the user picks. */
+/**
+ * "Runtime Lens: Diagnose": which logs. The default is every log of the folder — the workspace's, or
+ * the active file's folder when it lies outside the workspace — because the evidence that separates
+ * causes (the kernel log, the kubelet config, `runc --version`) sits beside the log that shows the
+ * error. The active file stays a choice, also when VS Code handed no document of it (over 50 MB, or
+ * compressed): that one is read from disk with progress by "Diagnose File on Disk…".
+ */
 export async function pickDiagnosisFiles(arg: unknown): Promise<string[] | undefined> {
   if (typeof arg === 'string') {
     // From a log's code lens or hover: that log plus its neighbours (the node's other logs and config).
     const file = vscode.Uri.parse(arg).fsPath;
     return [...new Set([file, ...discoverLogs(path.dirname(file)).files])];
   }
-  const active = vscode.window.activeTextEditor?.document.uri;
-  const items: (vscode.QuickPickItem & { scope: 'active' | 'workspace' | 'pick' })[] = [];
-  if (active?.scheme === 'file') items.push({ label: '$(file) Active file', description: path.basename(active.fsPath), scope: 'active' });
-  if (vscode.workspace.workspaceFolders?.length) items.push({ label: "$(folder) The workspace's logs", description: 'every log and kubelet config in the workspace', scope: 'workspace' });
-  items.push({ label: '$(files) Pick files…', scope: 'pick' });
-  const choice = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { placeHolder: 'Diagnose which logs?' });
+  const active = activeFile()?.fsPath;
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  type Item = vscode.QuickPickItem & { files?: () => string[]; onDisk?: string; pick?: true };
+  const items: Item[] = [];
+  const activeFolder = active ? path.dirname(active) : undefined;
+  if (folders.length) {
+    items.push({
+      label: `$(folder) ${vscode.l10n.t("The workspace's logs")}`,
+      description: vscode.l10n.t('every log and kubelet config in the workspace'),
+      files: () => folders.flatMap((f) => discoverLogs(f).files),
+    });
+  }
+  if (activeFolder && !isUnder(activeFolder, folders)) {
+    items.push({
+      label: `$(folder-opened) ${vscode.l10n.t("The logs of the active file's folder")}`,
+      description: activeFolder,
+      files: () => discoverLogs(activeFolder).files,
+    });
+  }
+  if (active) {
+    const large = withoutDocument(active);
+    items.push({
+      label: `$(file) ${vscode.l10n.t('Active file')}`,
+      description: path.basename(active),
+      ...(large ? { detail: vscode.l10n.t('Read from disk with progress (Diagnose File on Disk…): VS Code hands extensions no document of it'), onDisk: active } : { files: () => [active] }),
+    });
+  }
+  items.push({ label: `$(files) ${vscode.l10n.t('Pick files…')}`, pick: true });
+  const choice = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Diagnose which logs?') });
   if (!choice) return undefined;
-  if (choice.scope === 'active') return [active!.fsPath];
-  if (choice.scope === 'workspace') return (vscode.workspace.workspaceFolders ?? []).flatMap((f) => discoverLogs(f.uri.fsPath).files);
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Diagnose', title: 'Logs, kubelet config and runc/docker version output from the node' });
+  if (choice.onDisk) {
+    await vscode.commands.executeCommand('runtimeLens.diagnoseFileOnDisk', vscode.Uri.file(choice.onDisk));
+    return undefined;
+  }
+  if (choice.files) return choice.files();
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: true,
+    openLabel: vscode.l10n.t('Diagnose'),
+    title: vscode.l10n.t('Logs, kubelet config and runc/docker version output from the node'),
+  });
   return picked?.map((u) => u.fsPath);
 }

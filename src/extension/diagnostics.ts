@@ -28,7 +28,7 @@ export function registerDiagnostics(store: FindingsStore, getConfig: () => Confi
       const shown = g.findings.slice(0, config.maxProblemsPerSignature);
       shown.forEach((f, i) => {
         const range = new vscode.Range(f.line - 1, f.textColumn + f.match.start, f.line - 1, f.textColumn + f.match.end);
-        const total = i === 0 ? ` — ${g.count}× in this file${g.findings.length > shown.length ? ` (first ${shown.length} lines listed)` : ''}` : '';
+        const total = i === 0 ? ` — ${g.findings.length > shown.length ? vscode.l10n.t('{0}× in this file (first {1} lines listed)', g.count, shown.length) : vscode.l10n.t('{0}× in this file', g.count)}` : '';
         // A runtime error's entry names its innermost error: what failed, on what, with which errno.
         const d = new vscode.Diagnostic(range, `${findingTitle(g.signature, f)}${total}`, severity[g.signature.severity]);
         d.source = 'runtime-lens';

@@ -17,11 +17,11 @@ export function registerExplain(store: FindingsStore, getConfig: () => Config): 
     onDidChange: changed.event,
     provideTextDocumentContent(uri) {
       const page = pages.get(uri.toString());
-      if (!page) return '# Runtime Lens\n\nThis explanation is no longer available: open it again from the log.\n';
+      if (!page) return `# Runtime Lens\n\n${vscode.l10n.t('This explanation is no longer available: open it again from the log.')}\n`;
       const entry = store.get(vscode.Uri.parse(page.log));
       const group = entry?.groups.find((g) => g.signature.id === page.id);
       const sig = group?.signature ?? getConfig().matcher.byId(page.id);
-      if (!sig) return `# Runtime Lens\n\nUnknown signature \`${page.id}\`.\n`;
+      if (!sig) return `# Runtime Lens\n\n${vscode.l10n.t('Unknown signature {0}.', `\`${page.id}\``)}\n`;
       return explainMarkdown(sig, group, path.basename(vscode.Uri.parse(page.log).fsPath));
     },
   });
@@ -34,18 +34,19 @@ export function registerExplain(store: FindingsStore, getConfig: () => Config): 
     const log = typeof logUri === 'string' ? logUri : editorUri?.toString();
     let sigId = typeof id === 'string' ? id : undefined;
     if (!log) {
-      void vscode.window.showInformationMessage('Runtime Lens: open a log first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Runtime Lens: open a log first.'));
       return;
     }
     if (!sigId) {
       const groups = store.get(vscode.Uri.parse(log))?.groups ?? [];
       if (groups.length === 0) {
-        void vscode.window.showInformationMessage('Runtime Lens: no recognised runtime errors in this file.');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Runtime Lens: no recognised runtime errors in this file.'));
         return;
       }
       const pick = await vscode.window.showQuickPick(
-        groups.map((g) => ({ label: g.signature.title, description: `${g.count}×`, id: g.signature.id })),
-        { placeHolder: 'Explain which error?' },
+        // Most frequent first: the error that floods the log is the one the user came for.
+        [...groups].sort((a, b) => b.count - a.count).map((g) => ({ label: g.signature.title, description: `${g.count}×`, id: g.signature.id })),
+        { placeHolder: vscode.l10n.t('Explain which error?') },
       );
       if (!pick) return;
       sigId = pick.id;

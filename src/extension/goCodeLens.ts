@@ -14,11 +14,11 @@ export function registerGoCodeLens(service: TraceService): vscode.Disposable {
         for (const { pos, hop, total } of service.hopsInFile(doc.uri.fsPath)) {
           const range = new vscode.Range(hop.line! - 1, 0, hop.line! - 1, 0);
           const chain = service.chain(pos.chain)!;
-          lenses.push(new vscode.CodeLens(range, { title: `hop ${pos.index + 1}/${total} · ${chain.title}`, command: 'runtimeLens.openHop', arguments: [pos], tooltip: hop.note ?? hop.symbol }));
+          lenses.push(new vscode.CodeLens(range, { title: vscode.l10n.t('hop {0}/{1} · {2}', pos.index + 1, total, chain.title), command: 'runtimeLens.openHop', arguments: [pos], tooltip: hop.note ?? hop.symbol }));
           const prev = service.hop({ chain: pos.chain, index: pos.index - 1 });
-          if (prev) lenses.push(new vscode.CodeLens(range, { title: `← ${prev.symbol}`, command: 'runtimeLens.openHop', arguments: [{ chain: pos.chain, index: pos.index - 1 }], tooltip: 'Previous hop (the caller)' }));
+          if (prev) lenses.push(new vscode.CodeLens(range, { title: `← ${prev.symbol}`, command: 'runtimeLens.openHop', arguments: [{ chain: pos.chain, index: pos.index - 1 }], tooltip: vscode.l10n.t('Previous hop (the caller)') }));
           const next = service.hop({ chain: pos.chain, index: pos.index + 1 });
-          if (next) lenses.push(new vscode.CodeLens(range, { title: `→ ${next.symbol}`, command: 'runtimeLens.openHop', arguments: [{ chain: pos.chain, index: pos.index + 1 }], tooltip: `Next hop (${next.boundary})` }));
+          if (next) lenses.push(new vscode.CodeLens(range, { title: `→ ${next.symbol}`, command: 'runtimeLens.openHop', arguments: [{ chain: pos.chain, index: pos.index + 1 }], tooltip: vscode.l10n.t('Next hop ({0})', next.boundary) }));
         }
         return lenses;
       },

@@ -30,13 +30,15 @@ export function registerHopNavigation(service: TraceService, view: CallPathView,
     void vscode.commands.executeCommand('setContext', 'runtimeLens.walkingChain', true);
     await view.reveal(pos);
     if (!hop.resolved || !hop.file || !hop.line) {
+      const upstream = vscode.l10n.t('Open Upstream');
+      const add = vscode.l10n.t('Add Go Source Root…');
       const choice = await vscode.window.showWarningMessage(
-        `Runtime Lens: hop ${pos.index + 1} ${hop.symbol} is not in your Go sources. ${hop.problem ?? ''}`,
-        ...(hop.upstream ? ['Open Upstream'] : []),
-        'Add Go Source Root…',
+        vscode.l10n.t('Runtime Lens: hop {0} {1} is not in your Go sources. {2}', pos.index + 1, hop.symbol, hop.problem ?? ''),
+        ...(hop.upstream ? [upstream] : []),
+        add,
       );
-      if (choice === 'Open Upstream' && hop.upstream) void vscode.env.openExternal(vscode.Uri.parse(hop.upstream));
-      if (choice === 'Add Go Source Root…') void vscode.commands.executeCommand('runtimeLens.addSourceRoot');
+      if (choice === upstream && hop.upstream) void vscode.env.openExternal(vscode.Uri.parse(hop.upstream));
+      if (choice === add) void vscode.commands.executeCommand('runtimeLens.addSourceRoot');
       return;
     }
     const line = hop.line - 1;
@@ -57,13 +59,13 @@ export function registerHopNavigation(service: TraceService, view: CallPathView,
   const step = (delta: number) => async () => {
     const pos = service.position;
     if (!pos) {
-      void vscode.window.showInformationMessage('Runtime Lens: open a hop in the Call Path view first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Runtime Lens: open a hop in the Call Path view first.'));
       return;
     }
     const count = service.chain(pos.chain)?.hops.length ?? 0;
     const index = pos.index + delta;
     if (index < 0 || index >= count) {
-      void vscode.window.showInformationMessage(`Runtime Lens: that was the ${delta > 0 ? 'last' : 'first'} hop of the chain.`);
+      void vscode.window.showInformationMessage(delta > 0 ? vscode.l10n.t('Runtime Lens: that was the last hop of the chain.') : vscode.l10n.t('Runtime Lens: that was the first hop of the chain.'));
       return;
     }
     await openHop({ chain: pos.chain, index });
@@ -101,8 +103,8 @@ export function registerHopNavigation(service: TraceService, view: CallPathView,
         canSelectFolders: true,
         canSelectFiles: false,
         canSelectMany: true,
-        openLabel: 'Add Go Source Root',
-        title: 'Folders with the Go sources of kubernetes, moby (docker), containerd, go-runc and runc: checkouts, a GOPATH or a module cache',
+        openLabel: vscode.l10n.t('Add Go Source Root'),
+        title: vscode.l10n.t('Folders with the Go sources of kubernetes, moby (docker), containerd, go-runc and runc: checkouts, a GOPATH or a module cache'),
       });
       if (!picked?.length) return;
       const config = vscode.workspace.getConfiguration('runtimeLens');
@@ -110,7 +112,9 @@ export function registerHopNavigation(service: TraceService, view: CallPathView,
       const added = picked.map((u) => u.fsPath).filter((p) => !current.includes(p));
       const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
       await config.update('sourceRoots', [...current, ...added], target);
-      void vscode.window.showInformationMessage(`Runtime Lens: added ${added.map((p) => path.basename(p)).join(', ') || 'nothing new'} to runtimeLens.sourceRoots.`);
+      void vscode.window.showInformationMessage(
+        added.length ? vscode.l10n.t('Runtime Lens: added {0} to runtimeLens.sourceRoots.', added.map((p) => path.basename(p)).join(', ')) : vscode.l10n.t('Runtime Lens: nothing new to add to runtimeLens.sourceRoots.'),
+      );
       if (service.state) await vscode.commands.executeCommand('runtimeLens.trace');
     }),
   );

@@ -16,8 +16,8 @@ function traceArgsFor(uri: vscode.Uri): string {
 function layerLink(l: Layer, finding: Finding, origins: OriginsService): LayerLink | null {
   const answer = origins.cached(originsText(finding));
   const local = answer && 'origins' in answer ? answer.origins.find((o) => o.component === l.program && (l.text.includes(o.text) || o.text.includes(l.text))) : undefined;
-  if (local) return { href: `command:runtimeLens.openOrigin?${encodeURIComponent(JSON.stringify([local.file, local.line]))}`, title: `${local.file}:${local.line} in your sources${local.version ? ` (${local.version})` : ''}` };
-  if (l.upstream) return { href: l.upstream, title: `${l.origin!.function} — upstream, ${l.versions ?? ''}` };
+  if (local) return { href: `command:runtimeLens.openOrigin?${encodeURIComponent(JSON.stringify([local.file, local.line]))}`, title: local.version ? vscode.l10n.t('{0}:{1} in your sources ({2})', local.file, local.line, local.version) : vscode.l10n.t('{0}:{1} in your sources', local.file, local.line) };
+  if (l.upstream) return { href: l.upstream, title: vscode.l10n.t('{0} — upstream, {1}', l.origin!.function, l.versions ?? '') };
   return null;
 }
 
@@ -56,11 +56,15 @@ export function registerHover(store: FindingsStore, getConfig: () => Config, ori
         const layers = finding.anatomy ? anatomyMarkdown(finding.anatomy, innermostSummary(finding), (l) => layerLink(l, finding, origins)) : undefined;
         const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group, diagnosisOf(doc.uri.fsPath) ?? null, layers));
         const args = encodeURIComponent(JSON.stringify([doc.uri.toString(), sig.id]));
-        md.appendMarkdown(`\n\n[Explain ${sig.title}](command:runtimeLens.explain?${args} "Open the explanation with every occurrence")`);
+        md.appendMarkdown(`\n\n[${vscode.l10n.t('Explain {0}', sig.title)}](command:runtimeLens.explain?${args} "${vscode.l10n.t('Open the explanation with every occurrence')}")`);
+        // Every recognised error can be diagnosed: the differential weighs the look-alikes too.
+        const weigh = sig.causes?.length
+          ? vscode.l10n.t("Weigh the evidence in this node's logs: which of the causes that print it is it?")
+          : vscode.l10n.t("Weigh the evidence in this node's logs and config: which documented cause?");
+        md.appendMarkdown(` · [${vscode.l10n.t('Diagnose')}](command:runtimeLens.diagnose?${traceArgsFor(doc.uri)} "${weigh}")`);
         if (sig.chain) {
-          md.appendMarkdown(` · [Trace call path](command:runtimeLens.trace?${traceArgsFor(doc.uri)} "Follow it through the Go sources")`);
+          md.appendMarkdown(` · [${vscode.l10n.t('Trace call path')}](command:runtimeLens.trace?${traceArgsFor(doc.uri)} "${vscode.l10n.t('Follow it through the Go sources')}")`);
         }
-        if (sig.causes?.length) md.appendMarkdown(` · [Diagnose](command:runtimeLens.diagnose?${traceArgsFor(doc.uri)} "Weigh the evidence in this node's logs: which of the causes that print it is it?")`);
         md.isTrusted = { enabledCommands: ['runtimeLens.explain', 'runtimeLens.trace', 'runtimeLens.diagnose', 'runtimeLens.openOrigin'] };
         return new vscode.Hover(md, doc.lineAt(position.line).range);
       },

@@ -10,21 +10,26 @@ import { registerDiagnoseOnDisk } from './diagnoseOnDisk';
 import { registerDiagnostics } from './diagnostics';
 import { registerExplain } from './explain';
 import { FindingsStore } from './findings';
+import { FindingsView } from './findingsView';
 import { registerGoCodeLens } from './goCodeLens';
 import { registerHopNavigation } from './hopNavigator';
 import { registerHover } from './hover';
 import { registerLanguageDetection } from './language';
+import { registerLargeFiles } from './largeFiles';
 import { OriginsService } from './origins';
 import { createLog } from './log';
 import { registerReproduce } from './reproduce';
+import { registerSample } from './sample';
+import { SourcesView } from './sourcesView';
 import { registerStatusBar } from './statusBar';
 import { TraceService } from './traceService';
 
 function reportConfigProblems(config: Config, log: vscode.LogOutputChannel): void {
   if (config.problems.length === 0) return;
+  const details = vscode.l10n.t('Show Details');
   for (const p of config.problems) log.warn(`${p.origin}${p.id ? ` (${p.id})` : ''}: ${p.message}`);
   void vscode.window
-    .showWarningMessage(`Runtime Lens: ${config.problems.length} problem(s) in your settings; the rest is in use. ${config.problems[0]!.message}`, 'Show Details')
+    .showWarningMessage(vscode.l10n.t('Runtime Lens: {0} problem(s) in your settings; the rest is in use. {1}', config.problems.length, config.problems[0]!.message), details)
     .then((a) => a && log.show());
 }
 
@@ -39,7 +44,14 @@ export function activate(context: vscode.ExtensionContext): void {
   const traces = new TraceService(context, log);
   const callPath = new CallPathView(traces);
   const origins = new OriginsService(context, traces, log);
+  const findingsView = new FindingsView(context, getConfig, traces, log);
+  const sourcesView = new SourcesView(traces);
   context.subscriptions.push(
+    findingsView,
+    sourcesView,
+    watchContext(store, traces, getConfig),
+    registerLargeFiles(getConfig, log),
+    registerSample(context),
     store,
     traces,
     callPath,
@@ -69,6 +81,26 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   registerCommands(context, log);
+}
+
+/**
+ * The context keys the Runtime Lens views are shown by: `runtimeLens.hasLogs` once the workspace holds
+ * a file `runtimeLens.logGlobs` matches (or an examined log is open), `runtimeLens.traced` after a
+ * trace. A window with neither shows no Runtime Lens container.
+ */
+function watchContext(store: FindingsStore, traces: TraceService, getConfig: () => Config): vscode.Disposable {
+  let hasLogs = false;
+  const setHasLogs = () => {
+    if (hasLogs) return;
+    hasLogs = true;
+    void vscode.commands.executeCommand('setContext', 'runtimeLens.hasLogs', true);
+  };
+  // One search per glob: the globs hold braces of their own, which a {a,b} union would nest.
+  for (const glob of getConfig().logGlobs) void vscode.workspace.findFiles(glob, undefined, 1).then((found) => found.length && setHasLogs());
+  return vscode.Disposable.from(
+    store.onDidChange(() => setHasLogs()),
+    traces.onDidChange(() => void vscode.commands.executeCommand('setContext', 'runtimeLens.traced', !!traces.state)),
+  );
 }
 
 export function deactivate(): void {

@@ -106,19 +106,19 @@ export class OriginsService implements vscode.Disposable {
 
   /** "runc at exec.go:110", the words of one link. */
   label(o: MessageOrigin): string {
-    return `${this.programs.components[o.component]?.title ?? o.component} at ${path.basename(o.file)}:${o.line}`;
+    return vscode.l10n.t('{0} at {1}', this.programs.components[o.component]?.title ?? o.component, `${path.basename(o.file)}:${o.line}`);
   }
 
   /** "Printed by [runc at exec.go:110] · [containerd shim at exec.go:210]" as trusted Markdown links (enable `runtimeLens.openOrigin`). */
   markdown(answer: OriginsAnswer): string {
-    if ('noSources' in answer) return 'Where it is printed: [Add Go Source Root…](command:runtimeLens.addSourceRoot "Runtime Lens finds the lines that print each part of this error in your Go sources")';
+    if ('noSources' in answer) return `${vscode.l10n.t('Where it is printed:')} [${vscode.l10n.t('Add Go Source Root…')}](command:runtimeLens.addSourceRoot "${vscode.l10n.t('Runtime Lens finds the lines that print each part of this error in your Go sources')}")`;
     if (answer.origins.length === 0) return '';
     const links = answer.origins.map((o) => {
       const args = encodeURIComponent(JSON.stringify([o.file, o.line]));
-      const tip = `“${o.text}” — ${o.symbol ?? 'package level'}, ${o.file}:${o.line}${o.version ? ` (${o.version})` : ''}`.replace(/["\\]/g, "'");
+      const tip = `“${o.text}” — ${o.symbol ?? vscode.l10n.t('package level')}, ${o.file}:${o.line}${o.version ? ` (${o.version})` : ''}`.replace(/["\\]/g, "'");
       return `[${this.label(o)}](command:runtimeLens.openOrigin?${args} "${tip}")`;
     });
-    return `Printed by ${links.join(' · ')}`;
+    return vscode.l10n.t('Printed by {0}', links.join(' · '));
   }
 
   /** Opens an origin's file at its line; only files this service reported, at a line that exists. */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { chooseRootfs, cpuCount, describeLeftovers, isClean, leftovers } from '../core/reproduce/host';
-import { DEFAULT_ATTEMPTS, SCENARIO_TITLES, makePlan, reproduceCommand } from '../core/reproduce/plan';
+import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS, HOST_DIRS, SCENARIO_TITLES, makePlan, planCommands, reproduceCommand } from '../core/reproduce/plan';
 import { outcomeFromResult, reading } from '../core/reproduce/result';
 import { type ReproduceResult, SCENARIOS, type Scenario } from '../core/reproduce/types';
 import { DiagnosisPanel } from './diagnosisPanel';
@@ -50,12 +50,12 @@ function lastLine(text: string): string {
 
 async function reproduceHere(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage('Runtime Lens: Reproduce runs real runc containers as root, so it is unavailable in an untrusted workspace.');
+    void vscode.window.showErrorMessage(vscode.l10n.t('Runtime Lens: Reproduce runs real runc containers as root, so it is unavailable in an untrusted workspace.'));
     return;
   }
   const pick = await vscode.window.showQuickPick(
-    SCENARIOS.map((s) => ({ label: s, scenario: s, description: `${DEFAULT_ATTEMPTS[s]} attempts`, detail: SCENARIO_TITLES[s] })),
-    { title: 'Runtime Lens: Reproduce on This Machine', placeHolder: 'Which failure mode to provoke on a scratch container?' },
+    SCENARIOS.map((s) => ({ label: s, scenario: s, description: vscode.l10n.t('{0} attempts', DEFAULT_ATTEMPTS[s]), detail: SCENARIO_TITLES[s] })),
+    { title: vscode.l10n.t('Runtime Lens: Reproduce on This Machine'), placeHolder: vscode.l10n.t('Which failure mode to provoke on a scratch container?') },
   );
   if (!pick) return;
   const scenario: Scenario = pick.scenario;
@@ -65,22 +65,23 @@ async function reproduceHere(context: vscode.ExtensionContext, log: vscode.LogOu
   const dry = await runCli(cli, [...args, '--dry-run', '--json']);
   if (dry.code !== 0) {
     log.error(`reproduce --dry-run: ${dry.stderr}`);
-    void vscode.window.showErrorMessage(`Runtime Lens: ${lastLine(dry.stderr) || `the CLI exited with ${dry.code}`}`);
+    void vscode.window.showErrorMessage(`Runtime Lens: ${lastLine(dry.stderr) || vscode.l10n.t('the CLI exited with {0}', String(dry.code))}`);
     return;
   }
   const plan = JSON.parse(dry.stdout) as { runc: string; commands: string[] };
   log.info(`reproduce ${scenario}: the commands\n${plan.commands.join('\n')}`);
+  const runLabel = vscode.l10n.t('Run');
   const run = await vscode.window.showWarningMessage(
-    `Run ${scenario} with ${plan.runc} on this machine (${os.hostname()})?`,
+    vscode.l10n.t('Run {0} with {1} on this machine ({2})?', scenario, plan.runc, os.hostname()),
     {
       modal: true,
-      detail: `Runtime Lens will run a scratch container under a private state root and remove it afterwards; it never touches the node's containers. These commands, as root:\n\n${plan.commands.join('\n')}`,
+      detail: `${vscode.l10n.t("Runtime Lens will run a scratch container under a private state root and remove it afterwards; it never touches the node's containers. These commands, as root:")}\n\n${plan.commands.join('\n')}`,
     },
-    'Run',
+    runLabel,
   );
-  if (run !== 'Run') return;
+  if (run !== runLabel) return;
   const exit = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Runtime Lens: reproducing ${scenario}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Runtime Lens: reproducing {0}', scenario), cancellable: true },
     (progress, cancel) => runCli(cli, [...args, '--json'], (line) => {
       log.info(`reproduce: ${line}`);
       progress.report({ message: line });
@@ -90,26 +91,47 @@ async function reproduceHere(context: vscode.ExtensionContext, log: vscode.LogOu
   const rest = leftovers(makePlan({ scenario, runc: plan.runc, attempts: 1, timeoutSeconds: 1, token, tmpDir: os.tmpdir(), rootfs: chooseRootfs(), cpuCount: cpuCount() }));
   if (!isClean(rest)) {
     log.error(`reproduce: left behind ${describeLeftovers(rest)}`);
-    void vscode.window.showErrorMessage(`Runtime Lens: the reproduce run left something behind: ${describeLeftovers(rest)}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Runtime Lens: the reproduce run left something behind: {0}', describeLeftovers(rest)));
   }
   if (exit.code === 0) {
     const result = JSON.parse(exit.stdout) as ReproduceResult;
     await DiagnosisPanel.recordReproduced(context, outcomeFromResult(result));
-    void vscode.window.showInformationMessage(`Runtime Lens ${scenario}: ${reading(result)} — runc ${result.runc.version ?? result.runc.path}, measured on this machine`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Runtime Lens {0}: {1} — runc {2}, measured on this machine', scenario, reading(result), result.runc.version ?? result.runc.path));
     return;
   }
   if (exit.code === 143) {
-    void vscode.window.showInformationMessage(`Runtime Lens: reproduce cancelled; ${isClean(rest) ? 'the scratch container and everything it made are removed' : 'see the log'}.`);
+    void vscode.window.showInformationMessage(isClean(rest) ? vscode.l10n.t('Runtime Lens: reproduce cancelled; the scratch container and everything it made are removed.') : vscode.l10n.t('Runtime Lens: reproduce cancelled; see the log.'));
     return;
   }
   log.error(`reproduce: exit ${exit.code}: ${exit.stderr}`);
-  const reason = lastLine(exit.stderr) || `the CLI exited with ${exit.code}`;
-  const copy = 'Copy Command';
+  const reason = lastLine(exit.stderr) || vscode.l10n.t('the CLI exited with {0}', String(exit.code));
+  const copy = vscode.l10n.t('Copy Command');
   const answer = await vscode.window.showErrorMessage(`Runtime Lens: ${reason}`, ...(/needs root/.test(reason) ? [copy] : []));
   if (answer === copy) {
     await vscode.env.clipboard.writeText(reproduceCommand(scenario, { runc: plan.runc }));
-    void vscode.window.setStatusBarMessage('Runtime Lens: the command is on the clipboard; run it in a root shell on this machine', 5000);
+    void vscode.window.setStatusBarMessage(vscode.l10n.t('Runtime Lens: the command is on the clipboard; run it in a root shell on this machine'), 5000);
   }
+}
+
+/**
+ * The reproduce run as a shell script, for a node without Runtime Lens: the steps the CLI would take
+ * there (runc from the node's PATH, the node's own /bin, /lib and /usr as the read-only rootfs), in an
+ * untitled editor to read, copy and run as root with \`sh\`. Its failures are counted by eye and entered
+ * in the panel.
+ */
+export async function openReproduceScript(scenario: Scenario, attempts: number): Promise<void> {
+  const plan = makePlan({
+    scenario, runc: 'runc', attempts, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, token: randomBytes(6).toString('hex'),
+    tmpDir: '/tmp', rootfs: { kind: 'host', dirs: HOST_DIRS }, cpuCount: 2,
+  });
+  const header = [
+    '#!/bin/sh',
+    `# ${vscode.l10n.t('Runtime Lens: {0} on a node without Runtime Lens. Run it as root with sh; it needs runc on PATH.', scenario)}`,
+    `# ${vscode.l10n.t('The rootfs binds {0} read-only from the node: remove from config.json any the node lacks (/lib64 on arm64).', HOST_DIRS.join(' '))}`,
+    `# ${vscode.l10n.t('Count the attempts that print an error, and enter attempts and failures in the diagnosis panel.')}`,
+  ];
+  const doc = await vscode.workspace.openTextDocument({ language: 'shellscript', content: `${[...header, ...planCommands(plan)].join('\n')}\n` });
+  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One });
 }
 
 export function registerReproduce(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): vscode.Disposable {

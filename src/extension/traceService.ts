@@ -84,7 +84,7 @@ export class TraceService implements vscode.Disposable {
   private async run(chains: string[], node: NodeStack | null): Promise<TraceState | undefined> {
     const roots = this.currentRoots();
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Runtime Lens: tracing the call path', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Runtime Lens: tracing the call path'), cancellable: true },
       async (progress, token) => {
         try {
           const tracer = await this.getTracer();
@@ -92,7 +92,7 @@ export class TraceService implements vscode.Disposable {
           let reported = 0;
           const result = await tracer.trace(chains, token, (done, total) => {
             const pct = Math.floor((done / total) * 100);
-            progress.report({ increment: pct - reported, message: `${done}/${total} hops` });
+            progress.report({ increment: pct - reported, message: vscode.l10n.t('{0}/{1} hops', done, total) });
             reported = pct;
           });
           const saveState = saveStateFact(tracer, result.chains);
@@ -110,7 +110,7 @@ export class TraceService implements vscode.Disposable {
             return undefined;
           }
           this.log.error(`trace failed: ${(e as Error).stack ?? e}`);
-          void vscode.window.showErrorMessage(`Runtime Lens: the trace failed: ${(e as Error).message}`);
+          void vscode.window.showErrorMessage(vscode.l10n.t('Runtime Lens: the trace failed: {0}', (e as Error).message));
           return undefined;
         }
       },
@@ -128,11 +128,19 @@ export class TraceService implements vscode.Disposable {
     const atlas = this.atlas;
     const names = [...missing.keys()].map((p) => atlas.projects[p]?.title ?? p).join(', ');
     const count = [...missing.values()].reduce((a, b) => a + b, 0);
+    const add = vscode.l10n.t('Add Go Source Root…');
+    const show = vscode.l10n.t('Show Call Path');
     void vscode.window
-      .showWarningMessage(`Runtime Lens: ${count} hop(s)${node ? ` of the ${node.stack.id} path` : ''} are not in your Go sources (${names}). Add a checkout, GOPATH or module cache that has them.`, 'Add Go Source Root…', 'Show Call Path')
+      .showWarningMessage(
+        node
+          ? vscode.l10n.t('Runtime Lens: {0} hop(s) of the {1} path are not in your Go sources ({2}). Add a checkout, GOPATH or module cache that has them.', count, node.stack.id, names)
+          : vscode.l10n.t('Runtime Lens: {0} hop(s) are not in your Go sources ({1}). Add a checkout, GOPATH or module cache that has them.', count, names),
+        add,
+        show,
+      )
       .then((a) => {
-        if (a === 'Add Go Source Root…') void vscode.commands.executeCommand('runtimeLens.addSourceRoot');
-        if (a === 'Show Call Path') void vscode.commands.executeCommand('runtimeLens.callPath.focus');
+        if (a === add) void vscode.commands.executeCommand('runtimeLens.addSourceRoot');
+        if (a === show) void vscode.commands.executeCommand('runtimeLens.callPath.focus');
       });
   }
 

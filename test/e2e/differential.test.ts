@@ -12,7 +12,7 @@ after(async () => {
 });
 
 async function diagnoseWorkspace(session: VsCodeSession): Promise<void> {
-  await session.runCommand('Runtime Lens: Diagnose…');
+  await session.runCommand('Runtime Lens: Diagnose');
   await session.page.locator('.quick-input-list .monaco-list-row', { hasText: "The workspace's logs" }).first().click();
   await session.webview().locator('#differential li.cause').first().waitFor({ timeout: 60_000 });
 }
@@ -90,15 +90,16 @@ test('"Confirm on the node" shows the reproduce command, and a result entered by
   assert.match(await confirm.locator('code.check').innerText(), /sudo runtime-lens reproduce --scenario init-oom --attempts \d+/);
   const before = await ranking(vs!);
   const oomBefore = before.find((x) => x.cause === 'runc-init-oom')!.posterior;
-  // As a person would: click into each field and type (the toolkit's field hosts its input in a shadow root).
-  for (const [field, value] of [['attempts', '300'], ['failures', '300']] as const) {
-    await confirm.locator(`vscode-text-field[data-key="${field}:init-oom"]`).click();
-    await vs!.page.keyboard.type(value);
-  }
+  // The attempts field starts at the command's own count; as a person would, type the failures into
+  // the other (the toolkit's field hosts its input in a shadow root).
+  const planned = /--attempts (\d+)/.exec(await confirm.locator('code.check').innerText())![1]!;
+  assert.equal(await confirm.locator('vscode-text-field[data-key="attempts:init-oom"]').getAttribute('value'), planned);
+  await confirm.locator('vscode-text-field[data-key="failures:init-oom"]').click();
+  await vs!.page.keyboard.type(planned);
   await confirm.locator('vscode-button', { hasText: 'Apply' }).click();
   const after = await waitForRanking(vs!, (r) => Math.abs(r.find((x) => x.cause === 'runc-init-oom')!.posterior - oomBefore) > 0.01);
   assert.ok(after.find((x) => x.cause === 'runc-init-oom')!.posterior > oomBefore);
-  assert.match(await vs!.webview().locator('.confirm[data-scenario="init-oom"]').innerText(), /300 of 300 attempts failed \(entered by you\)/);
+  assert.match(await vs!.webview().locator('.confirm[data-scenario="init-oom"]').innerText(), new RegExp(`${planned} of ${planned} attempts failed \\(entered by you\\)`));
   await vs!.webview().locator('.confirm[data-scenario="init-oom"]').scrollIntoViewIfNeeded();
   await vs!.screenshot('ambiguous-light-confirmed');
 });

@@ -12,7 +12,8 @@ N=$CACHE/node24
 CODE_SERVER_VERSION=4.139.1
 NODE_MAJOR=24
 here=$(cd "$(dirname "$0")" && pwd)
-"$here/apt.sh" chromium libkrb5-dev pkg-config >&2
+# fonts-wqy-microhei: a CJK font, so the zh-cn e2e screenshots show Chinese rather than empty boxes.
+"$here/apt.sh" chromium libkrb5-dev pkg-config fonts-wqy-microhei >&2
 marker="$D/.complete-$CODE_SERVER_VERSION"
 # Tests, the demo and CI may provision at the same time: one at a time, the others wait and reuse.
 mkdir -p "$CACHE"

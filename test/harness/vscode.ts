@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { type Browser, type FrameLocator, type Locator, type Page, chromium } from 'playwright-core';
 import { debianSources } from './goSources';
+import { languagePackVsix } from './languagePack';
 import { repoRoot, testOutput } from './paths';
 import { upstreamSources } from './upstreamSources';
 
@@ -44,6 +45,8 @@ export interface SessionOptions {
    * Debian's kubernetes 1.20.2, as runtimeLens.sourceRoots.
    */
   upstreamTrees?: string[];
+  /** The display language, as code-server's --locale (e.g. `zh-cn`), with a language pack for it (languagePack.ts); English when unset. */
+  locale?: string;
 }
 
 const vsix = path.join(repoRoot, 'dist', 'runtime-lens.vsix');
@@ -112,7 +115,7 @@ export const quietSettings: Record<string, unknown> = {
 };
 
 /** Installs the .vsix into a fresh profile and returns the profile's directories. */
-export function prepareProfile(prefix: string, root: string, settings: Record<string, unknown>): { userData: string; extensions: string } {
+export function prepareProfile(prefix: string, root: string, settings: Record<string, unknown>, more: string[] = []): { userData: string; extensions: string } {
   const userData = path.join(root, 'user-data');
   const extensions = path.join(root, 'extensions');
   fs.mkdirSync(extensions, { recursive: true });
@@ -123,10 +126,32 @@ export function prepareProfile(prefix: string, root: string, settings: Record<st
     fs.writeFileSync(path.join(userData, scope, 'settings.json'), JSON.stringify({ ...quietSettings, ...settings }, null, 2));
   }
   const cs = codeServerCommand(prefix);
-  execFileSync(cs.node, [cs.entry, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  for (const ext of [vsix, ...more]) {
+    execFileSync(cs.node, [cs.entry, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', ext], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  }
   return { userData, extensions };
+}
+
+/**
+ * Writes the language-pack cache (languagepacks.json in the user data) that VS Code writes when a pack is
+ * installed from its UI; code-server's `--install-extension` does not, and without it `--locale` falls
+ * back to English. The shape is VS Code's own (LanguagePackCachedData): per language, the pack's
+ * extension and the file translating the workbench.
+ */
+function registerLanguagePack(profile: { userData: string; extensions: string }, locale: string): void {
+  const dir = fs.readdirSync(profile.extensions).find((d) => d.startsWith(`runtime-lens-tests.test-language-pack-${locale}-`));
+  if (!dir) throw new Error(`the ${locale} language pack is not installed in ${profile.extensions}`);
+  const id = dir.replace(/-\d+\.\d+\.\d+$/, '');
+  fs.writeFileSync(path.join(profile.userData, 'languagepacks.json'), JSON.stringify({
+    [locale]: {
+      hash: `${id}-${locale}`,
+      extensions: [{ extensionIdentifier: { id }, version: '0.0.1' }],
+      translations: { vscode: path.join(profile.extensions, dir, 'translations', 'main.i18n.json') },
+      label: locale,
+    },
+  }));
 }
 
 export async function openVsCode(options: SessionOptions): Promise<VsCodeSession> {
@@ -144,7 +169,8 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
       ? [sources.checkouts, sources.gocode]
       : null;
   const settings = { ...(roots ? { 'runtimeLens.sourceRoots': roots, 'runtimeLens.includeSystemSources': false } : {}), ...options.settings };
-  const profile = prepareProfile(prefix, path.join(outDir, 'profile'), settings);
+  const profile = prepareProfile(prefix, path.join(outDir, 'profile'), settings, options.locale ? [languagePackVsix(options.locale)] : []);
+  if (options.locale) registerLanguagePack(profile, options.locale);
 
   const port = await freePort();
   const cs = codeServerCommand(prefix);
@@ -158,6 +184,7 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
+      ...(options.locale ? ['--locale', options.locale] : []),
       '--user-data-dir', profile.userData,
       '--extensions-dir', profile.extensions,
       workspace,
@@ -207,7 +234,8 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
         await page.locator(`.tab[data-resource-name="${path.basename(relativePath)}"]`).waitFor();
       },
       webview() {
-        return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+        // The extension's own webview: the walkthrough's Markdown pages are webviews too, of no extension.
+        return page.frameLocator('iframe.webview.ready[src*="extensionId=runtime-lens.runtime-lens"]').frameLocator('iframe#active-frame');
       },
       setSetting(key, value) {
         const file = path.join(profile.userData, 'User', 'settings.json');

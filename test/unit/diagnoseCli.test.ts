@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { run } from '../../src/cli/main';
+import { CAUSES } from '../../src/core/diagnosis/causes';
 import { repoRoot } from '../harness/paths';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -31,6 +32,8 @@ interface DiagnoseJson {
   findings: FindingJson[];
   verdict: { cause: string; confidence: number; summary: string; evidence: { id: string; holds: boolean | null; detail: string }[] };
   hypotheses: { cause: string; confidence: number }[];
+  groups: { id: string; node: string | null; container: string | null; signature: string; count: number; verdict: { cause: string; confidence: number }; hypotheses: { cause: string; confidence: number }[] }[];
+  causes: { cause: string; groups: string[]; count: number }[];
 }
 
 /** stdout must be exactly one JSON document. */
@@ -59,7 +62,7 @@ test('diagnose --json on the incident samples: one JSON document with the contra
   assert.equal(r.code, 0);
   assert.equal(r.err, '');
   const doc = parseOne(r.out);
-  assert.deepEqual(Object.keys(doc).sort(), ['clock', 'clusters', 'findings', 'fixes', 'fixesFor', 'fleet', 'hypotheses', 'notes', 'question', 'ranked', 'verdict']);
+  assert.deepEqual(Object.keys(doc).sort(), ['causes', 'clock', 'clusters', 'findings', 'fixes', 'fixesFor', 'fleet', 'groups', 'hypotheses', 'notes', 'question', 'ranked', 'verdict']);
   assert.ok(doc.findings.length > 100);
   for (const f of doc.findings) {
     for (const k of ['file', 'line', 'signature', 'time', 'pod', 'container', 'text']) assert.ok(k in f, `finding lacks ${k}`);
@@ -141,7 +144,9 @@ test('diagnose --json: the sample incident is the cpu-manager race, with every c
     ],
   );
   assert.equal(doc.hypotheses[0]!.cause, 'cpu-manager-state-race');
-  assert.equal(doc.hypotheses.length, 10);
+  // Every cause of the catalog is weighed: the contract's ten, the six added from the training threads, and `other`.
+  assert.equal(doc.hypotheses.length, CAUSES.causes.length);
+  assert.equal(doc.hypotheses.length, 17);
   assert.equal(typeof doc.verdict.summary, 'string');
   const eof = doc.verdict.evidence.find((e) => e.id === 'eof-errors-present')!;
   assert.equal(eof.holds, true);
@@ -311,6 +316,35 @@ test('diagnose --json: every note — an event list cut short, a file skipped �
   assert.match(human.out, /note: line 1: the document is cut short inside event 3/);
   assert.match(human.out, /This verdict rests on input that was not read in full: 2 note\(s\)/);
   assert.match(human.out, /^Nodes: 2 \(ip-10-0-1-5, node-a\)$/m);
+});
+
+test('diagnose --json: groups and causes exactly as the contract has them; the incident is one cause over every group', async () => {
+  const doc = parseOne((await cli('diagnose', '--json', samples)).out);
+  assert.ok(doc.groups.length >= 2, String(doc.groups.length));
+  for (const g of doc.groups) {
+    assert.deepEqual(Object.keys(g), ['id', 'node', 'container', 'signature', 'count', 'verdict', 'hypotheses']);
+    assert.deepEqual(Object.keys(g.verdict), ['cause', 'confidence']);
+    assert.ok(g.count > 0);
+    assert.equal(g.hypotheses[0]!.cause, g.verdict.cause === 'unknown' ? g.hypotheses[0]!.cause : g.verdict.cause);
+  }
+  assert.equal(new Set(doc.groups.map((g) => g.id)).size, doc.groups.length, 'group ids are unique');
+  assert.deepEqual(doc.causes.map((c) => c.cause), ['cpu-manager-state-race']);
+  for (const c of doc.causes) assert.deepEqual(Object.keys(c), ['cause', 'groups', 'count']);
+  assert.deepEqual([...doc.causes[0]!.groups].sort(), doc.groups.filter((g) => g.verdict.cause === 'cpu-manager-state-race').map((g) => g.id).sort());
+  // The same input gives the same ids.
+  const again = parseOne((await cli('diagnose', '--json', samples)).out);
+  assert.deepEqual(again.groups.map((g) => g.id), doc.groups.map((g) => g.id));
+});
+
+test('diagnose --json on samples/two-nodes: two causes, each for its own node; on samples/outside-catalog: other, naming the innermost error', async () => {
+  const two = parseOne((await cli('diagnose', '--json', path.join(repoRoot, 'samples', 'two-nodes'))).out);
+  assert.deepEqual(two.causes.map((c) => c.cause).sort(), ['cpu-manager-state-race', 'runc-init-oom']);
+  for (const g of two.groups) assert.equal(g.verdict.cause, g.node === 'node-a' ? 'cpu-manager-state-race' : 'runc-init-oom', g.id);
+  assert.match(two.verdict.summary, /node-a: runc state\.json race[^;]*; node-b: runc's exec helper OOM-killed/);
+  const outside = parseOne((await cli('diagnose', '--json', path.join(repoRoot, 'samples', 'outside-catalog'))).out);
+  assert.equal(outside.verdict.cause, 'other');
+  assert.match(outside.verdict.summary, /The innermost error: openat2 \/sys\/fs\/cgroup\/kubepods\.slice\/.*\.scope: ENOENT \(no such file or directory\)/);
+  assert.match(outside.verdict.summary, /Search upstream for "can't open cgroup" "no such file or directory" in runc's issues/);
 });
 
 test('diagnose --json: one event, one finding — the 75 OOM kills and 75 failed execs of oom-case, each with its related lines', async () => {

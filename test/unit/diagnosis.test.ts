@@ -161,7 +161,9 @@ test('random-phase EOFs with policy none → not the race: unknown, with the evi
   assert.match(ev(d, 'reconcile-aligned').detail, /share no phase of the reconcile, fixed or sliding/);
   assert.equal(ev(d, 'cpu-manager-static').holds, false);
   assert.notEqual(d.verdict.cause, 'cpu-manager-state-race');
-  assert.ok(d.ranked.find((r) => r.cause === 'cpu-manager-state-race')!.posterior < 0.02);
+  // With the calibrated ratios (bench/results.md) the catalog's other EOF printer and a cause outside it share the rest.
+  assert.ok(d.ranked.find((r) => r.cause === 'cpu-manager-state-race')!.posterior < 0.1);
+  assert.ok(['unknown', 'other'].includes(d.verdict.cause), d.verdict.cause);
   assert.ok(d.ranked.find((r) => r.cause === 'cpu-manager-state-race')!.against.some((c) => c.id === 'cpu-manager-static'));
 });
 
@@ -226,7 +228,10 @@ test("the user's answers enter as evidence marked as theirs and move the verdict
   assert.equal(ev(answered, 'runc-before-fix').holds, true);
   assert.equal(ev(answered, 'runc-before-fix').source, 'user');
   assert.equal(answered.verdict.cause, 'cpu-manager-state-race');
-  assert.ok(answered.verdict.confidence > before.verdict.confidence);
+  // Aligned EOFs alone already put the race near the 0.97 cap: the answers show in its posterior.
+  const race = (d: typeof before) => d.ranked.find((r) => r.cause === 'cpu-manager-state-race')!.posterior;
+  assert.ok(answered.verdict.confidence >= before.verdict.confidence);
+  assert.ok(race(answered) > race(before), `${race(answered)} > ${race(before)}`);
 });
 
 test('no EOF errors → cause none, even with look-alikes, which are named', () => {
@@ -296,4 +301,18 @@ test('webview messages are validated: exact shapes only', () => {
   ]) {
     assert.equal(parseWebviewMessage(bad), null, JSON.stringify(bad)?.slice(0, 80));
   }
+});
+
+test('the clock note: node-local rows without a kubelet EOF are never called aligned, and the zone is set the front end\'s way', () => {
+  // A klog probe timeout (node-local) and a zoned containerd line: no EOF to infer the offset from.
+  const klog = recogniseText('kubelet.log', `${klogAt(BASE)} prober.go:117] Readiness probe for "api-a_shop(${PODS[0]!.uid}):api" failed (failure): command "/ready" timed out\n`, { matcher });
+  const d = run([klog]);
+  assert.doesNotMatch(d.clock, /no alignment was needed/);
+  assert.match(d.clock, /1 node-local time\(s\) .* stay node-local\. Set the zone with --tz to place them/);
+  const inVsCode = diagnose({ recognitions: [klog], facts: [], saveState: null, user: {}, titles, setZone: 'the setting runtimeLens.timeZone' });
+  assert.match(inVsCode.clock, /Set the zone with the setting runtimeLens\.timeZone/);
+  assert.doesNotMatch(inVsCode.clock, /--tz/);
+  // Only zoned lines: nothing needed aligning, and the note says so.
+  const zoned = recogniseText('dockerd.log', `time="${rfc(BASE)}" level=error msg="stream copy error: reading from a closed fifo"\n`, { matcher });
+  assert.match(run([zoned]).clock, /All timed lines carry their own zone; no alignment was needed/);
 });

@@ -40,9 +40,10 @@ const RUNTIME_LINE =
 /**
  * Threads whose text is other output than an error: process tables, mount traces, a bare event header, a
  * kernel stack, and a kernel OOM report alone (the kill of runc:[2:INIT] is the kernel-oom-runc-init
- * observation, a fact the diagnosis weighs, not an exec failure of its own).
+ * observation, a fact the diagnosis weighs, not an exec failure of its own). runc#4193 quotes runc's --debug
+ * trace (`DEBU[0000] nsexec[42599]: => nsexec container setup`): printed on every start, no error.
  */
-const NO_ERROR_LINE = new Set(['cloudfoundry/garden-runc-release#121', 'opencontainers/runc#2532', 'antrea-io/antrea#833', 'opencontainers/runc#3759', 'containerd/containerd#10799']);
+const NO_ERROR_LINE = new Set(['cloudfoundry/garden-runc-release#121', 'opencontainers/runc#2532', 'antrea-io/antrea#833', 'opencontainers/runc#3759', 'containerd/containerd#10799', 'opencontainers/runc#4193']);
 
 function recognise(i: Incident) {
   return recogniseText(`${i.source}.log`, i.text, { matcher });

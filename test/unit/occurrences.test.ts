@@ -223,6 +223,31 @@ test('a session leaves out what it cannot read, and a missing path is an InputEr
   await assert.rejects(gatherInputs([path.join(dir, 'nope')]), /nope: no such file or directory/);
 });
 
+test('a reading kept from elsewhere (a large file counted in its tab) is taken by the next read while the file is unchanged', async () => {
+  const file = path.join(dir, 'kept.log');
+  fs.copyFileSync(path.join(samples, 'eof-incident', 'kubelet.log'), file);
+  const read: string[] = [];
+  const session = new DiagnosisSession({ matcher, time: {}, readFile: (f, o) => (read.push(f), recogniseFile(f, o)) });
+  const counted = await recogniseFile(file, { matcher, keepFindings: false });
+  session.keep(file, fs.statSync(file), counted);
+  await session.read([file]);
+  assert.deepEqual(read, [], 'the kept reading is used');
+  assert.equal(session.recognitions[0], counted);
+  // A kept reading waits while the session reads other files.
+  await session.read([]);
+  session.keep(file, fs.statSync(file), counted);
+  await session.read([]);
+  await session.read([file]);
+  assert.deepEqual(read, [], 'kept across a read of other files');
+  // Kept, then the file changes: the next read reads it.
+  await session.read([]);
+  session.keep(file, fs.statSync(file), counted);
+  fs.appendFileSync(file, 'I0507 03:50:00.000000   1234 server.go:417] Version: v1.14.8\n');
+  await session.read([file]);
+  assert.deepEqual(read, [file], 'a changed file is read again');
+  assert.notEqual(session.recognitions[0], counted);
+});
+
 test('an editor document keeps its findings, and its sets are made from them on first use', () => {
   const text = fs.readFileSync(path.join(samples, 'eof-incident', 'kubelet.log'), 'utf8');
   const r = recogniseText('kubelet.log', text, { matcher });

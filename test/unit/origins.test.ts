@@ -200,6 +200,7 @@ const SIGNATURE_CASES: Record<string, { line: string; roots: string[]; want: Wan
       ['probe errored', 'kubelet', 'kubernetes-1.20.2/pkg/kubelet/prober/prober.go', 8],
     ],
   },
+
   'http-probe-eof': {
     line: 'Readiness probe failed: Get "http://10.244.1.7:8080/healthz": EOF',
     roots: MODERN,
@@ -340,6 +341,60 @@ const SIGNATURE_CASES: Record<string, { line: string; roots: string[]; want: Wan
     line: 'Memory cgroup out of memory: Killed process 48213 (runc:[2:INIT]) total-vm:1236080kB, anon-rss:7728kB, file-rss:4344kB, shmem-rss:0kB, UID:0 pgtables:100kB oom_score_adj:-998',
     roots: MODERN,
     want: [],
+  },
+  // The causes added from the training threads (issue 16). The fixtures hold runc's and the shim's wrappers, not the files
+  // with the innermost literals (libcontainer/apparmor, keys, cgroups; moby's daemon/errors.go): only the wrappers are placed.
+  'runc-lsm-denied': {
+    line: 'OCI runtime exec failed: exec failed: container_linux.go:349: starting container process caused "apparmor failed to apply profile: write /proc/self/attr/exec: operation not permitted": unknown',
+    roots: RC,
+    want: [
+      ['caused', 'runc', 'runc-1.0.0-rc6/libcontainer/generic_error.go', 10],
+      ['starting container process', 'runc', 'runc-1.0.0-rc6/libcontainer/container_linux.go', 10],
+      ['exec failed', 'runc', 'runc-1.0.0-rc6/exec.go', 12],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+    ],
+  },
+  'runc-keyring-quota': {
+    line: 'OCI runtime exec failed: exec failed: container_linux.go:265: starting container process caused "could not create session key: disk quota exceeded": unknown',
+    roots: RC,
+    want: [
+      ['caused', 'runc', 'runc-1.0.0-rc6/libcontainer/generic_error.go', 10],
+      ['starting container process', 'runc', 'runc-1.0.0-rc6/libcontainer/container_linux.go', 10],
+      ['exec failed', 'runc', 'runc-1.0.0-rc6/exec.go', 12],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+    ],
+  },
+  // go-runc's os.CreateTemp($XDG_RUNTIME_DIR, "runc-process") error, unwrapped, like runtime-dir-no-space.
+  'runtime-dir-missing': {
+    line: 'OCI runtime exec failed: open /run/user/0/snap.microk8s/runc-process148393587: no such file or directory: unknown',
+    roots: MODERN,
+    want: [['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10]],
+  },
+  'runc-cgroup-unified-missing': {
+    line: 'OCI runtime exec failed: exec failed: unable to start container process: error adding pid 846 to cgroups: failed to write 846: openat2 /sys/fs/cgroup/unified/kubelet.slice/kubelet-kubepods.slice/cri-containerd-453a4ebc9ef1.scope/cgroup.procs: no such file or directory: unknown',
+    roots: MODERN,
+    want: [
+      ['unable to start container process', 'runc', 'runc-1.1.5/libcontainer/container_linux.go', 16],
+      ['exec failed', 'runc', 'runc-1.1.5/exec.go', 19],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+    ],
+  },
+  // dockerd's errors.go is not among the fixtures: nothing to place.
+  'exec-paused-container': {
+    line: 'Error response from daemon: Container 388c7f47a06cce0856266ffd56a2ce2901689ca7a6b9cd741b37652418448f2b is paused, unpause the container before exec',
+    roots: MODERN,
+    want: [],
+  },
+  'cgroup-procs-einval': {
+    line: 'OCI runtime exec failed: exec failed: container_linux.go:348: starting container process caused "process_linux.go:90: adding pid 18580 to cgroups caused \\"failed to write 18580 to cgroup.procs: write /sys/fs/cgroup/cpu,cpuacct/kubepods/burstable/podb72c8c56/1075b19a94bb/cgroup.procs: invalid argument\\"": unknown',
+    roots: RC,
+    want: [
+      ['caused', 'runc', 'runc-1.0.0-rc6/libcontainer/generic_error.go', 10],
+      ['caused', 'runc', 'runc-1.0.0-rc6/libcontainer/generic_error.go', 10],
+      ['starting container process', 'runc', 'runc-1.0.0-rc6/libcontainer/container_linux.go', 10],
+      ['exec failed', 'runc', 'runc-1.0.0-rc6/exec.go', 12],
+      ['OCI runtime exec failed', 'shim', 'containerd-1.6.20/pkg/process/exec.go', 10],
+    ],
   },
   // The same ServeExec text is in the kubelet's and containerd's streaming servers; the innermost program, containerd, is reported.
   'exec-stream-eof': {

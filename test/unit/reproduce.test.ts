@@ -7,7 +7,7 @@ import { run } from '../../src/cli/main';
 import { parseReproduceArgs } from '../../src/cli/reproduce';
 import { UsageError } from '../../src/cli/commands';
 import { LabError, isStaticElf, requireCgroups, requireRoot, resolveRunc } from '../../src/core/reproduce/host';
-import { type LabPlan, bundleConfig, makePlan, planCommands, reproduceCommand, shellWord } from '../../src/core/reproduce/plan';
+import { type LabPlan, bundleConfig, limitArgs, makePlan, memoryLimitAbove, planCommands, reproduceCommand, shellWord } from '../../src/core/reproduce/plan';
 import { errorText, makeResult, outcomeFromResult, reading, signatureOf } from '../../src/core/reproduce/result';
 import { percent, rateUpperBound } from '../../src/core/reproduce/stats';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
@@ -261,4 +261,18 @@ test('a static ELF is told from a dynamic one and from a non-ELF', () => {
   assert.equal(isStaticElf(process.execPath), false, 'node is dynamically linked');
   assert.equal(isStaticElf(__filename), false);
   assert.equal(isStaticElf('/no/such/file'), false);
+});
+
+test("init-oom: cgroup v1's refusal of 1M below the container's use gives a limit just above it, still no room for runc init", () => {
+  // runc 1.1.5's words on a busy node (the integration test met them under load).
+  const said = 'unable to set memory limit to 1048576 (current usage: 2183168, peak usage: 2514944)';
+  const above = memoryLimitAbove(said)!;
+  assert.equal(above, 2293760);
+  assert.ok(above > 2183168 && above - 2183168 <= 128 * 1024, 'within 128 KiB of the use: runc init needs megabytes more');
+  assert.equal(above % (64 * 1024), 0);
+  assert.equal(memoryLimitAbove('container not running'), null);
+  const p = plan({ scenario: 'init-oom', attempts: 10 });
+  assert.deepEqual(limitArgs(p)!.slice(-6), ['update', '--memory', '1M', '--memory-swap', '1M', p.id]);
+  assert.deepEqual(limitArgs(p, above)!.slice(-6), ['update', '--memory', '2293760', '--memory-swap', '2293760', p.id]);
+  assert.equal(limitArgs(plan()), null);
 });

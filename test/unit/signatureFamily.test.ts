@@ -193,6 +193,15 @@ test('every signature names the causes that print it, with the contract\'s cause
     'container-stopped',
     'runtime-dir-full',
     'runc-go-glibc',
+    // Added from the training threads (issue 16).
+    'lsm-denies-exec',
+    'keyring-quota',
+    'runtime-dir-removed',
+    'runc-hybrid-cgroup-v1',
+    'container-paused',
+    'exec-cgroup-join-race',
+    // A cause outside the catalog: what an unclassified runtime error (runtime-error) is printed by.
+    'other',
   ]);
   for (const s of builtIn) {
     assert.ok(Array.isArray(s.def.causes), `${s.def.id} has causes`);

@@ -34,6 +34,8 @@ export interface CauseDef {
   priorWhy: string;
   threshold?: number;
   signatures: Record<string, { lr: number; why: string }>;
+  /** The ratio for a runtime exec error this cause does not list, instead of the catalog's signatureDefault. */
+  otherSignatures?: { lr: number; why: string };
   evidence: Record<string, EvidenceWeight>;
   versions: string;
   check: string;

@@ -48,8 +48,10 @@ function matchesAt(zoneless: number[], zoned: number[], offsetMinutes: number): 
 /**
  * The clock, and the given findings placed on it. `commonYear`: the year most timed lines of the whole
  * input carry, when `findings` are only some of them (the runtime errors the alignment needs).
+ * `setZone`: how the user sets the zone, in their front end's words (`--tz`, or the extension's setting).
  */
-export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?: string; year?: number; commonYear?: number | null }): { clock: Clock; placed: PlacedFinding[] } {
+export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?: string; year?: number; commonYear?: number | null; setZone?: string }): { clock: Clock; placed: PlacedFinding[] } {
+  const setZone = options.setZone ?? '--tz';
   const year = options.year ?? (options.commonYear !== undefined ? options.commonYear : commonYear(findings.map((f) => f.wallTime?.year)));
   const wallOf = (f: Finding) => (f.wallTime ? wallMs(f.wallTime, f.wallTime.year ?? year ?? 2000) : null);
   const zonedEpoch = (f: Finding) => (f.wallTime && f.wallTime.offsetMinutes !== null && f.wallTime.year !== null ? wallOf(f)! - f.wallTime.offsetMinutes * 60000 : null);
@@ -67,9 +69,14 @@ export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?:
     offset = zoneOffsetForWall(options.zone, sample);
     description = `Node-local times (klog, journald) read as ${options.zone.name} (UTC${formatOffset(offset)}), ${options.zoneFrom ?? 'as given'}${yearNote}.`;
   } else if (zonelessEof.length === 0) {
-    description = 'All timed lines carry their own zone; no alignment was needed.';
+    // Only when no line at all is node-local may the note say that nothing needed aligning: the
+    // findings table shows node-local rows (a kernel OOM kill, a klog timeout) otherwise.
+    const zoneless = findings.filter((f) => f.wallTime && f.wallTime.offsetMinutes === null).length;
+    description = zoneless === 0
+      ? 'All timed lines carry their own zone; no alignment was needed.'
+      : `${zoneless} node-local time(s) (klog, journald, kernel) have no zone, and no kubelet EOF among them to align with the zoned logs: they stay node-local. Set the zone with ${setZone} to place them${yearNote}.`;
   } else if (zonedRuntime.length === 0 || year === null) {
-    description = `Node-local times (klog, journald) have no zone and no zoned runtime log to align them with: they stay node-local. Give --tz (or runtimeLens.timeZone) to place them${yearNote}.`;
+    description = `Node-local times (klog, journald) have no zone and no zoned runtime log to align them with: they stay node-local. Set the zone with ${setZone} to place them${yearNote}.`;
   } else {
     const scored = CANDIDATES.map((o) => ({ o, n: matchesAt(zonelessEof, zonedRuntime, o) })).sort((a, b) => b.n - a.n || Math.abs(a.o) - Math.abs(b.o));
     const [best, second] = [scored[0]!, scored[1]!];
@@ -78,7 +85,7 @@ export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?:
       offset = best.o;
       description = `Node-local times (klog, journald) read as UTC${formatOffset(best.o)}, inferred: at that offset ${best.n} of ${zonelessEof.length} kubelet EOFs coincide within ${TOLERANCE_MS / 1000} s with zoned runtime errors (dockerd/containerd); the next best offset, UTC${formatOffset(second.o)}, matches ${second.n}${yearNote}.`;
     } else {
-      description = `Node-local times (klog, journald) could not be placed: no whole or half-hour offset makes the kubelet EOFs coincide with the zoned runtime errors (best: ${best.n} of ${zonelessEof.length} at UTC${formatOffset(best.o)}). Give --tz to set it${yearNote}.`;
+      description = `Node-local times (klog, journald) could not be placed: no whole or half-hour offset makes the kubelet EOFs coincide with the zoned runtime errors (best: ${best.n} of ${zonelessEof.length} at UTC${formatOffset(best.o)}). Set the zone with ${setZone}${yearNote}.`;
     }
   }
   const clock = { offsetMinutes: offset, year, description };

@@ -3,10 +3,11 @@ import type { NodeFact } from '../logs/facts';
 import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
 import { type Zone, formatWall, parseZone, wallMs } from '../logs/time';
 import { byCodeUnit } from '../order';
+import { innermostReader, innermostRules } from '../messages/innermost';
 import { findingAt, findingsOf, hasYearAt, setsOf, wallTimeAt } from '../signatures/occurrences';
 import { RUNTIME_ERROR } from '../signatures/matcher';
 import type { Recognition } from '../signatures/recognise';
-import type { OccurrenceSet, OccurrenceStore } from '../signatures/types';
+import type { Finding, OccurrenceSet, OccurrenceStore } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
 import { CAUSES, CAUSE_TITLES, type CauseCatalog, execFailureSignatures } from './causes';
 import { type Clock, type PlacedFinding, commonYear, placeFinding, setClock } from './clock';
@@ -14,8 +15,10 @@ import { decide, nextQuestion, rank } from './differential';
 import { latest } from './evidence';
 import { CAP, probability } from './numbers';
 import { labObservation, observe } from './observations';
+import type { FamilyScope } from './observations/types';
 import { reproduceCommand } from '../reproduce/plan';
-import type { CauseInfo, Cluster, Diagnosis, Evidence, NodeSummary, RankedCause, UserFacts, Verdict } from './types';
+import type { InnermostError } from '../signatures/types';
+import type { CauseInfo, CauseSpan, Cluster, Diagnosis, DiagnosisGroup, Evidence, Hypothesis, NodeCause, NodeSummary, RankedCause, UserFacts, Verdict } from './types';
 
 export interface DiagnoseInput {
   recognitions: Recognition[];
@@ -25,6 +28,11 @@ export interface DiagnoseInput {
   user: UserFacts;
   /** --tz / runtimeLens.timeZone and --year / runtimeLens.year. */
   zone?: Zone;
+  /**
+   * How the user of this front end sets the zone, named in the clock note and the evidence: `--tz`
+   * (the default, the CLI's flag) or, in VS Code, the setting.
+   */
+  setZone?: string;
   year?: number;
   titles: Record<string, string>;
   /** The cause catalog; the built-in one unless a test gives another. */
@@ -144,19 +152,16 @@ interface Assessment {
 }
 
 /**
- * Every observation of the catalog for one set of findings and facts (one node, or the whole input):
- * the evidence the causes are weighed on (observations/ reads each; the user's answers apply there).
+ * Every observation of the catalog for one set of findings and facts (one node, one error family, or the
+ * whole input): the evidence the causes are weighed on (observations/ reads each; the user's answers apply
+ * there). `files` are every file read for that scope, so a kernel log that was read and holds no OOM kill
+ * counts as such; a `family` is aligned on its own failures.
  */
-function assess(scope: Scope, facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, node: string | null = null): Assessment {
-  const { sets, placed } = scope;
+function assess(placed: PlacedFinding[], components: Set<string>, facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, files: string[], family?: FamilyScope): Assessment {
   const failures = execFailureSignatures(catalog);
-  // Files read count even when they hold nothing: a clean kernel log says there was no OOM kill.
-  const read = input.recognitions.map((r) => r.file).filter((f) => node === null || [null, node].includes(nodeFromPath(f)));
-  const files = [...new Set([...sets.map((s) => s.file), ...facts.map((f) => f.file), ...read])];
-  const components = new Set(sets.map((s) => s.component));
-  const evidence = observe(catalog, { placed, components, facts, files, clock, saveState: input.saveState, failures, answers: input.user.observations ?? {} });
-  const present = new Set(sets.map((s) => s.signature).filter((s) => failures.has(s)));
-  const ranked = present.size ? rank(catalog, evidence, present, input.titles) : [];
+  const evidence = observe(catalog, { placed, components, facts, files, clock, saveState: input.saveState, failures, answers: input.user.observations ?? {}, ...(family ? { family } : {}), ...(input.setZone ? { setZone: input.setZone } : {}) });
+  const present = new Set(placed.map((p) => rankedAs(p.finding, failures)).filter((s) => failures.has(s)));
+  const ranked = present.size ? rank(catalog, evidence, present, { ...familyTitles(catalog), ...input.titles }) : [];
   return { evidence, present, ranked };
 }
 
@@ -171,6 +176,11 @@ function summaryOf(cause: string, leader: RankedCause | null, ranked: RankedCaus
   const errors = [...present].map((s) => titles[s] ?? s).join(', ');
   const lead = ranked.slice(0, 3).map((r) => `${CAUSE_TITLES[r.cause] ?? r.cause} (${probability(r.posterior)})`).join(', ');
   return `Runtime exec errors are present (${errors}), but the evidence does not single out a cause: ${lead} lead.`;
+}
+
+/** A finding's node by canonical name. */
+function nodeOfFinding(f: Finding): string | null {
+  return canonicalNode(nodeOf(f));
 }
 
 /**
@@ -190,11 +200,21 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
 export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; clock: Clock } {
   const catalog = input.catalog ?? CAUSES;
   const sets = input.recognitions.flatMap((r) => setsOf(r));
-  const failures = execFailureSignatures(catalog);
-  const { clock, placed } = placeFindings(input, sets, weighedOneByOne(catalog, failures));
+  const failing = execFailureSignatures(catalog);
+  const { clock, placed } = placeFindings(input, sets, weighedOneByOne(catalog, failing));
   const facts = withNodes(input.facts, sets);
-  const whole = assess({ sets, placed }, facts, input, clock, catalog);
-  const decision = decide(catalog, whole.ranked);
+  const files = readFiles(input.recognitions, sets);
+  const titles = { ...familyTitles(catalog), ...input.titles };
+  // Alignment speaks of the EOFs when there are any (the phase timeline is theirs), else of every failed exec.
+  const eofs = catalog.observations.find((o) => o.id === 'reconcile-aligned')?.params?.signatures ?? [];
+  const allFailures: FamilyScope | undefined = placed.some((p) => eofs.includes(p.finding.signature)) ? undefined : { of: (p) => failing.has(p.finding.signature), noun: 'failed exec' };
+  const components = componentsByNode(sets);
+  const whole = assess(placed, new Set(sets.map((s) => s.component)), facts, input, clock, catalog, [...files.keys()], allFailures);
+  const { groups, ranked: groupRanked, byNodeFamily } = groupsOf(placed, components, facts, files, input, clock, catalog);
+  const explained = spans(groups);
+  const mixed = explained.length >= 2 ? mixture(explained, groups, groupRanked, whole.ranked) : null;
+  const decision = mixed ?? decide(catalog, whole.ranked);
+  const ranked = mixed ? mixed.ranked : whole.ranked;
   const cause = whole.present.size ? decision.cause : 'none';
   // Signatures the observations read beside the failures (dockerd's closed fifo) are evidence, not look-alikes.
   const companions = new Set(catalog.observations.flatMap((o) => [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])]));
@@ -203,33 +223,306 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
   const summary =
     cause === 'none'
       ? `No runtime exec errors of a known kind in the input.${lookAlikes.length ? ` Look-alikes found: ${lookAlikes.join(', ')} — see their explanations; they are not the runtime failing.` : ''}`
-      : summaryOf(cause, decision.leader, whole.ranked, whole.present, input.titles, catalog);
-  const question = cause !== 'none' && (cause === 'unknown' || (decision.leader?.posterior ?? 1) < 0.9) ? nextQuestion(catalog, whole.ranked, whole.evidence) : null;
+      : mixed
+        ? severalSummary(explained, groups, titles, catalog)
+        : cause === 'other'
+          ? otherSummary(groups.filter((g) => g.verdict.cause === 'other' || g.hypotheses[0]?.cause === 'other'), whole.evidence, titles)
+          : summaryOf(cause, decision.leader, whole.ranked, whole.present, titles, catalog);
+  const question = cause !== 'none' && (cause === 'unknown' || (decision.leader?.posterior ?? 1) < 0.9) ? nextQuestion(catalog, ranked, whole.evidence) : null;
   const settled = cause !== 'none' && input.user.settledCause && catalog.causes.some((c) => c.id === input.user.settledCause) ? input.user.settledCause : null;
   const fixesFor = cause === 'none' ? null : settled ?? (cause !== 'unknown' ? cause : decision.leader?.cause ?? null);
   const verdict: Verdict = settled
-    ? settledVerdict(settled, { cause, confidence: decision.confidence }, decision.leader!, whole.ranked, whole.evidence, catalog)
+    ? settledVerdict(settled, { cause, confidence: decision.confidence }, decision.leader!, ranked, whole.evidence, catalog)
     : { cause, confidence: cause === 'none' ? 1 : decision.confidence, summary, evidence: whole.evidence };
   const causes: Record<string, CauseInfo> = Object.fromEntries(
     catalog.causes.map((c) => [
       c.id,
-      { id: c.id, title: c.title, summary: c.summary, versions: c.versions, check: c.check, references: c.references, fixes: c.fixes, confirm: c.reproduce ? { scenario: c.reproduce, command: reproduceCommand(c.reproduce), observation: labObservation(catalog, c.reproduce) } : null, observations: Object.keys(c.evidence) },
+      { id: c.id, title: c.title, summary: c.summary, versions: c.versions, check: c.check, references: c.references, fixes: c.fixes, confirm: c.reproduce ? { scenario: c.reproduce, command: reproduceCommand(c.reproduce), observation: labObservation(catalog, c.reproduce) } : null, observations: Object.keys(c.evidence), ...(c.otherSignatures ? { outside: true } : {}) },
     ]),
   );
   const diagnosis: Diagnosis = {
     verdict,
     hypotheses: cause === 'none' ? [{ cause: 'none', confidence: 1 }] : decision.hypotheses,
-    ranked: whole.ranked,
+    ranked,
     causes,
     question,
     fixesFor,
-    fleet: fleet({ sets, placed }, facts, input, clock, catalog),
+    fleet: fleet({ sets, placed }, facts, files, input, clock, catalog, byNodeFamily),
     clusters: clusters(sets, clock, input.titles),
     fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
     clock: clock.description,
     inputs: { files: input.recognitions.length, lines: input.recognitions.reduce((n, r) => n + r.lines, 0) },
+    groups,
+    explained,
+    byNode: nodeCauses(groups, input.titles),
   };
   return { diagnosis, clock };
+}
+
+/** Every file that was read, with the node it is from (its findings', else its folder's): the files an observation could have seen. */
+function readFiles(recognitions: Recognition[], sets: readonly OccurrenceSet[]): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  // Per file, the node of its first occurrence (the set holding it), files in the order of their first occurrence.
+  const first = new Map<string, { node: string | null; rank: number; order: number }>();
+  const ranks = storeRanks(sets);
+  for (const s of sets) {
+    if (s.size === 0) continue;
+    const rank = ranks.get(s.store)!;
+    const order = s.store.order[s.start]!;
+    const known = first.get(s.file);
+    if (!known || rank < known.rank || (rank === known.rank && order < known.order)) first.set(s.file, { node: s.node, rank, order });
+  }
+  for (const [file, f] of [...first].sort((a, b) => a[1].rank - b[1].rank || a[1].order - b[1].order)) out.set(file, f.node);
+  for (const r of recognitions) if (!out.has(r.file)) out.set(r.file, canonicalNode(nodeFromPath(r.file)));
+  return out;
+}
+
+/** The components of each node's sets (by canonical node, '' for none): what the observations know of a node's programs without a placed finding. */
+function componentsByNode(sets: readonly OccurrenceSet[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const s of sets) {
+    const key = s.node ?? '';
+    const c = out.get(key);
+    if (c) c.add(s.component);
+    else out.set(key, new Set([s.component]));
+  }
+  return out;
+}
+
+/** The files of one node, and those that name no node (they count for every node, like facts naming none). */
+function filesOf(files: Map<string, string | null>, node: string | null): string[] {
+  return [...files].filter(([, n]) => node === null || n === null || n === node).map(([f]) => f);
+}
+
+/**
+ * A runtime error's family: its signature, or for an error no curated signature covers, the family its
+ * innermost error belongs to (knowledge/innermost.json), else the innermost error itself.
+ */
+function familyOf(f: Finding): string {
+  if (f.signature !== RUNTIME_ERROR) return f.signature;
+  const i = f.anatomy?.innermost;
+  if (!i) return f.signature;
+  return innermostReader().rule(i)?.family ?? `innermost:${i.operation ?? '-'}:${i.errno ?? i.text}`;
+}
+
+/**
+ * What a finding is for the ranking: its signature, or for an uncurated runtime error whose innermost
+ * error belongs to a family some cause lists (`family:<name>` in causes.json), that family. A family no
+ * cause lists stays `runtime-error`: an error no documented cause prints.
+ */
+function rankedAs(f: Finding, failures: Set<string>): string {
+  if (f.signature !== RUNTIME_ERROR) return f.signature;
+  const family = `family:${familyOf(f)}`;
+  return failures.has(family) ? family : f.signature;
+}
+
+/** Titles for the `family:` keys: the meaning knowledge/innermost.json gives the family's first rule. */
+function familyTitles(catalog: CauseCatalog): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of execFailureSignatures(catalog)) {
+    if (!key.startsWith('family:')) continue;
+    const rule = innermostRules().find((r) => r.family === key.slice('family:'.length));
+    out[key] = rule ? `runtime error: ${rule.meaning}` : key;
+  }
+  return out;
+}
+
+const groupId = (node: string | null, pod: string | null, container: string | null, family: string) => [node ?? '-', [pod, container].filter(Boolean).join(':') || '-', family].join('/');
+
+/**
+ * The failures grouped by node, container and error family, each group ranked on its own by the same
+ * engine: the evidence of its node for its family (alignment on the family's own failures), the
+ * signature of its own findings. One input can hold several causes; each group gets the one that fits it.
+ */
+function groupsOf(
+  placed: PlacedFinding[],
+  components: Map<string, Set<string>>,
+  facts: NodeFact[],
+  files: Map<string, string | null>,
+  input: DiagnoseInput,
+  clock: Clock,
+  catalog: CauseCatalog,
+): { groups: DiagnosisGroup[]; ranked: Map<string, RankedCause[]>; byNodeFamily: Map<string, Assessment[]> } {
+  const failures = execFailureSignatures(catalog);
+  const byGroup = new Map<string, { node: string | null; pod: string | null; container: string | null; family: string; members: PlacedFinding[] }>();
+  const byNode = new Map<string, PlacedFinding[]>();
+  for (const p of placed) {
+    const f = p.finding;
+    const node = nodeOfFinding(f);
+    const nodeKey = node ?? '';
+    const mine = byNode.get(nodeKey);
+    if (mine) mine.push(p);
+    else byNode.set(nodeKey, [p]);
+    if (!failures.has(f.signature)) continue;
+    const r = f.record;
+    const pod = r.pod ? (r.namespace ? `${r.namespace}/${r.pod}` : r.pod) : null;
+    const family = familyOf(f);
+    const id = groupId(node, pod, r.container, family);
+    const g = byGroup.get(id);
+    if (g) g.members.push(p);
+    else byGroup.set(id, { node, pod, container: r.container, family, members: [p] });
+  }
+  // One assessment per node and family: the containers of a family share their node's evidence.
+  const assessed = new Map<string, Assessment>();
+  const groups: DiagnosisGroup[] = [];
+  const ranked = new Map<string, RankedCause[]>();
+  for (const [id, g] of byGroup) {
+    const key = `${g.node ?? ''}\u0000${g.family}`;
+    let a = assessed.get(key);
+    if (!a) {
+      const mine = (byNode.get(g.node ?? '') ?? []).filter((p) => !failures.has(p.finding.signature) || familyOf(p.finding) === g.family);
+      const theirs = g.node === null ? facts : facts.filter((f) => !f.node || f.node === g.node);
+      const noun = input.titles[g.members[0]!.finding.signature] ?? g.family;
+      a = assess(mine, components.get(g.node ?? '') ?? new Set(), theirs, input, clock, catalog, filesOf(files, g.node), { of: (p) => failures.has(p.finding.signature) && familyOf(p.finding) === g.family, noun: g.family === 'oci-exec-eof' ? 'EOF' : `"${noun}" failure` });
+      assessed.set(key, a);
+    }
+    const d = decide(catalog, a.ranked);
+    const innermost = g.members.map((p) => p.finding.anatomy?.innermost).find((i): i is InnermostError => !!i) ?? null;
+    const layer = g.members.map((p) => p.finding.anatomy?.layers.filter((l) => l.program !== 'kernel').pop()).find((l) => !!l) ?? null;
+    const printedBy = layer ? { program: layer.program, text: layer.text, versions: layer.versions, where: layer.origin ? `${layer.origin.file}:${layer.origin.line}` : null } : null;
+    groups.push({
+      id,
+      node: g.node,
+      container: g.container,
+      pod: g.pod,
+      signature: g.members[0]!.finding.signature,
+      family: g.family,
+      count: g.members.reduce((n, p) => n + p.finding.record.count, 0),
+      innermost,
+      printedBy,
+      verdict: { cause: d.cause, confidence: d.confidence },
+      // The causes that still count for this group (an event list holds thousands of groups): 1% or more, at least two.
+      hypotheses: d.hypotheses.filter((h, i) => i < 2 || h.confidence >= 0.01),
+      for: d.leader?.for ?? [],
+      against: d.leader?.against ?? [],
+    });
+    ranked.set(id, a.ranked);
+  }
+  groups.sort((a, b) => b.count - a.count || byCodeUnit(a.id, b.id));
+  // Per node, its families' assessments: a node with one family needs no assessment of its own for the fleet.
+  const byNodeFamily = new Map<string, Assessment[]>();
+  for (const [key, a] of assessed) {
+    const node = key.slice(0, key.indexOf('\u0000'));
+    byNodeFamily.set(node, [...(byNodeFamily.get(node) ?? []), a]);
+  }
+  return { groups, ranked, byNodeFamily };
+}
+
+/** The distinct causes the groups settle on, with the groups each explains, most failures first. */
+function spans(groups: DiagnosisGroup[]): CauseSpan[] {
+  const out = new Map<string, CauseSpan>();
+  for (const g of groups) {
+    if (g.verdict.cause === 'unknown' || g.verdict.cause === 'none') continue;
+    const s = out.get(g.verdict.cause);
+    if (s) {
+      s.groups.push(g.id);
+      s.count += g.count;
+    } else out.set(g.verdict.cause, { cause: g.verdict.cause, groups: [g.id], count: g.count });
+  }
+  return [...out.values()].sort((a, b) => b.count - a.count || byCodeUnit(a.cause, b.cause));
+}
+
+/**
+ * The whole input's verdict when its groups settle on different causes: the cause that explains the most
+ * failures leads, its confidence the failure-weighted confidence of the groups it explains (how sure each
+ * is of that cause, not a share of the failures); the other causes follow, then the rest of the ranking.
+ * `ranked` is the leading cause's largest group's ranking, the evidence for and against that cause.
+ */
+function mixture(explained: CauseSpan[], groups: DiagnosisGroup[], groupRanked: Map<string, RankedCause[]>, whole: RankedCause[]): { cause: string; confidence: number; hypotheses: Hypothesis[]; leader: RankedCause | null; ranked: RankedCause[] } {
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const confidenceOf = (span: CauseSpan) => {
+    const gs = span.groups.map((id) => byId.get(id)!);
+    return Math.round((gs.reduce((s, g) => s + g.verdict.confidence * g.count, 0) / span.count) * 100) / 100;
+  };
+  const lead = explained[0]!;
+  const ranked = groupRanked.get(lead.groups[0]!) ?? whole;
+  const listed = [lead, ...explained.slice(1).sort((a, b) => confidenceOf(b) - confidenceOf(a))].map((s) => ({ cause: s.cause, confidence: confidenceOf(s) }));
+  const seen = new Set(listed.map((h) => h.cause));
+  const rest = whole.filter((r) => !seen.has(r.cause)).map((r) => ({ cause: r.cause, confidence: Math.round(Math.min(0.97, r.posterior) * 100) / 100 }));
+  return { cause: lead.cause, confidence: listed[0]!.confidence, hypotheses: [...listed, ...rest], leader: ranked.find((r) => r.cause === lead.cause) ?? null, ranked };
+}
+
+/** The error of a group in words: its signature's title, or for an error no signature covers, its innermost error. */
+function groupError(g: DiagnosisGroup, titles: Record<string, string>): string {
+  return g.innermost && g.signature === 'runtime-error' ? innermostWords(g.innermost) : titles[g.signature] ?? g.signature;
+}
+
+/** Per node and cause, what the groups settle on there, nodes by name and causes by failures. */
+function nodeCauses(groups: DiagnosisGroup[], titles: Record<string, string>): NodeCause[] {
+  const out = new Map<string, NodeCause & { weighted: number; byError: Map<string, number> }>();
+  for (const g of groups) {
+    const key = `${g.node ?? ''}\u0000${g.verdict.cause}`;
+    const n = out.get(key) ?? { node: g.node, cause: g.verdict.cause, count: 0, confidence: 0, errors: [], groups: [], weighted: 0, byError: new Map<string, number>() };
+    n.count += g.count;
+    n.weighted += g.verdict.confidence * g.count;
+    const error = groupError(g, titles);
+    n.byError.set(error, (n.byError.get(error) ?? 0) + g.count);
+    n.groups.push(g.id);
+    out.set(key, n);
+  }
+  return [...out.values()]
+    .map(({ weighted, byError, ...n }) => ({ ...n, errors: [...byError].map(([e, k]) => `${k} × ${e}`), confidence: Math.round((weighted / n.count) * 100) / 100 }))
+    .sort((a, b) => byCodeUnit(a.node ?? '', b.node ?? '') || b.count - a.count || byCodeUnit(a.cause, b.cause));
+}
+
+/** Where a group is, in words: its node, its pod or container, or its error when it names neither. */
+function groupPlace(g: DiagnosisGroup, titles: Record<string, string>): string {
+  return [g.node, g.pod ?? g.container].filter(Boolean).join(' ') || (titles[g.signature] ?? g.family);
+}
+
+/** "node-a: the state race (47 × OCI exec EOF); node-b: OOM-killed runc init (12 × …)", per cause and node. */
+function severalSummary(explained: CauseSpan[], groups: DiagnosisGroup[], titles: Record<string, string>, catalog: CauseCatalog): string {
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const parts = explained.map((span) => {
+    const gs = span.groups.map((id) => byId.get(id)!);
+    const places = new Map<string, { errors: Map<string, number>; groups: number }>();
+    for (const g of gs) {
+      const where = g.node ?? groupPlace(g, titles);
+      const p = places.get(where) ?? { errors: new Map<string, number>(), groups: 0 };
+      p.groups += 1;
+      const error = groupError(g, titles);
+      p.errors.set(error, (p.errors.get(error) ?? 0) + g.count);
+      places.set(where, p);
+    }
+    const title = catalog.causes.find((c) => c.id === span.cause)?.title ?? CAUSE_TITLES[span.cause] ?? span.cause;
+    const where = [...places].map(([place, p]) => `${place}: ${title} (${[...p.errors].map(([e, n]) => `${n} × ${e}`).join(', ')}${p.groups > 1 ? `, in ${p.groups} groups` : ''})`);
+    return where.join('; ');
+  });
+  return `${explained.length} causes at once, each for its own failures — ${parts.join('; ')}.`;
+}
+
+/** The errno's own words: the innermost text after its operation and object ("no such file or directory"). */
+function errnoWords(i: InnermostError): string {
+  const cut = i.text.lastIndexOf(': ');
+  return cut >= 0 && (i.operation || i.object) ? i.text.slice(cut + 2) : i.text;
+}
+
+/** The innermost error in one phrase: "write /sys/fs/cgroup/…/cgroup.procs: ENOENT (no such file or directory)". */
+function innermostWords(i: InnermostError): string {
+  const what = [i.operation, i.object].filter(Boolean).join(' ');
+  const how = i.errno ? `${i.errno} (${errnoWords(i)})` : errnoWords(i);
+  return what ? `${what}: ${how}` : how;
+}
+
+/**
+ * The verdict's words when the cause is outside the catalog: why no documented cause fits, the innermost
+ * error (operation, object, errno), and what to search upstream. It names no documented cause.
+ */
+function otherSummary(groups: DiagnosisGroup[], evidence: Evidence[], titles: Record<string, string>): string {
+  const notRunc = evidence.find((e) => e.id === 'runtime-not-runc' && e.holds === true);
+  const curated = [...new Set(groups.filter((g) => g.signature !== RUNTIME_ERROR).map((g) => titles[g.signature] ?? g.signature))];
+  const why = notRunc ? `the node does not run runc (${notRunc.detail})` : curated.length ? `no documented cause fits ${curated.map((e) => `"${e}"`).join(', ')} here` : 'no documented cause prints this error';
+  const g = groups.find((x) => x.innermost) ?? groups[0];
+  if (!g) return `A cause outside the catalog: ${why}.`;
+  const i = g.innermost;
+  const place = [g.node, g.pod ?? g.container].filter(Boolean).join(' ');
+  const times = `${g.count} time${g.count === 1 ? '' : 's'}${place ? ` in ${place}` : ''}`;
+  const by = g.printedBy;
+  // Ids and pids vary per failure; the words around them are what upstream issues quote.
+  const general = (w: string) => w.replace(/[0-9a-f]{32,64}/g, '<id>').replace(/ [0-9]{2,10}(?=\b)/g, '').trim();
+  const words = [by?.text, i ? errnoWords(i) : null].filter((w): w is string => !!w).map((w) => `"${general(w)}"`);
+  const where = by ? `${by.program}'s issues${by.versions ? ` (${by.program} ${by.versions}${by.where ? `, ${by.where}` : ''})` : ''}` : 'the issues of the program that printed it, with its version';
+  return `A cause outside the catalog: ${why}. ${i ? `The innermost error: ${innermostWords(i)}` : `The error: ${titles[g.signature] ?? g.signature}`} (${times}). Search upstream for ${words.length ? words.join(' ') : "the error's own words"} in ${where}.`;
 }
 
 /**
@@ -254,11 +547,13 @@ function settledVerdict(settled: string, byEvidence: { cause: string; confidence
  * The clock (the user's zone, --tz, or the one inferred from the runtime errors), and the findings the
  * evidence weighs one by one placed on it.
  */
-function placeFindings(input: Pick<DiagnoseInput, 'user' | 'zone' | 'year'>, sets: readonly OccurrenceSet[], weighed: Set<string>): { clock: Clock; placed: PlacedFinding[] } {
+function placeFindings(input: Pick<DiagnoseInput, 'user' | 'zone' | 'year' | 'setZone'>, sets: readonly OccurrenceSet[], weighed: Set<string>): { clock: Clock; placed: PlacedFinding[] } {
   const userZone = input.user.timeZone ? parseZone(input.user.timeZone) : null;
   const zone = userZone ?? input.zone;
+  const setZone = input.setZone ?? '--tz';
   return setClock(findingsOf(sets.filter((s) => weighed.has(s.signature))), {
-    ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : 'from --tz / runtimeLens.timeZone' } : {}),
+    setZone,
+    ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : `from ${setZone}` } : {}),
     ...(input.year !== undefined ? { year: input.year } : { commonYear: yearOfSets(sets) }),
   });
 }
@@ -317,7 +612,7 @@ function withNodes(facts: NodeFact[], sets: readonly OccurrenceSet[]): NodeFact[
 }
 
 /** Per node: its failures, its runc, and its own leading cause on its own evidence (facts naming no node count for every node). */
-function fleet(whole: Scope, facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog): NodeSummary[] {
+function fleet(whole: Scope, facts: NodeFact[], files: Map<string, string | null>, input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, byNodeFamily: Map<string, Assessment[]>): NodeSummary[] {
   // One pass to group the sets and findings by node: a cluster's event list names hundreds of nodes.
   const byNode = new Map<string, { sets: OccurrenceSet[]; placed: PlacedFinding[] }>();
   for (const s of whole.sets) {
@@ -335,7 +630,9 @@ function fleet(whole: Scope, facts: NodeFact[], input: DiagnoseInput, clock: Clo
   return [...byNode]
     .map(([node, mine]) => {
       const theirs = facts.filter((f) => !f.node || f.node === node);
-      const a = assess(mine, theirs, input, clock, catalog, node);
+      // A node whose failures are of one family was assessed for it already, on the same findings and facts.
+      const families = byNodeFamily.get(node);
+      const a = families?.length === 1 ? families[0]! : assess(mine.placed, new Set(mine.sets.map((s) => s.component)), theirs, input, clock, catalog, filesOf(files, node));
       const d = decide(catalog, a.ranked);
       const typed = input.user.observations?.['runc-before-fix'];
       const runc = (typeof typed === 'string' ? typed : null) ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);

@@ -14,12 +14,13 @@ import type { Evidence, Hypothesis, NextQuestion, RankedCause, Contribution } fr
  * (`fails`); an observation a cause does not list leaves it at 1, and an unknown observation (holds
  * null) is 1 for every cause. Each runtime exec error signature present in the input is an
  * observation too: ratio `signatures[sig].lr` for a cause that prints it, `signatureDefault` for one
- * that does not. A repeated experiment (the reproduce lab) weighs N clean attempts as
+ * that does not (or the cause's own `otherSignatures`: the cause outside the catalog may print any). A repeated experiment (the reproduce lab) weighs N clean attempts as
  * max(floor, (1 − rateIfCause)^N): the more attempts without a failure, the stronger the evidence
  * against.
  *
- * The verdict is the leader only when its posterior clears its threshold (default 0.6) and leads the
- * second by the catalog's margin; otherwise it is `unknown`, and the engine picks the question whose
+ * The verdict is the leader only when its posterior clears its threshold (default 0.6), leads the
+ * second by the catalog's margin, and the input itself (not only the prior) weighs more for it than for
+ * the second; otherwise it is `unknown`, and the engine picks the question whose
  * answer is expected to reduce the uncertainty most (expected information gain over the catalog's
  * askable observations, with P(o holds | c) implied by the ratios and the observation's background
  * rate), among the questions whose two answers would put different causes first. Confidence is the
@@ -40,8 +41,10 @@ function contributions(cause: CauseDef, catalog: CauseCatalog, evidence: Evidenc
   // A cause that does not print a present error weighs signatureDefault; one that prints it weighs its own
   // ratio. Only their quotient matters once the posteriors are normalised, so the contribution shown is the
   // printing cause's ratio over the default: "prints it, ×10", and nothing for the causes that do not.
+  // A cause with its own ratio for the errors it does not list (a cause outside the catalog may print any
+  // of them) weighs those by that ratio instead of the default.
   for (const sig of signatures) {
-    const own = cause.signatures[sig];
+    const own = cause.signatures[sig] ?? cause.otherSignatures;
     if (!own) continue;
     out.push({ id: sig, kind: 'signature', title: titles[sig] ?? sig, holds: true, lr: own.lr / catalog.signatureDefault.lr, why: own.why });
   }
@@ -129,7 +132,11 @@ export function decide(catalog: CauseCatalog, ranked: RankedCause[]): Decision {
   const [first, second] = ranked;
   if (!first) return { cause: 'none', confidence: 1, hypotheses: [{ cause: 'none', confidence: 1 }], leader: null };
   const threshold = catalog.causes.find((c) => c.id === first.cause)?.threshold ?? DEFAULT_THRESHOLD;
-  const clear = first.posterior >= threshold && first.posterior - (second?.posterior ?? 0) >= catalog.margin;
+  // A prior is not evidence: when what the input shows weighs no more for the leader than for the runner-up
+  // (both print the same error and nothing else tells them apart), the leader leads by its prior alone.
+  const shown = (r: RankedCause) => [...r.for, ...r.against].reduce((p, c) => p * c.lr, 1);
+  const byEvidence = !second || shown(first) > shown(second) * (1 + 1e-9);
+  const clear = byEvidence && first.posterior >= threshold && first.posterior - (second?.posterior ?? 0) >= catalog.margin;
   const confidence = Math.round(Math.min(CAP, first.posterior) * 100) / 100;
   return { cause: clear ? first.cause : 'unknown', confidence, hypotheses, leader: first };
 }

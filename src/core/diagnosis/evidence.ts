@@ -107,7 +107,16 @@ export function runcOld(facts: NodeFact[], answered: string | null): Evidence {
 
 /** Collapses the kubelet's duplicate lines for one failure and keeps one timed event per failure. */
 export function eofEvents(placed: PlacedFinding[], signatures: Set<string>): PlacedFinding[] {
-  const eof = placed.filter((p) => signatures.has(p.finding.signature) && p.wall !== null && p.finding.record.format !== 'kubectl-describe');
+  return failureEvents(placed, (p) => signatures.has(p.finding.signature));
+}
+
+/**
+ * The timed failed execs of one family (any signature, not only EOFs), one event per failure: an update
+ * that breaks an exec (the device rules it re-applies, the state it rewrites) lines up with its own
+ * container's failures whatever they print.
+ */
+export function failureEvents(placed: PlacedFinding[], ofFamily: (p: PlacedFinding) => boolean): PlacedFinding[] {
+  const eof = placed.filter((p) => ofFamily(p) && p.wall !== null && p.finding.record.format !== 'kubectl-describe');
   // Prefer the kubelet's view (it names pod and container); fall back to the runtime's.
   const kubelet = eof.filter((p) => p.finding.record.pod !== null || p.finding.record.component === 'kubelet');
   const chosen = (kubelet.length >= MIN_EVENTS || kubelet.length >= eof.length / 2 ? kubelet : eof).sort((a, b) => a.wall! - b.wall!);
@@ -166,7 +175,7 @@ function gap(u: Update, e: PlacedFinding): number | null {
  * does each EOF follow an update of its own container by milliseconds — more often than chance, given
  * how often that container is updated?
  */
-function updateLink(events: PlacedFinding[], facts: NodeFact[], clock: Clock): Evidence | null {
+function updateLink(events: PlacedFinding[], facts: NodeFact[], clock: Clock, noun: string): Evidence | null {
   const updates: Update[] = facts.filter((f) => f.kind === 'containerUpdate' && f.time).map((f) => ({ fact: f, ...placeTime(f.time!, clock) }));
   if (updates.length === 0) return null;
   let n = 0;
@@ -193,10 +202,10 @@ function updateLink(events: PlacedFinding[], facts: NodeFact[], clock: Clock): E
   lags.sort((a, b) => a - b);
   const median = lags.length ? lags[Math.floor(lags.length / 2)]! : null;
   const how = [...new Set(updates.map((u) => u.fact.detail?.via ?? u.fact.how))].join(', ');
-  const stats = `${linked} of ${n} EOFs come ≤ ${LINK_MS} ms after an update of the same container${median !== null ? ` (median ${Math.round(median)} ms)` : ''}; by chance about ${(rate * 100).toFixed(1)}% would (binomial p ${p < 1e-6 ? p.toExponential(1) : p.toFixed(4)}); updates logged by ${how}`;
+  const stats = `${linked} of ${n} ${noun}s come ≤ ${LINK_MS} ms after an update of the same container${median !== null ? ` (median ${Math.round(median)} ms)` : ''}; by chance about ${(rate * 100).toFixed(1)}% would (binomial p ${p < 1e-6 ? p.toExponential(1) : p.toFixed(4)}); updates logged by ${how}`;
   const first = updates[0]!.fact;
-  if (linked >= Math.max(3, n / 2) && p < P_ALIGNED) return evidence('reconcile-aligned', true, `each EOF follows its own container's update: ${stats}`, 'logs', { where: { file: first.file, line: first.line } });
-  if (n >= MIN_EVENTS && linked <= Math.max(1, 2 * rate * n)) return evidence('reconcile-aligned', false, `the EOFs do not follow their containers' updates: ${stats}`, 'logs', { where: { file: first.file, line: first.line } });
+  if (linked >= Math.max(3, n / 2) && p < P_ALIGNED) return evidence('reconcile-aligned', true, `each ${noun} follows its own container's update: ${stats}`, 'logs', { where: { file: first.file, line: first.line } });
+  if (n >= MIN_EVENTS && linked <= Math.max(1, 2 * rate * n)) return evidence('reconcile-aligned', false, `the ${noun}s do not follow their containers' updates: ${stats}`, 'logs', { where: { file: first.file, line: first.line } });
   return evidence('reconcile-aligned', null, `inconclusive: ${stats}`, 'logs', { where: { file: first.file, line: first.line } });
 }
 
@@ -211,10 +220,10 @@ function updateLink(events: PlacedFinding[], facts: NodeFact[], clock: Clock): E
  * (Rayleigh test, corrected for the number of independent periods searched). One container alone
  * cannot tell its probe's rhythm from the reconcile's.
  */
-export function reconcileAligned(events: PlacedFinding[], period: { seconds: number; from: string }, facts: NodeFact[], clock: Clock): Alignment {
+export function reconcileAligned(events: PlacedFinding[], period: { seconds: number; from: string }, facts: NodeFact[], clock: Clock, noun = 'EOF'): Alignment {
   const P = period.seconds * 1000;
   if (events.length === 0) {
-    return { evidence: updateLink(events, facts, clock) ?? evidence('reconcile-aligned', null, 'no timestamped EOF errors to test', 'logs'), timeline: null };
+    return { evidence: updateLink(events, facts, clock, noun) ?? evidence('reconcile-aligned', null, `no timestamped ${noun} errors to test`, 'logs'), timeline: null };
   }
   const t0 = events[0]!.wall!;
   const span = events[events.length - 1]!.wall! - t0;
@@ -250,7 +259,7 @@ export function reconcileAligned(events: PlacedFinding[], period: { seconds: num
     histogram: histogram(phases, fitted / 1000, (fitted / 1000) / 20),
     rayleigh: { n: r.n, meanResultant: r.meanResultant, z: r.z, p: pCorrected },
   };
-  const linked = updateLink(events, facts, clock);
+  const linked = updateLink(events, facts, clock, noun);
   if (linked) return { evidence: linked, timeline };
 
   const slide = fitted - P;
@@ -258,22 +267,22 @@ export function reconcileAligned(events: PlacedFinding[], period: { seconds: num
   const fmtP = (p: number) => (p < 1e-6 ? p.toExponential(1) : p.toFixed(4));
   const stats = `${r.n} events, R̄ ${r.meanResultant.toFixed(2)} at ${r.meanPhase.toFixed(1)} s; ${fit} among ${searched} searched up to +${(P * MAX_DRIFT_SHARE).toFixed(0)} ms (Rayleigh p ${fmtP(pCorrected)} after correcting for ${independent} independent periods); period from ${period.from}`;
   if (r.n < MIN_EVENTS) {
-    return { evidence: evidence('reconcile-aligned', null, `only ${r.n} timestamped EOF event(s): at least ${MIN_EVENTS} are needed to test the phases`, 'logs'), timeline };
+    return { evidence: evidence('reconcile-aligned', null, `only ${r.n} timestamped ${noun} event(s): at least ${MIN_EVENTS} are needed to test the phases`, 'logs'), timeline };
   }
   const containers = new Set(events.map(containerKey));
   if (containers.size < 2) {
-    return { evidence: evidence('reconcile-aligned', null, `the EOFs come from one container, whose own probe ticker keeps them at one phase whatever the cause: only logged updates (kubelet -v=4) could tie them to the reconcile (${stats})`, 'logs'), timeline };
+    return { evidence: evidence('reconcile-aligned', null, `the ${noun}s come from one container, whose own probe ticker keeps them at one phase whatever the cause: only logged updates (kubelet -v=4) could tie them to the reconcile (${stats})`, 'logs'), timeline };
   }
   if (pCorrected >= P_RANDOM) {
-    return { evidence: evidence('reconcile-aligned', false, `the EOFs of ${containers.size} containers share no phase of the reconcile, fixed or sliding: ${stats}`, 'logs'), timeline };
+    return { evidence: evidence('reconcile-aligned', false, `the ${noun}s of ${containers.size} containers share no phase of the reconcile, fixed or sliding: ${stats}`, 'logs'), timeline };
   }
   if (pCorrected >= P_ALIGNED) {
     return { evidence: evidence('reconcile-aligned', null, `inconclusive: some concentration but not enough to rule out chance (${stats})`, 'logs'), timeline };
   }
   // The EOFs come just after the tick: the update is written and the exec reads it within the reconcile.
   const followsTick = tickPhase !== null && (r.meanPhase - tickPhase + fitted / 1000) % (fitted / 1000) <= 1.5;
-  const tickNote = tickPhase !== null ? `; carried on that period, the cpu-manager's logged start (${at(start!)}) puts the tick at ${tickPhase.toFixed(1)} s${followsTick ? ', just before the EOFs' : ''}` : '';
-  return { evidence: evidence('reconcile-aligned', true, `the EOFs of ${containers.size} containers, each on its own probe rhythm, meet at one phase of the sliding reconcile tick: ${stats}${tickNote}`, 'logs'), timeline };
+  const tickNote = tickPhase !== null ? `; carried on that period, the cpu-manager's logged start (${at(start!)}) puts the tick at ${tickPhase.toFixed(1)} s${followsTick ? `, just before the ${noun}s` : ''}` : '';
+  return { evidence: evidence('reconcile-aligned', true, `the ${noun}s of ${containers.size} containers, each on its own probe rhythm, meet at one phase of the sliding reconcile tick: ${stats}${tickNote}`, 'logs'), timeline };
 }
 
 /**
@@ -281,14 +290,14 @@ export function reconcileAligned(events: PlacedFinding[], period: { seconds: num
  * the failure events. `dockerd`: whether any finding of the input comes from dockerd (the diagnosis knows
  * it from its sets, whose findings are not all placed).
  */
-export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean, signatures: Set<string>, dockerd = placed.some((p) => p.finding.record.component === 'dockerd')): Evidence {
+export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean, signatures: Set<string>, dockerd = placed.some((p) => p.finding.record.component === 'dockerd'), setZone = '--tz'): Evidence {
   const fifo = placed.filter((p) => signatures.has(p.finding.signature));
   if (fifo.length === 0) {
     return evidence('fifo-closed-nearby', dockerd ? false : null, dockerd ? 'dockerd\'s log has no "closed fifo" errors' : 'no dockerd log in the input', 'logs');
   }
   const eof = events.filter((p) => p.epoch !== null);
   if (eof.length === 0) {
-    return evidence('fifo-closed-nearby', null, clockKnown ? 'no EOF errors with a known time to compare with' : `${fifo.length} "closed fifo" error(s), but the EOF times have no zone to compare them with (give --tz)`, 'logs');
+    return evidence('fifo-closed-nearby', null, clockKnown ? 'no EOF errors with a known time to compare with' : `${fifo.length} "closed fifo" error(s), but the EOF times have no zone to compare them with (set it with ${setZone})`, 'logs');
   }
   const times = fifo.map((p) => p.epoch).filter((t): t is number => t !== null).sort((a, b) => a - b);
   const near = eof.filter((e) => hasWithin(times, e.epoch!, NEARBY_MS)).length;
@@ -308,7 +317,11 @@ export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clo
 const of = (facts: NodeFact[], kind: NodeFact['kind']) => facts.filter((f) => f.kind === kind);
 const whereOf = (f: NodeFact) => ({ where: { file: f.file, line: f.line } });
 
-/** A file is a kernel log when it is named like one or states a kernel OOM kill. */
+/**
+ * A file is a kernel log when it is named like one or states a kernel OOM kill. `kernelOom` is given every
+ * file that was read (not only those that produced a finding): a kernel log that was read and shows no
+ * OOM kill of runc's helper is evidence against it, not silence.
+ */
 export function isKernelLog(file: string): boolean {
   return /dmesg|kern(el)?[._-]|journalctl-k|kernel/i.test(path.basename(file));
 }
@@ -412,4 +425,26 @@ export function reproducedEvidence(id: string, o: ReproduceOutcome | null): Evid
   if (!o) return evidence(id, null, 'not run: confirm it on the node with runtime-lens reproduce', 'measured');
   const who = o.source === 'measured' ? `measured here${o.runcVersion ? ` with runc ${o.runcVersion}` : ''}` : 'as you entered it';
   return evidence(id, o.failures > 0, `${o.failures} of ${o.attempts} attempts failed (${who})`, o.source === 'measured' ? 'measured' : 'user', { attempts: o.attempts });
+}
+/**
+ * Runtimes other than runc, by the words their errors carry: gVisor's runsc and its shim, Kata's agent,
+ * crun, sysbox-runc, rkt, and Windows' HCS (`CreateProcess: failure in a Windows system call`).
+ * Each alternation is a program name or its own error wording, never a word a pod could be named.
+ */
+const NOT_RUNC = /(?<![\w./-])(runsc|gvisor-containerd-shim|gvisor|kata-agent|kata-runtime|kata-shim|containerd-shim-kata-v2|crun|sysbox-runc|rkt|hcsshim|failure in a Windows system call)(?![\w-])/i;
+const NOT_RUNC_PROGRAMS = new Set(['crun']);
+
+/** Whether the node's OCI runtime is runc: the runtimes its errors name, the programs their layers come from, or a runc version seen. */
+export function runtimeNotRunc(placed: PlacedFinding[], facts: NodeFact[]): Evidence {
+  for (const p of placed) {
+    const f = p.finding;
+    const named = NOT_RUNC.exec(f.text)?.[1];
+    const layer = f.anatomy?.layers.find((l) => NOT_RUNC_PROGRAMS.has(l.program));
+    if (named || layer) return evidence('runtime-not-runc', true, `${at(f)} comes from ${named ? `"${named}"` : layer!.program}, not runc: no runc cause applies there`, 'logs', { where: { file: f.file, line: f.line } });
+  }
+  const runcSaid = placed.find((p) => p.finding.anatomy?.layers.some((l) => l.program === 'runc'));
+  if (runcSaid) return evidence('runtime-not-runc', false, `runc printed the error at ${at(runcSaid.finding)}`, 'logs', { where: { file: runcSaid.finding.file, line: runcSaid.finding.line } });
+  const version = latest(facts, 'runcVersion') ?? latest(facts, 'runcFingerprint');
+  if (version) return evidence('runtime-not-runc', false, `runc ${version.kind === 'runcVersion' ? version.value : 'call sites'} seen at ${at(version)}`, 'logs', whereOf(version));
+  return evidence('runtime-not-runc', null, 'no runtime other than runc is named in the input, and no runc version either', 'logs');
 }

@@ -28,13 +28,19 @@ export interface PanelState {
   pasted: { name: string; lines: number }[];
 }
 
-export type HostMessage = { type: 'state'; state: PanelState } | { type: 'busy'; message: string };
+export type HostMessage =
+  | { type: 'state'; state: PanelState }
+  | { type: 'busy'; message: string }
+  /** The panel's words in the display language (VS Code's l10n bundle; empty in English). */
+  | { type: 'l10n'; bundle: Record<string, string> };
 
 export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'answer'; fact: AnswerKey; value: string | null }
   | { type: 'reproduced'; scenario: Scenario; attempts: number; failures: number }
   | { type: 'clearReproduced'; scenario: Scenario }
+  /** The reproduce steps as a shell script, for a node without Runtime Lens (or node.js). */
+  | { type: 'reproduceScript'; scenario: Scenario; attempts: number }
   | { type: 'settle'; cause: string | null }
   | { type: 'paste'; text: string }
   | { type: 'unpaste'; name: string }
@@ -80,6 +86,12 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | null {
       if (keys !== 'attempts,failures,scenario,type' || !SCENARIOS.includes(m.scenario as Scenario)) return null;
       if (!Number.isInteger(n) || !Number.isInteger(k) || (n as number) < 1 || (n as number) > MAX_ATTEMPTS || (k as number) < 0 || (k as number) > (n as number)) return null;
       return { type: 'reproduced', scenario: m.scenario as Scenario, attempts: n as number, failures: k as number };
+    }
+    case 'reproduceScript': {
+      const n = m.attempts;
+      if (keys !== 'attempts,scenario,type' || !SCENARIOS.includes(m.scenario as Scenario)) return null;
+      if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_ATTEMPTS) return null;
+      return { type: 'reproduceScript', scenario: m.scenario as Scenario, attempts: n as number };
     }
     case 'clearReproduced':
       return keys === 'scenario,type' && SCENARIOS.includes(m.scenario as Scenario) ? { type: 'clearReproduced', scenario: m.scenario as Scenario } : null;

@@ -33,6 +33,14 @@ export function reportMarkdown(d: Diagnosis, subject: string, chain: { title: st
     out.push('');
     if (d.question) out.push(`**Next question:** ${d.question.prompt}${d.question.check ? ` — on the node: \`${d.question.check}\`` : ''} (yes → \`${d.question.ifYes}\`, no → \`${d.question.ifNo}\`)`, '');
   }
+  if (d.explained.length > 1 || d.byNode.some((n) => n.node !== null && d.byNode.some((m) => m.node !== n.node))) {
+    out.push('## Causes by group', '');
+    for (const n of d.byNode) out.push(`- ${n.node ?? 'no node named'}: ${CAUSE_TITLES[n.cause] ?? n.cause} (${n.count}) — ${n.errors.join(', ')}; ${Math.round(n.confidence * 100)}%`);
+    out.push('', '| group | failures | its cause |', '|---|---:|---|');
+    for (const g of d.groups.slice(0, 40)) out.push(`| \`${cell(g.id)}\` | ${g.count} | \`${g.verdict.cause}\` ${Math.round(g.verdict.confidence * 100)}% |`);
+    if (d.groups.length > 40) out.push(`| … ${d.groups.length - 40} more | | |`);
+    out.push('');
+  }
   if (d.fleet.length > 1) {
     out.push('## Fleet', '', '| node | failures | runc | its leading cause |', '|---|---:|---|---|');
     for (const n of d.fleet) {

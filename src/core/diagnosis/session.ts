@@ -70,6 +70,8 @@ export interface SessionOptions {
 export interface DiagnoseExtras {
   saveState: SaveStateFact | null;
   user: UserFacts;
+  /** How this front end's user sets the zone (DiagnoseInput.setZone): `--tz` unless given. */
+  setZone?: string;
 }
 
 interface Held {
@@ -82,6 +84,8 @@ interface Held {
 
 export class DiagnosisSession {
   private readonly held = new Map<string, Held>();
+  /** Readings made elsewhere (`keep`), not yet among the session's files: `read` takes them instead of reading. */
+  private readonly spare = new Map<string, Held>();
   private files: string[] = [];
   private pasted: Recognition[] = [];
   private options: SessionOptions;
@@ -112,8 +116,11 @@ export class DiagnosisSession {
     const timeKey = JSON.stringify(time);
     for (const file of files) {
       const st = fs.statSync(file, { throwIfNoEntry: false });
-      const held = this.held.get(file);
+      const spare = this.spare.get(file);
+      this.spare.delete(file);
+      const held = this.held.get(file) ?? spare;
       if (st && held && held.size === st.size && held.mtimeMs === st.mtimeMs && held.matcher === matcher && held.time === timeKey) {
+        this.held.set(file, held);
         kept.push(file);
         continue;
       }
@@ -140,6 +147,20 @@ export class DiagnosisSession {
     const wanted = new Set(kept);
     for (const f of [...this.held.keys()]) if (!wanted.has(f)) this.held.delete(f);
     return { failed };
+  }
+
+  /**
+   * Keeps a reading made elsewhere (the count of a large or compressed file, read with `keepFindings: false`
+   * and the session's signatures and time options) for the next `read` of that file, while it is unchanged.
+   */
+  keep(file: string, st: { size: number; mtimeMs: number }, recognition: Recognition): void {
+    const { matcher, time } = this.options;
+    this.spare.set(file, { size: st.size, mtimeMs: st.mtimeMs, matcher, time: JSON.stringify(time), recognition });
+  }
+
+  /** Forgets the readings kept with `keep` (a cancelled read of those files). */
+  dropKept(files: readonly string[]): void {
+    for (const f of files) this.spare.delete(f);
   }
 
   /** Node output pasted by the user (never written anywhere): recognised in memory, diagnosed with the files. */
@@ -169,6 +190,7 @@ export class DiagnosisSession {
       saveState: extras.saveState,
       user: extras.user,
       ...(time.zone ? { zone: time.zone } : {}),
+      ...(extras.setZone ? { setZone: extras.setZone } : {}),
       ...(time.year !== undefined ? { year: time.year } : {}),
       titles: Object.fromEntries(matcher.signatures.map((s) => [s.def.id, s.def.title])),
     };

@@ -163,6 +163,8 @@ export interface CauseInfo {
   confirm: { scenario: Scenario; command: string; observation: string | null } | null;
   /** The observations the catalog weighs it on. */
   observations: string[];
+  /** The cause outside the catalog (it may print any error: `otherSignatures`), not a documented one. */
+  outside?: boolean;
 }
 
 /** One node of the fleet: its failures, its runc, and its own leading cause. */
@@ -255,8 +257,26 @@ export interface DiagnosisGroup {
   family: string;
   count: number;
   innermost: InnermostError | null;
+  /** The innermost program's own words around it (the last layer no kernel wrote), for what to search upstream. */
+  printedBy: { program: string; text: string; versions: string | null; where: string | null } | null;
   verdict: { cause: string; confidence: number };
   hypotheses: Hypothesis[];
+  /** The evidence for and against the group's leading cause, as its own ranking weighed it (the panel shows it per group). */
+  for: Contribution[];
+  against: Contribution[];
+}
+
+/** What one cause explains on one node: "node-a: the state race (47 × OCI exec EOF)". */
+export interface NodeCause {
+  node: string | null;
+  cause: string;
+  /** Failures of the groups it explains there. */
+  count: number;
+  /** Failure-weighted confidence of those groups' verdicts. */
+  confidence: number;
+  /** The errors with their counts, "45 × OCI exec EOF" (the innermost error for errors no signature covers). */
+  errors: string[];
+  groups: string[];
 }
 
 /** One distinct cause of the input and the groups it explains (contract: causes). */
@@ -291,7 +311,9 @@ export interface Diagnosis {
   clock: string;
   inputs: { files: number; lines: number };
   /** Per (node, container, family), each ranked on its own. */
-  groups?: DiagnosisGroup[];
+  groups: DiagnosisGroup[];
   /** The distinct causes found, with the groups each explains (--json `causes`). */
-  explained?: CauseSpan[];
+  explained: CauseSpan[];
+  /** Per node, each cause its groups settle on (groups still unknown count under `unknown`): the fleet view's and the report's lines. */
+  byNode: NodeCause[];
 }

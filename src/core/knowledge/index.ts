@@ -112,8 +112,14 @@ export function knowledgeProblems(docs: KnowledgeDocs, schemas: Record<string, o
       for (const id of [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])]) if (!catalogSigs.some((x) => x.id === id)) problems.push(`causes.json: observation ${o.id} reads signature ${id}, which catalog.json does not define`);
     }
     // The two files say the same thing from both ends: a signature names a cause exactly when the cause weighs it.
+    // `family:<name>` keys weigh an unclassified runtime error by the family of its innermost error (innermost.json).
+    const families = new Set(((docs.innermost as { rules?: { family: string }[] } | undefined)?.rules ?? []).map((r) => r.family));
     for (const c of causeDoc!.causes) {
       for (const s of Object.keys(c.signatures)) {
+        if (s.startsWith('family:')) {
+          if ('innermost' in docs && !families.has(s.slice('family:'.length))) problems.push(`causes.json: cause ${c.id} weighs family ${s.slice('family:'.length)}, which innermost.json does not define`);
+          continue;
+        }
         const sig = catalogSigs.find((x) => x.id === s);
         if (!sig) problems.push(`causes.json: cause ${c.id} weighs signature ${s}, which catalog.json does not define`);
         else if (!(sig.causes ?? []).includes(c.id)) problems.push(`causes.json: cause ${c.id} weighs signature ${s}, but catalog.json's ${s} does not list ${c.id} among its causes`);

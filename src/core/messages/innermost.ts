@@ -225,6 +225,11 @@ function lastBoundary(body: string, end: number): number {
   return start;
 }
 
+/** The rules of knowledge/innermost.json, for what the diagnosis says about a family (its meaning). */
+export function innermostRules(): InnermostRule[] {
+  return (innermostData as InnermostKnowledge).rules;
+}
+
 let shared: Innermost | undefined;
 
 /** The innermost-error reader over the committed knowledge (built once). */

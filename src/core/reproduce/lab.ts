@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { factsFromLine } from '../logs/facts';
 import type { Matcher } from '../signatures/matcher';
 import { LabError, type Leftovers, cgroupDirs, describeLeftovers, isClean, labProcesses, leftovers, mountsUnder } from './host';
-import { type LabPlan, SCENARIO_TITLES, bundleConfig, commandLine, deleteArgs, execArgs, killArgs, limitArgs, startArgs, updateLoopArgs } from './plan';
+import { type LabPlan, SCENARIO_TITLES, bundleConfig, commandLine, deleteArgs, execArgs, killArgs, limitArgs, memoryLimitAbove, startArgs, updateLoopArgs } from './plan';
 import { errorText, makeResult } from './result';
 import type { ReproduceResult } from './types';
 
@@ -248,9 +248,20 @@ async function attempt(run: LabRun, children: Children, stopped: () => 'abort' |
     const said = fs.readFileSync(log, 'utf8').trim();
     throw new LabError(`${plan.runc} cannot start a container: \`${commandLine(runc, startArgs(plan))}\` failed: ${said ? errorText(said, start) : `exit status ${start.code ?? start.signal}`}`);
   }
-  const limit = limitArgs(plan);
+  let limit = limitArgs(plan);
   if (limit) {
-    const set = await children.run(plan.runc, limit);
+    let set = await children.run(plan.runc, limit);
+    // The kernel gives back page cache between tries: on a busy node 1M is often refused once, then taken.
+    for (let retry = 0; retry < 5 && set.code !== 0 && !stopped() && memoryLimitAbove(set.stderr) !== null; retry++) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      set = await children.run(plan.runc, limit);
+    }
+    const above = set.code !== 0 && !stopped() ? memoryLimitAbove(set.stderr) : null;
+    if (above !== null) {
+      run.onNote?.(`the container already uses more than 1M that the kernel cannot reclaim: the limit is set just above its use, at ${above} bytes`);
+      limit = limitArgs(plan, above)!;
+      set = await children.run(plan.runc, limit);
+    }
     if (set.code !== 0 && !stopped()) throw new LabError(`\`${commandLine(runc, limit)}\` failed: ${errorText(set.stderr, set)}`);
   }
   const progress: LabProgress = { done: 0, total: plan.attempts, failures: 0, updates: 0, updateFailures: 0, lastError: null };

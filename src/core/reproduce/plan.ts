@@ -132,11 +132,28 @@ export const updateLoopArgs = (p: LabPlan): [string[], string[]] => [
   runcArgs(p, 'update', '--cpuset-cpus', p.cpusets[1], p.id),
 ];
 /** The one update that sets the limit a scenario needs before its execs (none for the race). */
-export function limitArgs(p: LabPlan): string[] | null {
-  if (p.scenario === 'init-oom') return runcArgs(p, 'update', '--memory', '1M', '--memory-swap', '1M', p.id);
+export function limitArgs(p: LabPlan, memoryBytes?: number): string[] | null {
+  if (p.scenario === 'init-oom') {
+    const m = memoryBytes === undefined ? '1M' : String(memoryBytes);
+    return runcArgs(p, 'update', '--memory', m, '--memory-swap', m, p.id);
+  }
   if (p.scenario === 'pids-limit') return runcArgs(p, 'update', '--pids-limit', '1', p.id);
   return null;
 }
+/**
+ * cgroup v1 refuses a memory limit below what the container already uses and cannot give back (`unable
+ * to set memory limit to 1048576 (current usage: 2183168, …)`: the sleeping process's own pages, the page
+ * cache of its binary): 1M works on a quiet node and fails on a busy one. The scenario only needs a limit
+ * that leaves runc's exec helper no room, so when 1M is refused again and again the lab sets the current
+ * usage plus 64 KiB, rounded up to 64 KiB: runc init needs megabytes more than that.
+ */
+export function memoryLimitAbove(stderr: string): number | null {
+  const m = /unable to set memory limit to \d+ \(current usage: (\d+)/.exec(stderr);
+  if (!m) return null;
+  const step = 64 * 1024;
+  return Math.ceil((Number(m[1]) + step) / step) * step;
+}
+
 export const killArgs = (p: LabPlan) => runcArgs(p, 'kill', p.id, 'KILL');
 export const deleteArgs = (p: LabPlan) => runcArgs(p, 'delete', '-f', p.id);
 

@@ -3,7 +3,7 @@
  * the cpu-manager's reconcile, and whether dockerd saw the same execs fail. The signatures they read
  * come from the catalog (`params`).
  */
-import { eofEvents, eofPresent, fifoNearby, reconcileAligned, reconcilePeriod } from '../evidence';
+import { eofEvents, eofPresent, failureEvents, fifoNearby, reconcileAligned, reconcilePeriod } from '../evidence';
 import type { PhaseTimelineAttachment } from '../types';
 import { type ObservationContext, type ObservationReader, signaturesOf } from './types';
 
@@ -25,6 +25,9 @@ export const eofErrorsPresent: ObservationReader = {
 export const reconcileAlignedReader: ObservationReader = {
   read(ctx) {
     const period = reconcilePeriod(ctx.facts, periodAnswer(ctx));
+    // A family assessed on its own is aligned on its own failures (a device-denied exec after its container's update too).
+    const family = ctx.family;
+    if (family) return reconcileAligned(ctx.once(`family-events`, () => failureEvents(ctx.placed, family.of)), period, ctx.facts, ctx.clock, family.noun).evidence;
     const { evidence, timeline } = reconcileAligned(events(ctx, 'signatures'), period, ctx.facts, ctx.clock);
     // The timeline is this input's: shown only when there are events to place on it.
     const attachment: PhaseTimelineAttachment | null =
@@ -40,5 +43,5 @@ export const reconcileAlignedReader: ObservationReader = {
 };
 
 export const fifoClosedNearby: ObservationReader = {
-  read: (ctx) => fifoNearby(ctx.placed, events(ctx, 'near'), ctx.clock.offsetMinutes !== null, signaturesOf(ctx.def), ctx.components?.has('dockerd')),
+  read: (ctx) => fifoNearby(ctx.placed, events(ctx, 'near'), ctx.clock.offsetMinutes !== null, signaturesOf(ctx.def), ctx.components?.has('dockerd'), ctx.setZone),
 };

@@ -15,8 +15,8 @@ import { askedOnly, labResult } from './asked';
 import { eofErrorsPresent, fifoClosedNearby, reconcileAlignedReader } from './eof';
 import { cgroupDriverSystemdReader, cpuManagerStaticReader, freezerFrozenReader, kernelOomRuncInit, memoryOomEventsReader, pidsAtLimitReader, runDirFullReader } from './node';
 import { taskExitNearbyReader, timeoutsManyPodsReader } from './probes';
-import { runcBeforeFixReader, runcGo122Early, saveStateReader } from './runc';
-import { type ObservationContext, type ObservationReader, yesNo } from './types';
+import { runcBeforeFixReader, runcGo122Early, runtimeNotRuncReader, saveStateReader } from './runc';
+import { type FamilyScope, type ObservationContext, type ObservationReader, yesNo } from './types';
 
 export const READERS: Readonly<Record<string, ObservationReader>> = {
   'eof-errors-present': eofErrorsPresent,
@@ -34,6 +34,7 @@ export const READERS: Readonly<Record<string, ObservationReader>> = {
   'runc-before-fix': runcBeforeFixReader,
   'runc-go-1-22-early': runcGo122Early,
   'runc-savestate-atomic': saveStateReader,
+  'runtime-not-runc': runtimeNotRuncReader,
   'reboot-cures': askedOnly,
   'reproduced-state-race': labResult,
   'reproduced-init-oom': labResult,
@@ -52,6 +53,9 @@ export interface ObservationInput {
   saveState: SaveStateFact | null;
   failures: Set<string>;
   answers: Readonly<Record<string, ObservationAnswer>>;
+  /** How the user of this front end sets the zone (`--tz`, or the extension's setting), named where a zone is missing. */
+  setZone?: string;
+  family?: FamilyScope;
 }
 
 /** A yes/no answer overrides what the input said, and says so. */

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { SaveStateFact } from '../../trace/facts';
-import { evidence, latest, runcGoEarly122, runcOld } from '../evidence';
+import { evidence, latest, runcGoEarly122, runcOld, runtimeNotRunc } from '../evidence';
 import type { ChainNodeAttachment, Evidence, SourceCheckAttachment } from '../types';
 import { parseRuncVersion } from '../versions';
 import type { ObservationContext, ObservationReader } from './types';
@@ -90,4 +90,9 @@ export const saveStateReader: ObservationReader = {
     // Sources of another version say what that version does, not what the node's runc does: shown, never weighed.
     return evidence(ctx.def.id, weighed ? fact.atomic : null, `${why}. ${fact.detail}`, 'sources', { ...where, attachments: [check, stateFileNode(fact)] });
   },
+};
+
+/** Whether the node runs runc at all: the runtimes its errors name, the programs their layers come from, a runc version seen. */
+export const runtimeNotRuncReader: ObservationReader = {
+  read: (ctx) => runtimeNotRunc(ctx.placed, ctx.facts),
 };

@@ -26,8 +26,21 @@ export interface ObservationContext {
   failures: Set<string>;
   /** Every answer, by observation id: a reader may use another's (the saveState check, the runc version typed for runc-before-fix). */
   answers: Readonly<Record<string, ObservationAnswer>>;
+  /** How the user of this front end sets the zone (`--tz`, or the extension's setting): named where a reader lacks one. */
+  setZone?: string;
   /** Computed once per assessment and shared by readers: the EOF events are timed once for the phase test and the fifo check. */
   once<T>(key: string, make: () => T): T;
+  /**
+   * When one error family is assessed on its own (a group of the diagnosis): its failures and what to
+   * call them. The alignment is then tested on that family's failures, whatever they print.
+   */
+  family?: FamilyScope;
+}
+
+/** One error family's failures: which findings, and what to call them ("EOF", "\"Device access denied\" failure"). */
+export interface FamilyScope {
+  of: (p: PlacedFinding) => boolean;
+  noun: string;
 }
 
 /**

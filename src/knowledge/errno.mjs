@@ -2,7 +2,7 @@
 // Writes src/core/knowledge/errno.json from Go's own syscall table, so that an error text such as
 // "no such file or directory" is named ENOENT with the words Go prints, never with a list typed by hand.
 //
-//   node scripts/generate-errno.mjs [GOROOT]     # default: `go env GOROOT`, else /usr/lib/go
+//   node src/knowledge/errno.mjs [GOROOT]     # default: `go env GOROOT`, else /usr/lib/go
 //
 // Reads GOROOT/src/syscall/zerrors_linux_amd64.go: the `errors = [...]string{N: "text", …}` table (the
 // texts Errno.Error() returns) and the `EXXX = Errno(0xN)` constants (the names). Where several names
@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Parses the Go file's text into errno rows (exported for the unit test). */
 export function parseZerrors(source) {
@@ -74,7 +74,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === fs.realpathSync(proces
   if (rows.length < 100) throw new Error(`only ${rows.length} errno rows in ${file}`);
   const out = {
     $schema: './errno.schema.json',
-    generated: { by: 'node scripts/generate-errno.mjs (npm run knowledge:errno)', from: `${goVersion(dir)} src/syscall/zerrors_linux_amd64.go` },
+    generated: { by: 'node src/knowledge/errno.mjs (npm run knowledge:errno)', from: `${goVersion(dir)} src/syscall/zerrors_linux_amd64.go` },
     errno: rows,
   };
   const target = path.join(root, 'src', 'core', 'knowledge', 'errno.json');

@@ -1,0 +1,85 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ts from 'typescript';
+import { repoRoot } from './paths';
+
+/**
+ * The messages the extension and the panel look up, read from the sources the way
+ * `@vscode/l10n-dev export` reads them: the first argument of every `vscode.l10n.t(…)` under
+ * src/extension and every `t(…)` under media/. A first argument that is not a plain string is
+ * reported: its message could not be in the bundle.
+ */
+export function l10nMessages(): { messages: Set<string>; dynamic: string[] } {
+  const messages = new Set<string>();
+  const dynamic: string[] = [];
+  const files = [
+    ...fs.readdirSync(path.join(repoRoot, 'src', 'extension')).map((f) => path.join(repoRoot, 'src', 'extension', f)),
+    ...fs.readdirSync(path.join(repoRoot, 'media')).map((f) => path.join(repoRoot, 'media', f)),
+  ].filter((f) => f.endsWith('.ts'));
+  for (const file of files) {
+    const inMedia = file.includes(`${path.sep}media${path.sep}`);
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node)) {
+        const callee = node.expression.getText(source);
+        // The panel's count(n, 'unit'[, 'units']) looks its unit up: both forms are messages.
+        if (inMedia && callee === 'count' && node.arguments.length >= 2) {
+          const [, one, many] = node.arguments;
+          if (one && ts.isStringLiteral(one)) {
+            messages.add(one.text);
+            messages.add(many && ts.isStringLiteral(many) ? many.text : `${one.text}s`);
+          }
+        }
+        const inCount = ts.findAncestor(node, (a) => ts.isFunctionDeclaration(a) && a.name?.text === 'count') !== undefined;
+        if ((callee === 'vscode.l10n.t' || (inMedia && callee === 't')) && !inCount) {
+          const first = node.arguments[0];
+          if (first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))) messages.add(first.text);
+          else dynamic.push(`${path.relative(repoRoot, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return { messages, dynamic };
+}
+
+export function readBundle(locale?: string): Record<string, string> {
+  return JSON.parse(fs.readFileSync(path.join(repoRoot, 'l10n', locale ? `bundle.l10n.${locale}.json` : 'bundle.l10n.json'), 'utf8')) as Record<string, string>;
+}
+
+/**
+ * The catalog's texts the panel looks up with k() (media/l10n.ts): each cause's title, summary and fixes, each
+ * observation's title and question, the questions the evidence asks about facts (their prompts
+ * and choices, written in src/core/diagnosis and its observations/), and the words of a phase
+ * timeline (what it plots, against which period).
+ */
+export function knowledgeTexts(): Set<string> {
+  const catalog = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'core', 'knowledge', 'causes.json'), 'utf8')) as {
+    causes: { title: string; summary: string; fixes: { title: string; how: string; tradeoffs: string }[] }[];
+    observations: { title: string; question?: { prompt: string; yes: string; no: string } }[];
+  };
+  const texts = new Set<string>();
+  for (const c of catalog.causes) {
+    texts.add(c.title).add(c.summary);
+    for (const f of c.fixes) texts.add(f.title).add(f.how).add(f.tradeoffs);
+  }
+  for (const o of catalog.observations) {
+    texts.add(o.title);
+    if (o.question) texts.add(o.question.prompt).add(o.question.yes).add(o.question.no);
+  }
+  // The observations' readers ask their own questions (observations/*.ts) and name what a phase timeline plots (events, period).
+  const observations = fs.readdirSync(path.join(repoRoot, 'src', 'core', 'diagnosis', 'observations')).filter((f) => f.endsWith('.ts')).map((f) => path.join('observations', f));
+  for (const f of ['evidence.ts', 'diagnose.ts', ...observations]) {
+    const file = path.join(repoRoot, 'src', 'core', 'diagnosis', f);
+    const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isPropertyAssignment(node) && ['prompt', 'label', 'events', 'period'].includes(node.name.getText(source)) && (ts.isStringLiteral(node.initializer) || ts.isNoSubstitutionTemplateLiteral(node.initializer))) {
+        texts.add(node.initializer.text);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return texts;
+}
