@@ -68,21 +68,21 @@ async function walkthrough(session: VsCodeSession, w: Words, tag: string): Promi
   const button = step.locator('.button-container .monaco-button', { hasText: w.diagnoseButton }).first();
   await button.waitFor();
   // The page settles its focus after a step expands, and that can close a quick pick opened at the same
-  // moment: as a person would, click again when the scope's list is gone.
+  // moment (before or while its row is clicked): as a person would, click again when the scope's list is gone.
+  // The scope's default (the workspace's logs) is the first row. Clicked: the walkthrough's page can keep
+  // the keyboard focus from the quick pick it opened.
   for (let attempt = 0; ; attempt++) {
     await button.click();
     try {
+      const first = session.page.locator('.quick-input-list .monaco-list-row').first();
       await session.page.locator('.quick-input-list .monaco-list-row', { hasText: w.workspaceLogs }).first().waitFor({ timeout: 10_000 });
+      await waitForText(first, new RegExp(escapeRe(w.workspaceLogs)));
+      await first.click({ timeout: 10_000 });
       break;
     } catch (e) {
       if (attempt === 2) throw e;
     }
   }
-  // The scope's default (the workspace's logs) is the first row. Clicked: the walkthrough's page can
-  // keep the keyboard focus from the quick pick it opened.
-  const first = session.page.locator('.quick-input-list .monaco-list-row').first();
-  await waitForText(first, new RegExp(escapeRe(w.workspaceLogs)));
-  await first.click();
   await session.webview().locator('#differential li.cause').first().waitFor({ timeout: 90_000 });
   // The panel opened beside: the walkthrough is still in view, its step now ticked.
   await page.locator('[data-done-step-id$="#diagnose"][aria-checked="true"]').first().waitFor({ timeout: 30_000 });

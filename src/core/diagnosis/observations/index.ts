@@ -4,19 +4,18 @@
  * answered by a person. Adding an observation is a catalog row, plus a reader here when the input can
  * show it.
  */
-import type { NodeFact } from '../../logs/facts';
 import type { SaveStateFact } from '../../trace/facts';
 import type { ReproduceOutcome, Scenario } from '../../reproduce/types';
 import { CAUSES, type CauseCatalog, type ObservationDef } from '../causes';
-import type { Clock, PlacedFinding } from '../clock';
-import type { Attachment, Evidence, ObservationAnswer, UserFacts } from '../types';
+import type { Clock } from '../clock';
+import type { Attachment, Evidence, UserFacts } from '../types';
 export { answerFrom } from './answers';
 import { askedOnly, labResult } from './asked';
 import { eofErrorsPresent, fifoClosedNearby, reconcileAlignedReader } from './eof';
 import { cgroupDriverSystemdReader, cpuManagerStaticReader, freezerFrozenReader, kernelOomRuncInit, memoryOomEventsReader, pidsAtLimitReader, runDirFullReader } from './node';
 import { taskExitNearbyReader, timeoutsManyPodsReader } from './probes';
 import { runcBeforeFixReader, runcGo122Early, runtimeNotRuncReader, saveStateReader } from './runc';
-import { type FamilyScope, type ObservationContext, type ObservationReader, yesNo } from './types';
+import { type ObservationContext, type ObservationReader, yesNo } from './types';
 
 export const READERS: Readonly<Record<string, ObservationReader>> = {
   'eof-errors-present': eofErrorsPresent,
@@ -43,20 +42,8 @@ export const READERS: Readonly<Record<string, ObservationReader>> = {
 
 const readerOf = (id: string): ObservationReader => READERS[id] ?? askedOnly;
 
-export interface ObservationInput {
-  placed: PlacedFinding[];
-  /** The components of every finding (ObservationContext.components). */
-  components?: Set<string>;
-  facts: NodeFact[];
-  files: string[];
-  clock: Clock;
-  saveState: SaveStateFact | null;
-  failures: Set<string>;
-  answers: Readonly<Record<string, ObservationAnswer>>;
-  /** How the user of this front end sets the zone (`--tz`, or the extension's setting), named where a zone is missing. */
-  setZone?: string;
-  family?: FamilyScope;
-}
+/** What `observe` is given: a reader's context without its own entry and the per-assessment memo. */
+export type ObservationInput = Omit<ObservationContext, 'def' | 'once'>;
 
 /** A yes/no answer overrides what the input said, and says so. */
 function answered(e: Evidence, answer: boolean, def: ObservationDef): Evidence {
