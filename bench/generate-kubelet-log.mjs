@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { prng } from './prng.mjs';
 
 /** Bump when the content changes, so cached files from an older generator are not reused. */
-const GENERATOR_VERSION = 2;
+const GENERATOR_VERSION = 3;
 
 export function benchCacheDir() {
   const base = process.env.RUNTIME_LENS_CACHE ?? path.join(process.env.HOME ?? os.homedir(), '.cache', 'runtime-lens');
@@ -159,7 +159,7 @@ function makeSource(seed) {
     }
     if (r < 1 / 2000 + 4 / 6000) {
       const p = pick(webPods);
-      return { kind: 'probe-timeout', line: klog('I', 'prober.go:112', `${probeFor(p, 'Liveness')}Get http://${p.ip}:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)`) };
+      return { kind: 'http-probe-timeout', line: klog('I', 'prober.go:112', `${probeFor(p, 'Liveness')}Get http://${p.ip}:8080/healthz: net/http: request canceled (Client.Timeout exceeded while awaiting headers)`) };
     }
     if (r < 1 / 2000 + 5 / 6000) {
       // Not a finding at all: "unexpected EOF" outside an exec error.

@@ -15,7 +15,7 @@ export function registerStatusBar(store: FindingsStore, getConfig: () => Config)
       return;
     }
     const total = entry.groups.reduce((n, g) => n + g.count, 0);
-    item.text = total > 0 ? `$(pulse) ${vscode.l10n.t('{0} runtime error(s)', total)}` : `$(pass) ${vscode.l10n.t('no runtime errors')}`;
+    item.text = total > 0 ? `$(pulse) ${(total === 1 ? vscode.l10n.t('1 runtime error') : vscode.l10n.t('{0} runtime errors', total))}` : `$(pass) ${vscode.l10n.t('no runtime errors')}`;
     const tip = new vscode.MarkdownString(
       total > 0 ? `**Runtime Lens** — ${editor.document.fileName.split(/[\\/]/).pop()}\n\n${entry.groups.map((g) => `- ${g.count}× ${g.signature.title}`).join('\n')}` : `**Runtime Lens**: ${vscode.l10n.t('no recognised runtime errors in this file')}`,
     );

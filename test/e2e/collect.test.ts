@@ -47,9 +47,18 @@ test('the panel says which collected file would answer each open question', asyn
   // Evidence the folder answers has no such hint.
   assert.equal(await vs.webview().locator('.evidence-item[data-id="runc-before-fix"] .collected').count(), 0);
   const folded = vs.webview().locator('details.more-evidence');
-  if ((await folded.count()) && !(await hint.isVisible())) await folded.locator('summary').click();
   await vs.runCommand('Notifications: Clear All Notifications');
-  await hint.scrollIntoViewIfNeeded();
+  // The panel renders again when the call path's trace finishes, folding the evidence anew: as a person
+  // would, unfold it again when the hint went away under the pointer.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if ((await folded.count()) && !(await hint.isVisible())) await folded.locator('summary').click({ timeout: 5_000 });
+      await hint.scrollIntoViewIfNeeded({ timeout: 5_000 });
+      break;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
   await vs.screenshot('panel-collected-hint');
 });
 

@@ -67,7 +67,8 @@ test('hovering a recognised line explains it with its count, pod and next steps'
 
 test('"Explain" from the code lens opens the explanation with every occurrence', async () => {
   await vs.page.locator('.codelens-decoration a', { hasText: 'OCI exec EOF' }).first().click();
-  const preview = vs.webview();
+  // Explain opens VS Code's own Markdown preview beside the log.
+  const preview = vs.webview('vscode.markdown-language-features');
   const body = preview.locator('body');
   const text = await waitForText(body, /Likely causes/, 30_000);
   assert.match(text, /OCI exec EOF/);

@@ -25,7 +25,8 @@ export interface VsCodeSession {
   /** Opens a workspace file through Quick Open (Ctrl+P). */
   openFile(relativePath: string): Promise<void>;
   /** The webview panel's document (two nested iframes), for panels opened by the extension. */
-  webview(): FrameLocator;
+  /** A webview's content: Runtime Lens's own panel, or another extension's (the Markdown preview: `vscode.markdown-language-features`). */
+  webview(extensionId?: string): FrameLocator;
   /** Changes a user setting by editing settings.json, as a person would; the workbench picks it up. */
   setSetting(key: string, value: unknown): void;
   close(): Promise<void>;
@@ -233,9 +234,9 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
         await pickFromQuickInput(page, 'Control+P', relativePath, path.basename(relativePath));
         await page.locator(`.tab[data-resource-name="${path.basename(relativePath)}"]`).waitFor();
       },
-      webview() {
-        // The extension's own webview: the walkthrough's Markdown pages are webviews too, of no extension.
-        return page.frameLocator('iframe.webview.ready[src*="extensionId=runtime-lens.runtime-lens"]').frameLocator('iframe#active-frame');
+      webview(extensionId = 'runtime-lens.runtime-lens') {
+        // Found by the extension that owns it: the walkthrough's Markdown pages are webviews too, of no extension.
+        return page.frameLocator(`iframe.webview.ready[src*="extensionId=${extensionId}"]`).frameLocator('iframe#active-frame');
       },
       setSetting(key, value) {
         const file = path.join(profile.userData, 'User', 'settings.json');

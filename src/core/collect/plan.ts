@@ -86,6 +86,11 @@ rl_flag() {
 }
 # A path the process $1 gave relative to its working directory, as seen from here.
 rl_abs() { case "$2" in /*) echo "$2" ;; *) echo "/proc/$1/cwd/$2" ;; esac; }
+# The path process $1 was given by flag --$2 (made absolute), else the default $3.
+rl_flag_path() {
+  rl_p=$(rl_flag "$1" "$2")
+  if [ -n "$rl_p" ]; then rl_abs "$1" "$rl_p"; else echo "$3"; fi
+}
 # The journal's short-iso-precise (systemd >= 234) or short-iso: both carry the year and the zone.
 rl_jfmt() { if journalctl -q -n 0 -o short-iso-precise >/dev/null 2>&1; then echo short-iso-precise; else echo short-iso; fi; }
 # The journal of unit $1 since RL_SINCE, else its log file, else its lines of syslog.
@@ -208,20 +213,14 @@ fi`,
       'kubelet config',
       'cat $(kubelet --config) || cat /var/lib/kubelet/config.yaml',
       'kubelet/config.yaml',
-      String.raw`rl_k=$(rl_pid kubelet)
-rl_c=$(rl_flag "$rl_k" config)
-if [ -n "$rl_c" ]; then rl_c=$(rl_abs "$rl_k" "$rl_c"); else rl_c=/var/lib/kubelet/config.yaml; fi
-cat "$rl_c"`,
+      String.raw`cat "$(rl_flag_path "$(rl_pid kubelet)" config /var/lib/kubelet/config.yaml)"`,
     ),
     small(
       'cpu-manager-state',
       'kubelet cpu_manager_state',
       'cat /var/lib/kubelet/cpu_manager_state',
       'kubelet/cpu_manager_state',
-      String.raw`rl_k=$(rl_pid kubelet)
-rl_d=$(rl_flag "$rl_k" root-dir)
-if [ -n "$rl_d" ]; then rl_d=$(rl_abs "$rl_k" "$rl_d"); else rl_d=/var/lib/kubelet; fi
-cat "$rl_d/cpu_manager_state"`,
+      String.raw`cat "$(rl_flag_path "$(rl_pid kubelet)" root-dir /var/lib/kubelet)/cpu_manager_state"`,
     ),
     small('runc-version', 'runc --version (the runc containerd or dockerd runs)', 'runc --version', 'runtime/runc-version.txt', 'rl_r=$(rl_runc) || exit 127\n"$rl_r" --version'),
     small('containerd-version', 'containerd --version', 'containerd --version', 'runtime/containerd-version.txt', 'rl_version containerd containerd'),
@@ -233,10 +232,7 @@ cat "$rl_d/cpu_manager_state"`,
       'containerd config',
       'cat /etc/containerd/config.toml',
       'runtime/containerd-config.toml',
-      String.raw`rl_cd=$(rl_pid containerd)
-rl_c=$(rl_flag "$rl_cd" config)
-if [ -n "$rl_c" ]; then rl_c=$(rl_abs "$rl_cd" "$rl_c"); else rl_c=/etc/containerd/config.toml; fi
-cat "$rl_c"`,
+      String.raw`cat "$(rl_flag_path "$(rl_pid containerd)" config /etc/containerd/config.toml)"`,
     ),
     small(
       'docker-daemon-json',
