@@ -1,5 +1,5 @@
 /** Words and numbers as the panel shows them. */
-import { type Headline, headline, probability, titleOf } from '../src/core/diagnosis/numbers';
+import { type Headline, headline, titleOf } from '../src/core/diagnosis/numbers';
 import type { Diagnosis, FactSource } from '../src/core/diagnosis/types';
 import { k, t } from './l10n';
 
@@ -8,27 +8,9 @@ export function causeTitle(cause: string, d: Diagnosis): string {
   return d.causes[cause] ? k(d.causes[cause].title) : cause === 'unknown' ? t('Cause not established') : cause === 'none' ? t('No runtime exec errors') : titleOf(cause, d);
 }
 
-/**
- * The verdict's headline (numbers.ts) in the display language: the same number, on the same
- * branches, with its words looked up.
- */
+/** The verdict's headline (numbers.ts) in the display language: the same number, on the same branches, with its words looked up. */
 export function headlineWords(d: Diagnosis): Headline {
-  const head = headline(d);
-  const v = d.verdict;
-  const title = causeTitle(v.cause, d);
-  if (head.value === null) return { title, value: null, label: t('no runtime exec errors to weigh'), caption: t('no runtime exec errors to weigh'), line: title };
-  if (v.settled) {
-    const leader = v.settled.leader === v.cause ? '' : t('; {0} leads', causeTitle(v.settled.leader, d));
-    const label = t('settled by hand — the evidence alone gives it {0}{1}', probability(v.confidence), leader);
-    return { title, value: head.value, label, caption: t('settled by hand: what the evidence alone gives it{0}', leader), line: `${title}: ${label}` };
-  }
-  if (v.cause === 'unknown') {
-    const lead = causeTitle(d.ranked[0]!.cause, d);
-    const label = t('leading cause {0}: {1} probability', lead, probability(v.confidence));
-    return { title, value: head.value, label, caption: t('probability of the leading cause, {0}', lead), line: `${title} — ${label}` };
-  }
-  const label = t('{0} probability given the evidence', probability(v.confidence));
-  return { title, value: head.value, label, caption: t('probability given the evidence'), line: `${title} — ${label}` };
+  return headline(d, { t, k });
 }
 
 export function sourceLabel(source: FactSource): string {

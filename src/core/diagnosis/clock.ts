@@ -1,5 +1,6 @@
 import { type Zone, formatOffset, wallMs, zoneOffsetForWall } from '../logs/time';
 import type { LogTime } from '../logs/types';
+import { ENGLISH, type Say } from '../l10n';
 import type { Finding } from '../signatures/types';
 import { hasWithin } from './stats';
 
@@ -49,9 +50,11 @@ function matchesAt(zoneless: number[], zoned: number[], offsetMinutes: number): 
  * The clock, and the given findings placed on it. `commonYear`: the year most timed lines of the whole
  * input carry, when `findings` are only some of them (the runtime errors the alignment needs).
  * `setZone`: how the user sets the zone, in their front end's words (`--tz`, or the extension's setting).
+ * `say`: the note's words in the reader's language (English by default).
  */
-export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?: string; year?: number; commonYear?: number | null; setZone?: string }): { clock: Clock; placed: PlacedFinding[] } {
+export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?: string; year?: number; commonYear?: number | null; setZone?: string; say?: Say }): { clock: Clock; placed: PlacedFinding[] } {
   const setZone = options.setZone ?? '--tz';
+  const say = options.say ?? ENGLISH;
   const year = options.year ?? (options.commonYear !== undefined ? options.commonYear : commonYear(findings.map((f) => f.wallTime?.year)));
   const wallOf = (f: Finding) => (f.wallTime ? wallMs(f.wallTime, f.wallTime.year ?? year ?? 2000) : null);
   const zonedEpoch = (f: Finding) => (f.wallTime && f.wallTime.offsetMinutes !== null && f.wallTime.year !== null ? wallOf(f)! - f.wallTime.offsetMinutes * 60000 : null);
@@ -63,29 +66,29 @@ export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?:
 
   let offset: number | null = null;
   let description: string;
-  const yearNote = year === null ? '' : options.year !== undefined ? `; year ${year} from --year` : zonelessEof.length > 0 ? `; year ${year} from the lines that carry one` : '';
+  const yearNote = year === null ? '' : options.year !== undefined ? say.t('; year {0} from --year', year) : zonelessEof.length > 0 ? say.t('; year {0} from the lines that carry one', year) : '';
   if (options.zone) {
     const sample = zonelessEof[0] ?? Date.UTC(year ?? 2000, 0, 1);
     offset = zoneOffsetForWall(options.zone, sample);
-    description = `Node-local times (klog, journald) read as ${options.zone.name} (UTC${formatOffset(offset)}), ${options.zoneFrom ?? 'as given'}${yearNote}.`;
+    description = say.t('Node-local times (klog, journald) read as {0} (UTC{1}), {2}{3}.', options.zone.name, formatOffset(offset), options.zoneFrom ?? say.t('as given'), yearNote);
   } else if (zonelessEof.length === 0) {
     // Only when no line at all is node-local may the note say that nothing needed aligning: the
     // findings table shows node-local rows (a kernel OOM kill, a klog timeout) otherwise.
     const zoneless = findings.filter((f) => f.wallTime && f.wallTime.offsetMinutes === null).length;
     description = zoneless === 0
-      ? 'All timed lines carry their own zone; no alignment was needed.'
-      : `${zoneless} node-local time(s) (klog, journald, kernel) have no zone, and no kubelet EOF among them to align with the zoned logs: they stay node-local. Set the zone with ${setZone} to place them${yearNote}.`;
+      ? say.t('All timed lines carry their own zone; no alignment was needed.')
+      : say.t('{0} node-local time(s) (klog, journald, kernel) have no zone, and no kubelet EOF among them to align with the zoned logs: they stay node-local. Set the zone with {1} to place them{2}.', zoneless, setZone, yearNote);
   } else if (zonedRuntime.length === 0 || year === null) {
-    description = `Node-local times (klog, journald) have no zone and no zoned runtime log to align them with: they stay node-local. Set the zone with ${setZone} to place them${yearNote}.`;
+    description = say.t('Node-local times (klog, journald) have no zone and no zoned runtime log to align them with: they stay node-local. Set the zone with {0} to place them{1}.', setZone, yearNote);
   } else {
     const scored = CANDIDATES.map((o) => ({ o, n: matchesAt(zonelessEof, zonedRuntime, o) })).sort((a, b) => b.n - a.n || Math.abs(a.o) - Math.abs(b.o));
     const [best, second] = [scored[0]!, scored[1]!];
     const needed = Math.max(3, Math.ceil(zonelessEof.length * 0.3));
     if (best.n >= needed && best.n >= 2 * second.n) {
       offset = best.o;
-      description = `Node-local times (klog, journald) read as UTC${formatOffset(best.o)}, inferred: at that offset ${best.n} of ${zonelessEof.length} kubelet EOFs coincide within ${TOLERANCE_MS / 1000} s with zoned runtime errors (dockerd/containerd); the next best offset, UTC${formatOffset(second.o)}, matches ${second.n}${yearNote}.`;
+      description = say.t('Node-local times (klog, journald) read as UTC{0}, inferred: at that offset {1} of {2} kubelet EOFs coincide within {3} s with zoned runtime errors (dockerd/containerd); the next best offset, UTC{4}, matches {5}{6}.', formatOffset(best.o), best.n, zonelessEof.length, TOLERANCE_MS / 1000, formatOffset(second.o), second.n, yearNote);
     } else {
-      description = `Node-local times (klog, journald) could not be placed: no whole or half-hour offset makes the kubelet EOFs coincide with the zoned runtime errors (best: ${best.n} of ${zonelessEof.length} at UTC${formatOffset(best.o)}). Set the zone with ${setZone}${yearNote}.`;
+      description = say.t('Node-local times (klog, journald) could not be placed: no whole or half-hour offset makes the kubelet EOFs coincide with the zoned runtime errors (best: {0} of {1} at UTC{2}). Set the zone with {3}{4}.', best.n, zonelessEof.length, formatOffset(best.o), setZone, yearNote);
     }
   }
   const clock = { offsetMinutes: offset, year, description };

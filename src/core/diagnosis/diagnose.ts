@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { NodeFact } from '../logs/facts';
 import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
 import { type Zone, formatWall, parseZone, wallMs } from '../logs/time';
+import { ENGLISH, type Say } from '../l10n';
 import { byCodeUnit } from '../order';
 import { innermostReader, innermostRules } from '../messages/innermost';
 import { findingAt, findingsOf, hasYearAt, setsOf, wallTimeAt } from '../signatures/occurrences';
@@ -37,6 +38,8 @@ export interface DiagnoseInput {
   titles: Record<string, string>;
   /** The cause catalog; the built-in one unless a test gives another. */
   catalog?: CauseCatalog;
+  /** The sentences of the verdict, the clock and the evidence in the reader's language; English unless given. */
+  say?: Say;
 }
 
 function when(p: PlacedFinding): string | null {
@@ -159,23 +162,24 @@ interface Assessment {
  */
 function assess(placed: PlacedFinding[], components: Set<string>, facts: NodeFact[], input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, files: string[], family?: FamilyScope): Assessment {
   const failures = execFailureSignatures(catalog);
-  const evidence = observe(catalog, { placed, components, facts, files, clock, saveState: input.saveState, failures, answers: input.user.observations ?? {}, ...(family ? { family } : {}), ...(input.setZone ? { setZone: input.setZone } : {}) });
+  const evidence = observe(catalog, { placed, components, facts, files, clock, saveState: input.saveState, failures, answers: input.user.observations ?? {}, ...(family ? { family } : {}), ...(input.setZone ? { setZone: input.setZone } : {}), ...(input.say ? { say: input.say } : {}) });
   const present = new Set(placed.map((p) => rankedAs(p.finding, failures)).filter((s) => failures.has(s)));
   const ranked = present.size ? rank(catalog, evidence, present, { ...familyTitles(catalog), ...input.titles }) : [];
   return { evidence, present, ranked };
 }
 
-function summaryOf(cause: string, leader: RankedCause | null, ranked: RankedCause[], present: Set<string>, titles: Record<string, string>, catalog: CauseCatalog): string {
+function summaryOf(cause: string, leader: RankedCause | null, ranked: RankedCause[], present: Set<string>, titles: Record<string, string>, catalog: CauseCatalog, say: Say): string {
   if (cause === 'none') return '';
   if (cause !== 'unknown' && leader) {
     const def = catalog.causes.find((c) => c.id === cause)!;
-    const forIt = leader.for.filter((c) => c.kind === 'evidence').map((c) => (c.holds ? c.title : `not: ${c.title}`));
-    const against = leader.against.filter((c) => c.kind === 'evidence').map((c) => (c.holds ? c.title : `not: ${c.title}`));
-    return `${def.summary}${forIt.length ? ` For: ${forIt.join('; ')}.` : ''}${against.length ? ` Against: ${against.join('; ')}.` : ''}`;
+    const word = (c: { title: string; holds: boolean | null }) => (c.holds ? say.k(c.title) : say.t('not: {0}', say.k(c.title)));
+    const forIt = leader.for.filter((c) => c.kind === 'evidence').map(word);
+    const against = leader.against.filter((c) => c.kind === 'evidence').map(word);
+    return `${say.k(def.summary)}${forIt.length ? say.t(' For: {0}.', forIt.join(say.t('; '))) : ''}${against.length ? say.t(' Against: {0}.', against.join(say.t('; '))) : ''}`;
   }
   const errors = [...present].map((s) => titles[s] ?? s).join(', ');
-  const lead = ranked.slice(0, 3).map((r) => `${CAUSE_TITLES[r.cause] ?? r.cause} (${probability(r.posterior)})`).join(', ');
-  return `Runtime exec errors are present (${errors}), but the evidence does not single out a cause: ${lead} lead.`;
+  const lead = ranked.slice(0, 3).map((r) => `${say.k(CAUSE_TITLES[r.cause] ?? r.cause)} (${probability(r.posterior)})`).join(say.t(', '));
+  return say.t('Runtime exec errors are present ({0}), but the evidence does not single out a cause: {1} lead.', errors, lead);
 }
 
 /** A finding's node by canonical name. */
@@ -207,7 +211,7 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
   const titles = { ...familyTitles(catalog), ...input.titles };
   // Alignment speaks of the EOFs when there are any (the phase timeline is theirs), else of every failed exec.
   const eofs = catalog.observations.find((o) => o.id === 'reconcile-aligned')?.params?.signatures ?? [];
-  const allFailures: FamilyScope | undefined = placed.some((p) => eofs.includes(p.finding.signature)) ? undefined : { of: (p) => failing.has(p.finding.signature), noun: 'failed exec' };
+  const allFailures: FamilyScope | undefined = placed.some((p) => eofs.includes(p.finding.signature)) ? undefined : { of: (p) => failing.has(p.finding.signature), noun: (input.say ?? ENGLISH).t('failed exec') };
   const components = componentsByNode(sets);
   const whole = assess(placed, new Set(sets.map((s) => s.component)), facts, input, clock, catalog, [...files.keys()], allFailures);
   const { groups, ranked: groupRanked, byNodeFamily } = groupsOf(placed, components, facts, files, input, clock, catalog);
@@ -220,19 +224,20 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
   const companions = new Set(catalog.observations.flatMap((o) => [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])]));
   // An unclassified runtime error is no look-alike: it is the runtime failing in a way no documented cause explains.
   const lookAlikes = [...new Set(sets.map((s) => s.signature).filter((s) => !whole.present.has(s) && !companions.has(s) && s !== RUNTIME_ERROR).map((s) => input.titles[s] ?? s))];
+  const say = input.say ?? ENGLISH;
   const summary =
     cause === 'none'
-      ? `No runtime exec errors of a known kind in the input.${lookAlikes.length ? ` Look-alikes found: ${lookAlikes.join(', ')} — see their explanations; they are not the runtime failing.` : ''}`
+      ? `${say.t('No runtime exec errors of a known kind in the input.')}${lookAlikes.length ? say.t(' Look-alikes found: {0} — see their explanations; they are not the runtime failing.', lookAlikes.join(', ')) : ''}`
       : mixed
-        ? severalSummary(explained, groups, titles, catalog)
+        ? severalSummary(explained, groups, titles, catalog, say)
         : cause === 'other'
-          ? otherSummary(groups.filter((g) => g.verdict.cause === 'other' || g.hypotheses[0]?.cause === 'other'), whole.evidence, titles)
-          : summaryOf(cause, decision.leader, whole.ranked, whole.present, titles, catalog);
+          ? otherSummary(groups.filter((g) => g.verdict.cause === 'other' || g.hypotheses[0]?.cause === 'other'), whole.evidence, titles, say)
+          : summaryOf(cause, decision.leader, whole.ranked, whole.present, titles, catalog, say);
   const question = cause !== 'none' && (cause === 'unknown' || (decision.leader?.posterior ?? 1) < 0.9) ? nextQuestion(catalog, ranked, whole.evidence) : null;
   const settled = cause !== 'none' && input.user.settledCause && catalog.causes.some((c) => c.id === input.user.settledCause) ? input.user.settledCause : null;
   const fixesFor = cause === 'none' ? null : settled ?? (cause !== 'unknown' ? cause : decision.leader?.cause ?? null);
   const verdict: Verdict = settled
-    ? settledVerdict(settled, { cause, confidence: decision.confidence }, decision.leader!, ranked, whole.evidence, catalog)
+    ? settledVerdict(settled, { cause, confidence: decision.confidence }, decision.leader!, ranked, whole.evidence, catalog, say)
     : { cause, confidence: cause === 'none' ? 1 : decision.confidence, summary, evidence: whole.evidence };
   const causes: Record<string, CauseInfo> = Object.fromEntries(
     catalog.causes.map((c) => [
@@ -373,7 +378,7 @@ function groupsOf(
       const mine = (byNode.get(g.node ?? '') ?? []).filter((p) => !failures.has(p.finding.signature) || familyOf(p.finding) === g.family);
       const theirs = g.node === null ? facts : facts.filter((f) => !f.node || f.node === g.node);
       const noun = input.titles[g.members[0]!.finding.signature] ?? g.family;
-      a = assess(mine, components.get(g.node ?? '') ?? new Set(), theirs, input, clock, catalog, filesOf(files, g.node), { of: (p) => failures.has(p.finding.signature) && familyOf(p.finding) === g.family, noun: g.family === 'oci-exec-eof' ? 'EOF' : `"${noun}" failure` });
+      a = assess(mine, components.get(g.node ?? '') ?? new Set(), theirs, input, clock, catalog, filesOf(files, g.node), { of: (p) => failures.has(p.finding.signature) && familyOf(p.finding) === g.family, noun: g.family === 'oci-exec-eof' ? 'EOF' : (input.say ?? ENGLISH).t('"{0}" failure', noun) });
       assessed.set(key, a);
     }
     const d = decide(catalog, a.ranked);
@@ -471,7 +476,7 @@ function groupPlace(g: DiagnosisGroup, titles: Record<string, string>): string {
 }
 
 /** "node-a: the state race (47 × OCI exec EOF); node-b: OOM-killed runc init (12 × …)", per cause and node. */
-function severalSummary(explained: CauseSpan[], groups: DiagnosisGroup[], titles: Record<string, string>, catalog: CauseCatalog): string {
+function severalSummary(explained: CauseSpan[], groups: DiagnosisGroup[], titles: Record<string, string>, catalog: CauseCatalog, say: Say): string {
   const byId = new Map(groups.map((g) => [g.id, g]));
   const parts = explained.map((span) => {
     const gs = span.groups.map((id) => byId.get(id)!);
@@ -484,11 +489,11 @@ function severalSummary(explained: CauseSpan[], groups: DiagnosisGroup[], titles
       p.errors.set(error, (p.errors.get(error) ?? 0) + g.count);
       places.set(where, p);
     }
-    const title = catalog.causes.find((c) => c.id === span.cause)?.title ?? CAUSE_TITLES[span.cause] ?? span.cause;
-    const where = [...places].map(([place, p]) => `${place}: ${title} (${[...p.errors].map(([e, n]) => `${n} × ${e}`).join(', ')}${p.groups > 1 ? `, in ${p.groups} groups` : ''})`);
+    const title = say.k(catalog.causes.find((c) => c.id === span.cause)?.title ?? CAUSE_TITLES[span.cause] ?? span.cause);
+    const where = [...places].map(([place, p]) => `${place}: ${title} (${[...p.errors].map(([e, n]) => `${n} × ${e}`).join(', ')}${p.groups > 1 ? say.t(', in {0} groups', p.groups) : ''})`);
     return where.join('; ');
   });
-  return `${explained.length} causes at once, each for its own failures — ${parts.join('; ')}.`;
+  return say.t('{0} causes at once, each for its own failures — {1}.', explained.length, parts.join('; '));
 }
 
 /** The errno's own words: the innermost text after its operation and object ("no such file or directory"). */
@@ -508,36 +513,38 @@ function innermostWords(i: InnermostError): string {
  * The verdict's words when the cause is outside the catalog: why no documented cause fits, the innermost
  * error (operation, object, errno), and what to search upstream. It names no documented cause.
  */
-function otherSummary(groups: DiagnosisGroup[], evidence: Evidence[], titles: Record<string, string>): string {
+function otherSummary(groups: DiagnosisGroup[], evidence: Evidence[], titles: Record<string, string>, say: Say): string {
   const notRunc = evidence.find((e) => e.id === 'runtime-not-runc' && e.holds === true);
   const curated = [...new Set(groups.filter((g) => g.signature !== RUNTIME_ERROR).map((g) => titles[g.signature] ?? g.signature))];
-  const why = notRunc ? `the node does not run runc (${notRunc.detail})` : curated.length ? `no documented cause fits ${curated.map((e) => `"${e}"`).join(', ')} here` : 'no documented cause prints this error';
+  const why = notRunc ? say.t('the node does not run runc ({0})', notRunc.detail) : curated.length ? say.t('no documented cause fits {0} here', curated.map((e) => `"${e}"`).join(', ')) : say.t('no documented cause prints this error');
   const g = groups.find((x) => x.innermost) ?? groups[0];
-  if (!g) return `A cause outside the catalog: ${why}.`;
+  if (!g) return say.t('A cause outside the catalog: {0}.', why);
   const i = g.innermost;
   const place = [g.node, g.pod ?? g.container].filter(Boolean).join(' ');
-  const times = `${g.count} time${g.count === 1 ? '' : 's'}${place ? ` in ${place}` : ''}`;
+  const times = `${g.count === 1 ? say.t('{0} time', g.count) : say.t('{0} times', g.count)}${place ? say.t(' in {0}', place) : ''}`;
   const by = g.printedBy;
   // Ids and pids vary per failure; the words around them are what upstream issues quote.
   const general = (w: string) => w.replace(/[0-9a-f]{32,64}/g, '<id>').replace(/ [0-9]{2,10}(?=\b)/g, '').trim();
   const words = [by?.text, i ? errnoWords(i) : null].filter((w): w is string => !!w).map((w) => `"${general(w)}"`);
-  const where = by ? `${by.program}'s issues${by.versions ? ` (${by.program} ${by.versions}${by.where ? `, ${by.where}` : ''})` : ''}` : 'the issues of the program that printed it, with its version';
-  return `A cause outside the catalog: ${why}. ${i ? `The innermost error: ${innermostWords(i)}` : `The error: ${titles[g.signature] ?? g.signature}`} (${times}). Search upstream for ${words.length ? words.join(' ') : "the error's own words"} in ${where}.`;
+  const where = by ? say.t("{0}'s issues{1}", by.program, by.versions ? ` (${by.program} ${by.versions}${by.where ? `, ${by.where}` : ''})` : '') : say.t('the issues of the program that printed it, with its version');
+  const error = i ? say.t('The innermost error: {0}', innermostWords(i)) : say.t('The error: {0}', titles[g.signature] ?? g.signature);
+  return say.t('A cause outside the catalog: {0}. {1} ({2}). Search upstream for {3} in {4}.', why, error, times, words.length ? words.join(' ') : say.t("the error's own words"), where);
 }
 
 /**
  * The verdict when a person settled on a cause: theirs, marked as settled by hand, with what the
  * evidence alone said beside it (the number stays the settled cause's posterior).
  */
-function settledVerdict(settled: string, byEvidence: { cause: string; confidence: number }, leader: RankedCause, ranked: RankedCause[], evidence: Evidence[], catalog: CauseCatalog): Verdict {
+function settledVerdict(settled: string, byEvidence: { cause: string; confidence: number }, leader: RankedCause, ranked: RankedCause[], evidence: Evidence[], catalog: CauseCatalog, say: Say): Verdict {
   const posterior = ranked.find((r) => r.cause === settled)?.posterior ?? 0;
   const def = catalog.causes.find((c) => c.id === settled)!;
   const evidenceCause = byEvidence.cause;
-  const said = evidenceCause === settled ? 'and names it too' : evidenceCause === 'unknown' ? `and singles out no cause (${CAUSE_TITLES[leader.cause] ?? leader.cause} leads with ${probability(leader.posterior)})` : `and names ${CAUSE_TITLES[evidenceCause] ?? evidenceCause} (${probability(leader.posterior)})`;
+  const title = (cause: string) => say.k(CAUSE_TITLES[cause] ?? cause);
+  const said = evidenceCause === settled ? say.t('and names it too') : evidenceCause === 'unknown' ? say.t('and singles out no cause ({0} leads with {1})', title(leader.cause), probability(leader.posterior)) : say.t('and names {0} ({1})', title(evidenceCause), probability(leader.posterior));
   return {
     cause: settled,
     confidence: Math.round(Math.min(CAP, posterior) * 100) / 100,
-    summary: `Settled by hand on ${def.title}: the evidence alone gives it ${probability(posterior)} ${said}. ${def.summary}`,
+    summary: say.t('Settled by hand on {0}: the evidence alone gives it {1} {2}. {3}', say.k(def.title), probability(posterior), said, say.k(def.summary)),
     evidence,
     settled: { by: 'hand', evidenceCause, evidenceConfidence: byEvidence.confidence, leader: leader.cause },
   };
@@ -547,13 +554,15 @@ function settledVerdict(settled: string, byEvidence: { cause: string; confidence
  * The clock (the user's zone, --tz, or the one inferred from the runtime errors), and the findings the
  * evidence weighs one by one placed on it.
  */
-function placeFindings(input: Pick<DiagnoseInput, 'user' | 'zone' | 'year' | 'setZone'>, sets: readonly OccurrenceSet[], weighed: Set<string>): { clock: Clock; placed: PlacedFinding[] } {
+function placeFindings(input: Pick<DiagnoseInput, 'user' | 'zone' | 'year' | 'setZone' | 'say'>, sets: readonly OccurrenceSet[], weighed: Set<string>): { clock: Clock; placed: PlacedFinding[] } {
   const userZone = input.user.timeZone ? parseZone(input.user.timeZone) : null;
   const zone = userZone ?? input.zone;
   const setZone = input.setZone ?? '--tz';
+  const say = input.say ?? ENGLISH;
   return setClock(findingsOf(sets.filter((s) => weighed.has(s.signature))), {
     setZone,
-    ...(zone ? { zone, zoneFrom: userZone ? 'as you answered' : `from ${setZone}` } : {}),
+    say,
+    ...(zone ? { zone, zoneFrom: userZone ? say.t('as you answered') : say.t('from {0}', setZone) } : {}),
     ...(input.year !== undefined ? { year: input.year } : { commonYear: yearOfSets(sets) }),
   });
 }

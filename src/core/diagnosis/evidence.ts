@@ -7,6 +7,7 @@ import { binomialTail, hasWithin, histogram, periodScan, phaseOf, rayleigh } fro
 import type { Evidence, FactSource, Question, Timeline, TimelineEvent } from './types';
 import { dockerImpliesOldRunc, parseGoDuration, parseRuncVersion, runcBeforeFix } from './versions';
 import { affected, boundaryChange, boundaryText, parseVersion } from '../knowledge/versions';
+import { ENGLISH, type Say } from '../l10n';
 
 /** Events needed before the phase test says anything. */
 export const MIN_EVENTS = 8;
@@ -37,15 +38,15 @@ export function evidence(id: string, holds: boolean | null, detail: string, sour
 const at = (f: { file: string; line: number }) => `${path.basename(f.file)}:${f.line}`;
 
 /** Whether the failures of the given signatures (the catalog's `params.signatures`: the EOFs) are in the input, counted per file. */
-export function eofPresent(placed: PlacedFinding[], signatures: Set<string>): Evidence {
+export function eofPresent(placed: PlacedFinding[], signatures: Set<string>, say: Say = ENGLISH): Evidence {
   const eof = placed.filter((p) => signatures.has(p.finding.signature));
   // Each file sees the same failures from its own side (dockerd, kubelet, events): count per file.
   const perFile = new Map<string, number>();
   for (const p of eof) perFile.set(path.basename(p.finding.file), (perFile.get(path.basename(p.finding.file)) ?? 0) + p.finding.record.count);
-  const breakdown = [...perFile].map(([f, n]) => `${n} in ${f}`).join(', ');
+  const breakdown = [...perFile].map(([f, n]) => say.t('{0} in {1}', n, f)).join(say.t(', '));
   return eof.length > 0
-    ? evidence('eof-errors-present', true, `"OCI runtime exec failed: exec failed: (unexpected) EOF" errors: ${breakdown}`, 'logs', { where: { file: eof[0]!.finding.file, line: eof[0]!.finding.line } })
-    : evidence('eof-errors-present', false, 'no "OCI runtime exec failed: exec failed: EOF" errors in the input', 'logs');
+    ? evidence('eof-errors-present', true, say.t('"{0}" errors: {1}', 'OCI runtime exec failed: exec failed: (unexpected) EOF', breakdown), 'logs', { where: { file: eof[0]!.finding.file, line: eof[0]!.finding.line } })
+    : evidence('eof-errors-present', false, say.t('no "{0}" errors in the input', 'OCI runtime exec failed: exec failed: EOF'), 'logs');
 }
 
 /** The last statement of a fact wins (a restarted kubelet logs its new flags); the user's answer wins over all. */
@@ -55,53 +56,54 @@ export function latest(facts: NodeFact[], kind: NodeFact['kind']): NodeFact | un
 }
 
 /** The reconcile period: the user's answer (seconds), else the kubelet's flag or config, else its default. */
-export function reconcilePeriod(facts: NodeFact[], answered: number | null): { seconds: number; from: string; source: FactSource } {
-  if (answered !== null && answered > 0) return { seconds: answered, from: 'your answer', source: 'user' };
+export function reconcilePeriod(facts: NodeFact[], answered: number | null, say: Say = ENGLISH): { seconds: number; from: string; source: FactSource } {
+  if (answered !== null && answered > 0) return { seconds: answered, from: say.t('your answer'), source: 'user' };
   const f = latest(facts, 'reconcilePeriod');
   const s = f ? parseGoDuration(f.value) : null;
-  if (f && s) return { seconds: s, from: `${f.how} at ${at(f)}`, source: 'logs' };
-  return { seconds: 10, from: 'the kubelet default (no --cpu-manager-reconcile-period in the input)', source: 'default' };
+  if (f && s) return { seconds: s, from: say.t('{0} at {1}', f.how, at(f)), source: 'logs' };
+  return { seconds: 10, from: say.t('the kubelet default (no --cpu-manager-reconcile-period in the input)'), source: 'default' };
 }
 
-export function cpuManagerStatic(facts: NodeFact[]): Evidence {
+export function cpuManagerStatic(facts: NodeFact[], say: Say = ENGLISH): Evidence {
   const f = latest(facts, 'cpuManagerPolicy');
-  if (!f) return evidence('cpu-manager-static', null, 'no kubelet flags, cpu-manager start line or KubeletConfiguration in the input says which policy runs', 'logs');
+  if (!f) return evidence('cpu-manager-static', null, say.t('no kubelet flags, cpu-manager start line or KubeletConfiguration in the input says which policy runs'), 'logs');
   const others = facts.filter((x) => x.kind === 'cpuManagerPolicy' && x.value !== f.value);
-  const conflict = others.length ? ` (earlier ${others.map((o) => `"${o.value}" in ${at(o)}`).join(', ')})` : '';
-  return evidence('cpu-manager-static', f.value === 'static', `policy "${f.value}" from the ${f.how} at ${at(f)}${conflict}`, 'logs', { where: { file: f.file, line: f.line } });
+  const conflict = others.length ? say.t(' (earlier {0})', others.map((o) => say.t('"{0}" in {1}', o.value, at(o))).join(say.t(', '))) : '';
+  return evidence('cpu-manager-static', f.value === 'static', say.t('policy "{0}" from the {1} at {2}{3}', f.value, f.how, at(f), conflict), 'logs', { where: { file: f.file, line: f.line } });
 }
 
 /** The first runc with the atomic state.json write, as the texts name it. */
 const FIX = boundaryText('runc-state-atomic');
 
 /** The node's runc against the fix: the version the user typed, else `runc --version`, runc's own call sites, or Docker's bundled runc. */
-export function runcOld(facts: NodeFact[], answered: string | null): Evidence {
+export function runcOld(facts: NodeFact[], answered: string | null, say: Say = ENGLISH): Evidence {
   const judge = (text: string, how: string, source: FactSource, where?: NodeFact) => {
     const v = parseRuncVersion(text);
-    if (!v) return evidence('runc-before-fix', null, `"${text}" (${how}) is not a runc version Runtime Lens can read`, source);
+    if (!v) return evidence('runc-before-fix', null, say.t('"{0}" ({1}) is not a runc version Runtime Lens can read', text, how), source);
     const before = runcBeforeFix(v);
-    const verdict = before === null ? `a development build just before ${FIX}: it may or may not have the fix` : before ? `older than ${FIX}, the first release with the atomic state.json write (${boundaryChange('runc-state-atomic')})` : `${FIX} or newer: it writes state.json atomically`;
-    return evidence('runc-before-fix', before, `runc ${v.text} (${how}) — ${verdict}`, source, where ? { where: { file: where.file, line: where.line } } : {});
+    const verdict = before === null ? say.t('a development build just before {0}: it may or may not have the fix', FIX) : before ? say.t('older than {0}, the first release with the atomic state.json write ({1})', FIX, boundaryChange('runc-state-atomic')) : say.t('{0} or newer: it writes state.json atomically', FIX);
+    return evidence('runc-before-fix', before, say.t('runc {0} ({1}) — {2}', v.text, how, verdict), source, where ? { where: { file: where.file, line: where.line } } : {});
   };
-  if (answered) return judge(answered, 'as you answered', 'user');
+  if (answered) return judge(answered, say.t('as you answered'), 'user');
   const runc = latest(facts, 'runcVersion');
-  if (runc) return judge(runc.value, `${runc.how} in ${at(runc)}`, 'logs', runc);
+  if (runc) return judge(runc.value, say.t('{0} in {1}', runc.how, at(runc)), 'logs', runc);
   // runc's own error text names its call sites until rc95; the tags they match date the binary.
   const print = latest(facts, 'runcFingerprint');
   if (print) {
     const tags = print.value.split(',').filter(Boolean);
     const sites = print.detail?.sites ?? '';
-    if (tags.length === 0) return evidence('runc-before-fix', null, `runc's error call sites (${sites}, ${at(print)}) match no upstream tag rc1–rc95: a patched build`, 'logs', { where: { file: print.file, line: print.line } });
+    if (tags.length === 0) return evidence('runc-before-fix', null, say.t("runc's error call sites ({0}, {1}) match no upstream tag rc1–rc95: a patched build", sites, at(print)), 'logs', { where: { file: print.file, line: print.line } });
     // The fact says whether every matching tag is before the fix (runcFingerprint.ts, beforeRaceFix).
     const before = print.detail?.beforeRaceFix;
     const all = before === 'true' ? true : before === 'false' ? false : null;
-    return evidence('runc-before-fix', all, `runc's error call sites (${sites}, ${at(print)}) match ${tags.join(', ')}${all === true ? `: all older than ${FIX}` : all === false ? `: all ${FIX} or newer` : ': some before the fix, some after'}`, 'logs', { where: { file: print.file, line: print.line } });
+    const which = all === true ? say.t(': all older than {0}', FIX) : all === false ? say.t(': all {0} or newer', FIX) : say.t(': some before the fix, some after');
+    return evidence('runc-before-fix', all, say.t("runc's error call sites ({0}, {1}) match {2}{3}", sites, at(print), tags.join(', '), which), 'logs', { where: { file: print.file, line: print.line } });
   }
   const docker = latest(facts, 'dockerVersion');
   if (docker && dockerImpliesOldRunc(docker.value)) {
-    return evidence('runc-before-fix', true, `Docker ${docker.value} (${docker.how} in ${at(docker)}) ships its own runc (docker-runc), older than ${FIX}`, 'logs', { where: { file: docker.file, line: docker.line } });
+    return evidence('runc-before-fix', true, say.t('Docker {0} ({1} in {2}) ships its own runc (docker-runc), older than {3}', docker.value, docker.how, at(docker), FIX), 'logs', { where: { file: docker.file, line: docker.line } });
   }
-  const hint = docker ? `Docker ${docker.value} (${at(docker)}) takes runc from the containerd.io package, whose version the input does not show` : 'no runc or Docker version in the input';
+  const hint = docker ? say.t('Docker {0} ({1}) takes runc from the containerd.io package, whose version the input does not show', docker.value, at(docker)) : say.t('no runc or Docker version in the input');
   return evidence('runc-before-fix', null, hint, 'logs');
 }
 
@@ -175,7 +177,7 @@ function gap(u: Update, e: PlacedFinding): number | null {
  * does each EOF follow an update of its own container by milliseconds — more often than chance, given
  * how often that container is updated?
  */
-function updateLink(events: PlacedFinding[], facts: NodeFact[], clock: Clock, noun: string): Evidence | null {
+function updateLink(events: PlacedFinding[], facts: NodeFact[], clock: Clock, noun: string, say: Say): Evidence | null {
   const updates: Update[] = facts.filter((f) => f.kind === 'containerUpdate' && f.time).map((f) => ({ fact: f, ...placeTime(f.time!, clock) }));
   if (updates.length === 0) return null;
   let n = 0;
@@ -202,11 +204,11 @@ function updateLink(events: PlacedFinding[], facts: NodeFact[], clock: Clock, no
   lags.sort((a, b) => a - b);
   const median = lags.length ? lags[Math.floor(lags.length / 2)]! : null;
   const how = [...new Set(updates.map((u) => u.fact.detail?.via ?? u.fact.how))].join(', ');
-  const stats = `${linked} of ${n} ${noun}s come ≤ ${LINK_MS} ms after an update of the same container${median !== null ? ` (median ${Math.round(median)} ms)` : ''}; by chance about ${(rate * 100).toFixed(1)}% would (binomial p ${p < 1e-6 ? p.toExponential(1) : p.toFixed(4)}); updates logged by ${how}`;
+  const stats = say.t('{0} of {1} {2}s come ≤ {3} ms after an update of the same container{4}; by chance about {5}% would (binomial p {6}); updates logged by {7}', linked, n, noun, LINK_MS, median !== null ? say.t(' (median {0} ms)', Math.round(median)) : '', (rate * 100).toFixed(1), p < 1e-6 ? p.toExponential(1) : p.toFixed(4), how);
   const first = updates[0]!.fact;
-  if (linked >= Math.max(3, n / 2) && p < P_ALIGNED) return evidence('reconcile-aligned', true, `each ${noun} follows its own container's update: ${stats}`, 'logs', { where: { file: first.file, line: first.line } });
-  if (n >= MIN_EVENTS && linked <= Math.max(1, 2 * rate * n)) return evidence('reconcile-aligned', false, `the ${noun}s do not follow their containers' updates: ${stats}`, 'logs', { where: { file: first.file, line: first.line } });
-  return evidence('reconcile-aligned', null, `inconclusive: ${stats}`, 'logs', { where: { file: first.file, line: first.line } });
+  if (linked >= Math.max(3, n / 2) && p < P_ALIGNED) return evidence('reconcile-aligned', true, say.t("each {0} follows its own container's update: {1}", noun, stats), 'logs', { where: { file: first.file, line: first.line } });
+  if (n >= MIN_EVENTS && linked <= Math.max(1, 2 * rate * n)) return evidence('reconcile-aligned', false, say.t("the {0}s do not follow their containers' updates: {1}", noun, stats), 'logs', { where: { file: first.file, line: first.line } });
+  return evidence('reconcile-aligned', null, say.t('inconclusive: {0}', stats), 'logs', { where: { file: first.file, line: first.line } });
 }
 
 /**
@@ -220,10 +222,10 @@ function updateLink(events: PlacedFinding[], facts: NodeFact[], clock: Clock, no
  * (Rayleigh test, corrected for the number of independent periods searched). One container alone
  * cannot tell its probe's rhythm from the reconcile's.
  */
-export function reconcileAligned(events: PlacedFinding[], period: { seconds: number; from: string }, facts: NodeFact[], clock: Clock, noun = 'EOF'): Alignment {
+export function reconcileAligned(events: PlacedFinding[], period: { seconds: number; from: string }, facts: NodeFact[], clock: Clock, noun = 'EOF', say: Say = ENGLISH): Alignment {
   const P = period.seconds * 1000;
   if (events.length === 0) {
-    return { evidence: updateLink(events, facts, clock, noun) ?? evidence('reconcile-aligned', null, `no timestamped ${noun} errors to test`, 'logs'), timeline: null };
+    return { evidence: updateLink(events, facts, clock, noun, say) ?? evidence('reconcile-aligned', null, say.t('no timestamped {0} errors to test', noun), 'logs'), timeline: null };
   }
   const t0 = events[0]!.wall!;
   const span = events[events.length - 1]!.wall! - t0;
@@ -259,30 +261,30 @@ export function reconcileAligned(events: PlacedFinding[], period: { seconds: num
     histogram: histogram(phases, fitted / 1000, (fitted / 1000) / 20),
     rayleigh: { n: r.n, meanResultant: r.meanResultant, z: r.z, p: pCorrected },
   };
-  const linked = updateLink(events, facts, clock, noun);
+  const linked = updateLink(events, facts, clock, noun, say);
   if (linked) return { evidence: linked, timeline };
 
   const slide = fitted - P;
-  const fit = slide > step / 2 ? `a sliding period of ${(fitted / 1000).toFixed(4)} s fitted best (the tick slides ${slide.toFixed(1)} ms a period, the reconcile's own duration)` : `the nominal ${period.seconds} s period fitted best`;
+  const fit = slide > step / 2 ? say.t("a sliding period of {0} s fitted best (the tick slides {1} ms a period, the reconcile's own duration)", (fitted / 1000).toFixed(4), slide.toFixed(1)) : say.t('the nominal {0} s period fitted best', period.seconds);
   const fmtP = (p: number) => (p < 1e-6 ? p.toExponential(1) : p.toFixed(4));
-  const stats = `${r.n} events, R̄ ${r.meanResultant.toFixed(2)} at ${r.meanPhase.toFixed(1)} s; ${fit} among ${searched} searched up to +${(P * MAX_DRIFT_SHARE).toFixed(0)} ms (Rayleigh p ${fmtP(pCorrected)} after correcting for ${independent} independent periods); period from ${period.from}`;
+  const stats = say.t('{0} events, R̄ {1} at {2} s; {3} among {4} searched up to +{5} ms (Rayleigh p {6} after correcting for {7} independent periods); period from {8}', r.n, r.meanResultant.toFixed(2), r.meanPhase.toFixed(1), fit, searched, (P * MAX_DRIFT_SHARE).toFixed(0), fmtP(pCorrected), independent, period.from);
   if (r.n < MIN_EVENTS) {
-    return { evidence: evidence('reconcile-aligned', null, `only ${r.n} timestamped ${noun} event(s): at least ${MIN_EVENTS} are needed to test the phases`, 'logs'), timeline };
+    return { evidence: evidence('reconcile-aligned', null, say.t('only {0} timestamped {1} event(s): at least {2} are needed to test the phases', r.n, noun, MIN_EVENTS), 'logs'), timeline };
   }
   const containers = new Set(events.map(containerKey));
   if (containers.size < 2) {
-    return { evidence: evidence('reconcile-aligned', null, `the ${noun}s come from one container, whose own probe ticker keeps them at one phase whatever the cause: only logged updates (kubelet -v=4) could tie them to the reconcile (${stats})`, 'logs'), timeline };
+    return { evidence: evidence('reconcile-aligned', null, say.t('the {0}s come from one container, whose own probe ticker keeps them at one phase whatever the cause: only logged updates (kubelet -v=4) could tie them to the reconcile ({1})', noun, stats), 'logs'), timeline };
   }
   if (pCorrected >= P_RANDOM) {
-    return { evidence: evidence('reconcile-aligned', false, `the ${noun}s of ${containers.size} containers share no phase of the reconcile, fixed or sliding: ${stats}`, 'logs'), timeline };
+    return { evidence: evidence('reconcile-aligned', false, say.t('the {0}s of {1} containers share no phase of the reconcile, fixed or sliding: {2}', noun, containers.size, stats), 'logs'), timeline };
   }
   if (pCorrected >= P_ALIGNED) {
-    return { evidence: evidence('reconcile-aligned', null, `inconclusive: some concentration but not enough to rule out chance (${stats})`, 'logs'), timeline };
+    return { evidence: evidence('reconcile-aligned', null, say.t('inconclusive: some concentration but not enough to rule out chance ({0})', stats), 'logs'), timeline };
   }
   // The EOFs come just after the tick: the update is written and the exec reads it within the reconcile.
   const followsTick = tickPhase !== null && (r.meanPhase - tickPhase + fitted / 1000) % (fitted / 1000) <= 1.5;
-  const tickNote = tickPhase !== null ? `; carried on that period, the cpu-manager's logged start (${at(start!)}) puts the tick at ${tickPhase.toFixed(1)} s${followsTick ? `, just before the ${noun}s` : ''}` : '';
-  return { evidence: evidence('reconcile-aligned', true, `the ${noun}s of ${containers.size} containers, each on its own probe rhythm, meet at one phase of the sliding reconcile tick: ${stats}${tickNote}`, 'logs'), timeline };
+  const tickNote = tickPhase !== null ? say.t("; carried on that period, the cpu-manager's logged start ({0}) puts the tick at {1} s{2}", at(start!), tickPhase.toFixed(1), followsTick ? say.t(', just before the {0}s', noun) : '') : '';
+  return { evidence: evidence('reconcile-aligned', true, say.t('the {0}s of {1} containers, each on its own probe rhythm, meet at one phase of the sliding reconcile tick: {2}{3}', noun, containers.size, stats, tickNote), 'logs'), timeline };
 }
 
 /**
@@ -290,14 +292,14 @@ export function reconcileAligned(events: PlacedFinding[], period: { seconds: num
  * the failure events. `dockerd`: whether any finding of the input comes from dockerd (the diagnosis knows
  * it from its sets, whose findings are not all placed).
  */
-export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean, signatures: Set<string>, dockerd = placed.some((p) => p.finding.record.component === 'dockerd'), setZone = '--tz'): Evidence {
+export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clockKnown: boolean, signatures: Set<string>, dockerd = placed.some((p) => p.finding.record.component === 'dockerd'), setZone = '--tz', say: Say = ENGLISH): Evidence {
   const fifo = placed.filter((p) => signatures.has(p.finding.signature));
   if (fifo.length === 0) {
-    return evidence('fifo-closed-nearby', dockerd ? false : null, dockerd ? 'dockerd\'s log has no "closed fifo" errors' : 'no dockerd log in the input', 'logs');
+    return evidence('fifo-closed-nearby', dockerd ? false : null, dockerd ? say.t('dockerd\'s log has no "closed fifo" errors') : say.t('no dockerd log in the input'), 'logs');
   }
   const eof = events.filter((p) => p.epoch !== null);
   if (eof.length === 0) {
-    return evidence('fifo-closed-nearby', null, clockKnown ? 'no EOF errors with a known time to compare with' : `${fifo.length} "closed fifo" error(s), but the EOF times have no zone to compare them with (set it with ${setZone})`, 'logs');
+    return evidence('fifo-closed-nearby', null, clockKnown ? say.t('no EOF errors with a known time to compare with') : say.t('{0} "closed fifo" error(s), but the EOF times have no zone to compare them with (set it with {1})', fifo.length, setZone), 'logs');
   }
   const times = fifo.map((p) => p.epoch).filter((t): t is number => t !== null).sort((a, b) => a - b);
   const near = eof.filter((e) => hasWithin(times, e.epoch!, NEARBY_MS)).length;
@@ -305,7 +307,7 @@ export function fifoNearby(placed: PlacedFinding[], events: PlacedFinding[], clo
   return evidence(
     'fifo-closed-nearby',
     share >= 0.5,
-    `${near} of ${eof.length} EOF failures have a dockerd "reading from a closed fifo" within ${NEARBY_MS / 1000} s${share >= 0.5 ? ': dockerd saw the same exec fail to start' : ''}`,
+    say.t('{0} of {1} EOF failures have a dockerd "reading from a closed fifo" within {2} s{3}', near, eof.length, NEARBY_MS / 1000, share >= 0.5 ? say.t(': dockerd saw the same exec fail to start') : ''),
     'logs',
     { where: { file: fifo[0]!.finding.file, line: fifo[0]!.finding.line } },
   );
@@ -326,77 +328,77 @@ export function isKernelLog(file: string): boolean {
   return /dmesg|kern(el)?[._-]|journalctl-k|kernel/i.test(path.basename(file));
 }
 
-export function kernelOom(facts: NodeFact[], files: string[]): Evidence {
+export function kernelOom(facts: NodeFact[], files: string[], say: Say = ENGLISH): Evidence {
   const kills = of(facts, 'oomKill');
   const runc = kills.filter((k) => /^runc/.test(k.value));
-  if (runc.length) return evidence('kernel-oom-runc-init', true, `${runc.length} OOM kill(s) of ${[...new Set(runc.map((k) => k.value))].join(', ')} in the kernel log (first at ${at(runc[0]!)})`, 'logs', whereOf(runc[0]!));
+  if (runc.length) return evidence('kernel-oom-runc-init', true, say.t('{0} OOM kill(s) of {1} in the kernel log (first at {2})', runc.length, [...new Set(runc.map((k) => k.value))].join(', '), at(runc[0]!)), 'logs', whereOf(runc[0]!));
   const kernelFiles = [...new Set([...files.filter(isKernelLog), ...kills.map((k) => k.file)])];
-  if (kernelFiles.length === 0) return evidence('kernel-oom-runc-init', null, 'no kernel log in the input (journalctl -k, dmesg)', 'logs');
-  const others = kills.length ? `; it kills ${[...new Set(kills.map((k) => k.value))].slice(0, 3).join(', ')} instead` : '';
-  return evidence('kernel-oom-runc-init', false, `the kernel log (${kernelFiles.map((f) => path.basename(f)).join(', ')}) has no OOM kill of runc's helper${others}`, 'logs');
+  if (kernelFiles.length === 0) return evidence('kernel-oom-runc-init', null, say.t('no kernel log in the input (journalctl -k, dmesg)'), 'logs');
+  const others = kills.length ? say.t('; it kills {0} instead', [...new Set(kills.map((k) => k.value))].slice(0, 3).join(', ')) : '';
+  return evidence('kernel-oom-runc-init', false, say.t("the kernel log ({0}) has no OOM kill of runc's helper{1}", kernelFiles.map((f) => path.basename(f)).join(', '), others), 'logs');
 }
 
-export function memoryOomEvents(facts: NodeFact[]): Evidence {
+export function memoryOomEvents(facts: NodeFact[], say: Say = ENGLISH): Evidence {
   const events = of(facts, 'memoryEvents');
-  if (events.length === 0) return evidence('memory-oom-events', null, 'no memory.events in the input', 'logs');
+  if (events.length === 0) return evidence('memory-oom-events', null, say.t('no memory.events in the input'), 'logs');
   const killing = events.filter((e) => Number(e.value) > 0);
   return killing.length
-    ? evidence('memory-oom-events', true, `memory.events counts oom_kill ${killing.map((e) => `${e.value} (${at(e)})`).join(', ')}`, 'logs', whereOf(killing[0]!))
-    : evidence('memory-oom-events', false, `memory.events shows oom_kill 0 (${events.map(at).join(', ')})`, 'logs', whereOf(events[0]!));
+    ? evidence('memory-oom-events', true, say.t('memory.events counts oom_kill {0}', killing.map((e) => `${e.value} (${at(e)})`).join(', ')), 'logs', whereOf(killing[0]!))
+    : evidence('memory-oom-events', false, say.t('memory.events shows oom_kill 0 ({0})', events.map(at).join(', ')), 'logs', whereOf(events[0]!));
 }
 
-export function pidsAtLimit(facts: NodeFact[]): Evidence {
+export function pidsAtLimit(facts: NodeFact[], say: Say = ENGLISH): Evidence {
   const events = of(facts, 'pidsEvents').filter((e) => Number(e.value) > 0);
-  if (events.length) return evidence('pids-at-limit', true, `pids.events counts ${events[0]!.value} fork(s) refused at pids.max (${at(events[0]!)})`, 'logs', whereOf(events[0]!));
+  if (events.length) return evidence('pids-at-limit', true, say.t('pids.events counts {0} fork(s) refused at pids.max ({1})', events[0]!.value, at(events[0]!)), 'logs', whereOf(events[0]!));
   const max = latest(facts, 'pidsMax');
   const current = latest(facts, 'pidsCurrent');
   if (max && current && max.value !== 'max') {
     const full = Number(current.value) >= Number(max.value);
-    return evidence('pids-at-limit', full, `pids.current ${current.value} of pids.max ${max.value} (${at(current)}, ${at(max)})`, 'logs', whereOf(current));
+    return evidence('pids-at-limit', full, say.t('pids.current {0} of pids.max {1} ({2}, {3})', current.value, max.value, at(current), at(max)), 'logs', whereOf(current));
   }
   const zero = of(facts, 'pidsEvents');
-  if (zero.length) return evidence('pids-at-limit', false, `pids.events shows max 0 (${at(zero[0]!)})`, 'logs', whereOf(zero[0]!));
-  return evidence('pids-at-limit', null, 'no pids.max, pids.current or pids.events in the input', 'logs');
+  if (zero.length) return evidence('pids-at-limit', false, say.t('pids.events shows max 0 ({0})', at(zero[0]!)), 'logs', whereOf(zero[0]!));
+  return evidence('pids-at-limit', null, say.t('no pids.max, pids.current or pids.events in the input'), 'logs');
 }
 
-export function freezerFrozen(facts: NodeFact[]): Evidence {
+export function freezerFrozen(facts: NodeFact[], say: Say = ENGLISH): Evidence {
   const states = of(facts, 'freezerState');
-  if (states.length === 0) return evidence('freezer-frozen', null, 'no freezer.state in the input', 'logs');
+  if (states.length === 0) return evidence('freezer-frozen', null, say.t('no freezer.state in the input'), 'logs');
   const frozen = states.filter((s) => s.value !== 'THAWED');
   return frozen.length
     ? evidence('freezer-frozen', true, `freezer.state ${frozen[0]!.value} (${at(frozen[0]!)})`, 'logs', whereOf(frozen[0]!))
     : evidence('freezer-frozen', false, `freezer.state THAWED (${states.map(at).join(', ')})`, 'logs', whereOf(states[0]!));
 }
 
-export function cgroupDriverSystemd(facts: NodeFact[]): Evidence {
+export function cgroupDriverSystemd(facts: NodeFact[], say: Say = ENGLISH): Evidence {
   const f = latest(facts, 'cgroupDriver');
-  if (!f) return evidence('cgroup-driver-systemd', null, 'no cgroup driver in the input (kubelet flags or config, docker info)', 'logs');
+  if (!f) return evidence('cgroup-driver-systemd', null, say.t('no cgroup driver in the input (kubelet flags or config, docker info)'), 'logs');
   const version = latest(facts, 'cgroupVersion');
-  return evidence('cgroup-driver-systemd', f.value === 'systemd', `cgroup driver ${f.value} (${f.how}, ${at(f)})${version ? `, cgroup v${version.value}` : ''}`, 'logs', whereOf(f));
+  return evidence('cgroup-driver-systemd', f.value === 'systemd', say.t('cgroup driver {0} ({1}, {2}){3}', f.value, f.how, at(f), version ? `, cgroup v${version.value}` : ''), 'logs', whereOf(f));
 }
 
-export function timeoutsManyPods(placed: PlacedFinding[], signatures: Set<string>): Evidence {
+export function timeoutsManyPods(placed: PlacedFinding[], signatures: Set<string>, say: Say = ENGLISH): Evidence {
   const timeouts = placed.filter((p) => signatures.has(p.finding.signature));
-  if (timeouts.length === 0) return evidence('timeouts-many-pods', null, 'no exec probe timeouts in the input', 'logs');
+  if (timeouts.length === 0) return evidence('timeouts-many-pods', null, say.t('no exec probe timeouts in the input'), 'logs');
   const pods = new Set(timeouts.map((p) => `${p.finding.record.node ?? ''}|${p.finding.record.namespace ?? ''}/${p.finding.record.pod ?? p.finding.file}`));
-  return evidence('timeouts-many-pods', pods.size >= 3, `exec probe timeouts in ${pods.size} pod(s)${pods.size >= 3 ? ': the node, not one container, is slow' : ''}`, 'logs', { where: { file: timeouts[0]!.finding.file, line: timeouts[0]!.finding.line } });
+  return evidence('timeouts-many-pods', pods.size >= 3, say.t('exec probe timeouts in {0} pod(s){1}', pods.size, pods.size >= 3 ? say.t(': the node, not one container, is slow') : ''), 'logs', { where: { file: timeouts[0]!.finding.file, line: timeouts[0]!.finding.line } });
 }
 
-export function taskExitNearby(placed: PlacedFinding[], facts: NodeFact[], failures: Set<string>, clock: Clock): Evidence {
+export function taskExitNearby(placed: PlacedFinding[], facts: NodeFact[], failures: Set<string>, clock: Clock, say: Say = ENGLISH): Evidence {
   const exits = of(facts, 'taskExit').filter((f) => f.time).map((f) => ({ fact: f, ...placeTime(f.time!, clock) }));
-  if (exits.length === 0) return evidence('task-exit-nearby', null, 'no containerd TaskExit events in the input', 'logs');
+  if (exits.length === 0) return evidence('task-exit-nearby', null, say.t('no containerd TaskExit events in the input'), 'logs');
   const failed = placed.filter((p) => failures.has(p.finding.signature) && p.wall !== null);
-  if (failed.length === 0) return evidence('task-exit-nearby', null, 'no timed runtime exec errors to compare the exits with', 'logs');
+  if (failed.length === 0) return evidence('task-exit-nearby', null, say.t('no timed runtime exec errors to compare the exits with'), 'logs');
   const near = failed.filter((p) => exits.some((x) => {
     const g = gap(x, p);
     const mine = x.fact.value.length >= 12 && p.finding.text.includes(x.fact.value.slice(0, 12));
     return g !== null && Math.abs(g) <= EXIT_NEAR_MS && (mine || !/[0-9a-f]{12}/.test(p.finding.text));
   }));
   const share = near.length / failed.length;
-  return evidence('task-exit-nearby', share >= 0.5, `${near.length} of ${failed.length} failed execs have a TaskExit of their container within ${EXIT_NEAR_MS / 1000} s`, 'logs', whereOf(exits[0]!.fact));
+  return evidence('task-exit-nearby', share >= 0.5, say.t('{0} of {1} failed execs have a TaskExit of their container within {2} s', near.length, failed.length, EXIT_NEAR_MS / 1000), 'logs', whereOf(exits[0]!.fact));
 }
 
-export function runDirFull(facts: NodeFact[]): Evidence {
+export function runDirFull(facts: NodeFact[], say: Say = ENGLISH): Evidence {
   const disk = of(facts, 'diskUsage');
   const own = disk.filter((f) => /^(\/run|\/var\/run|\/tmp)(\/|$)/.test(f.detail?.mount ?? ''));
   // `df /tmp` prints the mount that holds /tmp: `/` when it has no file system of its own (so do `df -h`
@@ -404,27 +406,27 @@ export function runDirFull(facts: NodeFact[]): Evidence {
   const onRoot = ['/run', '/tmp'].filter((d) => !own.some((f) => (f.detail?.mount ?? '').replace(/^\/var\/run/, '/run').startsWith(d)));
   const root = onRoot.length ? disk.filter((f) => f.detail?.mount === '/') : [];
   const rows = [...own, ...root];
-  if (rows.length === 0) return evidence('run-dir-full', null, 'no df output for /run or /tmp in the input', 'logs');
+  if (rows.length === 0) return evidence('run-dir-full', null, say.t('no df output for /run or /tmp in the input'), 'logs');
   const full = rows.filter((f) => Number(f.value) >= 99 || /^0(\.0+)?[KMGB]?$/.test(f.detail?.available ?? ''));
-  const list = (xs: NodeFact[]) => xs.map((f) => `${f.detail?.mount === '/' ? `/ (holding ${onRoot.join(' and ')})` : f.detail?.mount} ${f.value}%${f.detail?.inodes ? ' of inodes' : ''}`).join(', ');
+  const list = (xs: NodeFact[]) => xs.map((f) => `${f.detail?.mount === '/' ? say.t('/ (holding {0})', onRoot.join(say.t(' and '))) : f.detail?.mount} ${f.value}%${f.detail?.inodes ? say.t(' of inodes') : ''}`).join(', ');
   return full.length
     ? evidence('run-dir-full', true, `df: ${list(full)} (${at(full[0]!)})`, 'logs', whereOf(full[0]!))
     : evidence('run-dir-full', false, `df: ${list(rows)} (${at(rows[0]!)})`, 'logs', whereOf(rows[0]!));
 }
 
-export function runcGoEarly122(facts: NodeFact[]): Evidence {
+export function runcGoEarly122(facts: NodeFact[], say: Say = ENGLISH): Evidence {
   const f = latest(facts, 'runcGoVersion');
-  if (!f) return evidence('runc-go-1-22-early', null, "no runc --version with its go: line in the input", 'logs');
+  if (!f) return evidence('runc-go-1-22-early', null, say.t('no runc --version with its go: line in the input'), 'logs');
   const go = parseVersion(f.value.trim());
   const early = go !== null && affected('go-glibc-init-abort', go) === true;
-  return evidence('runc-go-1-22-early', early, `runc built with ${f.value} (${at(f)})${early ? ': aborts in init on glibc < 2.32' : ''}`, 'logs', whereOf(f));
+  return evidence('runc-go-1-22-early', early, say.t('runc built with {0} ({1}){2}', f.value, at(f), early ? say.t(': aborts in init on glibc < 2.32') : ''), 'logs', whereOf(f));
 }
 
 /** A reproduce lab result, measured here or entered by hand, as the evidence of its observation. */
-export function reproducedEvidence(id: string, o: ReproduceOutcome | null): Evidence {
-  if (!o) return evidence(id, null, 'not run: confirm it on the node with runtime-lens reproduce', 'measured');
-  const who = o.source === 'measured' ? `measured here${o.runcVersion ? ` with runc ${o.runcVersion}` : ''}` : 'as you entered it';
-  return evidence(id, o.failures > 0, `${o.failures} of ${o.attempts} attempts failed (${who})`, o.source === 'measured' ? 'measured' : 'user', { attempts: o.attempts });
+export function reproducedEvidence(id: string, o: ReproduceOutcome | null, say: Say = ENGLISH): Evidence {
+  if (!o) return evidence(id, null, say.t('not run: confirm it on the node with runtime-lens reproduce'), 'measured');
+  const who = o.source === 'measured' ? (o.runcVersion ? say.t('measured here with runc {0}', o.runcVersion) : say.t('measured here')) : say.t('as you entered it');
+  return evidence(id, o.failures > 0, say.t('{0} of {1} attempts failed ({2})', o.failures, o.attempts, who), o.source === 'measured' ? 'measured' : 'user', { attempts: o.attempts });
 }
 /**
  * Runtimes other than runc, by the words their errors carry: gVisor's runsc and its shim, Kata's agent,
@@ -435,16 +437,16 @@ const NOT_RUNC = /(?<![\w./-])(runsc|gvisor-containerd-shim|gvisor|kata-agent|ka
 const NOT_RUNC_PROGRAMS = new Set(['crun']);
 
 /** Whether the node's OCI runtime is runc: the runtimes its errors name, the programs their layers come from, or a runc version seen. */
-export function runtimeNotRunc(placed: PlacedFinding[], facts: NodeFact[]): Evidence {
+export function runtimeNotRunc(placed: PlacedFinding[], facts: NodeFact[], say: Say = ENGLISH): Evidence {
   for (const p of placed) {
     const f = p.finding;
     const named = NOT_RUNC.exec(f.text)?.[1];
     const layer = f.anatomy?.layers.find((l) => NOT_RUNC_PROGRAMS.has(l.program));
-    if (named || layer) return evidence('runtime-not-runc', true, `${at(f)} comes from ${named ? `"${named}"` : layer!.program}, not runc: no runc cause applies there`, 'logs', { where: { file: f.file, line: f.line } });
+    if (named || layer) return evidence('runtime-not-runc', true, say.t('{0} comes from {1}, not runc: no runc cause applies there', at(f), named ? `"${named}"` : layer!.program), 'logs', { where: { file: f.file, line: f.line } });
   }
   const runcSaid = placed.find((p) => p.finding.anatomy?.layers.some((l) => l.program === 'runc'));
-  if (runcSaid) return evidence('runtime-not-runc', false, `runc printed the error at ${at(runcSaid.finding)}`, 'logs', { where: { file: runcSaid.finding.file, line: runcSaid.finding.line } });
+  if (runcSaid) return evidence('runtime-not-runc', false, say.t('runc printed the error at {0}', at(runcSaid.finding)), 'logs', { where: { file: runcSaid.finding.file, line: runcSaid.finding.line } });
   const version = latest(facts, 'runcVersion') ?? latest(facts, 'runcFingerprint');
-  if (version) return evidence('runtime-not-runc', false, `runc ${version.kind === 'runcVersion' ? version.value : 'call sites'} seen at ${at(version)}`, 'logs', whereOf(version));
-  return evidence('runtime-not-runc', null, 'no runtime other than runc is named in the input, and no runc version either', 'logs');
+  if (version) return evidence('runtime-not-runc', false, say.t('runc {0} seen at {1}', version.kind === 'runcVersion' ? version.value : say.t('call sites'), at(version)), 'logs', whereOf(version));
+  return evidence('runtime-not-runc', null, say.t('no runtime other than runc is named in the input, and no runc version either'), 'logs');
 }

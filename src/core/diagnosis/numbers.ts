@@ -7,6 +7,8 @@
  * (named with it: the verdict is not that cause); for a cause settled by hand, the settled cause's.
  */
 
+import { ENGLISH, type Say } from '../l10n';
+
 /** No log proves a cause: no posterior is stated above this. */
 export const CAP = 0.97;
 
@@ -42,22 +44,24 @@ export function titleOf(cause: string, d: Pick<HeadlineSource, 'causes'>): strin
   return d.causes[cause]?.title ?? VERDICT_TITLES[cause] ?? cause;
 }
 
-export function headline(d: HeadlineSource): Headline {
+/** The headline in the reader's language (`say`: English by default; titles are the catalog's, looked up with `say.k`). */
+export function headline(d: HeadlineSource, say: Say = ENGLISH): Headline {
   const v = d.verdict;
-  const title = titleOf(v.cause, d);
-  if (v.cause === 'none' || d.ranked.length === 0) return { title, value: null, label: 'no runtime exec errors to weigh', caption: 'no runtime exec errors to weigh', line: title };
+  const titled = (cause: string) => say.k(titleOf(cause, d));
+  const title = titled(v.cause);
+  if (v.cause === 'none' || d.ranked.length === 0) return { title, value: null, label: say.t('no runtime exec errors to weigh'), caption: say.t('no runtime exec errors to weigh'), line: title };
   if (v.settled) {
-    const leader = v.settled.leader === v.cause ? '' : `; ${titleOf(v.settled.leader, d)} leads`;
-    const label = `settled by hand — the evidence alone gives it ${probability(v.confidence)}${leader}`;
-    return { title, value: v.confidence, label, caption: `settled by hand: what the evidence alone gives it${leader}`, line: `${title}: ${label}` };
+    const leader = v.settled.leader === v.cause ? '' : say.t('; {0} leads', titled(v.settled.leader));
+    const label = say.t('settled by hand — the evidence alone gives it {0}{1}', probability(v.confidence), leader);
+    return { title, value: v.confidence, label, caption: say.t('settled by hand: what the evidence alone gives it{0}', leader), line: `${title}: ${label}` };
   }
   if (v.cause === 'unknown') {
-    const lead = titleOf(d.ranked[0]!.cause, d);
-    const label = `leading cause ${lead}: ${probability(v.confidence)} probability`;
-    return { title, value: v.confidence, label, caption: `probability of the leading cause, ${lead}`, line: `${title} — ${label}` };
+    const lead = titled(d.ranked[0]!.cause);
+    const label = say.t('leading cause {0}: {1} probability', lead, probability(v.confidence));
+    return { title, value: v.confidence, label, caption: say.t('probability of the leading cause, {0}', lead), line: `${title} — ${label}` };
   }
-  const label = `${probability(v.confidence)} probability given the evidence`;
-  return { title, value: v.confidence, label, caption: 'probability given the evidence', line: `${title} — ${label}` };
+  const label = say.t('{0} probability given the evidence', probability(v.confidence));
+  return { title, value: v.confidence, label, caption: say.t('probability given the evidence'), line: `${title} — ${label}` };
 }
 
 /**

@@ -5,7 +5,7 @@ import { type ObservationReader, entry } from './types';
 
 /** Unknown until answered (the engine applies a yes/no answer): whether a reboot cures it, say. */
 export const askedOnly: ObservationReader = {
-  read: (ctx) => entry(ctx.def, null, ctx.def.question ? 'only you can tell' : 'Runtime Lens cannot read this from the input', 'user'),
+  read: (ctx) => entry(ctx.def, null, ctx.def.question ? ctx.say.t('only you can tell') : ctx.say.t('Runtime Lens cannot read this from the input'), 'user'),
 };
 
 const isOutcome = (a: unknown): a is ReproduceOutcome =>
@@ -16,7 +16,7 @@ export const labResult: ObservationReader = {
   read(ctx) {
     const a = ctx.answers[ctx.def.id];
     const outcome = isOutcome(a) && a.scenario === ctx.def.params?.scenario ? a : null;
-    return reproducedEvidence(ctx.def.id, outcome);
+    return reproducedEvidence(ctx.def.id, outcome, ctx.say);
   },
   // Asked in the cause's "Confirm on the node" block, with the lab's command, not as a question.
   ask: () => null,

@@ -19,16 +19,16 @@ const periodAnswer = (ctx: ObservationContext): number | null => {
 };
 
 export const eofErrorsPresent: ObservationReader = {
-  read: (ctx) => eofPresent(ctx.placed, signaturesOf(ctx.def)),
+  read: (ctx) => eofPresent(ctx.placed, signaturesOf(ctx.def), ctx.say),
 };
 
 export const reconcileAlignedReader: ObservationReader = {
   read(ctx) {
-    const period = reconcilePeriod(ctx.facts, periodAnswer(ctx));
+    const period = reconcilePeriod(ctx.facts, periodAnswer(ctx), ctx.say);
     // A family assessed on its own is aligned on its own failures (a device-denied exec after its container's update too).
     const family = ctx.family;
-    if (family) return reconcileAligned(ctx.once(`family-events`, () => failureEvents(ctx.placed, family.of)), period, ctx.facts, ctx.clock, family.noun).evidence;
-    const { evidence, timeline } = reconcileAligned(events(ctx, 'signatures'), period, ctx.facts, ctx.clock);
+    if (family) return reconcileAligned(ctx.once(`family-events`, () => failureEvents(ctx.placed, family.of)), period, ctx.facts, ctx.clock, family.noun, ctx.say).evidence;
+    const { evidence, timeline } = reconcileAligned(events(ctx, 'signatures'), period, ctx.facts, ctx.clock, 'EOF', ctx.say);
     // The timeline is this input's: shown only when there are events to place on it.
     const attachment: PhaseTimelineAttachment | null =
       timeline && timeline.events.length > 0 ? { kind: 'phase-timeline', events: 'EOF failures', period: 'the cpu-manager reconcile', timeline } : null;
@@ -43,5 +43,5 @@ export const reconcileAlignedReader: ObservationReader = {
 };
 
 export const fifoClosedNearby: ObservationReader = {
-  read: (ctx) => fifoNearby(ctx.placed, events(ctx, 'near'), ctx.clock.offsetMinutes !== null, signaturesOf(ctx.def), ctx.components?.has('dockerd'), ctx.setZone),
+  read: (ctx) => fifoNearby(ctx.placed, events(ctx, 'near'), ctx.clock.offsetMinutes !== null, signaturesOf(ctx.def), ctx.components?.has('dockerd'), ctx.setZone, ctx.say),
 };

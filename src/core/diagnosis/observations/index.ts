@@ -9,6 +9,7 @@ import type { ReproduceOutcome, Scenario } from '../../reproduce/types';
 import { CAUSES, type CauseCatalog, type ObservationDef } from '../causes';
 import type { Clock } from '../clock';
 import type { Attachment, Evidence, UserFacts } from '../types';
+import { ENGLISH, type Say } from '../../l10n';
 export { answerFrom } from './answers';
 import { askedOnly, labResult } from './asked';
 import { eofErrorsPresent, fifoClosedNearby, reconcileAlignedReader } from './eof';
@@ -42,13 +43,14 @@ export const READERS: Readonly<Record<string, ObservationReader>> = {
 
 const readerOf = (id: string): ObservationReader => READERS[id] ?? askedOnly;
 
-/** What `observe` is given: a reader's context without its own entry and the per-assessment memo. */
-export type ObservationInput = Omit<ObservationContext, 'def' | 'once'>;
+/** What `observe` is given: a reader's context without its own entry and the per-assessment memo; English unless `say` is given. */
+export type ObservationInput = Omit<ObservationContext, 'def' | 'once' | 'say'> & { say?: Say };
 
 /** A yes/no answer overrides what the input said, and says so. */
-function answered(e: Evidence, answer: boolean, def: ObservationDef): Evidence {
-  const said = e.holds !== null && e.holds !== answer ? ` (the input said ${e.holds ? 'yes' : 'no'}: ${e.detail})` : '';
-  return { ...e, holds: answer, detail: `${answer ? def.question?.yes ?? 'yes' : def.question?.no ?? 'no'}, as you answered${said}`, source: 'user' };
+function answered(e: Evidence, answer: boolean, def: ObservationDef, say: Say): Evidence {
+  const said = e.holds !== null && e.holds !== answer ? (e.holds ? say.t(' (the input said yes: {0})', e.detail) : say.t(' (the input said no: {0})', e.detail)) : '';
+  const choice = answer ? (def.question ? say.k(def.question.yes) : say.t('yes')) : def.question ? say.k(def.question.no) : say.t('no');
+  return { ...e, holds: answer, detail: say.t('{0}, as you answered{1}', choice, said), source: 'user' };
 }
 
 /** Every observation of the catalog, read from one set of findings and facts (one node, or the whole input), with the answers applied. */
@@ -59,11 +61,11 @@ export function observe(catalog: CauseCatalog, input: ObservationInput): Evidenc
     return memo.get(key) as T;
   };
   return catalog.observations.map((def) => {
-    const ctx: ObservationContext = { ...input, def, once };
+    const ctx: ObservationContext = { ...input, say: input.say ?? ENGLISH, def, once };
     const reader = readerOf(def.id);
     let e = reader.read(ctx);
     const answer = input.answers[def.id];
-    if (typeof answer === 'boolean') e = answered(e, answer, def);
+    if (typeof answer === 'boolean') e = answered(e, answer, def, ctx.say);
     const ask = reader.ask ? reader.ask(ctx, e) : yesNo(def);
     const { ask: _drop, ...rest } = e;
     return ask ? { ...rest, ask } : rest;

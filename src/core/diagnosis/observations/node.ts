@@ -2,10 +2,10 @@
 import { cgroupDriverSystemd, cpuManagerStatic, freezerFrozen, kernelOom, memoryOomEvents, pidsAtLimit, runDirFull } from '../evidence';
 import type { ObservationReader } from './types';
 
-export const cpuManagerStaticReader: ObservationReader = { read: (ctx) => cpuManagerStatic(ctx.facts) };
-export const cgroupDriverSystemdReader: ObservationReader = { read: (ctx) => cgroupDriverSystemd(ctx.facts) };
-export const kernelOomRuncInit: ObservationReader = { read: (ctx) => kernelOom(ctx.facts, ctx.files) };
-export const memoryOomEventsReader: ObservationReader = { read: (ctx) => memoryOomEvents(ctx.facts) };
-export const pidsAtLimitReader: ObservationReader = { read: (ctx) => pidsAtLimit(ctx.facts) };
-export const freezerFrozenReader: ObservationReader = { read: (ctx) => freezerFrozen(ctx.facts) };
-export const runDirFullReader: ObservationReader = { read: (ctx) => runDirFull(ctx.facts) };
+export const cpuManagerStaticReader: ObservationReader = { read: (ctx) => cpuManagerStatic(ctx.facts, ctx.say) };
+export const cgroupDriverSystemdReader: ObservationReader = { read: (ctx) => cgroupDriverSystemd(ctx.facts, ctx.say) };
+export const kernelOomRuncInit: ObservationReader = { read: (ctx) => kernelOom(ctx.facts, ctx.files, ctx.say) };
+export const memoryOomEventsReader: ObservationReader = { read: (ctx) => memoryOomEvents(ctx.facts, ctx.say) };
+export const pidsAtLimitReader: ObservationReader = { read: (ctx) => pidsAtLimit(ctx.facts, ctx.say) };
+export const freezerFrozenReader: ObservationReader = { read: (ctx) => freezerFrozen(ctx.facts, ctx.say) };
+export const runDirFullReader: ObservationReader = { read: (ctx) => runDirFull(ctx.facts, ctx.say) };

@@ -9,6 +9,7 @@ import { evidence, latest, runcGoEarly122, runcOld, runtimeNotRunc } from '../ev
 import type { ChainNodeAttachment, Evidence, SourceCheckAttachment } from '../types';
 import { parseRuncVersion } from '../versions';
 import type { ObservationContext, ObservationReader } from './types';
+import { ENGLISH, type Say } from '../../l10n';
 
 /** The observation whose typed answer is the node's runc version. */
 const RUNC_VERSION_ANSWER = 'runc-before-fix';
@@ -19,24 +20,25 @@ const typedVersion = (ctx: Pick<ObservationContext, 'answers'>): string | null =
 };
 
 export const runcBeforeFixReader: ObservationReader = {
-  read: (ctx) => runcOld(ctx.facts, typedVersion(ctx)),
+  read: (ctx) => runcOld(ctx.facts, typedVersion(ctx), ctx.say),
   // A version answers more than yes/no: it also says whether the user's Go sources are the node's.
   ask: (ctx) => ({ fact: `observation:${ctx.def.id}`, prompt: 'Which runc version runs on the node (`runc --version`)?', placeholder: 'e.g. 1.0.0-rc6' }),
 };
 
-export const runcGo122Early: ObservationReader = { read: (ctx) => runcGoEarly122(ctx.facts) };
+export const runcGo122Early: ObservationReader = { read: (ctx) => runcGoEarly122(ctx.facts, ctx.say) };
 
 /**
  * The runc version the node runs, as the input states it: the version the user typed, `runc --version`,
  * or runc's own error call sites when they match exactly one release.
  */
-export function nodeRuncVersion(ctx: Pick<ObservationContext, 'answers' | 'facts'>): { version: string; from: string } | null {
+export function nodeRuncVersion(ctx: Pick<ObservationContext, 'answers' | 'facts'> & { say?: Say }): { version: string; from: string } | null {
+  const say = ctx.say ?? ENGLISH;
   const typed = typedVersion(ctx);
-  if (typed) return { version: typed, from: 'as you answered' };
+  if (typed) return { version: typed, from: say.t('as you answered') };
   const stated = latest(ctx.facts, 'runcVersion');
-  if (stated) return { version: stated.value, from: `${stated.how} in ${path.basename(stated.file)}:${stated.line}` };
+  if (stated) return { version: stated.value, from: say.t('{0} in {1}', stated.how, `${path.basename(stated.file)}:${stated.line}`) };
   const tags = latest(ctx.facts, 'runcFingerprint')?.value.split(',').filter(Boolean) ?? [];
-  if (tags.length === 1) return { version: tags[0]!, from: "runc's error call sites" };
+  if (tags.length === 1) return { version: tags[0]!, from: say.t("runc's error call sites") };
   return null;
 }
 
@@ -58,27 +60,28 @@ function stateFileNode(fact: SaveStateFact): ChainNodeAttachment {
   };
 }
 
-const READING: Record<string, string> = { true: 'atomic: temp file + rename', false: 'writes state.json in place', null: 'unknown' };
+const reading = (atomic: boolean | null, say: Say) => (atomic === true ? say.t('atomic: temp file + rename') : atomic === false ? say.t('writes state.json in place') : say.t('unknown'));
 
 export const saveStateReader: ObservationReader = {
   read(ctx): Evidence {
     const fact = ctx.saveState;
-    if (!fact) return evidence(ctx.def.id, null, 'no Go sources given (--sources, or trace the call path in VS Code)', 'sources');
+    const say = ctx.say;
+    if (!fact) return evidence(ctx.def.id, null, say.t('no Go sources given (--sources, or trace the call path in VS Code)'), 'sources');
     const node = nodeRuncVersion(ctx);
     const sources = fact.hop?.root?.version ?? null;
     const weighed = node !== null && sources !== null && sameRunc(node.version, sources);
     const why = sources === null
-      ? `your runc sources do not say which version they are${node ? `; the node runs ${node.version}` : ''}: not weighed`
+      ? node ? say.t('your runc sources do not say which version they are; the node runs {0}: not weighed', node.version) : say.t('your runc sources do not say which version they are: not weighed')
       : node === null
-        ? `your sources are runc ${sources}; the input does not say which runc the node runs: not weighed`
+        ? say.t('your sources are runc {0}; the input does not say which runc the node runs: not weighed', sources)
         : weighed
-          ? `your sources are runc ${sources}, the version the node runs (${node.from}): they speak for the node`
-          : `your sources are runc ${sources}; the node runs ${node.version}: not weighed`;
+          ? say.t('your sources are runc {0}, the version the node runs ({1}): they speak for the node', sources, node.from)
+          : say.t('your sources are runc {0}; the node runs {1}: not weighed', sources, node.version);
     const check: SourceCheckAttachment = {
       kind: 'source-check',
       subject: 'saveState',
       program: 'runc',
-      reading: READING[String(fact.atomic)]!,
+      reading: reading(fact.atomic, say),
       holds: fact.atomic,
       ...(fact.hop?.file && fact.hop.line ? { file: fact.hop.file, line: fact.hop.line } : {}),
       sourcesVersion: sources,

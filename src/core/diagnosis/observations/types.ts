@@ -1,4 +1,5 @@
 import type { NodeFact } from '../../logs/facts';
+import type { Say } from '../../l10n';
 import type { SaveStateFact } from '../../trace/facts';
 import type { ObservationDef } from '../causes';
 import type { Clock, PlacedFinding } from '../clock';
@@ -28,6 +29,8 @@ export interface ObservationContext {
   answers: Readonly<Record<string, ObservationAnswer>>;
   /** How the user of this front end sets the zone (`--tz`, or the extension's setting): named where a reader lacks one. */
   setZone?: string;
+  /** The details' words in the reader's language (English unless the front end gives its own). */
+  say: Say;
   /** Computed once per assessment and shared by readers: the EOF events are timed once for the phase test and the fifo check. */
   once<T>(key: string, make: () => T): T;
   /**
