@@ -17,11 +17,10 @@ import { activeFile, withoutDocument } from './largeFiles';
 import { logNotes } from './log';
 import { openReproduceScript } from './reproduce';
 import type { TraceService } from './traceService';
+import { say, setZone } from './say';
 
 const ANSWERS_KEY = 'runtimeLens.diagnosisAnswers';
 const REFRESH_DEBOUNCE_MS = 1000;
-/** How a VS Code user sets the zone of node-local times, as the clock note names it. */
-export const SET_ZONE = 'the setting runtimeLens.timeZone';
 
 function subjectOf(files: string[]): string {
   const names = files.map((f) => path.basename(f));
@@ -179,7 +178,7 @@ export class DiagnosisPanel implements vscode.Disposable {
     const started = Date.now();
     const session = diagnosisSession(this.getConfig());
     const traced = this.traces.state;
-    const { diagnosis } = session.diagnose({ saveState: traced?.saveState ?? null, user: this.answers, setZone: SET_ZONE });
+    const { diagnosis } = session.diagnose({ saveState: traced?.saveState ?? null, user: this.answers, setZone: setZone(), say: say() });
     const recognitions = session.recognitions;
     const sets = recognitions.flatMap((r) => setsOf(r));
     const config = this.getConfig();
@@ -209,7 +208,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       subject,
       diagnosis,
       chain,
-      report: reportMarkdown(diagnosis, subject, chain, new Date().toISOString()),
+      report: reportMarkdown(diagnosis, subject, chain, new Date().toISOString(), say()),
       answers: this.answers,
       pasted: this.pasted.map((p) => ({ name: p.name, lines: p.text.split('\n').length })),
     };
@@ -221,7 +220,7 @@ export class DiagnosisPanel implements vscode.Disposable {
   static verdictFor(file: string): { subject: string; line: string } | undefined {
     const panel = DiagnosisPanel.current;
     if (!panel?.state || !panel.files.includes(file)) return undefined;
-    return { subject: panel.state.subject, line: headline(panel.state.diagnosis).line };
+    return { subject: panel.state.subject, line: headline(panel.state.diagnosis, say()).line };
   }
 
   /** Roots a webview may ask to open files under: the diagnosed files, the workspace, the traced sources. */

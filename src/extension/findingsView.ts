@@ -8,7 +8,7 @@ import { DiagnosisSession } from '../core/diagnosis/session';
 import { findingsOf, setsOf } from '../core/signatures/occurrences';
 import type { Finding } from '../core/signatures/types';
 import type { Config } from './config';
-import { SET_ZONE } from './diagnosisPanel';
+import { say, setZone } from './say';
 import { withoutDocument } from './largeFiles';
 import type { TraceService } from './traceService';
 
@@ -84,7 +84,8 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
       const { diagnosis } = this.session.diagnose({
         saveState: this.traces.state?.saveState ?? null,
         user: this.context.workspaceState.get<UserFacts>(ANSWERS_KEY, {}),
-        setZone: SET_ZONE,
+        setZone: setZone(),
+        say: say(),
       });
       this.diagnosis = diagnosis;
       // The rows list occurrences: the sets' occurrences as Findings, in input order.

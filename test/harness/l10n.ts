@@ -3,11 +3,20 @@ import * as path from 'node:path';
 import ts from 'typescript';
 import { repoRoot } from './paths';
 
+/** Every .ts file under a directory, at any depth. */
+function tsFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? tsFiles(p) : e.name.endsWith('.ts') ? [p] : [];
+  });
+}
+
 /**
- * The messages the extension and the panel look up, read from the sources the way
+ * The messages the extension, the panel and the core look up, read from the sources the way
  * `@vscode/l10n-dev export` reads them: the first argument of every `vscode.l10n.t(…)` under
- * src/extension and every `t(…)` under media/. A first argument that is not a plain string is
- * reported: its message could not be in the bundle.
+ * src/extension, every `t(…)` under media/, and every `say.t(…)` under src/core (src/core/l10n.ts:
+ * the verdict, clock note, evidence details and report, which the extension has VS Code look up).
+ * A first argument that is not a plain string is reported: its message could not be in the bundle.
  */
 export function l10nMessages(): { messages: Set<string>; dynamic: string[] } {
   const messages = new Set<string>();
@@ -15,9 +24,11 @@ export function l10nMessages(): { messages: Set<string>; dynamic: string[] } {
   const files = [
     ...fs.readdirSync(path.join(repoRoot, 'src', 'extension')).map((f) => path.join(repoRoot, 'src', 'extension', f)),
     ...fs.readdirSync(path.join(repoRoot, 'media')).map((f) => path.join(repoRoot, 'media', f)),
+    ...tsFiles(path.join(repoRoot, 'src', 'core')),
   ].filter((f) => f.endsWith('.ts'));
   for (const file of files) {
     const inMedia = file.includes(`${path.sep}media${path.sep}`);
+    const inCore = file.includes(`${path.sep}src${path.sep}core${path.sep}`);
     const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node)) {
@@ -31,7 +42,8 @@ export function l10nMessages(): { messages: Set<string>; dynamic: string[] } {
           }
         }
         const inCount = ts.findAncestor(node, (a) => ts.isFunctionDeclaration(a) && a.name?.text === 'count') !== undefined;
-        if ((callee === 'vscode.l10n.t' || (inMedia && callee === 't')) && !inCount) {
+        const isSay = inCore && /(^|\.)say\.t$/.test(callee);
+        if ((callee === 'vscode.l10n.t' || (inMedia && callee === 't') || isSay) && !inCount) {
           const first = node.arguments[0];
           if (first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))) messages.add(first.text);
           else dynamic.push(`${path.relative(repoRoot, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);

@@ -108,7 +108,8 @@ function attachmentSection(a: Attachment, e: Evidence, say: Say): string[] {
       const t = a.timeline;
       const r = t.rayleigh;
       if (!r || t.events.length === 0) return [];
-      const tick = t.tickPhaseSeconds !== null ? say.t('; tick at {0} s ({1})', t.tickPhaseSeconds.toFixed(1), t.tickPhaseFrom === 'kubelet start' ? say.t('kubelet start') : say.t('events')) : '';
+      const at = t.tickPhaseSeconds?.toFixed(1);
+      const tick = at === undefined ? '' : t.tickPhaseFrom === 'kubelet start' ? say.t('; tick at {0} s (kubelet start)', at) : t.tickPhaseFrom === 'events' ? say.t('; tick at {0} s (events)', at) : say.t('; tick at {0} s ({1})', at, String(t.tickPhaseFrom));
       return [
         say.t('## Timeline — {0} against {1}', say.k(a.events), say.k(a.period)),
         '',

@@ -11,6 +11,7 @@ import type { SaveStateFact } from '../trace/facts';
 import type { Clock } from './clock';
 import { type DiagnoseInput, diagnoseOnClock } from './diagnose';
 import type { Diagnosis, UserFacts } from './types';
+import type { Say } from '../l10n';
 
 /**
  * The one pipeline from inputs to a diagnosis, for the CLI and the extension alike: paths become files
@@ -72,6 +73,8 @@ export interface DiagnoseExtras {
   user: UserFacts;
   /** How this front end's user sets the zone (DiagnoseInput.setZone): `--tz` unless given. */
   setZone?: string;
+  /** The diagnosis's sentences in the reader's language (DiagnoseInput.say): English unless given. */
+  say?: Say;
 }
 
 interface Held {
@@ -191,6 +194,7 @@ export class DiagnosisSession {
       user: extras.user,
       ...(time.zone ? { zone: time.zone } : {}),
       ...(extras.setZone ? { setZone: extras.setZone } : {}),
+      ...(extras.say ? { say: extras.say } : {}),
       ...(time.year !== undefined ? { year: time.year } : {}),
       titles: Object.fromEntries(matcher.signatures.map((s) => [s.def.id, s.def.title])),
     };

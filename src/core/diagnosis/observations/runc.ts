@@ -97,5 +97,5 @@ export const saveStateReader: ObservationReader = {
 
 /** Whether the node runs runc at all: the runtimes its errors name, the programs their layers come from, a runc version seen. */
 export const runtimeNotRuncReader: ObservationReader = {
-  read: (ctx) => runtimeNotRunc(ctx.placed, ctx.facts),
+  read: (ctx) => runtimeNotRunc(ctx.placed, ctx.facts, ctx.say),
 };
