@@ -5,7 +5,8 @@
  */
 import type { Timeline, TimelineEvent } from '../src/core/diagnosis/types';
 import { h, s } from './dom';
-import { duration, seconds } from './format';
+import { count, duration, seconds } from './format';
+import { k, t as say } from './l10n';
 
 /** Axis labels must stay short: "+1h30", "+2m30", "+20s". */
 function offsetLabel(ms: number): string {
@@ -104,7 +105,7 @@ function timeAxis(svg: SVGSVGElement, f: Frame, spanMs: number, x: (ms: number) 
 }
 
 function markTitle(e: TimelineEvent): SVGTitleElement {
-  return s('title', {}, `${e.kind} at +${duration(e.offsetMs)}, phase ${seconds(e.phaseSeconds)}\n${e.pod ?? 'pod unknown'}\n${e.file}:${e.line}`);
+  return s('title', {}, `${say('{0} at +{1}, phase {2}', e.kind, duration(e.offsetMs), seconds(e.phaseSeconds))}\n${e.pod ?? say('pod unknown')}\n${e.file}:${e.line}`);
 }
 
 /** Circular distance on the period: 9.9 s and 0.1 s are 0.2 s apart. */
@@ -120,7 +121,15 @@ function nearTick(t: Timeline, window = 0.5): number {
 }
 
 function tickLabel(t: Timeline): string {
-  return t.tickPhaseFrom === 'events' ? 'mean phase' : 'tick';
+  return t.tickPhaseFrom === 'events' ? say('mean phase') : say('tick');
+}
+
+/** The tick's phase and where it comes from (the kubelet's logged start, or the events' mean), in the three forms the charts show. */
+function tickWords(t: Timeline, form: 'label' | 'summary' | 'sub'): string {
+  const at = seconds(t.tickPhaseSeconds ?? 0);
+  if (t.tickPhaseFrom === 'events') return form === 'label' ? say('mean phase {0} (events)', at) : form === 'summary' ? say('; mean phase at {0} (from events)', at) : say('{0} · events', at);
+  if (t.tickPhaseFrom === 'kubelet start') return form === 'label' ? say('tick {0} (kubelet start)', at) : form === 'summary' ? say('; tick at {0} (from kubelet start)', at) : say('{0} · kubelet start', at);
+  return form === 'label' ? say('tick {0}', at) : form === 'summary' ? say('; tick at {0}', at) : at;
 }
 
 /** What the events are and what the period is, in the words of the attachment the timeline came with. */
@@ -134,7 +143,7 @@ export function drawTimelineStrip(t: Timeline, words: PhaseWords): Draw {
   const pods = podsOf(t);
   const lanes = pods.length <= 6 ? pods.length : 1;
   const ticks = t.spanMs / 1000 / t.periodSeconds;
-  const summary = `${t.events.length} ${words.events} over ${duration(t.spanMs)} from ${pods.length} pod${pods.length === 1 ? '' : 's'}.`;
+  const summary = say('{0} {1} over {2} from {3}.', t.events.length, k(words.events), duration(t.spanMs), count(pods.length, 'pod'));
   return width => {
     const f = frame(width, 16 + Math.max(1, lanes) * 20 + 24, { l: 12, r: 24, t: 8, b: 24 });
     const svg = chartSvg('timeline-chart', f, summary);
@@ -171,8 +180,8 @@ export function drawPhaseScatter(t: Timeline, words: PhaseWords): Draw {
   const pods = podsOf(t);
   const period = t.periodSeconds;
   const summary = t.tickPhaseSeconds === null
-    ? `Phase of ${t.events.length} ${words.events} within the ${seconds(period)} period of ${words.period}, over time.`
-    : `Phase of each of the ${words.events} within the ${seconds(period)} period of ${words.period}, over time: ${nearTick(t)} of ${t.events.length} within ±0.5 s of the ${tickLabel(t)} at ${seconds(t.tickPhaseSeconds)}.`;
+    ? say('Phase of {0} {1} within the {2} period of {3}, over time.', t.events.length, k(words.events), seconds(period), k(words.period))
+    : say('Phase of each of the {0} within the {1} period of {2}, over time: {3} of {4} within ±0.5 s of the {5} at {6}.', k(words.events), seconds(period), k(words.period), nearTick(t), t.events.length, tickLabel(t), seconds(t.tickPhaseSeconds));
   return width => {
     const f = frame(width, 250, { l: 40, r: 24, t: 16, b: 28 });
     const svg = chartSvg('phase-scatter', f, summary);
@@ -193,7 +202,7 @@ export function drawPhaseScatter(t: Timeline, words: PhaseWords): Draw {
         s('rect', { class: 'tick-band', x: f.left, y: ty - band, width: f.right - f.left, height: 2 * band }),
         s('line', { class: 'tick-marker', x1: f.left, x2: f.right, y1: ty, y2: ty }),
         s('text', { class: 'tick-label', x: f.right, y: ty < f.top + 28 ? ty + band + 13 : ty - band - 5, 'text-anchor': 'end' },
-          `${tickLabel(t)} ${seconds(t.tickPhaseSeconds)}${t.tickPhaseFrom ? ` (${t.tickPhaseFrom})` : ''}`),
+          tickWords(t, 'label')),
       );
     }
     for (const e of t.events) {
@@ -213,10 +222,10 @@ export function drawPhaseHistogram(t: Timeline): Draw {
   const binWidth = bins.length > 0 ? period / bins.length : period;
   const top = bins.reduce((best, v, i) => (v > bins[best] ? i : best), 0);
   const max = Math.max(1, ...bins);
-  const tick = t.tickPhaseSeconds === null ? '' : `; ${tickLabel(t)} at ${seconds(t.tickPhaseSeconds)}${t.tickPhaseFrom ? ` (from ${t.tickPhaseFrom})` : ''}`;
+  const tick = t.tickPhaseSeconds === null ? '' : tickWords(t, 'summary');
   const summary = bins.length === 0
-    ? 'No phase histogram.'
-    : `Events per ${seconds(binWidth)} of the ${seconds(period)} period; the fullest bin, ${seconds(top * binWidth)} to ${seconds((top + 1) * binWidth)}, holds ${bins[top]}${tick}.`;
+    ? say('No phase histogram.')
+    : say('Events per {0} of the {1} period; the fullest bin, {2} to {3}, holds {4}{5}.', seconds(binWidth), seconds(period), seconds(top * binWidth), seconds((top + 1) * binWidth), bins[top]!, tick);
   return width => {
     const f = frame(width, 250, { l: 34, r: 16, t: 40, b: 28 });
     const svg = chartSvg('phase-histogram', f, summary);
@@ -241,7 +250,7 @@ export function drawPhaseHistogram(t: Timeline): Draw {
       const x0 = x(i * binWidth);
       const x1 = x((i + 1) * binWidth);
       svg.append(s('rect', { class: 'bar', x: x0 + 0.5, y: y(n), width: Math.max(1, x1 - x0 - 1), height: f.bottom - y(n) },
-        s('title', {}, `${n} event${n === 1 ? '' : 's'} at ${seconds(i * binWidth)}–${seconds((i + 1) * binWidth)}`)));
+        s('title', {}, say('{0} at {1}–{2}', count(n, 'event'), seconds(i * binWidth), seconds((i + 1) * binWidth)))));
     });
     svg.append(axis);
     if (t.tickPhaseSeconds !== null) {
@@ -251,8 +260,7 @@ export function drawPhaseHistogram(t: Timeline): Draw {
       svg.append(
         s('line', { class: 'tick-marker', x1: tx, x2: tx, y1: f.top - 30, y2: f.bottom }),
         s('text', { class: 'tick-label', x: tx + dx, y: f.top - 20, 'text-anchor': anchor }, tickLabel(t)),
-        s('text', { class: 'tick-sub', x: tx + dx, y: f.top - 6, 'text-anchor': anchor },
-          `${seconds(t.tickPhaseSeconds)}${t.tickPhaseFrom ? ` · ${t.tickPhaseFrom}` : ''}`),
+        s('text', { class: 'tick-sub', x: tx + dx, y: f.top - 6, 'text-anchor': anchor }, tickWords(t, 'sub')),
       );
     }
     return svg;

@@ -72,7 +72,8 @@ const ISO = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?
 export function shortTime(value: string | null): string {
   if (value === null) return '—';
   const m = ISO.exec(value);
-  if (!m) return value;
+  // A time without zone is marked so by the core (diagnose.ts): the mark is a word of the display language.
+  if (!m) return value.endsWith(' node-local') ? `${value.slice(0, -' node-local'.length)} ${t('node-local')}` : value;
   const zone = m[3] === undefined ? '' : m[3] === 'Z' ? ' UTC' : ` ${m[3]}`;
   return `${m[1]} ${m[2]}${zone}`;
 }

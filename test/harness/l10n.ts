@@ -30,6 +30,13 @@ export function l10nMessages(): { messages: Set<string>; dynamic: string[] } {
     const inMedia = file.includes(`${path.sep}media${path.sep}`);
     const inCore = file.includes(`${path.sep}src${path.sep}core${path.sep}`);
     const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    // The panel's t, under the name a module imports it as (`import { t as say } from './l10n'` where `t` names a Timeline).
+    const panelT = new Set(['t']);
+    for (const statement of source.statements) {
+      if (!inMedia || !ts.isImportDeclaration(statement) || (statement.moduleSpecifier as ts.StringLiteral).text !== './l10n') continue;
+      const bindings = statement.importClause?.namedBindings;
+      if (bindings && ts.isNamedImports(bindings)) for (const el of bindings.elements) if ((el.propertyName ?? el.name).text === 't') panelT.add(el.name.text);
+    }
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node)) {
         const callee = node.expression.getText(source);
@@ -43,7 +50,7 @@ export function l10nMessages(): { messages: Set<string>; dynamic: string[] } {
         }
         const inCount = ts.findAncestor(node, (a) => ts.isFunctionDeclaration(a) && a.name?.text === 'count') !== undefined;
         const isSay = inCore && /(^|\.)say\.t$/.test(callee);
-        if ((callee === 'vscode.l10n.t' || (inMedia && callee === 't') || isSay) && !inCount) {
+        if ((callee === 'vscode.l10n.t' || (inMedia && panelT.has(callee)) || isSay) && !inCount) {
           const first = node.arguments[0];
           if (first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))) messages.add(first.text);
           else dynamic.push(`${path.relative(repoRoot, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
