@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { findingTitle } from '../core/signatures/describe';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
+import { say } from './say';
 
 const severity: Record<'error' | 'warning' | 'info', vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -30,7 +31,7 @@ export function registerDiagnostics(store: FindingsStore, getConfig: () => Confi
         const range = new vscode.Range(f.line - 1, f.textColumn + f.match.start, f.line - 1, f.textColumn + f.match.end);
         const total = i === 0 ? ` — ${g.findings.length > shown.length ? vscode.l10n.t('{0}× in this file (first {1} lines listed)', g.count, shown.length) : vscode.l10n.t('{0}× in this file', g.count)}` : '';
         // A runtime error's entry names its innermost error: what failed, on what, with which errno.
-        const d = new vscode.Diagnostic(range, `${findingTitle(g.signature, f)}${total}`, severity[g.signature.severity]);
+        const d = new vscode.Diagnostic(range, `${findingTitle(g.signature, f, say())}${total}`, severity[g.signature.severity]);
         d.source = 'runtime-lens';
         d.code = g.signature.id;
         // The other lines of the same event (the kernel's OOM report, one exec logged twice): linked, not counted.

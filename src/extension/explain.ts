@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { explainMarkdown } from '../core/signatures/describe';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
+import { say } from './say';
 
 const SCHEME = 'runtime-lens-explain';
 
@@ -22,7 +23,7 @@ export function registerExplain(store: FindingsStore, getConfig: () => Config): 
       const group = entry?.groups.find((g) => g.signature.id === page.id);
       const sig = group?.signature ?? getConfig().matcher.byId(page.id);
       if (!sig) return `# Runtime Lens\n\n${vscode.l10n.t('Unknown signature {0}.', `\`${page.id}\``)}\n`;
-      return explainMarkdown(sig, group, path.basename(vscode.Uri.parse(page.log).fsPath));
+      return explainMarkdown(sig, group, path.basename(vscode.Uri.parse(page.log).fsPath), undefined, say());
     },
   });
   // Keep open explanations in step with their log.

@@ -4,6 +4,7 @@ import type { Finding, Layer } from '../core/signatures/types';
 import type { Config } from './config';
 import type { FindingsStore } from './findings';
 import { type OriginsService, originsText } from './origins';
+import { say } from './say';
 
 function traceArgsFor(uri: vscode.Uri): string {
   return encodeURIComponent(JSON.stringify([uri.toString()]));
@@ -53,8 +54,8 @@ export function registerHover(store: FindingsStore, getConfig: () => Config, ori
         const group = entry.groups.find((g) => g.signature.id === finding.signature);
         const sig = group?.signature ?? getConfig().matcher.byId(finding.signature);
         if (!sig) return undefined;
-        const layers = finding.anatomy ? anatomyMarkdown(finding.anatomy, innermostSummary(finding), (l) => layerLink(l, finding, origins)) : undefined;
-        const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group, diagnosisOf(doc.uri.fsPath) ?? null, layers));
+        const layers = finding.anatomy ? anatomyMarkdown(finding.anatomy, innermostSummary(finding), (l) => layerLink(l, finding, origins), say()) : undefined;
+        const md = new vscode.MarkdownString(hoverMarkdown(sig, finding, group, diagnosisOf(doc.uri.fsPath) ?? null, layers, say()));
         const args = encodeURIComponent(JSON.stringify([doc.uri.toString(), sig.id]));
         md.appendMarkdown(`\n\n[${vscode.l10n.t('Explain {0}', sig.title)}](command:runtimeLens.explain?${args} "${vscode.l10n.t('Open the explanation with every occurrence')}")`);
         // Every recognised error can be diagnosed: the differential weighs the look-alikes too.
