@@ -153,8 +153,7 @@ async function compressedLog(session: VsCodeSession): Promise<void> {
 
 /**
  * The extension's page is for users: it opens on getting started, not on the development set-up.
- * (Its picture does not render here: VS Code's sanitizer lets an extension page show only http(s)
- * images, so relative paths need vsce to rewrite them to the repository's URL — see the report.)
+ * (Its picture: test/e2e/extensionPage.test.ts.)
  */
 async function extensionPage(session: VsCodeSession): Promise<void> {
   await session.runCommand('Extensions: Show Installed Extensions');

@@ -48,6 +48,10 @@ export interface SessionOptions {
   upstreamTrees?: string[];
   /** The display language, as code-server's --locale (e.g. `zh-cn`), with a language pack for it (languagePack.ts); English when unset. */
   locale?: string;
+  /** Another packaging of Runtime Lens to install instead of dist/runtime-lens.vsix (the README with an image base URL). */
+  vsix?: string;
+  /** More Chromium flags (a test's own HTTPS server: --ignore-certificate-errors). */
+  browserArgs?: string[];
 }
 
 const vsix = path.join(repoRoot, 'dist', 'runtime-lens.vsix');
@@ -115,8 +119,8 @@ export const quietSettings: Record<string, unknown> = {
   'git.enabled': false,
 };
 
-/** Installs the .vsix into a fresh profile and returns the profile's directories. */
-export function prepareProfile(prefix: string, root: string, settings: Record<string, unknown>, more: string[] = []): { userData: string; extensions: string } {
+/** Installs the .vsix (`extension`, dist/runtime-lens.vsix by default) into a fresh profile and returns the profile's directories. */
+export function prepareProfile(prefix: string, root: string, settings: Record<string, unknown>, more: string[] = [], extension = vsix): { userData: string; extensions: string } {
   const userData = path.join(root, 'user-data');
   const extensions = path.join(root, 'extensions');
   fs.mkdirSync(extensions, { recursive: true });
@@ -127,7 +131,7 @@ export function prepareProfile(prefix: string, root: string, settings: Record<st
     fs.writeFileSync(path.join(userData, scope, 'settings.json'), JSON.stringify({ ...quietSettings, ...settings }, null, 2));
   }
   const cs = codeServerCommand(prefix);
-  for (const ext of [vsix, ...more]) {
+  for (const ext of [extension, ...more]) {
     execFileSync(cs.node, [cs.entry, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', ext], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -156,7 +160,8 @@ function registerLanguagePack(profile: { userData: string; extensions: string },
 }
 
 export async function openVsCode(options: SessionOptions): Promise<VsCodeSession> {
-  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` first`);
+  const extension = options.vsix ?? vsix;
+  if (!fs.existsSync(extension)) throw new Error(`${extension} is missing: run \`npm run package\` first`);
   const prefix = provisionCodeServer();
   const outDir = path.join(testOutput, 'e2e', options.name);
   fs.rmSync(outDir, { recursive: true, force: true });
@@ -170,7 +175,7 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
       ? [sources.checkouts, sources.gocode]
       : null;
   const settings = { ...(roots ? { 'runtimeLens.sourceRoots': roots, 'runtimeLens.includeSystemSources': false } : {}), ...options.settings };
-  const profile = prepareProfile(prefix, path.join(outDir, 'profile'), settings, options.locale ? [languagePackVsix(options.locale)] : []);
+  const profile = prepareProfile(prefix, path.join(outDir, 'profile'), settings, options.locale ? [languagePackVsix(options.locale)] : [], extension);
   if (options.locale) registerLanguagePack(profile, options.locale);
 
   const port = await freePort();
@@ -208,7 +213,7 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000, server);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...(options.browserArgs ?? [])],
     });
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     // Under load (a shared 2-core machine) the workbench page can take more than the default 30 s.
