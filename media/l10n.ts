@@ -4,6 +4,8 @@
  * the bundle lacks, the English message is its own key, as with vscode.l10n.t. Placeholders are
  * `{0}`, `{1}`…; texts from the logs and the catalog's signatures are never looked up.
  */
+import { format } from '../src/core/l10n';
+
 let bundle: Record<string, string> = {};
 
 export function setBundle(contents: Record<string, string>): void {
@@ -11,8 +13,7 @@ export function setBundle(contents: Record<string, string>): void {
 }
 
 export function t(message: string, ...args: (string | number)[]): string {
-  const text = bundle[message] ?? message;
-  return args.length === 0 ? text : text.replace(/\{(\d+)\}/g, (m, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : m));
+  return format(bundle[message] ?? message, args);
 }
 
 /**

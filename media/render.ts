@@ -543,13 +543,6 @@ function renderVerdict(state: PanelState): Child[] {
   ];
 }
 
-/** A source check's reading (observations/runc.ts), in the display language. */
-function readingWords(reading: string): string {
-  return reading === 'atomic: temp file + rename' ? t('atomic: temp file + rename')
-    : reading === 'writes state.json in place' ? t('writes state.json in place')
-      : reading === 'unknown' ? t('unknown') : reading;
-}
-
 /** What the user's sources say about one function, and whether that is the node's evidence (weighed) or only theirs. */
 function renderSourceCheck(a: SourceCheckAttachment, key: string, view: View): HTMLElement {
   const glyph = a.holds === true ? 'check' : a.holds === false ? 'cross' : 'question';
@@ -557,7 +550,7 @@ function renderSourceCheck(a: SourceCheckAttachment, key: string, view: View): H
     h('h3', {}, a.sourcesVersion ? t('{0} in your {1} sources ({2})', a.subject, a.program, a.sourcesVersion) : t('{0} in your {1} sources', a.subject, a.program)),
     h('div', { class: 'savestate-card' },
       h('div', { class: 'ev-head' },
-        h('span', { class: `chip chip-${glyph}` }, icon(glyph), h('span', {}, readingWords(a.reading))),
+        h('span', { class: `chip chip-${glyph}` }, icon(glyph), h('span', {}, a.reading)),
         a.file && a.line ? fileLink(view, `source-check:${key}`, a.file, a.line) : null),
       h('p', { class: 'detail source-why' }, `${a.why[0]!.toUpperCase()}${a.why.slice(1)}.`)));
 }
