@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { CAUSE_TITLES } from '../../src/core/diagnosis/causes';
 import { diagnose } from '../../src/core/diagnosis/diagnose';
 import { reportMarkdown } from '../../src/core/diagnosis/report';
 import { ENGLISH, fromBundle } from '../../src/core/l10n';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
+import { anatomyMarkdown, hoverMarkdown } from '../../src/core/signatures/describe';
 import { recogniseText } from '../../src/core/signatures/recognise';
 import { readBundle } from '../harness/l10n';
 import { repoRoot } from '../harness/paths';
@@ -67,3 +69,19 @@ for (const sample of samples) {
     for (const c of cn.clusters) assert.ok(report.includes(c.title.replace(/\|/g, '\\|')) || cn.clusters.indexOf(c) >= 30, c.title);
   });
 }
+
+test('the hover in Chinese: its labels and the causes that print the error translated, the line and the signature as written', () => {
+  const sig = matcher.byId('oci-exec-eof')!;
+  const rec = recogniseText('/n/kubelet.log', 'I0507 03:43:28.310630    1234 prober.go:117] Readiness probe for "shop/a (1):a" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown\n', { matcher });
+  const finding = rec.findings[0]!;
+  const english = hoverMarkdown(sig, finding, undefined);
+  const chinese = hoverMarkdown(sig, finding, undefined, null, anatomyMarkdown(finding.anatomy!, null, () => null, zh), zh);
+  assert.match(english, /\*\*Which cause\?\*\*/);
+  assert.match(chinese, /\*\*哪个原因？\*\* 在运行时的已知故障中，有 \d+ 个已记录的原因会输出它——/);
+  assert.match(chinese, /\*\*层次\*\*（由外到内）/);
+  assert.match(chinese, /此行：05-07 03:43:28\.310630 节点本地时间/);
+  for (const c of sig.causes!) assert.ok(chinese.includes(zh.k(CAUSE_TITLES[c]!)), c);
+  // The signature's own texts stay as the catalog writes them.
+  assert.ok(chinese.includes(sig.explanation));
+  assert.ok(chinese.startsWith(`**${sig.title}** \`oci-exec-eof\``));
+});
