@@ -108,8 +108,9 @@ function attachmentSection(a: Attachment, e: Evidence, say: Say): string[] {
       const t = a.timeline;
       const r = t.rayleigh;
       if (!r || t.events.length === 0) return [];
+      // The tick's phase comes from the kubelet's logged start, else from the events' mean (evidence.ts sets both together).
       const at = t.tickPhaseSeconds?.toFixed(1);
-      const tick = at === undefined ? '' : t.tickPhaseFrom === 'kubelet start' ? say.t('; tick at {0} s (kubelet start)', at) : t.tickPhaseFrom === 'events' ? say.t('; tick at {0} s (events)', at) : say.t('; tick at {0} s ({1})', at, String(t.tickPhaseFrom));
+      const tick = at === undefined ? '' : t.tickPhaseFrom === 'kubelet start' ? say.t('; tick at {0} s (kubelet start)', at) : say.t('; tick at {0} s (events)', at);
       return [
         say.t('## Timeline — {0} against {1}', say.k(a.events), say.k(a.period)),
         '',
