@@ -1,5 +1,8 @@
+import { formatPieces } from '../origins/format';
 import { beforeRaceFix, oomHintPossible, runcFingerprint } from '../signatures/runcFingerprint';
+import type { ProgramId } from '../signatures/types';
 import { parseLine } from './formats';
+import { type GoValueType, readGoValue } from './goValue';
 import factsData from '../knowledge/facts.json';
 import type { LogRecord, LogTime } from './types';
 
@@ -59,12 +62,38 @@ export type NodeFactKind =
   | 'taskExit'
   | 'diskUsage';
 
+/** A format string of the message index (knowledge/messages.json): the program and the format as written. */
+export interface MessageRef {
+  program: ProgramId;
+  format: string;
+}
+
+/**
+ * What one verb of a message's format prints, for the fact: a `shape` (a regular expression, with named
+ * groups and {PIECE}s) it must have, captured whole as `group`; or a Go `value` (a protobuf message of
+ * facts.json `values`) whose `fields` (group → protobuf field) are read. A verb without either is a
+ * wildcard, as the message index reads it.
+ */
+export interface VerbSpec {
+  group?: string;
+  shape?: string;
+  value?: string;
+  fields?: Record<string, string>;
+}
+
 /** One line rule of facts.json (see facts.schema.json). */
 export interface FactRuleData {
   id: string;
   kind: NodeFactKind;
   literal: string;
-  pattern: string;
+  /** A line the message index holds no format for (kernel printk, command output, config): its own pattern. */
+  pattern?: string;
+  /** Or the index's formats that print the line, matched on the line's message with their verbs as wildcards. */
+  messages?: MessageRef[];
+  /** Per verb of the formats, in order: what it captures (absent or `{}`: a wildcard). */
+  verbs?: VerbSpec[];
+  /** The structured fields of the line (logrus `key=value`, klog's InfoS) the fact reads: key → its shape. */
+  keys?: Record<string, string>;
   value?: string;
   detail?: string[];
   constants?: Record<string, string>;
@@ -74,8 +103,8 @@ export interface FactRuleData {
   time?: 'dmesg' | 'go-time';
   how: string;
   documentOnly?: true;
-  /** Where the line is printed: the format string's call (program, file:line, version) or a note. */
-  source: { program?: string; file?: string; line?: number; version?: string; call?: string; note?: string };
+  /** Where the line is printed, for a pattern rule: the format string's call (program, file:line, version) or a note. */
+  source?: { program?: string; file?: string; line?: number; version?: string; call?: string; note?: string };
 }
 
 /** A cgroup file of facts.json whose whole content states a fact. */
@@ -88,14 +117,27 @@ interface CgroupFileData {
 
 export interface FactsData {
   pieces: Record<string, string>;
+  /** Protobuf messages that formats print with %v / %+v, by name. */
+  values?: Record<string, GoValueType & { source?: unknown }>;
   files: Record<string, CgroupFileData>;
   rules: FactRuleData[];
 }
 
 const DATA = factsData as unknown as FactsData;
 
+/** A verb that prints a Go value: its group in the compiled format, and how to read it. */
+interface ValueVerb {
+  group: string;
+  type: GoValueType;
+  fields: Record<string, string>;
+}
+
+/** A rule as matched: a regular expression per form of the line (its own pattern, or each format's). */
 interface FactRule extends FactRuleData {
-  regex: RegExp;
+  regexes: { regex: RegExp; values: ValueVerb[] }[];
+  /** Whether the regexes run on the line's message (formats) rather than on the whole line (patterns). */
+  onMessage: boolean;
+  keyShapes: [string, RegExp][];
 }
 
 /** A rule's pattern with its {PIECE}s put in; an unknown piece is a defect of the data. */
@@ -109,11 +151,105 @@ export function compileFactPattern(pattern: string, pieces: Record<string, strin
   );
 }
 
-const RULES: FactRule[] = DATA.rules.map((r) => ({ ...r, regex: compileFactPattern(r.pattern, DATA.pieces) }));
+/** A verb printing this much is not the value of a fact (a line cut or something else). */
+const MAX_VERB = 1000;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A message index format as a regular expression that captures what the rule's verbs name: constant
+ * text as written, each verb a wildcard (bounded, so linear on any line) or its shape, `%q` in quotes.
+ * Verbs after the last one the rule reads are left out: the constant text before them is what tells
+ * the formats apart (`… for %q with %+v` from `… for %q failed`).
+ */
+export function compileFormat(format: string, verbs: VerbSpec[], data: Pick<FactsData, 'pieces' | 'values'>): { regex: RegExp; values: ValueVerb[] } {
+  const pieces = formatPieces(format);
+  const used = (v: VerbSpec | undefined) => !!v && (v.group !== undefined || v.shape !== undefined || v.value !== undefined);
+  let verbIndex = 0;
+  let last = -1;
+  pieces.forEach((p, i) => {
+    if ('text' in p || used(verbs[verbIndex++])) last = i;
+  });
+  const values: ValueVerb[] = [];
+  let source = '';
+  verbIndex = 0;
+  pieces.slice(0, last + 1).forEach((p, i) => {
+    if ('text' in p) {
+      source += escapeRegExp(p.text);
+      return;
+    }
+    const index = verbIndex++;
+    const spec = verbs[index] ?? {};
+    const end = i === last;
+    let inner: string;
+    if (spec.value !== undefined) {
+      const type = data.values?.[spec.value];
+      if (!type) throw new Error(`facts.json: a verb reads value ${spec.value}, which facts.json values does not define`);
+      const group = `_v${index}`;
+      values.push({ group, type, fields: spec.fields ?? {} });
+      inner = `(?<${group}>[^\\n]{0,8192}${end ? '' : '?'})`;
+    } else if (spec.shape !== undefined) inner = `(?:${withPieces(spec.shape, data.pieces)})`;
+    else inner = p.verb === 'q' ? `[^"\\n]{0,${MAX_VERB}}` : `[^\\n]{0,${MAX_VERB}}${end ? '' : '?'}`;
+    if (spec.group !== undefined) inner = `(?<${spec.group}>${inner})`;
+    source += p.verb === 'q' ? `"${inner}"` : inner;
+  });
+  return { regex: new RegExp(source), values };
+}
+
+function withPieces(pattern: string, pieces: Record<string, string>): string {
+  return compileFactPattern(pattern, pieces).source;
+}
+
+function compileRule(r: FactRuleData, data: FactsData): FactRule {
+  const keyShapes = Object.entries(r.keys ?? {}).map(([k, shape]) => [k, new RegExp(`^(?:${withPieces(shape, data.pieces)})`)] as [string, RegExp]);
+  if (r.messages) return { ...r, regexes: r.messages.map((m) => compileFormat(m.format, r.verbs ?? [], data)), onMessage: true, keyShapes };
+  if (r.pattern === undefined) throw new Error(`facts.json: rule ${r.id} has neither a pattern nor messages`);
+  return { ...r, regexes: [{ regex: compileFactPattern(r.pattern, data.pieces), values: [] }], onMessage: false, keyShapes };
+}
+
+const RULES: FactRule[] = DATA.rules.map((r) => compileRule(r, DATA));
+
+/**
+ * The value of a structured field of the line (logrus `key=value` or `key="…"`, klog InfoS, a JSON
+ * log's `"key":"…"`), or undefined. Fields follow the message: the key is looked for after it.
+ */
+const FIELDS = new Map<string, RegExp>();
+
+function fieldOf(line: string, key: string): string | undefined {
+  let re = FIELDS.get(key);
+  if (!re) FIELDS.set(key, (re = new RegExp(`(?:^|[\\s,{])"?${escapeRegExp(key)}"?[=:]("(?:[^"\\\\]|\\\\.){0,300}"|[^\\s",}]{1,300})`)));
+  const m = re.exec(line);
+  if (!m) return undefined;
+  const v = m[1]!;
+  if (!v.startsWith('"')) return v;
+  try {
+    return JSON.parse(v) as string;
+  } catch {
+    return v.slice(1, -1);
+  }
+}
+
+/** The groups a rule's match captured: its own, and those of the Go values and structured fields it reads. */
+function groupsOf(rule: FactRule, m: RegExpExecArray, values: ValueVerb[], line: string): Record<string, string | undefined> | null {
+  const g: Record<string, string | undefined> = { ...m.groups };
+  for (const v of values) {
+    const fields = readGoValue(g[v.group] ?? '', v.type);
+    if (!fields) return null;
+    for (const [name, field] of Object.entries(v.fields)) if (fields[field] !== undefined) g[name] = fields[field];
+  }
+  for (const [key, shape] of rule.keyShapes) {
+    const raw = fieldOf(line, key);
+    const km = raw === undefined ? null : shape.exec(raw);
+    if (!km) return null;
+    Object.assign(g, km.groups);
+  }
+  return g;
+}
 
 /** What a rule's match states, or null when the match says nothing after all (an exec's exit). */
-function readRule(rule: FactRule, m: RegExpExecArray, text: string): Omit<NodeFact, 'file' | 'line' | 'how' | 'kind' | 'time'> & { time?: LogTime | null } | null {
-  const g = m.groups ?? {};
+function readRule(rule: FactRule, g: Record<string, string | undefined>, text: string): Omit<NodeFact, 'file' | 'line' | 'how' | 'kind' | 'time'> & { time?: LogTime | null } | null {
   if (rule.same && g[rule.same[0]] !== g[rule.same[1]]) return null;
   const mapped = (name: string): string | undefined => {
     const v = g[name] ?? rule.defaults?.[name];
@@ -190,18 +326,34 @@ export interface LineContext {
   pod?: string | null;
   container?: string | null;
   node?: string | null;
+  /** The line's message (LogRecord.message: logrus msg unescaped, klog's text after `]`), parsed when absent. */
+  message?: string;
 }
+
+/** Lines longer than this are read up to it (a fact is stated early in its line). */
+const MAX_FACT_LINE = 8192;
 
 /** The facts a line states (usually none); `rules: 'log'` leaves the documentOnly rules out. */
 export function factsFromLine(text: string, file: string, line: number, context: LogTime | null | LineContext, rules: 'log' | 'all' = 'all'): NodeFact[] {
   const ctx: LineContext = context && 'time' in context ? context : { time: context };
   const out: NodeFact[] = [];
-  const bounded = text.length > 8192 ? text.slice(0, 8192) : text;
+  const bounded = text.length > MAX_FACT_LINE ? text.slice(0, MAX_FACT_LINE) : text;
+  let message = ctx.message;
   for (const rule of RULES) {
     if ((rule.documentOnly && rules === 'log') || !text.includes(rule.literal)) continue;
-    const m = rule.regex.exec(bounded);
-    if (!m) continue;
-    const reading = readRule(rule, m, bounded);
+    let subject = bounded;
+    if (rule.onMessage) {
+      message ??= parseLine(bounded).message;
+      subject = message.length > MAX_FACT_LINE ? message.slice(0, MAX_FACT_LINE) : message;
+    }
+    let groups: Record<string, string | undefined> | null = null;
+    for (const form of rule.regexes) {
+      const m = form.regex.exec(subject);
+      groups = m && groupsOf(rule, m, form.values, bounded);
+      if (groups) break;
+    }
+    if (!groups) continue;
+    const reading = readRule(rule, groups, bounded);
     if (!reading) continue;
     // A time the rule reads (dmesg -T, ctr events) is the line's own; else the parsed line's.
     const fact: NodeFact = { kind: rule.kind, value: reading.value, file, line, time: reading.time ?? ctx.time, how: rule.how };
@@ -313,7 +465,7 @@ export class FactReader {
 
   private read(content: string, line: number, record: () => LogRecord, rules: 'log' | 'all'): void {
     const r = record();
-    const ctx: LineContext = { time: r.time, pod: r.pod, container: r.container, node: r.node };
+    const ctx: LineContext = { time: r.time, pod: r.pod, container: r.container, node: r.node, message: r.message };
     const found = factsFromLine(content, this.file, line, ctx, rules);
     this.facts.push(...found);
     const runc = found.find((f) => f.kind === 'runcVersion' && f.how === 'runc --version');
