@@ -204,19 +204,24 @@ function withPieces(pattern: string, pieces: Record<string, string>): string {
 
 function compileRule(r: FactRuleData, data: FactsData): FactRule {
   const keyShapes = Object.entries(r.keys ?? {}).map(([k, shape]) => [k, new RegExp(`^(?:${withPieces(shape, data.pieces)})`)] as [string, RegExp]);
-  if (r.messages) return { ...r, regexes: r.messages.map((m) => compileFormat(m.format, r.verbs ?? [], data)), onMessage: true, keyShapes };
+  if (r.messages) {
+    // Formats that differ only after the verbs a rule reads compile alike: each is tried once.
+    const forms = new Map(r.messages.map((m) => compileFormat(m.format, r.verbs ?? [], data)).map((f) => [f.regex.source, f]));
+    return { ...r, regexes: [...forms.values()], onMessage: true, keyShapes };
+  }
   if (r.pattern === undefined) throw new Error(`facts.json: rule ${r.id} has neither a pattern nor messages`);
   return { ...r, regexes: [{ regex: compileFactPattern(r.pattern, data.pieces), values: [] }], onMessage: false, keyShapes };
 }
 
 const RULES: FactRule[] = DATA.rules.map((r) => compileRule(r, DATA));
 
-/**
- * The value of a structured field of the line (logrus `key=value` or `key="…"`, klog InfoS, a JSON
- * log's `"key":"…"`), or undefined. Fields follow the message: the key is looked for after it.
- */
+/** Per structured field's key, the expression that finds it in a line. */
 const FIELDS = new Map<string, RegExp>();
 
+/**
+ * The value of a structured field of the line (logrus `key=value` or `key="…"`, klog InfoS, a JSON log's
+ * `"key":"…"`), unquoted, or undefined. The key must start a field (after a space, comma or brace).
+ */
 function fieldOf(line: string, key: string): string | undefined {
   let re = FIELDS.get(key);
   if (!re) FIELDS.set(key, (re = new RegExp(`(?:^|[\\s,{])"?${escapeRegExp(key)}"?[=:]("(?:[^"\\\\]|\\\\.){0,300}"|[^\\s",}]{1,300})`)));
