@@ -205,3 +205,32 @@ test('one failed exec, one count: dockerd\'s two "closed fifo" lines (stdout and
   const sets = recogniseText('dockerd.log', `${lines.join('\n')}\n`, { matcher, keepFindings: false }).sets!;
   assert.equal(sets.filter((s) => s.signature === 'closed-fifo').reduce((n, s) => n + s.count, 0), 6);
 });
+
+test('what a reader carries from line to line is data too: the df header (states) and runc --version\'s commit: line (follows)', () => {
+  const base = knowledgeFromDir(dir);
+  const rules = (base.docs.facts as FactsData).rules;
+  assert.deepEqual(rules.find((r) => r.id === 'runc-version-commit')!.follows, { rule: 'runc-version', lines: 4 });
+  assert.deepEqual(rules.filter((r) => r.when).map((r) => [r.id, r.when]), [['df-row', { df: 'blocks' }], ['df-row-inodes', { df: 'inodes' }]]);
+  // One input: the header switches the rows below it; the commit joins the version two lines above.
+  const doc = ['runc version 1.1.12', 'spec: 1.0.2-dev', 'commit: v1.1.12-0-g51d5e946', 'Filesystem      Inodes  IUsed   IFree IUse% Mounted on', 'tmpfs           1021855 1021855      0  100% /run', 'Filesystem      Size  Used Avail Use% Mounted on', 'tmpfs           799M  799M     0 100% /run'].join('\n');
+  const facts = factsOf(doc, 'node.txt');
+  assert.deepEqual(
+    facts.map((f) => [f.line, f.kind, f.value, f.how, f.detail?.commit ?? f.detail?.inodes ?? null]),
+    [
+      [1, 'runcVersion', '1.1.12', 'runc --version', 'v1.1.12-0-g51d5e946'],
+      [5, 'diskUsage', '100', 'df -i', 'true'],
+      [7, 'diskUsage', '100', 'df', null],
+    ],
+  );
+  // A line read alone starts from the states' initial values, and a follow-up line states nothing by itself.
+  assert.deepEqual(factsFromLine('tmpfs 799M 799M 0 100% /run', 'x', 1, null).map((f) => f.how), ['df']);
+  assert.deepEqual(factsFromLine('commit: v1.1.12-0-g51d5e946', 'x', 1, null), []);
+
+  const broken = structuredClone(base.docs);
+  const facts2 = broken.facts as FactsData;
+  facts2.rules.find((r) => r.id === 'runc-version-commit')!.follows = { rule: 'runc-versions', lines: 4 };
+  facts2.rules.find((r) => r.id === 'df-row')!.when = { dff: 'blocks' };
+  const problems = knowledgeProblems(broken, base.schemas);
+  assert.ok(problems.includes('facts.json: rule runc-version-commit follows rule runc-versions, which facts.json does not define'), problems.join('\n'));
+  assert.ok(problems.includes('facts.json: rule df-row reads or sets state dff, which facts.json states does not define'), problems.join('\n'));
+});

@@ -231,13 +231,17 @@ function versionProblems(v: VersionsDoc, components: Set<string> | null, observa
 interface FactsDoc {
   pieces: Record<string, string>;
   values?: Record<string, unknown>;
-  rules: { id: string; pattern?: string; messages?: { program: string; format: string }[]; verbs?: { shape?: string; value?: string }[]; keys?: Record<string, string> }[];
+  states?: Record<string, unknown>;
+  rules: { id: string; pattern?: string; messages?: { program: string; format: string }[]; verbs?: { shape?: string; value?: string }[]; keys?: Record<string, string>; sets?: string; when?: Record<string, string>; follows?: { rule: string } }[];
   files: Record<string, { single?: string }>;
 }
 
 function factProblems(f: FactsDoc, problems: string[]): void {
   duplicates('facts.json rule', f.rules.map((r) => r.id), problems);
+  const ids = new Set(f.rules.map((r) => r.id));
   for (const r of f.rules) {
+    if (r.follows && !ids.has(r.follows.rule)) problems.push(`facts.json: rule ${r.id} follows rule ${r.follows.rule}, which facts.json does not define`);
+    for (const name of [...(r.sets !== undefined ? [r.sets] : []), ...Object.keys(r.when ?? {})]) if (!f.states?.[name]) problems.push(`facts.json: rule ${r.id} reads or sets state ${name}, which facts.json states does not define`);
     const patterns = [...(r.pattern !== undefined ? [r.pattern] : []), ...(r.verbs ?? []).flatMap((v) => (v.shape !== undefined ? [v.shape] : [])), ...Object.values(r.keys ?? {})];
     for (const v of r.verbs ?? []) if (v.value !== undefined && !f.values?.[v.value]) problems.push(`facts.json: rule ${r.id} reads value ${v.value}, which facts.json values does not define`);
     for (const pattern of patterns) {

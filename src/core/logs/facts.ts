@@ -101,6 +101,12 @@ export interface FactRuleData {
   map?: Record<string, Record<string, string>>;
   same?: [string, string];
   time?: 'dmesg' | 'go-time';
+  /** The rule states no fact: its value becomes the reader's state of this name (a `df` header: blocks or inodes). */
+  sets?: string;
+  /** The rule reads a line only while each named state has this value. */
+  when?: Record<string, string>;
+  /** The rule states no fact: its detail joins the latest fact of `rule`, when that is at most `lines` lines above. */
+  follows?: { rule: string; lines: number };
   how: string;
   documentOnly?: true;
   /** Where the line is printed, for a pattern rule: the format string's call (program, file:line, version) or a note. */
@@ -117,6 +123,8 @@ interface CgroupFileData {
 
 export interface FactsData {
   pieces: Record<string, string>;
+  /** What a reader remembers from line to line of one input (the `df` header), with the value it starts with. */
+  states?: Record<string, { initial: string }>;
   /** Protobuf messages that formats print with %v / %+v, by name. */
   values?: Record<string, GoValueType & { source?: unknown }>;
   files: Record<string, CgroupFileData>;
@@ -338,14 +346,27 @@ export interface LineContext {
 /** Lines longer than this are read up to it (a fact is stated early in its line). */
 const MAX_FACT_LINE = 8192;
 
-/** The facts a line states (usually none); `rules: 'log'` leaves the documentOnly rules out. */
+/** The states a reader starts an input with (facts.json `states`). */
+function initialStates(): Record<string, string> {
+  return Object.fromEntries(Object.entries(DATA.states ?? {}).map(([name, st]) => [name, st.initial]));
+}
+
+/** The facts a line states (usually none); `rules: 'log'` leaves the documentOnly rules out. Read alone: states at their start. */
 export function factsFromLine(text: string, file: string, line: number, context: LogTime | null | LineContext, rules: 'log' | 'all' = 'all'): NodeFact[] {
+  return readLine(text, file, line, context, rules, initialStates())
+    .filter((r) => r.rule.sets === undefined && r.rule.follows === undefined)
+    .map((r) => r.fact);
+}
+
+/** What each rule that reads the line says, with the rule (states and follow-ups are the caller's). */
+function readLine(text: string, file: string, line: number, context: LogTime | null | LineContext, rules: 'log' | 'all', states: Record<string, string>): { rule: FactRule; fact: NodeFact }[] {
   const ctx: LineContext = context && 'time' in context ? context : { time: context };
-  const out: NodeFact[] = [];
+  const out: { rule: FactRule; fact: NodeFact }[] = [];
   const bounded = text.length > MAX_FACT_LINE ? text.slice(0, MAX_FACT_LINE) : text;
   let message = ctx.message;
   for (const rule of RULES) {
     if ((rule.documentOnly && rules === 'log') || !text.includes(rule.literal)) continue;
+    if (rule.when && Object.entries(rule.when).some(([name, value]) => states[name] !== value)) continue;
     let subject = bounded;
     if (rule.onMessage) {
       message ??= parseLine(bounded).message;
@@ -368,7 +389,7 @@ export function factsFromLine(text: string, file: string, line: number, context:
     if (pod) fact.pod = pod;
     if (ctx.node) fact.node = ctx.node;
     if (reading.detail && Object.keys(reading.detail).length) fact.detail = reading.detail;
-    out.push(fact);
+    out.push({ rule, fact });
   }
   return out;
 }
@@ -436,21 +457,25 @@ const MAX_CGROUP_LINES = 64;
 const DOCUMENT_MAX = 1024 * 1024;
 /** Longer lines of a document state no fact (its lines are short: a longer one is not worth parsing). */
 const MAX_DOCUMENT_LINE = 64 * 1024;
+/** The rules whose facts another rule follows up (the `commit:` line of `runc --version`). */
+const FOLLOWED = new Set(RULES.flatMap((r) => (r.follows ? [r.follows.rule] : [])));
+
 /** Every literal a document's line is tried on before it is parsed. */
-const DOCUMENT_LITERALS = [...new Set([...RULES.map((r) => r.literal), ...FINGERPRINT_LITERALS, 'commit: ', 'Use% ', '% /'])];
+const DOCUMENT_LITERALS = [...new Set([...RULES.map((r) => r.literal), ...FINGERPRINT_LITERALS])];
 
 /**
  * Reads the facts of one input. A log (large) is read line by line, only the lines holding one of
  * FACT_NEEDLES; a document (small: command output, config and cgroup files) chunk by chunk, every line.
- * On top of the per-line rules it keeps the little state some facts need: the `commit:` line after
- * `runc --version`, the `df` header (blocks or inodes), the cgroup file a dump is in, and the runc
- * fingerprints already stated (once per file).
+ * On top of the per-line rules it keeps what the rules say is carried from line to line (facts.json
+ * `states`, `follows`: the `df` header, the `commit:` line after `runc --version`), the cgroup file a
+ * dump is in, and the runc fingerprints already stated (once per file).
  */
 export class FactReader {
   private readonly facts: NodeFact[] = [];
   private readonly fingerprints = new Set<string>();
-  private lastRunc: NodeFact | null = null;
-  private dfInodes = false;
+  private readonly states = initialStates();
+  /** The latest fact of each rule that another rule follows up. */
+  private readonly latest = new Map<string, NodeFact>();
   /** null until the first chunk tells. */
   private mode: 'log' | 'document' | null = null;
   private section: { path: string; line: number; lines: string[] } | null = null;
@@ -471,15 +496,16 @@ export class FactReader {
   private read(content: string, line: number, record: () => LogRecord, rules: 'log' | 'all'): void {
     const r = record();
     const ctx: LineContext = { time: r.time, pod: r.pod, container: r.container, node: r.node, message: r.message };
-    const found = factsFromLine(content, this.file, line, ctx, rules);
-    this.facts.push(...found);
-    const runc = found.find((f) => f.kind === 'runcVersion' && f.how === 'runc --version');
-    if (runc) this.lastRunc = runc;
-    const commit = /^\s{0,8}commit: (\S{1,100})\s{0,8}$/.exec(content);
-    if (commit && this.lastRunc && line - this.lastRunc.line <= 4) this.lastRunc.detail = { ...this.lastRunc.detail, commit: commit[1]! };
-    // The header (`Use% Mounted on`, `IUse% Mounted on` with -i) says what the rows below count.
-    if (content.includes('Use% ')) this.dfInodes = content.includes('IUse% ');
-    else if (content.includes('% /')) this.diskRow(content, line, ctx);
+    for (const { rule, fact } of readLine(content, this.file, line, ctx, rules, this.states)) {
+      if (rule.sets !== undefined) this.states[rule.sets] = fact.value;
+      else if (rule.follows) {
+        const target = this.latest.get(rule.follows.rule);
+        if (target && line - target.line <= rule.follows.lines) target.detail = { ...target.detail, ...fact.detail };
+      } else {
+        this.facts.push(fact);
+        if (FOLLOWED.has(rule.id)) this.latest.set(rule.id, fact);
+      }
+    }
     if (FINGERPRINT_LITERALS.some((l) => content.includes(l))) {
       const fp = fingerprintFact(content, this.file, line, ctx);
       const key = fp && `${fp.value}\u0000${fp.detail!.sites}`;
@@ -488,19 +514,6 @@ export class FactReader {
         this.facts.push(fp);
       }
     }
-  }
-
-  /** A `df` / `df -h` / `df -T` / `df -i` row: `filesystem [type] size used avail use% mount`. */
-  private diskRow(content: string, line: number, ctx: LineContext): void {
-    const m = /([0-9]{1,3})% (\/\S{0,300})\s{0,8}$/.exec(content.length > 2048 ? '' : content);
-    if (!m) return;
-    const cols = content.slice(0, m.index).trim().split(/\s+/);
-    const amount = /^(?:[0-9]{1,20}(?:[.,][0-9]{1,3})?[KMGTPE]?i?|-)$/;
-    if (cols.length < 4 || cols.length > 5 || !cols.slice(-3).every((c) => amount.test(c))) return;
-    const [size, used, available] = cols.slice(-3) as [string, string, string];
-    const detail: Record<string, string> = { mount: m[2]!, available, size, used, filesystem: cols[0]! };
-    if (this.dfInodes) detail.inodes = 'true';
-    this.facts.push({ kind: 'diskUsage', value: m[1]!, file: this.file, line, time: ctx.time, how: this.dfInodes ? 'df -i' : 'df', detail, ...(ctx.node ? { node: ctx.node } : {}) });
   }
 
   /**
