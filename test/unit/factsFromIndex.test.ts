@@ -18,7 +18,7 @@ const dir = path.join(repoRoot, 'src', 'core', 'knowledge');
 const factsOf = (text: string, file = 'node.log'): NodeFact[] => recogniseText(file, text, { matcher }).facts;
 const only = (facts: NodeFact[], kind: NodeFact['kind']) => facts.filter((f) => f.kind === kind);
 
-test('TaskExit, containerd 2.x prototext: one space, two spaces, zero exit status left out, exec exits not the container\'s', () => {
+test('TaskExit, containerd 1.7 and 2.x prototext: one space, two spaces, zero exit status left out, exec exits not the container\'s', () => {
   // containerd/containerd#9309 (journalctl -u containerd): log.L.Infof("TaskExit event %+v", e).
   const oneSpace = 'Nov 06 06:08:50 myhost containerd[31892]: time="2023-11-06T06:08:50.482402430Z" level=info msg="TaskExit event container_id:\\"a8281e795e3a733d6388092b55855a99f39190019af6ed021c535e9504cabe76\\" id:\\"a8281e795e3a733d6388092b55855a99f39190019af6ed021c535e9504cabe76\\" pid:12930 exit_status:137 exited_at:{seconds:1699250901 nanos:264293162}"';
   // The same thread's next line holds the event and "TaskExit event" in its error, but is another format.
@@ -44,7 +44,7 @@ test('TaskExit, containerd 2.x prototext: one space, two spaces, zero exit statu
   assert.deepEqual(exits[0]!.time, { year: 2023, month: 11, day: 6, hour: 6, minute: 8, second: 50, micros: 482402, offsetMinutes: 0 });
 });
 
-test('TaskExit, containerd 1.x gogo String(): TaskExit event, Received exit event (vendored cri 1.2–1.4), a line cut short', () => {
+test('TaskExit, containerd ≤ 1.6 gogo String(): TaskExit event, Received exit event (vendored cri 1.2–1.4), a line cut short', () => {
   // containerd v1.6.20 pkg/cri/server/events.go:312 logrus.Infof("TaskExit event %+v", e); e's String() is
   // api/events/task.pb.go:1595: `&TaskExit{ContainerID:…,ID:…,Pid:…,ExitStatus:…,ExitedAt:…,XXX_unrecognized:[],}`.
   const cid = 'eed4f6efaa9e9683fd004a4eae4c8e307dd8bf55e268a0d80c72e554e981f9e5';

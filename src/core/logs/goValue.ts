@@ -2,8 +2,8 @@
  * Reads the fields of a protobuf message as a Go program prints it with `%v` / `%+v`. The same event
  * prints differently depending on the protobuf library it was generated with, so a log line of one
  * format string (containerd's `TaskExit event %+v`) holds either form:
- * - gogo-protobuf's generated String() (containerd 1.x): `&TaskExit{ContainerID:…,ID:…,Pid:4242,…,}`;
- * - google.golang.org/protobuf's prototext (containerd 2.x): `container_id:"…" id:"…" pid:4242
+ * - gogo-protobuf's generated String() (containerd up to 1.6): `&TaskExit{ContainerID:…,ID:…,Pid:4242,…,}`;
+ * - google.golang.org/protobuf's prototext (containerd 1.7 and 2.x): `container_id:"…" id:"…" pid:4242
  *   exited_at:{seconds:… nanos:…}`: fields apart by one space or, at random, two (the library makes its
  *   text output deliberately unstable), and fields holding their zero value left out.
  * Which message and which field names is data (facts.json `values`); this only knows the two grammars.
