@@ -119,7 +119,8 @@ export async function buildIndex(parser: GoParser | null, inputs: ProjectInput[]
       }
     });
     const programsOfProject = new Set<ProgramId>([spec.program, ...Object.values(spec.parts ?? {})]);
-    for (const p of programsOfProject) programs[p] = { repo: spec.repo, tags };
+    // Versions from trees or vendored copies stop where those did; the project has released since.
+    for (const p of programsOfProject) programs[p] = source.allReleases ? { repo: spec.repo, tags } : { repo: spec.repo, tags, laterUnread: true };
     for (const a of acc.values()) {
       // A version that lacks the entry's folder altogether (a vendored copy without that package) says
       // nothing about the entry: it neither ends a range nor starts one.
@@ -180,7 +181,7 @@ export function serialise(index: MessageIndex): string {
     return JSON.stringify(o);
   };
   const programs = Object.entries(index.generated.programs)
-    .map(([p, v]) => `      ${JSON.stringify(p)}: { "repo": ${JSON.stringify(v!.repo)}, "tags": ${JSON.stringify(v!.tags)} }`)
+    .map(([p, v]) => `      ${JSON.stringify(p)}: { "repo": ${JSON.stringify(v!.repo)}, "tags": ${JSON.stringify(v!.tags)}${v!.laterUnread ? ', "laterUnread": true' : ''} }`)
     .join(',\n');
   return (
     '{\n' +

@@ -33,6 +33,8 @@ export interface VersionSource {
    * at that version, not gone from it.
    */
   has?(ref: string, dir: string): boolean;
+  /** Set by a mirror of the project's own repository: its tags are all the releases there are (so far). */
+  allReleases?: true;
 }
 
 /** A bare mirror as the `fetch` tool leaves it (/work/.mirror/owner+name/repo). */
@@ -73,6 +75,7 @@ export function gitMirror(gitDir: string, extraRefs: string[] = []): VersionSour
       return out.sort((a, b) => byCodeUnit(a.path, b.path));
     },
     read: (blobs) => catFileBatch(gitDir, blobs),
+    allReleases: true,
   };
 }
 
