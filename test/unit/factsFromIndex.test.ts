@@ -204,6 +204,13 @@ test('a structured klog line\'s pairs are read in order from its message: an err
   assert.match(pairs.get('err')!, /^rpc error: .*start exec "8b1707c0.*NEWIPC is not supported$/);
   // Cut inside the err value (journalctl's `>`): nothing after it is read.
   assert.deepEqual([...structuredPairs(rest.slice(0, 80), ['containerID', 'cmd']).keys()], []);
+  // Text that is not pairs reads as none, or as the pairs before it, and never throws.
+  assert.deepEqual([...structuredPairs(' =" x', ['a'])], []);
+  assert.deepEqual([...structuredPairs(' a="\\', ['a'])], []);
+  assert.deepEqual([...structuredPairs(' a=1 b="2" garbage', ['a', 'b'])], [['a', '1'], ['b', '2']]);
+  assert.deepEqual([...structuredPairs(' a=x a="y"', ['a'])], [['a', 'x']]);
+  assert.equal(structuredRest('"Reconciling"reconcilePeriod="10s"', 'Reconciling'), null);
+  assert.equal(structuredRest('"Reconciling"', 'Reconciling'), '');
 });
 
 test('versions from the start lines\' structured fields: "Docker daemon" and "starting containerd" are formats, the version a field', () => {
