@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import { repoRoot } from '../harness/paths';
 import { factMessageEntries, knowledgeFromDir, knowledgeProblems } from '../../src/core/knowledge/index';
 import { type FactsData, type NodeFact, factsFromLine } from '../../src/core/logs/facts';
+import { parseLine } from '../../src/core/logs/formats';
 import { readGoValue } from '../../src/core/logs/goValue';
+import { structuredPairs, structuredRest } from '../../src/core/messages/split';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseText } from '../../src/core/signatures/recognise';
@@ -122,6 +124,95 @@ test('kubelet 1.20 cpu-manager lines: start, reconcile period, reconcile updates
   assert.deepEqual(facts[2]!.time, { year: null, month: 5, day: 7, hour: 3, minute: 40, second: 8, micros: 50000, offsetMinutes: null });
 });
 
+test('kubelet >= 1.21 structured cpu-manager lines are read through the index: the quoted message whole, the values by key', () => {
+  // Kubelet journals quoted in public notes (found with the library's find_string): klog.InfoS("Starting CPU
+  // manager", "policy", …) and klog.InfoS("Reconciling", "reconcilePeriod", …), cpu_manager.go at 1.21.4/1.22.6.
+  const lines = [
+    'Jul 25 15:21:20 n15.dcos kubelet[3452279]: I0725 15:21:20.659400 3452279 cpu_manager.go:199] "Starting CPU manager" policy="none"',
+    'Jul 25 15:21:20 n15.dcos kubelet[3452279]: I0725 15:21:20.659415 3452279 cpu_manager.go:200] "Reconciling" reconcilePeriod="10s"',
+    'Jan 17 09:43:00 k8s-node01 kubelet[77344]: I0117 09:43:00.988280   77344 cpu_manager.go:214] "Starting CPU manager" policy="static"',
+    // journalctl's pager cut these at the terminal's width (`>`): a value cut inside its quotes is no value.
+    'Oct 19 16:50:32 wsl2 kubelet[17109]: I1019 16:50:32.702091   17109 cpu_manager.go:214] "Starting CPU manager" policy="n>',
+    'Oct 19 16:50:32 wsl2 kubelet[17109]: I1019 16:50:32.702112   17109 cpu_manager.go:215] "Reconciling" reconcilePeriod="1>',
+    // The key in another message is not the reconcile period: the message must be "Reconciling" exactly.
+    'I0725 15:21:20.659415 3452279 other.go:1] "Reconciling pods" reconcilePeriod="30s"',
+    'I0725 15:21:20.659415 3452279 other.go:1] "Not reconciling" err="x" note="reconcilePeriod=\\"30s\\""',
+  ];
+  const facts = factsOf(lines.join('\n'), 'kubelet.log');
+  assert.deepEqual(
+    facts.map((f) => [f.line, f.kind, f.value, f.how]),
+    [
+      [1, 'cpuManagerPolicy', 'none', 'kubelet cpu-manager start'],
+      [2, 'reconcilePeriod', '10s', 'kubelet cpu-manager start'],
+      [2, 'cpuManagerStart', 'reconciling', 'kubelet cpu-manager start'],
+      [3, 'cpuManagerPolicy', 'static', 'kubelet cpu-manager start'],
+    ],
+  );
+  // The reconcile loop's start is the "Reconciling" line's time, as "[cpumanager] reconciling every %v"'s before 1.21.
+  assert.deepEqual(facts[2]!.time, { year: null, month: 7, day: 25, hour: 15, minute: 21, second: 20, micros: 659415, offsetMinutes: null });
+  // samples/oom-case (generated with the 1.22 wording): the same three facts.
+  const sample = ['I1130 06:00:03.110729    1187 cpu_manager.go:214] "Starting CPU manager" policy="static"', 'I1130 06:00:03.111456    1187 cpu_manager.go:215] "Reconciling" reconcilePeriod="10s"'];
+  assert.deepEqual(factsOf(sample.join('\n'), 'kubelet.log').map((f) => [f.kind, f.value]), [['cpuManagerPolicy', 'static'], ['reconcilePeriod', '10s'], ['cpuManagerStart', 'reconciling']]);
+});
+
+test('kubelet >= 1.21 "ReconcileState: updating container": pod, container, id and cpuset by key; the failed update, another message, is none', () => {
+  // kubelet 1.21.4 (kubeedge v1.9.0 vendor/k8s.io/kubernetes/pkg/kubelet/cm/cpumanager/cpu_manager.go:427):
+  // klog.V(4).InfoS("ReconcileState: updating container", "pod", klog.KObj(pod), "containerName", container.Name,
+  // "containerID", containerID, "cpuSet", cset); line 430 klog.ErrorS(err, "ReconcileState: failed to update
+  // container", the same pairs) — ErrorS writes err="…" first.
+  const cid = '9c0458990c4e0af314a5d59c323a3b2f0e8621b269503709f7c6870c84606f79';
+  const other = 'f3a1c2d4e5b6a7980f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778';
+  const lines = [
+    `Nov 30 06:00:13 node-b kubelet[1187]: I1130 06:00:13.114100    1187 cpu_manager.go:427] "ReconcileState: updating container" pod="shop/payments-api-6d8f7c9b4-kx2lp" containerName="api" containerID="containerd://${cid}" cpuSet="0-3,8"`,
+    `I1130 06:00:23.114100    1187 cpu_manager.go:457] "ReconcileState: updating container" pod="kube-system/etcd-node-b" containerName="etcd" containerID="docker://${other}" cpuSet="4"`,
+    // The update failed: its error quotes an id, but the line is another message and states no update.
+    `E1130 06:00:33.114100    1187 cpu_manager.go:430] "ReconcileState: failed to update container" err="rpc error: code = Unknown desc = failed to update container \\"${other}\\": containerID=\\"${other}\\"" pod="shop/payments-api-6d8f7c9b4-kx2lp" containerName="api" containerID="${cid}" cpuSet="0-3,8"`,
+  ];
+  const facts = only(factsOf(lines.join('\n'), 'kubelet.log'), 'containerUpdate');
+  assert.deepEqual(
+    facts.map((f) => [f.line, f.value, f.pod, f.detail]),
+    [
+      [1, cid, 'shop/payments-api-6d8f7c9b4-kx2lp', { via: 'kubelet reconcile', cpuset: '0-3,8', containerName: 'api' }],
+      [2, other, 'kube-system/etcd-node-b', { via: 'kubelet reconcile', cpuset: '4', containerName: 'etcd' }],
+    ],
+  );
+});
+
+test('the kubelet\'s "Docker Info" line, printf (≤ 1.20) and structured (1.21+), gives dockerd\'s version from the struct it prints', () => {
+  // Kubelet journals quoted in public notes (find_string): dockershim's klog.Infof("Docker Info: %+v", dockerInfo)
+  // and, from 1.21, klog.InfoS("Docker Info", "dockerInfo", dockerInfo): docker's types.Info unquoted, `=` inside it.
+  const printf = 'I1002 19:36:07.394651    2837 docker_service.go:260] Docker Info: &{ID:RZRX:BCUD:DPGF:M35G:RIU2:TSN7:2T2B:PC5R:D3BC:BO6C:C2C2:CYBT Containers:34 ContainersRunning:1 ContainersPaused:0 ContainersStopped:33 Images:99 Driver:overlay2 DriverStatus:[[Backing Filesystem xfs] [Supports d_type true] [Native Overlay Diff true]] SystemStatus:[] Plugins:{Volume:[local] Network:[bridge host ipvlan macvlan null overlay] Authorization:[] Log:[awslogs fluentd gcplogs gelf journald json-file local logentries splunk syslog]} MemoryLimit:true SwapLimit:true KernelMemory:true KernelMemoryTCP:true CPUCfsPeriod:true CPUCfsQuota:true CPUShares:true CPUSet:true PidsLimit:true IPv4Forwarding:true BridgeNfIptables:true BridgeNfIP6tables:true Debug:false NFd:27 OomKillDisable:true NGoroutines:39 SystemTime:2021-10-02T19:36:07.382809996+08:00 LoggingDriver:json-file CgroupDriver:systemd NEventsListener:0 KernelVersion:3.10.0-1160.24.1.el7.x86_64 OperatingSystem:CentOS Linux 7 (Core) OSType:linux Architecture:x86_64 IndexServerAddress:https://index.docker.io/v1/ RegistryConfig:0xc000511c70 NCPU:4 MemTotal:8181817344 GenericResources:[] DockerRootDir:/var/lib/docker HTTPProxy: HTTPSProxy: NoProxy: Name:k8s-master-01 Labels:[] ExperimentalBuild:false ServerVersion:19.03.5 ClusterStore: ClusterAdvertise: Runtimes:map[runc:{Path:runc Args:[]}] DefaultRuntime:runc Swarm:{NodeID: NodeAddr: LocalNodeState:inactive ControlAvailable:false Error: RemoteManagers:[] Nodes:0 Managers:0 Cluster:<nil> Warnings:[]} LiveRestoreEnabled:false Isolation: InitBinary:docker-init ContainerdCommit:{ID:b34a5c8af56e510852c35414db4c1f4fa6172339 Expected:b34a5c8af56e510852c35414db4c1f4fa6172339} RuncCommit:{ID:22c72eb3976b73573b28fe9d14e3f2e113871345-dirty Expected:22c72eb3976b73573b28fe9d14e3f2e113871345-dirty} InitCommit:{ID:fec3683 Expected:fec3683} SecurityOptions:[name=seccomp,profile=default] ProductLicense: Warnings:[]}';
+  const structured = 'Dec 22 11:02:19 iZuf68qk0bio1l786kylamZ kubelet: I1222 11:02:19.540939   31160 docker_service.go:264] "Docker Info" dockerInfo=&{ID:6MLZ:XNCT:HCDC:CVYA:YXGG:HJN6:VCAF:LT6Q:KWHT:4JOJ:O4S6:6VWR Containers:5 ContainersRunning:2 ContainersPaused:0 ContainersStopped:3 Images:17 Driver:overlay2 DriverStatus:[[Backing Filesystem extfs] [Supports d_type true] [Native Overlay Diff true] [userxattr false]] SystemStatus:[] Plugins:{Volume:[local] Network:[bridge host ipvlan macvlan null overlay] Authorization:[] Log:[awslogs fluentd gcplogs gelf journald json-file local logentries splunk syslog]} MemoryLimit:true SwapLimit:true KernelMemory:true KernelMemoryTCP:true CPUCfsPeriod:true CPUCfsQuota:true CPUShares:true CPUSet:true PidsLimit:true IPv4Forwarding:true BridgeNfIptables:true BridgeNfIP6tables:true Debug:false NFd:35 OomKillDisable:true NGoroutines:43 SystemTime:2021-12-22T11:02:19.514458169+08:00 LoggingDriver:json-file CgroupDriver:cgroupfs CgroupVersion:1 NEventsListener:0 KernelVersion:3.10.0-957.21.3.el7.x86_64 OperatingSystem:CentOS Linux 7 (Core) OSVersion:7 OSType:linux Architecture:x86_64 IndexServerAddress:https://index.docker.io/v1/ RegistryConfig:0xc000941880 NCPU:2 MemTotal:3823378432 GenericResources:[] DockerRootDir:/var/lib/docker HTTPProxy: HTTPSProxy: NoProxy: Name:iZuf68qk0bio1l786kylamZ Labels:[] ExperimentalBuild:false ServerVersion:20.10.8 ClusterStore: ClusterAdvertise: Runtimes:map[io.containerd.runc.v2:{Path:runc Args:[] Shim:<nil>} io.containerd.runtime.v1.linux:{Path:runc Args:[] Shim:<nil>} runc:{Path:runc Args:[] Shim:<nil>}] DefaultRuntime:runc Swarm:{NodeID: NodeAddr: LocalNodeState:inactive ControlAvailable:false Error: RemoteManagers:[] Nodes:0 Managers:0 Cluster:<nil> Warnings:[]} LiveRestoreEnabled:false Isolation: InitBinary:docker-init ContainerdCommit:{ID:e25210fe30a0a703442421b0f60afac609f950a3 Expected:e25210fe30a0a703442421b0f60afac609f950a3} RuncCommit:{ID:v1.0.1-0-g4144b63 Expected:v1.0.1-0-g4144b63} InitCommit:{ID:de40ad0 Expected:de40ad0} SecurityOptions:[name=seccomp,profile=default] ProductLicense: DefaultAddressPools:[] Warnings:[]}';
+  // A pager cut the struct before its ServerVersion: no version.
+  const cut = 'Sep 29 11:39:48 pim edgecore[34795]: I0929 11:39:48.892760 34795 docker_service.go:263] "Docker Info" dockerInfo=&{ID:SGBF:Q2AK:TQEA:DZ6G:M5S7:LEVV:553O:KKRJ:W45Z:3TY4:GI6Q:4LQ3 Containers:0 ContainersRunning:0 Cont>';
+  const facts = only(factsOf([printf, structured, cut].join('\n'), 'kubelet.log'), 'dockerVersion');
+  assert.deepEqual(facts.map((f) => [f.line, f.value, f.how]), [[1, '19.03.5', 'kubelet Docker Info'], [2, '20.10.8', 'kubelet Docker Info']]);
+});
+
+test('a structured klog line\'s pairs are read in order from its message: an error quoting other pairs lends them nothing (runc#5305)', () => {
+  // opencontainers/runc#5305 (../shared/incidents-train.jsonl): the kubelet's CRI client, klog.ErrorS(err,
+  // "ExecSync cmd from runtime service failed", "containerID", containerID, "cmd", cmd); cmd a []string, unquoted.
+  const line = 'May 27 13:58:09 ip-192-168-48-154 kubelet-eks.daemon[9104]: E0527 13:58:09.397282    9104 log.go:32] "ExecSync cmd from runtime service failed" err="rpc error: code = Unknown desc = failed to exec in container: failed to start exec \\"8b1707c038d6a3cc109fc44f120d6cba53fb587c5739e080d14c739bd7f771f7\\": OCI runtime exec failed: exec failed: unable to create new parent process: namespace NEWIPC is not supported" containerID="553371ea83f98b831c8ae46a8925b42c1df0f2e3b39159a4a3e52363de51102d" cmd=["/app/grpc-health-probe","-addr=:50051","-connect-timeout=5s","-rpc-timeout=5s"]';
+  const message = parseLine(line).message;
+  assert.equal(structuredRest(message, 'ExecSync cmd from runtime service'), null);
+  const rest = structuredRest(message, 'ExecSync cmd from runtime service failed');
+  assert.ok(rest !== null);
+  const pairs = structuredPairs(rest, ['containerID', 'cmd']);
+  assert.deepEqual([...pairs.keys()], ['err', 'containerID', 'cmd']);
+  assert.equal(pairs.get('containerID'), '553371ea83f98b831c8ae46a8925b42c1df0f2e3b39159a4a3e52363de51102d');
+  assert.equal(pairs.get('cmd'), '["/app/grpc-health-probe","-addr=:50051","-connect-timeout=5s","-rpc-timeout=5s"]');
+  assert.match(pairs.get('err')!, /^rpc error: .*start exec "8b1707c0.*NEWIPC is not supported$/);
+  // Cut inside the err value (journalctl's `>`): nothing after it is read.
+  assert.deepEqual([...structuredPairs(rest.slice(0, 80), ['containerID', 'cmd']).keys()], []);
+  // Text that is not pairs reads as none, or as the pairs before it, and never throws.
+  assert.deepEqual([...structuredPairs(' =" x', ['a'])], []);
+  assert.deepEqual([...structuredPairs(' a="\\', ['a'])], []);
+  assert.deepEqual([...structuredPairs(' a=1 b="2" garbage', ['a', 'b'])], [['a', '1'], ['b', '2']]);
+  assert.deepEqual([...structuredPairs(' a=x a="y"', ['a'])], [['a', 'x']]);
+  assert.equal(structuredRest('"Reconciling"reconcilePeriod="10s"', 'Reconciling'), null);
+  assert.equal(structuredRest('"Reconciling"', 'Reconciling'), '');
+});
+
 test('versions from the start lines\' structured fields: "Docker daemon" and "starting containerd" are formats, the version a field', () => {
   const docker = 'time="2021-05-07T03:39:40.005492825+08:00" level=info msg="Docker daemon" commit=039a7df graphdriver(s)=overlay2 version=18.09.9';
   const containerd = 'time="2023-04-01T10:00:00.000000000Z" level=info msg="starting containerd" revision=1e1ea6e986c6c86565bc33d52e34b81b3e2bc71f version=v1.6.20';
@@ -152,6 +243,9 @@ test('facts.json rows name message index entries: the loader checks each exists 
   assert.ok(span('task-exit').some(([a, b]) => a === 'v1.2.0' && b === tags('containerd').at(-1)), JSON.stringify(span('task-exit')));
   // klog.Errorf's reconcile line is in every kubelet the index reads up to 1.20; 1.21 logs it structured (klog.ErrorS).
   assert.deepEqual(span('reconcile-update-klog'), [['v1.10.9', 'v1.20.2']]);
+  // Its structured successor (klog.V(4).InfoS) and the other structured cpu-manager lines start with 1.21.
+  for (const id of ['reconcile-update-structured', 'cpu-manager-start-structured', 'reconcile-period-structured', 'cpu-manager-started-structured', 'docker-version-kubelet-structured']) assert.deepEqual(span(id), [['v1.21.4', 'v1.22.6']], id);
+  assert.deepEqual(span('docker-version-kubelet'), [['v1.10.9', 'v1.20.2']]);
   assert.ok(entries.get('containerd-update-resources')!.every((r) => r.entries.length > 0));
   for (const [id, refs] of entries) for (const r of refs) assert.ok(r.entries.some((e) => e.kind === 'log'), `${id}: ${r.format}`);
 
@@ -163,7 +257,15 @@ test('facts.json rows name message index entries: the loader checks each exists 
   errorOnly.messages![0]!.format = 'can\'t find container for TaskExit event: %w';
   const valueless = (broken.facts as FactsData).rules.find((r) => r.id === 'task-exit-received')!;
   valueless.verbs![0]!.value = 'containerd.events.TaskExitt';
+  // A structured entry is named with its keys as the index holds them, and a rule reads only keys it logs.
+  const structured = (broken.facts as FactsData).rules.find((r) => r.id === 'reconcile-update-structured')!;
+  structured.messages![0]!.keys = ['pod', 'containerName', 'containerID'];
+  const period = (broken.facts as FactsData).rules.find((r) => r.id === 'reconcile-period-structured')!;
+  period.keys = { ...period.keys, period: '(?<value>{DURATION})' };
   const problems = knowledgeProblems(broken, base.schemas);
+  assert.ok(problems.includes('facts.json: rule reconcile-update-structured reads kubelet\'s format "ReconcileState: updating container" with keys pod, containerName, containerID, which messages.json does not hold'), problems.join('\n'));
+  assert.ok(problems.includes('facts.json: rule reconcile-period-structured reads key period, which kubelet\'s "Reconciling" does not log (its keys: reconcilePeriod)'), problems.join('\n'));
+  assert.ok(problems.includes('facts.json: rule reconcile-update-structured reads key cpuSet, which kubelet\'s "ReconcileState: updating container" does not log (its keys: pod, containerName, containerID)'), problems.join('\n'));
   assert.ok(problems.includes('facts.json: rule containerd-update-resources reads containerd\'s format "UpdateContainerResources for %q with %v", which messages.json does not hold'), problems.join('\n'));
   assert.ok(problems.some((p) => /rule task-exit reads containerd's format "can't find container for TaskExit event: %w", which messages.json holds only as an error value/.test(p)), problems.join('\n'));
   assert.ok(problems.includes('facts.json: rule task-exit-received reads value containerd.events.TaskExitt, which facts.json values does not define'), problems.join('\n'));

@@ -1,3 +1,4 @@
+import { structuredPairs, structuredRest } from '../messages/split';
 import { formatPieces } from '../origins/format';
 import { beforeRaceFix, oomHintPossible, runcFingerprint } from '../signatures/runcFingerprint';
 import type { ProgramId } from '../signatures/types';
@@ -62,10 +63,15 @@ export type NodeFactKind =
   | 'taskExit'
   | 'diskUsage';
 
-/** A format string of the message index (knowledge/messages.json): the program and the format as written. */
+/**
+ * A format string of the message index (knowledge/messages.json): the program and the format as written,
+ * and for a structured klog call (InfoS/ErrorS) the entry's `keys`: its line is the quoted message and
+ * those keys' key=value pairs, so the message is matched whole and the values read by key.
+ */
 export interface MessageRef {
   program: ProgramId;
   format: string;
+  keys?: string[];
 }
 
 /**
@@ -92,7 +98,10 @@ export interface FactRuleData {
   messages?: MessageRef[];
   /** Per verb of the formats, in order: what it captures (absent or `{}`: a wildcard). */
   verbs?: VerbSpec[];
-  /** The structured fields of the line (logrus `key=value`, klog's InfoS) the fact reads: key → its shape. */
+  /**
+   * The structured fields the fact reads: key → the shape its value starts with. With structured `messages`
+   * (klog InfoS), the pairs after the quoted message; else fields of the line (logrus `key=value`, JSON).
+   */
   keys?: Record<string, string>;
   value?: string;
   detail?: string[];
@@ -140,9 +149,19 @@ interface ValueVerb {
   fields: Record<string, string>;
 }
 
-/** A rule as matched: a regular expression per form of the line (its own pattern, or each format's). */
+/**
+ * A form of a rule's line: a regular expression, with the Go values its verbs print; for a structured
+ * klog entry, the message it must be exactly and the keys its call logs (the pairs are read by key).
+ */
+interface FactForm {
+  regex: RegExp;
+  values: ValueVerb[];
+  structured?: { message: string; keys: string[] };
+}
+
+/** A rule as matched: its forms of the line (its own pattern, or each format's). */
 interface FactRule extends FactRuleData {
-  regexes: { regex: RegExp; values: ValueVerb[] }[];
+  regexes: FactForm[];
   /** Whether the regexes run on the line's message (formats) rather than on the whole line (patterns). */
   onMessage: boolean;
   keyShapes: [string, RegExp][];
@@ -214,7 +233,11 @@ function compileRule(r: FactRuleData, data: FactsData): FactRule {
   const keyShapes = Object.entries(r.keys ?? {}).map(([k, shape]) => [k, new RegExp(`^(?:${withPieces(shape, data.pieces)})`)] as [string, RegExp]);
   if (r.messages) {
     // Formats that differ only after the verbs a rule reads compile alike: each is tried once.
-    const forms = new Map(r.messages.map((m) => compileFormat(m.format, r.verbs ?? [], data)).map((f) => [f.regex.source, f]));
+    const forms = new Map<string, FactForm>();
+    for (const m of r.messages) {
+      const form: FactForm = m.keys ? { regex: new RegExp(`^${escapeRegExp(JSON.stringify(m.format))}(?=\\s|$)`), values: [], structured: { message: m.format, keys: m.keys } } : compileFormat(m.format, r.verbs ?? [], data);
+      forms.set(form.regex.source, form);
+    }
     return { ...r, regexes: [...forms.values()], onMessage: true, keyShapes };
   }
   if (r.pattern === undefined) throw new Error(`facts.json: rule ${r.id} has neither a pattern nor messages`);
@@ -227,8 +250,9 @@ const RULES: FactRule[] = DATA.rules.map((r) => compileRule(r, DATA));
 const FIELDS = new Map<string, RegExp>();
 
 /**
- * The value of a structured field of the line (logrus `key=value` or `key="…"`, klog InfoS, a JSON log's
- * `"key":"…"`), unquoted, or undefined. The key must start a field (after a space, comma or brace).
+ * The value of a structured field of the line (logrus `key=value` or `key="…"`, a JSON log's `"key":"…"`),
+ * unquoted, or undefined. The key must start a field (after a space, comma or brace). A structured klog
+ * line's pairs are read by its form instead (structuredPairs), in order after its message.
  */
 function fieldOf(line: string, key: string): string | undefined {
   let re = FIELDS.get(key);
@@ -244,16 +268,25 @@ function fieldOf(line: string, key: string): string | undefined {
   }
 }
 
-/** The groups a rule's match captured: its own, and those of the Go values and structured fields it reads. */
-function groupsOf(rule: FactRule, m: RegExpExecArray, values: ValueVerb[], line: string): Record<string, string | undefined> | null {
+/**
+ * The groups a rule's match captured: its own, and those of the Go values and structured fields it reads
+ * (a structured klog form's pairs after its message, `subject` being the message; else the line's fields).
+ */
+function groupsOf(rule: FactRule, m: RegExpExecArray, form: FactForm, subject: string, line: string): Record<string, string | undefined> | null {
   const g: Record<string, string | undefined> = { ...m.groups };
-  for (const v of values) {
+  let pairs: Map<string, string> | null = null;
+  if (form.structured) {
+    const rest = structuredRest(subject, form.structured.message);
+    if (rest === null) return null;
+    pairs = structuredPairs(rest, form.structured.keys);
+  }
+  for (const v of form.values) {
     const fields = readGoValue(g[v.group] ?? '', v.type);
     if (!fields) return null;
     for (const [name, field] of Object.entries(v.fields)) if (fields[field] !== undefined) g[name] = fields[field];
   }
   for (const [key, shape] of rule.keyShapes) {
-    const raw = fieldOf(line, key);
+    const raw = pairs ? pairs.get(key) : fieldOf(line, key);
     const km = raw === undefined ? null : shape.exec(raw);
     if (!km) return null;
     Object.assign(g, km.groups);
@@ -375,7 +408,7 @@ function readLine(text: string, file: string, line: number, context: LogTime | n
     let groups: Record<string, string | undefined> | null = null;
     for (const form of rule.regexes) {
       const m = form.regex.exec(subject);
-      groups = m && groupsOf(rule, m, form.values, bounded);
+      groups = m && groupsOf(rule, m, form, subject, bounded);
       if (groups) break;
     }
     if (!groups) continue;
