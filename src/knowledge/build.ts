@@ -119,21 +119,35 @@ export async function buildIndex(parser: GoParser | null, inputs: ProjectInput[]
       }
     });
     const programsOfProject = new Set<ProgramId>([spec.program, ...Object.values(spec.parts ?? {})]);
-    for (const p of programsOfProject) programs[p] = { repo: spec.repo, tags };
-    for (const a of acc.values()) entries.push({ ...a.entry, versions: ranges(a.seen, tags.length) });
+    // Versions from trees or vendored copies stop where those did; the project has released since.
+    for (const p of programsOfProject) programs[p] = source.allReleases ? { repo: spec.repo, tags } : { repo: spec.repo, tags, laterUnread: true };
+    for (const a of acc.values()) {
+      // A version that lacks the entry's folder altogether (a vendored copy without that package) says
+      // nothing about the entry: it neither ends a range nor starts one.
+      const dir = a.entry.site.file.includes('/') ? a.entry.site.file.slice(0, a.entry.site.file.lastIndexOf('/')) : '';
+      const unknown = source.has ? tags.map((t) => !source.has!(t, dir)) : undefined;
+      entries.push({ ...a.entry, versions: ranges(a.seen, tags.length, unknown) });
+    }
     log(`${spec.name}: ${tags.length} versions, ${distinct.length} distinct files (${(bytes / 1e6).toFixed(1)} MB), ${acc.size} entries, ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   return { generated: { by: GENERATED_BY, programs: sortKeys(programs) }, entries: entries.sort(compareEntries) };
 }
 
-/** Inclusive index ranges of the versions marked in `seen`. */
-export function ranges(seen: boolean[], count: number): [number, number][] {
+/**
+ * Inclusive index ranges of the versions marked in `seen`. Versions marked `unknown` (and not seen) are
+ * passed over: a range runs on across them to the next version that has the entry, and never starts or
+ * ends on one.
+ */
+export function ranges(seen: boolean[], count: number, unknown?: boolean[]): [number, number][] {
   const out: [number, number][] = [];
+  let open = false;
   for (let i = 0; i < count; i++) {
-    if (!seen[i]) continue;
-    const last = out[out.length - 1];
-    if (last && last[1] === i - 1) last[1] = i;
-    else out.push([i, i]);
+    if (seen[i]) {
+      const last = out[out.length - 1];
+      if (open && last) last[1] = i;
+      else out.push([i, i]);
+      open = true;
+    } else if (!unknown?.[i]) open = false;
   }
   return out;
 }
@@ -167,7 +181,7 @@ export function serialise(index: MessageIndex): string {
     return JSON.stringify(o);
   };
   const programs = Object.entries(index.generated.programs)
-    .map(([p, v]) => `      ${JSON.stringify(p)}: { "repo": ${JSON.stringify(v!.repo)}, "tags": ${JSON.stringify(v!.tags)} }`)
+    .map(([p, v]) => `      ${JSON.stringify(p)}: { "repo": ${JSON.stringify(v!.repo)}, "tags": ${JSON.stringify(v!.tags)}${v!.laterUnread ? ', "laterUnread": true' : ''} }`)
     .join(',\n');
   return (
     '{\n' +

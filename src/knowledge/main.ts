@@ -5,14 +5,16 @@ import { byCodeUnit } from '../core/order';
 import { loadGoParser } from '../core/sources/goParser';
 import { type ProjectInput, buildIndex, compareEntries, serialise } from './build';
 import { PROJECTS, projectNamed } from './projects';
-import { type VersionSource, gitMirror, plainTrees } from './sources';
+import { type VersionSource, gitMirror, joinedSources, plainTrees, vendoredMirror } from './sources';
 
-const USAGE = `Usage: npm run knowledge -- [--mirrors DIR] [--mirror NAME=GITDIR]... [--tree NAME@TAG=DIR|TARBALL]... [--out FILE]
+const USAGE = `Usage: npm run knowledge -- [--mirrors DIR] [--mirror NAME=GITDIR]... [--tree NAME@TAG=DIR|TARBALL]... [--vendored NAME=GITDIR]... [--out FILE]
 
 Writes the message index (src/core/knowledge/messages.json) from the programs' upstream sources.
   --mirrors DIR         bare mirrors laid out as DIR/<owner>+<name>/repo (as the fetch tool leaves them)
   --mirror NAME=GITDIR  one project's bare mirror; NAME is one of: ${PROJECTS.map((p) => p.name).join(', ')}
   --tree NAME@TAG=PATH  one version of a project as an unpacked tree or a tarball (repeatable)
+  --vendored NAME=GITDIR  the copies of a Go project that another project's bare mirror vendored, one per
+                        version it required (kubernetes=…/kubeedge+kubeedge/repo); joins the trees given
   --out FILE            where to write (default src/core/knowledge/messages.json)
 Projects not given keep their entries from the existing file, so one project can be refreshed alone.`;
 
@@ -24,6 +26,7 @@ function fail(message: string): never {
 async function main(argv: string[]): Promise<void> {
   const mirrors = new Map<string, string>();
   const trees = new Map<string, Record<string, string>>();
+  const vendored = new Map<string, string[]>();
   let out = path.join('src', 'core', 'knowledge', 'messages.json');
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -43,15 +46,22 @@ async function main(argv: string[]): Promise<void> {
     } else if (a === '--tree') {
       const m = /^([^@=]+)@([^=]+)=(.+)$/.exec(value()) ?? fail(`--tree takes NAME@TAG=PATH\n${USAGE}`);
       trees.set(m[1]!, { ...trees.get(m[1]!), [m[2]!]: m[3]! });
+    } else if (a === '--vendored') {
+      const m = /^([^=]+)=(.+)$/.exec(value()) ?? fail(`--vendored takes NAME=GITDIR\n${USAGE}`);
+      vendored.set(m[1]!, [...(vendored.get(m[1]!) ?? []), m[2]!]);
     } else if (a === '--out') {
       out = value();
     } else fail(`unknown argument ${a}\n${USAGE}`);
   }
   const inputs: ProjectInput[] = [];
-  for (const name of new Set([...mirrors.keys(), ...trees.keys()])) {
+  for (const name of new Set([...mirrors.keys(), ...trees.keys(), ...vendored.keys()])) {
     const spec = projectNamed(name) ?? fail(`unknown project ${name}; known: ${PROJECTS.map((p) => p.name).join(', ')}`);
-    if (mirrors.has(name) && trees.has(name)) fail(`${name}: give a mirror or trees, not both`);
-    const source: VersionSource = mirrors.has(name) ? gitMirror(mirrors.get(name)!, spec.earlyRefs) : plainTrees(trees.get(name)!);
+    if (mirrors.has(name) && (trees.has(name) || vendored.has(name))) fail(`${name}: give a mirror, or trees and vendored copies, not both`);
+    if (vendored.has(name) && !spec.module) fail(`${name} is not a Go module others vendor`);
+    // Trees first: a version given as a whole tree is read from it rather than from a vendored part of it.
+    const source: VersionSource = mirrors.has(name)
+      ? gitMirror(mirrors.get(name)!, spec.earlyRefs)
+      : joinedSources([...(trees.has(name) ? [plainTrees(trees.get(name)!)] : []), ...(vendored.get(name) ?? []).map((g) => vendoredMirror(g, spec.module!))]);
     inputs.push({ spec, source });
   }
   if (inputs.length === 0) fail(`no sources given\n${USAGE}`);

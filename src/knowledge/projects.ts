@@ -28,6 +28,8 @@ export interface ProjectSpec {
   skipSegments?: string[];
   /** Whether a tag names a release of the project that belongs in the index. */
   release(tag: string): boolean;
+  /** The Go module path other projects vendor it under (`--vendored` reads those copies). */
+  module?: string;
   /** Refs that are not tags but are versions someone runs (a vendored commit), placed before all tags. */
   earlyRefs?: string[];
 }
@@ -136,6 +138,7 @@ export const PROJECTS: ProjectSpec[] = [
   {
     name: 'kubernetes',
     repo: 'kubernetes/kubernetes',
+    module: 'k8s.io/kubernetes',
     language: 'go',
     program: 'kubelet',
     // The CRI client and dockershim are the layer between the kubelet and the runtime it calls.

@@ -27,6 +27,14 @@ export interface VersionSource {
   files(ref: string, keep: FileFilter): VersionFile[];
   /** The contents of blobs, in one pass (a git mirror answers them through one `cat-file --batch`). */
   read(blobs: string[]): Promise<Map<string, Buffer>>;
+  /**
+   * Set by a source that holds only part of each version (a vendored copy holds the packages its host
+   * imports): whether a folder is there at a ref. A format missing from a folder the ref lacks is unknown
+   * at that version, not gone from it.
+   */
+  has?(ref: string, dir: string): boolean;
+  /** Set by a mirror of the project's own repository: its tags are all the releases there are (so far). */
+  allReleases?: true;
 }
 
 /** A bare mirror as the `fetch` tool leaves it (/work/.mirror/owner+name/repo). */
@@ -67,6 +75,121 @@ export function gitMirror(gitDir: string, extraRefs: string[] = []): VersionSour
       return out.sort((a, b) => byCodeUnit(a.path, b.path));
     },
     read: (blobs) => catFileBatch(gitDir, blobs),
+    allReleases: true,
+  };
+}
+
+/**
+ * The copies of one Go module that another project vendored, one per version of the module, read from
+ * the host's bare mirror: KubeEdge vendors k8s.io/kubernetes (1.10.9 to 1.22.6 as released, later ones
+ * as its own fork), which is how the kubelet's older releases reach this machine when the kubernetes
+ * repository itself is too large to mirror. The module's version at a host tag is the one its go.mod
+ * requires (Gopkg.lock before go modules); a tag that replaces the module with a fork is skipped, since
+ * its code is not the upstream release. Go vendors every non-test file of each package the host imports
+ * and nothing of the others, so a folder that is there is that version's whole package and one that is
+ * not is unknown (`has`).
+ */
+export function vendoredMirror(gitDir: string, module: string): VersionSource {
+  // Quiet: most host tags lack one of go.mod and Gopkg.lock, and git says so on stderr.
+  const git = (...args: string[]) => execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+  const prefix = `vendor/${module}/`;
+  const hostTags = new Map<string, string>();
+  // Released host tags only, oldest name first, so each module version is read from one fixed host tag.
+  for (const tag of git('tag', '--list').split('\n').filter((t) => /^v\d+\.\d+\.\d+$/.test(t)).sort(byCodeUnit)) {
+    const version = vendoredVersion((file) => {
+      try {
+        return git('show', `${tag}:${file}`);
+      } catch {
+        return '';
+      }
+    }, module);
+    if (!version || hostTags.has(version)) continue;
+    try {
+      git('rev-parse', '--verify', '--quiet', `${tag}:${prefix}`);
+    } catch {
+      continue;
+    }
+    hostTags.set(version, tag);
+  }
+  const dirs = new Map<string, Set<string>>();
+  const hostOf = (ref: string) => hostTags.get(ref) ?? (() => { throw new Error(`${module} ${ref} is vendored at no tag of ${gitDir}`); })();
+  return {
+    refs: () => [...hostTags.keys()],
+    files(ref, keep) {
+      const out: VersionFile[] = [];
+      const listing = git('ls-tree', '-r', '--full-tree', `${hostOf(ref)}^{tree}`, '--', ...keep.roots.map((r) => prefix + r));
+      for (const line of listing.split('\n')) {
+        const tab = line.indexOf('\t');
+        if (tab < 0) continue;
+        const [mode, type, blob] = line.slice(0, tab).split(' ');
+        const file = line.slice(tab + 1).slice(prefix.length);
+        // A root of '' lists the module recursively: keep.file still takes the root's own files only.
+        if (type !== 'blob' || mode === '120000' || !keep.file(file)) continue;
+        out.push({ path: file, blob: blob! });
+      }
+      return out.sort((a, b) => byCodeUnit(a.path, b.path));
+    },
+    read: (blobs) => catFileBatch(gitDir, blobs),
+    has(ref, dir) {
+      let present = dirs.get(ref);
+      if (!present) {
+        // A folder is there when it holds Go files of its own: vendor/k8s.io/kubernetes/pkg/kubelet/ exists
+        // for its vendored subpackages even when the kubelet's root package itself was not vendored.
+        present = new Set(
+          git('ls-tree', '-r', '--name-only', '--full-tree', `${hostOf(ref)}^{tree}`, '--', prefix)
+            .split('\n')
+            .filter((f) => f.endsWith('.go'))
+            .map((f) => f.slice(prefix.length, f.lastIndexOf('/'))),
+        );
+        dirs.set(ref, present);
+      }
+      return dir === '' || present.has(dir);
+    },
+  };
+}
+
+/**
+ * The version of `module` a Go project builds with, from its go.mod (or dep's Gopkg.lock before go
+ * modules); undefined when it does not use the module or replaces it with a fork.
+ */
+export function vendoredVersion(read: (file: string) => string, module: string): string | undefined {
+  const quoted = module.replace(/[.]/g, '\\.');
+  const mod = read('go.mod');
+  if (mod) {
+    // `replace k8s.io/kubernetes => k8s.io/kubernetes v1.19.3` pins the release; any other target is a fork.
+    const replaced = new RegExp(`^\\s*(?:replace\\s+)?${quoted}(?:\\s+v\\S+)?\\s*=>\\s*(\\S+)(?:\\s+(v\\S+))?`, 'm').exec(mod);
+    if (replaced) return replaced[1] === module && /^v\d+\.\d+\.\d+$/.test(replaced[2] ?? '') ? replaced[2] : undefined;
+    return new RegExp(`^\\s*(?:require\\s+)?${quoted}\\s+(v\\d+\\.\\d+\\.\\d+)\\s*(?://.*)?$`, 'm').exec(mod)?.[1];
+  }
+  const lock = read('Gopkg.lock');
+  for (const block of lock.split('[[projects]]').slice(1)) {
+    if (new RegExp(`^\\s*name = "${quoted}"`, 'm').test(block)) return /^\s*version = "(v\d+\.\d+\.\d+)"/m.exec(block)?.[1];
+  }
+  return undefined;
+}
+
+/** Several sources of one project's versions read as one (Debian's tree of one version, vendored copies of others). */
+export function joinedSources(sources: VersionSource[]): VersionSource {
+  const owner = new Map<string, VersionSource>();
+  for (const s of sources) for (const r of s.refs()) if (!owner.has(r)) owner.set(r, s);
+  const blobOwner = new Map<string, VersionSource>();
+  const of = (ref: string) => owner.get(ref) ?? (() => { throw new Error(`no source has ${ref}`); })();
+  return {
+    refs: () => [...owner.keys()],
+    files(ref, keep) {
+      const s = of(ref);
+      const files = s.files(ref, keep);
+      for (const f of files) if (!blobOwner.has(f.blob)) blobOwner.set(f.blob, s);
+      return files;
+    },
+    async read(blobs) {
+      const out = new Map<string, Buffer>();
+      for (const s of new Set(blobs.map((b) => blobOwner.get(b)).filter((s): s is VersionSource => !!s))) {
+        for (const [b, c] of await s.read(blobs.filter((x) => blobOwner.get(x) === s))) out.set(b, c);
+      }
+      return out;
+    },
+    has: (ref, dir) => of(ref).has?.(ref, dir) ?? true,
   };
 }
 

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { type GoParser, loadGoParser } from '../../src/core/sources/goParser';
 import { compareTags, projectTags, ranges, serialise } from '../../src/knowledge/build';
 import { extractC } from '../../src/knowledge/extractC';
 import { type MessageWrapper, extractGo, informative, wrappedMessages } from '../../src/knowledge/extractGo';
-import { PROJECTS, programOf, readsFile } from '../../src/knowledge/projects';
+import { PROJECTS, fileFilter, programOf, readsFile } from '../../src/knowledge/projects';
+import { vendoredMirror, vendoredVersion } from '../../src/knowledge/sources';
 import { repoRoot } from '../harness/paths';
 import { testWasm } from '../harness/wasm';
 
@@ -312,4 +315,67 @@ test('nothing the extension or the CLI bundles imports the generator (src/knowle
   );
   assert.deepEqual(offenders.map((f) => path.relative(repoRoot, f)), []);
   assert.ok(!fs.readFileSync(path.join(repoRoot, '.vscodeignore'), 'utf8').split('\n').some((l) => l.startsWith('!') && l.includes('knowledge')));
+});
+
+test('a range runs on across versions that lack the folder (unknown), and never starts or ends on one', () => {
+  // seen at 0 and 3; 1 and 2 have no copy of the folder; 4 has it without the entry; 5 has the entry again.
+  const seen = [true, false, false, true, false, true];
+  const unknown = [false, true, true, false, false, false];
+  assert.deepEqual(ranges(seen, 6, unknown), [[0, 3], [5, 5]]);
+  assert.deepEqual(ranges(seen, 6), [[0, 0], [3, 3], [5, 5]]);
+  // An unknown version before the first sighting or after the last stays outside every range.
+  assert.deepEqual(ranges([false, true, false], 3, [true, false, true]), [[1, 1]]);
+});
+
+test("the version of a vendored module: go.mod's require, a replace pinning the release, Gopkg.lock; a fork is none", () => {
+  const from = (files: Record<string, string>) => (f: string) => files[f] ?? '';
+  const k = 'k8s.io/kubernetes';
+  // KubeEdge v1.10.0's go.mod (abridged), v1.5.0's pinning replace, v1.15.0's fork, v0.1's Gopkg.lock.
+  assert.equal(vendoredVersion(from({ 'go.mod': 'module github.com/kubeedge/kubeedge\n\nrequire (\n\tk8s.io/klog/v2 v2.9.0\n\tk8s.io/kubernetes v1.22.6\n\tk8s.io/kubelet v0.22.6 // indirect\n)\n' }), k), 'v1.22.6');
+  assert.equal(vendoredVersion(from({ 'go.mod': 'require k8s.io/kubernetes v1.19.3\n\nreplace (\n\tk8s.io/kubernetes => k8s.io/kubernetes v1.19.3\n)\n' }), k), 'v1.19.3');
+  assert.equal(vendoredVersion(from({ 'go.mod': 'require k8s.io/kubernetes v1.26.7\n\nreplace (\n\tk8s.io/kubernetes => github.com/kubeedge/kubernetes v1.26.7-kubeedge1\n)\n' }), k), undefined);
+  assert.equal(vendoredVersion(from({ 'Gopkg.lock': '[[projects]]\n  name = "k8s.io/klog"\n  version = "v0.1.0"\n\n[[projects]]\n  digest = "1:33"\n  name = "k8s.io/kubernetes"\n  packages = [\n    "pkg/api/legacyscheme",\n  ]\n  version = "v1.10.9"\n' }), k), 'v1.10.9');
+  // A module required by a longer path's prefix only (k8s.io/kubernetes-sigs/…) is not this one.
+  assert.equal(vendoredVersion(from({ 'go.mod': 'require k8s.io/kubernetes-extra v1.2.3\n' }), k), undefined);
+  assert.equal(vendoredVersion(from({}), k), undefined);
+});
+
+test('vendored copies are read from the host mirror, one per module version, each folder there only if vendored', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-vendored-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const work = path.join(dir, 'work');
+  const git = (...args: string[]) => execFileSync('git', ['-C', work, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
+  const write = (file: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+    fs.writeFileSync(path.join(work, file), text);
+  };
+  fs.mkdirSync(work);
+  git('init', '-q');
+  const prober = 'vendor/k8s.io/kubernetes/pkg/kubelet/prober/prober.go';
+  write('go.mod', 'module example.com/host\n\nrequire k8s.io/kubernetes v1.19.3\n');
+  write(prober, 'package prober\n');
+  git('add', '-A');
+  git('commit', '-qm', 'one');
+  git('tag', 'v1.0.0');
+  // The same module version again at a later host tag is one version, read from the first tag.
+  git('tag', 'v1.0.1');
+  write('go.mod', 'module example.com/host\n\nrequire k8s.io/kubernetes v1.21.4\n');
+  write('vendor/k8s.io/kubernetes/pkg/kubelet/cm/cpumanager/policy.go', 'package cpumanager\n');
+  git('add', '-A');
+  git('commit', '-qm', 'two');
+  git('tag', 'v2.0.0');
+  write('go.mod', 'module example.com/host\n\nrequire k8s.io/kubernetes v1.26.7\nreplace k8s.io/kubernetes => example.com/fork v1.26.7-f1\n');
+  git('add', '-A');
+  git('commit', '-qm', 'fork');
+  git('tag', 'v3.0.0');
+  execFileSync('git', ['clone', '-q', '--bare', work, path.join(dir, 'repo')]);
+  const source = vendoredMirror(path.join(dir, 'repo'), 'k8s.io/kubernetes');
+  assert.deepEqual(source.refs(), ['v1.19.3', 'v1.21.4']);
+  const keep = fileFilter(project('kubernetes'));
+  assert.deepEqual(source.files('v1.19.3', keep).map((f) => f.path), ['pkg/kubelet/prober/prober.go']);
+  assert.deepEqual(source.files('v1.21.4', keep).map((f) => f.path), ['pkg/kubelet/cm/cpumanager/policy.go', 'pkg/kubelet/prober/prober.go']);
+  assert.equal(source.has!('v1.19.3', 'pkg/kubelet/prober'), true);
+  assert.equal(source.has!('v1.19.3', 'pkg/kubelet/cm/cpumanager'), false);
+  // pkg/kubelet is there only as the parent of vendored packages: its own package was not vendored.
+  assert.equal(source.has!('v1.21.4', 'pkg/kubelet'), false);
 });

@@ -36,6 +36,13 @@ test('versions read as people write them', () => {
   assert.equal(hasVersion(index, runc!, 'v1.0.0'), false);
   assert.equal(hasVersion(index, runc!, 'v9.9.9'), false);
   assert.deepEqual(entriesOf(index, 'crio'), []);
+  // dockerd's newest tag read is its newest release: a range ending there is closed as it stands.
+  // A program whose later releases were not read (the kubelet, from vendored copies) says the range may go on.
+  const later = small();
+  later.generated.programs.dockerd!.laterUnread = true;
+  assert.equal(versionRange(validateMessageIndex(later, schema), later.entries[0]!), '28.5.2–29.0.1+');
+  later.entries[0]!.versions = [[0, 1]];
+  assert.equal(versionRange(validateMessageIndex(later, schema), later.entries[0]!), '18.06.3-ce–28.5.2');
 });
 
 test('a broken index is refused: schema, ranges outside the tags, overlapping ranges, programs without tags', () => {

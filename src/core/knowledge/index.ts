@@ -146,6 +146,7 @@ export function knowledgeProblems(docs: KnowledgeDocs, schemas: Record<string, o
   }
   if (ok('versions')) versionProblems(docs.versions as VersionsDoc, components, ok('causes') ? observations : null, problems);
   if (ok('facts')) factProblems(docs.facts as FactsDoc, problems);
+  if (ok('facts') && 'messages' in docs && ok('messages')) factMessageProblems(docs.facts as FactsDoc, docs.messages as MessagesDoc, problems);
   if (ok('runc-fingerprints')) {
     for (const tag of Object.keys((docs['runc-fingerprints'] as { tags: Record<string, unknown> }).tags)) if (!parseVersion(tag)) problems.push(`runc-fingerprints.json: tag ${tag} is not a version`);
   }
@@ -229,31 +230,73 @@ function versionProblems(v: VersionsDoc, components: Set<string> | null, observa
 
 interface FactsDoc {
   pieces: Record<string, string>;
-  rules: { id: string; pattern: string }[];
+  values?: Record<string, unknown>;
+  states?: Record<string, unknown>;
+  rules: { id: string; pattern?: string; messages?: { program: string; format: string; keys?: string[] }[]; verbs?: { shape?: string; value?: string }[]; keys?: Record<string, string>; sets?: string; when?: Record<string, string>; follows?: { rule: string } }[];
   files: Record<string, { single?: string }>;
 }
 
 function factProblems(f: FactsDoc, problems: string[]): void {
   duplicates('facts.json rule', f.rules.map((r) => r.id), problems);
+  const ids = new Set(f.rules.map((r) => r.id));
   for (const r of f.rules) {
-    let source = r.pattern;
-    for (const m of r.pattern.matchAll(/\{([A-Z]+)\}/g)) {
-      if (f.pieces[m[1]!] === undefined) problems.push(`facts.json: rule ${r.id} names piece {${m[1]}}, which facts.json does not define`);
-      else source = source.replace(m[0], f.pieces[m[1]!]!);
+    if (r.follows && !ids.has(r.follows.rule)) problems.push(`facts.json: rule ${r.id} follows rule ${r.follows.rule}, which facts.json does not define`);
+    for (const name of [...(r.sets !== undefined ? [r.sets] : []), ...Object.keys(r.when ?? {})]) if (!f.states?.[name]) problems.push(`facts.json: rule ${r.id} reads or sets state ${name}, which facts.json states does not define`);
+    const patterns = [...(r.pattern !== undefined ? [r.pattern] : []), ...(r.verbs ?? []).flatMap((v) => (v.shape !== undefined ? [v.shape] : [])), ...Object.values(r.keys ?? {})];
+    for (const v of r.verbs ?? []) if (v.value !== undefined && !f.values?.[v.value]) problems.push(`facts.json: rule ${r.id} reads value ${v.value}, which facts.json values does not define`);
+    // A structured klog line is its quoted message and pairs: a rule reads it by key (the entry's keys), never
+    // by verbs, and does not mix it with printf formats, whose `keys` are fields of the whole line.
+    const structured = (r.messages ?? []).filter((m) => m.keys);
+    if (structured.length && structured.length < r.messages!.length) problems.push(`facts.json: rule ${r.id} names structured klog entries and printf formats at once`);
+    if (structured.length && r.verbs) problems.push(`facts.json: rule ${r.id} names structured klog entries, whose values are read by key: it has verbs`);
+    for (const m of structured) for (const key of Object.keys(r.keys ?? {})) if (!m.keys!.includes(key)) problems.push(`facts.json: rule ${r.id} reads key ${key}, which ${m.program}'s ${JSON.stringify(m.format)} does not log (its keys: ${m.keys!.join(', ')})`);
+    for (const pattern of patterns) {
+      let source = pattern;
+      for (const m of pattern.matchAll(/\{([A-Z]+)\}/g)) {
+        if (f.pieces[m[1]!] === undefined) problems.push(`facts.json: rule ${r.id} names piece {${m[1]}}, which facts.json does not define`);
+        else source = source.replace(m[0], f.pieces[m[1]!]!);
+      }
+      try {
+        new RegExp(source);
+        const hazard = regexHazard(source);
+        if (hazard) problems.push(`facts.json: rule ${r.id}: ${hazard}`);
+      } catch (e) {
+        problems.push(`facts.json: rule ${r.id}: ${(e as Error).message}`);
+      }
     }
-    try {
-      new RegExp(source);
-      const hazard = regexHazard(source);
-      if (hazard) problems.push(`facts.json: rule ${r.id}: ${hazard}`);
-    } catch (e) {
-      problems.push(`facts.json: rule ${r.id}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The message index's entries that print a fact rule's line (its `messages`: program, format and, for a
+ * structured klog call, its keys in order), with their versions; a rule naming a format the index does not
+ * hold has none. What the loader checks, and what says in which versions a fact's line exists.
+ */
+export function factMessageEntries(f: FactsDoc, m: MessagesDoc): Map<string, { program: string; format: string; keys?: string[]; entries: MessagesDoc['entries'] }[]> {
+  const byKey = new Map<string, MessagesDoc['entries']>();
+  for (const e of m.entries) {
+    const key = `${e.program}\u0000${e.format}`;
+    const list = byKey.get(key);
+    if (list) list.push(e);
+    else byKey.set(key, [e]);
+  }
+  const sameKeys = (a: string[] | undefined, b: string[] | undefined) => (a ?? []).join('\u0000') === (b ?? []).join('\u0000');
+  return new Map(f.rules.filter((r) => r.messages).map((r) => [r.id, r.messages!.map((ref) => ({ ...ref, entries: (byKey.get(`${ref.program}\u0000${ref.format}`) ?? []).filter((e) => sameKeys(e.keys, ref.keys)) }))]));
+}
+
+function factMessageProblems(f: FactsDoc, m: MessagesDoc, problems: string[]): void {
+  for (const [id, refs] of factMessageEntries(f, m)) {
+    for (const ref of refs) {
+      const named = `${ref.program}'s format ${JSON.stringify(ref.format)}${ref.keys ? ` with keys ${ref.keys.join(', ')}` : ''}`;
+      if (ref.entries.length === 0) problems.push(`facts.json: rule ${id} reads ${named}, which messages.json does not hold`);
+      else if (!ref.entries.some((e) => e.kind === 'log')) problems.push(`facts.json: rule ${id} reads ${named}, which messages.json holds only as an error value, never a log line`);
     }
   }
 }
 
 interface MessagesDoc {
   generated: { programs: Record<string, { tags: string[] }> };
-  entries: { program: string; format: string; versions: [number, number][] }[];
+  entries: { program: string; format: string; kind?: string; keys?: string[]; versions: [number, number][] }[];
 }
 
 function messageProblems(m: MessagesDoc, problems: string[]): void {

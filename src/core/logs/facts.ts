@@ -1,5 +1,9 @@
+import { structuredPairs, structuredRest } from '../messages/split';
+import { formatPieces } from '../origins/format';
 import { beforeRaceFix, oomHintPossible, runcFingerprint } from '../signatures/runcFingerprint';
+import type { ProgramId } from '../signatures/types';
 import { parseLine } from './formats';
+import { type GoValueType, readGoValue } from './goValue';
 import factsData from '../knowledge/facts.json';
 import type { LogRecord, LogTime } from './types';
 
@@ -59,12 +63,46 @@ export type NodeFactKind =
   | 'taskExit'
   | 'diskUsage';
 
+/**
+ * A format string of the message index (knowledge/messages.json): the program and the format as written,
+ * and for a structured klog call (InfoS/ErrorS) the entry's `keys`: its line is the quoted message and
+ * those keys' key=value pairs, so the message is matched whole and the values read by key.
+ */
+export interface MessageRef {
+  program: ProgramId;
+  format: string;
+  keys?: string[];
+}
+
+/**
+ * What one verb of a message's format prints, for the fact: a `shape` (a regular expression, with named
+ * groups and {PIECE}s) it must have, captured whole as `group`; or a Go `value` (a protobuf message of
+ * facts.json `values`) whose `fields` (group → protobuf field) are read. A verb without either is a
+ * wildcard, as the message index reads it.
+ */
+export interface VerbSpec {
+  group?: string;
+  shape?: string;
+  value?: string;
+  fields?: Record<string, string>;
+}
+
 /** One line rule of facts.json (see facts.schema.json). */
 export interface FactRuleData {
   id: string;
   kind: NodeFactKind;
   literal: string;
-  pattern: string;
+  /** A line the message index holds no format for (kernel printk, command output, config): its own pattern. */
+  pattern?: string;
+  /** Or the index's formats that print the line, matched on the line's message with their verbs as wildcards. */
+  messages?: MessageRef[];
+  /** Per verb of the formats, in order: what it captures (absent or `{}`: a wildcard). */
+  verbs?: VerbSpec[];
+  /**
+   * The structured fields the fact reads: key → the shape its value starts with. With structured `messages`
+   * (klog InfoS), the pairs after the quoted message; else fields of the line (logrus `key=value`, JSON).
+   */
+  keys?: Record<string, string>;
   value?: string;
   detail?: string[];
   constants?: Record<string, string>;
@@ -72,10 +110,16 @@ export interface FactRuleData {
   map?: Record<string, Record<string, string>>;
   same?: [string, string];
   time?: 'dmesg' | 'go-time';
+  /** The rule states no fact: its value becomes the reader's state of this name (a `df` header: blocks or inodes). */
+  sets?: string;
+  /** The rule reads a line only while each named state has this value. */
+  when?: Record<string, string>;
+  /** The rule states no fact: its detail joins the latest fact of `rule`, when that is at most `lines` lines above. */
+  follows?: { rule: string; lines: number };
   how: string;
   documentOnly?: true;
-  /** Where the line is printed: the format string's call (program, file:line, version) or a note. */
-  source: { program?: string; file?: string; line?: number; version?: string; call?: string; note?: string };
+  /** Where the line is printed, for a pattern rule: the format string's call (program, file:line, version) or a note. */
+  source?: { program?: string; file?: string; line?: number; version?: string; call?: string; note?: string };
 }
 
 /** A cgroup file of facts.json whose whole content states a fact. */
@@ -88,14 +132,39 @@ interface CgroupFileData {
 
 export interface FactsData {
   pieces: Record<string, string>;
+  /** What a reader remembers from line to line of one input (the `df` header), with the value it starts with. */
+  states?: Record<string, { initial: string }>;
+  /** Protobuf messages that formats print with %v / %+v, by name. */
+  values?: Record<string, GoValueType & { source?: unknown }>;
   files: Record<string, CgroupFileData>;
   rules: FactRuleData[];
 }
 
 const DATA = factsData as unknown as FactsData;
 
-interface FactRule extends FactRuleData {
+/** A verb that prints a Go value: its group in the compiled format, and how to read it. */
+interface ValueVerb {
+  group: string;
+  type: GoValueType;
+  fields: Record<string, string>;
+}
+
+/**
+ * A form of a rule's line: a regular expression, with the Go values its verbs print; for a structured
+ * klog entry, the message it must be exactly and the keys its call logs (the pairs are read by key).
+ */
+interface FactForm {
   regex: RegExp;
+  values: ValueVerb[];
+  structured?: { message: string; keys: string[] };
+}
+
+/** A rule as matched: its forms of the line (its own pattern, or each format's). */
+interface FactRule extends FactRuleData {
+  regexes: FactForm[];
+  /** Whether the regexes run on the line's message (formats) rather than on the whole line (patterns). */
+  onMessage: boolean;
+  keyShapes: [string, RegExp][];
 }
 
 /** A rule's pattern with its {PIECE}s put in; an unknown piece is a defect of the data. */
@@ -109,11 +178,124 @@ export function compileFactPattern(pattern: string, pieces: Record<string, strin
   );
 }
 
-const RULES: FactRule[] = DATA.rules.map((r) => ({ ...r, regex: compileFactPattern(r.pattern, DATA.pieces) }));
+/** A verb printing this much is not the value of a fact (a line cut or something else). */
+const MAX_VERB = 1000;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A message index format as a regular expression that captures what the rule's verbs name: constant
+ * text as written, each verb a wildcard (bounded, so linear on any line) or its shape, `%q` in quotes.
+ * Verbs after the last one the rule reads are left out: the constant text before them is what tells
+ * the formats apart (`… for %q with %+v` from `… for %q failed`).
+ */
+export function compileFormat(format: string, verbs: VerbSpec[], data: Pick<FactsData, 'pieces' | 'values'>): { regex: RegExp; values: ValueVerb[] } {
+  const pieces = formatPieces(format);
+  const used = (v: VerbSpec | undefined) => !!v && (v.group !== undefined || v.shape !== undefined || v.value !== undefined);
+  let verbIndex = 0;
+  let last = -1;
+  pieces.forEach((p, i) => {
+    if ('text' in p || used(verbs[verbIndex++])) last = i;
+  });
+  const values: ValueVerb[] = [];
+  let source = '';
+  verbIndex = 0;
+  pieces.slice(0, last + 1).forEach((p, i) => {
+    if ('text' in p) {
+      source += escapeRegExp(p.text);
+      return;
+    }
+    const index = verbIndex++;
+    const spec = verbs[index] ?? {};
+    const end = i === last;
+    let inner: string;
+    if (spec.value !== undefined) {
+      const type = data.values?.[spec.value];
+      if (!type) throw new Error(`facts.json: a verb reads value ${spec.value}, which facts.json values does not define`);
+      const group = `_v${index}`;
+      values.push({ group, type, fields: spec.fields ?? {} });
+      inner = `(?<${group}>[^\\n]{0,8192}${end ? '' : '?'})`;
+    } else if (spec.shape !== undefined) inner = `(?:${withPieces(spec.shape, data.pieces)})`;
+    else inner = p.verb === 'q' ? `[^"\\n]{0,${MAX_VERB}}` : `[^\\n]{0,${MAX_VERB}}${end ? '' : '?'}`;
+    if (spec.group !== undefined) inner = `(?<${spec.group}>${inner})`;
+    source += p.verb === 'q' ? `"${inner}"` : inner;
+  });
+  return { regex: new RegExp(source), values };
+}
+
+function withPieces(pattern: string, pieces: Record<string, string>): string {
+  return compileFactPattern(pattern, pieces).source;
+}
+
+function compileRule(r: FactRuleData, data: FactsData): FactRule {
+  const keyShapes = Object.entries(r.keys ?? {}).map(([k, shape]) => [k, new RegExp(`^(?:${withPieces(shape, data.pieces)})`)] as [string, RegExp]);
+  if (r.messages) {
+    // Formats that differ only after the verbs a rule reads compile alike: each is tried once.
+    const forms = new Map<string, FactForm>();
+    for (const m of r.messages) {
+      const form: FactForm = m.keys ? { regex: new RegExp(`^${escapeRegExp(JSON.stringify(m.format))}(?=\\s|$)`), values: [], structured: { message: m.format, keys: m.keys } } : compileFormat(m.format, r.verbs ?? [], data);
+      forms.set(form.regex.source, form);
+    }
+    return { ...r, regexes: [...forms.values()], onMessage: true, keyShapes };
+  }
+  if (r.pattern === undefined) throw new Error(`facts.json: rule ${r.id} has neither a pattern nor messages`);
+  return { ...r, regexes: [{ regex: compileFactPattern(r.pattern, data.pieces), values: [] }], onMessage: false, keyShapes };
+}
+
+const RULES: FactRule[] = DATA.rules.map((r) => compileRule(r, DATA));
+
+/** Per structured field's key, the expression that finds it in a line. */
+const FIELDS = new Map<string, RegExp>();
+
+/**
+ * The value of a structured field of the line (logrus `key=value` or `key="…"`, a JSON log's `"key":"…"`),
+ * unquoted, or undefined. The key must start a field (after a space, comma or brace). A structured klog
+ * line's pairs are read by its form instead (structuredPairs), in order after its message.
+ */
+function fieldOf(line: string, key: string): string | undefined {
+  let re = FIELDS.get(key);
+  if (!re) FIELDS.set(key, (re = new RegExp(`(?:^|[\\s,{])"?${escapeRegExp(key)}"?[=:]("(?:[^"\\\\]|\\\\.){0,300}"|[^\\s",}]{1,300})`)));
+  const m = re.exec(line);
+  if (!m) return undefined;
+  const v = m[1]!;
+  if (!v.startsWith('"')) return v;
+  try {
+    return JSON.parse(v) as string;
+  } catch {
+    return v.slice(1, -1);
+  }
+}
+
+/**
+ * The groups a rule's match captured: its own, and those of the Go values and structured fields it reads
+ * (a structured klog form's pairs after its message, `subject` being the message; else the line's fields).
+ */
+function groupsOf(rule: FactRule, m: RegExpExecArray, form: FactForm, subject: string, line: string): Record<string, string | undefined> | null {
+  const g: Record<string, string | undefined> = { ...m.groups };
+  let pairs: Map<string, string> | null = null;
+  if (form.structured) {
+    const rest = structuredRest(subject, form.structured.message);
+    if (rest === null) return null;
+    pairs = structuredPairs(rest, form.structured.keys);
+  }
+  for (const v of form.values) {
+    const fields = readGoValue(g[v.group] ?? '', v.type);
+    if (!fields) return null;
+    for (const [name, field] of Object.entries(v.fields)) if (fields[field] !== undefined) g[name] = fields[field];
+  }
+  for (const [key, shape] of rule.keyShapes) {
+    const raw = pairs ? pairs.get(key) : fieldOf(line, key);
+    const km = raw === undefined ? null : shape.exec(raw);
+    if (!km) return null;
+    Object.assign(g, km.groups);
+  }
+  return g;
+}
 
 /** What a rule's match states, or null when the match says nothing after all (an exec's exit). */
-function readRule(rule: FactRule, m: RegExpExecArray, text: string): Omit<NodeFact, 'file' | 'line' | 'how' | 'kind' | 'time'> & { time?: LogTime | null } | null {
-  const g = m.groups ?? {};
+function readRule(rule: FactRule, g: Record<string, string | undefined>, text: string): Omit<NodeFact, 'file' | 'line' | 'how' | 'kind' | 'time'> & { time?: LogTime | null } | null {
   if (rule.same && g[rule.same[0]] !== g[rule.same[1]]) return null;
   const mapped = (name: string): string | undefined => {
     const v = g[name] ?? rule.defaults?.[name];
@@ -190,18 +372,47 @@ export interface LineContext {
   pod?: string | null;
   container?: string | null;
   node?: string | null;
+  /** The line's message (LogRecord.message: logrus msg unescaped, klog's text after `]`), parsed when absent. */
+  message?: string;
 }
 
-/** The facts a line states (usually none); `rules: 'log'` leaves the documentOnly rules out. */
+/** Lines longer than this are read up to it (a fact is stated early in its line). */
+const MAX_FACT_LINE = 8192;
+
+/** The states a reader starts an input with (facts.json `states`). */
+function initialStates(): Record<string, string> {
+  return Object.fromEntries(Object.entries(DATA.states ?? {}).map(([name, st]) => [name, st.initial]));
+}
+
+/** The facts a line states (usually none); `rules: 'log'` leaves the documentOnly rules out. Read alone: states at their start. */
 export function factsFromLine(text: string, file: string, line: number, context: LogTime | null | LineContext, rules: 'log' | 'all' = 'all'): NodeFact[] {
+  return readLine(text, file, line, context, rules, initialStates())
+    .filter((r) => r.rule.sets === undefined && r.rule.follows === undefined)
+    .map((r) => r.fact);
+}
+
+/** What each rule that reads the line says, with the rule (states and follow-ups are the caller's). */
+function readLine(text: string, file: string, line: number, context: LogTime | null | LineContext, rules: 'log' | 'all', states: Record<string, string>): { rule: FactRule; fact: NodeFact }[] {
   const ctx: LineContext = context && 'time' in context ? context : { time: context };
-  const out: NodeFact[] = [];
-  const bounded = text.length > 8192 ? text.slice(0, 8192) : text;
+  const out: { rule: FactRule; fact: NodeFact }[] = [];
+  const bounded = text.length > MAX_FACT_LINE ? text.slice(0, MAX_FACT_LINE) : text;
+  let message = ctx.message;
   for (const rule of RULES) {
     if ((rule.documentOnly && rules === 'log') || !text.includes(rule.literal)) continue;
-    const m = rule.regex.exec(bounded);
-    if (!m) continue;
-    const reading = readRule(rule, m, bounded);
+    if (rule.when && Object.entries(rule.when).some(([name, value]) => states[name] !== value)) continue;
+    let subject = bounded;
+    if (rule.onMessage) {
+      message ??= parseLine(bounded).message;
+      subject = message.length > MAX_FACT_LINE ? message.slice(0, MAX_FACT_LINE) : message;
+    }
+    let groups: Record<string, string | undefined> | null = null;
+    for (const form of rule.regexes) {
+      const m = form.regex.exec(subject);
+      groups = m && groupsOf(rule, m, form, subject, bounded);
+      if (groups) break;
+    }
+    if (!groups) continue;
+    const reading = readRule(rule, groups, bounded);
     if (!reading) continue;
     // A time the rule reads (dmesg -T, ctr events) is the line's own; else the parsed line's.
     const fact: NodeFact = { kind: rule.kind, value: reading.value, file, line, time: reading.time ?? ctx.time, how: rule.how };
@@ -211,7 +422,7 @@ export function factsFromLine(text: string, file: string, line: number, context:
     if (pod) fact.pod = pod;
     if (ctx.node) fact.node = ctx.node;
     if (reading.detail && Object.keys(reading.detail).length) fact.detail = reading.detail;
-    out.push(fact);
+    out.push({ rule, fact });
   }
   return out;
 }
@@ -279,21 +490,25 @@ const MAX_CGROUP_LINES = 64;
 const DOCUMENT_MAX = 1024 * 1024;
 /** Longer lines of a document state no fact (its lines are short: a longer one is not worth parsing). */
 const MAX_DOCUMENT_LINE = 64 * 1024;
+/** The rules whose facts another rule follows up (the `commit:` line of `runc --version`). */
+const FOLLOWED = new Set(RULES.flatMap((r) => (r.follows ? [r.follows.rule] : [])));
+
 /** Every literal a document's line is tried on before it is parsed. */
-const DOCUMENT_LITERALS = [...new Set([...RULES.map((r) => r.literal), ...FINGERPRINT_LITERALS, 'commit: ', 'Use% ', '% /'])];
+const DOCUMENT_LITERALS = [...new Set([...RULES.map((r) => r.literal), ...FINGERPRINT_LITERALS])];
 
 /**
  * Reads the facts of one input. A log (large) is read line by line, only the lines holding one of
  * FACT_NEEDLES; a document (small: command output, config and cgroup files) chunk by chunk, every line.
- * On top of the per-line rules it keeps the little state some facts need: the `commit:` line after
- * `runc --version`, the `df` header (blocks or inodes), the cgroup file a dump is in, and the runc
- * fingerprints already stated (once per file).
+ * On top of the per-line rules it keeps what the rules say is carried from line to line (facts.json
+ * `states`, `follows`: the `df` header, the `commit:` line after `runc --version`), the cgroup file a
+ * dump is in, and the runc fingerprints already stated (once per file).
  */
 export class FactReader {
   private readonly facts: NodeFact[] = [];
   private readonly fingerprints = new Set<string>();
-  private lastRunc: NodeFact | null = null;
-  private dfInodes = false;
+  private readonly states = initialStates();
+  /** The latest fact of each rule that another rule follows up. */
+  private readonly latest = new Map<string, NodeFact>();
   /** null until the first chunk tells. */
   private mode: 'log' | 'document' | null = null;
   private section: { path: string; line: number; lines: string[] } | null = null;
@@ -313,16 +528,17 @@ export class FactReader {
 
   private read(content: string, line: number, record: () => LogRecord, rules: 'log' | 'all'): void {
     const r = record();
-    const ctx: LineContext = { time: r.time, pod: r.pod, container: r.container, node: r.node };
-    const found = factsFromLine(content, this.file, line, ctx, rules);
-    this.facts.push(...found);
-    const runc = found.find((f) => f.kind === 'runcVersion' && f.how === 'runc --version');
-    if (runc) this.lastRunc = runc;
-    const commit = /^\s{0,8}commit: (\S{1,100})\s{0,8}$/.exec(content);
-    if (commit && this.lastRunc && line - this.lastRunc.line <= 4) this.lastRunc.detail = { ...this.lastRunc.detail, commit: commit[1]! };
-    // The header (`Use% Mounted on`, `IUse% Mounted on` with -i) says what the rows below count.
-    if (content.includes('Use% ')) this.dfInodes = content.includes('IUse% ');
-    else if (content.includes('% /')) this.diskRow(content, line, ctx);
+    const ctx: LineContext = { time: r.time, pod: r.pod, container: r.container, node: r.node, message: r.message };
+    for (const { rule, fact } of readLine(content, this.file, line, ctx, rules, this.states)) {
+      if (rule.sets !== undefined) this.states[rule.sets] = fact.value;
+      else if (rule.follows) {
+        const target = this.latest.get(rule.follows.rule);
+        if (target && line - target.line <= rule.follows.lines) target.detail = { ...target.detail, ...fact.detail };
+      } else {
+        this.facts.push(fact);
+        if (FOLLOWED.has(rule.id)) this.latest.set(rule.id, fact);
+      }
+    }
     if (FINGERPRINT_LITERALS.some((l) => content.includes(l))) {
       const fp = fingerprintFact(content, this.file, line, ctx);
       const key = fp && `${fp.value}\u0000${fp.detail!.sites}`;
@@ -331,19 +547,6 @@ export class FactReader {
         this.facts.push(fp);
       }
     }
-  }
-
-  /** A `df` / `df -h` / `df -T` / `df -i` row: `filesystem [type] size used avail use% mount`. */
-  private diskRow(content: string, line: number, ctx: LineContext): void {
-    const m = /([0-9]{1,3})% (\/\S{0,300})\s{0,8}$/.exec(content.length > 2048 ? '' : content);
-    if (!m) return;
-    const cols = content.slice(0, m.index).trim().split(/\s+/);
-    const amount = /^(?:[0-9]{1,20}(?:[.,][0-9]{1,3})?[KMGTPE]?i?|-)$/;
-    if (cols.length < 4 || cols.length > 5 || !cols.slice(-3).every((c) => amount.test(c))) return;
-    const [size, used, available] = cols.slice(-3) as [string, string, string];
-    const detail: Record<string, string> = { mount: m[2]!, available, size, used, filesystem: cols[0]! };
-    if (this.dfInodes) detail.inodes = 'true';
-    this.facts.push({ kind: 'diskUsage', value: m[1]!, file: this.file, line, time: ctx.time, how: this.dfInodes ? 'df -i' : 'df', detail, ...(ctx.node ? { node: ctx.node } : {}) });
   }
 
   /**

@@ -3,7 +3,7 @@ import { fragmentEdges, messageText, splitFragments } from '../origins/message';
 import type { ErrorAnatomy, InnermostError, Layer, MessageOrigin, ProgramId } from '../signatures/types';
 import { type Innermost, innermostReader } from './innermost';
 import { byCodeUnit } from '../order';
-import { versionLabel } from './index';
+import { openEnd, versionLabel } from './index';
 import { errorText } from './split';
 import type { InnermostRule, MessageEntry, MessageIndex } from './types';
 
@@ -273,7 +273,8 @@ export class AnatomyReader {
   }
 
   private rangeOf(program: ProgramId, tags: number[]): string | null {
-    const names = this.table.programs[program]?.tags;
+    const read = this.table.programs[program];
+    const names = read?.tags;
     if (!names || tags.length === 0) return null;
     const spans: string[] = [];
     for (let i = 0; i < tags.length; ) {
@@ -281,7 +282,7 @@ export class AnatomyReader {
       while (j + 1 < tags.length && tags[j + 1] === tags[j]! + 1) j++;
       const from = tagName(names[tags[i]!]);
       const to = tagName(names[tags[j]!]);
-      if (from !== null && to !== null) spans.push(i === j ? from : `${from}–${to}`);
+      if (from !== null && to !== null) spans.push((i === j ? from : `${from}–${to}`) + openEnd(read, tags[j]!));
       i = j + 1;
     }
     return spans.length ? spans.join(', ') : null;

@@ -68,13 +68,23 @@ export function versionLabel(tag: string): string {
 
 /** The versions of an entry in words: `1.0.0-rc1–1.0.0-rc10, 1.1.0–1.1.15`; one version alone when a range has one. */
 export function versionRange(index: MessageIndex, entry: MessageEntry): string {
-  const tags = index.generated.programs[entry.program]?.tags ?? [];
+  const read = index.generated.programs[entry.program];
+  const tags = read?.tags ?? [];
   return entry.versions
     .map(([first, last]) => {
       const a = versionLabel(tags[first] ?? `#${first}`);
-      return first === last ? a : `${a}–${versionLabel(tags[last] ?? `#${last}`)}`;
+      return (first === last ? a : `${a}–${versionLabel(tags[last] ?? `#${last}`)}`) + openEnd(read, last);
     })
     .join(', ');
+}
+
+/**
+ * `+` after a range that ends at the newest version read of a program whose later releases were not
+ * read (the kubelet's came from trees and vendored copies): `1.21.4–1.22.6+` is in 1.22.6 and, as far as
+ * the index knows, may be in every kubelet since; without the `+` it would read as gone after 1.22.6.
+ */
+export function openEnd(read: { tags: string[]; laterUnread?: true } | undefined, last: number): string {
+  return read?.laterUnread && last === read.tags.length - 1 ? '+' : '';
 }
 
 /** Whether the entry's text exists in that version (a tag of its program). */

@@ -49,3 +49,55 @@ function unquote(quoted: string): string {
   }
   return quoted.slice(1, -1).replace(/\\(.)/g, '$1');
 }
+
+/**
+ * A structured klog line's message (`"ReconcileState: updating container" pod="ns/name" …`: klog's
+ * InfoS/ErrorS text format) when it is exactly `message`: the text after the quoted message, where its
+ * key=value pairs are, or null when the line's message is another (or not quoted). klog quotes the
+ * message with strconv.Quote, which writes printable ASCII as JSON does.
+ */
+export function structuredRest(line: string, message: string): string | null {
+  const quoted = JSON.stringify(message);
+  if (!line.startsWith(quoted)) return null;
+  const rest = line.slice(quoted.length);
+  return rest === '' || /^\s/.test(rest) ? rest : null;
+}
+
+const PAIR_ENDS = new Map<string, RegExp>();
+
+/**
+ * The key=value pairs of a structured klog line (the text after its quoted message), by key, values
+ * unquoted; the first of a repeated key. They are read in order from the message on, so a value that
+ * quotes another line (`err="… containerID=\"…\" …"`) never lends its words to a key. `keys` are the
+ * keys the call logs (the message index entry's `keys`; ErrorS puts `err` before them): a quoted value
+ * ends at its closing quote; an unquoted one (klog's %+v of a struct, a slice, a number) at the next
+ * ` key=` of one of them, or the end of the line. A value cut off inside its quotes (a pager's `>`)
+ * ends the reading, so it is never taken for the whole.
+ */
+export function structuredPairs(rest: string, keys: readonly string[]): Map<string, string> {
+  const names = ['err', ...keys];
+  const id = names.join('\u0000');
+  let next = PAIR_ENDS.get(id);
+  if (!next) PAIR_ENDS.set(id, (next = new RegExp(`\\s(?:${names.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})=`, 'g')));
+  const pairs = new Map<string, string>();
+  let at = 0;
+  while (at < rest.length) {
+    const key = /^\s{1,8}([^\s="]{1,128})=/.exec(rest.slice(at, at + 140));
+    if (!key) break;
+    const from = at + key[0].length;
+    let value: string;
+    if (rest[from] === '"') {
+      const close = closingQuote(rest, from);
+      if (close < 0) break;
+      value = unquote(rest.slice(from, close + 1));
+      at = close + 1;
+    } else {
+      next.lastIndex = from;
+      const end = next.exec(rest)?.index ?? rest.length;
+      value = rest.slice(from, end);
+      at = end;
+    }
+    if (!pairs.has(key[1]!)) pairs.set(key[1]!, value);
+  }
+  return pairs;
+}

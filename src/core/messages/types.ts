@@ -10,7 +10,11 @@ export interface MessageIndex {
     /** The command and generator that wrote the file. */
     by: string;
     /** Per program: the repository and the tags read, oldest first; entries' ranges index into `tags`. */
-    programs: Partial<Record<ProgramId, { repo: string; tags: string[] }>>;
+    /**
+     * `laterUnread`: releases after the last tag exist that were not read (the versions came from
+     * trees or vendored copies, not the project's own repository), so a range ending there may go on.
+     */
+    programs: Partial<Record<ProgramId, { repo: string; tags: string[]; laterUnread?: true }>>;
   };
   entries: MessageEntry[];
 }

@@ -78,7 +78,7 @@ class Recogniser {
   private describe: { pod: string | null; namespace: string | null } | null = null;
   /** Signatures whose events span several lines, and the event open per (signature, node). */
   private readonly eventSpecs: Map<string, NonNullable<Signature['event']>>;
-  private readonly openEvents = new Map<string, { finding: Finding; line: number; index: number }>();
+  private readonly openEvents = new Map<string, { finding: Finding; line: number; index: number; lines: number }>();
   /** The latest finding per (signature, node, event id), oldest first, for keyed events (an exec's id). */
   private readonly keyedOpen = new Map<string, { finding: Finding; line: number; maxLines: number; index: number }>();
   private sampled = false;
@@ -233,7 +233,7 @@ class Recogniser {
     if (keyed) finding.event = keyed.event;
     // Kept as sets, a later line of the event reaches the occurrence through its index in the builder.
     const index = this.occurrences ? this.occurrences.add(finding) : (this.findings.push(finding), -1);
-    if (event && !event.closes.some((l) => content.includes(l))) this.openEvents.set(eventKey(signature.id, record, content), { finding, line, index });
+    if (event && !closesEvent(event, content, 1)) this.openEvents.set(eventKey(signature.id, record, content), { finding, line, index, lines: 1 });
     if (keyed) this.openKeyed(keyed.key, finding, line, keyed.maxLines, index);
   }
 
@@ -269,12 +269,13 @@ class Recogniser {
     const key = eventKey(signature, record, content);
     const open = this.openEvents.get(key);
     if (!open) return false;
-    if (line - open.line > event.maxLines || event.opens?.some((l) => content.includes(l))) {
+    if (line - open.line > event.maxLines || event.opens?.some((l) => content.includes(l)) || !withinMs(open.finding.wallTime, record.time, event.withinMs)) {
       this.openEvents.delete(key);
       return false;
     }
     this.relate(open, line);
-    if (event.closes.some((l) => content.includes(l))) this.openEvents.delete(key);
+    open.lines += 1;
+    if (closesEvent(event, content, open.lines)) this.openEvents.delete(key);
     return true;
   }
 
@@ -340,6 +341,21 @@ function keyedEventOf(signature: string, record: LogRecord, content: string): { 
 
 /** A journald text line's host (`Mar  3 10:00:00 node-a kernel: …`, or the ISO form). */
 const JOURNAL_HOST = /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?) (\S{1,253}) /;
+
+/** Whether the event is complete with this line: it holds a `closes` literal, or the event has all its `lines`. */
+function closesEvent(event: NonNullable<Signature['event']>, content: string, lines: number): boolean {
+  return (event.closes?.some((l) => content.includes(l)) ?? false) || (event.lines !== undefined && lines >= event.lines);
+}
+
+/**
+ * Whether a later line is within `ms` of an event's first, as the lines' own clocks tell (one file, one
+ * format: compared as written). Lines without a time are compared by their distance in lines only.
+ */
+function withinMs(first: LogTime | null, later: LogTime | null, ms: number | undefined): boolean {
+  if (ms === undefined || !first || !later) return true;
+  const at = (t: LogTime) => Date.UTC(t.year ?? 2000, t.month - 1, t.day, t.hour, t.minute, t.second) + t.micros / 1000 - (t.offsetMinutes ?? 0) * 60_000;
+  return Math.abs(at(later) - at(first)) <= ms;
+}
 
 /** Events are told line by line by one node: merged kernel logs of several hosts interleave theirs. */
 function eventKey(signature: string, record: LogRecord, content: string): string {

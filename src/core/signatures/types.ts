@@ -23,8 +23,12 @@ export interface Signature {
   printedBy?: { program: string; file: string; line?: number; version: string; call: string }[];
   /** For evidence lines that are not runtime errors: the observation (causes.json) they feed. */
   observation?: string;
-  /** Lines that tell of one event together (catalog.schema.json: event). */
-  event?: { opens?: string[]; closes: string[]; maxLines: number; why: string };
+  /**
+   * Lines that tell of one event together (catalog.schema.json `event`): closed by a `closes` literal, or
+   * once it has `lines` lines (dockerd's stdout and stderr copies of one exec), within `maxLines` lines
+   * and `withinMs` of its first.
+   */
+  event?: { opens?: string[]; closes?: string[]; lines?: number; withinMs?: number; maxLines: number; why: string };
   nextSteps?: string[];
 }
 
