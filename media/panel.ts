@@ -22,6 +22,7 @@ const vscode = acquireVsCodeApi();
 let state: PanelState | null = parsePanelState(vscode.getState());
 let busy: string | null = null;
 let toolkitReady = false;
+let renders = 0;
 
 const view: View = {
   post: message => vscode.postMessage(message),
@@ -78,6 +79,9 @@ function renderContent(): void {
   }
   content.replaceChildren(...renderPage(state, view));
   mountCharts();
+  // How many states this page has laid out: a test waits for the next one instead of guessing a delay.
+  renders += 1;
+  content.dataset.renders = String(renders);
   if (focused && !focused.isConnected) {
     const again = key === null ? null : [...content.querySelectorAll<HTMLElement>('[data-key]')].find(el => el.dataset.key === key);
     (again ?? (sectionId ? document.getElementById(`${sectionId}-title`) : null))?.focus({ preventScroll: true });

@@ -110,9 +110,15 @@ const diagnosis = shape({
 const hop = shape({
   index: num, symbol: str, component: str, boundary: str, resolved: bool, file: optional(str), line: optional(num),
 });
+const symptom = shape({
+  count: num,
+  pods: num,
+  signatures: arrayOf(shape({ signature: str, title: str, count: num, rows: num, listed: num })),
+});
 const panelState = shape({
   subject: str,
   diagnosis,
+  symptom,
   chain: nullable(shape({ title: str, hops: arrayOf(hop) })),
   report: str,
   answers: isRecord,
