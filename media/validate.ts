@@ -133,7 +133,7 @@ export function parseHostMessage(raw: unknown): HostMessage | null {
   if (!isRecord(raw)) return null;
   if (raw.type === 'state') {
     const state = parsePanelState(raw.state);
-    return state ? { type: 'state', state } : null;
+    return state && num(raw.seq) ? { type: 'state', state, seq: raw.seq as number } : null;
   }
   if (raw.type === 'busy' && str(raw.message)) return { type: 'busy', message: raw.message as string };
   if (raw.type === 'l10n' && isRecord(raw.bundle) && Object.values(raw.bundle).every(str)) {

@@ -36,6 +36,14 @@ interface Derived {
   readerName: string | null;
 }
 
+/** What a panel state is made of: the input (the session's recognitions, time options, pastes), the answers, the traced sources. */
+interface StateKey {
+  input: string;
+  answers: string;
+  sources: string;
+  matcher: Matcher;
+}
+
 function subjectOf(files: string[]): string {
   const names = files.map((f) => path.basename(f));
   return names.length <= 3 ? names.join(', ') : vscode.l10n.t('{0} and {1} more', names.slice(0, 3).join(', '), names.length - 3);
@@ -68,9 +76,8 @@ export class DiagnosisPanel implements vscode.Disposable {
   private renderQueued: NodeJS.Immediate | undefined;
   private disposed = false;
   private derived: Derived | undefined;
-  /** What the state sent last was made of (session version, answers, traced fact, chain…) and with which signatures. */
-  private stateKey = '';
-  private stateMatcher: Matcher | undefined;
+  /** What the state sent last was made of. */
+  private made: StateKey | undefined;
   /** States sent to the webview so far. */
   private posted = 0;
   /** Whether the webview shows a busy message (until the next state). */
@@ -261,10 +268,19 @@ export class DiagnosisPanel implements vscode.Disposable {
     const answers = this.answers;
     const saveState = traced?.saveState ?? null;
     const pasted = this.pasted.map((p) => ({ name: p.name, lines: p.text.split('\n').length }));
-    const key = JSON.stringify([session.version, config.time, subject, answers, saveState, chain, pasted]);
-    if (this.state && key === this.stateKey && this.stateMatcher === config.matcher) {
-      // Nothing changed (a trace of chains this input does not show): the webview keeps its page, only its busy message goes.
-      if (this.busy) this.post({ type: 'state', state: this.state });
+    // What the state is made of, in three parts, so the log says which one a new state is for.
+    const made: StateKey = {
+      input: JSON.stringify([session.version, config.time, subject, pasted]),
+      answers: JSON.stringify(answers),
+      sources: JSON.stringify([saveState, chain]),
+      matcher: config.matcher,
+    };
+    const last = this.made;
+    const changed = last ? (['input', 'answers', 'sources'] as const).filter((k) => made[k] !== last[k]) : ['input'];
+    if (last && made.matcher !== last.matcher && !changed.includes('input')) changed.unshift('input');
+    if (this.state && changed.length === 0) {
+      // Nothing changed (a trace of chains this input does not show, a hop navigated): the webview keeps its page, only its busy message goes.
+      if (this.busy) this.post({ type: 'state', state: this.state, seq: this.posted });
       return;
     }
     const { diagnosis: full } = session.diagnose({ saveState, user: answers, setZone: SET_ZONE });
@@ -273,15 +289,14 @@ export class DiagnosisPanel implements vscode.Disposable {
     const report = reportMarkdown(full, subject, chain, new Date().toISOString());
     const { diagnosis, symptom } = panelDiagnosis(full);
     this.state = { subject, diagnosis, symptom, chain, report, answers, pasted };
-    this.stateKey = key;
-    this.stateMatcher = config.matcher;
+    this.made = made;
     this.posted += 1;
     const rssMb = Math.round(process.memoryUsage.rss() / 1e6);
     this.log.info(
       `diagnosis of ${subject}: ${diagnosis.verdict.cause} (${diagnosis.verdict.confidence}) in ${diagnosedMs} ms; files read from disk so far: ${session.reads}; ` +
-        `panel state ${this.posted} (${diagnosis.clusters.length} of ${full.clusters.length} rows) sent after ${Date.now() - started} ms; extension host RSS ${rssMb} MB`,
+        `panel state ${this.posted} for the ${changed.join(', ')} (${diagnosis.clusters.length} of ${full.clusters.length} rows) sent after ${Date.now() - started} ms; extension host RSS ${rssMb} MB`,
     );
-    this.post({ type: 'state', state: this.state });
+    this.post({ type: 'state', state: this.state, seq: this.posted });
   }
 
   /** What the open panel concluded, for a file it diagnosed: the hover says what this input supports. */
@@ -311,7 +326,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       case 'ready':
         // The words first: the state then renders in the display language at once.
         this.post({ type: 'l10n', bundle: vscode.l10n.bundle ?? {} });
-        if (this.state) this.post({ type: 'state', state: this.state });
+        if (this.state) this.post({ type: 'state', state: this.state, seq: this.posted });
         return;
       case 'answer': {
         if (m.fact === 'timeZone') {

@@ -11,7 +11,7 @@ import type { Diagnosis } from '../../src/core/diagnosis/types';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseFile } from '../../src/core/signatures/recognise';
-import { parsePanelState } from '../../media/validate';
+import { parseHostMessage, parsePanelState } from '../../media/validate';
 import { repoRoot } from '../harness/paths';
 
 // Issue 18, the panel on big inputs: what the extension host keeps and posts to the webview is bounded
@@ -73,6 +73,9 @@ test('the state the panel posts is a fraction of the whole diagnosis, and the we
   assert.ok(posted * 5 < whole, `${posted} chars posted of ${whole}`);
   assert.ok(parsePanelState(JSON.parse(JSON.stringify(state))));
   assert.equal(parsePanelState({ ...state, symptom: { count: 1, pods: 0 } }), null, 'a state without its totals per signature is dropped');
+  // A state comes numbered, so the webview lays out a state sent again (on ready) only once.
+  assert.equal(parseHostMessage({ type: 'state', state: JSON.parse(JSON.stringify(state)), seq: 3 })?.type, 'state');
+  assert.equal(parseHostMessage({ type: 'state', state: JSON.parse(JSON.stringify(state)) }), null);
 });
 
 test("a session's version changes with what it holds (a new or changed file, a paste), not with a read of the same files", async () => {

@@ -81,7 +81,11 @@ export function panelDiagnosis(d: Diagnosis): { diagnosis: Diagnosis; symptom: S
 }
 
 export type HostMessage =
-  | { type: 'state'; state: PanelState }
+  /**
+   * `seq` numbers the states the host made, from 1: the same state sent again (the webview said it was
+   * ready, or only its busy message is to go) is not laid out again.
+   */
+  | { type: 'state'; state: PanelState; seq: number }
   | { type: 'busy'; message: string }
   /** The panel's words in the display language (VS Code's l10n bundle; empty in English). */
   | { type: 'l10n'; bundle: Record<string, string> };
