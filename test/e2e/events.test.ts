@@ -82,6 +82,8 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   const httpCounts = (await httpRows.locator('td.num.strong').allTextContents()).map((t) => Number(t.replace(/,/g, '')));
   assert.equal(httpCounts.reduce((a, b) => a + b, 0), meta.occurrences['http-probe-eof']);
   await vs.screenshot('panel');
+  await more.scrollIntoViewIfNeeded();
+  await vs.screenshot('more-rows');
   // The fleet: every node the list names, counted once, with its failed execs adding up to the EOFs.
   const fleet = vs.webview().locator('#fleet');
   await fleet.scrollIntoViewIfNeeded();
@@ -163,6 +165,7 @@ test('the panel answers a question on the 100 MB list from its session, without 
   const detail = vs.webview().locator('.evidence-item[data-id="cpu-manager-static"] .detail');
   await waitForText(detail, /as you answered/, 10_000);
   const answeredMs = Date.now() - started;
+  await detail.scrollIntoViewIfNeeded();
   await vs.screenshot('answered-static');
   // One answer, one state, laid out once. A trace finishing meanwhile changes the evidence, so its own
   // state may come too (the log says what each state is for); nothing else makes one.
