@@ -9,13 +9,12 @@ import type { DiagnosisSession } from '../core/diagnosis/session';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { UserFacts } from '../core/diagnosis/types';
 import type { ReproduceOutcome } from '../core/reproduce/types';
-import { discoverLogs } from '../core/logs/discover';
 import type { Matcher } from '../core/signatures/matcher';
 import { setsOf } from '../core/signatures/occurrences';
 import { type NodeStack, chainFor, chainsToTrace, entryOfSets, nodeStackOfSets } from '../core/trace/stack';
 import type { Atlas } from '../core/trace/types';
 import type { Config } from './config';
-import { diagnosisSession } from './diagnoseOnDisk';
+import { diagnosisSession, inputFiles } from './diagnoseOnDisk';
 import { activeFile, withoutDocument } from './largeFiles';
 import { logNotes } from './log';
 import { openReproduceScript } from './reproduce';
@@ -429,29 +428,31 @@ export class DiagnosisPanel implements vscode.Disposable {
  * error. The active file stays a choice, also when VS Code handed no document of it (over 50 MB, or
  * compressed): that one is read from disk with progress by "Diagnose File on Disk…".
  */
-export async function pickDiagnosisFiles(arg: unknown): Promise<string[] | undefined> {
+export async function pickDiagnosisFiles(arg: unknown, bundles: string, log: vscode.LogOutputChannel): Promise<string[] | undefined> {
+  // Paths become files as the CLI makes them (gatherInputs): folders searched, bundles unpacked.
+  const files = (paths: string[]) => inputFiles(paths, bundles, log);
   if (typeof arg === 'string') {
     // From a log's code lens or hover: that log plus its neighbours (the node's other logs and config).
     const file = vscode.Uri.parse(arg).fsPath;
-    return [...new Set([file, ...discoverLogs(path.dirname(file)).files])];
+    return [...new Set([file, ...(await files([path.dirname(file)]))])];
   }
   const active = activeFile()?.fsPath;
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
-  type Item = vscode.QuickPickItem & { files?: () => string[]; onDisk?: string; pick?: true };
+  type Item = vscode.QuickPickItem & { paths?: string[]; onDisk?: string; pick?: true };
   const items: Item[] = [];
   const activeFolder = active ? path.dirname(active) : undefined;
   if (folders.length) {
     items.push({
       label: `$(folder) ${vscode.l10n.t("The workspace's logs")}`,
       description: vscode.l10n.t('every log and kubelet config in the workspace'),
-      files: () => folders.flatMap((f) => discoverLogs(f).files),
+      paths: folders,
     });
   }
   if (activeFolder && !isUnder(activeFolder, folders)) {
     items.push({
       label: `$(folder-opened) ${vscode.l10n.t("The logs of the active file's folder")}`,
       description: activeFolder,
-      files: () => discoverLogs(activeFolder).files,
+      paths: [activeFolder],
     });
   }
   if (active) {
@@ -459,7 +460,7 @@ export async function pickDiagnosisFiles(arg: unknown): Promise<string[] | undef
     items.push({
       label: `$(file) ${vscode.l10n.t('Active file')}`,
       description: path.basename(active),
-      ...(large ? { detail: vscode.l10n.t('Read from disk with progress (Diagnose File on Disk…): VS Code hands extensions no document of it'), onDisk: active } : { files: () => [active] }),
+      ...(large ? { detail: vscode.l10n.t('Read from disk with progress (Diagnose File on Disk…): VS Code hands extensions no document of it'), onDisk: active } : { paths: [active] }),
     });
   }
   items.push({ label: `$(files) ${vscode.l10n.t('Pick files…')}`, pick: true });
@@ -469,11 +470,11 @@ export async function pickDiagnosisFiles(arg: unknown): Promise<string[] | undef
     await vscode.commands.executeCommand('runtimeLens.diagnoseFileOnDisk', vscode.Uri.file(choice.onDisk));
     return undefined;
   }
-  if (choice.files) return choice.files();
+  if (choice.paths) return files(choice.paths);
   const picked = await vscode.window.showOpenDialog({
     canSelectMany: true,
     openLabel: vscode.l10n.t('Diagnose'),
     title: vscode.l10n.t('Logs, kubelet config and runc/docker version output from the node'),
   });
-  return picked?.map((u) => u.fsPath);
+  return picked ? files(picked.map((u) => u.fsPath)) : undefined;
 }

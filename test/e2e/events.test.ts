@@ -41,24 +41,7 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   const host = extensionHostPid();
   assert.ok(host, 'the extension host of this code-server');
   hostBefore = { pid: host, ...memoryOf(host) };
-  await vs.runCommand('Runtime Lens: Diagnose File on Disk…');
-  // code-server's file dialog is a quick input holding a path: type the file's and accept.
-  const input = vs.page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 30_000 });
-  await input.fill(meta.file);
-  await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(meta.file) }).first().waitFor({ timeout: 30_000 });
-  // Enter accepts the dialog's *active* row. Right after typing, that can still be ".." (which goes up a
-  // folder and leaves the dialog open): press it only once the file's row is the active one, and type
-  // the path again if the dialog moved away from it.
-  const activeFile = vs.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: path.basename(meta.file) });
-  for (let i = 0; i < 5 && (await input.isVisible()); i++) {
-    if ((await input.inputValue()) !== meta.file) await input.fill(meta.file);
-    await activeFile.waitFor({ timeout: 10_000 }).catch(() => undefined);
-    await vs.page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
-  }
-  if (await input.isVisible()) await vs.screenshot('file-dialog-stuck');
-  assert.equal(await input.isVisible(), false, 'the file dialog took the file');
+  await diagnoseFileOnDisk(meta.file);
   // Progress while it reads, in a notification with a Cancel button.
   const progress = vs.page.locator('.notification-toast', { hasText: /Reading events-300000\.json|MB of/ }).first();
   await progress.waitFor({ timeout: 60_000 });
@@ -98,6 +81,31 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   await waitUntil(() => statesSent() > 0, 20_000);
   assert.ok(statesSent() <= 1 + tracesFinished(), `${statesSent()} states sent, ${tracesFinished()} traces finished`);
 });
+
+/** "Runtime Lens: Diagnose File on Disk…", the file typed into code-server's file dialog and accepted, as a person does. */
+async function diagnoseFileOnDisk(file: string): Promise<void> {
+  await vs.runCommand('Runtime Lens: Diagnose File on Disk…');
+  // code-server's file dialog is a quick input holding a path: type the file's and accept.
+  const input = vs.page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill(file);
+  await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor({ timeout: 30_000 }).catch(async (e: unknown) => {
+    await vs.screenshot('file-dialog-no-row');
+    throw e;
+  });
+  // Enter accepts the dialog's *active* row. Right after typing, that can still be ".." (which goes up a
+  // folder and leaves the dialog open): press it only once the file's row is the active one, and type
+  // the path again if the dialog moved away from it.
+  const activeFile = vs.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: path.basename(file) });
+  for (let i = 0; i < 5 && (await input.isVisible()); i++) {
+    if ((await input.inputValue()) !== file) await input.fill(file);
+    await activeFile.waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await vs.page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  }
+  if (await input.isVisible()) await vs.screenshot('file-dialog-stuck');
+  assert.equal(await input.isVisible(), false, 'the file dialog took the file');
+}
 
 /** The extension host of this test's code-server: the process with `--type=extensionHost` whose ancestors include ours. */
 function extensionHostPid(): number | null {
@@ -214,6 +222,31 @@ async function waitUntil(ok: () => boolean | Promise<boolean>, timeoutMs: number
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+test('"Diagnose File on Disk…" on a bundle (.tar.gz) reads the folder it unpacks to, as `runtime-lens diagnose` does', async () => {
+  // A node's logs packed as `runtime-lens collect` packs them: one top folder in a .tar.gz.
+  const packed = path.join(vs.outDir, 'pack');
+  fs.rmSync(packed, { recursive: true, force: true });
+  fs.cpSync(path.join(repoRoot, 'samples', 'eof-incident'), path.join(packed, 'node-a'), { recursive: true });
+  const bundle = path.join(vs.workspace, 'node-a.tar.gz');
+  execFileSync('tar', ['-czf', bundle, '-C', packed, 'node-a']);
+  // What the CLI finds in the same bundle (unpacked into a cache of the test's own).
+  const cli = JSON.parse(execFileSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'diagnose', '--json', bundle], { encoding: 'utf8', env: { ...process.env, RUNTIME_LENS_CACHE: path.join(vs.outDir, 'cli-cache') }, stdio: ['ignore', 'pipe', 'ignore'] })) as { clusters: { signature: string; count: number }[] };
+  const lines = cli.clusters.reduce((n, c) => n + c.count, 0);
+  const signatures = new Set(cli.clusters.map((c) => c.signature)).size;
+  const content = vs.webview().locator('main#content');
+  const before = Number((await content.getAttribute('data-renders')) ?? 0);
+  await diagnoseFileOnDisk(bundle);
+  await waitUntil(async () => Number((await content.getAttribute('data-renders')) ?? 0) > before, 120_000);
+  const leadLocator = vs.webview().locator('section#symptom p.lead');
+  const lead = await leadLocator.innerText();
+  assert.match(lead, new RegExp(`^Found ${lines.toLocaleString('en-US')} lines matching ${signatures} known signatures in `));
+  assert.doesNotMatch(lead, /events-300000/);
+  // Unpacked into the extension's own storage, and said in its log.
+  assert.match(extensionLog(), /node-a\.tar\.gz: a bundle, read from \S+runtime-lens\.runtime-lens\/bundles\/[0-9a-f]+\/node-a/);
+  await leadLocator.scrollIntoViewIfNeeded();
+  await vs.screenshot('bundle-panel');
+});
 
 test('a compact event list opened in the editor: its Problems entry points at the event\'s message in the one long line', async () => {
   // Three events on one line; the first holds characters of 2, 3 and 4 bytes before its message, so the
