@@ -468,6 +468,14 @@ function planBuckets(needles: string[], sample: Uint8Array | undefined): Planned
 }
 
 
+/** What `ByteScanner.plan()` gives: the needles and the tables the scan reads (structured-cloneable). */
+export interface NeedlePlan {
+  key: string;
+  needles: string[];
+  /** The scanner's memory below the text: masks, buckets, needle table, fingerprint hashes, needle bytes. */
+  tables: Uint8Array;
+}
+
 /**
  * Finds needles in bytes held in WebAssembly memory. `bytes` is the text region: put the text at
  * [0, n) and call `scan(0, n, …)`; `capacity` bytes fit. Build one with `ByteScanner.create`, which
@@ -498,14 +506,39 @@ export class ByteScanner {
     this.bytes = Buffer.from(memory.buffer, TEXT, capacity + PAD);
   }
 
-  static create(capacity: number): ByteScanner | null {
-    const module = wasmModule();
+  /**
+   * `module`: the compiled scanner (`ByteScanner.module()`), as a worker thread is given it: a
+   * WebAssembly.Module passes between threads, so a worker neither assembles nor compiles it again.
+   */
+  static create(capacity: number, module: object | null = wasmModule()): ByteScanner | null {
     if (!module) return null;
     try {
       return new ByteScanner(capacity, module);
     } catch {
       return null;
     }
+  }
+
+  /** The compiled WebAssembly module scanners are made of; null where WebAssembly SIMD is missing. */
+  static module(): object | null {
+    return wasmModule();
+  }
+
+  /**
+   * The needles as loaded and planned, for another scanner (a worker's) to search exactly the same
+   * way without planning them again; null before `setNeedles`.
+   */
+  plan(): NeedlePlan | null {
+    if (this.needlesKey === null) return null;
+    return { key: this.needlesKey, needles: [...this.needles], tables: this.memory.slice(0, TEXT) };
+  }
+
+  /** Loads the needles of another scanner's `plan()`. */
+  adopt(plan: NeedlePlan): void {
+    if (plan.tables.length !== TEXT) throw new RangeError(`ByteScanner: a plan holds ${TEXT} bytes, got ${plan.tables.length}`);
+    this.memory.set(plan.tables, 0);
+    this.needlesKey = plan.key;
+    this.needles = [...plan.needles];
   }
 
   /**
