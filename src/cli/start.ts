@@ -9,6 +9,10 @@
  * holds the bundle's size and time, so a rebuilt bundle never meets an old cache. Without a cache, or
  * where the cache cannot be written, the bundle simply compiles as it would have.
  *
+ * A script compiled this way has no loader for `import()` (and V8 drops the one it is given when the
+ * code comes from a cache), so the bundles are built with dynamic import turned into require
+ * (build:node's --supported:dynamic-import=false): web-tree-sitter's `import("fs/promises")` is the one.
+ *
  * Only node's built-in modules here: this file is loaded before anything else.
  */
 import * as fs from 'node:fs';

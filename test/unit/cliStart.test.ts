@@ -13,16 +13,14 @@ import { repoRoot } from '../harness/paths';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-start-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
-execFileSync(path.join(repoRoot, 'node_modules', '.bin', 'esbuild'), [
-  `cli=${path.join(repoRoot, 'src', 'cli', 'start.ts')}`,
-  `cli-bundle=${path.join(repoRoot, 'src', 'cli', 'main.ts')}`,
-  '--bundle',
-  '--platform=node',
-  '--target=node20',
-  '--format=cjs',
-  '--log-level=error',
-  `--outdir=${dir}`,
-]);
+// build:node's own flags (the dynamic-import one matters: see start.ts), minus where it writes.
+const buildNode = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build:node']!;
+const flags = buildNode.split(/\s+/).filter((a) => a.startsWith('--') && !a.startsWith('--outdir') && !a.startsWith('--sourcemap'));
+assert.ok(flags.includes('--bundle') && flags.includes('--supported:dynamic-import=false'), buildNode);
+execFileSync(path.join(repoRoot, 'node_modules', '.bin', 'esbuild'), [`cli=${path.join(repoRoot, 'src', 'cli', 'start.ts')}`, `cli-bundle=${path.join(repoRoot, 'src', 'cli', 'main.ts')}`, ...flags, '--log-level=error', `--outdir=${dir}`]);
+// As build:wasm puts them beside the bundle.
+fs.copyFileSync(path.join(repoRoot, 'node_modules', 'web-tree-sitter', 'tree-sitter.wasm'), path.join(dir, 'tree-sitter.wasm'));
+fs.copyFileSync(path.join(repoRoot, 'node_modules', 'tree-sitter-go', 'tree-sitter-go.wasm'), path.join(dir, 'tree-sitter-go.wasm'));
 const log = path.join(dir, 'kubelet.log');
 fs.writeFileSync(log, 'I0507 03:43:28.310630   57003 prober.go:112] Readiness probe for "api-1_shop(d1aab5f0-ae8f-11eb-a151-080027049c65):api" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown\n');
 
@@ -68,4 +66,18 @@ test('a cache folder that cannot be written: the CLI runs as without one, exit c
   assert.equal(r.err, '');
   assert.equal(cli(blocked, 'diagnose', path.join(dir, 'missing.log')).code, 2);
   assert.equal(cli(blocked, 'frobnicate').code, 2);
+});
+
+test('trace (tree-sitter loads its WebAssembly through import()) runs from the cache as without it', () => {
+  const cache = path.join(dir, 'cache-d');
+  const empty = fs.mkdtempSync(path.join(dir, 'sources-'));
+  const runs = [cli(cache, 'trace', '--json', '--sources', empty), cli(cache, 'trace', '--json', '--sources', empty)];
+  assert.equal(cacheFiles(cache).length, 1);
+  for (const r of runs) {
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+  }
+  const chains = runs.map((r) => JSON.stringify((JSON.parse(r.out) as { chains: unknown }).chains));
+  assert.equal(chains[1], chains[0]);
+  assert.ok(chains[0]!.includes('"resolved":false'), 'an empty source root resolves no hop');
 });
