@@ -414,26 +414,27 @@ function planBuckets(needles: string[], sample: Uint8Array | undefined): Planned
   const costs = new Map(needles.map((x) => [x, windows(x).map((o) => count(tri(x, o)) + (rough(x, o) + 20) / 100)]));
   const cost = (x: string, o: number) => costs.get(x)![o]!;
 
-  // A bucket passes a position when each fingerprint byte there has a low nibble in `low[f]` and a
-  // high nibble in `high[f]` (bit masks): estimated from the sample's byte frequencies.
-  // Masks of bucket b, fingerprint byte f at [b * FINGERPRINT + f]; `low`/`high` hold a trial's.
+  // A bucket passes a position when each fingerprint byte there has a low nibble in its low mask and a
+  // high nibble in its high mask: estimated from the sample's byte frequencies as the product, over
+  // the fingerprint bytes, of the share of bytes with both nibbles in the masks.
+  // Masks of bucket b, fingerprint byte f at [b * FINGERPRINT + f], and that share (`sums`).
   const lows = new Int32Array(8 * FINGERPRINT);
   const highs = new Int32Array(8 * FINGERPRINT);
-  const low = new Int32Array(FINGERPRINT);
-  const high = new Int32Array(FINGERPRINT);
-  // Only the set bits are visited: a bucket's masks hold a few nibbles each, and this runs for every
-  // needle × window × bucket.
-  const rate = () => {
-    let r = 1;
-    for (let f = 0; f < FINGERPRINT; f++) {
-      let sum = 0;
-      for (let hs = high[f]!; hs !== 0; hs &= hs - 1) {
-        const h = 31 - Math.clz32(hs & -hs);
-        for (let ls = low[f]!; ls !== 0; ls &= ls - 1) sum += share[h * 16 + 31 - Math.clz32(ls & -ls)]!;
-      }
-      r *= sum;
-    }
-    return r;
+  const sums = new Float64Array(8 * FINGERPRINT);
+  const trial = new Float64Array(FINGERPRINT);
+  const ctz = (v: number) => 31 - Math.clz32(v & -v);
+  // The share once byte c joins the masks at k: the old share, plus the new low nibble's column and the
+  // new high nibble's row. This runs for every needle × window × bucket before the JIT has warmed up,
+  // so it visits at most 32 cells rather than recomputing the whole sum.
+  const shareWith = (k: number, c: number) => {
+    const low = lows[k]!;
+    const high = highs[k]!;
+    const cl = c & 15;
+    const ch = c >> 4;
+    let sum = sums[k]!;
+    if (!((low >> cl) & 1)) for (let hs = high; hs !== 0; hs &= hs - 1) sum += share[ctz(hs) * 16 + cl]!;
+    if (!((high >> ch) & 1)) for (let ls = low | (1 << cl); ls !== 0; ls &= ls - 1) sum += share[ch * 16 + ctz(ls)]!;
+    return sum;
   };
   const rates = new Float64Array(8);
   // Needle by needle, the most frequent first: of its PLAN_WINDOWS rarest windows and the 8 buckets,
@@ -444,12 +445,10 @@ function planBuckets(needles: string[], sample: Uint8Array | undefined): Planned
     let best = { bucket: 0, offset: 0, rate: 0, growth: Infinity };
     for (const offset of offsets) {
       for (let b = 0; b < 8; b++) {
-        for (let f = 0; f < FINGERPRINT; f++) {
-          low[f] = lows[b * FINGERPRINT + f]! | (1 << (x.charCodeAt(offset + f) & 15));
-          high[f] = highs[b * FINGERPRINT + f]! | (1 << (x.charCodeAt(offset + f) >> 4));
-        }
+        let rate = 1;
+        for (let f = 0; f < FINGERPRINT; f++) rate *= shareWith(b * FINGERPRINT + f, x.charCodeAt(offset + f));
         // The model treats bytes as independent; a common word is more frequent than that says.
-        const r = Math.max(rate(), rates[b]! + count(tri(x, offset)) / text.length);
+        const r = Math.max(rate, rates[b]! + count(tri(x, offset)) / text.length);
         const growth = r - rates[b]!;
         if (growth < best.growth - 1e-12 || (growth <= best.growth + 1e-12 && buckets[b]!.length < buckets[best.bucket]!.length)) {
           best = { bucket: b, offset, rate: r, growth };
@@ -459,7 +458,9 @@ function planBuckets(needles: string[], sample: Uint8Array | undefined): Planned
     const { bucket, offset } = best;
     buckets[bucket]!.push({ needle: x, offset, fingerprint: x.slice(offset, offset + FINGERPRINT) });
     rates[bucket] = best.rate;
+    for (let f = 0; f < FINGERPRINT; f++) trial[f] = shareWith(bucket * FINGERPRINT + f, x.charCodeAt(offset + f));
     for (let f = 0; f < FINGERPRINT; f++) {
+      sums[bucket * FINGERPRINT + f] = trial[f]!;
       lows[bucket * FINGERPRINT + f]! |= 1 << (x.charCodeAt(offset + f) & 15);
       highs[bucket * FINGERPRINT + f]! |= 1 << (x.charCodeAt(offset + f) >> 4);
     }
