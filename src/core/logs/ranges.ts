@@ -12,8 +12,11 @@
  * does, and decoded by the caller).
  */
 import * as fs from 'node:fs';
-import { threadId } from 'node:worker_threads';
 import type { ByteScanner } from './scan';
+
+/** This thread's id (0 on the main thread). Required on first use: the CLI's start need not load worker_threads. */
+let thread: number | undefined;
+const threadId = () => (thread ??= (require('node:worker_threads') as typeof import('node:worker_threads')).threadId);
 
 /** The lines that start in bytes [start, end) of the file. */
 export interface RangeJob {
@@ -71,10 +74,10 @@ export function scanRange(fd: number, scanner: ByteScanner, job: RangeJob, maxLi
   if (lead === 1 && buf[0] !== 0x0a) {
     // The range begins inside a line: that line belongs to the range it starts in.
     const nl = data.indexOf(0x0a, lead);
-    if (nl < 0 || nl + 1 >= rangeEnd) return { index: job.index, lines: 0, hits: [], longLines: [], bytes: job.end - job.start, thread: threadId };
+    if (nl < 0 || nl + 1 >= rangeEnd) return { index: job.index, lines: 0, hits: [], longLines: [], bytes: job.end - job.start, thread: threadId() };
     from = nl + 1;
   }
-  if (from >= n) return { index: job.index, lines: 0, hits: [], longLines: [], bytes: job.end - job.start, thread: threadId };
+  if (from >= n) return { index: job.index, lines: 0, hits: [], longLines: [], bytes: job.end - job.start, thread: threadId() };
   // The last line starting before job.end ends at the first newline from job.end - 1 on; without one
   // within reach it is longer than maxLine (or the file ends), and the scanner cuts it.
   const nl = data.indexOf(0x0a, rangeEnd - 1);
@@ -82,5 +85,5 @@ export function scanRange(fd: number, scanner: ByteScanner, job: RangeJob, maxLi
   const hits: (number | string)[] = [];
   const longLines: number[] = [];
   const newlines = scanner.scan(from, to, 0, (line, content) => hits.push(line, content), { maxLine, onLongLine: (line) => longLines.push(line) });
-  return { index: job.index, lines: newlines + (buf[to - 1] === 0x0a ? 0 : 1), hits, longLines, bytes: job.end - job.start, thread: threadId };
+  return { index: job.index, lines: newlines + (buf[to - 1] === 0x0a ? 0 : 1), hits, longLines, bytes: job.end - job.start, thread: threadId() };
 }
