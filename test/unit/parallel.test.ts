@@ -189,3 +189,24 @@ test('a worker that cannot be used leaves its ranges to the main thread, with th
   }
   assert.ok(threads.length > 0 && threads.every((t) => t === 0), 'ranges not all scanned on the main thread');
 });
+
+test('RUNTIME_LENS_WORKERS sets the number of workers whatever the load; 0 turns them off', { timeout: 60000 }, async () => {
+  const file = write('node.log', randomLog(7, 1024 * 1024));
+  const saved = process.env.RUNTIME_LENS_WORKERS;
+  try {
+    process.env.RUNTIME_LENS_WORKERS = '0';
+    assert.equal(ScanPool.open(file, { rangeBytes: 4096, minBytes: 0 }), null);
+    process.env.RUNTIME_LENS_WORKERS = '2';
+    const pool = ScanPool.open(file, { rangeBytes: 4096, minBytes: 0 });
+    assert.ok(pool);
+    assert.equal((pool as unknown as { slots: unknown[] }).slots.length, 2);
+    await pool.close();
+    // An explicit count (the callers' own) comes first.
+    const one = ScanPool.open(file, { workers: 1, rangeBytes: 4096, minBytes: 0 });
+    assert.equal((one as unknown as { slots: unknown[] }).slots.length, 1);
+    await one!.close();
+  } finally {
+    if (saved === undefined) delete process.env.RUNTIME_LENS_WORKERS;
+    else process.env.RUNTIME_LENS_WORKERS = saved;
+  }
+});

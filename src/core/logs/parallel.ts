@@ -19,7 +19,10 @@ import { ByteScanner } from './scan';
 import type { FromWorker, ToWorker } from './scanWorker';
 
 export interface ParallelOptions {
-  /** Worker threads. Default: one per idle core beyond the main thread's, at most MAX_WORKERS (`idleCores`). */
+  /**
+   * Worker threads. Default: $RUNTIME_LENS_WORKERS, else one per idle core beyond the main thread's,
+   * at most MAX_WORKERS (`idleCores`).
+   */
   workers?: number;
   /** Bytes per range. Default RANGE_BYTES; smaller in tests, to put many boundaries in a small file. */
   rangeBytes?: number;
@@ -50,6 +53,13 @@ function idleCores(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const idle = Math.round(cores - os.loadavg()[0]!);
   return Math.max(0, Math.min(MAX_WORKERS, cores - 1, idle));
+}
+
+/** RUNTIME_LENS_WORKERS=N: that many workers whatever the load (0: none), to measure or to rule them out. */
+function workersFromEnvironment(): number | null {
+  const value = process.env.RUNTIME_LENS_WORKERS;
+  if (value === undefined || !/^\d{1,3}$/.test(value)) return null;
+  return Math.min(MAX_WORKERS, Number(value));
 }
 
 interface Slot {
@@ -108,7 +118,7 @@ export class ScanPool {
       const head = Buffer.alloc(2);
       const gzip = fs.readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
       if (!st.isFile() || gzip || st.size < minBytes || !fs.existsSync(WORKER_SCRIPT) || !ByteScanner.module()) return null;
-      const count = Math.min(options?.workers ?? idleCores(), Math.floor(st.size / rangeBytes) - 1);
+      const count = Math.min(options?.workers ?? workersFromEnvironment() ?? idleCores(), Math.floor(st.size / rangeBytes) - 1);
       if (count < 1) return null;
       const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
       const slots: Slot[] = [];
