@@ -44,13 +44,19 @@ function readCache(file: string | null): Buffer | undefined {
   }
 }
 
-/** Written once the run is over, so that the functions it compiled are in it; whole or not at all. */
+/**
+ * Written once the run is over, so that the functions it compiled are in it; whole or not at all. The
+ * caches of earlier bundles for this node are removed: every build would leave one behind.
+ */
 function writeCache(file: string, script: vm.Script): void {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
+    fs.mkdirSync(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, script.createCachedData());
     fs.renameSync(tmp, file);
+    const mine = `cli-${process.version}-${process.arch}-`;
+    for (const old of fs.readdirSync(dir)) if (old.startsWith(mine) && old.endsWith('.bin') && old !== path.basename(file)) fs.rmSync(path.join(dir, old), { force: true });
   } catch {
     // A read-only home or a full disk: the next run compiles again, nothing more.
   }

@@ -81,3 +81,31 @@ test('trace (tree-sitter loads its WebAssembly through import()) runs from the c
   assert.equal(chains[1], chains[0]);
   assert.ok(chains[0]!.includes('"resolved":false'), 'an empty source root resolves no hop');
 });
+
+test('a rebuilt bundle gets a cache of its own, and the one of the bundle it replaced is removed', () => {
+  const cache = path.join(dir, 'cache-e');
+  cli(cache, '--version');
+  const before = cacheFiles(cache);
+  assert.equal(before.length, 1);
+  // As a build leaves it: the same bundle with a new time.
+  const bundle = path.join(dir, 'cli-bundle.js');
+  const st = fs.statSync(bundle);
+  fs.utimesSync(bundle, st.atime, new Date(st.mtimeMs + 5000));
+  try {
+    assert.equal(cli(cache, '--version').code, 0);
+    const after = cacheFiles(cache);
+    assert.equal(after.length, 1, after.join(', '));
+    assert.notEqual(after[0], before[0]);
+  } finally {
+    fs.utimesSync(bundle, st.atime, st.mtime);
+  }
+  // Another node's (or another architecture's) cache is not this run's to remove.
+  fs.writeFileSync(path.join(cache, 'v8', 'cli-v0.0.0-other-1-1.bin'), 'x');
+  fs.utimesSync(bundle, st.atime, new Date(st.mtimeMs + 9000));
+  try {
+    cli(cache, '--version');
+    assert.ok(cacheFiles(cache).includes('cli-v0.0.0-other-1-1.bin'));
+  } finally {
+    fs.utimesSync(bundle, st.atime, st.mtime);
+  }
+});
