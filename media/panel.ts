@@ -22,6 +22,10 @@ const vscode = acquireVsCodeApi();
 let state: PanelState | null = parsePanelState(vscode.getState());
 let busy: string | null = null;
 let toolkitReady = false;
+let renders = 0;
+/** The host's number of the state shown (0: none yet, or the one VS Code kept), and the words it is shown in. */
+let shownSeq = 0;
+let shownWords = '{}';
 
 const view: View = {
   post: message => vscode.postMessage(message),
@@ -40,6 +44,10 @@ window.addEventListener('message', event => {
   const message: HostMessage | null = parseHostMessage(event.data);
   if (!message) return;
   if (message.type === 'l10n') {
+    // Sent on every ready: the page is laid out again only when its words change (another language).
+    const words = JSON.stringify(message.bundle);
+    if (words === shownWords) return;
+    shownWords = words;
     setBundle(message.bundle);
     renderBusy();
     renderContent();
@@ -50,10 +58,13 @@ window.addEventListener('message', event => {
     renderBusy();
     return;
   }
-  state = message.state;
   busy = null;
-  vscode.setState(state);
   renderBusy();
+  // The state shown, sent again: only the busy message goes.
+  if (message.seq === shownSeq) return;
+  shownSeq = message.seq;
+  state = message.state;
+  vscode.setState(state);
   renderContent();
 });
 
@@ -78,6 +89,9 @@ function renderContent(): void {
   }
   content.replaceChildren(...renderPage(state, view));
   mountCharts();
+  // How many states this page has laid out: a test waits for the next one instead of guessing a delay.
+  renders += 1;
+  content.dataset.renders = String(renders);
   if (focused && !focused.isConnected) {
     const again = key === null ? null : [...content.querySelectorAll<HTMLElement>('[data-key]')].find(el => el.dataset.key === key);
     (again ?? (sectionId ? document.getElementById(`${sectionId}-title`) : null))?.focus({ preventScroll: true });

@@ -3,7 +3,7 @@
  * Actions only post messages; the host answers with a new state and the page is rendered again.
  */
 import { listed, probability } from '../src/core/diagnosis/numbers';
-import type { PanelHop, PanelState, WebviewMessage } from '../src/core/diagnosis/protocol';
+import { PANEL_GROUPS_PER_CAUSE, type PanelHop, type PanelState, type SymptomTotals, type WebviewMessage } from '../src/core/diagnosis/protocol';
 import type { Attachment, CauseInfo, Cluster, Contribution, Diagnosis, DiagnosisGroup, Evidence, NextQuestion, PhaseTimelineAttachment, Question, RankedCause, SourceCheckAttachment, Timeline, UserFacts } from '../src/core/diagnosis/types';
 import { chartBox, drawPhaseHistogram, drawPhaseScatter, drawTimelineStrip, podClass, podsOf } from './chart';
 import { type Child, h, icon } from './dom';
@@ -86,13 +86,17 @@ function renderHeader(state: PanelState): HTMLElement {
 // ── 1. Symptom ────────────────────────────────────────────────────────────────────────────────
 
 function renderSymptom(state: PanelState, view: View): Child[] {
-  const clusters = state.diagnosis.clusters;
-  if (clusters.length === 0) {
+  const { count: total, pods, signatures: perSignature } = state.symptom;
+  if (perSignature.length === 0) {
     return [h('p', { class: 'lead' }, t('No known runtime error signatures in {0}.', state.subject)), renderPaste(state, view)];
   }
-  const total = clusters.reduce((n, c) => n + c.count, 0);
-  const signatures = new Set(clusters.map(c => c.signature)).size;
-  const pods = new Set(clusters.filter(c => c.pod !== null).map(c => c.pod)).size;
+  const signatures = perSignature.length;
+  // The host sends each signature's largest rows (panelDiagnosis); the rest of a signature is one row with their sum.
+  const rows = perSignature.flatMap(s => {
+    const listed = state.diagnosis.clusters.filter(c => c.signature === s.signature);
+    const rest = s.count - listed.reduce((n, c) => n + c.count, 0);
+    return [...listed.map(clusterRow), ...(s.rows > listed.length ? [moreRow(s, s.rows - listed.length, rest)] : [])];
+  });
   return [
     h('p', { class: 'lead' },
       pods > 0
@@ -109,7 +113,7 @@ function renderSymptom(state: PanelState, view: View): Child[] {
           h('th', { scope: 'col' }, t('First seen')),
           h('th', { scope: 'col' }, t('Last seen')),
           h('th', { scope: 'col', class: 'num' }, t('Per hour')))),
-        h('tbody', {}, ...clusters.map(clusterRow)))),
+        h('tbody', {}, ...rows))),
     renderPaste(state, view),
   ];
 }
@@ -187,6 +191,17 @@ function clusterRow(c: Cluster): HTMLElement {
     h('td', { class: 'time', title: c.firstSeen ?? '' }, shortTime(c.firstSeen)),
     h('td', { class: 'time', title: c.lastSeen ?? '' }, shortTime(c.lastSeen)),
     h('td', { class: 'num' }, c.perHour === null ? '—' : c.perHour.toFixed(1)));
+}
+
+/** The rows of a signature the panel does not list, summed: every occurrence stays counted in the table. */
+function moreRow(s: SymptomTotals['signatures'][number], rows: number, occurrences: number): HTMLElement {
+  return h('tr', { class: 'more-rows' },
+    h('td', {},
+      h('div', { class: 'cell-title' }, s.title),
+      h('div', { class: 'cell-sub' }, h('code', {}, s.signature))),
+    h('td', { class: 'muted' }, t('… {0} more pods or containers', rows.toLocaleString('en-US'))),
+    h('td', { class: 'num strong' }, occurrences.toLocaleString('en-US')),
+    h('td', {}), h('td', {}), h('td', {}));
 }
 
 // ── 2. Where it comes from ────────────────────────────────────────────────────────────────────
@@ -406,15 +421,16 @@ function renderGroupCauses(d: Diagnosis): HTMLElement | null {
   return h('div', { class: 'block group-causes', id: 'group-causes' },
     h('h3', {}, t('{0} at once', count(d.explained.length, 'cause'))),
     ...d.explained.map(span => {
-      const groups = span.groups.map(id => byId.get(id)!).filter(Boolean);
+      // The host sends the groups listed here (panelDiagnosis); the span names them all.
+      const groups = span.groups.slice(0, PANEL_GROUPS_PER_CAUSE).map(id => byId.get(id)!).filter(Boolean);
       const first = groups[0];
       return h('div', { class: 'group-cause', 'data-cause': span.cause },
         h('div', { class: 'cause-head' },
           h('span', { class: 'hyp-name' }, causeTitle(span.cause, d)),
-          h('span', { class: 'muted small' }, ` ${t('{0} failures in {1}', span.count.toLocaleString('en-US'), count(groups.length, 'group'))}`)),
-        h('ul', { class: 'group-list' }, ...groups.slice(0, 8).map(g => h('li', { 'data-group': g.id },
+          h('span', { class: 'muted small' }, ` ${t('{0} failures in {1}', span.count.toLocaleString('en-US'), count(span.groups.length, 'group'))}`)),
+        h('ul', { class: 'group-list' }, ...groups.map(g => h('li', { 'data-group': g.id },
           `${place(g)}: ${g.count} × ${g.innermost && g.signature === 'runtime-error' ? `${[g.innermost.operation, g.innermost.object].filter(Boolean).join(' ')}: ${g.innermost.errno ?? g.innermost.text}` : g.signature} (${percent(g.verdict.confidence)})`)),
-          groups.length > 8 ? h('li', { class: 'muted' }, t('… {0} more', groups.length - 8)) : null),
+          span.groups.length > PANEL_GROUPS_PER_CAUSE ? h('li', { class: 'muted' }, t('… {0} more', span.groups.length - PANEL_GROUPS_PER_CAUSE)) : null),
         first && (first.for.length || first.against.length) ? h('ul', { class: 'contributions' },
           ...first.for.slice(0, 4).map(c => contributionLine(c, '+')),
           ...first.against.slice(0, 3).map(c => contributionLine(c, '−'))) : null);

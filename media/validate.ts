@@ -110,9 +110,15 @@ const diagnosis = shape({
 const hop = shape({
   index: num, symbol: str, component: str, boundary: str, resolved: bool, file: optional(str), line: optional(num),
 });
+const symptom = shape({
+  count: num,
+  pods: num,
+  signatures: arrayOf(shape({ signature: str, title: str, count: num, rows: num, listed: num })),
+});
 const panelState = shape({
   subject: str,
   diagnosis,
+  symptom,
   chain: nullable(shape({ title: str, hops: arrayOf(hop) })),
   report: str,
   answers: isRecord,
@@ -127,7 +133,7 @@ export function parseHostMessage(raw: unknown): HostMessage | null {
   if (!isRecord(raw)) return null;
   if (raw.type === 'state') {
     const state = parsePanelState(raw.state);
-    return state ? { type: 'state', state } : null;
+    return state && num(raw.seq) ? { type: 'state', state, seq: raw.seq as number } : null;
   }
   if (raw.type === 'busy' && str(raw.message)) return { type: 'busy', message: raw.message as string };
   if (raw.type === 'l10n' && isRecord(raw.bundle) && Object.values(raw.bundle).every(str)) {

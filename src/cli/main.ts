@@ -48,7 +48,8 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
   }
 }
 
-if (require.main === module) {
+/** The command line of this process: run it, and set the exit code. */
+export function main(): void {
   run(
     process.argv.slice(2),
     (s) => process.stdout.write(s),
@@ -63,3 +64,6 @@ if (require.main === module) {
     },
   );
 }
+
+// Run as a program (a bundle of this file alone, as tests build it); dist/cli.js calls main() itself.
+if (require.main === module) main();

@@ -39,6 +39,11 @@ async function showScript(): Promise<void> {
   if (choice === open) await vscode.commands.executeCommand('runtimeLens.openBundle');
 }
 
+/** Where the extension unpacks bundles (Open Bundle…, a bundle given to Diagnose): its global storage, so the paths stay valid. */
+export function bundleRoot(context: vscode.ExtensionContext): string {
+  return path.join(context.globalStorageUri.fsPath, 'bundles');
+}
+
 async function openBundle(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, arg?: unknown): Promise<void> {
   let file = arg instanceof vscode.Uri ? arg : undefined;
   if (!file) {
@@ -53,7 +58,7 @@ async function openBundle(context: vscode.ExtensionContext, log: vscode.LogOutpu
     file = picked?.[0];
   }
   if (!file) return;
-  const root = path.join(context.globalStorageUri.fsPath, 'bundles');
+  const root = bundleRoot(context);
   let dir: string;
   try {
     dir = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Unpacking {0}', path.basename(file.fsPath)) }, async () => (await unpackBundle(file.fsPath, root)).dir);

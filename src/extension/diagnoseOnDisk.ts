@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DiagnosisSession } from '../core/diagnosis/session';
-import { Cancelled } from '../core/logs/input';
+import { isBundlePath } from '../core/collect/bundle';
+import { DiagnosisSession, gatherInputs } from '../core/diagnosis/session';
+import { Cancelled, InputError } from '../core/logs/input';
 import type { Recognition } from '../core/signatures/recognise';
 import type { Config } from './config';
 import { logNotes } from './log';
@@ -37,6 +38,30 @@ export function keepReading(file: string, st: { size: number; mtimeMs: number },
 }
 
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+
+/**
+ * The files to read for paths a user gave, through the core's one step from paths to files — the
+ * CLI's (gatherInputs): a folder is searched for logs (what is not one is noted in the log), a bundle
+ * (`runtime-lens collect`'s .tar.gz) is unpacked under `bundles` and read as its folder. A path that
+ * is gone or a bundle that cannot be unpacked is said in a warning, and nothing is read.
+ */
+export async function inputFiles(paths: readonly string[], bundles: string, log: vscode.LogOutputChannel): Promise<string[]> {
+  const gather = () =>
+    gatherInputs(paths, { cache: bundles, onBundle: (bundle, dir) => log.info(`${bundle}: a bundle, read from ${dir}`) });
+  try {
+    const bundle = paths.find(isBundlePath);
+    const { files, skipped } = bundle
+      ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Unpacking {0}', path.basename(bundle)) }, gather)
+      : await gather();
+    logNotes(log, skipped);
+    return files.map((f) => f.path);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    log.warn(`diagnosis: ${e.message}`);
+    void vscode.window.showWarningMessage(`Runtime Lens: ${e.message}`);
+    return [];
+  }
+}
 
 /** Reads the files into the session with progress; the ones read, or undefined when the user cancelled. */
 async function readWithProgress(files: string[], config: Config, log: vscode.LogOutputChannel): Promise<string[] | undefined> {
@@ -87,10 +112,11 @@ export function registerDiagnoseOnDisk(
   getConfig: () => Config,
   log: vscode.LogOutputChannel,
   openPanel: (files: string[]) => void,
+  bundles: string,
 ): vscode.Disposable {
   return vscode.commands.registerCommand('runtimeLens.diagnoseFileOnDisk', async (arg?: unknown) => {
-    let files: string[];
-    if (arg instanceof vscode.Uri) files = [arg.fsPath];
+    let paths: string[];
+    if (arg instanceof vscode.Uri) paths = [arg.fsPath];
     else {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
       const picked = await vscode.window.showOpenDialog({
@@ -101,8 +127,11 @@ export function registerDiagnoseOnDisk(
         ...(folder ? { defaultUri: folder } : {}),
       });
       if (!picked?.length) return;
-      files = picked.map((u) => u.fsPath);
+      paths = picked.map((u) => u.fsPath);
     }
+    // A bundle is read as the folder it unpacks to, as `runtime-lens diagnose` reads it.
+    const files = await inputFiles(paths, bundles, log);
+    if (files.length === 0) return;
     const read = await readWithProgress(files, getConfig(), log);
     if (read?.length) openPanel(read);
   });

@@ -4,15 +4,17 @@ import * as vscode from 'vscode';
 import { CAUSES } from '../core/diagnosis/causes';
 import { headline } from '../core/diagnosis/numbers';
 import { answerFrom, withLabResult } from '../core/diagnosis/observations';
-import { type HostMessage, type PanelState, parseWebviewMessage } from '../core/diagnosis/protocol';
+import { type HostMessage, type PanelState, panelDiagnosis, parseWebviewMessage } from '../core/diagnosis/protocol';
+import type { DiagnosisSession } from '../core/diagnosis/session';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { UserFacts } from '../core/diagnosis/types';
 import type { ReproduceOutcome } from '../core/reproduce/types';
-import { discoverLogs } from '../core/logs/discover';
+import type { Matcher } from '../core/signatures/matcher';
 import { setsOf } from '../core/signatures/occurrences';
 import { type NodeStack, chainFor, chainsToTrace, entryOfSets, nodeStackOfSets } from '../core/trace/stack';
+import type { Atlas } from '../core/trace/types';
 import type { Config } from './config';
-import { diagnosisSession } from './diagnoseOnDisk';
+import { diagnosisSession, inputFiles } from './diagnoseOnDisk';
 import { activeFile, withoutDocument } from './largeFiles';
 import { logNotes } from './log';
 import { openReproduceScript } from './reproduce';
@@ -21,6 +23,24 @@ import { say, setZone } from './say';
 
 const ANSWERS_KEY = 'runtimeLens.diagnosisAnswers';
 const REFRESH_DEBOUNCE_MS = 1000;
+
+/** What the panel derives from one set of recognitions (DiagnosisPanel.derivedFrom). */
+interface Derived {
+  version: number;
+  matcher: Matcher;
+  atlas: Atlas;
+  node: NodeStack | null;
+  wanted: string[];
+  readerName: string | null;
+}
+
+/** What a panel state is made of: the input (the session's recognitions, time options, pastes), the answers, the traced sources. */
+interface StateKey {
+  input: string;
+  answers: string;
+  sources: string;
+  matcher: Matcher;
+}
 
 function subjectOf(files: string[]): string {
   const names = files.map((f) => path.basename(f));
@@ -51,6 +71,15 @@ export class DiagnosisPanel implements vscode.Disposable {
   private pasteCount = 0;
   /** Whether the session has read this panel's files at least once. */
   private read = false;
+  private renderQueued: NodeJS.Immediate | undefined;
+  private disposed = false;
+  private derived: Derived | undefined;
+  /** What the state sent last was made of. */
+  private made: StateKey | undefined;
+  /** States sent to the webview so far. */
+  private posted = 0;
+  /** Whether the webview shows a busy message (until the next state). */
+  private busy = false;
 
   static show(context: vscode.ExtensionContext, traces: TraceService, getConfig: () => Config, log: vscode.LogOutputChannel, files: string[]): DiagnosisPanel {
     const existing = DiagnosisPanel.current;
@@ -157,6 +186,9 @@ export class DiagnosisPanel implements vscode.Disposable {
   }
 
   private post(message: HostMessage): void {
+    // The webview shows a busy message until the next state.
+    if (message.type === 'busy') this.busy = true;
+    if (message.type === 'state') this.busy = false;
     void this.panel.webview.postMessage(message);
   }
 
@@ -171,24 +203,51 @@ export class DiagnosisPanel implements vscode.Disposable {
     this.render();
   }
 
-  /** Diagnoses what the session holds with the answers and the traced sources, and sends the state: no file is read. */
+  /**
+   * Asks for a render. Requests that arrive together (a trace finishing while an answer is saved, the
+   * Call Path view and the panel both told) make one: the render runs once the current events are handled.
+   */
   private render(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = setImmediate(() => {
+      this.renderQueued = undefined;
+      if (!this.disposed) this.renderNow();
+    });
+  }
+
+  /**
+   * What the panel derives from the session's recognitions alone — the node's stack, the chains to
+   * trace, the entry point of its main error — kept while the session holds the same recognitions:
+   * over the sets of a cluster-wide event list that is seconds of work, not to be redone per answer.
+   */
+  private derivedFrom(session: DiagnosisSession, config: Config): Derived {
+    const atlas = this.traces.atlas;
+    const d = this.derived;
+    if (d && d.version === session.version && d.matcher === config.matcher && d.atlas === atlas) return d;
+    const recognitions = session.recognitions;
+    const sets = recognitions.flatMap((r) => setsOf(r));
+    // Step 2 shows the path the errors take on this node (the atlas's stacks), not always dockershim's.
+    const node = nodeStackOfSets(atlas, sets, recognitions.flatMap((r) => r.facts));
+    // The path of these errors: the entry point of the input's main error (reader, start…) on this node's stack.
+    const entry = entryOfSets(sets, (id) => config.matcher.byId(id)) ?? 'reader';
+    this.derived = { version: session.version, matcher: config.matcher, atlas, node, wanted: chainsToTrace(atlas, node), readerName: chainFor(atlas, node, entry) };
+    return this.derived;
+  }
+
+  /**
+   * Diagnoses what the session holds with the answers and the traced sources, and sends the state: no
+   * file is read. Nothing is sent when nothing the state is made of changed (a trace of chains this
+   * input does not show); the state kept and sent is bounded (panelDiagnosis), not a row per pod.
+   */
+  private renderNow(): void {
     // Before the first reading the session may hold another panel's files: that reading renders.
     if (!this.read) return;
     const started = Date.now();
-    const session = diagnosisSession(this.getConfig());
-    const traced = this.traces.state;
-    const { diagnosis } = session.diagnose({ saveState: traced?.saveState ?? null, user: this.answers, setZone: setZone(), say: say() });
-    const recognitions = session.recognitions;
-    const sets = recognitions.flatMap((r) => setsOf(r));
     const config = this.getConfig();
-    // Step 2 shows the path the errors take on this node (the atlas's stacks), not always dockershim's.
-    const node = nodeStackOfSets(this.traces.atlas, sets, recognitions.flatMap((r) => r.facts));
-    const wanted = chainsToTrace(this.traces.atlas, node);
+    const session = diagnosisSession(config);
+    const traced = this.traces.state;
+    const { node, wanted, readerName } = this.derivedFrom(session, config);
     this.node = node;
-    // The path of these errors: the entry point of the input's main error (reader, start…) on this node's stack.
-    const entry = entryOfSets(sets, (id) => config.matcher.byId(id)) ?? 'reader';
-    const readerName = chainFor(this.traces.atlas, node, entry);
     const reader = readerName ? traced?.result.chains[readerName] : undefined;
     // With Go sources at hand, trace the node's chains once (a finished trace refreshes the panel).
     // Asked once per set of chains: a cancelled trace is not asked again on every refresh.
@@ -204,16 +263,38 @@ export class DiagnosisPanel implements vscode.Disposable {
         }
       : null;
     const subject = subjectOf(this.files);
-    this.state = {
-      subject,
-      diagnosis,
-      chain,
-      report: reportMarkdown(diagnosis, subject, chain, new Date().toISOString(), say()),
-      answers: this.answers,
-      pasted: this.pasted.map((p) => ({ name: p.name, lines: p.text.split('\n').length })),
+    const answers = this.answers;
+    const saveState = traced?.saveState ?? null;
+    const pasted = this.pasted.map((p) => ({ name: p.name, lines: p.text.split('\n').length }));
+    // What the state is made of, in three parts, so the log says which one a new state is for.
+    const made: StateKey = {
+      input: JSON.stringify([session.version, config.time, subject, pasted]),
+      answers: JSON.stringify(answers),
+      sources: JSON.stringify([saveState, chain]),
+      matcher: config.matcher,
     };
-    this.log.info(`diagnosis of ${subject}: ${diagnosis.verdict.cause} (${diagnosis.verdict.confidence}) in ${Date.now() - started} ms; files read from disk so far: ${session.reads}`);
-    this.post({ type: 'state', state: this.state });
+    const last = this.made;
+    const changed = last ? (['input', 'answers', 'sources'] as const).filter((k) => made[k] !== last[k]) : ['input'];
+    if (last && made.matcher !== last.matcher && !changed.includes('input')) changed.unshift('input');
+    if (this.state && changed.length === 0) {
+      // Nothing changed (a trace of chains this input does not show, a hop navigated): the webview keeps its page, only its busy message goes.
+      if (this.busy) this.post({ type: 'state', state: this.state, seq: this.posted });
+      return;
+    }
+    const { diagnosis: full } = session.diagnose({ saveState, user: answers, setZone: setZone(), say: say() });
+    const diagnosedMs = Date.now() - started;
+    // The report is written from the whole diagnosis; the panel keeps only what it shows of it.
+    const report = reportMarkdown(full, subject, chain, new Date().toISOString(), say());
+    const { diagnosis, symptom } = panelDiagnosis(full);
+    this.state = { subject, diagnosis, symptom, chain, report, answers, pasted };
+    this.made = made;
+    this.posted += 1;
+    const rssMb = Math.round(process.memoryUsage.rss() / 1e6);
+    this.log.info(
+      `diagnosis of ${subject}: ${diagnosis.verdict.cause} (${diagnosis.verdict.confidence}) in ${diagnosedMs} ms; files read from disk so far: ${session.reads}; ` +
+        `panel state ${this.posted} for the ${changed.join(', ')} (${diagnosis.clusters.length} of ${full.clusters.length} rows) sent after ${Date.now() - started} ms; extension host RSS ${rssMb} MB`,
+    );
+    this.post({ type: 'state', state: this.state, seq: this.posted });
   }
 
   /** What the open panel concluded, for a file it diagnosed: the hover says what this input supports. */
@@ -243,7 +324,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       case 'ready':
         // The words first: the state then renders in the display language at once.
         this.post({ type: 'l10n', bundle: vscode.l10n.bundle ?? {} });
-        if (this.state) this.post({ type: 'state', state: this.state });
+        if (this.state) this.post({ type: 'state', state: this.state, seq: this.posted });
         return;
       case 'answer': {
         if (m.fact === 'timeZone') {
@@ -330,7 +411,9 @@ export class DiagnosisPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
+    if (this.renderQueued) clearImmediate(this.renderQueued);
     DiagnosisPanel.current = undefined;
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
@@ -344,29 +427,31 @@ export class DiagnosisPanel implements vscode.Disposable {
  * error. The active file stays a choice, also when VS Code handed no document of it (over 50 MB, or
  * compressed): that one is read from disk with progress by "Diagnose File on Disk…".
  */
-export async function pickDiagnosisFiles(arg: unknown): Promise<string[] | undefined> {
+export async function pickDiagnosisFiles(arg: unknown, bundles: string, log: vscode.LogOutputChannel): Promise<string[] | undefined> {
+  // Paths become files as the CLI makes them (gatherInputs): folders searched, bundles unpacked.
+  const files = (paths: string[]) => inputFiles(paths, bundles, log);
   if (typeof arg === 'string') {
     // From a log's code lens or hover: that log plus its neighbours (the node's other logs and config).
     const file = vscode.Uri.parse(arg).fsPath;
-    return [...new Set([file, ...discoverLogs(path.dirname(file)).files])];
+    return [...new Set([file, ...(await files([path.dirname(file)]))])];
   }
   const active = activeFile()?.fsPath;
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
-  type Item = vscode.QuickPickItem & { files?: () => string[]; onDisk?: string; pick?: true };
+  type Item = vscode.QuickPickItem & { paths?: string[]; onDisk?: string; pick?: true };
   const items: Item[] = [];
   const activeFolder = active ? path.dirname(active) : undefined;
   if (folders.length) {
     items.push({
       label: `$(folder) ${vscode.l10n.t("The workspace's logs")}`,
       description: vscode.l10n.t('every log and kubelet config in the workspace'),
-      files: () => folders.flatMap((f) => discoverLogs(f).files),
+      paths: folders,
     });
   }
   if (activeFolder && !isUnder(activeFolder, folders)) {
     items.push({
       label: `$(folder-opened) ${vscode.l10n.t("The logs of the active file's folder")}`,
       description: activeFolder,
-      files: () => discoverLogs(activeFolder).files,
+      paths: [activeFolder],
     });
   }
   if (active) {
@@ -374,7 +459,7 @@ export async function pickDiagnosisFiles(arg: unknown): Promise<string[] | undef
     items.push({
       label: `$(file) ${vscode.l10n.t('Active file')}`,
       description: path.basename(active),
-      ...(large ? { detail: vscode.l10n.t('Read from disk with progress (Diagnose File on Disk…): VS Code hands extensions no document of it'), onDisk: active } : { files: () => [active] }),
+      ...(large ? { detail: vscode.l10n.t('Read from disk with progress (Diagnose File on Disk…): VS Code hands extensions no document of it'), onDisk: active } : { paths: [active] }),
     });
   }
   items.push({ label: `$(files) ${vscode.l10n.t('Pick files…')}`, pick: true });
@@ -384,11 +469,11 @@ export async function pickDiagnosisFiles(arg: unknown): Promise<string[] | undef
     await vscode.commands.executeCommand('runtimeLens.diagnoseFileOnDisk', vscode.Uri.file(choice.onDisk));
     return undefined;
   }
-  if (choice.files) return choice.files();
+  if (choice.paths) return files(choice.paths);
   const picked = await vscode.window.showOpenDialog({
     canSelectMany: true,
     openLabel: vscode.l10n.t('Diagnose'),
     title: vscode.l10n.t('Logs, kubelet config and runc/docker version output from the node'),
   });
-  return picked?.map((u) => u.fsPath);
+  return picked ? files(picked.map((u) => u.fsPath)) : undefined;
 }

@@ -48,11 +48,20 @@ export function registerLargeFiles(getConfig: () => Config, log: vscode.LogOutpu
     const config = getConfig();
     const name = path.basename(file);
     let errors: number;
+    // How the file was read: in ranges, on worker threads when the machine has idle cores (core/logs/parallel.ts).
+    const ranges = { all: 0, onWorkers: 0 };
+    const parallel = {
+      onRange: (r: { thread: number }) => {
+        ranges.all += 1;
+        if (r.thread !== 0) ranges.onWorkers += 1;
+      },
+    };
     try {
       const recognition = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Runtime Lens: counting runtime errors in {0} from disk', name) },
-        () => recogniseFile(file, { ...config.time, matcher: config.matcher, keepFindings: false }),
+        () => recogniseFile(file, { ...config.time, matcher: config.matcher, keepFindings: false, parallel }),
       );
+      if (ranges.all > 0) log.info(`large file: ${name} scanned in ${ranges.all} ranges, ${ranges.onWorkers} of them on worker threads`);
       logNotes(log, recognition.notes);
       keepReading(file, st, config, recognition);
       // Kept as OccurrenceSets (the session's form): one occurrence per finding.

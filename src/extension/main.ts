@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { product } from '../core/product';
 import { CallPathView } from './callPathView';
 import { registerCodeLens } from './codeLens';
-import { registerCollect } from './collect';
+import { bundleRoot, registerCollect } from './collect';
 import { registerCommands } from './commands';
 import { type Config, readConfig } from './config';
 import { DiagnosisPanel, pickDiagnosisFiles } from './diagnosisPanel';
@@ -67,12 +67,12 @@ export function activate(context: vscode.ExtensionContext): void {
     registerReproduce(context, log),
     registerCollect(context, log),
     vscode.commands.registerCommand('runtimeLens.diagnose', async (arg?: unknown) => {
-      const files = await pickDiagnosisFiles(arg);
+      const files = await pickDiagnosisFiles(arg, bundleRoot(context), log);
       if (!files?.length) return;
       // With Go sources at hand, the panel traces the chains of the node the files describe.
       DiagnosisPanel.show(context, traces, getConfig, log, files);
     }),
-    registerDiagnoseOnDisk(getConfig, log, (files) => DiagnosisPanel.show(context, traces, getConfig, log, files)),
+    registerDiagnoseOnDisk(getConfig, log, (files) => DiagnosisPanel.show(context, traces, getConfig, log, files), bundleRoot(context)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('runtimeLens')) return;
       config = readConfig();

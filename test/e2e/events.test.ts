@@ -20,6 +20,8 @@ interface EventListMeta {
 
 let vs: VsCodeSession;
 let meta: EventListMeta;
+/** The extension host's memory before the list was diagnosed (after activation), in MB. */
+let hostBefore: { pid: number; rssMb: number; peakMb: number };
 
 before(async () => {
   vs = await openVsCode({ name: 'events', sample: 'eof-incident' });
@@ -36,37 +38,37 @@ after(async () => {
 });
 
 test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows every occurrence', async () => {
-  await vs.runCommand('Runtime Lens: Diagnose File on Disk…');
-  // code-server's file dialog is a quick input holding a path: type the file's and accept.
-  const input = vs.page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 30_000 });
-  await input.fill(meta.file);
-  await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(meta.file) }).first().waitFor({ timeout: 30_000 });
-  // Enter accepts the dialog's *active* row. Right after typing, that can still be ".." (which goes up a
-  // folder and leaves the dialog open): press it only once the file's row is the active one, and type
-  // the path again if the dialog moved away from it.
-  const activeFile = vs.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: path.basename(meta.file) });
-  for (let i = 0; i < 5 && (await input.isVisible()); i++) {
-    if ((await input.inputValue()) !== meta.file) await input.fill(meta.file);
-    await activeFile.waitFor({ timeout: 10_000 }).catch(() => undefined);
-    await vs.page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
-  }
-  if (await input.isVisible()) await vs.screenshot('file-dialog-stuck');
-  assert.equal(await input.isVisible(), false, 'the file dialog took the file');
+  const host = extensionHostPid();
+  assert.ok(host, 'the extension host of this code-server');
+  hostBefore = { pid: host, ...memoryOf(host) };
+  await diagnoseFileOnDisk(meta.file);
   // Progress while it reads, in a notification with a Cancel button.
   const progress = vs.page.locator('.notification-toast', { hasText: /Reading events-300000\.json|MB of/ }).first();
   await progress.waitFor({ timeout: 60_000 });
   await vs.screenshot('reading');
   const occurrences = meta.occurrences['oci-exec-eof']! + meta.occurrences['http-probe-eof']!;
-  const lead = vs.webview().locator('section#symptom p.lead');
-  const text = await waitForText(lead, /Found [\d,]+ lines/, 420_000);
+  // The page marks each state it has laid out: the first one is the reading's diagnosis (reading 100 MB
+  // can take minutes on a loaded machine; laying it out, a moment).
+  await vs.webview().locator('main#content[data-renders]').waitFor({ timeout: 300_000 });
+  const text = await vs.webview().locator('section#symptom p.lead').innerText();
   assert.match(text, new RegExp(`^Found ${occurrences.toLocaleString('en-US')} lines matching 2 known signatures in events-300000\\.json`));
-  // The incident's EOFs, each event counted as often as it occurred.
-  const eofRows = vs.webview().locator('table.clusters:not(.fleet-table) tr', { hasText: 'oci-exec-eof' });
+  // The incident's EOFs, each event counted as often as it occurred: the largest pods' rows, and one
+  // row summing the rest, so the table adds up to every occurrence without a row per pod.
+  const clusterRows = vs.webview().locator('table.clusters:not(.fleet-table) tbody tr');
+  const eofRows = clusterRows.filter({ hasText: 'oci-exec-eof' });
   const counts = (await eofRows.locator('td.num.strong').allTextContents()).map((t) => Number(t.replace(/,/g, '')));
   assert.equal(counts.reduce((a, b) => a + b, 0), meta.occurrences['oci-exec-eof']);
+  const more = vs.webview().locator('table.clusters:not(.fleet-table) tbody tr.more-rows', { hasText: 'oci-exec-eof' });
+  assert.match(await more.innerText(), /… [\d,]+ more pods or containers/);
+  // 300,000 events make 110,000 pod/container rows; the page lays out a bounded number.
+  const rows = await clusterRows.count();
+  assert.ok(rows <= 2 * 51, `${rows} rows in the symptom's table`);
+  const httpRows = clusterRows.filter({ hasText: 'http-probe-eof' });
+  const httpCounts = (await httpRows.locator('td.num.strong').allTextContents()).map((t) => Number(t.replace(/,/g, '')));
+  assert.equal(httpCounts.reduce((a, b) => a + b, 0), meta.occurrences['http-probe-eof']);
   await vs.screenshot('panel');
+  await more.scrollIntoViewIfNeeded();
+  await vs.screenshot('more-rows');
   // The fleet: every node the list names, counted once, with its failed execs adding up to the EOFs.
   const fleet = vs.webview().locator('#fleet');
   await fleet.scrollIntoViewIfNeeded();
@@ -75,7 +77,35 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   assert.equal(perNode.length, meta.nodes);
   assert.equal(perNode.reduce((a, b) => a + b, 0), meta.occurrences['oci-exec-eof']);
   await vs.screenshot('fleet');
+  // The panel rendered once for the reading, and again only for a trace that finished since.
+  await waitUntil(() => statesSent() > 0, 20_000);
+  assert.ok(statesSent() <= 1 + tracesFinished(), `${statesSent()} states sent, ${tracesFinished()} traces finished`);
 });
+
+/** "Runtime Lens: Diagnose File on Disk…", the file typed into code-server's file dialog and accepted, as a person does. */
+async function diagnoseFileOnDisk(file: string): Promise<void> {
+  await vs.runCommand('Runtime Lens: Diagnose File on Disk…');
+  // code-server's file dialog is a quick input holding a path: type the file's and accept.
+  const input = vs.page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill(file);
+  await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: path.basename(file) }).first().waitFor({ timeout: 30_000 }).catch(async (e: unknown) => {
+    await vs.screenshot('file-dialog-no-row');
+    throw e;
+  });
+  // Enter accepts the dialog's *active* row. Right after typing, that can still be ".." (which goes up a
+  // folder and leaves the dialog open): press it only once the file's row is the active one, and type
+  // the path again if the dialog moved away from it.
+  const activeFile = vs.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: path.basename(file) });
+  for (let i = 0; i < 5 && (await input.isVisible()); i++) {
+    if ((await input.inputValue()) !== file) await input.fill(file);
+    await activeFile.waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await vs.page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  }
+  if (await input.isVisible()) await vs.screenshot('file-dialog-stuck');
+  assert.equal(await input.isVisible(), false, 'the file dialog took the file');
+}
 
 /** The extension host of this test's code-server: the process with `--type=extensionHost` whose ancestors include ours. */
 function extensionHostPid(): number | null {
@@ -118,44 +148,105 @@ function extensionLog(): string {
 }
 
 test('the panel answers a question on the 100 MB list from its session, without reading the list again; the extension host\'s memory', async () => {
-  const host = extensionHostPid();
-  assert.ok(host, 'the extension host of this code-server');
-  const before = memoryOf(host);
+  const host = hostBefore.pid;
   // The list was read once, by "Diagnose File on Disk…"; the panel diagnosed from the session.
   const reads = () => [...extensionLog().matchAll(/files read from disk so far: (\d+)/g)].map((m) => Number(m[1]));
   await waitUntil(() => reads().length > 0, 20_000);
   assert.deepEqual([...new Set(reads())], [1]);
+  // The page marks each state it lays out: the answer's is the next one, waited for, not guessed at.
+  const content = vs.webview().locator('main#content');
+  const laidOut = async () => Number((await content.getAttribute('data-renders')) ?? 0);
+  const before = memoryOf(host);
+  const rendersBefore = await laidOut();
+  const statesBefore = statesSent();
   // Answer the cpu-manager policy by hand, as a person would.
   const dropdown = vs.webview().locator('[data-answer="observation:cpu-manager-static"]');
-  // The webview may still be laying out the list's clusters (minutes on a loaded machine).
-  await dropdown.waitFor({ timeout: 420_000 });
-  await dropdown.scrollIntoViewIfNeeded({ timeout: 120_000 });
+  await dropdown.scrollIntoViewIfNeeded({ timeout: 30_000 });
   const logged = reads().length;
   const started = Date.now();
   await dropdown.click();
   await dropdown.locator('vscode-option', { hasText: 'static' }).click();
   // The answer's diagnosis is logged with its time and the count of files read so far.
-  await waitUntil(() => reads().length > logged, 120_000);
+  await waitUntil(() => reads().length > logged, 60_000);
   assert.deepEqual([...new Set(reads())], [1], 'answering did not read the list again');
   const diagnosedMs = Number([...extensionLog().matchAll(/ in (\d+) ms; files read from disk so far/g)].at(-1)![1]);
-  // The panel then shows it: the webview renders every cluster of the list again (minutes on a loaded machine).
+  // The panel shows it: one more state laid out, which says what was answered.
+  await waitUntil(async () => (await laidOut()) > rendersBefore, 60_000);
   const detail = vs.webview().locator('.evidence-item[data-id="cpu-manager-static"] .detail');
-  await waitForText(detail, /as you answered/, 420_000);
+  await waitForText(detail, /as you answered/, 10_000);
   const answeredMs = Date.now() - started;
+  await detail.scrollIntoViewIfNeeded();
   await vs.screenshot('answered-static');
+  // One answer, one state, laid out once. A trace finishing meanwhile changes the evidence, so its own
+  // state may come too (the log says what each state is for); nothing else makes one.
+  const since = stateLog().filter((x) => x.n > statesBefore);
+  assert.equal(since.filter((x) => x.for.includes('answers')).length, 1, JSON.stringify(since));
+  assert.deepEqual(since.filter((x) => !x.for.includes('answers')).map((x) => x.for), since.filter((x) => !x.for.includes('answers')).map(() => 'sources'));
+  assert.equal((await laidOut()) - rendersBefore, since.length, 'each state laid out once');
   const after = memoryOf(host);
-  const report = { file: meta.file, bytes: meta.bytes, diagnosedMs, answeredMs, extensionHost: { pid: host, peakMb: after.peakMb, rssAfterMb: after.rssMb, rssBeforeAnswerMb: before.rssMb } };
+  const report = {
+    file: meta.file,
+    bytes: meta.bytes,
+    diagnosedMs,
+    answeredMs,
+    statesSent: statesSent(),
+    pageRenders: await laidOut(),
+    extensionHost: { pid: host, rssBeforeDiagnosisMb: hostBefore.rssMb, rssBeforeAnswerMb: before.rssMb, rssAfterMb: after.rssMb, peakMb: after.peakMb },
+  };
   fs.writeFileSync(path.join(vs.outDir, 'session-memory.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`session: answered on the ${(meta.bytes / 1e6).toFixed(0)} MB list without reading it again: diagnosed in ${diagnosedMs} ms, shown in the panel after ${answeredMs} ms; extension host peak RSS ${after.peakMb.toFixed(0)} MB (now ${after.rssMb.toFixed(0)} MB)`);
+  console.log(
+    `session: answered on the ${(meta.bytes / 1e6).toFixed(0)} MB list without reading it again: diagnosed in ${diagnosedMs} ms, shown in the panel after ${answeredMs} ms; ` +
+      `${report.statesSent} states sent, ${report.pageRenders} page layouts; extension host RSS ${hostBefore.rssMb.toFixed(0)} MB before the diagnosis, ` +
+      `${after.rssMb.toFixed(0)} MB after, peak ${after.peakMb.toFixed(0)} MB (+${(after.peakMb - hostBefore.rssMb).toFixed(0)} MB)`,
+  );
 });
 
-async function waitUntil(ok: () => boolean, timeoutMs: number): Promise<void> {
+/** Call-path traces finished so far (each may change the evidence, so the panel's state). */
+function tracesFinished(): number {
+  return (extensionLog().match(/\] trace: \d+\/\d+ hops resolved/g) ?? []).length;
+}
+
+/** The states the extension sent the panel, as its log numbers them, with what each was for (the input, the answers, the sources). */
+function stateLog(): { n: number; for: string }[] {
+  return [...extensionLog().matchAll(/panel state (\d+) for the ([a-z, ]+) \(/g)].map((m) => ({ n: Number(m[1]), for: m[2]! }));
+}
+
+function statesSent(): number {
+  return stateLog().length;
+}
+
+async function waitUntil(ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+test('"Diagnose File on Disk…" on a bundle (.tar.gz) reads the folder it unpacks to, as `runtime-lens diagnose` does', async () => {
+  // A node's logs packed as `runtime-lens collect` packs them: one top folder in a .tar.gz.
+  const packed = path.join(vs.outDir, 'pack');
+  fs.rmSync(packed, { recursive: true, force: true });
+  fs.cpSync(path.join(repoRoot, 'samples', 'eof-incident'), path.join(packed, 'node-a'), { recursive: true });
+  const bundle = path.join(vs.workspace, 'node-a.tar.gz');
+  execFileSync('tar', ['-czf', bundle, '-C', packed, 'node-a']);
+  // What the CLI finds in the same bundle (unpacked into a cache of the test's own).
+  const cli = JSON.parse(execFileSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'diagnose', '--json', bundle], { encoding: 'utf8', env: { ...process.env, RUNTIME_LENS_CACHE: path.join(vs.outDir, 'cli-cache') }, stdio: ['ignore', 'pipe', 'ignore'] })) as { clusters: { signature: string; count: number }[] };
+  const lines = cli.clusters.reduce((n, c) => n + c.count, 0);
+  const signatures = new Set(cli.clusters.map((c) => c.signature)).size;
+  const content = vs.webview().locator('main#content');
+  const before = Number((await content.getAttribute('data-renders')) ?? 0);
+  await diagnoseFileOnDisk(bundle);
+  await waitUntil(async () => Number((await content.getAttribute('data-renders')) ?? 0) > before, 120_000);
+  const leadLocator = vs.webview().locator('section#symptom p.lead');
+  const lead = await leadLocator.innerText();
+  assert.match(lead, new RegExp(`^Found ${lines.toLocaleString('en-US')} lines matching ${signatures} known signatures in `));
+  assert.doesNotMatch(lead, /events-300000/);
+  // Unpacked into the extension's own storage, and said in its log.
+  assert.match(extensionLog(), /node-a\.tar\.gz: a bundle, read from \S+runtime-lens\.runtime-lens\/bundles\/[0-9a-f]+\/node-a/);
+  await leadLocator.scrollIntoViewIfNeeded();
+  await vs.screenshot('bundle-panel');
+});
 
 test('a compact event list opened in the editor: its Problems entry points at the event\'s message in the one long line', async () => {
   // Three events on one line; the first holds characters of 2, 3 and 4 bytes before its message, so the

@@ -8,6 +8,7 @@ import { CAUSES, execFailureSignatures } from '../../src/core/diagnosis/causes';
 import { diagnose } from '../../src/core/diagnosis/diagnose';
 import { nextQuestion, rank } from '../../src/core/diagnosis/differential';
 import { headline, probability } from '../../src/core/diagnosis/numbers';
+import { panelDiagnosis } from '../../src/core/diagnosis/protocol';
 import { READERS, answerFrom, sourceAttachments, withLabResult } from '../../src/core/diagnosis/observations';
 import { reportMarkdown } from '../../src/core/diagnosis/report';
 import type { Diagnosis, Evidence, SourceCheckAttachment, UserFacts } from '../../src/core/diagnosis/types';
@@ -313,7 +314,7 @@ test('the Call Path view\'s state.json node comes from the saveState observation
 // ── What the webview accepts ────────────────────────────────────────────────────────────────────
 
 test('the webview accepts the states these diagnoses make (attachments, settled verdicts, fleets) and drops a malformed attachment', async () => {
-  const state = (diagnosis: Diagnosis) => ({ subject: 's', diagnosis, chain: null, report: reportMarkdown(diagnosis, 's', null, 'now'), answers: {}, pasted: [] });
+  const state = (diagnosis: Diagnosis) => ({ subject: 's', ...panelDiagnosis(diagnosis), chain: null, report: reportMarkdown(diagnosis, 's', null, 'now'), answers: {}, pasted: [] });
   const race = diagnoseWith(await recogniseDir(sample('eof-incident')), {}, saveStateOf('1.1.5', true));
   const ambiguous = await recogniseDir(sample('ambiguous-case'));
   for (const d of [race, diagnoseWith(await recogniseDir(sample('oom-case'))), diagnoseWith(ambiguous), diagnoseWith(ambiguous, { settledCause: 'pids-limit', observations: { 'reproduced-init-oom': { scenario: 'init-oom', attempts: 10, failures: 0, source: 'user' } } })]) {

@@ -5,7 +5,7 @@ import { type Zone, formatWall, parseZone, wallMs } from '../logs/time';
 import { ENGLISH, type Say } from '../l10n';
 import { byCodeUnit } from '../order';
 import { innermostReader, innermostRules } from '../messages/innermost';
-import { findingAt, findingsOf, hasYearAt, setsOf, wallTimeAt } from '../signatures/occurrences';
+import { findingAt, findingsOf, hasYearAt, setsOf, timeAt, wallTimeAt } from '../signatures/occurrences';
 import { RUNTIME_ERROR } from '../signatures/matcher';
 import type { Recognition } from '../signatures/recognise';
 import type { Finding, OccurrenceSet, OccurrenceStore } from '../signatures/types';
@@ -57,18 +57,37 @@ function storeRanks(sets: readonly OccurrenceSet[]): Map<OccurrenceStore, number
   return ranks;
 }
 
-/** Findings grouped by signature, node and pod/container, across files, with first/last seen and a rate. */
+/**
+ * Findings grouped by signature, node and pod/container, across files, with first/last seen and a rate.
+ * A cluster-wide event list has a cluster per pod and container (110,000 for 300,000 events), and this
+ * runs on every answer in the panel: it makes no key string, Set or Finding per set or occurrence
+ * (those were most of the diagnosis's time and garbage), only the clusters themselves.
+ */
 export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: Record<string, string>): Cluster[] {
   const ranks = storeRanks(sets);
-  const groups = new Map<string, OccurrenceSet[]>();
+  // By signature, node, namespace, pod and container (absent as ''), each group in order of first appearance.
+  const groups: OccurrenceSet[][] = [];
+  const index = new Map<string, Map<string, Map<string, Map<string, Map<string, OccurrenceSet[]>>>>>();
+  const level = <V>(m: Map<string, V>, k: string, make: () => V): V => {
+    let v = m.get(k);
+    if (v === undefined) m.set(k, (v = make()));
+    return v;
+  };
   for (const s of sets) {
-    const key = `${s.signature}\u0000${s.node ?? ''}\u0000${s.namespace ?? ''}/${s.pod ?? ''}\u0000${s.container ?? ''}`;
-    const list = groups.get(key);
+    const byPod = level(level(level(index, s.signature, () => new Map()), s.node ?? '', () => new Map()), s.namespace ?? '', () => new Map());
+    const byContainer = level(byPod, s.pod ?? '', () => new Map<string, OccurrenceSet[]>());
+    const list = byContainer.get(s.container ?? '');
     if (list) list.push(s);
-    else groups.set(key, [s]);
+    else {
+      const made = [s];
+      byContainer.set(s.container ?? '', made);
+      groups.push(made);
+    }
   }
+  const baseNames = new Map<string, string>();
+  const baseName = (file: string) => level(baseNames, file, () => path.basename(file));
   const out: Cluster[] = [];
-  for (const list of groups.values()) {
+  for (const list of groups) {
     // The earliest and latest wall times; on a tie the first (earliest) and the last (latest) in input
     // order (the file's rank, then the place in the file).
     let [a, aI, aWall, aRank, aOrder] = [null as OccurrenceSet | null, 0, 0, 0, 0];
@@ -95,13 +114,19 @@ export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: R
       pod: s.pod ? (s.namespace ? `${s.namespace}/${s.pod}` : s.pod) : null,
       container: s.container,
       count,
-      files: [...new Set(list.map((x) => path.basename(x.file)))],
-      firstSeen: a ? when(placeFinding(findingAt(a, aI), clock)) : null,
-      lastSeen: b ? when(placeFinding(findingAt(b, bI), clock)) : null,
+      files: list.length === 1 ? [baseName(s.file)] : [...new Set(list.map((x) => baseName(x.file)))],
+      firstSeen: a ? whenAt(a, aI, clock) : null,
+      lastSeen: b ? whenAt(b, bI, clock) : null,
       perHour: spanH >= 0.1 ? Math.round((timed / spanH) * 10) / 10 : null,
     });
   }
   return out.sort((a, b) => b.count - a.count);
+}
+
+/** when(placeFinding(findingAt(set, i))) without making the Finding when the occurrence's instant is known (nearly always). */
+function whenAt(set: OccurrenceSet, i: number, clock: Clock): string | null {
+  const time = timeAt(set, i);
+  return time ? time.iso : when(placeFinding(findingAt(set, i), clock));
 }
 
 /** An occurrence's wall ms on the clock (the clock's year for lines without one), without making its Finding. */
@@ -127,6 +152,8 @@ function weighedOneByOne(catalog: CauseCatalog, failures: Set<string>): Set<stri
  * and by containerd is one event), their counts: what a cluster's count leaves out.
  */
 function repeatedEvents(list: readonly OccurrenceSet[]): number {
+  // Most stores record no event ids (they repeat nothing): no Set for them.
+  if (list.every((s) => s.store.events.size === 0)) return 0;
   const seen = new Set<string>();
   let repeated = 0;
   for (const store of new Set(list.map((s) => s.store))) {

@@ -14,11 +14,27 @@ export interface PanelHop {
   line?: number;
 }
 
+/**
+ * The symptom's totals over every cluster of the diagnosis, of which the panel's `diagnosis.clusters`
+ * holds only the largest (`panelDiagnosis`): a cluster-wide event list has a row per pod and container,
+ * 110,000 of them for 300,000 events, which no page lays out and no person reads.
+ */
+export interface SymptomTotals {
+  /** Occurrences of every signature. */
+  count: number;
+  /** Distinct pods named. */
+  pods: number;
+  /** Per signature, largest first: its occurrences, and its rows (pod/container clusters) with how many the panel lists. */
+  signatures: { signature: string; title: string; count: number; rows: number; listed: number }[];
+}
+
 /** Everything the diagnosis panel renders; the host sends it whole on every change. */
 export interface PanelState {
   /** What is being diagnosed, e.g. "kubelet.log, dockerd.log and 3 more". */
   subject: string;
+  /** The diagnosis as the panel shows it: `clusters` and `groups` bounded (panelDiagnosis); `symptom` holds the totals. */
   diagnosis: Diagnosis;
+  symptom: SymptomTotals;
   /** The reader chain in brief, when traced; null before a trace. */
   chain: { title: string; hops: PanelHop[] } | null;
   /** The Markdown report, as "Copy as Markdown" would copy it. */
@@ -28,8 +44,48 @@ export interface PanelState {
   pasted: { name: string; lines: number }[];
 }
 
+/** Rows of one signature's clusters the panel lists: the largest; the rest are summed in one row. */
+export const PANEL_ROWS_PER_SIGNATURE = 50;
+/** Groups the panel lists per cause it explains (the first; the count says how many more). */
+export const PANEL_GROUPS_PER_CAUSE = 8;
+
+/**
+ * The diagnosis as the panel needs it, bounded by what it shows rather than by the input: per signature
+ * the PANEL_ROWS_PER_SIGNATURE largest clusters, and per explained cause the groups it lists, with
+ * the totals of what is left out in `symptom`. Everything else (verdict, ranking, fleet, nodes) is
+ * kept whole. The host keeps and posts only this, so neither the extension host nor the webview
+ * holds a row per pod of a cluster-wide list.
+ */
+export function panelDiagnosis(d: Diagnosis): { diagnosis: Diagnosis; symptom: SymptomTotals } {
+  const bySignature = new Map<string, { signature: string; title: string; count: number; rows: number; listed: number }>();
+  const pods = new Set<string>();
+  const clusters: Diagnosis['clusters'] = [];
+  // Clusters come largest first (diagnose.ts): each signature's first rows are its largest.
+  for (const c of d.clusters) {
+    if (c.pod !== null) pods.add(c.pod);
+    let s = bySignature.get(c.signature);
+    if (!s) bySignature.set(c.signature, (s = { signature: c.signature, title: c.title, count: 0, rows: 0, listed: 0 }));
+    s.count += c.count;
+    s.rows += 1;
+    if (s.listed < PANEL_ROWS_PER_SIGNATURE) {
+      s.listed += 1;
+      clusters.push(c);
+    }
+  }
+  const listedGroups = new Set(d.explained.flatMap((span) => span.groups.slice(0, PANEL_GROUPS_PER_CAUSE)));
+  const signatures = [...bySignature.values()].sort((a, b) => b.count - a.count);
+  return {
+    diagnosis: { ...d, clusters, groups: d.groups.filter((g) => listedGroups.has(g.id)) },
+    symptom: { count: signatures.reduce((n, s) => n + s.count, 0), pods: pods.size, signatures },
+  };
+}
+
 export type HostMessage =
-  | { type: 'state'; state: PanelState }
+  /**
+   * `seq` numbers the states the host made, from 1: the same state sent again (the webview said it was
+   * ready, or only its busy message is to go) is not laid out again.
+   */
+  | { type: 'state'; state: PanelState; seq: number }
   | { type: 'busy'; message: string }
   /** The panel's words in the display language (VS Code's l10n bundle; empty in English). */
   | { type: 'l10n'; bundle: Record<string, string> };

@@ -94,6 +94,11 @@ export class DiagnosisSession {
   private options: SessionOptions;
   /** Files read from disk over the session's life (a re-read of an unchanged file would show here). */
   reads = 0;
+  /**
+   * Changes whenever the recognitions held change (another file, a file read again, a paste): what a
+   * front end derives from them alone (the node's stack, the entry chain) is kept while it stays the same.
+   */
+  version = 0;
 
   constructor(options: SessionOptions) {
     this.options = options;
@@ -115,6 +120,7 @@ export class DiagnosisSession {
   ): Promise<{ failed: InputError[] }> {
     const failed: InputError[] = [];
     const kept: string[] = [];
+    let changed = false;
     const { matcher, time } = this.options;
     const timeKey = JSON.stringify(time);
     for (const file of files) {
@@ -123,11 +129,14 @@ export class DiagnosisSession {
       this.spare.delete(file);
       const held = this.held.get(file) ?? spare;
       if (st && held && held.size === st.size && held.mtimeMs === st.mtimeMs && held.matcher === matcher && held.time === timeKey) {
+        // A reading kept from elsewhere (`keep`) is new to the files' recognitions.
+        if (this.held.get(file) !== held) changed = true;
         this.held.set(file, held);
         kept.push(file);
         continue;
       }
       this.held.delete(file);
+      changed = true;
       try {
         const read = this.options.readFile ?? recogniseFile;
         this.reads += 1;
@@ -146,6 +155,7 @@ export class DiagnosisSession {
         failed.push(e);
       }
     }
+    if (changed || kept.length !== this.files.length || kept.some((f, i) => f !== this.files[i])) this.version += 1;
     this.files = kept;
     const wanted = new Set(kept);
     for (const f of [...this.held.keys()]) if (!wanted.has(f)) this.held.delete(f);
@@ -170,6 +180,7 @@ export class DiagnosisSession {
   setPasted(texts: readonly { name: string; text: string }[]): void {
     const { matcher, time } = this.options;
     this.pasted = texts.map((p) => recogniseText(p.name, p.text, { ...time, matcher, keepFindings: false }));
+    this.version += 1;
   }
 
   /** The recognitions held: the files in order, then the pasted texts. */

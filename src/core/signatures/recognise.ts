@@ -2,8 +2,10 @@ import * as path from 'node:path';
 import { type EventEntry, type EventFormat, eventListReader, looksLikeEventDocument } from '../logs/events';
 import { FACT_NEEDLES, FactReader, type NodeFact } from '../logs/facts';
 import { componentFromName, parseLine } from '../logs/formats';
-import { BYTE_BUFFER, Cancelled, MAX_LINE, decodeLine, openLog, openLogBytes, openRaw, sniff } from '../logs/input';
+import { BYTE_BUFFER, Cancelled, InputError, MAX_LINE, decodeLine, openLog, openLogBytes, openRaw, sniff } from '../logs/input';
 import { type JournalEntry, JournalExportReader, looksLikeJournalExport, nodeOffsetMinutes } from '../logs/journald';
+import { type ParallelOptions, ScanFailure, ScanPool } from '../logs/parallel';
+import type { RangeResult } from '../logs/ranges';
 import { ByteScanner, type LineVisitor, scanLines } from '../logs/scan';
 import { type ResolvedTime, type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
 import type { LogRecord, LogTime, Note } from '../logs/types';
@@ -30,6 +32,11 @@ export interface RecogniseOptions extends TimeOptions {
    * null: findings carry no anatomy.
    */
   anatomy?: AnatomyReader | null;
+  /**
+   * Large plain files are scanned on worker threads too (logs/parallel.ts), with the same result.
+   * false: on this thread only. Default: when the file and the machine make it worth it.
+   */
+  parallel?: ParallelOptions | false;
 }
 
 export interface Recognition {
@@ -82,6 +89,8 @@ class Recogniser {
   /** The latest finding per (signature, node, event id), oldest first, for keyed events (an exec's id). */
   private readonly keyedOpen = new Map<string, { finding: Finding; line: number; maxLines: number; index: number }>();
   private sampled = false;
+  /** Whether the facts want every line of the input (a document), decided by its first chunk. */
+  private document = false;
   lines = 0;
   readonly notes: Note[] = [];
 
@@ -155,7 +164,8 @@ class Recogniser {
       }
       this.sample(bytes.toString('latin1', start, sampleEnd), firstLine, decodeLine);
     }
-    if (this.factReader.wantsChunks(end - start, () => bytes.toString('latin1', start, Math.min(end, start + 65536)))) this.factReader.chunk(bytes.toString('latin1', start, end), firstLine, decodeLine);
+    this.document = this.factReader.wantsChunks(end - start, () => bytes.toString('latin1', start, Math.min(end, start + 65536)));
+    if (this.document) this.factReader.chunk(bytes.toString('latin1', start, end), firstLine, decodeLine);
     let newlines: number;
     if (scanner.setNeedles(this.needles, () => bytes.subarray(start, end))) newlines = scanner.scan(start, end, firstLine, this.visitor(decodeLine), { maxLine: MAX_LINE, onLongLine });
     else {
@@ -164,6 +174,23 @@ class Recogniser {
     }
     this.lines = Math.max(this.lines, firstLine - 1 + newlines + (end > start && bytes[end - 1] === 0x0a ? 0 : 1));
     return newlines;
+  }
+
+  /**
+   * Whether the rest of the input can be scanned in ranges on other threads (`feedRange`): only the
+   * lines holding a needle matter from here on (not a document), and `scanner` searches for them.
+   */
+  rangesWork(scanner: ByteScanner): boolean {
+    return this.sampled && !this.document && scanner.setNeedles(this.needles);
+  }
+
+  /** A range's result (logs/ranges.ts) whose first line is `firstLine`: what `feedBytes` does with those lines. */
+  feedRange(result: RangeResult, firstLine: number, onLongLine: (line: number) => void): void {
+    const visit = this.visitor(decodeLine);
+    const hits = result.hits;
+    for (let i = 0; i < hits.length; i += 2) visit(firstLine + (hits[i] as number), hits[i + 1] as string, 0);
+    for (const l of result.longLines) onLongLine(firstLine + l);
+    this.lines = Math.max(this.lines, firstLine - 1 + result.lines);
   }
 
   private visitor(decode: (s: string) => string): LineVisitor {
@@ -528,20 +555,47 @@ async function recogniseDocumentFile(file: string, kind: DocumentKind, options: 
  */
 async function recogniseFileBytes(file: string, options: RecogniseOptions, scanner: ByteScanner): Promise<Recognition> {
   const r = new Recogniser(file, options);
-  const log = openLogBytes(file, scanner.bytes);
-  const longLines: number[] = [];
-  let line = 1;
-  let read = 0;
-  for await (const segment of log.segments) {
-    if (options.signal?.aborted) throw new Cancelled(file);
-    const { start, end } = segment;
-    if (segment.cut) longLines.push(line);
-    line += r.feedBytes(scanner, start, end, line, (l) => longLines.push(l));
-    read += end - start;
-    options.onProgress?.(read);
+  // Started before the first byte is read: workers take a while to start.
+  const pool = ScanPool.open(file, options.parallel);
+  try {
+    const log = openLogBytes(file, scanner.bytes);
+    const longLines: number[] = [];
+    const onLongLine = (l: number) => longLines.push(l);
+    let line = 1;
+    let read = 0;
+    /** Where the rest of the file is left to the pool: after the first chunk, which tells what the file is. */
+    let handOver = -1;
+    for await (const segment of log.segments) {
+      if (options.signal?.aborted) throw new Cancelled(file);
+      const { start, end } = segment;
+      if (segment.cut) longLines.push(line);
+      line += r.feedBytes(scanner, start, end, line, onLongLine);
+      read += end - start;
+      options.onProgress?.(read);
+      if (pool && read === end - start && !segment.cut && !log.compressed && r.rangesWork(scanner)) {
+        handOver = read;
+        break;
+      }
+    }
+    if (pool && handOver >= 0) {
+      const stop = () => (options.signal?.aborted ? new Cancelled(file) : null);
+      const consume = (result: RangeResult) => {
+        r.feedRange(result, line, onLongLine);
+        line += result.lines;
+        read += result.bytes;
+        options.onProgress?.(read);
+      };
+      try {
+        await pool.run(scanner, handOver, MAX_LINE, consume, stop);
+      } catch (e) {
+        throw e instanceof ScanFailure ? new InputError(file, e.message) : e;
+      }
+    }
+    for (const l of longLines.sort((x, y) => x - y)) r.note(l, longLineNote(l));
+    return r.finish();
+  } finally {
+    await pool?.close();
   }
-  for (const l of longLines.sort((x, y) => x - y)) r.note(l, longLineNote(l));
-  return r.finish();
 }
 
 /** The same with strings, chunk by chunk: where WebAssembly is unavailable. */

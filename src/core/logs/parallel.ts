@@ -1,0 +1,228 @@
+/**
+ * The scan of a large plain log spread over the machine's cores: the file is cut into ranges
+ * (ranges.ts), worker threads and the main thread scan them with the same WebAssembly scanner, and the
+ * main thread takes the results in file order and parses the few lines that hold a needle while the
+ * workers read and scan on. Reading from the page cache and scanning are most of a 512 MiB log's
+ * time, and each range's reading and scanning happen on whichever thread takes it.
+ *
+ * Workers start when the file is opened, before its first lines are read, because starting one takes
+ * tens of milliseconds; the main thread scans ranges itself meanwhile, and whenever no result is
+ * waiting to be parsed, so a machine with two cores gets two scanners. A worker that cannot start or
+ * dies leaves its range to the main thread: the result is the same, only slower.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { type RangeJob, type RangeResult, rangeCapacity, rangeJobs, scanRange } from './ranges';
+import { ByteScanner } from './scan';
+import type { FromWorker, ToWorker } from './scanWorker';
+
+export interface ParallelOptions {
+  /**
+   * Worker threads. Default: $RUNTIME_LENS_WORKERS, else one per idle core beyond the main thread's,
+   * at most MAX_WORKERS (`idleCores`).
+   */
+  workers?: number;
+  /** Bytes per range. Default RANGE_BYTES; smaller in tests, to put many boundaries in a small file. */
+  rangeBytes?: number;
+  /** Files smaller than this are scanned on the main thread alone. Default MIN_BYTES. */
+  minBytes?: number;
+  /** Told of each range as it is taken in, with the thread that scanned it (0: the main thread). */
+  onRange?: (range: { index: number; bytes: number; thread: number }) => void;
+}
+
+/** A range is scanned in ~10 ms: results come often enough to keep the main thread's parsing fed. */
+const RANGE_BYTES = 12 * 1024 * 1024;
+/** A worker takes ~40 ms to start (more on a busy machine), while the main thread scans ~80 MiB. */
+const MIN_BYTES = 64 * 1024 * 1024;
+const MAX_WORKERS = 8;
+
+/** The worker's script, beside this module: dist/ for the bundles (CLI and extension), out/ for tests. */
+const WORKER_SCRIPT = path.join(__dirname, 'scanWorker.js');
+
+/**
+ * Workers worth starting: one per core that has nothing to do, beyond the main thread's, at most
+ * MAX_WORKERS. A worker on a core that other processes keep busy only adds its start-up and its share
+ * of reading to the time: on the 2-core bench machine with a 1-minute load average of 8-15, the file took
+ * ~1.0 s with a worker against ~0.66 s without (medians of 8 alternated runs), while the reading on one
+ * thread already overlaps the scan with the reads node makes on its own threads. Linux's autogroup
+ * scheduling (on there) shares the CPU between sessions, not threads: a busy machine gives this
+ * process the same share with a worker as without, and the worker only splits it. The load average
+ * counts this process's own thread, so up to cores - 0.5 leaves a core for a worker.
+ */
+function idleCores(): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const idle = Math.round(cores - os.loadavg()[0]!);
+  return Math.max(0, Math.min(MAX_WORKERS, cores - 1, idle));
+}
+
+/** RUNTIME_LENS_WORKERS=N: that many workers whatever the load (0: none), to measure or to rule them out. */
+function workersFromEnvironment(): number | null {
+  const value = process.env.RUNTIME_LENS_WORKERS;
+  if (value === undefined || !/^\d{1,3}$/.test(value)) return null;
+  return Math.min(MAX_WORKERS, Number(value));
+}
+
+interface Slot {
+  worker: Worker;
+  job: RangeJob | null;
+  dead: boolean;
+}
+
+/** The read or scan of a range failed; `code` is the errno code of a failed read. */
+export class ScanFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: string | null,
+  ) {
+    super(message);
+  }
+}
+
+export class ScanPool {
+  private wake: (() => void) | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly fd: number,
+    readonly size: number,
+    private readonly slots: Slot[],
+    private readonly options: ParallelOptions,
+  ) {
+    for (const slot of slots) {
+      const lost = () => {
+        slot.dead = true;
+        this.poke();
+      };
+      slot.worker.on('error', lost);
+      slot.worker.on('exit', lost);
+    }
+  }
+
+  /**
+   * A pool for `file` when it is a plain file large enough to be worth it and workers can run here;
+   * null otherwise (read it on the main thread). The workers start now.
+   */
+  static open(file: string, options: ParallelOptions | false | undefined): ScanPool | null {
+    if (options === false) return null;
+    const minBytes = options?.minBytes ?? MIN_BYTES;
+    const rangeBytes = options?.rangeBytes ?? RANGE_BYTES;
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      return null; // the reading proper reports it
+    }
+    let keep = false;
+    try {
+      const st = fs.fstatSync(fd);
+      const head = Buffer.alloc(2);
+      const gzip = fs.readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+      if (!st.isFile() || gzip || st.size < minBytes || !fs.existsSync(WORKER_SCRIPT) || !ByteScanner.module()) return null;
+      const count = Math.min(options?.workers ?? workersFromEnvironment() ?? idleCores(), Math.floor(st.size / rangeBytes) - 1);
+      if (count < 1) return null;
+      const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+      const slots: Slot[] = [];
+      for (let i = 0; i < count; i++) {
+        try {
+          slots.push({ worker: new Worker(WORKER_SCRIPT), job: null, dead: false });
+        } catch {
+          break;
+        }
+      }
+      if (slots.length === 0) return null;
+      keep = true;
+      return new ScanPool(fd, st.size, slots, options ?? {});
+    } catch {
+      return null;
+    } finally {
+      if (!keep) fs.closeSync(fd);
+    }
+  }
+
+  private poke(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /**
+   * Scans bytes [from, size) of the file — `from` the start of a line — with the workers and with
+   * `scanner` (the main thread's, its needles loaded), and hands each range's result to `consume` in
+   * file order. `stop` is asked between ranges; what it returns is thrown.
+   */
+  async run(scanner: ByteScanner, from: number, maxLine: number, consume: (r: RangeResult) => void, stop: () => Error | null): Promise<void> {
+    const plan = scanner.plan();
+    if (!plan) throw new Error('ScanPool.run: the scanner has no needles');
+    const rangeBytes = Math.min(this.options.rangeBytes ?? RANGE_BYTES, scanner.capacity - rangeCapacity(0, maxLine));
+    const jobs = rangeJobs(from, this.size, rangeBytes);
+    const done = new Map<number, RangeResult>();
+    /** Ranges a lost worker held: the main thread scans them. */
+    const retry: RangeJob[] = [];
+    let issued = 0;
+    let consumed = 0;
+    let failure: ScanFailure | null = null;
+    // Results wait in order to be parsed; this many ranges at most are scanned ahead of the parsing.
+    const ahead = 2 * (this.slots.length + 1) + 2;
+    const give = (slot: Slot) => {
+      if (slot.dead || slot.job || failure || issued >= jobs.length || issued - consumed >= ahead) return;
+      slot.job = jobs[issued++]!;
+      slot.worker.postMessage({ type: 'job', job: slot.job } satisfies ToWorker);
+    };
+    const init: ToWorker = { type: 'init', module: ByteScanner.module()!, plan, capacity: rangeCapacity(rangeBytes, maxLine), fd: this.fd, maxLine };
+    for (const slot of this.slots) {
+      if (slot.dead) continue;
+      slot.worker.on('message', (m: FromWorker) => {
+        slot.job = null;
+        if (m.type === 'result') done.set(m.result.index, m.result);
+        else failure ??= new ScanFailure(m.message, m.code);
+        give(slot);
+        this.poke();
+      });
+      // A worker lost with a range: the main thread scans it.
+      const lost = () => {
+        if (slot.job) retry.push(slot.job);
+        slot.job = null;
+      };
+      slot.worker.on('error', lost);
+      slot.worker.on('exit', lost);
+      slot.worker.postMessage(init);
+      give(slot);
+    }
+    while (consumed < jobs.length) {
+      if (failure) throw failure;
+      const stopped = stop();
+      if (stopped) throw stopped;
+      const result = done.get(consumed);
+      if (result) {
+        done.delete(consumed);
+        consumed += 1;
+        this.options.onRange?.({ index: result.index, bytes: result.bytes, thread: result.thread });
+        consume(result);
+        for (const slot of this.slots) give(slot);
+        continue;
+      }
+      const job = retry.shift() ?? (issued < jobs.length && issued - consumed < ahead ? jobs[issued++] : undefined);
+      if (job) {
+        try {
+          done.set(job.index, scanRange(this.fd, scanner, job, maxLine));
+        } catch (e) {
+          throw new ScanFailure((e as Error).message, (e as NodeJS.ErrnoException).code ?? null);
+        }
+        // Let the workers' results in, and give them more.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** Stops the workers and closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled(this.slots.map((s) => s.worker.terminate()));
+    fs.closeSync(this.fd);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * A plain log file cut into byte ranges that are scanned independently — on worker threads, or on the
+ * main thread in between — and put back together in order. Kept free of everything but the scanner
+ * and `fs`: a worker thread loads this module, and its start-up is part of every large file's time.
+ *
+ * A range owns the lines that START in it. Its scanner reads one byte before it (was the previous byte
+ * a newline?) and goes on past its end to finish its last line, up to `maxLine` + 1 bytes: a longer
+ * line is examined only up to `maxLine` bytes anyway. So every line is counted, and looked at, by
+ * exactly one range, with the same result as reading the file from the start: the same line numbers
+ * (each range's are counted from its first line, and the ranges before it say where that is), the
+ * same overlong lines, CRLF, invalid UTF-8 and all (lines are handed on as latin1, as the single pass
+ * does, and decoded by the caller).
+ */
+import * as fs from 'node:fs';
+import type { ByteScanner } from './scan';
+
+/** This thread's id (0 on the main thread). Required on first use: the CLI's start need not load worker_threads. */
+let thread: number | undefined;
+const threadId = () => (thread ??= (require('node:worker_threads') as typeof import('node:worker_threads')).threadId);
+
+/** The lines that start in bytes [start, end) of the file. */
+export interface RangeJob {
+  index: number;
+  start: number;
+  end: number;
+}
+
+export interface RangeResult {
+  index: number;
+  /** Lines that start in the range (a last line without a newline counts). */
+  lines: number;
+  /** Lines holding a needle, in order, flattened: line in the range (0 for its first), its latin1 content. */
+  hits: (number | string)[];
+  /** Lines of the range longer than `maxLine` bytes (0 for its first line). */
+  longLines: number[];
+  /** Bytes of the range (end - start): the ranges of a file add up to its size, for progress. */
+  bytes: number;
+  /** The thread that scanned it (worker_threads' threadId: 0 for the main thread). */
+  thread: number;
+}
+
+/** The capacity a scanner needs for ranges of `rangeBytes`: the byte before, the range, a last line's head. */
+export function rangeCapacity(rangeBytes: number, maxLine: number): number {
+  return 1 + rangeBytes + maxLine + 1;
+}
+
+/** Ranges of `rangeBytes` covering bytes [from, size) of a file. */
+export function rangeJobs(from: number, size: number, rangeBytes: number): RangeJob[] {
+  const jobs: RangeJob[] = [];
+  for (let start = from; start < size; start += rangeBytes) jobs.push({ index: jobs.length, start, end: Math.min(size, start + rangeBytes) });
+  return jobs;
+}
+
+/**
+ * Scans one range of the file open as `fd` with `scanner` (its needles loaded): reads it into the
+ * scanner's memory with positioned reads, so any number of threads can share the descriptor.
+ * Throws the read's error (an `ErrnoException`).
+ */
+export function scanRange(fd: number, scanner: ByteScanner, job: RangeJob, maxLine: number): RangeResult {
+  const lead = job.start > 0 ? 1 : 0;
+  const want = lead + (job.end - job.start) + maxLine + 1;
+  if (want > scanner.capacity) throw new RangeError(`scanRange: ${want} bytes do not fit a scanner of ${scanner.capacity}`);
+  const buf = scanner.bytes;
+  let n = 0;
+  while (n < want) {
+    const read = fs.readSync(fd, buf, n, want - n, job.start - lead + n);
+    if (read === 0) break;
+    n += read;
+  }
+  const data = buf.subarray(0, n);
+  /** Where job.end is in `buf`. */
+  const rangeEnd = lead + (job.end - job.start);
+  let from = lead;
+  if (lead === 1 && buf[0] !== 0x0a) {
+    // The range begins inside a line: that line belongs to the range it starts in.
+    const nl = data.indexOf(0x0a, lead);
+    if (nl < 0 || nl + 1 >= rangeEnd) return { index: job.index, lines: 0, hits: [], longLines: [], bytes: job.end - job.start, thread: threadId() };
+    from = nl + 1;
+  }
+  if (from >= n) return { index: job.index, lines: 0, hits: [], longLines: [], bytes: job.end - job.start, thread: threadId() };
+  // The last line starting before job.end ends at the first newline from job.end - 1 on; without one
+  // within reach it is longer than maxLine (or the file ends), and the scanner cuts it.
+  const nl = data.indexOf(0x0a, rangeEnd - 1);
+  const to = nl >= 0 ? nl + 1 : n;
+  const hits: (number | string)[] = [];
+  const longLines: number[] = [];
+  const newlines = scanner.scan(from, to, 0, (line, content) => hits.push(line, content), { maxLine, onLongLine: (line) => longLines.push(line) });
+  return { index: job.index, lines: newlines + (buf[to - 1] === 0x0a ? 0 : 1), hits, longLines, bytes: job.end - job.start, thread: threadId() };
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+import { repoRoot } from '../harness/paths';
+
+// dist/cli.js (src/cli/start.ts) loads the CLI bundle with a V8 code cache kept in the user's cache
+// folder. The cache must only ever save time: the same output with or without it, a cache V8 rejects
+// replaced, a cache folder that cannot be written ignored. Built here as package.json's build:node
+// builds them, into a folder of the test's own.
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-start-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+// build:node's own flags (the dynamic-import one matters: see start.ts), minus where it writes.
+const buildNode = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build:node']!;
+const flags = buildNode.split(/\s+/).filter((a) => a.startsWith('--') && !a.startsWith('--outdir') && !a.startsWith('--sourcemap'));
+assert.ok(flags.includes('--bundle') && flags.includes('--supported:dynamic-import=false'), buildNode);
+execFileSync(path.join(repoRoot, 'node_modules', '.bin', 'esbuild'), [`cli=${path.join(repoRoot, 'src', 'cli', 'start.ts')}`, `cli-bundle=${path.join(repoRoot, 'src', 'cli', 'main.ts')}`, ...flags, '--log-level=error', `--outdir=${dir}`]);
+// As build:wasm puts them beside the bundle.
+fs.copyFileSync(path.join(repoRoot, 'node_modules', 'web-tree-sitter', 'tree-sitter.wasm'), path.join(dir, 'tree-sitter.wasm'));
+fs.copyFileSync(path.join(repoRoot, 'node_modules', 'tree-sitter-go', 'tree-sitter-go.wasm'), path.join(dir, 'tree-sitter-go.wasm'));
+const log = path.join(dir, 'kubelet.log');
+fs.writeFileSync(log, 'I0507 03:43:28.310630   57003 prober.go:112] Readiness probe for "api-1_shop(d1aab5f0-ae8f-11eb-a151-080027049c65):api" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown\n');
+
+function cli(cache: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(dir, 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, RUNTIME_LENS_CACHE: cache } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const cacheFiles = (cache: string) => (fs.existsSync(path.join(cache, 'v8')) ? fs.readdirSync(path.join(cache, 'v8')) : []);
+
+test('the first run writes the code cache, the next runs use it, and the output is the same', () => {
+  const cache = path.join(dir, 'cache-a');
+  const first = cli(cache, 'diagnose', '--json', log);
+  assert.equal(first.code, 0, first.err);
+  assert.equal(JSON.parse(first.out).findings[0].signature, 'oci-exec-eof');
+  const files = cacheFiles(cache);
+  assert.equal(files.length, 1, `cache files: ${files.join(', ')}`);
+  assert.match(files[0]!, new RegExp(`^cli-${process.version.replace(/\./g, '\\.')}-${process.arch}-\\d+-\\d+\\.bin$`));
+  const file = path.join(cache, 'v8', files[0]!);
+  const written = fs.statSync(file).mtimeMs;
+  const second = cli(cache, 'diagnose', '--json', log);
+  assert.deepEqual(second, first);
+  // Accepted by V8, so not written again.
+  assert.equal(fs.statSync(file).mtimeMs, written);
+  assert.deepEqual(cli(cache, 'diagnose', log), cli(path.join(dir, 'cache-b'), 'diagnose', log));
+});
+
+test('a damaged cache is rejected by V8 and replaced; the run is unaffected', () => {
+  const cache = path.join(dir, 'cache-c');
+  const reference = cli(cache, '--version');
+  const file = path.join(cache, 'v8', cacheFiles(cache)[0]!);
+  fs.writeFileSync(file, Buffer.alloc(4096, 0x5a));
+  assert.deepEqual(cli(cache, '--version'), reference);
+  assert.notDeepEqual(fs.readFileSync(file), Buffer.alloc(4096, 0x5a), 'the damaged cache was not replaced');
+  assert.deepEqual(cli(cache, '--version'), reference);
+});
+
+test('a cache folder that cannot be written: the CLI runs as without one, exit codes included', () => {
+  const blocked = path.join(dir, 'not-a-folder');
+  fs.writeFileSync(blocked, '');
+  const r = cli(blocked, 'diagnose', '--json', log);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(JSON.parse(r.out).findings.length, 1);
+  assert.equal(r.err, '');
+  assert.equal(cli(blocked, 'diagnose', path.join(dir, 'missing.log')).code, 2);
+  assert.equal(cli(blocked, 'frobnicate').code, 2);
+});
+
+test('trace (tree-sitter loads its WebAssembly through import()) runs from the cache as without it', () => {
+  const cache = path.join(dir, 'cache-d');
+  const empty = fs.mkdtempSync(path.join(dir, 'sources-'));
+  const runs = [cli(cache, 'trace', '--json', '--sources', empty), cli(cache, 'trace', '--json', '--sources', empty)];
+  assert.equal(cacheFiles(cache).length, 1);
+  for (const r of runs) {
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.err, '');
+  }
+  const chains = runs.map((r) => JSON.stringify((JSON.parse(r.out) as { chains: unknown }).chains));
+  assert.equal(chains[1], chains[0]);
+  assert.ok(chains[0]!.includes('"resolved":false'), 'an empty source root resolves no hop');
+});
+
+test('a rebuilt bundle gets a cache of its own, and the one of the bundle it replaced is removed', () => {
+  const cache = path.join(dir, 'cache-e');
+  cli(cache, '--version');
+  const before = cacheFiles(cache);
+  assert.equal(before.length, 1);
+  // As a build leaves it: the same bundle with a new time.
+  const bundle = path.join(dir, 'cli-bundle.js');
+  const st = fs.statSync(bundle);
+  fs.utimesSync(bundle, st.atime, new Date(st.mtimeMs + 5000));
+  try {
+    assert.equal(cli(cache, '--version').code, 0);
+    const after = cacheFiles(cache);
+    assert.equal(after.length, 1, after.join(', '));
+    assert.notEqual(after[0], before[0]);
+  } finally {
+    fs.utimesSync(bundle, st.atime, st.mtime);
+  }
+  // Another node's (or another architecture's) cache is not this run's to remove.
+  fs.writeFileSync(path.join(cache, 'v8', 'cli-v0.0.0-other-1-1.bin'), 'x');
+  fs.utimesSync(bundle, st.atime, new Date(st.mtimeMs + 9000));
+  try {
+    cli(cache, '--version');
+    assert.ok(cacheFiles(cache).includes('cli-v0.0.0-other-1-1.bin'));
+  } finally {
+    fs.utimesSync(bundle, st.atime, st.mtime);
+  }
+});
