@@ -11,7 +11,7 @@ import { type VsCodeSession, openVsCode } from '../harness/vscode';
 
 // The extension's page (its README) and its screenshot. VS Code shows an installed extension's README as
 // packaged and renders an image there only from an https address (CONTRIBUTING.md, "The extension page"):
-// packaged with RUNTIME_LENS_IMAGES_URL (scripts/package.mjs: vsce --baseImagesUrl), the README's
+// packaged with RUNTIME_LENS_IMAGES_URL (src/build/package.mjs: vsce --baseImagesUrl), the README's
 // media/screenshot.png is served from there and loads; packaged without, the README leaves it out rather
 // than show a broken image.
 let vs: VsCodeSession | undefined;
@@ -77,7 +77,7 @@ test('packaged with an https base for its images, the extension page shows the R
 
   // `npm run package`'s packaging step, with the images' address (dist/ is built by the e2e run's own package step).
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  assert.equal(pkg.scripts.package, 'npm run build && node scripts/package.mjs');
+  assert.equal(pkg.scripts.package, 'npm run build && node src/build/package.mjs');
   const vsix = path.join(dir, 'runtime-lens.vsix');
   execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs')], {
     cwd: repoRoot,

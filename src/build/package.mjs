@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const images = process.env.RUNTIME_LENS_IMAGES_URL;
 const out = process.env.RUNTIME_LENS_VSIX || path.join('dist', 'runtime-lens.vsix');
 const args = ['package', '--no-dependencies', '--allow-missing-repository', '-o', out];
