@@ -1,7 +1,7 @@
 import { nodeOf } from '../logs/nodes';
 import { findingAt, forEachInOrder, setsOf } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
-import type { ErrorAnatomy, OccurrenceSet, OccurrenceStore } from '../signatures/types';
+import type { ErrorAnatomy, OccurrenceStore } from '../signatures/types';
 import { type Clock, type PlacedFinding, placeFinding } from './clock';
 import { findingTimes } from './diagnose';
 
@@ -53,70 +53,170 @@ function extrasJson(s: OccurrenceStore, k: number, anatomies: Map<ErrorAnatomy, 
 /** Output is handed to `write` in pieces of about this many characters: small enough that a piece dies young (a megabyte of pieces outlived the young generation and filled the old one with garbage). */
 const PIECE = 1 << 16;
 
-/** An instant as the contract writes it (`isoMicros`), the date part reused while the second is the same. */
-function isoWriter(): (epochMicros: number) => string {
-  let second = NaN;
-  let base = '';
-  return (us) => {
-    const s = Math.floor(us / 1_000_000);
-    if (s !== second) {
-      second = s;
-      base = new Date(s * 1000).toISOString().slice(0, 19);
+/**
+ * The findings' bytes, made in a buffer and handed on in pieces of PIECE. A cluster's event list has
+ * hundreds of thousands of findings: made as strings, each finding was a dozen short-lived strings
+ * joined into ropes that `write` then had to flatten and encode — most of the time of `--json`. Here
+ * what a set's findings share is encoded once, a finding's own parts (line, time, count) are written as
+ * digits, and each distinct text is encoded once.
+ */
+class ByteWriter {
+  private buf = Buffer.allocUnsafe(2 * PIECE);
+  private n = 0;
+  constructor(private readonly write: (s: string) => void) {}
+
+  /** Room for `m` more bytes. Whole strings and encodings are written: a flush never splits a character. */
+  private room(m: number): void {
+    if (this.n + m <= this.buf.length) return;
+    this.flush();
+    if (m > this.buf.length) this.buf = Buffer.allocUnsafe(m);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    const buf = this.buf;
+    let n = this.n;
+    // Most parts are a few dozen bytes: a loop is cheaper than a native copy's call.
+    if (b.length < 64) for (let j = 0; j < b.length; j++) buf[n++] = b[j]!;
+    else {
+      buf.set(b, n);
+      n += b.length;
     }
-    return `${base}.${String(us - s * 1_000_000).padStart(6, '0')}Z`;
-  };
+    this.n = n;
+  }
+
+  byte(c: number): void {
+    this.room(1);
+    this.buf[this.n++] = c;
+  }
+
+  /** A non-negative integer in decimal, at least `width` digits (zeros in front). */
+  int(x: number, width = 1): void {
+    if (!Number.isSafeInteger(x) || x < 0) {
+      this.bytes(Buffer.from(String(x), 'utf8'));
+      return;
+    }
+    let digits = 1;
+    for (let t = x; t >= 10; t = Math.floor(t / 10)) digits++;
+    const w = Math.max(width, digits);
+    this.room(w);
+    const buf = this.buf;
+    let at = this.n + w - 1;
+    for (let k = 0; k < w; k++, x = Math.floor(x / 10)) buf[at--] = 0x30 + (x % 10);
+    this.n += w;
+  }
+
+  /** Whether a PIECE is ready. */
+  get full(): boolean {
+    return this.n >= PIECE;
+  }
+
+  flush(): void {
+    if (this.n > 0) this.write(this.buf.toString('utf8', 0, this.n));
+    this.n = 0;
+  }
 }
 
-/** What every finding of a set writes alike, as JSON. */
-interface SetJson {
-  file: string;
-  signature: string;
-  tail: string;
-}
+const utf8 = (s: string) => Buffer.from(s, 'utf8');
+const COMMA = utf8(',');
+const FILE = utf8('\n    {\n      "file": ');
+const LINE = utf8(',\n      "line": ');
+const SIGNATURE = utf8(',\n      "signature": ');
+const TIME = utf8(',\n      "time": ');
+const POD = utf8(',\n      "pod": ');
+const NAMESPACE = utf8(',\n      "namespace": ');
+const CONTAINER = utf8(',\n      "container": ');
+const COUNT = utf8(',\n      "count": ');
+const NODE = utf8(',\n      "node": ');
+const TEXT = utf8(',\n      "text": ');
+const FINDING_END = utf8('\n    }');
+const NULL = utf8('null');
+/**
+ * Distinct values (files, names, texts) whose encodings are kept. Kept per value, not per set: a list
+ * can hold a set per event, but its names and texts repeat.
+ */
+const MAX_VALUES = 65536;
 
 /**
  * `diagnose --json`'s document, written as it is made: `findings` first, every occurrence of every
- * recognition in input order, each written out on its own in pieces of about a megabyte; then the
+ * recognition in input order, each written out on its own in pieces of about PIECE; then the
  * members of `rest` in their order. No object of every finding and no string of the whole document is
  * ever built. The bytes are those of `JSON.stringify({ findings, ...rest }, null, 2)` and a newline,
- * each finding being `findingJson` (the members every finding of a set shares are made once per set);
- * `rest` holds plain data (no toJSON).
+ * each finding being `findingJson`; `rest` holds plain data (no toJSON).
  */
 export function writeDiagnosisJson(write: (s: string) => void, recognitions: readonly Recognition[], clock: Clock, rest: Record<string, unknown>): void {
-  let buffer = '{\n  "findings": [';
+  const out = new ByteWriter(write);
+  out.bytes(utf8('{\n  "findings": ['));
   let first = true;
-  const iso = isoWriter();
-  const perSet = new Map<OccurrenceSet, SetJson>();
+  const values = new Map<string, Buffer>();
+  /** A string or null as JSON, encoded. */
+  const value = (v: string | null) => {
+    if (v === null) return NULL;
+    let encoded = values.get(v);
+    if (encoded === undefined) {
+      encoded = utf8(JSON.stringify(v));
+      if (values.size < MAX_VALUES) values.set(v, encoded);
+    }
+    return encoded;
+  };
   let anatomies = new Map<ErrorAnatomy, string>();
   const j = (v: unknown) => JSON.stringify(v);
+  // The time's date and second, encoded once per second (the findings of a second share it).
+  let second = NaN;
+  let secondBytes = utf8('');
   for (const r of recognitions) {
-    perSet.clear();
     anatomies = new Map();
     forEachInOrder(setsOf(r), (set, i) => {
-      let c = perSet.get(set);
-      if (!c) {
-        c = { file: j(set.file), signature: j(set.signature), tail: `"pod": ${j(set.pod)},\n      "namespace": ${j(set.namespace)},\n      "container": ${j(set.container)},\n      "count": ` };
-        perSet.set(set, c);
-      }
       const s = set.store;
       const k = set.start + i;
+      if (!first) out.bytes(COMMA);
+      first = false;
+      out.bytes(FILE);
+      out.bytes(value(set.file));
+      out.bytes(LINE);
+      out.int(s.lines[k]!);
+      out.bytes(SIGNATURE);
+      out.bytes(value(set.signature));
+      out.bytes(TIME);
       const us = s.epochUs[k]!;
-      let time: string;
-      if (!Number.isNaN(us)) time = `"${iso(us)}"`;
-      else {
+      if (!Number.isNaN(us)) {
+        // As isoMicros writes it: the whole second, then the fraction as six digits.
+        const sec = Math.floor(us / 1_000_000);
+        if (sec !== second) {
+          second = sec;
+          secondBytes = utf8(`"${new Date(sec * 1000).toISOString().slice(0, 19)}.`);
+        }
+        out.bytes(secondBytes);
+        out.int(us - sec * 1_000_000, 6);
+        out.byte(0x5a); // Z
+        out.byte(0x22); // "
+      } else {
         // No instant of its own: placed on the diagnosis's clock, or node-local.
         const t = findingTimes(placeFinding(findingAt(set, i), clock), clock);
-        time = t.localTime !== undefined ? `${j(t.time)},\n      "localTime": ${j(t.localTime)}` : j(t.time);
+        out.bytes(utf8(t.localTime !== undefined ? `${j(t.time)},\n      "localTime": ${j(t.localTime)}` : j(t.time)));
       }
-      buffer += `${first ? '' : ','}\n    {\n      "file": ${c.file},\n      "line": ${s.lines[k]},\n      "signature": ${c.signature},\n      "time": ${time},\n      ${c.tail}${s.counts[k]},\n      "node": ${j(set.node)},\n      "text": ${j(s.texts[k])}${extrasJson(s, k, anatomies)}\n    }`;
-      first = false;
-      if (buffer.length >= PIECE) {
-        write(buffer);
-        buffer = '';
-      }
+      out.bytes(POD);
+      out.bytes(value(set.pod));
+      out.bytes(NAMESPACE);
+      out.bytes(value(set.namespace));
+      out.bytes(CONTAINER);
+      out.bytes(value(set.container));
+      out.bytes(COUNT);
+      out.int(s.counts[k]!);
+      out.bytes(NODE);
+      out.bytes(value(set.node));
+      out.bytes(TEXT);
+      out.bytes(value(s.texts[k]!));
+      const extras = extrasJson(s, k, anatomies);
+      if (extras) out.bytes(utf8(extras));
+      out.bytes(FINDING_END);
+      if (out.full) out.flush();
     });
   }
-  buffer += first ? ']' : '\n  ]';
+  out.bytes(utf8(first ? ']' : '\n  ]'));
+  out.flush();
+  let buffer = '';
+
   // The other members, an array's items one at a time (an event list's clusters are as many as its pods).
   const indent = (text: string, by: string) => text.replace(/\n/g, `\n${by}`);
   for (const [key, value] of Object.entries(rest)) {

@@ -150,9 +150,12 @@ export function findingsOf(sets: readonly OccurrenceSet[]): Finding[] {
   return out;
 }
 
+/** The sample of the sets beyond the file's SAMPLE_PER_FILE: one empty array for all of them, frozen. */
+const NO_SAMPLE: Finding[] = Object.freeze([]) as unknown as Finding[];
+
 /** A set: its fields, and the agreed per-set arrays as views of its file's store. */
 class StoredSet implements OccurrenceSet {
-  sample: Finding[] = [];
+  sample: Finding[] = NO_SAMPLE;
   constructor(
     readonly file: string,
     readonly signature: string,
@@ -204,13 +207,25 @@ class StoredSet implements OccurrenceSet {
   }
 }
 
-/** What a set needs while its file is read: its first finding (for its fields), its count and sample. */
+/**
+ * What a set needs while its file is read: its fields (those of its first finding), its count and
+ * sample. Not the first Finding itself: a list can hold a set per event, and each Finding kept until
+ * the end (with its record, span and text) was most of the reading's memory.
+ */
 interface Pending {
   id: number;
-  first: Finding;
+  file: string;
+  signature: string;
+  node: string | null | undefined;
+  pod: string | null;
+  namespace: string | null;
+  container: string | null;
+  component: string;
+  format: LogFormat;
   count: number;
   size: number;
-  sample: Finding[];
+  /** Made with the set's first sampled finding: most sets of a large list are never sampled. */
+  sample: Finding[] | null;
   last: Finding | null;
 }
 
@@ -245,6 +260,8 @@ export class OccurrenceBuilder {
   private readonly anatomyIndex = new Map<ErrorAnatomy, number>();
   private readonly related = new Map<number, number[]>();
   private readonly events = new Map<number, string>();
+  private lastTime: LogTime | null = null;
+  private lastWall = NaN;
 
   private id(s: string | null | undefined): number {
     let id = this.ids.get(s);
@@ -276,25 +293,40 @@ export class OccurrenceBuilder {
   /** Adds a finding as an occurrence; returns its index, for `relate`. */
   add(f: Finding): number {
     const r = f.record;
-    // setKey's parts as numbers (a node undefined and a node null apart, as setKey keeps them).
-    const key = `${this.id(f.file)},${this.id(r.node)},${this.id(r.namespace)},${this.id(r.pod)},${this.id(r.container)},${this.id(f.signature)},${this.id(r.component)},${this.id(r.format)}`;
+    // setKey's parts as numbers (a node undefined and a node null apart, as setKey keeps them), one
+    // character each while they fit: this runs once per occurrence, and numbers written out in decimal
+    // were the costliest part of it. (The decimal form, with its commas, never has 8 characters.)
+    const fi = this.id(f.file);
+    const b = this.id(r.node);
+    const c = this.id(r.namespace);
+    const d = this.id(r.pod);
+    const e = this.id(r.container);
+    const g = this.id(f.signature);
+    const h = this.id(r.component);
+    const k = this.id(r.format);
+    const key = (fi | b | c | d | e | g | h | k) < 0x10000 ? String.fromCharCode(fi, b, c, d, e, g, h, k) : `${fi},${b},${c},${d},${e},${g},${h},${k}`;
     let p = this.pending.get(key);
     if (!p) {
-      p = { id: this.pending.size, first: f, count: 0, size: 0, sample: [], last: null };
+      p = { id: this.pending.size, file: f.file, signature: f.signature, node: r.node, pod: r.pod, namespace: r.namespace, container: r.container, component: r.component, format: r.format, count: 0, size: 0, sample: this.sampled < SAMPLE_PER_FILE ? [] : null, last: null };
       this.pending.set(key, p);
     }
     p.count += r.count;
     p.size += 1;
-    if (p.sample.length < SAMPLE_PER_SET && this.sampled < SAMPLE_PER_FILE) {
+    if (p.sample && p.sample.length < SAMPLE_PER_SET && this.sampled < SAMPLE_PER_FILE) {
       p.sample.push(f);
       this.sampled += 1;
-    } else if (p.sample.length > 0) p.last = f;
+    } else if (p.sample && p.sample.length > 0) p.last = f;
     const i = this.n++;
     if (i === this.lines.length) this.grow();
     const t = f.wallTime;
     this.lines[i] = f.line;
     this.counts[i] = r.count;
-    this.wall[i] = t ? wallOf(t) : NaN;
+    // Findings of one second share their time object (the readers share them): converted once.
+    if (t !== this.lastTime) {
+      this.lastTime = t;
+      this.lastWall = t ? wallOf(t) : NaN;
+    }
+    this.wall[i] = this.lastWall;
     this.offsets[i] = t?.offsetMinutes ?? NaN;
     this.epoch[i] = f.time ? f.time.epochMicros : NaN;
     this.flags[i] = (t?.year != null ? HAS_YEAR : 0) | (t?.second === 60 ? LEAP_SECOND : 0) | sourceFlags(f.time);
@@ -389,14 +421,32 @@ export class OccurrenceBuilder {
       related: new Map([...this.related].map(([i, lines]) => [byOrder[i]!, lines])),
       events: new Map([...this.events].map(([i, e]) => [byOrder[i]!, e])),
     };
+    // Sets share their files and node names: each is made canonical once.
+    const nodes = new Map<string | null | undefined, string | null>();
+    const nodeOf = (node: string | null | undefined, file: string) => {
+      let n = nodes.get(node);
+      if (n === undefined) {
+        n = canonicalNode(node);
+        nodes.set(node, n);
+      }
+      return n ?? fileNode(file);
+    };
+    const fileNodes = new Map<string, string | null>();
+    const fileNode = (file: string) => {
+      let n = fileNodes.get(file);
+      if (n === undefined) {
+        n = nodeFromPath(file);
+        fileNodes.set(file, n);
+      }
+      return n;
+    };
     for (const p of pending) {
-      const f = p.first;
-      const r = f.record;
-      const set = new StoredSet(f.file, f.signature, canonicalNode(r.node) ?? nodeFromPath(f.file), r.pod, r.namespace, r.container, r.component, r.format, r.node, p.count, store, starts[p.id]!, p.size);
-      set.sample = p.last ? [...p.sample, p.last] : p.sample;
+      const set = new StoredSet(p.file, p.signature, nodeOf(p.node, p.file), p.pod, p.namespace, p.container, p.component, p.format, p.node, p.count, store, starts[p.id]!, p.size);
+      const sampled = p.sample ?? NO_SAMPLE;
+      set.sample = p.last ? [...sampled, p.last] : sampled;
       // The sample holds the recognised Findings themselves: the first ones, then the last occurrence.
       set.sample.forEach((x, j) => {
-        if (x.time === null && x.wallTime) x.time = timeAt(set, j < p.sample.length ? j : p.size - 1);
+        if (x.time === null && x.wallTime) x.time = timeAt(set, j < sampled.length ? j : p.size - 1);
       });
       store.sets.push(set);
     }
