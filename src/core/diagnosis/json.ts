@@ -1,5 +1,5 @@
 import { nodeOf } from '../logs/nodes';
-import { findingAt, forEachInOrder, setsOf } from '../signatures/occurrences';
+import { findingAt, setsOf, storesInOrder } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
 import type { ErrorAnatomy, OccurrenceStore } from '../signatures/types';
 import { type Clock, type PlacedFinding, placeFinding } from './clock';
@@ -63,13 +63,13 @@ const PIECE = 1 << 16;
 class ByteWriter {
   private buf = Buffer.allocUnsafe(2 * PIECE);
   private n = 0;
-  constructor(private readonly write: (s: string) => void) {}
 
-  /** Room for `m` more bytes. Whole strings and encodings are written: a flush never splits a character. */
+  /** Room for `m` more bytes: the buffer grows for a finding larger than it (pieces are cut between findings). */
   private room(m: number): void {
     if (this.n + m <= this.buf.length) return;
-    this.flush();
-    if (m > this.buf.length) this.buf = Buffer.allocUnsafe(m);
+    const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.n + m));
+    this.buf.copy(bigger, 0, 0, this.n);
+    this.buf = bigger;
   }
 
   bytes(b: Uint8Array): void {
@@ -111,13 +111,15 @@ class ByteWriter {
     return this.n >= PIECE;
   }
 
-  flush(): void {
-    if (this.n > 0) this.write(this.buf.toString('utf8', 0, this.n));
+  /** What was written since the last `take`, as a string (whole characters: only whole encodings are written). */
+  take(): string {
+    const s = this.buf.toString('utf8', 0, this.n);
     this.n = 0;
+    return s;
   }
 }
 
-const utf8 = (s: string) => Buffer.from(s, 'utf8');
+const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 const COMMA = utf8(',');
 const FILE = utf8('\n    {\n      "file": ');
 const LINE = utf8(',\n      "line": ');
@@ -138,14 +140,16 @@ const NULL = utf8('null');
 const MAX_VALUES = 65536;
 
 /**
- * `diagnose --json`'s document, written as it is made: `findings` first, every occurrence of every
- * recognition in input order, each written out on its own in pieces of about PIECE; then the
- * members of `rest` in their order. No object of every finding and no string of the whole document is
- * ever built. The bytes are those of `JSON.stringify({ findings, ...rest }, null, 2)` and a newline,
- * each finding being `findingJson`; `rest` holds plain data (no toJSON).
+ * `diagnose --json`'s document, in pieces of about PIECE characters as it is made: `findings` first,
+ * every occurrence of every recognition in input order, then the members of `rest` in their order. No
+ * object of every finding and no string of the whole document is ever built, and the next piece is
+ * made only when the caller asks for it: a writer that must wait for its reader (a pipe to `jq`)
+ * waits before asking, and what it holds stays one piece. The bytes are those of
+ * `JSON.stringify({ findings, ...rest }, null, 2)` and a newline, each finding being `findingJson`;
+ * `rest` holds plain data (no toJSON).
  */
-export function writeDiagnosisJson(write: (s: string) => void, recognitions: readonly Recognition[], clock: Clock, rest: Record<string, unknown>): void {
-  const out = new ByteWriter(write);
+export function* diagnosisJson(recognitions: readonly Recognition[], clock: Clock, rest: Record<string, unknown>): Generator<string, void, undefined> {
+  const out = new ByteWriter();
   out.bytes(utf8('{\n  "findings": ['));
   let first = true;
   const values = new Map<string, Buffer>();
@@ -159,6 +163,19 @@ export function writeDiagnosisJson(write: (s: string) => void, recognitions: rea
     }
     return encoded;
   };
+  /** `value` for one member: the findings before often had the same (one file, one namespace…). */
+  const member = () => {
+    let last: string | null | undefined;
+    let encoded: Buffer = NULL;
+    return (v: string | null) => {
+      if (v !== last) {
+        last = v;
+        encoded = value(v);
+      }
+      return encoded;
+    };
+  };
+  const [file, signature, pod, namespace, container, node] = [member(), member(), member(), member(), member(), member()];
   let anatomies = new Map<ErrorAnatomy, string>();
   const j = (v: unknown) => JSON.stringify(v);
   // The time's date and second, encoded once per second (the findings of a second share it).
@@ -166,56 +183,61 @@ export function writeDiagnosisJson(write: (s: string) => void, recognitions: rea
   let secondBytes = utf8('');
   for (const r of recognitions) {
     anatomies = new Map();
-    forEachInOrder(setsOf(r), (set, i) => {
-      const s = set.store;
-      const k = set.start + i;
-      if (!first) out.bytes(COMMA);
-      first = false;
-      out.bytes(FILE);
-      out.bytes(value(set.file));
-      out.bytes(LINE);
-      out.int(s.lines[k]!);
-      out.bytes(SIGNATURE);
-      out.bytes(value(set.signature));
-      out.bytes(TIME);
-      const us = s.epochUs[k]!;
-      if (!Number.isNaN(us)) {
-        // As isoMicros writes it: the whole second, then the fraction as six digits.
-        const sec = Math.floor(us / 1_000_000);
-        if (sec !== second) {
-          second = sec;
-          secondBytes = utf8(`"${new Date(sec * 1000).toISOString().slice(0, 19)}.`);
+    for (const { store, setAt } of storesInOrder(setsOf(r))) {
+      const byOrder = store.byOrder;
+      for (let o = 0; o < byOrder.length; o++) {
+        const k = byOrder[o]!;
+        const set = setAt[k];
+        if (!set) continue;
+        const i = k - set.start;
+        const s = store;
+        if (!first) out.bytes(COMMA);
+        first = false;
+        out.bytes(FILE);
+        out.bytes(file(set.file));
+        out.bytes(LINE);
+        out.int(s.lines[k]!);
+        out.bytes(SIGNATURE);
+        out.bytes(signature(set.signature));
+        out.bytes(TIME);
+        const us = s.epochUs[k]!;
+        if (!Number.isNaN(us)) {
+          // As isoMicros writes it: the whole second, then the fraction as six digits.
+          const sec = Math.floor(us / 1_000_000);
+          if (sec !== second) {
+            second = sec;
+            secondBytes = utf8(`"${new Date(sec * 1000).toISOString().slice(0, 19)}.`);
+          }
+          out.bytes(secondBytes);
+          out.int(us - sec * 1_000_000, 6);
+          out.byte(0x5a); // Z
+          out.byte(0x22); // "
+        } else {
+          // No instant of its own: placed on the diagnosis's clock, or node-local.
+          const t = findingTimes(placeFinding(findingAt(set, i), clock), clock);
+          out.bytes(utf8(t.localTime !== undefined ? `${j(t.time)},\n      "localTime": ${j(t.localTime)}` : j(t.time)));
         }
-        out.bytes(secondBytes);
-        out.int(us - sec * 1_000_000, 6);
-        out.byte(0x5a); // Z
-        out.byte(0x22); // "
-      } else {
-        // No instant of its own: placed on the diagnosis's clock, or node-local.
-        const t = findingTimes(placeFinding(findingAt(set, i), clock), clock);
-        out.bytes(utf8(t.localTime !== undefined ? `${j(t.time)},\n      "localTime": ${j(t.localTime)}` : j(t.time)));
+        out.bytes(POD);
+        out.bytes(pod(set.pod));
+        out.bytes(NAMESPACE);
+        out.bytes(namespace(set.namespace));
+        out.bytes(CONTAINER);
+        out.bytes(container(set.container));
+        out.bytes(COUNT);
+        out.int(s.counts[k]!);
+        out.bytes(NODE);
+        out.bytes(node(set.node));
+        out.bytes(TEXT);
+        out.bytes(value(s.texts[k]!));
+        const extras = extrasJson(s, k, anatomies);
+        if (extras) out.bytes(utf8(extras));
+        out.bytes(FINDING_END);
+        if (out.full) yield out.take();
       }
-      out.bytes(POD);
-      out.bytes(value(set.pod));
-      out.bytes(NAMESPACE);
-      out.bytes(value(set.namespace));
-      out.bytes(CONTAINER);
-      out.bytes(value(set.container));
-      out.bytes(COUNT);
-      out.int(s.counts[k]!);
-      out.bytes(NODE);
-      out.bytes(value(set.node));
-      out.bytes(TEXT);
-      out.bytes(value(s.texts[k]!));
-      const extras = extrasJson(s, k, anatomies);
-      if (extras) out.bytes(utf8(extras));
-      out.bytes(FINDING_END);
-      if (out.full) out.flush();
-    });
+    }
   }
   out.bytes(utf8(first ? ']' : '\n  ]'));
-  out.flush();
-  let buffer = '';
+  let buffer = out.take();
 
   // The other members, an array's items one at a time (an event list's clusters are as many as its pods).
   const indent = (text: string, by: string) => text.replace(/\n/g, `\n${by}`);
@@ -224,16 +246,22 @@ export function writeDiagnosisJson(write: (s: string) => void, recognitions: rea
     buffer += `,\n  ${JSON.stringify(key)}: `;
     if (!Array.isArray(value) || value.length === 0) buffer += indent(JSON.stringify(value, null, 2), '  ');
     else {
-      value.forEach((item, k) => {
+      for (let k = 0; k < value.length; k++) {
+        const item: unknown = value[k];
         // JSON.stringify writes null for an item it cannot write (undefined, a function).
         buffer += `${k === 0 ? '[' : ','}\n    ${item === undefined || typeof item === 'function' ? 'null' : indent(JSON.stringify(item, null, 2), '    ')}`;
         if (buffer.length >= PIECE) {
-          write(buffer);
+          yield buffer;
           buffer = '';
         }
-      });
+      }
       buffer += '\n  ]';
     }
   }
-  write(`${buffer}\n}\n`);
+  yield `${buffer}\n}\n`;
+}
+
+/** `diagnosisJson` handed to a writer that takes what it is given at once (a string, a file opened for sync writes). */
+export function writeDiagnosisJson(write: (s: string) => void, recognitions: readonly Recognition[], clock: Clock, rest: Record<string, unknown>): void {
+  for (const piece of diagnosisJson(recognitions, clock, rest)) write(piece);
 }

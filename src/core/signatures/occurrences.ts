@@ -125,6 +125,22 @@ export function extrasAt(s: OccurrenceStore, k: number): Pick<Finding, 'anatomy'
  * appear, and in each in the order the findings were made. The visitor gets the set and its index.
  */
 export function forEachInOrder(sets: readonly OccurrenceSet[], visit: (set: OccurrenceSet, i: number) => void): void {
+  for (const { store, setAt } of storesInOrder(sets)) {
+    // The store's own order, skipping the occurrences of sets not asked for.
+    for (let o = 0; o < store.byOrder.length; o++) {
+      const k = store.byOrder[o]!;
+      const s = setAt[k];
+      if (s) visit(s, k - s.start);
+    }
+  }
+}
+
+/**
+ * The stores of some sets as they first appear, each with the set of each of its occurrences asked for
+ * (by store index; undefined for the others): `forEachInOrder` as a loop a caller can pause (a
+ * generator of output waiting for its reader).
+ */
+export function* storesInOrder(sets: readonly OccurrenceSet[]): Generator<{ store: OccurrenceStore; setAt: (OccurrenceSet | undefined)[] }, void, undefined> {
   const byStore = new Map<OccurrenceStore, Set<OccurrenceSet>>();
   for (const s of sets) {
     const mine = byStore.get(s.store);
@@ -132,14 +148,9 @@ export function forEachInOrder(sets: readonly OccurrenceSet[], visit: (set: Occu
     else byStore.set(s.store, new Set([s]));
   }
   for (const [store, mine] of byStore) {
-    // The store's own order, skipping the occurrences of sets not asked for.
     const setAt = new Array<OccurrenceSet | undefined>(store.lines.length);
     for (const s of mine) setAt.fill(s, s.start, s.start + s.size);
-    for (let o = 0; o < store.byOrder.length; o++) {
-      const k = store.byOrder[o]!;
-      const s = setAt[k];
-      if (s) visit(s, k - s.start);
-    }
+    yield { store, setAt };
   }
 }
 
