@@ -2,10 +2,10 @@
 export class UsageError extends Error {}
 
 /**
- * Where a command writes. `drained`, when given, resolves once what was written has been taken (a pipe's
+ * Where a command writes: text, or UTF-8 bytes cut between characters (a large document made as bytes). `drained`, when given, resolves once what was written has been taken (a pipe's
  * reader caught up): a command writing a large document waits for it between pieces, so a slow reader
  * (`| jq`) holds the command back instead of the document piling up in memory.
  */
-export type Output = ((s: string) => void) & { drained?: () => Promise<void> };
+export type Output = ((s: string | Uint8Array) => void) & { drained?: () => Promise<void> };
 
 export type Command = (args: string[], out: Output, err: (s: string) => void) => Promise<number>;

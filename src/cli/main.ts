@@ -49,7 +49,7 @@ export async function run(argv: string[], out: Output, err: (s: string) => void)
 }
 
 if (require.main === module) {
-  const stdout: Output = Object.assign((s: string) => void process.stdout.write(s), {
+  const stdout: Output = Object.assign((s: string | Uint8Array) => void process.stdout.write(s), {
     // stdout to a pipe is written asynchronously: what its reader has not taken yet is held in memory.
     drained: () =>
       process.stdout.writableNeedDrain

@@ -60,8 +60,11 @@ const PIECE = 1 << 16;
  * what a set's findings share is encoded once, a finding's own parts (line, time, count) are written as
  * digits, and each distinct text is encoded once.
  */
+/** A piece's buffer: a piece and the finding that ends it (a larger finding grows it). */
+const PIECE_ROOM = PIECE + 16 * 1024;
+
 class ByteWriter {
-  private buf = Buffer.allocUnsafe(2 * PIECE);
+  private buf = Buffer.allocUnsafe(PIECE_ROOM);
   private n = 0;
 
   /** Room for `m` more bytes: the buffer grows for a finding larger than it (pieces are cut between findings). */
@@ -111,11 +114,17 @@ class ByteWriter {
     return this.n >= PIECE;
   }
 
-  /** What was written since the last `take`, as a string (whole characters: only whole encodings are written). */
-  take(): string {
-    const s = this.buf.toString('utf8', 0, this.n);
+  /**
+   * What was written since the last `take`: a copy of the bytes (whole characters: only whole encodings
+   * are written). Bytes, not a string: the output wants bytes, and decoding each piece only for stdout
+   * to encode it again cost as much as making it.
+   */
+  take(): Buffer {
+    // Handed over, not copied: a writer may hold it until its reader takes it (a pipe).
+    const piece = this.buf.subarray(0, this.n);
+    this.buf = Buffer.allocUnsafe(PIECE_ROOM);
     this.n = 0;
-    return s;
+    return piece;
   }
 }
 
@@ -140,7 +149,7 @@ const NULL = utf8('null');
 const MAX_VALUES = 65536;
 
 /**
- * `diagnose --json`'s document, in pieces of about PIECE characters as it is made: `findings` first,
+ * `diagnose --json`'s document, in pieces of about PIECE characters (the findings as UTF-8 bytes) as it is made: `findings` first,
  * every occurrence of every recognition in input order, then the members of `rest` in their order. No
  * object of every finding and no string of the whole document is ever built, and the next piece is
  * made only when the caller asks for it: a writer that must wait for its reader (a pipe to `jq`)
@@ -148,7 +157,7 @@ const MAX_VALUES = 65536;
  * `JSON.stringify({ findings, ...rest }, null, 2)` and a newline, each finding being `findingJson`;
  * `rest` holds plain data (no toJSON).
  */
-export function* diagnosisJson(recognitions: readonly Recognition[], clock: Clock, rest: Record<string, unknown>): Generator<string, void, undefined> {
+export function* diagnosisJson(recognitions: readonly Recognition[], clock: Clock, rest: Record<string, unknown>): Generator<string | Buffer, void, undefined> {
   const out = new ByteWriter();
   out.bytes(utf8('{\n  "findings": ['));
   let first = true;
@@ -237,7 +246,8 @@ export function* diagnosisJson(recognitions: readonly Recognition[], clock: Cloc
     }
   }
   out.bytes(utf8(first ? ']' : '\n  ]'));
-  let buffer = out.take();
+  yield out.take();
+  let buffer = '';
 
   // The other members, an array's items one at a time (an event list's clusters are as many as its pods).
   const indent = (text: string, by: string) => text.replace(/\n/g, `\n${by}`);
@@ -263,5 +273,5 @@ export function* diagnosisJson(recognitions: readonly Recognition[], clock: Cloc
 
 /** `diagnosisJson` handed to a writer that takes what it is given at once (a string, a file opened for sync writes). */
 export function writeDiagnosisJson(write: (s: string) => void, recognitions: readonly Recognition[], clock: Clock, rest: Record<string, unknown>): void {
-  for (const piece of diagnosisJson(recognitions, clock, rest)) write(piece);
+  for (const piece of diagnosisJson(recognitions, clock, rest)) write(typeof piece === 'string' ? piece : piece.toString('utf8'));
 }
