@@ -114,6 +114,8 @@ export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: R
     }
     return p;
   };
+  // Clusters seen first or last at the same instant (events are timed to the second) share its text.
+  const instants = new Map<number, string>();
   const out: Cluster[] = [];
   for (const list of groups.values()) {
     // The earliest and latest wall times; on a tie the first (earliest) and the last (latest) in input
@@ -157,8 +159,8 @@ export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: R
       container: s.container,
       count,
       files: filesOf(list),
-      firstSeen: a ? seenAt(a, aI, clock) : null,
-      lastSeen: b ? seenAt(b, bI, clock) : null,
+      firstSeen: a ? seenAt(a, aI, clock, instants) : null,
+      lastSeen: b ? seenAt(b, bI, clock, instants) : null,
       perHour: spanH >= 0.1 ? Math.round((timed / spanH) * 10) / 10 : null,
     });
   }
@@ -166,9 +168,15 @@ export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: R
 }
 
 /** `when` of an occurrence: its instant when it has one (as its Finding's time would say it), else placed on the clock. */
-function seenAt(set: OccurrenceSet, i: number, clock: Clock): string | null {
+function seenAt(set: OccurrenceSet, i: number, clock: Clock, instants: Map<number, string>): string | null {
   const us = set.store.epochUs[set.start + i]!;
-  return Number.isNaN(us) ? when(placeFinding(findingAt(set, i), clock)) : flat(isoMicros(us));
+  if (Number.isNaN(us)) return when(placeFinding(findingAt(set, i), clock));
+  let iso = instants.get(us);
+  if (iso === undefined) {
+    iso = flat(isoMicros(us));
+    instants.set(us, iso);
+  }
+  return iso;
 }
 
 /**

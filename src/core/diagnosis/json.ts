@@ -1,7 +1,7 @@
 import { nodeOf } from '../logs/nodes';
 import { findingAt, setsOf, storesInOrder } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
-import type { ErrorAnatomy, OccurrenceStore } from '../signatures/types';
+import type { ErrorAnatomy, OccurrenceSet, OccurrenceStore } from '../signatures/types';
 import { type Clock, type PlacedFinding, placeFinding } from './clock';
 import { findingTimes } from './diagnose';
 
@@ -148,6 +148,105 @@ const NULL = utf8('null');
  */
 const MAX_VALUES = 65536;
 
+/** Writes findings as `findingJson` would, one occurrence at a time (a plain method: the hot loop of `--json`). */
+class FindingWriter {
+  /** No finding written yet. */
+  none = true;
+  private readonly values = new Map<string, Buffer>();
+  private anatomies = new Map<ErrorAnatomy, string>();
+  // The time's date and second, encoded once per second (the findings of a second share it).
+  private second = NaN;
+  private secondBytes = utf8('');
+  // `value` for one member: the findings before often had the same (one file, one namespace…).
+  private readonly file = this.member();
+  private readonly signature = this.member();
+  private readonly pod = this.member();
+  private readonly namespace = this.member();
+  private readonly container = this.member();
+  private readonly node = this.member();
+
+  constructor(
+    private readonly out: ByteWriter,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A new file: anatomies are written once per file's store. */
+  nextFile(): void {
+    this.anatomies = new Map();
+  }
+
+  /** A string or null as JSON, encoded. */
+  private value(v: string | null): Buffer {
+    if (v === null) return NULL;
+    let encoded = this.values.get(v);
+    if (encoded === undefined) {
+      encoded = utf8(JSON.stringify(v));
+      if (this.values.size < MAX_VALUES) this.values.set(v, encoded);
+    }
+    return encoded;
+  }
+
+  private member(): (v: string | null) => Buffer {
+    let last: string | null | undefined;
+    let encoded: Buffer = NULL;
+    return (v) => {
+      if (v !== last) {
+        last = v;
+        encoded = this.value(v);
+      }
+      return encoded;
+    };
+  }
+
+  /** Occurrence `k` of `set`'s store. */
+  write(set: OccurrenceSet, k: number): void {
+    const out = this.out;
+    const s = set.store;
+    if (!this.none) out.bytes(COMMA);
+    this.none = false;
+    out.bytes(FILE);
+    out.bytes(this.file(set.file));
+    out.bytes(LINE);
+    out.int(s.lines[k]!);
+    out.bytes(SIGNATURE);
+    out.bytes(this.signature(set.signature));
+    out.bytes(TIME);
+    const us = s.epochUs[k]!;
+    if (!Number.isNaN(us)) {
+      // As isoMicros writes it: the whole second, then the fraction as six digits.
+      const sec = Math.floor(us / 1_000_000);
+      if (sec !== this.second) {
+        this.second = sec;
+        this.secondBytes = utf8(`"${new Date(sec * 1000).toISOString().slice(0, 19)}.`);
+      }
+      out.bytes(this.secondBytes);
+      out.int(us - sec * 1_000_000, 6);
+      out.byte(0x5a); // Z
+      out.byte(0x22); // "
+    } else {
+      // No instant of its own: placed on the diagnosis's clock, or node-local.
+      const j = (v: unknown) => JSON.stringify(v);
+      const t = findingTimes(placeFinding(findingAt(set, k - set.start), this.clock), this.clock);
+      out.bytes(utf8(t.localTime !== undefined ? `${j(t.time)},\n      "localTime": ${j(t.localTime)}` : j(t.time)));
+    }
+    out.bytes(POD);
+    out.bytes(this.pod(set.pod));
+    out.bytes(NAMESPACE);
+    out.bytes(this.namespace(set.namespace));
+    out.bytes(CONTAINER);
+    out.bytes(this.container(set.container));
+    out.bytes(COUNT);
+    out.int(s.counts[k]!);
+    out.bytes(NODE);
+    out.bytes(this.node(set.node));
+    out.bytes(TEXT);
+    out.bytes(this.value(s.texts[k]!));
+    const extras = extrasJson(s, k, this.anatomies);
+    if (extras) out.bytes(utf8(extras));
+    out.bytes(FINDING_END);
+  }
+}
+
 /**
  * `diagnose --json`'s document, in pieces of about PIECE characters (the findings as UTF-8 bytes) as it is made: `findings` first,
  * every occurrence of every recognition in input order, then the members of `rest` in their order. No
@@ -160,91 +259,21 @@ const MAX_VALUES = 65536;
 export function* diagnosisJson(recognitions: readonly Recognition[], clock: Clock, rest: Record<string, unknown>): Generator<string | Buffer, void, undefined> {
   const out = new ByteWriter();
   out.bytes(utf8('{\n  "findings": ['));
-  let first = true;
-  const values = new Map<string, Buffer>();
-  /** A string or null as JSON, encoded. */
-  const value = (v: string | null) => {
-    if (v === null) return NULL;
-    let encoded = values.get(v);
-    if (encoded === undefined) {
-      encoded = utf8(JSON.stringify(v));
-      if (values.size < MAX_VALUES) values.set(v, encoded);
-    }
-    return encoded;
-  };
-  /** `value` for one member: the findings before often had the same (one file, one namespace…). */
-  const member = () => {
-    let last: string | null | undefined;
-    let encoded: Buffer = NULL;
-    return (v: string | null) => {
-      if (v !== last) {
-        last = v;
-        encoded = value(v);
-      }
-      return encoded;
-    };
-  };
-  const [file, signature, pod, namespace, container, node] = [member(), member(), member(), member(), member(), member()];
-  let anatomies = new Map<ErrorAnatomy, string>();
-  const j = (v: unknown) => JSON.stringify(v);
-  // The time's date and second, encoded once per second (the findings of a second share it).
-  let second = NaN;
-  let secondBytes = utf8('');
+  const findings = new FindingWriter(out, clock);
   for (const r of recognitions) {
-    anatomies = new Map();
+    findings.nextFile();
     for (const { store, setAt } of storesInOrder(setsOf(r))) {
       const byOrder = store.byOrder;
       for (let o = 0; o < byOrder.length; o++) {
         const k = byOrder[o]!;
         const set = setAt[k];
         if (!set) continue;
-        const i = k - set.start;
-        const s = store;
-        if (!first) out.bytes(COMMA);
-        first = false;
-        out.bytes(FILE);
-        out.bytes(file(set.file));
-        out.bytes(LINE);
-        out.int(s.lines[k]!);
-        out.bytes(SIGNATURE);
-        out.bytes(signature(set.signature));
-        out.bytes(TIME);
-        const us = s.epochUs[k]!;
-        if (!Number.isNaN(us)) {
-          // As isoMicros writes it: the whole second, then the fraction as six digits.
-          const sec = Math.floor(us / 1_000_000);
-          if (sec !== second) {
-            second = sec;
-            secondBytes = utf8(`"${new Date(sec * 1000).toISOString().slice(0, 19)}.`);
-          }
-          out.bytes(secondBytes);
-          out.int(us - sec * 1_000_000, 6);
-          out.byte(0x5a); // Z
-          out.byte(0x22); // "
-        } else {
-          // No instant of its own: placed on the diagnosis's clock, or node-local.
-          const t = findingTimes(placeFinding(findingAt(set, i), clock), clock);
-          out.bytes(utf8(t.localTime !== undefined ? `${j(t.time)},\n      "localTime": ${j(t.localTime)}` : j(t.time)));
-        }
-        out.bytes(POD);
-        out.bytes(pod(set.pod));
-        out.bytes(NAMESPACE);
-        out.bytes(namespace(set.namespace));
-        out.bytes(CONTAINER);
-        out.bytes(container(set.container));
-        out.bytes(COUNT);
-        out.int(s.counts[k]!);
-        out.bytes(NODE);
-        out.bytes(node(set.node));
-        out.bytes(TEXT);
-        out.bytes(value(s.texts[k]!));
-        const extras = extrasJson(s, k, anatomies);
-        if (extras) out.bytes(utf8(extras));
-        out.bytes(FINDING_END);
+        findings.write(set, k);
         if (out.full) yield out.take();
       }
     }
   }
+  const first = findings.none;
   out.bytes(utf8(first ? ']' : '\n  ]'));
   yield out.take();
   let buffer = '';

@@ -399,11 +399,30 @@ export class OccurrenceBuilder {
     const byOrder = new Uint32Array(n);
     const ids = this.setIds;
     for (let i = 0; i < n; i++) byOrder[i] = next[ids[i]!]!++;
+    this.setIds = new Uint32Array(0);
+    // Each column is copied into its place and the builder's own let go before the next: the store
+    // and the builder's columns (sized for growth) are not held in full at once.
     const permute = <T extends Uint32Array | Float64Array | Float32Array | Uint8Array>(from: T, make: (n: number) => T): T => {
       const to = make(n);
       for (let i = 0; i < n; i++) to[byOrder[i]!] = from[i]!;
       return to;
     };
+    const lines = permute(this.lines, (m) => new Uint32Array(m));
+    this.lines = new Uint32Array(0);
+    const counts = permute(this.counts, (m) => new Uint32Array(m));
+    this.counts = new Uint32Array(0);
+    const wallMs = permute(this.wall, (m) => new Float64Array(m));
+    this.wall = new Float64Array(0);
+    const offsets = permute(this.offsets, (m) => new Float32Array(m));
+    this.offsets = new Float32Array(0);
+    const epochUs = permute(this.epoch, (m) => new Float64Array(m));
+    this.epoch = new Float64Array(0);
+    const flags = permute(this.flags, (m) => new Uint8Array(m));
+    this.flags = new Uint8Array(0);
+    const columns = permute(this.columns, (m) => new Uint32Array(m));
+    this.columns = new Uint32Array(0);
+    const anatomyIds = permute(this.anatomyIds, (m) => new Uint32Array(m));
+    this.anatomyIds = new Uint32Array(0);
     const matches = new Uint32Array(2 * n);
     const texts = new Array<string>(n);
     const order = new Uint32Array(n);
@@ -414,20 +433,22 @@ export class OccurrenceBuilder {
       texts[k] = this.texts[i]!;
       order[k] = i;
     }
+    this.matches = new Uint32Array(0);
+    this.texts.length = 0;
     const store: OccurrenceStore = {
-      lines: permute(this.lines, (m) => new Uint32Array(m)),
-      counts: permute(this.counts, (m) => new Uint32Array(m)),
-      wallMs: permute(this.wall, (m) => new Float64Array(m)),
-      offsets: permute(this.offsets, (m) => new Float32Array(m)),
-      epochUs: permute(this.epoch, (m) => new Float64Array(m)),
-      flags: permute(this.flags, (m) => new Uint8Array(m)),
+      lines,
+      counts,
+      wallMs,
+      offsets,
+      epochUs,
+      flags,
       order,
-      columns: permute(this.columns, (m) => new Uint32Array(m)),
+      columns,
       matches,
       texts,
       byOrder,
       sets: [],
-      anatomyIds: permute(this.anatomyIds, (m) => new Uint32Array(m)),
+      anatomyIds,
       anatomies: this.anatomies,
       related: new Map([...this.related].map(([i, lines]) => [byOrder[i]!, lines])),
       events: new Map([...this.events].map(([i, e]) => [byOrder[i]!, e])),
