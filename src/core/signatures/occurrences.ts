@@ -218,36 +218,27 @@ class StoredSet implements OccurrenceSet {
   }
 }
 
-/**
- * What a set needs while its file is read: its fields (those of its first finding), its count and
- * sample. Not the first Finding itself: a list can hold a set per event, and each Finding kept until
- * the end (with its record, span and text) was most of the reading's memory.
- */
-interface Pending {
-  id: number;
-  file: string;
-  signature: string;
-  node: string | null | undefined;
-  pod: string | null;
-  namespace: string | null;
-  container: string | null;
-  component: string;
-  format: LogFormat;
-  count: number;
-  size: number;
-  /** Made with the set's first sampled finding: most sets of a large list are never sampled. */
-  sample: Finding[] | null;
-  last: Finding | null;
-}
-
 /** The set a finding belongs to: what the agreed key names, and the component and format the diagnosis tells apart. */
 function setKey(file: string, node: string | null | undefined, namespace: string | null, pod: string | null, container: string | null, signature: string, component: string, format: string): string {
   return `${file}\u0000${node ?? ''}\u0000${namespace ?? ''}/${pod ?? ''}\u0000${container ?? ''}\u0000${signature}\u0000${component}\u0000${format}\u0000${node === undefined ? 'u' : node === null ? 'n' : ''}`;
 }
 
 /** Builds the sets of one file's findings as they are made, in order. */
+/** Where a set's occurrences are until its file is read to the end (`finish` gives it its store). */
+const UNFINISHED = Object.freeze({}) as OccurrenceStore;
+
 export class OccurrenceBuilder {
-  private readonly pending = new Map<string, Pending>();
+  /**
+   * The sets as they are made, by id (the order of their first occurrence), and their ids by key. A set
+   * is made with its first occurrence and filled as the file is read: a list can hold a set per event,
+   * and keeping a record of each set beside it (its first Finding, once) was most of the reading's memory.
+   */
+  private readonly setsById: StoredSet[] = [];
+  private readonly byKey = new Map<string, number>();
+  /** The last occurrence of each sampled set (its sample's last finding), by id. */
+  private readonly lasts = new Map<number, Finding>();
+  private readonly canonical = new Map<string | null | undefined, string | null>();
+  private readonly fileNodes = new Map<string, string | null>();
   /** Small numbers for the strings a set's key is made of (the readers share those strings: cheap to look up). */
   private readonly ids = new Map<string | null | undefined, number>();
   private n = 0;
@@ -273,6 +264,22 @@ export class OccurrenceBuilder {
   private readonly events = new Map<number, string>();
   private lastTime: LogTime | null = null;
   private lastWall = NaN;
+
+  /** A set's node: the record's, by its canonical name, else the one its file's folder names (each worked out once). */
+  private nodeOf(node: string | null | undefined, file: string): string | null {
+    let n = this.canonical.get(node);
+    if (n === undefined) {
+      n = canonicalNode(node);
+      this.canonical.set(node, n);
+    }
+    if (n !== null) return n;
+    let f = this.fileNodes.get(file);
+    if (f === undefined) {
+      f = nodeFromPath(file);
+      this.fileNodes.set(file, f);
+    }
+    return f;
+  }
 
   private id(s: string | null | undefined): number {
     let id = this.ids.get(s);
@@ -316,17 +323,22 @@ export class OccurrenceBuilder {
     const h = this.id(r.component);
     const k = this.id(r.format);
     const key = (fi | b | c | d | e | g | h | k) < 0x10000 ? String.fromCharCode(fi, b, c, d, e, g, h, k) : `${fi},${b},${c},${d},${e},${g},${h},${k}`;
-    let p = this.pending.get(key);
-    if (!p) {
-      p = { id: this.pending.size, file: f.file, signature: f.signature, node: r.node, pod: r.pod, namespace: r.namespace, container: r.container, component: r.component, format: r.format, count: 0, size: 0, sample: this.sampled < SAMPLE_PER_FILE ? [] : null, last: null };
-      this.pending.set(key, p);
+    let id = this.byKey.get(key);
+    if (id === undefined) {
+      id = this.setsById.length;
+      this.byKey.set(key, id);
+      const set = new StoredSet(f.file, f.signature, this.nodeOf(r.node, f.file), r.pod, r.namespace, r.container, r.component, r.format, r.node, 0, UNFINISHED, 0, 0);
+      // Sets made after the file's sample is full keep none (one shared empty sample).
+      if (this.sampled < SAMPLE_PER_FILE) set.sample = [];
+      this.setsById.push(set);
     }
+    const p = this.setsById[id]!;
     p.count += r.count;
     p.size += 1;
-    if (p.sample && p.sample.length < SAMPLE_PER_SET && this.sampled < SAMPLE_PER_FILE) {
+    if (p.sample !== NO_SAMPLE && p.sample.length < SAMPLE_PER_SET && this.sampled < SAMPLE_PER_FILE) {
       p.sample.push(f);
       this.sampled += 1;
-    } else if (p.sample && p.sample.length > 0) p.last = f;
+    } else if (p.sample.length > 0) this.lasts.set(id, f);
     const i = this.n++;
     if (i === this.lines.length) this.grow();
     const t = f.wallTime;
@@ -341,7 +353,7 @@ export class OccurrenceBuilder {
     this.offsets[i] = t?.offsetMinutes ?? NaN;
     this.epoch[i] = f.time ? f.time.epochMicros : NaN;
     this.flags[i] = (t?.year != null ? HAS_YEAR : 0) | (t?.second === 60 ? LEAP_SECOND : 0) | sourceFlags(f.time);
-    this.setIds[i] = p.id;
+    this.setIds[i] = id;
     this.columns[i] = f.textColumn;
     this.matches[2 * i] = f.match.start;
     this.matches[2 * i + 1] = f.match.end;
@@ -390,10 +402,10 @@ export class OccurrenceBuilder {
   /** The sets, in the order of their first occurrence, their file's store holding each set's occurrences side by side. */
   finish(): OccurrenceSet[] {
     const n = this.n;
-    const pending = [...this.pending.values()];
+    const pending = this.setsById;
     // A counting sort by set, stable: each set's occurrences stay in input order.
     const starts = new Uint32Array(pending.length + 1);
-    for (const p of pending) starts[p.id + 1] = p.size;
+    pending.forEach((p, id) => (starts[id + 1] = p.size));
     for (let s = 0; s < pending.length; s++) starts[s + 1] = starts[s + 1]! + starts[s]!;
     const next = starts.slice(0, pending.length);
     const byOrder = new Uint32Array(n);
@@ -453,35 +465,18 @@ export class OccurrenceBuilder {
       related: new Map([...this.related].map(([i, lines]) => [byOrder[i]!, lines])),
       events: new Map([...this.events].map(([i, e]) => [byOrder[i]!, e])),
     };
-    // Sets share their files and node names: each is made canonical once.
-    const nodes = new Map<string | null | undefined, string | null>();
-    const nodeOf = (node: string | null | undefined, file: string) => {
-      let n = nodes.get(node);
-      if (n === undefined) {
-        n = canonicalNode(node);
-        nodes.set(node, n);
-      }
-      return n ?? fileNode(file);
-    };
-    const fileNodes = new Map<string, string | null>();
-    const fileNode = (file: string) => {
-      let n = fileNodes.get(file);
-      if (n === undefined) {
-        n = nodeFromPath(file);
-        fileNodes.set(file, n);
-      }
-      return n;
-    };
-    for (const p of pending) {
-      const set = new StoredSet(p.file, p.signature, nodeOf(p.node, p.file), p.pod, p.namespace, p.container, p.component, p.format, p.node, p.count, store, starts[p.id]!, p.size);
-      const sampled = p.sample ?? NO_SAMPLE;
-      set.sample = p.last ? [...sampled, p.last] : sampled;
+    pending.forEach((set, id) => {
+      set.store = store;
+      set.start = starts[id]!;
+      const sampled = set.sample;
+      const last = this.lasts.get(id);
+      if (last) set.sample = [...sampled, last];
       // The sample holds the recognised Findings themselves: the first ones, then the last occurrence.
       set.sample.forEach((x, j) => {
-        if (x.time === null && x.wallTime) x.time = timeAt(set, j < sampled.length ? j : p.size - 1);
+        if (x.time === null && x.wallTime) x.time = timeAt(set, j < sampled.length ? j : set.size - 1);
       });
       store.sets.push(set);
-    }
+    });
     return store.sets;
   }
 }
