@@ -49,16 +49,21 @@ export async function run(argv: string[], out: Output, err: (s: string) => void)
 }
 
 if (require.main === module) {
+  // The reader of a pipe went away (`| head`): nothing more can be written, and that is no error of ours.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const stdout: Output = Object.assign((s: string | Uint8Array) => void process.stdout.write(s), {
     // stdout to a pipe is written asynchronously: what its reader has not taken yet is held in memory.
     drained: () =>
       process.stdout.writableNeedDrain
         ? new Promise<void>((resolve) => {
             const done = () => {
-              process.stdout.off('drain', done).off('close', done).off('error', done);
+              process.stdout.off('drain', done).off('close', done);
               resolve();
             };
-            process.stdout.once('drain', done).once('close', done).once('error', done);
+            process.stdout.once('drain', done).once('close', done);
           })
         : Promise.resolve(),
   });
