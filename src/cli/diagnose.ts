@@ -8,7 +8,7 @@ import type { Note } from '../core/logs/types';
 import { type TimeOptions, formatWall, parseZone } from '../core/logs/time';
 import { CAUSE_TITLES } from '../core/diagnosis/causes';
 import { type DiagnoseInput, diagnoseOnClock } from '../core/diagnosis/diagnose';
-import { writeDiagnosisJson } from '../core/diagnosis/json';
+import { diagnosisJson } from '../core/diagnosis/json';
 import { DiagnosisSession, type InputFile, gatherInputs } from '../core/diagnosis/session';
 import { headline, listed, probability } from '../core/diagnosis/numbers';
 import { withLabResult } from '../core/diagnosis/observations';
@@ -209,8 +209,9 @@ export const diagnose: Command = async (args, out, err) => {
   }
   if (values.json) {
     const evidence = d.verdict.evidence.map(({ ask: _ask, ...e }) => e);
-    // Findings are written as they are made from the recognitions, not held as one object or string.
-    writeDiagnosisJson(out, recognitions, diagnosed.clock, {
+    // Findings are written as they are made from the recognitions, not held as one object or string,
+    // each piece once the output has taken the one before.
+    const pieces = diagnosisJson(recognitions, diagnosed.clock, {
           verdict: { ...d.verdict, evidence },
           hypotheses: d.hypotheses,
           ranked: d.ranked,
@@ -226,6 +227,10 @@ export const diagnose: Command = async (args, out, err) => {
           notes: notesOf(recognitions, skipped),
           ...(lab ? { reproduce: lab } : {}),
     });
+    for (const piece of pieces) {
+      out(piece);
+      await out.drained?.();
+    }
     for (const s of skipped) err(`${skippedLine(s)}\n`);
   } else {
     out(human(recognitions, options.matcher, d, skipped));

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { product } from '../core/product';
 import { collect } from './collect';
-import { type Command, UsageError } from './commands';
+import { type Command, type Output, UsageError } from './commands';
 import { diagnose } from './diagnose';
 import { reproduce } from './reproduce';
 import { trace } from './trace';
@@ -22,7 +22,7 @@ Exit codes: 0 done (whether or not anything was found), 2 bad usage or unreadabl
 `;
 
 /** Runs the CLI and returns the exit code; stdout/stderr writers are injectable for tests. */
-export async function run(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function run(argv: string[], out: Output, err: (s: string) => void): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     out(usage);
@@ -50,11 +50,25 @@ export async function run(argv: string[], out: (s: string) => void, err: (s: str
 
 /** The command line of this process: run it, and set the exit code. */
 export function main(): void {
-  run(
-    process.argv.slice(2),
-    (s) => process.stdout.write(s),
-    (s) => process.stderr.write(s),
-  ).then(
+  // The reader of a pipe went away (`| head`): nothing more can be written, and that is no error of ours.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  const stdout: Output = Object.assign((s: string | Uint8Array) => void process.stdout.write(s), {
+    // stdout to a pipe is written asynchronously: what its reader has not taken yet is held in memory.
+    drained: () =>
+      process.stdout.writableNeedDrain
+        ? new Promise<void>((resolve) => {
+            const done = () => {
+              process.stdout.off('drain', done).off('close', done);
+              resolve();
+            };
+            process.stdout.once('drain', done).once('close', done);
+          })
+        : Promise.resolve(),
+  });
+  run(process.argv.slice(2), stdout, (s) => process.stderr.write(s)).then(
     (code) => {
       process.exitCode = code;
     },

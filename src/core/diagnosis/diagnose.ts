@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import type { NodeFact } from '../logs/facts';
 import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
-import { type Zone, formatWall, parseZone, wallMs } from '../logs/time';
+import { type Zone, formatWall, isoMicros, parseZone, wallMs } from '../logs/time';
 import { ENGLISH, type Say } from '../l10n';
 import { byCodeUnit } from '../order';
 import { innermostReader, innermostRules } from '../messages/innermost';
-import { findingAt, findingsOf, hasYearAt, setsOf, timeAt, wallTimeAt } from '../signatures/occurrences';
+import { findingAt, findingsOf, hasYearAt, setsOf, wallTimeAt } from '../signatures/occurrences';
 import { RUNTIME_ERROR } from '../signatures/matcher';
 import type { Recognition } from '../signatures/recognise';
 import type { Finding, OccurrenceSet, OccurrenceStore } from '../signatures/types';
@@ -59,39 +59,74 @@ function storeRanks(sets: readonly OccurrenceSet[]): Map<OccurrenceStore, number
 
 /**
  * Findings grouped by signature, node and pod/container, across files, with first/last seen and a rate.
- * A cluster-wide event list has a cluster per pod and container (110,000 for 300,000 events), and this
- * runs on every answer in the panel: it makes no key string, Set or Finding per set or occurrence
- * (those were most of the diagnosis's time and garbage), only the clusters themselves.
+ * A cluster's event list makes a cluster per pod and node, a hundred thousand of them: the groups are
+ * keyed by small numbers, the first and last seen read from the stores, and no Finding is made for an
+ * occurrence whose instant is known.
  */
 export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: Record<string, string>): Cluster[] {
   const ranks = storeRanks(sets);
-  // By signature, node, namespace, pod and container (absent as ''), each group in order of first appearance.
-  const groups: OccurrenceSet[][] = [];
-  const index = new Map<string, Map<string, Map<string, Map<string, Map<string, OccurrenceSet[]>>>>>();
-  const level = <V>(m: Map<string, V>, k: string, make: () => V): V => {
-    let v = m.get(k);
-    if (v === undefined) m.set(k, (v = make()));
-    return v;
-  };
-  for (const s of sets) {
-    const byPod = level(level(level(index, s.signature, () => new Map()), s.node ?? '', () => new Map()), s.namespace ?? '', () => new Map());
-    const byContainer = level(byPod, s.pod ?? '', () => new Map<string, OccurrenceSet[]>());
-    const list = byContainer.get(s.container ?? '');
-    if (list) list.push(s);
-    else {
-      const made = [s];
-      byContainer.set(s.container ?? '', made);
-      groups.push(made);
+  const ids = new Map<string, number>();
+  const id = (s: string | null) => {
+    // As the key was once written: a missing name and an empty one are one group.
+    const v = s ?? '';
+    let n = ids.get(v);
+    if (n === undefined) {
+      n = ids.size;
+      ids.set(v, n);
     }
+    return n;
+  };
+  const groups = new Map<string, OccurrenceSet[]>();
+  for (const s of sets) {
+    const parts = [id(s.signature), id(s.node), id(s.namespace), id(s.pod), id(s.container)] as const;
+    const key = parts.every((n) => n < 0x10000) ? String.fromCharCode(...parts) : parts.join(',');
+    const list = groups.get(key);
+    if (list) list.push(s);
+    else groups.set(key, [s]);
   }
-  const baseNames = new Map<string, string>();
-  const baseName = (file: string) => level(baseNames, file, () => path.basename(file));
+  // What clusters repeat is made once and shared: a file's name (and the list of it alone), a pod's
+  // namespace/name. Strings are joined, not concatenated: a concatenation is a rope of several objects.
+  const basenames = new Map<string, string>();
+  const basename = (file: string) => {
+    let b = basenames.get(file);
+    if (b === undefined) {
+      b = path.basename(file);
+      basenames.set(file, b);
+    }
+    return b;
+  };
+  const alone = new Map<string, string[]>();
+  const filesOf = (list: OccurrenceSet[]) => {
+    if (list.length > 1) return [...new Set(list.map((x) => basename(x.file)))];
+    let files = alone.get(list[0]!.file);
+    if (!files) {
+      files = [basename(list[0]!.file)];
+      alone.set(list[0]!.file, files);
+    }
+    return files;
+  };
+  const pods = new Map<string, string>();
+  const podOf = (s: OccurrenceSet) => {
+    if (!s.pod) return null;
+    if (!s.namespace) return s.pod;
+    const key = String.fromCharCode(id(s.namespace), id(s.pod));
+    let p = pods.get(key);
+    if (p === undefined) {
+      p = [s.namespace, s.pod].join('/');
+      pods.set(key, p);
+    }
+    return p;
+  };
+  // Clusters seen first or last at the same instant (events are timed to the second) share its text.
+  const instants = new Map<number, string>();
   const out: Cluster[] = [];
-  for (const list of groups) {
+  for (const list of groups.values()) {
     // The earliest and latest wall times; on a tie the first (earliest) and the last (latest) in input
     // order (the file's rank, then the place in the file).
-    let [a, aI, aWall, aRank, aOrder] = [null as OccurrenceSet | null, 0, 0, 0, 0];
-    let [b, bI, bWall, bRank, bOrder] = [null as OccurrenceSet | null, 0, 0, 0, 0];
+    let a: OccurrenceSet | null = null;
+    let [aI, aWall, aRank, aOrder] = [0, 0, 0, 0];
+    let b: OccurrenceSet | null = null;
+    let [bI, bWall, bRank, bOrder] = [0, 0, 0, 0];
     let timed = 0;
     for (const set of list) {
       const rank = ranks.get(set.store)!;
@@ -100,8 +135,20 @@ export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: R
         if (wall === null) continue;
         timed += 1;
         const order = set.store.order[set.start + i]!;
-        if (!a || wall < aWall || (wall === aWall && (rank < aRank || (rank === aRank && order < aOrder)))) [a, aI, aWall, aRank, aOrder] = [set, i, wall, rank, order];
-        if (!b || wall > bWall || (wall === bWall && (rank > bRank || (rank === bRank && order > bOrder)))) [b, bI, bWall, bRank, bOrder] = [set, i, wall, rank, order];
+        if (!a || wall < aWall || (wall === aWall && (rank < aRank || (rank === aRank && order < aOrder)))) {
+          a = set;
+          aI = i;
+          aWall = wall;
+          aRank = rank;
+          aOrder = order;
+        }
+        if (!b || wall > bWall || (wall === bWall && (rank > bRank || (rank === bRank && order > bOrder)))) {
+          b = set;
+          bI = i;
+          bWall = wall;
+          bRank = rank;
+          bOrder = order;
+        }
       }
     }
     const count = list.reduce((n, s) => n + s.count, 0) - repeatedEvents(list);
@@ -111,22 +158,37 @@ export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: R
       signature: s.signature,
       title: titles[s.signature] ?? s.signature,
       node: s.node,
-      pod: s.pod ? (s.namespace ? `${s.namespace}/${s.pod}` : s.pod) : null,
+      pod: podOf(s),
       container: s.container,
       count,
-      files: list.length === 1 ? [baseName(s.file)] : [...new Set(list.map((x) => baseName(x.file)))],
-      firstSeen: a ? whenAt(a, aI, clock) : null,
-      lastSeen: b ? whenAt(b, bI, clock) : null,
+      files: filesOf(list),
+      firstSeen: a ? seenAt(a, aI, clock, instants) : null,
+      lastSeen: b ? seenAt(b, bI, clock, instants) : null,
       perHour: spanH >= 0.1 ? Math.round((timed / spanH) * 10) / 10 : null,
     });
   }
   return out.sort((a, b) => b.count - a.count);
 }
 
-/** when(placeFinding(findingAt(set, i))) without making the Finding when the occurrence's instant is known (nearly always). */
-function whenAt(set: OccurrenceSet, i: number, clock: Clock): string | null {
-  const time = timeAt(set, i);
-  return time ? time.iso : when(placeFinding(findingAt(set, i), clock));
+/** `when` of an occurrence: its instant when it has one (as its Finding's time would say it), else placed on the clock. */
+function seenAt(set: OccurrenceSet, i: number, clock: Clock, instants: Map<number, string>): string | null {
+  const us = set.store.epochUs[set.start + i]!;
+  if (Number.isNaN(us)) return when(placeFinding(findingAt(set, i), clock));
+  let iso = instants.get(us);
+  if (iso === undefined) {
+    iso = flat(isoMicros(us));
+    instants.set(us, iso);
+  }
+  return iso;
+}
+
+/**
+ * The same string, as one flat string: a concatenation is a rope (in V8, a tree of string objects over
+ * slices), which a hundred thousand clusters each holding two made the largest part of the diagnosis's
+ * memory. A join of two parts is flat; a join of one part gives the rope back.
+ */
+function flat(s: string): string {
+  return s.length < 2 ? s : [s.slice(0, 1), s.slice(1)].join('');
 }
 
 /** An occurrence's wall ms on the clock (the clock's year for lines without one), without making its Finding. */

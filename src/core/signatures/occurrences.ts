@@ -125,6 +125,22 @@ export function extrasAt(s: OccurrenceStore, k: number): Pick<Finding, 'anatomy'
  * appear, and in each in the order the findings were made. The visitor gets the set and its index.
  */
 export function forEachInOrder(sets: readonly OccurrenceSet[], visit: (set: OccurrenceSet, i: number) => void): void {
+  for (const { store, setAt } of storesInOrder(sets)) {
+    // The store's own order, skipping the occurrences of sets not asked for.
+    for (let o = 0; o < store.byOrder.length; o++) {
+      const k = store.byOrder[o]!;
+      const s = setAt[k];
+      if (s) visit(s, k - s.start);
+    }
+  }
+}
+
+/**
+ * The stores of some sets as they first appear, each with the set of each of its occurrences asked for
+ * (by store index; undefined for the others): `forEachInOrder` as a loop a caller can pause (a
+ * generator of output waiting for its reader).
+ */
+export function* storesInOrder(sets: readonly OccurrenceSet[]): Generator<{ store: OccurrenceStore; setAt: (OccurrenceSet | undefined)[] }, void, undefined> {
   const byStore = new Map<OccurrenceStore, Set<OccurrenceSet>>();
   for (const s of sets) {
     const mine = byStore.get(s.store);
@@ -132,14 +148,9 @@ export function forEachInOrder(sets: readonly OccurrenceSet[], visit: (set: Occu
     else byStore.set(s.store, new Set([s]));
   }
   for (const [store, mine] of byStore) {
-    // The store's own order, skipping the occurrences of sets not asked for.
     const setAt = new Array<OccurrenceSet | undefined>(store.lines.length);
     for (const s of mine) setAt.fill(s, s.start, s.start + s.size);
-    for (let o = 0; o < store.byOrder.length; o++) {
-      const k = store.byOrder[o]!;
-      const s = setAt[k];
-      if (s) visit(s, k - s.start);
-    }
+    yield { store, setAt };
   }
 }
 
@@ -150,9 +161,12 @@ export function findingsOf(sets: readonly OccurrenceSet[]): Finding[] {
   return out;
 }
 
+/** The sample of the sets beyond the file's SAMPLE_PER_FILE: one empty array for all of them, frozen. */
+const NO_SAMPLE: Finding[] = Object.freeze([]) as unknown as Finding[];
+
 /** A set: its fields, and the agreed per-set arrays as views of its file's store. */
 class StoredSet implements OccurrenceSet {
-  sample: Finding[] = [];
+  sample: Finding[] = NO_SAMPLE;
   constructor(
     readonly file: string,
     readonly signature: string,
@@ -204,24 +218,27 @@ class StoredSet implements OccurrenceSet {
   }
 }
 
-/** What a set needs while its file is read: its first finding (for its fields), its count and sample. */
-interface Pending {
-  id: number;
-  first: Finding;
-  count: number;
-  size: number;
-  sample: Finding[];
-  last: Finding | null;
-}
-
 /** The set a finding belongs to: what the agreed key names, and the component and format the diagnosis tells apart. */
 function setKey(file: string, node: string | null | undefined, namespace: string | null, pod: string | null, container: string | null, signature: string, component: string, format: string): string {
   return `${file}\u0000${node ?? ''}\u0000${namespace ?? ''}/${pod ?? ''}\u0000${container ?? ''}\u0000${signature}\u0000${component}\u0000${format}\u0000${node === undefined ? 'u' : node === null ? 'n' : ''}`;
 }
 
 /** Builds the sets of one file's findings as they are made, in order. */
+/** Where a set's occurrences are until its file is read to the end (`finish` gives it its store). */
+const UNFINISHED = Object.freeze({}) as OccurrenceStore;
+
 export class OccurrenceBuilder {
-  private readonly pending = new Map<string, Pending>();
+  /**
+   * The sets as they are made, by id (the order of their first occurrence), and their ids by key. A set
+   * is made with its first occurrence and filled as the file is read: a list can hold a set per event,
+   * and keeping a record of each set beside it (its first Finding, once) was most of the reading's memory.
+   */
+  private readonly setsById: StoredSet[] = [];
+  private readonly byKey = new Map<string, number>();
+  /** The last occurrence of each sampled set (its sample's last finding), by id. */
+  private readonly lasts = new Map<number, Finding>();
+  private readonly canonical = new Map<string | null | undefined, string | null>();
+  private readonly fileNodes = new Map<string, string | null>();
   /** Small numbers for the strings a set's key is made of (the readers share those strings: cheap to look up). */
   private readonly ids = new Map<string | null | undefined, number>();
   private n = 0;
@@ -245,6 +262,24 @@ export class OccurrenceBuilder {
   private readonly anatomyIndex = new Map<ErrorAnatomy, number>();
   private readonly related = new Map<number, number[]>();
   private readonly events = new Map<number, string>();
+  private lastTime: LogTime | null = null;
+  private lastWall = NaN;
+
+  /** A set's node: the record's, by its canonical name, else the one its file's folder names (each worked out once). */
+  private nodeOf(node: string | null | undefined, file: string): string | null {
+    let n = this.canonical.get(node);
+    if (n === undefined) {
+      n = canonicalNode(node);
+      this.canonical.set(node, n);
+    }
+    if (n !== null) return n;
+    let f = this.fileNodes.get(file);
+    if (f === undefined) {
+      f = nodeFromPath(file);
+      this.fileNodes.set(file, f);
+    }
+    return f;
+  }
 
   private id(s: string | null | undefined): number {
     let id = this.ids.get(s);
@@ -276,29 +311,49 @@ export class OccurrenceBuilder {
   /** Adds a finding as an occurrence; returns its index, for `relate`. */
   add(f: Finding): number {
     const r = f.record;
-    // setKey's parts as numbers (a node undefined and a node null apart, as setKey keeps them).
-    const key = `${this.id(f.file)},${this.id(r.node)},${this.id(r.namespace)},${this.id(r.pod)},${this.id(r.container)},${this.id(f.signature)},${this.id(r.component)},${this.id(r.format)}`;
-    let p = this.pending.get(key);
-    if (!p) {
-      p = { id: this.pending.size, first: f, count: 0, size: 0, sample: [], last: null };
-      this.pending.set(key, p);
+    // setKey's parts as numbers (a node undefined and a node null apart, as setKey keeps them), one
+    // character each while they fit: this runs once per occurrence, and numbers written out in decimal
+    // were the costliest part of it. (The decimal form, with its commas, never has 8 characters.)
+    const fi = this.id(f.file);
+    const b = this.id(r.node);
+    const c = this.id(r.namespace);
+    const d = this.id(r.pod);
+    const e = this.id(r.container);
+    const g = this.id(f.signature);
+    const h = this.id(r.component);
+    const k = this.id(r.format);
+    const key = (fi | b | c | d | e | g | h | k) < 0x10000 ? String.fromCharCode(fi, b, c, d, e, g, h, k) : `${fi},${b},${c},${d},${e},${g},${h},${k}`;
+    let id = this.byKey.get(key);
+    if (id === undefined) {
+      id = this.setsById.length;
+      this.byKey.set(key, id);
+      const set = new StoredSet(f.file, f.signature, this.nodeOf(r.node, f.file), r.pod, r.namespace, r.container, r.component, r.format, r.node, 0, UNFINISHED, 0, 0);
+      // Sets made after the file's sample is full keep none (one shared empty sample).
+      if (this.sampled < SAMPLE_PER_FILE) set.sample = [];
+      this.setsById.push(set);
     }
+    const p = this.setsById[id]!;
     p.count += r.count;
     p.size += 1;
-    if (p.sample.length < SAMPLE_PER_SET && this.sampled < SAMPLE_PER_FILE) {
+    if (p.sample !== NO_SAMPLE && p.sample.length < SAMPLE_PER_SET && this.sampled < SAMPLE_PER_FILE) {
       p.sample.push(f);
       this.sampled += 1;
-    } else if (p.sample.length > 0) p.last = f;
+    } else if (p.sample.length > 0) this.lasts.set(id, f);
     const i = this.n++;
     if (i === this.lines.length) this.grow();
     const t = f.wallTime;
     this.lines[i] = f.line;
     this.counts[i] = r.count;
-    this.wall[i] = t ? wallOf(t) : NaN;
+    // Findings of one second share their time object (the readers share them): converted once.
+    if (t !== this.lastTime) {
+      this.lastTime = t;
+      this.lastWall = t ? wallOf(t) : NaN;
+    }
+    this.wall[i] = this.lastWall;
     this.offsets[i] = t?.offsetMinutes ?? NaN;
     this.epoch[i] = f.time ? f.time.epochMicros : NaN;
     this.flags[i] = (t?.year != null ? HAS_YEAR : 0) | (t?.second === 60 ? LEAP_SECOND : 0) | sourceFlags(f.time);
-    this.setIds[i] = p.id;
+    this.setIds[i] = id;
     this.columns[i] = f.textColumn;
     this.matches[2 * i] = f.match.start;
     this.matches[2 * i + 1] = f.match.end;
@@ -347,20 +402,39 @@ export class OccurrenceBuilder {
   /** The sets, in the order of their first occurrence, their file's store holding each set's occurrences side by side. */
   finish(): OccurrenceSet[] {
     const n = this.n;
-    const pending = [...this.pending.values()];
+    const pending = this.setsById;
     // A counting sort by set, stable: each set's occurrences stay in input order.
     const starts = new Uint32Array(pending.length + 1);
-    for (const p of pending) starts[p.id + 1] = p.size;
+    pending.forEach((p, id) => (starts[id + 1] = p.size));
     for (let s = 0; s < pending.length; s++) starts[s + 1] = starts[s + 1]! + starts[s]!;
     const next = starts.slice(0, pending.length);
     const byOrder = new Uint32Array(n);
     const ids = this.setIds;
     for (let i = 0; i < n; i++) byOrder[i] = next[ids[i]!]!++;
+    this.setIds = new Uint32Array(0);
+    // Each column is copied into its place and the builder's own let go before the next: the store
+    // and the builder's columns (sized for growth) are not held in full at once.
     const permute = <T extends Uint32Array | Float64Array | Float32Array | Uint8Array>(from: T, make: (n: number) => T): T => {
       const to = make(n);
       for (let i = 0; i < n; i++) to[byOrder[i]!] = from[i]!;
       return to;
     };
+    const lines = permute(this.lines, (m) => new Uint32Array(m));
+    this.lines = new Uint32Array(0);
+    const counts = permute(this.counts, (m) => new Uint32Array(m));
+    this.counts = new Uint32Array(0);
+    const wallMs = permute(this.wall, (m) => new Float64Array(m));
+    this.wall = new Float64Array(0);
+    const offsets = permute(this.offsets, (m) => new Float32Array(m));
+    this.offsets = new Float32Array(0);
+    const epochUs = permute(this.epoch, (m) => new Float64Array(m));
+    this.epoch = new Float64Array(0);
+    const flags = permute(this.flags, (m) => new Uint8Array(m));
+    this.flags = new Uint8Array(0);
+    const columns = permute(this.columns, (m) => new Uint32Array(m));
+    this.columns = new Uint32Array(0);
+    const anatomyIds = permute(this.anatomyIds, (m) => new Uint32Array(m));
+    this.anatomyIds = new Uint32Array(0);
     const matches = new Uint32Array(2 * n);
     const texts = new Array<string>(n);
     const order = new Uint32Array(n);
@@ -371,35 +445,38 @@ export class OccurrenceBuilder {
       texts[k] = this.texts[i]!;
       order[k] = i;
     }
+    this.matches = new Uint32Array(0);
+    this.texts.length = 0;
     const store: OccurrenceStore = {
-      lines: permute(this.lines, (m) => new Uint32Array(m)),
-      counts: permute(this.counts, (m) => new Uint32Array(m)),
-      wallMs: permute(this.wall, (m) => new Float64Array(m)),
-      offsets: permute(this.offsets, (m) => new Float32Array(m)),
-      epochUs: permute(this.epoch, (m) => new Float64Array(m)),
-      flags: permute(this.flags, (m) => new Uint8Array(m)),
+      lines,
+      counts,
+      wallMs,
+      offsets,
+      epochUs,
+      flags,
       order,
-      columns: permute(this.columns, (m) => new Uint32Array(m)),
+      columns,
       matches,
       texts,
       byOrder,
       sets: [],
-      anatomyIds: permute(this.anatomyIds, (m) => new Uint32Array(m)),
+      anatomyIds,
       anatomies: this.anatomies,
       related: new Map([...this.related].map(([i, lines]) => [byOrder[i]!, lines])),
       events: new Map([...this.events].map(([i, e]) => [byOrder[i]!, e])),
     };
-    for (const p of pending) {
-      const f = p.first;
-      const r = f.record;
-      const set = new StoredSet(f.file, f.signature, canonicalNode(r.node) ?? nodeFromPath(f.file), r.pod, r.namespace, r.container, r.component, r.format, r.node, p.count, store, starts[p.id]!, p.size);
-      set.sample = p.last ? [...p.sample, p.last] : p.sample;
+    pending.forEach((set, id) => {
+      set.store = store;
+      set.start = starts[id]!;
+      const sampled = set.sample;
+      const last = this.lasts.get(id);
+      if (last) set.sample = [...sampled, last];
       // The sample holds the recognised Findings themselves: the first ones, then the last occurrence.
       set.sample.forEach((x, j) => {
-        if (x.time === null && x.wallTime) x.time = timeAt(set, j < p.sample.length ? j : p.size - 1);
+        if (x.time === null && x.wallTime) x.time = timeAt(set, j < sampled.length ? j : set.size - 1);
       });
       store.sets.push(set);
-    }
+    });
     return store.sets;
   }
 }

@@ -11,7 +11,7 @@ import { type ResolvedTime, type TimeHints, type TimeOptions, resolveTime } from
 import type { LogRecord, LogTime, Note } from '../logs/types';
 import { type AnatomyReader, sharedAnatomyReader } from '../messages/anatomy';
 import { KEYED_EVENTS } from './catalog';
-import { type Matcher, RUNTIME_ERROR, isRuntimeError } from './matcher';
+import { type Matcher, RUNTIME_ERROR, type SignatureMatch, isRuntimeError } from './matcher';
 import { OccurrenceBuilder, occurrenceSets } from './occurrences';
 import type { Finding, OccurrenceSet, Signature } from './types';
 
@@ -57,6 +57,10 @@ export interface Recognition {
   sets?: OccurrenceSet[];
 }
 
+/** Distinct messages whose match is remembered (each costs a map entry; the strings are the reader's). */
+const MAX_MESSAGE_MATCHES = 65536;
+/** Formats whose readers give each distinct message as one shared string (events.ts `sharedValues`). */
+const SHARED_MESSAGES = new Set<string>(['kubectl-events-json', 'kubectl-events-yaml']);
 /** Lines parsed in full at the start of a file to learn its formats, year and zone. */
 const SAMPLE_LINES = 200;
 /** A finding keeps at most this much of its line's text. */
@@ -91,6 +95,7 @@ class Recogniser {
   private sampled = false;
   /** Whether the facts want every line of the input (a document), decided by its first chunk. */
   private document = false;
+  private readonly messageMatches = new Map<string, SignatureMatch | null>();
   lines = 0;
   readonly notes: Note[] = [];
 
@@ -230,7 +235,14 @@ class Recogniser {
    * whole line when it cannot be found there.
    */
   addMessage(line: number, text: string, record: LogRecord, textColumn = 0): void {
-    const m = this.options.matcher.match(record.message);
+    // An event list's messages repeat (its reader shares each distinct one): each is matched once.
+    // A journal's are different on every line (times, ids): remembering them would only cost memory.
+    const remember = SHARED_MESSAGES.has(record.format);
+    let m = remember ? this.messageMatches.get(record.message) : undefined;
+    if (m === undefined) {
+      m = this.options.matcher.match(record.message);
+      if (remember && this.messageMatches.size < MAX_MESSAGE_MATCHES) this.messageMatches.set(record.message, m);
+    }
     if (!m) return;
     const matched = record.message.slice(m.start, m.end);
     let at = text.indexOf(matched);

@@ -1,0 +1,376 @@
+/**
+ * One event object of a `kubectl get events -o json` list read straight from its bytes: the object is
+ * checked against the JSON grammar byte by byte, and only the members `eventRecord` reads are decoded
+ * (the message, type, count, times, reporting fields, and those of `involvedObject`/`regarding`,
+ * `source` and `series`). Everything else (metadata, uid, managedFields…) is only walked over.
+ *
+ * Why not JSON.parse of each event: on a 400,000-event list, parsing every event whole and then
+ * interning its strings cost more than JSON.parse of the whole file, and made hundreds of megabytes of
+ * short-lived strings and objects. This reader makes a string only for the members above.
+ *
+ * It gives up (returns -1) on anything it is not sure of — a syntax error, a chunk that ends inside the
+ * object, nesting deeper than allowed — and the caller then takes the general path (JSON.parse of the
+ * event's bytes, with its error message and position). So where this reader answers, the answer is
+ * that of `eventRecord(JSON.parse(text))` (test/unit/eventBytes.test.ts checks it on varied inputs).
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const NEWLINE = 0x0a;
+
+/** Kinds of a member's value. */
+const ABSENT = 0;
+const STRING = 1;
+const NUMBER = 2;
+/** Anything else: null, true, false, an array; or an object where a scalar is read. */
+const OTHER = 3;
+/** An object whose members were read (a parent: involvedObject, regarding, source, series). */
+const OBJECT = 4;
+
+/** A string value holds an escape (decoded with JSON.parse) or a byte above ASCII (decoded as UTF-8). */
+const ESCAPED = 1;
+const NON_ASCII = 2;
+
+// Member slots. Top-level scalars first, then each parent and its members.
+const TOP = ['message', 'type', 'count', 'firstTimestamp', 'lastTimestamp', 'eventTime', 'reportingComponent', 'reportingController', 'reportingInstance'] as const;
+const PARENTS = {
+  involvedObject: ['kind', 'name', 'namespace', 'fieldPath'],
+  regarding: ['kind', 'name', 'namespace', 'fieldPath'],
+  source: ['component', 'host'],
+  series: ['count', 'lastObservedTime'],
+} as const;
+type Parent = keyof typeof PARENTS;
+
+interface Slot {
+  key: Buffer;
+  slot: number;
+  /** For a parent: the slots of its members, as a key table. */
+  members?: Slot[];
+}
+
+let slots = 0;
+const topSlots: Slot[] = TOP.map((k) => ({ key: Buffer.from(k), slot: slots++ }));
+const parentSlots = new Map<Parent, { slot: number; members: Slot[] }>();
+for (const [parent, members] of Object.entries(PARENTS) as [Parent, readonly string[]][]) {
+  const slot = slots++;
+  const ms = members.map((k) => ({ key: Buffer.from(k), slot: slots++ }));
+  parentSlots.set(parent, { slot, members: ms });
+  topSlots.push({ key: Buffer.from(parent), slot, members: ms });
+}
+const SLOTS = slots;
+
+/** The key table entry for the key in bytes [s, e), or null. Keys with escapes are decoded first. */
+function lookup(table: readonly Slot[], b: Buffer, s: number, e: number, escaped: boolean): Slot | null {
+  if (escaped) {
+    let key: string;
+    try {
+      key = JSON.parse(b.toString('utf8', s - 1, e + 1)) as string;
+    } catch {
+      return null;
+    }
+    for (const t of table) if (t.key.toString('latin1') === key) return t;
+    return null;
+  }
+  const n = e - s;
+  outer: for (const t of table) {
+    const k = t.key;
+    if (k.length !== n) continue;
+    for (let j = 0; j < n; j++) if (k[j] !== b[s + j]) continue outer;
+    return t;
+  }
+  return null;
+}
+
+/** What the scan of one event found: per slot, its value's kind and bytes; where the object ends. */
+export class EventBytes {
+  readonly kind = new Uint8Array(SLOTS);
+  readonly flags = new Uint8Array(SLOTS);
+  readonly start = new Int32Array(SLOTS);
+  readonly end = new Int32Array(SLOTS);
+  /** Newlines inside the object, and the offset of the last one (in the buffer). */
+  newlines = 0;
+  lastNewline = -1;
+  /** Offset of the top-level `"message"` key's opening quote (the last one, as JSON.parse keeps the last), or -1. */
+  messageKey = -1;
+  /** Newlines before that key, inside the object. */
+  messageNewlines = 0;
+  /** Some byte of the object is above ASCII: its UTF-16 length differs from its byte length. */
+  nonAscii = false;
+  /** The buffer of the last scan (`value` and `subset` read it). */
+  private b: Buffer = EMPTY;
+  private limit = 0;
+  private maxDepth = 0;
+
+  /**
+   * Scans the object that starts at `from` (its `{`) and must end before `limit`. Returns the offset
+   * just past its `}`, or -1 when it cannot tell (see the module comment); `maxDepth` bounds nesting.
+   */
+  scan(b: Buffer, from: number, limit: number, maxDepth: number): number {
+    this.b = b;
+    this.limit = limit;
+    this.maxDepth = maxDepth;
+    this.kind.fill(ABSENT);
+    this.newlines = 0;
+    this.lastNewline = -1;
+    this.messageKey = -1;
+    this.messageNewlines = 0;
+    this.nonAscii = false;
+    return this.object(from, 1, topSlots);
+  }
+
+  /** The JS value of a slot as JSON.parse would give it, for a string or a number; undefined otherwise. */
+  value(slot: number): string | number | undefined {
+    const k = this.kind[slot];
+    if (k === STRING) return decodeString(this.b, this.start[slot]!, this.end[slot]!, this.flags[slot]!);
+    if (k === NUMBER) return Number(this.b.toString('latin1', this.start[slot]!, this.end[slot]!));
+    return undefined;
+  }
+
+  /** Lets go of the last scan's buffer. */
+  release(): void {
+    this.b = EMPTY;
+  }
+
+  /**
+   * The members `eventRecord` reads, as a plain object of the shape JSON.parse gives: scalars as their
+   * values (null for null, true, false, an array or an object), a parent as an object of its members
+   * when it is one and `false` (not an object) otherwise, absent members undefined. One literal of a
+   * fixed shape: this runs once per event.
+   */
+  subset(): EventSubset {
+    return {
+      message: this.scalar(MESSAGE_SLOT),
+      type: this.scalar(S.type),
+      count: this.scalar(S.count),
+      firstTimestamp: this.scalar(S.firstTimestamp),
+      lastTimestamp: this.scalar(S.lastTimestamp),
+      eventTime: this.scalar(S.eventTime),
+      reportingComponent: this.scalar(S.reportingComponent),
+      reportingController: this.scalar(S.reportingController),
+      reportingInstance: this.scalar(S.reportingInstance),
+      involvedObject: this.involved(S.involvedObject),
+      regarding: this.involved(S.regarding),
+      source: this.kind[S.source] === OBJECT ? { component: this.scalar(S.sourceComponent), host: this.scalar(S.sourceHost) } : this.kind[S.source] === ABSENT ? undefined : false,
+      series: this.kind[S.series] === OBJECT ? { count: this.scalar(S.seriesCount), lastObservedTime: this.scalar(S.seriesLastObservedTime) } : this.kind[S.series] === ABSENT ? undefined : false,
+    };
+  }
+
+  private scalar(slot: number): string | number | null | undefined {
+    const k = this.kind[slot];
+    return k === ABSENT ? undefined : k === STRING || k === NUMBER ? this.value(slot) : null;
+  }
+
+  private involved(slot: number): { kind: unknown; name: unknown; namespace: unknown; fieldPath: unknown } | false | undefined {
+    const k = this.kind[slot];
+    if (k !== OBJECT) return k === ABSENT ? undefined : false;
+    return { kind: this.scalar(slot + 1), name: this.scalar(slot + 2), namespace: this.scalar(slot + 3), fieldPath: this.scalar(slot + 4) };
+  }
+
+  private ws(i: number): number {
+    const b = this.b;
+    for (; i < this.limit; i++) {
+      const c = b[i]!;
+      if (c === 0x20 || c === 0x09 || c === 0x0d) continue;
+      if (c === NEWLINE) {
+        this.newlines += 1;
+        this.lastNewline = i;
+        continue;
+      }
+      break;
+    }
+    return i;
+  }
+
+  /** The string starting at its quote `i`; returns the offset past its closing quote, or -1. Sets `strFlags`. */
+  private strFlags = 0;
+  private string(i: number): number {
+    const b = this.b;
+    let flags = 0;
+    for (i += 1; i < this.limit; i++) {
+      const c = b[i]!;
+      if (c === QUOTE) {
+        this.strFlags = flags;
+        if (flags & NON_ASCII) this.nonAscii = true;
+        return i + 1;
+      }
+      if (c === BACKSLASH) {
+        flags |= ESCAPED;
+        if (++i >= this.limit) return -1;
+        const e = b[i];
+        if (e === 0x75) {
+          // \uXXXX
+          if (i + 4 >= this.limit) return -1;
+          for (let h = 1; h <= 4; h++) if (!isHex(b[i + h]!)) return -1;
+          i += 4;
+        } else if (!(e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)) return -1;
+      } else if (c < 0x20) return -1;
+      else if (c >= 0x80) flags |= NON_ASCII;
+    }
+    return -1;
+  }
+
+  /** A JSON number at `i`; returns the offset past it, or -1. */
+  private number(i: number): number {
+    const b = this.b;
+    if (b[i] === 0x2d) i++;
+    if (b[i] === 0x30) i++;
+    else if (isDigit(b[i]!) && i < this.limit) {
+      while (i < this.limit && isDigit(b[i]!)) i++;
+    } else return -1;
+    if (b[i] === 0x2e) {
+      i++;
+      if (!(i < this.limit && isDigit(b[i]!))) return -1;
+      while (i < this.limit && isDigit(b[i]!)) i++;
+    }
+    if (b[i] === 0x65 || b[i] === 0x45) {
+      i++;
+      if (b[i] === 0x2b || b[i] === 0x2d) i++;
+      if (!(i < this.limit && isDigit(b[i]!))) return -1;
+      while (i < this.limit && isDigit(b[i]!)) i++;
+    }
+    return i >= this.limit ? -1 : i;
+  }
+
+  private literal(i: number, word: readonly number[]): number {
+    if (i + word.length > this.limit) return -1;
+    for (let j = 0; j < word.length; j++) if (this.b[i + j] !== word[j]) return -1;
+    return i + word.length;
+  }
+
+  /** Any value at `i` (after blanks), not recorded; returns the offset past it, or -1. */
+  private skip(i: number, depth: number): number {
+    const c = this.b[i];
+    if (c === QUOTE) return this.string(i);
+    if (c === 0x7b) return this.object(i, depth + 1, null);
+    if (c === 0x5b) return this.array(i, depth + 1);
+    if (c === 0x74) return this.literal(i, TRUE);
+    if (c === 0x66) return this.literal(i, FALSE);
+    if (c === 0x6e) return this.literal(i, NULL);
+    return this.number(i);
+  }
+
+  private array(i: number, depth: number): number {
+    if (depth > this.maxDepth) return -1;
+    i = this.ws(i + 1);
+    if (this.b[i] === 0x5d) return i + 1;
+    for (;;) {
+      if (i >= this.limit) return -1;
+      i = this.skip(i, depth);
+      if (i < 0) return -1;
+      i = this.ws(i);
+      const c = this.b[i];
+      if (i >= this.limit) return -1;
+      if (c === 0x5d) return i + 1;
+      if (c !== 0x2c) return -1;
+      i = this.ws(i + 1);
+    }
+  }
+
+  /**
+   * An object at `i`. With a key table, the members it names are recorded (and a parent's members in
+   * the parent's own table); without one, it is only walked over.
+   */
+  private object(i: number, depth: number, table: readonly Slot[] | null): number {
+    if (depth > this.maxDepth) return -1;
+    const b = this.b;
+    i = this.ws(i + 1);
+    if (i >= this.limit) return -1;
+    if (b[i] === 0x7d) return i + 1;
+    for (;;) {
+      if (b[i] !== QUOTE) return -1;
+      const keyStart = i;
+      const newlinesAtKey = this.newlines;
+      i = this.string(i);
+      if (i < 0) return -1;
+      const keyEscaped = (this.strFlags & ESCAPED) !== 0;
+      const slot = table ? lookup(table, b, keyStart + 1, i - 1, keyEscaped) : null;
+      i = this.ws(i);
+      if (i >= this.limit || b[i] !== 0x3a) return -1;
+      i = this.ws(i + 1);
+      if (i >= this.limit) return -1;
+      if (slot === null) i = this.skip(i, depth);
+      else if (slot.members) {
+        if (b[i] === 0x7b) {
+          // A parent given again replaces the first one whole, as JSON.parse keeps the last.
+          for (const m of slot.members) this.kind[m.slot] = ABSENT;
+          this.kind[slot.slot] = OBJECT;
+          i = this.object(i, depth + 1, slot.members);
+        } else {
+          this.kind[slot.slot] = OTHER;
+          i = this.skip(i, depth);
+        }
+      } else {
+        const c = b[i];
+        const at = i;
+        i = this.skip(i, depth);
+        if (i >= 0) {
+          if (c === QUOTE) {
+            this.kind[slot.slot] = STRING;
+            this.flags[slot.slot] = this.strFlags;
+            this.start[slot.slot] = at + 1;
+            this.end[slot.slot] = i - 1;
+          } else if (c === 0x2d || (c! >= 0x30 && c! <= 0x39)) {
+            this.kind[slot.slot] = NUMBER;
+            this.start[slot.slot] = at;
+            this.end[slot.slot] = i;
+          } else this.kind[slot.slot] = OTHER;
+          // The message's line is where its key is written plainly (as the general path finds it).
+          if (depth === 1 && slot.slot === MESSAGE_SLOT && !keyEscaped) {
+            this.messageKey = keyStart;
+            this.messageNewlines = newlinesAtKey;
+          }
+        }
+      }
+      if (i < 0) return -1;
+      i = this.ws(i);
+      if (i >= this.limit) return -1;
+      const c = b[i];
+      if (c === 0x7d) return i + 1;
+      if (c !== 0x2c) return -1;
+      i = this.ws(i + 1);
+      if (i >= this.limit) return -1;
+    }
+  }
+}
+
+const MESSAGE_SLOT = topSlots[0]!.slot;
+/** Slot numbers by name: top-level members by their key, a parent's members as parent + key. */
+const slotOf = (name: string) => {
+  const top = topSlots.find((t) => t.key.toString('latin1') === name);
+  if (top) return top.slot;
+  const [parent, member] = name.split('.') as [Parent, string];
+  return parentSlots.get(parent)!.members.find((m) => m.key.toString('latin1') === member)!.slot;
+};
+const S = {
+  type: slotOf('type'),
+  count: slotOf('count'),
+  firstTimestamp: slotOf('firstTimestamp'),
+  lastTimestamp: slotOf('lastTimestamp'),
+  eventTime: slotOf('eventTime'),
+  reportingComponent: slotOf('reportingComponent'),
+  reportingController: slotOf('reportingController'),
+  reportingInstance: slotOf('reportingInstance'),
+  involvedObject: slotOf('involvedObject'),
+  regarding: slotOf('regarding'),
+  source: slotOf('source'),
+  sourceComponent: slotOf('source.component'),
+  sourceHost: slotOf('source.host'),
+  series: slotOf('series'),
+  seriesCount: slotOf('series.count'),
+  seriesLastObservedTime: slotOf('series.lastObservedTime'),
+};
+
+/** What `subset` gives: the members eventRecord reads. */
+export type EventSubset = Record<string, unknown>;
+const EMPTY = Buffer.alloc(0);
+const TRUE = [...Buffer.from('true')];
+const FALSE = [...Buffer.from('false')];
+const NULL = [...Buffer.from('null')];
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+
+/** A JSON string's contents (bytes [s, e), quotes excluded) as JSON.parse gives it. */
+function decodeString(b: Buffer, s: number, e: number, flags: number): string {
+  if (flags & ESCAPED) return JSON.parse(b.toString('utf8', s - 1, e + 1)) as string;
+  return flags & NON_ASCII ? b.toString('utf8', s, e) : b.toString('latin1', s, e);
+}
