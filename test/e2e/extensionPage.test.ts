@@ -79,7 +79,7 @@ test('packaged with an https base for its images, the extension page shows the R
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   assert.equal(pkg.scripts.package, 'npm run build && node src/build/package.mjs');
   const vsix = path.join(dir, 'runtime-lens.vsix');
-  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'package.mjs')], {
+  execFileSync(process.execPath, [path.join(repoRoot, 'src', 'build', 'package.mjs')], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUNTIME_LENS_IMAGES_URL: base, RUNTIME_LENS_VSIX: vsix },
