@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MessageIndex } from '../core/messages/types';
+import { serialiseWordTable, wordTable } from '../core/messages/anatomy';
 import { byCodeUnit } from '../core/order';
 import { loadGoParser } from '../core/sources/goParser';
 import { type ProjectInput, buildIndex, compareEntries, serialise } from './build';
@@ -77,6 +78,12 @@ async function main(argv: string[]): Promise<void> {
   const text = serialise(index);
   fs.writeFileSync(out, text);
   process.stderr.write(`knowledge: wrote ${out}: ${index.entries.length} entries, ${text.length} bytes, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  // The word table the extension reads is derived here too, from the bytes just written (as
+  // `npm run knowledge:words` derives it from the file): npm gives a script's arguments to its last
+  // command only, so a chain `main.js && words.js` would hand --mirrors to the wrong one.
+  const words = path.join(path.dirname(out), 'messages-words.json');
+  fs.writeFileSync(words, serialiseWordTable(wordTable(JSON.parse(text) as MessageIndex)));
+  process.stderr.write(`knowledge: wrote ${words}\n`);
 }
 
 /** Adds the entries and tag lists of programs this run did not read, from the file being replaced. */
