@@ -133,24 +133,10 @@ function memoryOf(pid: number): { peakMb: number; rssMb: number } {
   return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
 }
 
-/** The extension's log (the "Runtime Lens" output channel) as code-server wrote it under the test's profile. */
-function extensionLog(): string {
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === 'Runtime Lens.log') found.push(p);
-    }
-  };
-  walk(path.join(vs.outDir, 'profile'));
-  return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
-}
-
 test('the panel answers a question on the 100 MB list from its session, without reading the list again; the extension host\'s memory', async () => {
   const host = hostBefore.pid;
   // The list was read once, by "Diagnose File on Disk…"; the panel diagnosed from the session.
-  const reads = () => [...extensionLog().matchAll(/files read from disk so far: (\d+)/g)].map((m) => Number(m[1]));
+  const reads = () => [...vs.extensionLog().matchAll(/files read from disk so far: (\d+)/g)].map((m) => Number(m[1]));
   await waitUntil(() => reads().length > 0, 20_000);
   assert.deepEqual([...new Set(reads())], [1]);
   // The page marks each state it lays out: the answer's is the next one, waited for, not guessed at.
@@ -169,7 +155,7 @@ test('the panel answers a question on the 100 MB list from its session, without 
   // The answer's diagnosis is logged with its time and the count of files read so far.
   await waitUntil(() => reads().length > logged, 60_000);
   assert.deepEqual([...new Set(reads())], [1], 'answering did not read the list again');
-  const diagnosedMs = Number([...extensionLog().matchAll(/ in (\d+) ms; files read from disk so far/g)].at(-1)![1]);
+  const diagnosedMs = Number([...vs.extensionLog().matchAll(/ in (\d+) ms; files read from disk so far/g)].at(-1)![1]);
   // The panel shows it: one more state laid out, which says what was answered.
   await waitUntil(async () => (await laidOut()) > rendersBefore, 60_000);
   const detail = vs.webview().locator('.evidence-item[data-id="cpu-manager-static"] .detail');
@@ -203,12 +189,12 @@ test('the panel answers a question on the 100 MB list from its session, without 
 
 /** Call-path traces finished so far (each may change the evidence, so the panel's state). */
 function tracesFinished(): number {
-  return (extensionLog().match(/\] trace: \d+\/\d+ hops resolved/g) ?? []).length;
+  return (vs.extensionLog().match(/\] trace: \d+\/\d+ hops resolved/g) ?? []).length;
 }
 
 /** The states the extension sent the panel, as its log numbers them, with what each was for (the input, the answers, the sources). */
 function stateLog(): { n: number; for: string }[] {
-  return [...extensionLog().matchAll(/panel state (\d+) for the ([a-z, ]+) \(/g)].map((m) => ({ n: Number(m[1]), for: m[2]! }));
+  return [...vs.extensionLog().matchAll(/panel state (\d+) for the ([a-z, ]+) \(/g)].map((m) => ({ n: Number(m[1]), for: m[2]! }));
 }
 
 function statesSent(): number {
@@ -243,7 +229,7 @@ test('"Diagnose File on Disk…" on a bundle (.tar.gz) reads the folder it unpac
   assert.match(lead, new RegExp(`^Found ${lines.toLocaleString('en-US')} lines matching ${signatures} known signatures in `));
   assert.doesNotMatch(lead, /events-300000/);
   // Unpacked into the extension's own storage, and said in its log.
-  assert.match(extensionLog(), /node-a\.tar\.gz: a bundle, read from \S+runtime-lens\.runtime-lens\/bundles\/[0-9a-f]+\/node-a/);
+  assert.match(vs.extensionLog(), /node-a\.tar\.gz: a bundle, read from \S+runtime-lens\.runtime-lens\/bundles\/[0-9a-f]+\/node-a/);
   await leadLocator.scrollIntoViewIfNeeded();
   await vs.screenshot('bundle-panel');
 });

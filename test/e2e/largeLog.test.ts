@@ -35,20 +35,6 @@ after(async () => {
   else process.env.RUNTIME_LENS_WORKERS = saved;
 });
 
-/** The extension's log (the "Runtime Lens" output channel) as code-server wrote it under the test's profile. */
-function extensionLog(): string {
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === 'Runtime Lens.log') found.push(p);
-    }
-  };
-  walk(path.join(vs.outDir, 'profile'));
-  return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
-}
-
 test('an 80 MiB log opened in the editor is counted from disk on a worker thread, with the count of the single-threaded reading', async () => {
   await vs.openFile('kubelet-large.log');
   const toast = vs.page.locator('.notification-toast', { hasText: 'kubelet-large.log holds' });
@@ -61,7 +47,7 @@ test('an 80 MiB log opened in the editor is counted from disk on a worker thread
   const expected = (reference.sets ?? []).reduce((n, s) => n + s.size, 0);
   assert.ok(expected > 300, `${expected} runtime errors in the generated log`);
   assert.equal(Number(shown[1]!.replace(/\D/g, '')), expected);
-  const ranges = /kubelet-large\.log scanned in (\d+) ranges, (\d+) of them on worker threads/.exec(extensionLog());
+  const ranges = /kubelet-large\.log scanned in (\d+) ranges, (\d+) of them on worker threads/.exec(vs.extensionLog());
   assert.ok(ranges, 'the extension host did not scan the log in ranges');
   assert.ok(Number(ranges[1]) >= 5, `${ranges[1]} ranges`);
   assert.ok(Number(ranges[2]) >= 1, 'no range was scanned on a worker thread in the extension host');

@@ -29,6 +29,8 @@ export interface VsCodeSession {
   webview(extensionId?: string): FrameLocator;
   /** Changes a user setting by editing settings.json, as a person would; the workbench picks it up. */
   setSetting(key: string, value: unknown): void;
+  /** The extension's log (the "Runtime Lens" output channel) as code-server wrote it under the profile. */
+  extensionLog(): string;
   close(): Promise<void>;
 }
 
@@ -234,6 +236,18 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
       },
       async runCommand(title) {
         await pickFromQuickInput(page, 'F1', `>${title}`, title);
+      },
+      extensionLog() {
+        const found: string[] = [];
+        const walk = (d: string) => {
+          for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) walk(p);
+            else if (e.name === 'Runtime Lens.log') found.push(p);
+          }
+        };
+        walk(path.join(outDir, 'profile'));
+        return found.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
       },
       async openFile(relativePath) {
         await pickFromQuickInput(page, 'Control+P', relativePath, path.basename(relativePath));
