@@ -55,24 +55,13 @@ export function gitMirror(gitDir: string, extraRefs: string[] = []): VersionSour
       }),
     ],
     files(ref, keep) {
-      const out: VersionFile[] = [];
       // Listing only the folders read keeps a project of hundreds of tags (and a large vendor/) quick.
       const recursive = keep.roots.filter((r) => r !== '');
       const listing = [
         ...(keep.roots.includes('') ? [git('ls-tree', '--full-tree', `${ref}^{tree}`)] : []),
         ...(recursive.length ? [git('ls-tree', '-r', '--full-tree', `${ref}^{tree}`, '--', ...recursive)] : []),
       ].join('');
-      for (const line of listing.split('\n')) {
-        // <mode> SP <type> SP <id> TAB <path>
-        const tab = line.indexOf('\t');
-        if (tab < 0) continue;
-        const [mode, type, blob] = line.slice(0, tab).split(' ');
-        const file = line.slice(tab + 1);
-        // Symbolic links (mode 120000) hold a path, not code.
-        if (type !== 'blob' || mode === '120000' || !keep.file(file)) continue;
-        out.push({ path: file, blob: blob! });
-      }
-      return out.sort((a, b) => byCodeUnit(a.path, b.path));
+      return treeFiles(listing, '', keep);
     },
     read: (blobs) => catFileBatch(gitDir, blobs),
     allReleases: true,
@@ -116,18 +105,9 @@ export function vendoredMirror(gitDir: string, module: string): VersionSource {
   return {
     refs: () => [...hostTags.keys()],
     files(ref, keep) {
-      const out: VersionFile[] = [];
       const listing = git('ls-tree', '-r', '--full-tree', `${hostOf(ref)}^{tree}`, '--', ...keep.roots.map((r) => prefix + r));
-      for (const line of listing.split('\n')) {
-        const tab = line.indexOf('\t');
-        if (tab < 0) continue;
-        const [mode, type, blob] = line.slice(0, tab).split(' ');
-        const file = line.slice(tab + 1).slice(prefix.length);
-        // A root of '' lists the module recursively: keep.file still takes the root's own files only.
-        if (type !== 'blob' || mode === '120000' || !keep.file(file)) continue;
-        out.push({ path: file, blob: blob! });
-      }
-      return out.sort((a, b) => byCodeUnit(a.path, b.path));
+      // A root of '' lists the module recursively: keep.file still takes the root's own files only.
+      return treeFiles(listing, prefix, keep);
     },
     read: (blobs) => catFileBatch(gitDir, blobs),
     has(ref, dir) {
@@ -191,6 +171,22 @@ export function joinedSources(sources: VersionSource[]): VersionSource {
     },
     has: (ref, dir) => of(ref).has?.(ref, dir) ?? true,
   };
+}
+
+/** The files `keep` takes from `git ls-tree` output, their paths without `prefix`, sorted by path. */
+function treeFiles(listing: string, prefix: string, keep: FileFilter): VersionFile[] {
+  const out: VersionFile[] = [];
+  for (const line of listing.split('\n')) {
+    // <mode> SP <type> SP <id> TAB <path>
+    const tab = line.indexOf('\t');
+    if (tab < 0) continue;
+    const [mode, type, blob] = line.slice(0, tab).split(' ');
+    const file = line.slice(tab + 1 + prefix.length);
+    // Symbolic links (mode 120000) hold a path, not code.
+    if (type !== 'blob' || mode === '120000' || !keep.file(file)) continue;
+    out.push({ path: file, blob: blob! });
+  }
+  return out.sort((a, b) => byCodeUnit(a.path, b.path));
 }
 
 /** Reads many blobs through one `git cat-file --batch` process. */
