@@ -36,8 +36,7 @@ test('"Collect from a Node…" from the palette shows the script with the comman
 
 test('the panel says which collected file would answer each open question', async () => {
   await vs.runCommand('View: Close All Editors');
-  await vs.runCommand('Runtime Lens: Diagnose');
-  await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: "The workspace's logs" }).first().click();
+  await vs.diagnoseWorkspace();
   await vs.webview().locator('#differential li.cause').first().waitFor({ timeout: 60_000 });
   // The incident's folder has no kernel log: the evidence names the bundle file that would hold it.
   const kernel = vs.webview().locator('.evidence-item[data-id="kernel-oom-runc-init"]');

@@ -106,8 +106,7 @@ test('"Copy as Markdown" puts the report on the clipboard', async () => {
 test('from the palette, on the workspace\'s logs, in a light theme', async () => {
   await vs.close();
   vs = await openVsCode({ name: 'diagnose-light', sample: 'eof-incident', settings: { 'workbench.colorTheme': 'Default Light Modern', 'runtimeLens.includeSystemSources': false } });
-  await vs.runCommand('Runtime Lens: Diagnose');
-  await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: "The workspace's logs" }).first().click();
+  await vs.diagnoseWorkspace();
   const cause = vs.webview().locator('#verdict-cause[data-cause="cpu-manager-state-race"]');
   await cause.waitFor({ timeout: 60_000 });
   assert.match(await vs.page.locator('.monaco-workbench').getAttribute('class') ?? '', /\bvs\b/);

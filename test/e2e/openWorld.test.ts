@@ -12,8 +12,7 @@ after(async () => {
 });
 
 async function diagnoseWorkspace(session: VsCodeSession): Promise<void> {
-  await session.runCommand('Runtime Lens: Diagnose');
-  await session.page.locator('.quick-input-list .monaco-list-row', { hasText: "The workspace's logs" }).first().click();
+  await session.diagnoseWorkspace();
   await session.webview().locator('#verdict-cause').waitFor({ timeout: 60_000 });
 }
 

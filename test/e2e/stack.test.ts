@@ -18,8 +18,7 @@ after(async () => {
 });
 
 test('Diagnose on a containerd node with an OOM-killed exec helper: step 2 is the CRI exec start into runc init, and no Docker hop is reported missing', async () => {
-  await vs.runCommand('Runtime Lens: Diagnose');
-  await vs.page.locator('.quick-input-list .monaco-list-row', { hasText: "The workspace's logs" }).first().click();
+  await vs.diagnoseWorkspace();
   await vs.webview().locator('#differential li.cause').first().waitFor({ timeout: 60_000 });
   // The panel starts the trace of this node's chains itself; step 2 fills in when it is done.
   const step2 = vs.webview().locator('#chain');

@@ -22,6 +22,8 @@ export interface VsCodeSession {
   screenshot(step: string): Promise<string>;
   /** Runs a command by its palette title, as a person would: F1, type, Enter. */
   runCommand(title: string): Promise<void>;
+  /** "Runtime Lens: Diagnose" from the palette, then "The workspace's logs" clicked in the scope pick. */
+  diagnoseWorkspace(): Promise<void>;
   /** Opens a workspace file through Quick Open (Ctrl+P). */
   openFile(relativePath: string): Promise<void>;
   /** The webview panel's document (two nested iframes), for panels opened by the extension. */
@@ -236,6 +238,10 @@ export async function openVsCode(options: SessionOptions): Promise<VsCodeSession
       },
       async runCommand(title) {
         await pickFromQuickInput(page, 'F1', `>${title}`, title);
+      },
+      async diagnoseWorkspace() {
+        await session.runCommand('Runtime Lens: Diagnose');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: "The workspace's logs" }).first().click();
       },
       extensionLog() {
         const found: string[] = [];
