@@ -229,8 +229,9 @@ test('not root: exit 2 saying why, and --dry-run still prints the commands', asy
   assert.match(dry.stdout, /^\/usr\/sbin\/runc --root \/\S+\/state update --memory 1M --memory-swap 1M runtime-lens-[0-9a-f]+$/m);
 });
 
-test('diagnose --reproduce on the node: the leaders are close (OOM or pids), so it runs init-oom with the node\'s runc and weighs the result', { timeout: 300_000 }, async () => {
+test('diagnose --reproduce on the node: the leaders are close (OOM or pids), so it runs init-oom with the node\'s runc and weighs the result', { timeout: 300_000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-diag-repro-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.cpSync(path.join(__dirname, '..', '..', '..', 'samples', 'ambiguous-case'), dir, { recursive: true });
   // This machine is the node: the input's runc --version is this runc's.
   const version = await new Promise<string>((resolve) => {
@@ -266,5 +267,4 @@ test('diagnose --reproduce on the node: the leaders are close (OOM or pids), so 
   const other = JSON.parse((await run(['--reproduce', '--runc', runc115])).stdout) as Doc;
   assert.equal(other.reproduce!.ran, false);
   assert.match(other.reproduce!.why, /is not the node's 1\.1\.12/);
-  fs.rmSync(dir, { recursive: true });
 });

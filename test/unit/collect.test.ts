@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { run } from '../../src/cli/main';
 import { isBundlePath, unpackBundle } from '../../src/core/collect/bundle';
@@ -19,8 +19,16 @@ import { FactReader, factsFromLine } from '../../src/core/logs/facts';
 import { runDirFull } from '../../src/core/diagnosis/evidence';
 import { nodeFromPath } from '../../src/core/logs/nodes';
 
+const made: string[] = [];
+// Removed once the file's tests end, passed or failed: a failed assertion never reaches a test's last line.
+after(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'rl-collect-unit-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-collect-unit-'));
+  made.push(dir);
+  return dir;
 }
 
 /** Text with every kind of secret the rules are for, and look-alikes that must stay. */
@@ -71,7 +79,6 @@ test('sed -E with the plan\'s arguments writes the same bytes and grep -oE count
   const js = redactor(COLLECT_PLAN).redact(fs.readFileSync(file));
   assert.equal(js.text.toString('latin1'), sed.toString('latin1'));
   assert.equal(js.count, count);
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('the printed script is valid POSIX sh, carries every entry and the same redaction', () => {
@@ -85,7 +92,6 @@ test('the printed script is valid POSIX sh, carries every entry and the same red
   for (const r of COLLECT_PLAN.lines) assert.ok(script.includes(r.pattern.replace(/'/g, `'\\''`)), r.id);
   // No bashisms: [[ ]], `function`, pipefail, <<<, declare, local.
   assert.doesNotMatch(script, /\[\[ |^\s*function\s+\w+|pipefail|<<<|^\s*(?:declare|local)\s/m);
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('the plan: unique files, bounded, and every collected hint of the cause catalog names one of its files', () => {
@@ -177,7 +183,6 @@ test('unpackBundle: reads GNU tar, refuses entries that climb out, names the fil
   const notGzip = path.join(dir, 'plain.tgz');
   fs.writeFileSync(notGzip, 'plain text');
   await assert.rejects(unpackBundle(notGzip, root), (x: unknown) => x instanceof InputError && /not a gzip-compressed tar/.test(x.reason));
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('facts from what collect gathers: containerd/dockerd --version and cpu_manager_state', () => {
@@ -242,8 +247,7 @@ test('diagnose: a kernel log read without an OOM kill says so (false), and a bun
   } finally {
     if (cache === undefined) delete process.env.RUNTIME_LENS_CACHE;
     else process.env.RUNTIME_LENS_CACHE = cache;
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+    }
 });
 
 test('run-dir-full from the df collect runs: the root row speaks for /tmp and /run when they have no mount of their own', () => {
