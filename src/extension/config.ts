@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { type TimeOptions, parseZone } from '../core/logs/time';
 import { type SignatureProblem, builtInSignatures, withUserSignatures } from '../core/signatures/catalog';
 import { Matcher } from '../core/signatures/matcher';
+import type { SessionConfig } from '../core/diagnosis/sessionThread';
 
 /** The `runtimeLens.*` settings, read once per change. */
 export interface Config {
@@ -14,6 +15,8 @@ export interface Config {
   maxProblemsPerSignature: number;
   time: TimeOptions;
   matcher: Matcher;
+  /** What the diagnosis session's thread compiles its matcher from (sessionThread.ts): the `runtimeLens.signatures` setting as given, and the time options. */
+  session: SessionConfig;
   problems: (SignatureProblem | { origin: string; id: null; message: string })[];
 }
 
@@ -21,7 +24,8 @@ const builtIn = builtInSignatures();
 
 export function readConfig(): Config {
   const c = vscode.workspace.getConfiguration('runtimeLens');
-  const { signatures, problems } = withUserSignatures(builtIn, c.get('signatures'), 'setting runtimeLens.signatures');
+  const setting: unknown = c.get('signatures');
+  const { signatures, problems } = withUserSignatures(builtIn, setting, 'setting runtimeLens.signatures');
   const allProblems: Config['problems'] = [...problems];
   const time: TimeOptions = {};
   const year = c.get<number | null>('year', null);
@@ -42,6 +46,7 @@ export function readConfig(): Config {
     maxProblemsPerSignature: Math.max(1, c.get('diagnostics.maxPerSignature', 200)),
     time,
     matcher: new Matcher(signatures),
+    session: { signatures: setting, time },
     problems: allProblems,
   };
 }

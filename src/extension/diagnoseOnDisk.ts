@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isBundlePath } from '../core/collect/bundle';
-import { DiagnosisSession, gatherInputs } from '../core/diagnosis/session';
+import { gatherInputs } from '../core/diagnosis/session';
+import { SessionThread } from '../core/diagnosis/sessionThread';
 import { Cancelled, InputError } from '../core/logs/input';
-import type { Recognition } from '../core/signatures/recognise';
 import type { Config } from './config';
-import { logNotes } from './log';
+import { logNotes, memoryNow } from './log';
 
 /**
  * "Runtime Lens: Diagnose File on Disk…": for inputs the editor will not hand to extensions (VS Code
@@ -15,26 +15,23 @@ import { logNotes } from './log';
  * core, with progress and a Cancel button, then the diagnosis panel opens on them.
  */
 
-let session: DiagnosisSession | undefined;
+let thread: SessionThread | undefined;
 
 /**
- * The extension's diagnosis session (core/diagnosis/session.ts), with the current signatures and time
- * settings: what this command reads from disk is held there, and the panel diagnoses from it — an
- * answer, a settled cause or a paste never reads the files again, and an unchanged file is not re-read.
+ * The extension's diagnosis session, in a thread of its own (core/diagnosis/sessionThread.ts): what this
+ * command reads from disk is held there, once, and the panel diagnoses from it — an answer, a settled
+ * cause or a paste never reads the files again, and an unchanged file is not re-read. The reading's and
+ * the diagnoses' passing allocations stay in the thread's heap, sized for them, not in the extension
+ * host's, which every other extension shares.
  */
-export function diagnosisSession(config: Config): DiagnosisSession {
-  if (!session) session = new DiagnosisSession({ matcher: config.matcher, time: config.time });
-  else session.configure(config.matcher, config.time);
-  return session;
+export function diagnosisSession(): SessionThread {
+  thread ??= new SessionThread();
+  return thread;
 }
 
-/**
- * Keeps a reading made elsewhere (the count of a large or compressed file, read with the session's
- * signatures and `keepFindings: false`) for this command and the panel: the session takes it instead of
- * reading the file again while it is unchanged.
- */
-export function keepReading(file: string, st: { size: number; mtimeMs: number }, config: Config, recognition: Recognition): void {
-  diagnosisSession(config).keep(file, st, recognition);
+/** Ends the session's thread (the extension is deactivated). */
+export function disposeDiagnosisSession(): vscode.Disposable {
+  return new vscode.Disposable(() => void thread?.dispose());
 }
 
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
@@ -81,12 +78,12 @@ async function readWithProgress(files: string[], config: Config, log: vscode.Log
         reported.set(file, now);
       };
       try {
-        const { failed } = await diagnosisSession(config).read(files, {
+        const { failed } = await diagnosisSession().read(config.session, files, {
           onProgress,
           signal: abort.signal,
           onRead: (r) => {
             logNotes(log, r.notes);
-            log.info(`${r.file}: ${(r.sets ?? []).reduce((n, s) => n + s.size, 0)} finding(s) in ${r.lines} line(s)`);
+            log.info(`${r.file}: ${r.findings} finding(s) in ${r.lines} line(s); extension host ${memoryNow()}`);
             const size = sizes.get(r.file) ?? 0;
             done += size;
             progress.report({ increment: ((size - (reported.get(r.file) ?? 0)) / total) * 100, message: vscode.l10n.t('{0} of {1} read', mb(done), mb(total)) });
@@ -100,7 +97,7 @@ async function readWithProgress(files: string[], config: Config, log: vscode.Log
         return files.filter((f) => !failed.some((e) => e.file === f));
       } catch (e) {
         if (!(e instanceof Cancelled)) throw e;
-        diagnosisSession(config).dropKept(files);
+        await diagnosisSession().dropKept(files);
         log.info(`Diagnose File on Disk: cancelled while reading ${e.message}`);
         return undefined;
       }

@@ -4,19 +4,15 @@ import * as vscode from 'vscode';
 import { CAUSES } from '../core/diagnosis/causes';
 import { headline } from '../core/diagnosis/numbers';
 import { answerFrom, withLabResult } from '../core/diagnosis/observations';
-import { type HostMessage, type PanelState, panelDiagnosis, parseWebviewMessage } from '../core/diagnosis/protocol';
-import type { DiagnosisSession } from '../core/diagnosis/session';
-import { reportMarkdown } from '../core/diagnosis/report';
+import { type HostMessage, type PanelState, parseWebviewMessage } from '../core/diagnosis/protocol';
+import type { SessionDerived } from '../core/diagnosis/sessionThread';
 import type { UserFacts } from '../core/diagnosis/types';
 import type { ReproduceOutcome } from '../core/reproduce/types';
-import type { Matcher } from '../core/signatures/matcher';
-import { setsOf } from '../core/signatures/occurrences';
-import { type NodeStack, chainFor, chainsToTrace, entryOfSets, nodeStackOfSets } from '../core/trace/stack';
-import type { Atlas } from '../core/trace/types';
+import { type NodeStack, chainsToTrace } from '../core/trace/stack';
 import type { Config } from './config';
 import { diagnosisSession, inputFiles } from './diagnoseOnDisk';
 import { activeFile, withoutDocument } from './largeFiles';
-import { logNotes } from './log';
+import { logNotes, memoryNow } from './log';
 import { openReproduceScript } from './reproduce';
 import type { TraceService } from './traceService';
 import { say, setZone } from './say';
@@ -24,22 +20,13 @@ import { say, setZone } from './say';
 const ANSWERS_KEY = 'runtimeLens.diagnosisAnswers';
 const REFRESH_DEBOUNCE_MS = 1000;
 
-/** What the panel derives from one set of recognitions (DiagnosisPanel.derivedFrom). */
-interface Derived {
-  version: number;
-  matcher: Matcher;
-  atlas: Atlas;
-  node: NodeStack | null;
-  wanted: string[];
-  readerName: string | null;
-}
-
 /** What a panel state is made of: the input (the session's recognitions, time options, pastes), the answers, the traced sources. */
 interface StateKey {
   input: string;
   answers: string;
   sources: string;
-  matcher: Matcher;
+  /** The signatures the input was recognised with (the setting's value). */
+  signatures: string;
 }
 
 function subjectOf(files: string[]): string {
@@ -71,9 +58,11 @@ export class DiagnosisPanel implements vscode.Disposable {
   private pasteCount = 0;
   /** Whether the session has read this panel's files at least once. */
   private read = false;
-  private renderQueued: NodeJS.Immediate | undefined;
+  /** A render is asked for and has not started: requests meanwhile make no other. */
+  private renderQueued = false;
+  /** The renders, one after the other: each waits for the session's thread. */
+  private rendering: Promise<void> = Promise.resolve();
   private disposed = false;
-  private derived: Derived | undefined;
   /** What the state sent last was made of. */
   private made: StateKey | undefined;
   /** States sent to the webview so far. */
@@ -176,8 +165,12 @@ export class DiagnosisPanel implements vscode.Disposable {
 
   /** The pasted texts changed: recognised in memory and diagnosed with the files, which are not read again. */
   private repaste(): void {
-    diagnosisSession(this.getConfig()).setPasted(this.pasted);
-    this.render();
+    void diagnosisSession()
+      .setPasted(this.getConfig().session, this.pasted)
+      .then(
+        () => this.render(),
+        (e: unknown) => this.log.error(`diagnosis panel: ${(e as Error).stack ?? e}`),
+      );
   }
 
   private schedule(): void {
@@ -195,59 +188,49 @@ export class DiagnosisPanel implements vscode.Disposable {
   /** Reads the files the session does not hold as they are (streaming), then diagnoses. */
   async refresh(): Promise<void> {
     this.post({ type: 'busy', message: vscode.l10n.t('Reading {0}…', subjectOf(this.files)) });
-    const session = diagnosisSession(this.getConfig());
-    const { failed } = await session.read(this.files, { onRead: (r) => logNotes(this.log, r.notes) });
+    const session = diagnosisSession();
+    const config = this.getConfig().session;
+    const { failed } = await session.read(config, this.files, { onRead: (r) => logNotes(this.log, r.notes) });
     for (const e of failed) this.log.warn(`diagnosis: skipped ${e.message}`);
-    session.setPasted(this.pasted);
+    await session.setPasted(config, this.pasted);
     this.read = true;
     this.render();
   }
 
   /**
    * Asks for a render. Requests that arrive together (a trace finishing while an answer is saved, the
-   * Call Path view and the panel both told) make one: the render runs once the current events are handled.
+   * Call Path view and the panel both told) make one: the render runs once the current events are
+   * handled, after the render under way if there is one.
    */
   private render(): void {
     if (this.renderQueued) return;
-    this.renderQueued = setImmediate(() => {
-      this.renderQueued = undefined;
-      if (!this.disposed) this.renderNow();
-    });
-  }
-
-  /**
-   * What the panel derives from the session's recognitions alone — the node's stack, the chains to
-   * trace, the entry point of its main error — kept while the session holds the same recognitions:
-   * over the sets of a cluster-wide event list that is seconds of work, not to be redone per answer.
-   */
-  private derivedFrom(session: DiagnosisSession, config: Config): Derived {
-    const atlas = this.traces.atlas;
-    const d = this.derived;
-    if (d && d.version === session.version && d.matcher === config.matcher && d.atlas === atlas) return d;
-    const recognitions = session.recognitions;
-    const sets = recognitions.flatMap((r) => setsOf(r));
-    // Step 2 shows the path the errors take on this node (the atlas's stacks), not always dockershim's.
-    const node = nodeStackOfSets(atlas, sets, recognitions.flatMap((r) => r.facts));
-    // The path of these errors: the entry point of the input's main error (reader, start…) on this node's stack.
-    const entry = entryOfSets(sets, (id) => config.matcher.byId(id)) ?? 'reader';
-    this.derived = { version: session.version, matcher: config.matcher, atlas, node, wanted: chainsToTrace(atlas, node), readerName: chainFor(atlas, node, entry) };
-    return this.derived;
+    this.renderQueued = true;
+    this.rendering = this.rendering
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        this.renderQueued = false;
+        return this.disposed ? undefined : this.renderNow();
+      })
+      .catch((e: unknown) => this.log.error(`diagnosis panel: ${(e as Error).stack ?? e}`));
   }
 
   /**
    * Diagnoses what the session holds with the answers and the traced sources, and sends the state: no
    * file is read. Nothing is sent when nothing the state is made of changed (a trace of chains this
-   * input does not show); the state kept and sent is bounded (panelDiagnosis), not a row per pod.
+   * input does not show); the state kept and sent is bounded (panelDiagnosis, made in the session's
+   * thread), not a row per pod.
    */
-  private renderNow(): void {
+  private async renderNow(): Promise<void> {
     // Before the first reading the session may hold another panel's files: that reading renders.
     if (!this.read) return;
     const started = Date.now();
     const config = this.getConfig();
-    const session = diagnosisSession(config);
-    const traced = this.traces.state;
-    const { node, wanted, readerName } = this.derivedFrom(session, config);
+    const session = diagnosisSession();
+    // The node's stack, the chains to trace, the entry point of the main error: worked out in the
+    // session's thread once per reading (over the sets of a cluster-wide list that is seconds of work).
+    const { node, wanted, readerName }: SessionDerived = await session.derive(config.session);
     this.node = node;
+    const traced = this.traces.state;
     const reader = readerName ? traced?.result.chains[readerName] : undefined;
     // With Go sources at hand, trace the node's chains once (a finished trace refreshes the panel).
     // Asked once per set of chains: a cancelled trace is not asked again on every refresh.
@@ -271,28 +254,34 @@ export class DiagnosisPanel implements vscode.Disposable {
       input: JSON.stringify([session.version, config.time, subject, pasted]),
       answers: JSON.stringify(answers),
       sources: JSON.stringify([saveState, chain]),
-      matcher: config.matcher,
+      signatures: JSON.stringify(config.session.signatures ?? null),
     };
     const last = this.made;
     const changed = last ? (['input', 'answers', 'sources'] as const).filter((k) => made[k] !== last[k]) : ['input'];
-    if (last && made.matcher !== last.matcher && !changed.includes('input')) changed.unshift('input');
+    if (last && made.signatures !== last.signatures && !changed.includes('input')) changed.unshift('input');
     if (this.state && changed.length === 0) {
       // Nothing changed (a trace of chains this input does not show, a hop navigated): the webview keeps its page, only its busy message goes.
       if (this.busy) this.post({ type: 'state', state: this.state, seq: this.posted });
       return;
     }
-    const { diagnosis: full } = session.diagnose({ saveState, user: answers, setZone: setZone(), say: say() });
+    const { diagnosis, symptom, report, rows, heapMb } = await session.diagnose(config.session, {
+      saveState,
+      user: answers,
+      setZone: setZone(),
+      bundle: vscode.l10n.bundle ?? {},
+      subject,
+      chain,
+      now: new Date().toISOString(),
+    });
+    if (this.disposed) return;
     const diagnosedMs = Date.now() - started;
-    // The report is written from the whole diagnosis; the panel keeps only what it shows of it.
-    const report = reportMarkdown(full, subject, chain, new Date().toISOString(), say());
-    const { diagnosis, symptom } = panelDiagnosis(full);
     this.state = { subject, diagnosis, symptom, chain, report, answers, pasted };
     this.made = made;
     this.posted += 1;
-    const rssMb = Math.round(process.memoryUsage.rss() / 1e6);
     this.log.info(
       `diagnosis of ${subject}: ${diagnosis.verdict.cause} (${diagnosis.verdict.confidence}) in ${diagnosedMs} ms; files read from disk so far: ${session.reads}; ` +
-        `panel state ${this.posted} for the ${changed.join(', ')} (${diagnosis.clusters.length} of ${full.clusters.length} rows) sent after ${Date.now() - started} ms; extension host RSS ${rssMb} MB`,
+        `panel state ${this.posted} for the ${changed.join(', ')} (${diagnosis.clusters.length} of ${rows} rows) sent after ${Date.now() - started} ms; ` +
+        `extension host ${memoryNow()}, the session's thread's heap ${heapMb} MB`,
     );
     this.post({ type: 'state', state: this.state, seq: this.posted });
   }
@@ -413,7 +402,6 @@ export class DiagnosisPanel implements vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.timer);
-    if (this.renderQueued) clearImmediate(this.renderQueued);
     DiagnosisPanel.current = undefined;
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();

@@ -2,9 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { InputError } from '../core/logs/input';
-import { recogniseFile } from '../core/signatures/recognise';
 import type { Config } from './config';
-import { keepReading } from './diagnoseOnDisk';
+import { diagnosisSession } from './diagnoseOnDisk';
 import { logNotes } from './log';
 
 /**
@@ -48,24 +47,17 @@ export function registerLargeFiles(getConfig: () => Config, log: vscode.LogOutpu
     const config = getConfig();
     const name = path.basename(file);
     let errors: number;
-    // How the file was read: in ranges, on worker threads when the machine has idle cores (core/logs/parallel.ts).
-    const ranges = { all: 0, onWorkers: 0 };
-    const parallel = {
-      onRange: (r: { thread: number }) => {
-        ranges.all += 1;
-        if (r.thread !== 0) ranges.onWorkers += 1;
-      },
-    };
     try {
-      const recognition = await vscode.window.withProgress(
+      // Counted in the diagnosis session's thread, which keeps the reading for "Diagnose File on Disk…";
+      // scanned in ranges, on worker threads of its own when the machine has idle cores (core/logs/parallel.ts).
+      const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Runtime Lens: counting runtime errors in {0} from disk', name) },
-        () => recogniseFile(file, { ...config.time, matcher: config.matcher, keepFindings: false, parallel }),
+        () => diagnosisSession().count(config.session, file, st),
       );
+      const { ranges } = result;
       if (ranges.all > 0) log.info(`large file: ${name} scanned in ${ranges.all} ranges, ${ranges.onWorkers} of them on worker threads`);
-      logNotes(log, recognition.notes);
-      keepReading(file, st, config, recognition);
-      // Kept as OccurrenceSets (the session's form): one occurrence per finding.
-      errors = (recognition.sets ?? []).reduce((n, s) => n + s.size, 0);
+      logNotes(log, result.notes);
+      errors = result.errors;
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       log.warn(`large file: ${e.message}`);

@@ -6,7 +6,7 @@ import { bundleRoot, registerCollect } from './collect';
 import { registerCommands } from './commands';
 import { type Config, readConfig } from './config';
 import { DiagnosisPanel, pickDiagnosisFiles } from './diagnosisPanel';
-import { registerDiagnoseOnDisk } from './diagnoseOnDisk';
+import { disposeDiagnosisSession, registerDiagnoseOnDisk } from './diagnoseOnDisk';
 import { registerDiagnostics } from './diagnostics';
 import { registerExplain } from './explain';
 import { FindingsStore } from './findings';
@@ -73,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): void {
       DiagnosisPanel.show(context, traces, getConfig, log, files);
     }),
     registerDiagnoseOnDisk(getConfig, log, (files) => DiagnosisPanel.show(context, traces, getConfig, log, files), bundleRoot(context)),
+    disposeDiagnosisSession(),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('runtimeLens')) return;
       config = readConfig();

@@ -6,6 +6,7 @@ import { type SaveStateFact, saveStateFact } from '../core/trace/facts';
 import { TraceCancelled, type TraceResult, Tracer } from '../core/trace/resolve';
 import { CONTRACT_CHAINS, type NodeStack, runsOnNode } from '../core/trace/stack';
 import type { Atlas, Chain, Hop } from '../core/trace/types';
+import { memoryNow } from './log';
 
 /** Where the user is in a chain while walking it hop by hop. */
 export interface HopPosition {
@@ -99,7 +100,7 @@ export class TraceService implements vscode.Disposable {
           this.state = { result, sourceRoots: roots, saveState, node };
           const hops = Object.values(result.chains).flatMap((c) => c.hops);
           this.log.info(
-            `trace: ${hops.filter((h) => h.resolved).length}/${hops.length} hops resolved in ${Math.round(result.elapsedMs)} ms (${result.parsedFiles} files parsed) over ${projects.length} project copies in ${roots.length} source roots`,
+            `trace: ${hops.filter((h) => h.resolved).length}/${hops.length} hops resolved in ${Math.round(result.elapsedMs)} ms (${result.parsedFiles} files parsed) over ${projects.length} project copies in ${roots.length} source roots; extension host ${memoryNow()}`,
           );
           this.emitter.fire();
           this.explainMissing(result, node);
