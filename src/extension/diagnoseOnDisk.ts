@@ -6,7 +6,7 @@ import { gatherInputs } from '../core/diagnosis/session';
 import { SessionThread } from '../core/diagnosis/sessionThread';
 import { Cancelled, InputError } from '../core/logs/input';
 import type { Config } from './config';
-import { logNotes, memoryNow } from './log';
+import { logNotes, memoryNow, threadMemoryWords } from './log';
 
 /**
  * "Runtime Lens: Diagnose File on Disk…": for inputs the editor will not hand to extensions (VS Code
@@ -83,7 +83,7 @@ async function readWithProgress(files: string[], config: Config, log: vscode.Log
           signal: abort.signal,
           onRead: (r) => {
             logNotes(log, r.notes);
-            log.info(`${r.file}: ${r.findings} finding(s) in ${r.lines} line(s); extension host ${memoryNow()}`);
+            log.info(`${r.file}: ${r.findings} finding(s) in ${r.lines} line(s); extension host ${memoryNow()}; ${threadMemoryWords(r.memory)}`);
             const size = sizes.get(r.file) ?? 0;
             done += size;
             progress.report({ increment: ((size - (reported.get(r.file) ?? 0)) / total) * 100, message: vscode.l10n.t('{0} of {1} read', mb(done), mb(total)) });

@@ -12,7 +12,7 @@ import { type NodeStack, chainsToTrace } from '../core/trace/stack';
 import type { Config } from './config';
 import { diagnosisSession, inputFiles } from './diagnoseOnDisk';
 import { activeFile, withoutDocument } from './largeFiles';
-import { logNotes, memoryNow } from './log';
+import { logNotes, memoryNow, threadMemoryWords } from './log';
 import { openReproduceScript } from './reproduce';
 import type { TraceService } from './traceService';
 import { say, setZone } from './say';
@@ -264,7 +264,7 @@ export class DiagnosisPanel implements vscode.Disposable {
       if (this.busy) this.post({ type: 'state', state: this.state, seq: this.posted });
       return;
     }
-    const { diagnosis, symptom, report, rows, heapMb } = await session.diagnose(config.session, {
+    const { diagnosis, symptom, report, rows, memory } = await session.diagnose(config.session, {
       saveState,
       user: answers,
       setZone: setZone(),
@@ -281,7 +281,7 @@ export class DiagnosisPanel implements vscode.Disposable {
     this.log.info(
       `diagnosis of ${subject}: ${diagnosis.verdict.cause} (${diagnosis.verdict.confidence}) in ${diagnosedMs} ms; files read from disk so far: ${session.reads}; ` +
         `panel state ${this.posted} for the ${changed.join(', ')} (${diagnosis.clusters.length} of ${rows} rows) sent after ${Date.now() - started} ms; ` +
-        `extension host ${memoryNow()}, the session's thread's heap ${heapMb} MB`,
+        `extension host ${memoryNow()}; ${threadMemoryWords(memory)}`,
     );
     this.post({ type: 'state', state: this.state, seq: this.posted });
   }

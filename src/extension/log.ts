@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import type { ThreadMemory } from '../core/diagnosis/sessionThread';
 import type { Note } from '../core/logs/types';
 import { formatNote } from '../core/signatures/recognise';
 
@@ -31,4 +32,9 @@ export function memoryNow(): string {
     // Not Linux: the peak is not known.
   }
   return `RSS ${mb(m.rss)}${peak} (V8 heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)}, array buffers ${mb(m.arrayBuffers)})`;
+}
+
+/** The diagnosis session's thread's own memory (sessionThread.ts), for the same log lines. */
+export function threadMemoryWords(m: ThreadMemory): string {
+  return `the session's thread: V8 heap ${m.heapUsedMb} MB used of ${m.heapTotalMb} MB, array buffers ${m.arrayBuffersMb} MB`;
 }

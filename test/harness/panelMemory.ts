@@ -62,7 +62,7 @@ async function inThread(): Promise<void> {
     const user: UserFacts = i === 0 ? {} : { observations: { 'cpu-manager-static': i % 2 === 1 } };
     t = Date.now();
     const d = await session.diagnose(config, { saveState: null, user, setZone: 'the setting runtimeLens.timeZone', bundle: {}, subject: 'input', chain: null, now: new Date().toISOString() });
-    report(i === 0 ? 'diagnosis' : `answer ${i}`, Date.now() - t, ` (thread's heap ${d.heapMb} MB; ${d.diagnosis.clusters.length} of ${d.rows} rows)`);
+    report(i === 0 ? 'diagnosis' : `answer ${i}`, Date.now() - t, ` (thread's heap ${d.memory.heapUsedMb} MB; ${d.diagnosis.clusters.length} of ${d.rows} rows)`);
   }
   process.stdout.write(`files read from disk: ${session.reads}\n`);
   await session.dispose();

@@ -42,12 +42,25 @@ export interface SessionConfig {
   time: TimeOptions;
 }
 
+/** The thread's own memory (its isolate's heap and array buffers; RSS is the process's), in MB. */
+export interface ThreadMemory {
+  heapUsedMb: number;
+  heapTotalMb: number;
+  arrayBuffersMb: number;
+}
+
+export function threadMemory(): ThreadMemory {
+  const m = process.memoryUsage();
+  return { heapUsedMb: Math.round(m.heapUsed / 1e6), heapTotalMb: Math.round(m.heapTotal / 1e6), arrayBuffersMb: Math.round(m.arrayBuffers / 1e6) };
+}
+
 /** One file read: what the front end logs. */
 export interface ReadReport {
   file: string;
   notes: Note[];
   findings: number;
   lines: number;
+  memory: ThreadMemory;
 }
 
 /** What the panel derives from the recognitions alone (DiagnosisPanel): the node's stack, the chains to trace, the reader chain's name. */
@@ -64,8 +77,8 @@ export interface SessionDiagnosis {
   report: string;
   /** Rows (clusters) of the whole diagnosis, of which `diagnosis.clusters` lists the largest. */
   rows: number;
-  /** The thread's memory after it: RSS is the process's, the heap is the thread's own. */
-  heapMb: number;
+  /** The thread's memory after it. */
+  memory: ThreadMemory;
 }
 
 export interface DiagnoseRequest {

@@ -10,7 +10,7 @@ import { chainFor, chainsToTrace, entryOfSets, nodeStackOfSets } from '../trace/
 import { panelDiagnosis } from './protocol';
 import { reportMarkdown } from './report';
 import { DiagnosisSession } from './session';
-import type { CountResult, FromSession, SessionConfig, SessionDerived, SessionDiagnosis, ToSession } from './sessionThread';
+import { type CountResult, type FromSession, type SessionConfig, type SessionDerived, type SessionDiagnosis, type ToSession, threadMemory } from './sessionThread';
 
 /**
  * The thread of a SessionThread (sessionThread.ts): one DiagnosisSession, its requests handled one at a
@@ -51,7 +51,7 @@ async function handle(m: ToSession): Promise<Omit<FromSession & { type: 'reply' 
         const { failed } = await s.read(m.files, {
           signal: reading.abort.signal,
           ...(m.progress ? { onProgress: (file: string, bytes: number) => post({ type: 'progress', id: m.id, file, bytes }) } : {}),
-          onRead: (r) => post({ type: 'read', id: m.id, report: { file: r.file, notes: r.notes, findings: (r.sets ?? []).reduce((n, x) => n + x.size, 0), lines: r.lines } }),
+          onRead: (r) => post({ type: 'read', id: m.id, report: { file: r.file, notes: r.notes, findings: (r.sets ?? []).reduce((n, x) => n + x.size, 0), lines: r.lines, memory: threadMemory() } }),
         });
         return { failed: failed.map((e) => ({ file: e.file, reason: e.reason })) };
       } catch (e) {
@@ -112,7 +112,7 @@ async function handle(m: ToSession): Promise<Omit<FromSession & { type: 'reply' 
       // The report is written from the whole diagnosis; the panel gets only what it shows of it.
       const report = reportMarkdown(full, r.subject, r.chain, r.now, say);
       const { diagnosis, symptom } = panelDiagnosis(full);
-      const value: SessionDiagnosis = { diagnosis, symptom, report, rows: full.clusters.length, heapMb: Math.round(process.memoryUsage().heapUsed / 1e6) };
+      const value: SessionDiagnosis = { diagnosis, symptom, report, rows: full.clusters.length, memory: threadMemory() };
       return { value };
     }
     case 'cancel':
