@@ -69,6 +69,7 @@ async function readWithProgress(files: string[], config: Config, log: vscode.Log
       token.onCancellationRequested(() => abort.abort());
       const sizes = new Map(files.map((f) => [f, fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0]));
       const total = Math.max(1, [...sizes.values()].reduce((a, b) => a + b, 0));
+      log.info(`Diagnose File on Disk: reading ${files.length} file(s), ${mb(total)}; extension host ${memoryNow()}`);
       const reported = new Map<string, number>();
       let done = 0;
       const onProgress = (file: string, bytes: number) => {

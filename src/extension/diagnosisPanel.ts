@@ -262,6 +262,7 @@ export class DiagnosisPanel implements vscode.Disposable {
     if (this.state && changed.length === 0) {
       // Nothing changed (a trace of chains this input does not show, a hop navigated): the webview keeps its page, only its busy message goes.
       if (this.busy) this.post({ type: 'state', state: this.state, seq: this.posted });
+      this.log.info(`diagnosis panel: state ${this.posted} kept, nothing it is made of changed`);
       return;
     }
     const { diagnosis, symptom, report, rows, memory } = await session.diagnose(config.session, {
