@@ -1,14 +1,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { CAUSE_TITLES } from '../core/diagnosis/causes';
-import { LOOKALIKE, type Row, findingRows } from '../core/diagnosis/findingRows';
-import type { Diagnosis, UserFacts } from '../core/diagnosis/types';
+import { LOOKALIKE, type Row } from '../core/diagnosis/findingRows';
+import { type FindingsSummary, SessionThread } from '../core/diagnosis/sessionThread';
+import type { UserFacts } from '../core/diagnosis/types';
 import { discoverLogs } from '../core/logs/discover';
-import { DiagnosisSession } from '../core/diagnosis/session';
-import { findingsOf, setsOf } from '../core/signatures/occurrences';
 import type { Finding } from '../core/signatures/types';
 import type { Config } from './config';
-import { say, setZone } from './say';
+import { setZone } from './say';
 import { withoutDocument } from './largeFiles';
 import type { TraceService } from './traceService';
 
@@ -36,9 +35,14 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
   private readonly view: vscode.TreeView<Node>;
   private readonly subscriptions: vscode.Disposable[] = [];
   private rows: Row[] | undefined;
-  private diagnosis: Diagnosis | undefined;
-  /** The workspace logs as read, kept while unchanged (one reading per changed file). */
-  private session: DiagnosisSession | undefined;
+  private diagnosis: FindingsSummary | undefined;
+  /**
+   * The workspace logs as read, kept while unchanged (one reading per changed file), in a session of the
+   * view's own, in a thread of its own (core/diagnosis/sessionThread.ts): a workspace holding a cluster's
+   * event list has hundreds of thousands of findings, which the view gets as counts and each row's first
+   * MAX_OCCURRENCES, not as a Finding each in the extension host.
+   */
+  private readonly session = new SessionThread();
   private reading: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -75,23 +79,19 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
     const config = this.getConfig();
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     await vscode.window.withProgress({ location: { viewId: 'runtimeLens.findings' } }, async () => {
-      // The view's own session (core/diagnosis/session.ts): a refresh after a save reads only the files
-      // that changed; the panel's session holds the panel's files, not the workspace's.
-      if (this.session) this.session.configure(config.matcher, config.time);
-      else this.session = new DiagnosisSession({ matcher: config.matcher, time: config.time });
-      const { failed } = await this.session.read(folders.flatMap((f) => discoverLogs(f).files));
-      for (const e of failed) this.log.warn(`findings: skipped ${e.message}`);
-      const { diagnosis } = this.session.diagnose({
-        saveState: this.traces.state?.saveState ?? null,
-        user: this.context.workspaceState.get<UserFacts>(ANSWERS_KEY, {}),
-        setZone: setZone(),
-        say: say(),
-      });
-      this.diagnosis = diagnosis;
-      // The rows list occurrences: the sets' occurrences as Findings, in input order.
-      this.rows = findingRows(findingsOf(this.session.recognitions.flatMap((r) => setsOf(r))), diagnosis);
+      // The view's own session: a refresh after a save reads only the files that changed; the panel's
+      // session holds the panel's files, not the workspace's.
+      const { rows, summary, failed } = await this.session.findings(
+        config.session,
+        folders.flatMap((f) => discoverLogs(f).files),
+        { saveState: this.traces.state?.saveState ?? null, user: this.context.workspaceState.get<UserFacts>(ANSWERS_KEY, {}), setZone: setZone(), bundle: vscode.l10n.bundle ?? {} },
+        MAX_OCCURRENCES,
+      );
+      for (const e of failed) this.log.warn(`findings: skipped ${e.file}: ${e.reason}`);
+      this.diagnosis = summary;
+      this.rows = rows;
     });
-    const total = this.rows!.reduce((n, r) => n + r.findings.length, 0);
+    const total = this.rows!.reduce((n, r) => n + r.count, 0);
     this.view.badge = total > 0 ? { value: total, tooltip: vscode.l10n.t('{0} recognised runtime errors in the workspace', total) } : undefined;
     this.view.message = this.rows!.length === 0 ? undefined : vscode.l10n.t('Read {0} at {1}', vscode.l10n.t('{0} log(s)', this.diagnosis!.inputs.files), new Date().toLocaleTimeString(vscode.env.language));
     this.emitter.fire(undefined);
@@ -119,7 +119,7 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
   }
 
   private count(match: (r: Row) => boolean): number {
-    return (this.rows ?? []).filter(match).reduce((n, r) => n + r.findings.length, 0);
+    return (this.rows ?? []).filter(match).reduce((n, r) => n + r.count, 0);
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
@@ -147,7 +147,7 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
         const title = this.getConfig().matcher.byId(node.signature)?.title ?? node.signature;
         const item = new vscode.TreeItem(title, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `signature:${node.node}:${node.cause}:${node.signature}`;
-        item.description = `${row.findings.length}× · ${path.basename(first.file)}:${first.line}`;
+        item.description = `${row.count}× · ${path.basename(first.file)}:${first.line}`;
         item.tooltip = new vscode.MarkdownString().appendCodeblock(first.text, 'text');
         item.iconPath = new vscode.ThemeIcon('error');
         item.command = { command: 'runtimeLens.openFinding', title: vscode.l10n.t('Open Finding'), arguments: [first] };
@@ -185,6 +185,7 @@ export class FindingsView implements vscode.TreeDataProvider<Node>, vscode.Dispo
   dispose(): void {
     clearTimeout(this.timer);
     for (const s of this.subscriptions) s.dispose();
+    void this.session.dispose();
     this.emitter.dispose();
   }
 }

@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { diagnose } from '../../src/core/diagnosis/diagnose';
-import { LOOKALIKE, findingRows } from '../../src/core/diagnosis/findingRows';
+import { LOOKALIKE, findingRows, findingRowsOfSets } from '../../src/core/diagnosis/findingRows';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
+import { setsOf } from '../../src/core/signatures/occurrences';
 import { type Recognition, recogniseText } from '../../src/core/signatures/recognise';
 import { knowledgeTexts, l10nMessages, readBundle } from '../harness/l10n';
 import { repoRoot } from '../harness/paths';
@@ -123,4 +124,24 @@ test('Findings: on two nodes, each node\'s findings go under its own leading cau
   for (const r of rows.filter((x) => x.cause !== LOOKALIKE)) assert.equal(r.cause, d.fleet.find((n) => n.node === r.node)!.cause, `${r.node} ${r.signature}`);
   const causes = new Set(rows.filter((x) => x.cause !== LOOKALIKE).map((r) => r.cause));
   assert.ok(causes.has('runc-init-oom') && causes.has('cpu-manager-state-race'), [...causes].join(' '));
+});
+
+test('Findings from the OccurrenceSets: the same rows as from the findings, each with its count, bounded to its first findings', () => {
+  const recognitions = [
+    ...readSample('oom-case', ['containerd.log', 'journalctl-k.log', 'kubelet.log'], 'ip-10-0-3-17'),
+    ...readSample('eof-incident', ['kubelet.log', 'dockerd.log', 'kubelet-config.yaml', 'runc-version.txt'], 'ip-10-0-9-40'),
+  ];
+  const d = diagnoseRecognitions(recognitions);
+  const whole = findingRows(recognitions.flatMap((r) => r.findings), d);
+  const sets = recognitions.flatMap((r) => setsOf(r));
+  const shape = (rows: ReturnType<typeof findingRows>) => rows.map((r) => [r.node, r.cause, r.signature, r.count]);
+  assert.deepEqual(shape(findingRowsOfSets(sets, d, Infinity)), shape(whole));
+  assert.ok(whole.some((r) => r.count > 2), 'a row to bound');
+  const bounded = findingRowsOfSets(sets, d, 2);
+  assert.deepEqual(shape(bounded), shape(whole));
+  for (const [i, r] of bounded.entries()) {
+    assert.equal(whole[i]!.findings.length, whole[i]!.count);
+    // The first two findings of the row, in input order, as the findings give them.
+    assert.deepEqual(r.findings.map((f) => [f.file, f.line, f.signature]), whole[i]!.findings.slice(0, 2).map((f) => [f.file, f.line, f.signature]));
+  }
 });

@@ -4,12 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { findingRowsOfSets } from '../../src/core/diagnosis/findingRows';
 import { panelDiagnosis } from '../../src/core/diagnosis/protocol';
 import { reportMarkdown } from '../../src/core/diagnosis/report';
 import { DiagnosisSession } from '../../src/core/diagnosis/session';
 import { SessionThread } from '../../src/core/diagnosis/sessionThread';
 import { Cancelled, InputError } from '../../src/core/logs/input';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
+import { setsOf } from '../../src/core/signatures/occurrences';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { repoRoot } from '../harness/paths';
 
@@ -119,4 +121,29 @@ test('a reading beyond the thread\'s memory ends the thread, not the process: it
   assert.deepEqual(await thread.read(config, [files[0]!]), { failed: [] });
   const d = await thread.diagnose(config, { ...request, user: {} });
   assert.ok(d.symptom.count > 0);
+});
+
+test('the Findings view\'s rows from the thread: counts of every finding, the first of each row, what the view reads of the diagnosis', async (t) => {
+  const thread = new SessionThread();
+  t.after(() => thread.dispose());
+  const inputs = [...files, list.file];
+  const got = await thread.findings(config, inputs, { saveState: null, user: {}, setZone: '--tz', bundle: {} }, 100);
+  assert.deepEqual(got.failed, []);
+  const local = new DiagnosisSession({ matcher: new Matcher(builtInSignatures()), time: {} });
+  await local.read(inputs);
+  const d = local.diagnose({ saveState: null, user: {}, setZone: '--tz' }).diagnosis;
+  const want = findingRowsOfSets(local.recognitions.flatMap((r) => setsOf(r)), d, 100);
+  assert.deepEqual(got.rows, want);
+  // The 20,000-event list's rows list at most 100 findings each, and count every one.
+  assert.equal(got.rows.reduce((n, r) => n + r.count, 0), local.recognitions.reduce((n, r) => n + setsOf(r).reduce((k, s) => k + s.size, 0), 0));
+  assert.ok(got.rows.some((r) => r.count > 100) && got.rows.every((r) => r.findings.length === Math.min(100, r.count)));
+  assert.equal(got.summary.verdict.cause, d.verdict.cause);
+  assert.deepEqual(got.summary.fleet, d.fleet);
+  assert.equal(got.summary.groups.length, d.groups.length);
+  assert.equal(got.summary.causes[d.verdict.cause]?.title, d.causes[d.verdict.cause]?.title);
+  assert.deepEqual(got.summary.inputs, d.inputs);
+  // A refresh reads only what changed: nothing.
+  const reads = thread.reads;
+  await thread.findings(config, inputs, { saveState: null, user: {}, setZone: '--tz', bundle: {} }, 100);
+  assert.equal(thread.reads, reads);
 });

@@ -6,6 +6,7 @@ import type { Note } from '../logs/types';
 import type { SaveStateFact } from '../trace/facts';
 import type { NodeStack } from '../trace/stack';
 import type { PanelState, SymptomTotals } from './protocol';
+import type { Row } from './findingRows';
 import type { Diagnosis, UserFacts } from './types';
 
 /**
@@ -93,6 +94,23 @@ export interface DiagnoseRequest {
   now: string;
 }
 
+/** What the Findings view reads of a diagnosis (findingsView.ts): the causes' words, the verdict and each node's and group's leading cause. */
+export interface FindingsSummary {
+  verdict: { cause: string; confidence: number };
+  hypotheses: Diagnosis['hypotheses'];
+  fleet: Diagnosis['fleet'];
+  groups: { node: string | null; verdict: { cause: string; confidence: number } }[];
+  causes: Record<string, { title: string; summary: string }>;
+  inputs: Diagnosis['inputs'];
+}
+
+/** The Findings view's tree of what the session read, bounded: each row's count and its first findings (findingRowsOfSets). */
+export interface SessionFindings {
+  rows: Row[];
+  summary: FindingsSummary;
+  failed: { file: string; reason: string }[];
+}
+
 export type ToSession =
   | { id: number; op: 'read'; config: SessionConfig; files: string[]; progress: boolean }
   | { id: number; op: 'count'; config: SessionConfig; file: string; st: { size: number; mtimeMs: number } }
@@ -100,6 +118,7 @@ export type ToSession =
   | { id: number; op: 'setPasted'; config: SessionConfig; texts: { name: string; text: string }[] }
   | { id: number; op: 'derive'; config: SessionConfig }
   | { id: number; op: 'diagnose'; config: SessionConfig; request: DiagnoseRequest }
+  | { id: number; op: 'findings'; config: SessionConfig; files: string[]; request: Omit<DiagnoseRequest, 'subject' | 'chain' | 'now'>; max: number }
   /** Cancels the reading of request `id` (between chunks, or before it starts): it ends with `cancelled`. */
   | { id: number; op: 'cancel' };
 
@@ -269,6 +288,20 @@ export class SessionThread {
   /** The diagnosis of what is held, with the answers and the traced sources: no file is read. */
   diagnose(config: SessionConfig, request: DiagnoseRequest): Promise<SessionDiagnosis> {
     return this.value({ op: 'diagnose', config, request });
+  }
+
+  /**
+   * Reads the files (those it does not hold) and diagnoses them, for the Findings view: its rows, each
+   * with its count and its first `max` findings, and what the view reads of the diagnosis. If the thread
+   * ends (a reading beyond its memory), every file is failed and there are no rows.
+   */
+  async findings(config: SessionConfig, files: readonly string[], request: Omit<DiagnoseRequest, 'subject' | 'chain' | 'now'>, max: number): Promise<SessionFindings> {
+    try {
+      return await this.value<SessionFindings>({ op: 'findings', config, files: [...files], request, max });
+    } catch (e) {
+      if (!(e instanceof SessionThreadEnded)) throw e;
+      return { rows: [], summary: { verdict: { cause: 'none', confidence: 1 }, hypotheses: [], fleet: [], groups: [], causes: {}, inputs: { files: 0, lines: 0 } }, failed: files.map((file) => ({ file, reason: e.message })) };
+    }
   }
 
   /** Ends the thread; what it held is gone (a later request starts a new one). */

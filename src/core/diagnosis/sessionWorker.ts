@@ -7,10 +7,11 @@ import { setsOf } from '../signatures/occurrences';
 import { recogniseFile } from '../signatures/recognise';
 import { atlasUnchecked } from '../trace/atlas';
 import { chainFor, chainsToTrace, entryOfSets, nodeStackOfSets } from '../trace/stack';
+import { findingRowsOfSets } from './findingRows';
 import { panelDiagnosis } from './protocol';
 import { reportMarkdown } from './report';
 import { DiagnosisSession } from './session';
-import { type CountResult, type FromSession, type SessionConfig, type SessionDerived, type SessionDiagnosis, type ToSession, threadMemory } from './sessionThread';
+import { type CountResult, type FromSession, type SessionConfig, type SessionDerived, type SessionDiagnosis, type SessionFindings, type ToSession, threadMemory } from './sessionThread';
 
 /**
  * The thread of a SessionThread (sessionThread.ts): one DiagnosisSession, its requests handled one at a
@@ -113,6 +114,25 @@ async function handle(m: ToSession): Promise<Omit<FromSession & { type: 'reply' 
       const report = reportMarkdown(full, r.subject, r.chain, r.now, say);
       const { diagnosis, symptom } = panelDiagnosis(full);
       const value: SessionDiagnosis = { diagnosis, symptom, report, rows: full.clusters.length, memory: threadMemory() };
+      return { value };
+    }
+    case 'findings': {
+      const s = sessionFor(m.config);
+      const { failed } = await s.read(m.files);
+      const r = m.request;
+      const { diagnosis: d } = s.diagnose({ saveState: r.saveState, user: r.user, setZone: r.setZone, say: fromBundle(r.bundle) });
+      const value: SessionFindings = {
+        rows: findingRowsOfSets(s.recognitions.flatMap((x) => setsOf(x)), d, m.max),
+        summary: {
+          verdict: { cause: d.verdict.cause, confidence: d.verdict.confidence },
+          hypotheses: d.hypotheses,
+          fleet: d.fleet,
+          groups: d.groups.map((g) => ({ node: g.node, verdict: { cause: g.verdict.cause, confidence: g.verdict.confidence } })),
+          causes: Object.fromEntries(Object.entries(d.causes).map(([id, c]) => [id, { title: c.title, summary: c.summary }])),
+          inputs: d.inputs,
+        },
+        failed: failed.map((e) => ({ file: e.file, reason: e.reason })),
+      };
       return { value };
     }
     case 'cancel':
