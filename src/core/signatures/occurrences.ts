@@ -187,16 +187,21 @@ function isFinding(x: Sampled): x is Finding {
 }
 
 /**
- * What the sets of one store share: their strings, each set's as FIELDS ids, and their samples. A list
- * of 400,000 events makes some 155,000 sets: each is then an object of five fields and 36 bytes here,
- * where fourteen fields (136 bytes) and a sample array were a third of what reading it kept.
+ * What the sets of one store share: their strings, each set's as FIELDS ids, its count, start and size,
+ * and their samples. A list of 400,000 events makes some 155,000 sets: each is then an object of two
+ * fields and 34 bytes here, where fourteen fields (136 bytes), a boxed count and a sample array were a
+ * third of what reading it kept.
  */
 class SetTable {
   private readonly samples = new Map<number, Finding[]>();
   constructor(
     readonly store: OccurrenceStore,
     private readonly strings: readonly (string | null | undefined)[],
-    private readonly fields: Uint32Array,
+    /** 16 bits each while there are fewer than 65,536 distinct strings (always but for a contrived input). */
+    private readonly fields: Uint16Array | Uint32Array,
+    readonly counts: Float64Array,
+    readonly starts: Uint32Array,
+    readonly sizes: Uint32Array,
     /** Sets below `sampleFrom.length - 1` have a sample: set s keeps `sampleAt[sampleFrom[s]…sampleFrom[s + 1]]` (store indexes). */
     private readonly sampleFrom: Uint32Array,
     private readonly sampleAt: Uint32Array,
@@ -251,17 +256,23 @@ function sampleFinding(set: StoredSet, k: number, item: Sampled): Finding {
   };
 }
 
-/** A set: its count and place in the store, its strings and sample from its table, its arrays as views of the store. */
+/** A set: its id in its table, which holds what it is; its arrays as views of its store. */
 class StoredSet implements OccurrenceSet {
   constructor(
     private readonly table: SetTable,
     readonly id: number,
-    public count: number,
-    public start: number,
-    public size: number,
   ) {}
   get store(): OccurrenceStore {
     return this.table.store;
+  }
+  get count(): number {
+    return this.table.counts[this.id]!;
+  }
+  get start(): number {
+    return this.table.starts[this.id]!;
+  }
+  get size(): number {
+    return this.table.sizes[this.id]!;
   }
   get file(): string {
     return this.table.field(this.id, FILE) as string;
@@ -356,6 +367,9 @@ export class OccurrenceBuilder {
   /** Small numbers for the strings of the sets' keys (the readers share those strings: cheap to look up). */
   private readonly ids = new Map<string | null | undefined, number>();
   private readonly strings: (string | null | undefined)[] = [];
+  /** The last file, component and format, and their ids. */
+  private readonly known: (string | undefined)[] = [undefined, undefined, undefined];
+  private readonly knownIds = new Uint32Array(3);
   private readonly canonical = new Map<string | null | undefined, string | null>();
   private readonly fileNodes = new Map<string, string | null>();
   // Per set, by id (the order of its first occurrence): its strings' ids, its count and its size. No
@@ -457,14 +471,18 @@ export class OccurrenceBuilder {
   private put(file: string, line: number, signature: string, start: number, end: number, r: LogRecord, t: LogTime | null, time: ResolvedTime | null, text: string, textColumn: number, anatomy: ErrorAnatomy | undefined, event: string | undefined, item: Sampled): number {
     // The set: found by its key's ids in the table (a node undefined and a node null apart, as setKey
     // keeps them), without a key string made per occurrence.
-    const a = this.id(file);
+    // The file, component and format are mostly the last occurrence's: their ids are kept at hand.
+    if (file !== this.known[0]) this.knownIds[0] = this.id((this.known[0] = file));
+    if (r.component !== this.known[1]) this.knownIds[1] = this.id((this.known[1] = r.component));
+    if (r.format !== this.known[2]) this.knownIds[2] = this.id((this.known[2] = r.format));
+    const a = this.knownIds[0]!;
     const b = this.id(r.node);
     const c = this.id(r.namespace);
     const d = this.id(r.pod);
     const e = this.id(r.container);
     const g = this.id(signature);
-    const h = this.id(r.component);
-    const k = this.id(r.format);
+    const h = this.knownIds[1]!;
+    const k = this.knownIds[2]!;
     let x = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
     x = Math.imul(x ^ b, 0x85ebca6b) ^ c;
     x = Math.imul(x ^ (x >>> 15), 0xc2b2ae35) ^ d;
@@ -769,9 +787,11 @@ export class OccurrenceBuilder {
       sampleItems[y] = this.keptItems[x]!;
     });
     const lastAt = Int32Array.from(this.lastAt, (i) => (i < 0 ? -1 : byOrder[i]!));
-    const table = new SetTable(store, this.strings, this.fields.slice(0, setsMade * FIELDS), sampleFrom, sampleAt, sampleItems, lastAt, this.lastItems);
+    const fields = this.strings.length <= 0x10000 ? Uint16Array.from(this.fields.subarray(0, setsMade * FIELDS)) : this.fields.slice(0, setsMade * FIELDS);
+    const table = new SetTable(store, this.strings, fields, this.setCounts.slice(0, setsMade), starts, this.setSizes.slice(0, setsMade), sampleFrom, sampleAt, sampleItems, lastAt, this.lastItems);
+    this.fields = new Uint32Array(0);
     const sets = new Array<OccurrenceSet>(setsMade);
-    for (let id = 0; id < setsMade; id++) sets[id] = new StoredSet(table, id, this.setCounts[id]!, starts[id]!, this.setSizes[id]!);
+    for (let id = 0; id < setsMade; id++) sets[id] = new StoredSet(table, id);
     store.sets = sets;
     return sets;
   }
