@@ -166,8 +166,8 @@ export function findingsOf(sets: readonly OccurrenceSet[]): Finding[] {
 /** The sample of the sets beyond the file's SAMPLE_PER_FILE: one empty array for all of them, frozen. */
 const NO_SAMPLE: Finding[] = Object.freeze([]) as unknown as Finding[];
 
-// A set's strings as ids into its table's `strings`, FIELDS per set: setKey's parts (what tells sets
-// apart, compared in this order), then the canonical node, which follows from the record's node and the file.
+// A set's strings as ids into its table's `strings`, FIELDS per set: setKey's parts (KEY of them, what
+// tells sets apart), then the canonical node, which follows from the record's node and the file.
 const FILE = 0;
 const RECORD_NODE = 1;
 const NAMESPACE = 2;
@@ -176,6 +176,7 @@ const CONTAINER = 4;
 const SIGNATURE = 5;
 const COMPONENT = 6;
 const FORMAT = 7;
+const KEY = 8;
 const NODE = 8;
 const FIELDS = 9;
 
@@ -189,8 +190,8 @@ function isFinding(x: Sampled): x is Finding {
 /**
  * What the sets of one store share: their strings, each set's as FIELDS ids, its count, start and size,
  * and their samples. A list of 400,000 events makes some 155,000 sets: each is then an object of two
- * fields and 34 bytes here, where fourteen fields (136 bytes), a boxed count and a sample array were a
- * third of what reading it kept.
+ * fields (40 bytes) and 34 bytes here, where fourteen fields (136 bytes), a boxed count and a sample
+ * array were a third of what reading it kept.
  */
 class SetTable {
   private readonly samples = new Map<number, Finding[]>();
@@ -372,12 +373,12 @@ export class OccurrenceBuilder {
   private readonly knownIds = new Uint32Array(3);
   private readonly canonical = new Map<string | null | undefined, string | null>();
   private readonly fileNodes = new Map<string, string | null>();
-  // Per set, by id (the order of its first occurrence): its strings' ids, its count and its size. No
-  // object per set until `finish`. The sets by their key's ids: open addressing, 1 + id, 0 for free.
+  // Per set, by id (the order of its first occurrence): its key's ids (32 bytes, aligned: one cache line
+  // read to compare) and its count. No object per set until `finish`, which counts the sets' sizes and
+  // works out their nodes. The sets by their key's ids: open addressing, 1 + id, 0 for free.
   private setsMade = 0;
-  private fields = new Uint32Array(FIELDS * 16);
+  private keys = new Uint32Array(KEY * 16);
   private setCounts = new Float64Array(16);
-  private setSizes = new Uint32Array(16);
   private slots = new Int32Array(64);
   // Per occurrence, in input order: one field per column for the chunk being written (one element type
   // each, every write monomorphic), the chunks so far, and the index where the next chunk starts.
@@ -492,20 +493,19 @@ export class OccurrenceBuilder {
     x ^= x >>> 16;
     const slots = this.slots;
     const mask = slots.length - 1;
-    const fields = this.fields;
+    const fields = this.keys;
     let slot = x & mask;
     let id = -1;
     for (let s = slots[slot]!; s !== 0; s = slots[slot]!) {
-      const o = (s - 1) * FIELDS;
+      const o = (s - 1) * KEY;
       if (fields[o] === a && fields[o + 1] === b && fields[o + 2] === c && fields[o + 3] === d && fields[o + 4] === e && fields[o + 5] === g && fields[o + 6] === h && fields[o + 7] === k) {
         id = s - 1;
         break;
       }
       slot = (slot + 1) & mask;
     }
-    if (id < 0) id = this.newSet(slot, a, b, c, d, e, g, h, k, r.node, file);
+    if (id < 0) id = this.newSet(slot, a, b, c, d, e, g, h, k);
     this.setCounts[id] += r.count;
-    this.setSizes[id] += 1;
 
     const i = this.n++;
     if (i === this.limit) this.room();
@@ -553,15 +553,14 @@ export class OccurrenceBuilder {
   }
 
   /** A set made for a key not seen before, in free slot `slot`; returns its id. */
-  private newSet(slot: number, a: number, b: number, c: number, d: number, e: number, g: number, h: number, k: number, recordNode: string | null | undefined, file: string): number {
+  private newSet(slot: number, a: number, b: number, c: number, d: number, e: number, g: number, h: number, k: number): number {
     const id = this.setsMade++;
-    if (id === this.setSizes.length) {
-      this.fields = grown(this.fields, 2 * this.fields.length);
+    if (id === this.setCounts.length) {
+      this.keys = grown(this.keys, 2 * this.keys.length);
       this.setCounts = grown(this.setCounts, 2 * this.setCounts.length);
-      this.setSizes = grown(this.setSizes, 2 * this.setSizes.length);
     }
-    const o = id * FIELDS;
-    const f = this.fields;
+    const o = id * KEY;
+    const f = this.keys;
     f[o] = a;
     f[o + 1] = b;
     f[o + 2] = c;
@@ -570,7 +569,6 @@ export class OccurrenceBuilder {
     f[o + 5] = g;
     f[o + 6] = h;
     f[o + 7] = k;
-    f[o + NODE] = this.id(this.nodeOf(recordNode, file));
     this.slots[slot] = id + 1;
     // Half full at most: probes stay short.
     if (2 * this.setsMade > this.slots.length) this.rehash();
@@ -586,9 +584,9 @@ export class OccurrenceBuilder {
   private rehash(): void {
     const slots = new Int32Array(2 * this.slots.length);
     const mask = slots.length - 1;
-    const f = this.fields;
+    const f = this.keys;
     for (let id = 0; id < this.setsMade; id++) {
-      const o = id * FIELDS;
+      const o = id * KEY;
       let x = Math.imul(f[o]! ^ 0x9e3779b9, 0x85ebca6b);
       x = Math.imul(x ^ f[o + 1]!, 0x85ebca6b) ^ f[o + 2]!;
       x = Math.imul(x ^ (x >>> 15), 0xc2b2ae35) ^ f[o + 3]!;
@@ -669,8 +667,13 @@ export class OccurrenceBuilder {
     const n = this.n;
     const setsMade = this.setsMade;
     // A counting sort by set, stable: each set's occurrences stay in input order.
+    const sizes = new Uint32Array(setsMade);
+    for (let c = 0, base = 0; base < n; c++, base += CHUNK) {
+      const ids = this.setChunks[c]!;
+      for (let j = 0, m = Math.min(CHUNK, n - base); j < m; j++) sizes[ids[j]!]! += 1;
+    }
     const starts = new Uint32Array(setsMade + 1);
-    for (let s = 0; s < setsMade; s++) starts[s + 1] = starts[s]! + this.setSizes[s]!;
+    for (let s = 0; s < setsMade; s++) starts[s + 1] = starts[s]! + sizes[s]!;
     const next = starts.slice(0, setsMade);
     const byOrder = new Uint32Array(n);
     const order = new Uint32Array(n);
@@ -787,9 +790,17 @@ export class OccurrenceBuilder {
       sampleItems[y] = this.keptItems[x]!;
     });
     const lastAt = Int32Array.from(this.lastAt, (i) => (i < 0 ? -1 : byOrder[i]!));
-    const fields = this.strings.length <= 0x10000 ? Uint16Array.from(this.fields.subarray(0, setsMade * FIELDS)) : this.fields.slice(0, setsMade * FIELDS);
-    const table = new SetTable(store, this.strings, fields, this.setCounts.slice(0, setsMade), starts, this.setSizes.slice(0, setsMade), sampleFrom, sampleAt, sampleItems, lastAt, this.lastItems);
-    this.fields = new Uint32Array(0);
+    // Each set's key and node: 16 bits a string while they fit.
+    const keys = this.keys;
+    const nodes = new Uint32Array(setsMade);
+    for (let id = 0; id < setsMade; id++) nodes[id] = this.id(this.nodeOf(this.strings[keys[id * KEY + RECORD_NODE]!], this.strings[keys[id * KEY + FILE]!] as string));
+    const fields = this.strings.length <= 0x10000 ? new Uint16Array(setsMade * FIELDS) : new Uint32Array(setsMade * FIELDS);
+    for (let id = 0; id < setsMade; id++) {
+      for (let f = 0; f < KEY; f++) fields[id * FIELDS + f] = keys[id * KEY + f]!;
+      fields[id * FIELDS + NODE] = nodes[id]!;
+    }
+    this.keys = new Uint32Array(0);
+    const table = new SetTable(store, this.strings, fields, this.setCounts.slice(0, setsMade), starts, sizes, sampleFrom, sampleAt, sampleItems, lastAt, this.lastItems);
     const sets = new Array<OccurrenceSet>(setsMade);
     for (let id = 0; id < setsMade; id++) sets[id] = new StoredSet(table, id);
     store.sets = sets;
