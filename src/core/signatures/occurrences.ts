@@ -666,6 +666,20 @@ export class OccurrenceBuilder {
   finish(resolve?: (t: LogTime) => ResolvedTime | null): OccurrenceSet[] {
     const n = this.n;
     const setsMade = this.setsMade;
+    // Each set's key and node: 16 bits a string while they fit.
+    const keys = this.keys;
+    const nodes = new Uint32Array(setsMade);
+    for (let id = 0; id < setsMade; id++) nodes[id] = this.id(this.nodeOf(this.strings[keys[id * KEY + RECORD_NODE]!], this.strings[keys[id * KEY + FILE]!] as string));
+    const fields = this.strings.length <= 0x10000 ? new Uint16Array(setsMade * FIELDS) : new Uint32Array(setsMade * FIELDS);
+    for (let id = 0; id < setsMade; id++) {
+      for (let f = 0; f < KEY; f++) fields[id * FIELDS + f] = keys[id * KEY + f]!;
+      fields[id * FIELDS + NODE] = nodes[id]!;
+    }
+    // The table of sets is let go before the store is made.
+    const setCounts = this.setCounts.slice(0, setsMade);
+    this.keys = new Uint32Array(0);
+    this.slots = new Int32Array(0);
+    this.setCounts = new Float64Array(0);
     // A counting sort by set, stable: each set's occurrences stay in input order.
     const sizes = new Uint32Array(setsMade);
     for (let c = 0, base = 0; base < n; c++, base += CHUNK) {
@@ -790,17 +804,7 @@ export class OccurrenceBuilder {
       sampleItems[y] = this.keptItems[x]!;
     });
     const lastAt = Int32Array.from(this.lastAt, (i) => (i < 0 ? -1 : byOrder[i]!));
-    // Each set's key and node: 16 bits a string while they fit.
-    const keys = this.keys;
-    const nodes = new Uint32Array(setsMade);
-    for (let id = 0; id < setsMade; id++) nodes[id] = this.id(this.nodeOf(this.strings[keys[id * KEY + RECORD_NODE]!], this.strings[keys[id * KEY + FILE]!] as string));
-    const fields = this.strings.length <= 0x10000 ? new Uint16Array(setsMade * FIELDS) : new Uint32Array(setsMade * FIELDS);
-    for (let id = 0; id < setsMade; id++) {
-      for (let f = 0; f < KEY; f++) fields[id * FIELDS + f] = keys[id * KEY + f]!;
-      fields[id * FIELDS + NODE] = nodes[id]!;
-    }
-    this.keys = new Uint32Array(0);
-    const table = new SetTable(store, this.strings, fields, this.setCounts.slice(0, setsMade), starts, sizes, sampleFrom, sampleAt, sampleItems, lastAt, this.lastItems);
+    const table = new SetTable(store, this.strings, fields, setCounts, starts, sizes, sampleFrom, sampleAt, sampleItems, lastAt, this.lastItems);
     const sets = new Array<OccurrenceSet>(setsMade);
     for (let id = 0; id < setsMade; id++) sets[id] = new StoredSet(table, id);
     store.sets = sets;
