@@ -198,7 +198,7 @@ class SetTable {
   constructor(
     readonly store: OccurrenceStore,
     private readonly strings: readonly (string | null | undefined)[],
-    /** 16 bits each while there are fewer than 65,536 distinct strings (always but for a contrived input). */
+    /** 16 bits each while the store has at most 65,536 distinct strings (all but contrived inputs). */
     private readonly fields: Uint16Array | Uint32Array,
     readonly counts: Float64Array,
     readonly starts: Uint32Array,
@@ -216,7 +216,7 @@ class SetTable {
     return this.strings[this.fields[id * FIELDS + f]!];
   }
 
-  /** Set `set`'s sample, made on first use: only the editor's hovers want it, and a file's is up to 8,192 findings. */
+  /** Set `set`'s sample, made on first use: neither the diagnosis nor `--json` reads it, and a file's is up to 8,192 Findings. */
   sampleOf(set: StoredSet): Finding[] {
     const id = set.id;
     if (id >= this.sampleFrom.length - 1) return NO_SAMPLE;
