@@ -7,12 +7,13 @@ import { after, before, test } from 'node:test';
 import { diagnoseOnClock } from '../../src/core/diagnosis/diagnose';
 import { writeDiagnosisJson } from '../../src/core/diagnosis/json';
 import { DiagnosisSession, gatherInputs } from '../../src/core/diagnosis/session';
-import { parseZone } from '../../src/core/logs/time';
+import { parseZone, resolveTime } from '../../src/core/logs/time';
+import type { LogRecord, LogTime } from '../../src/core/logs/types';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
-import { findingsOf, occurrenceSets, SAMPLE_PER_FILE, setsOf } from '../../src/core/signatures/occurrences';
+import { findingsOf, OccurrenceBuilder, occurrenceSets, SAMPLE_PER_FILE, setsOf } from '../../src/core/signatures/occurrences';
 import { type Recognition, type RecogniseOptions, recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
-import type { Finding } from '../../src/core/signatures/types';
+import type { ErrorAnatomy, Finding, OccurrenceSet } from '../../src/core/signatures/types';
 import { repoRoot } from '../harness/paths';
 
 // Issue 18: findings as OccurrenceSets must carry what the flat findings did. Each input is read twice:
@@ -127,6 +128,92 @@ test('every occurrence comes back from the sets as the Finding it was, in input 
         assert.equal(s.sample[0]!.line, s.lines[0]);
       }
     }
+  }
+});
+
+/** Everything a set and its store hold, as plain values: two readings that agree on this agree on every set. */
+function held(sets: readonly OccurrenceSet[]) {
+  const stores = [...new Set(sets.map((s) => s.store))].map((store) => ({ byOrder: Array.from(store.byOrder), sets: store.sets.length }));
+  return { stores, sets: sets.map((s) => ({
+    key: s.key,
+    fields: [s.file, s.signature, s.node, s.pod, s.namespace, s.container, s.component, s.format, s.recordNode],
+    count: s.count,
+    place: [s.start, s.size],
+    columns: [s.lines, s.counts, s.wallMs, s.offsets, s.epochUs, s.flags, s.order, s.columns, s.matches].map((a) => Array.from(a as ArrayLike<number>)),
+    texts: s.store.texts.slice(s.start, s.start + s.size),
+    anatomies: Array.from(s.store.anatomyIds.subarray(s.start, s.start + s.size), (a) => (a > 0 ? s.store.anatomies[a - 1] : null)),
+    related: [...s.store.related].filter(([k]) => k >= s.start && k < s.start + s.size),
+    events: [...s.store.events].filter(([k]) => k >= s.start && k < s.start + s.size),
+    sample: s.sample,
+  })) };
+}
+
+test('sets read without a Finding per occurrence hold what the sets of the Findings hold, their samples the Findings in full', async () => {
+  for (const c of inputs) {
+    const options = { ...timeOptions(c.options), matcher };
+    const kept = await readAll(c.files, options);
+    const grouped = await readAll(c.files, { ...options, keepFindings: false });
+    for (const [k, r] of grouped.entries()) {
+      // The Findings' sets are made from the Findings (OccurrenceBuilder.add); the others straight
+      // from each record, span and text (addOccurrence), their sample's Findings made from the records.
+      const fromFindings = occurrenceSets(kept[k]!.findings);
+      assert.deepEqual(held(r.sets!), held(fromFindings), `${c.name}: ${r.file}`);
+      // The sample is the recognised Findings: record, message and severity included.
+      const byPlace = new Map(kept[k]!.findings.map((f) => [`${f.line}:${f.textColumn}:${f.signature}`, f]));
+      for (const s of r.sets!) for (const f of s.sample) assert.deepEqual(f, byPlace.get(`${f.line}:${f.textColumn}:${f.signature}`), `${c.name}: ${r.file}:${f.line}`);
+    }
+  }
+});
+
+test('the builder keeps every occurrence across its chunks, with more sets than its first tables and more strings than 16 bits count', () => {
+  // Enough occurrences for several chunks of the builder's columns; sets by pod and signature, the
+  // later pods each their own (over 65,536 strings); times, anatomies, events and related lines on some.
+  const n = 90_000;
+  const anatomy: ErrorAnatomy = { layers: [], innermost: { operation: 'write', object: 'init-p', errno: 'EPIPE', text: 'broken pipe' }, versions: {} };
+  const times: LogTime[] = Array.from({ length: 50 }, (_, s) => ({ year: s % 7 === 0 ? null : 2024, month: 3, day: 1, hour: 10, minute: s, second: s === 3 ? 60 : s % 60, micros: s * 1001, offsetMinutes: s % 5 === 0 ? null : 60 }));
+  const hints = { year: 2023, offsetMinutes: -300, line: 1 };
+  const findings: Finding[] = [];
+  for (let i = 0; i < n; i++) {
+    const wallTime = i % 11 === 0 ? null : times[Math.floor(i / 1800) % times.length]!;
+    const record: LogRecord = {
+      format: i % 13 === 0 ? 'journald' : 'klog',
+      payloadFormat: 'klog',
+      time: wallTime,
+      severity: 'error',
+      component: i % 3 === 0 ? 'kubelet' : 'containerd',
+      pod: i < 20_000 ? `pod-${i % 97}` : `pod-${i}`,
+      namespace: i % 2 ? 'shop' : null,
+      container: i % 5 ? 'web' : null,
+      count: 1 + (i % 4),
+      message: `message ${i % 300}`,
+      ...(i % 3 === 0 ? {} : { node: i % 3 === 1 ? `node-${i % 7}` : null }),
+    };
+    const f: Finding = { file: '/logs/node-x/kubelet.log', line: i + 1, signature: `sig-${i % 3}`, match: { start: i % 17, end: (i % 17) + 5 }, record, wallTime, time: null, text: `text ${i % 1000}`, textColumn: i % 29 };
+    if (i >= 20_000 && i % 9 === 0) f.anatomy = anatomy;
+    if (i % 1000 === 7) f.event = `exec-id:${i}`;
+    if (i % 2000 === 9) f.related = [i + 2, i + 3];
+    findings.push(f);
+  }
+  const resolve = (t: LogTime) => resolveTime(t, {}, hints);
+  for (const f of findings) f.time = f.wallTime ? resolve(f.wallTime) : null;
+  const fromFindings = occurrenceSets(findings);
+  assert.deepEqual(findingsOf(fromFindings).map(said), findings.map(said));
+  assert.ok(fromFindings.length > 65_536, `${fromFindings.length} sets`);
+  // Straight from the records, times resolved by the builder: the same sets, the same occurrences.
+  const b = new OccurrenceBuilder();
+  for (const f of findings) {
+    const i = b.addOccurrence(f.file, f.line, f.signature, f.match.start, f.match.end, f.record, f.text, f.textColumn, f.anatomy, f.event);
+    for (const l of f.related ?? []) b.relate(i, l);
+  }
+  const direct = b.finish(resolve);
+  assert.deepEqual(findingsOf(direct).map(said), findings.map(said));
+  assert.deepEqual(held(direct), held(fromFindings));
+  // The sample: at most SAMPLE_PER_FILE Findings kept over the file, and each set's last when it has a sample.
+  const sampled = direct.filter((s) => s.sample.length > 0);
+  assert.ok(sampled.length > 0 && direct.reduce((k, s) => k + s.sample.length, 0) <= SAMPLE_PER_FILE + sampled.length);
+  for (const s of sampled) {
+    assert.deepEqual(s.sample[0], findings[s.lines[0]! - 1]);
+    assert.deepEqual(s.sample.at(-1), findings[s.lines.at(-1)! - 1]);
   }
 });
 

@@ -1,6 +1,6 @@
 import { canonicalNode, nodeFromPath } from '../logs/nodes';
 import { type ResolvedTime, type TimeSource, isoMicros, wallMs } from '../logs/time';
-import type { LogFormat, LogTime } from '../logs/types';
+import type { LogFormat, LogRecord, LogTime } from '../logs/types';
 import { type ErrorAnatomy, type Finding, type OccurrenceSet, type OccurrenceStore, SAMPLE_PER_SET } from './types';
 
 /**
@@ -39,9 +39,12 @@ function sourceFlags(resolved: ResolvedTime | null): number {
 
 /** The time as written of the store's occurrence k. */
 function writtenAt(store: OccurrenceStore, k: number): LogTime | null {
-  const w = store.wallMs[k]!;
+  return writtenFrom(store.wallMs[k]!, store.offsets[k]!, store.flags[k]!);
+}
+
+/** The time as written, from its wall ms, offset and flags. */
+function writtenFrom(w: number, offset: number, flags: number): LogTime | null {
   if (Number.isNaN(w)) return null;
-  const flags = store.flags[k]!;
   const seconds = Math.floor(w / 1000) * 1000;
   const micros = Math.round((w - seconds) * 1000);
   const d = new Date(seconds);
@@ -49,7 +52,6 @@ function writtenAt(store: OccurrenceStore, k: number): LogTime | null {
   // to 00:00:00 of the same date). The time of day one second back gives the written fields again.
   let day = seconds - Math.floor(seconds / 86_400_000) * 86_400_000;
   if (flags & LEAP_SECOND) day = (day + 86_400_000 - 1000) % 86_400_000;
-  const offset = store.offsets[k]!;
   return {
     year: flags & HAS_YEAR ? d.getUTCFullYear() : null,
     month: d.getUTCMonth() + 1,
@@ -164,24 +166,145 @@ export function findingsOf(sets: readonly OccurrenceSet[]): Finding[] {
 /** The sample of the sets beyond the file's SAMPLE_PER_FILE: one empty array for all of them, frozen. */
 const NO_SAMPLE: Finding[] = Object.freeze([]) as unknown as Finding[];
 
-/** A set: its fields, and the agreed per-set arrays as views of its file's store. */
-class StoredSet implements OccurrenceSet {
-  sample: Finding[] = NO_SAMPLE;
+// A set's strings as ids into its table's `strings`, FIELDS per set: setKey's parts (KEY of them, what
+// tells sets apart), then the canonical node, which follows from the record's node and the file.
+const FILE = 0;
+const RECORD_NODE = 1;
+const NAMESPACE = 2;
+const POD = 3;
+const CONTAINER = 4;
+const SIGNATURE = 5;
+const COMPONENT = 6;
+const FORMAT = 7;
+const KEY = 8;
+const NODE = 8;
+const FIELDS = 9;
+
+/** A finding of the sample, or the record of one that was never made into a Finding (made when the sample is read). */
+type Sampled = Finding | LogRecord;
+
+function isFinding(x: Sampled): x is Finding {
+  return 'textColumn' in x;
+}
+
+/**
+ * What the sets of one store share: their strings, each set's as FIELDS ids, its count, start and size,
+ * and their samples. A list of 400,000 events makes some 155,000 sets: each is then an object of two
+ * fields (40 bytes) and 34 bytes here, where fourteen fields (136 bytes), a boxed count and a sample
+ * array were a third of what reading it kept.
+ */
+class SetTable {
+  private readonly samples = new Map<number, Finding[]>();
   constructor(
-    readonly file: string,
-    readonly signature: string,
-    readonly node: string | null,
-    readonly pod: string | null,
-    readonly namespace: string | null,
-    readonly container: string | null,
-    readonly component: string,
-    readonly format: LogFormat,
-    readonly recordNode: string | null | undefined,
-    public count: number,
-    public store: OccurrenceStore,
-    public start: number,
-    public size: number,
+    readonly store: OccurrenceStore,
+    private readonly strings: readonly (string | null | undefined)[],
+    /** 16 bits each while the store has at most 65,536 distinct strings (all but contrived inputs). */
+    private readonly fields: Uint16Array | Uint32Array,
+    readonly counts: Float64Array,
+    readonly starts: Uint32Array,
+    readonly sizes: Uint32Array,
+    /** Sets below `sampleFrom.length - 1` have a sample: set s keeps `sampleAt[sampleFrom[s]…sampleFrom[s + 1]]` (store indexes). */
+    private readonly sampleFrom: Uint32Array,
+    private readonly sampleAt: Uint32Array,
+    private readonly sampleItems: readonly Sampled[],
+    /** Then the set's last occurrence (store index, -1 for none), when the sample did not take it. */
+    private readonly lastAt: Int32Array,
+    private readonly lastItems: readonly (Sampled | undefined)[],
   ) {}
+
+  field(id: number, f: number): string | null | undefined {
+    return this.strings[this.fields[id * FIELDS + f]!];
+  }
+
+  /** Set `set`'s sample, made on first use: neither the diagnosis nor `--json` reads it, and a file's is up to 8,192 Findings. */
+  sampleOf(set: StoredSet): Finding[] {
+    const id = set.id;
+    if (id >= this.sampleFrom.length - 1) return NO_SAMPLE;
+    let out = this.samples.get(id);
+    if (!out) {
+      out = [];
+      for (let x = this.sampleFrom[id]!; x < this.sampleFrom[id + 1]!; x++) out.push(sampleFinding(set, this.sampleAt[x]!, this.sampleItems[x]!));
+      const last = this.lastItems[id];
+      if (last) out.push(sampleFinding(set, this.lastAt[id]!, last));
+      this.samples.set(id, out);
+    }
+    return out;
+  }
+}
+
+/**
+ * A sampled occurrence as the Finding it was recognised as: the Finding itself when one was made (its time
+ * resolved if it was not), else made from its record and the store, as the recogniser would have made it.
+ */
+function sampleFinding(set: StoredSet, k: number, item: Sampled): Finding {
+  const i = k - set.start;
+  if (isFinding(item)) {
+    if (item.time === null && item.wallTime) item.time = timeAt(set, i);
+    return item;
+  }
+  const s = set.store;
+  return {
+    file: set.file,
+    line: s.lines[k]!,
+    signature: set.signature,
+    match: { start: s.matches[2 * k]!, end: s.matches[2 * k + 1]! },
+    record: item,
+    wallTime: item.time,
+    time: item.time ? timeAt(set, i) : null,
+    text: s.texts[k]!,
+    textColumn: s.columns[k]!,
+    ...extrasAt(s, k),
+  };
+}
+
+/** A set: its id in its table, which holds what it is; its arrays as views of its store. */
+class StoredSet implements OccurrenceSet {
+  constructor(
+    private readonly table: SetTable,
+    readonly id: number,
+  ) {}
+  get store(): OccurrenceStore {
+    return this.table.store;
+  }
+  get count(): number {
+    return this.table.counts[this.id]!;
+  }
+  get start(): number {
+    return this.table.starts[this.id]!;
+  }
+  get size(): number {
+    return this.table.sizes[this.id]!;
+  }
+  get file(): string {
+    return this.table.field(this.id, FILE) as string;
+  }
+  get signature(): string {
+    return this.table.field(this.id, SIGNATURE) as string;
+  }
+  get node(): string | null {
+    return this.table.field(this.id, NODE) as string | null;
+  }
+  get pod(): string | null {
+    return this.table.field(this.id, POD) as string | null;
+  }
+  get namespace(): string | null {
+    return this.table.field(this.id, NAMESPACE) as string | null;
+  }
+  get container(): string | null {
+    return this.table.field(this.id, CONTAINER) as string | null;
+  }
+  get component(): string {
+    return this.table.field(this.id, COMPONENT) as string;
+  }
+  get format(): LogFormat {
+    return this.table.field(this.id, FORMAT) as LogFormat;
+  }
+  get recordNode(): string | null | undefined {
+    return this.table.field(this.id, RECORD_NODE);
+  }
+  get sample(): Finding[] {
+    return this.table.sampleOf(this);
+  }
   /** Made when asked: a set per event would otherwise hold a string per event. */
   get key(): string {
     return setKey(this.file, this.recordNode, this.namespace, this.pod, this.container, this.signature, this.component, this.format);
@@ -223,47 +346,86 @@ function setKey(file: string, node: string | null | undefined, namespace: string
   return `${file}\u0000${node ?? ''}\u0000${namespace ?? ''}/${pod ?? ''}\u0000${container ?? ''}\u0000${signature}\u0000${component}\u0000${format}\u0000${node === undefined ? 'u' : node === null ? 'n' : ''}`;
 }
 
-/** Builds the sets of one file's findings as they are made, in order. */
-/** Where a set's occurrences are until its file is read to the end (`finish` gives it its store). */
-const UNFINISHED = Object.freeze({}) as OccurrenceStore;
+type Column = Uint32Array | Float64Array | Float32Array | Uint8Array;
 
+/** `a` in a new array of `size` elements of its type. */
+function grown<T extends Column>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
+// The occurrences' columns are chunks of CHUNK elements: growing copies nothing, and the columns of a
+// list of 400,000 events waste at most a chunk each where doubling arrays left up to half of 49 MB unused.
+const CHUNK_BITS = 14;
+const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+/** The first chunk starts this small and doubles up to CHUNK: a file with three findings allocates little. */
+const FIRST = 64;
+
+/** Builds the sets of one file's findings as they are made, in order. */
 export class OccurrenceBuilder {
-  /**
-   * The sets as they are made, by id (the order of their first occurrence), and their ids by key. A set
-   * is made with its first occurrence and filled as the file is read: a list can hold a set per event,
-   * and keeping a record of each set beside it (its first Finding, once) was most of the reading's memory.
-   */
-  private readonly setsById: StoredSet[] = [];
-  private readonly byKey = new Map<string, number>();
-  /** The last occurrence of each sampled set (its sample's last finding), by id. */
-  private readonly lasts = new Map<number, Finding>();
+  /** Small numbers for the strings of the sets' keys (the readers share those strings: cheap to look up). */
+  private readonly ids = new Map<string | null | undefined, number>();
+  private readonly strings: (string | null | undefined)[] = [];
+  /** The last file, component and format, and their ids. */
+  private readonly known: (string | undefined)[] = [undefined, undefined, undefined];
+  private readonly knownIds = new Uint32Array(3);
   private readonly canonical = new Map<string | null | undefined, string | null>();
   private readonly fileNodes = new Map<string, string | null>();
-  /** Small numbers for the strings a set's key is made of (the readers share those strings: cheap to look up). */
-  private readonly ids = new Map<string | null | undefined, number>();
+  // Per set, by id (the order of its first occurrence): its key's ids (32 bytes, aligned: one cache line
+  // read to compare) and its count. No object per set until `finish`, which counts the sets' sizes and
+  // works out their nodes. The sets by their key's ids: open addressing, 1 + id, 0 for free.
+  private setsMade = 0;
+  private keys = new Uint32Array(KEY * 16);
+  private setCounts = new Float64Array(16);
+  private slots = new Int32Array(64);
+  // Per occurrence, in input order: one field per column for the chunk being written (one element type
+  // each, every write monomorphic), the chunks so far, and the index where the next chunk starts.
   private n = 0;
-  private sampled = 0;
-  // One array per field, each of one element type, grown together: a generic column class made every
-  // write polymorphic, the slowest part of reading an event list.
-  private lines = new Uint32Array(256);
-  private counts = new Uint32Array(256);
-  private wall = new Float64Array(256);
-  private offsets = new Float32Array(256);
-  private epoch = new Float64Array(256);
-  private flags = new Uint8Array(256);
-  private setIds = new Uint32Array(256);
-  private columns = new Uint32Array(256);
-  private matches = new Uint32Array(512);
-  private readonly texts: string[] = [];
-  // Per occurrence, what few carry: the anatomy as an index into the distinct ones (the reader returns
-  // one object per distinct message), 0 for none; the event's other lines and its id, by input index.
-  private anatomyIds = new Uint32Array(256);
+  private limit = FIRST;
+  private lineC = new Uint32Array(FIRST);
+  private countC = new Uint32Array(FIRST);
+  private wallC = new Float64Array(FIRST);
+  private offsetC = new Float32Array(FIRST);
+  private flagC = new Uint8Array(FIRST);
+  private setC = new Uint32Array(FIRST);
+  private columnC = new Uint32Array(FIRST);
+  private matchC = new Uint32Array(2 * FIRST);
+  private textC: string[] = [];
+  private lineChunks: (Uint32Array | null)[] = [this.lineC];
+  private countChunks: (Uint32Array | null)[] = [this.countC];
+  private wallChunks: (Float64Array | null)[] = [this.wallC];
+  private offsetChunks: (Float32Array | null)[] = [this.offsetC];
+  private flagChunks: (Uint8Array | null)[] = [this.flagC];
+  private setChunks: (Uint32Array | null)[] = [this.setC];
+  private columnChunks: (Uint32Array | null)[] = [this.columnC];
+  private matchChunks: (Uint32Array | null)[] = [this.matchC];
+  private textChunks: (string[] | null)[] = [this.textC];
+  // Made only for chunks where some occurrence has one: a resolved time given with its Finding (the
+  // recogniser resolves times in `finish`), an anatomy (1 + its index in `anatomies`; 0 for none).
+  private epochChunks: (Float64Array | undefined | null)[] = [];
+  private anatomyChunks: (Uint32Array | undefined | null)[] = [];
   private readonly anatomies: ErrorAnatomy[] = [];
   private readonly anatomyIndex = new Map<ErrorAnatomy, number>();
+  // By input index, for the few occurrences that have them: the event's other lines and its id.
   private readonly related = new Map<number, number[]>();
   private readonly events = new Map<number, string>();
+  // The sample: sets below `sampledSets` have one (those made before the file's SAMPLE_PER_FILE was
+  // reached); the occurrences kept (input index, set, Finding or record) and each set's last one.
+  private sampled = 0;
+  private sampledSets = 0;
+  private readonly sampleLengths: number[] = [];
+  private readonly keptAt: number[] = [];
+  private readonly keptSets: number[] = [];
+  private readonly keptItems: Sampled[] = [];
+  private readonly lastAt: number[] = [];
+  private readonly lastItems: Sampled[] = [];
+  // Occurrences of one second share their time object (the readers share them): converted once.
   private lastTime: LogTime | null = null;
   private lastWall = NaN;
+  private lastOffset = NaN;
+  private lastFlags = 0;
 
   /** A set's node: the record's, by its canonical name, else the one its file's folder names (each worked out once). */
   private nodeOf(node: string | null | undefined, file: string): string | null {
@@ -284,93 +446,209 @@ export class OccurrenceBuilder {
   private id(s: string | null | undefined): number {
     let id = this.ids.get(s);
     if (id === undefined) {
-      id = this.ids.size;
+      id = this.strings.length;
       this.ids.set(s, id);
+      this.strings.push(s);
     }
     return id;
   }
 
-  private grow(): void {
-    const more = <T extends Uint32Array | Float64Array | Float32Array | Uint8Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.lines = more(this.lines);
-    this.counts = more(this.counts);
-    this.wall = more(this.wall);
-    this.offsets = more(this.offsets);
-    this.epoch = more(this.epoch);
-    this.flags = more(this.flags);
-    this.setIds = more(this.setIds);
-    this.columns = more(this.columns);
-    this.matches = more(this.matches);
-    this.anatomyIds = more(this.anatomyIds);
-  }
-
   /** Adds a finding as an occurrence; returns its index, for `relate`. */
   add(f: Finding): number {
-    const r = f.record;
-    // setKey's parts as numbers (a node undefined and a node null apart, as setKey keeps them), one
-    // character each while they fit: this runs once per occurrence, and numbers written out in decimal
-    // were the costliest part of it. (The decimal form, with its commas, never has 8 characters.)
-    const fi = this.id(f.file);
+    const i = this.put(f.file, f.line, f.signature, f.match.start, f.match.end, f.record, f.wallTime, f.time, f.text, f.textColumn, f.anatomy, f.event, f);
+    if (f.related?.length) this.related.set(i, [...f.related]);
+    return i;
+  }
+
+  /**
+   * Adds an occurrence from what its Finding would be made of, making none: its record (whose time is
+   * the time as written, resolved in `finish`), its matched span in `text`, and what few carry.
+   * Returns its index, for `relate`.
+   */
+  addOccurrence(file: string, line: number, signature: string, start: number, end: number, record: LogRecord, text: string, textColumn: number, anatomy: ErrorAnatomy | undefined, event: string | undefined): number {
+    return this.put(file, line, signature, start, end, record, record.time, null, text, textColumn, anatomy, event, record);
+  }
+
+  private put(file: string, line: number, signature: string, start: number, end: number, r: LogRecord, t: LogTime | null, time: ResolvedTime | null, text: string, textColumn: number, anatomy: ErrorAnatomy | undefined, event: string | undefined, item: Sampled): number {
+    // The set: found by its key's ids in the table (a node undefined and a node null apart, as setKey
+    // keeps them), without a key string made per occurrence.
+    // The file, component and format are mostly the last occurrence's: their ids are kept at hand.
+    if (file !== this.known[0]) this.knownIds[0] = this.id((this.known[0] = file));
+    if (r.component !== this.known[1]) this.knownIds[1] = this.id((this.known[1] = r.component));
+    if (r.format !== this.known[2]) this.knownIds[2] = this.id((this.known[2] = r.format));
+    const a = this.knownIds[0]!;
     const b = this.id(r.node);
     const c = this.id(r.namespace);
     const d = this.id(r.pod);
     const e = this.id(r.container);
-    const g = this.id(f.signature);
-    const h = this.id(r.component);
-    const k = this.id(r.format);
-    const key = (fi | b | c | d | e | g | h | k) < 0x10000 ? String.fromCharCode(fi, b, c, d, e, g, h, k) : `${fi},${b},${c},${d},${e},${g},${h},${k}`;
-    let id = this.byKey.get(key);
-    if (id === undefined) {
-      id = this.setsById.length;
-      this.byKey.set(key, id);
-      const set = new StoredSet(f.file, f.signature, this.nodeOf(r.node, f.file), r.pod, r.namespace, r.container, r.component, r.format, r.node, 0, UNFINISHED, 0, 0);
-      // Sets made after the file's sample is full keep none (one shared empty sample).
-      if (this.sampled < SAMPLE_PER_FILE) set.sample = [];
-      this.setsById.push(set);
+    const g = this.id(signature);
+    const h = this.knownIds[1]!;
+    const k = this.knownIds[2]!;
+    let x = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
+    x = Math.imul(x ^ b, 0x85ebca6b) ^ c;
+    x = Math.imul(x ^ (x >>> 15), 0xc2b2ae35) ^ d;
+    x = Math.imul(x ^ (x >>> 13), 0x85ebca6b) ^ e;
+    x = Math.imul(x ^ (x >>> 15), 0xc2b2ae35) ^ g;
+    x = Math.imul(x ^ (x >>> 13), 0x85ebca6b) ^ (h << 16) ^ k;
+    x ^= x >>> 16;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const fields = this.keys;
+    let slot = x & mask;
+    let id = -1;
+    for (let s = slots[slot]!; s !== 0; s = slots[slot]!) {
+      const o = (s - 1) * KEY;
+      if (fields[o] === a && fields[o + 1] === b && fields[o + 2] === c && fields[o + 3] === d && fields[o + 4] === e && fields[o + 5] === g && fields[o + 6] === h && fields[o + 7] === k) {
+        id = s - 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
     }
-    const p = this.setsById[id]!;
-    p.count += r.count;
-    p.size += 1;
-    if (p.sample !== NO_SAMPLE && p.sample.length < SAMPLE_PER_SET && this.sampled < SAMPLE_PER_FILE) {
-      p.sample.push(f);
-      this.sampled += 1;
-    } else if (p.sample.length > 0) this.lasts.set(id, f);
+    if (id < 0) id = this.newSet(slot, a, b, c, d, e, g, h, k);
+    this.setCounts[id] += r.count;
+
     const i = this.n++;
-    if (i === this.lines.length) this.grow();
-    const t = f.wallTime;
-    this.lines[i] = f.line;
-    this.counts[i] = r.count;
-    // Findings of one second share their time object (the readers share them): converted once.
+    if (i === this.limit) this.room();
+    if (id < this.sampledSets) {
+      if (this.sampleLengths[id]! < SAMPLE_PER_SET && this.sampled < SAMPLE_PER_FILE) {
+        this.sampleLengths[id]! += 1;
+        this.sampled += 1;
+        this.keptAt.push(i);
+        this.keptSets.push(id);
+        this.keptItems.push(item);
+      } else {
+        this.lastAt[id] = i;
+        this.lastItems[id] = item;
+      }
+    }
+    const j = i & MASK;
     if (t !== this.lastTime) {
       this.lastTime = t;
       this.lastWall = t ? wallOf(t) : NaN;
+      this.lastOffset = t?.offsetMinutes ?? NaN;
+      this.lastFlags = (t?.year != null ? HAS_YEAR : 0) | (t?.second === 60 ? LEAP_SECOND : 0);
     }
-    this.wall[i] = this.lastWall;
-    this.offsets[i] = t?.offsetMinutes ?? NaN;
-    this.epoch[i] = f.time ? f.time.epochMicros : NaN;
-    this.flags[i] = (t?.year != null ? HAS_YEAR : 0) | (t?.second === 60 ? LEAP_SECOND : 0) | sourceFlags(f.time);
-    this.setIds[i] = id;
-    this.columns[i] = f.textColumn;
-    this.matches[2 * i] = f.match.start;
-    this.matches[2 * i + 1] = f.match.end;
-    this.texts.push(f.text);
-    let a = 0;
-    if (f.anatomy) {
-      a = this.anatomyIndex.get(f.anatomy) ?? 0;
-      if (a === 0) {
-        this.anatomies.push(f.anatomy);
-        a = this.anatomies.length;
-        this.anatomyIndex.set(f.anatomy, a);
+    this.lineC[j] = line;
+    this.countC[j] = r.count;
+    this.wallC[j] = this.lastWall;
+    this.offsetC[j] = this.lastOffset;
+    this.flagC[j] = time ? this.lastFlags | sourceFlags(time) : this.lastFlags;
+    if (time) (this.epochChunks[i >> CHUNK_BITS] ?? this.epochChunk(i))[j] = time.epochMicros;
+    this.setC[j] = id;
+    this.columnC[j] = textColumn;
+    this.matchC[2 * j] = start;
+    this.matchC[2 * j + 1] = end;
+    this.textC.push(text);
+    if (anatomy) {
+      let n = this.anatomyIndex.get(anatomy);
+      if (n === undefined) {
+        this.anatomies.push(anatomy);
+        n = this.anatomies.length;
+        this.anatomyIndex.set(anatomy, n);
       }
+      (this.anatomyChunks[i >> CHUNK_BITS] ?? this.anatomyChunk(i))[j] = n;
     }
-    this.anatomyIds[i] = a;
-    if (f.related?.length) this.related.set(i, [...f.related]);
-    if (f.event !== undefined) this.events.set(i, f.event);
+    if (event !== undefined) this.events.set(i, event);
     return i;
+  }
+
+  /** A set made for a key not seen before, in free slot `slot`; returns its id. */
+  private newSet(slot: number, a: number, b: number, c: number, d: number, e: number, g: number, h: number, k: number): number {
+    const id = this.setsMade++;
+    if (id === this.setCounts.length) {
+      this.keys = grown(this.keys, 2 * this.keys.length);
+      this.setCounts = grown(this.setCounts, 2 * this.setCounts.length);
+    }
+    const o = id * KEY;
+    const f = this.keys;
+    f[o] = a;
+    f[o + 1] = b;
+    f[o + 2] = c;
+    f[o + 3] = d;
+    f[o + 4] = e;
+    f[o + 5] = g;
+    f[o + 6] = h;
+    f[o + 7] = k;
+    this.slots[slot] = id + 1;
+    // Half full at most: probes stay short.
+    if (2 * this.setsMade > this.slots.length) this.rehash();
+    // Sets made after the file's sample is full keep none.
+    if (this.sampled < SAMPLE_PER_FILE) {
+      this.sampledSets = id + 1;
+      this.sampleLengths.push(0);
+      this.lastAt.push(-1);
+    }
+    return id;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(2 * this.slots.length);
+    const mask = slots.length - 1;
+    const f = this.keys;
+    for (let id = 0; id < this.setsMade; id++) {
+      const o = id * KEY;
+      let x = Math.imul(f[o]! ^ 0x9e3779b9, 0x85ebca6b);
+      x = Math.imul(x ^ f[o + 1]!, 0x85ebca6b) ^ f[o + 2]!;
+      x = Math.imul(x ^ (x >>> 15), 0xc2b2ae35) ^ f[o + 3]!;
+      x = Math.imul(x ^ (x >>> 13), 0x85ebca6b) ^ f[o + 4]!;
+      x = Math.imul(x ^ (x >>> 15), 0xc2b2ae35) ^ f[o + 5]!;
+      x = Math.imul(x ^ (x >>> 13), 0x85ebca6b) ^ (f[o + 6]! << 16) ^ f[o + 7]!;
+      x ^= x >>> 16;
+      let slot = x & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = id + 1;
+    }
+    this.slots = slots;
+  }
+
+  /** Room for occurrence `this.limit`: the first chunk doubles up to CHUNK, then each chunk is a new one. */
+  private room(): void {
+    const i = this.limit;
+    if (i < CHUNK) {
+      const size = Math.min(2 * i, CHUNK);
+      this.lineChunks[0] = this.lineC = grown(this.lineC, size);
+      this.countChunks[0] = this.countC = grown(this.countC, size);
+      this.wallChunks[0] = this.wallC = grown(this.wallC, size);
+      this.offsetChunks[0] = this.offsetC = grown(this.offsetC, size);
+      this.flagChunks[0] = this.flagC = grown(this.flagC, size);
+      this.setChunks[0] = this.setC = grown(this.setC, size);
+      this.columnChunks[0] = this.columnC = grown(this.columnC, size);
+      this.matchChunks[0] = this.matchC = grown(this.matchC, 2 * size);
+      const epoch = this.epochChunks[0];
+      if (epoch) {
+        const more = grown(epoch, size);
+        more.fill(NaN, i);
+        this.epochChunks[0] = more;
+      }
+      const anatomy = this.anatomyChunks[0];
+      if (anatomy) this.anatomyChunks[0] = grown(anatomy, size);
+      this.limit = size;
+      return;
+    }
+    this.lineChunks.push((this.lineC = new Uint32Array(CHUNK)));
+    this.countChunks.push((this.countC = new Uint32Array(CHUNK)));
+    this.wallChunks.push((this.wallC = new Float64Array(CHUNK)));
+    this.offsetChunks.push((this.offsetC = new Float32Array(CHUNK)));
+    this.flagChunks.push((this.flagC = new Uint8Array(CHUNK)));
+    this.setChunks.push((this.setC = new Uint32Array(CHUNK)));
+    this.columnChunks.push((this.columnC = new Uint32Array(CHUNK)));
+    this.matchChunks.push((this.matchC = new Uint32Array(2 * CHUNK)));
+    this.textChunks.push((this.textC = []));
+    this.limit = i + CHUNK;
+  }
+
+  /** The chunk of the sparse epoch column holding occurrence `i`, made now: NaN (no time) but `i`'s. */
+  private epochChunk(i: number): Float64Array {
+    const made = new Float64Array(i < CHUNK ? this.limit : CHUNK).fill(NaN);
+    this.epochChunks[i >> CHUNK_BITS] = made;
+    return made;
+  }
+
+  /** The chunk of the sparse anatomy column holding occurrence `i`, made now: 0 (none) but `i`'s. */
+  private anatomyChunk(i: number): Uint32Array {
+    const made = new Uint32Array(i < CHUNK ? this.limit : CHUNK);
+    this.anatomyChunks[i >> CHUNK_BITS] = made;
+    return made;
   }
 
   /** A later line of the same event as occurrence `i` (Finding.related). */
@@ -380,73 +658,121 @@ export class OccurrenceBuilder {
     else this.related.set(i, [line]);
   }
 
-  /** Resolves every occurrence's time once the file's hints are known (`resolve` gets the time as written). */
-  resolveTimes(resolve: (t: LogTime) => ResolvedTime | null): void {
-    const view = { wallMs: this.wall, offsets: this.offsets, flags: this.flags } as OccurrenceStore;
-    let last: ResolvedTime | null = null;
-    let lastK = -1;
-    for (let k = 0; k < this.n; k++) {
-      const w = this.wall[k]!;
-      if (Number.isNaN(w)) continue;
-      const o = this.offsets[k]!;
-      const flags = this.flags[k]! & WRITTEN;
-      // Findings of one second share a time: resolved once.
-      const same = lastK >= 0 && w === this.wall[lastK] && (o === this.offsets[lastK] || (Number.isNaN(o) && Number.isNaN(this.offsets[lastK]!))) && flags === (this.flags[lastK]! & WRITTEN);
-      if (!same) last = resolve(writtenAt(view, k)!);
-      lastK = k;
-      this.epoch[k] = last ? last.epochMicros : NaN;
-      this.flags[k] = flags | sourceFlags(last);
-    }
-  }
-
-  /** The sets, in the order of their first occurrence, their file's store holding each set's occurrences side by side. */
-  finish(): OccurrenceSet[] {
+  /**
+   * The sets, in the order of their first occurrence, their file's store holding each set's occurrences
+   * side by side. `resolve`, when given, resolves each occurrence's time as written once the file's
+   * hints are known (it replaces the times its Finding came with).
+   */
+  finish(resolve?: (t: LogTime) => ResolvedTime | null): OccurrenceSet[] {
     const n = this.n;
-    const pending = this.setsById;
-    // A counting sort by set, stable: each set's occurrences stay in input order.
-    const starts = new Uint32Array(pending.length + 1);
-    pending.forEach((p, id) => (starts[id + 1] = p.size));
-    for (let s = 0; s < pending.length; s++) starts[s + 1] = starts[s + 1]! + starts[s]!;
-    const next = starts.slice(0, pending.length);
-    const byOrder = new Uint32Array(n);
-    const ids = this.setIds;
-    for (let i = 0; i < n; i++) byOrder[i] = next[ids[i]!]!++;
-    this.setIds = new Uint32Array(0);
-    // Each column is copied into its place and the builder's own let go before the next: the store
-    // and the builder's columns (sized for growth) are not held in full at once.
-    const permute = <T extends Uint32Array | Float64Array | Float32Array | Uint8Array>(from: T, make: (n: number) => T): T => {
-      const to = make(n);
-      for (let i = 0; i < n; i++) to[byOrder[i]!] = from[i]!;
-      return to;
-    };
-    const lines = permute(this.lines, (m) => new Uint32Array(m));
-    this.lines = new Uint32Array(0);
-    const counts = permute(this.counts, (m) => new Uint32Array(m));
-    this.counts = new Uint32Array(0);
-    const wallMs = permute(this.wall, (m) => new Float64Array(m));
-    this.wall = new Float64Array(0);
-    const offsets = permute(this.offsets, (m) => new Float32Array(m));
-    this.offsets = new Float32Array(0);
-    const epochUs = permute(this.epoch, (m) => new Float64Array(m));
-    this.epoch = new Float64Array(0);
-    const flags = permute(this.flags, (m) => new Uint8Array(m));
-    this.flags = new Uint8Array(0);
-    const columns = permute(this.columns, (m) => new Uint32Array(m));
-    this.columns = new Uint32Array(0);
-    const anatomyIds = permute(this.anatomyIds, (m) => new Uint32Array(m));
-    this.anatomyIds = new Uint32Array(0);
-    const matches = new Uint32Array(2 * n);
-    const texts = new Array<string>(n);
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      const k = byOrder[i]!;
-      matches[2 * k] = this.matches[2 * i]!;
-      matches[2 * k + 1] = this.matches[2 * i + 1]!;
-      texts[k] = this.texts[i]!;
-      order[k] = i;
+    const setsMade = this.setsMade;
+    // Each set's key and node: 16 bits a string while they fit.
+    const keys = this.keys;
+    const nodes = new Uint32Array(setsMade);
+    for (let id = 0; id < setsMade; id++) nodes[id] = this.id(this.nodeOf(this.strings[keys[id * KEY + RECORD_NODE]!], this.strings[keys[id * KEY + FILE]!] as string));
+    const fields = this.strings.length <= 0x10000 ? new Uint16Array(setsMade * FIELDS) : new Uint32Array(setsMade * FIELDS);
+    for (let id = 0; id < setsMade; id++) {
+      for (let f = 0; f < KEY; f++) fields[id * FIELDS + f] = keys[id * KEY + f]!;
+      fields[id * FIELDS + NODE] = nodes[id]!;
     }
-    this.matches = new Uint32Array(0);
-    this.texts.length = 0;
+    // The table of sets is let go before the store is made.
+    const setCounts = this.setCounts.slice(0, setsMade);
+    this.keys = new Uint32Array(0);
+    this.slots = new Int32Array(0);
+    this.setCounts = new Float64Array(0);
+    // A counting sort by set, stable: each set's occurrences stay in input order.
+    const sizes = new Uint32Array(setsMade);
+    for (let c = 0, base = 0; base < n; c++, base += CHUNK) {
+      const ids = this.setChunks[c]!;
+      for (let j = 0, m = Math.min(CHUNK, n - base); j < m; j++) sizes[ids[j]!]! += 1;
+    }
+    const starts = new Uint32Array(setsMade + 1);
+    for (let s = 0; s < setsMade; s++) starts[s + 1] = starts[s]! + sizes[s]!;
+    const next = starts.slice(0, setsMade);
+    const byOrder = new Uint32Array(n);
+    const order = new Uint32Array(n);
+    forChunks(this.setChunks, n, (ids, base, m) => {
+      for (let j = 0; j < m; j++) {
+        const k = next[ids[j]!]!++;
+        byOrder[base + j] = k;
+        order[k] = base + j;
+      }
+    });
+    // Each column is copied into its place and the builder's chunks let go as they are copied: the store
+    // and the builder's columns are not held in full at once.
+    const lines = new Uint32Array(n);
+    forChunks(this.lineChunks, n, (from, base, m) => {
+      for (let j = 0; j < m; j++) lines[byOrder[base + j]!] = from[j]!;
+    });
+    const counts = new Uint32Array(n);
+    forChunks(this.countChunks, n, (from, base, m) => {
+      for (let j = 0; j < m; j++) counts[byOrder[base + j]!] = from[j]!;
+    });
+    // Times are resolved in input order, where the occurrences of one second follow each other (resolved once).
+    const epochUs = new Float64Array(n);
+    const flags = new Uint8Array(n);
+    let last: ResolvedTime | null = null;
+    let lastW = NaN;
+    let lastO = NaN;
+    let lastF = -1;
+    forChunks(this.flagChunks, n, (written, base, m, c) => {
+      const wall = this.wallChunks[c]!;
+      const offsets = this.offsetChunks[c]!;
+      const epoch = this.epochChunks[c];
+      for (let j = 0; j < m; j++) {
+        const k = byOrder[base + j]!;
+        const w = wall[j]!;
+        if (!resolve || Number.isNaN(w)) {
+          epochUs[k] = epoch ? epoch[j]! : NaN;
+          flags[k] = written[j]!;
+          continue;
+        }
+        const o = offsets[j]!;
+        const f = written[j]! & WRITTEN;
+        if (w !== lastW || f !== lastF || !(o === lastO || (Number.isNaN(o) && Number.isNaN(lastO)))) {
+          last = resolve(writtenFrom(w, o, f)!);
+          lastW = w;
+          lastO = o;
+          lastF = f;
+        }
+        epochUs[k] = last ? last.epochMicros : NaN;
+        flags[k] = f | sourceFlags(last);
+      }
+      this.epochChunks[c] = null;
+    });
+    const wallMs = new Float64Array(n);
+    forChunks(this.wallChunks, n, (from, base, m) => {
+      for (let j = 0; j < m; j++) wallMs[byOrder[base + j]!] = from[j]!;
+    });
+    const offsets = new Float32Array(n);
+    forChunks(this.offsetChunks, n, (from, base, m) => {
+      for (let j = 0; j < m; j++) offsets[byOrder[base + j]!] = from[j]!;
+    });
+    const columns = new Uint32Array(n);
+    forChunks(this.columnChunks, n, (from, base, m) => {
+      for (let j = 0; j < m; j++) columns[byOrder[base + j]!] = from[j]!;
+    });
+    const matches = new Uint32Array(2 * n);
+    forChunks(this.matchChunks, n, (from, base, m) => {
+      for (let j = 0; j < m; j++) {
+        const k = byOrder[base + j]!;
+        matches[2 * k] = from[2 * j]!;
+        matches[2 * k + 1] = from[2 * j + 1]!;
+      }
+    });
+    const texts = new Array<string>(n);
+    forChunks(this.textChunks, n, (from, base, m) => {
+      for (let j = 0; j < m; j++) texts[byOrder[base + j]!] = from[j]!;
+    });
+    const anatomyIds = new Uint32Array(n);
+    forChunks(this.anatomyChunks, n, (from, base, m) => {
+      if (from) for (let j = 0; j < m; j++) anatomyIds[byOrder[base + j]!] = from[j]!;
+    });
+    this.lineC = this.countC = this.setC = this.columnC = this.matchC = new Uint32Array(0);
+    this.wallC = new Float64Array(0);
+    this.offsetC = new Float32Array(0);
+    this.flagC = new Uint8Array(0);
+    this.textC = [];
     const store: OccurrenceStore = {
       lines,
       counts,
@@ -465,20 +791,37 @@ export class OccurrenceBuilder {
       related: new Map([...this.related].map(([i, lines]) => [byOrder[i]!, lines])),
       events: new Map([...this.events].map(([i, e]) => [byOrder[i]!, e])),
     };
-    pending.forEach((set, id) => {
-      set.store = store;
-      set.start = starts[id]!;
-      const sampled = set.sample;
-      const last = this.lasts.get(id);
-      if (last) set.sample = [...sampled, last];
-      // The sample holds the recognised Findings themselves: the first ones, then the last occurrence.
-      set.sample.forEach((x, j) => {
-        if (x.time === null && x.wallTime) x.time = timeAt(set, j < sampled.length ? j : set.size - 1);
-      });
-      store.sets.push(set);
+    // The sample, set by set (a counting sort again), at its places in the store.
+    const sampledSets = this.sampledSets;
+    const sampleFrom = new Uint32Array(sampledSets + 1);
+    for (let s = 0; s < sampledSets; s++) sampleFrom[s + 1] = sampleFrom[s]! + this.sampleLengths[s]!;
+    const at = sampleFrom.slice(0, sampledSets);
+    const sampleAt = new Uint32Array(this.keptAt.length);
+    const sampleItems = new Array<Sampled>(this.keptAt.length);
+    this.keptAt.forEach((i, x) => {
+      const y = at[this.keptSets[x]!]!++;
+      sampleAt[y] = byOrder[i]!;
+      sampleItems[y] = this.keptItems[x]!;
     });
-    return store.sets;
+    const lastAt = Int32Array.from(this.lastAt, (i) => (i < 0 ? -1 : byOrder[i]!));
+    const table = new SetTable(store, this.strings, fields, setCounts, starts, sizes, sampleFrom, sampleAt, sampleItems, lastAt, this.lastItems);
+    const sets = new Array<OccurrenceSet>(setsMade);
+    for (let id = 0; id < setsMade; id++) sets[id] = new StoredSet(table, id);
+    store.sets = sets;
+    return sets;
   }
+}
+
+/**
+ * Visits a chunked column's chunks (chunk c holds occurrences from c * CHUNK on; `m` of them are
+ * occurrences) and lets each go once visited.
+ */
+function forChunks<T>(chunks: (T | undefined | null)[], n: number, visit: (chunk: T, base: number, m: number, c: number) => void): void {
+  for (let c = 0, base = 0; base < n; c++, base += CHUNK) {
+    visit(chunks[c] as T, base, Math.min(CHUNK, n - base), c);
+    chunks[c] = null;
+  }
+  chunks.length = 0;
 }
 
 /** The sets of findings already made (an editor document's, a test's), in their order. */

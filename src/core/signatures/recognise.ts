@@ -13,7 +13,7 @@ import { type AnatomyReader, sharedAnatomyReader } from '../messages/anatomy';
 import { KEYED_EVENTS } from './catalog';
 import { type Matcher, RUNTIME_ERROR, type SignatureMatch, isRuntimeError } from './matcher';
 import { OccurrenceBuilder, occurrenceSets } from './occurrences';
-import type { Finding, OccurrenceSet, Signature } from './types';
+import type { ErrorAnatomy, Finding, OccurrenceSet, Signature } from './types';
 
 export interface RecogniseOptions extends TimeOptions {
   matcher: Matcher;
@@ -68,6 +68,20 @@ const MAX_TEXT = 4096;
 /** Documents are pushed to their readers in pieces of this many characters (texts) or bytes. */
 const PIECE = 4 * 1024 * 1024;
 
+/** An event's first finding, for its later lines: the Finding when findings are kept, else its index in the builder. */
+interface OpenEvent {
+  finding: Finding | null;
+  index: number;
+}
+
+/** A distinct message's match, and where it is in the text it last came with (from `start` to `end`). */
+interface MessageMatch {
+  match: SignatureMatch;
+  text: string | null;
+  start: number;
+  end: number;
+}
+
 function cut(line: string): string {
   return line.length <= MAX_TEXT ? line : `${line.slice(0, MAX_TEXT)}… [${line.length - MAX_TEXT} more characters]`;
 }
@@ -89,13 +103,14 @@ class Recogniser {
   private describe: { pod: string | null; namespace: string | null } | null = null;
   /** Signatures whose events span several lines, and the event open per (signature, node). */
   private readonly eventSpecs: Map<string, NonNullable<Signature['event']>>;
-  private readonly openEvents = new Map<string, { finding: Finding; line: number; index: number; lines: number }>();
+  private readonly openEvents = new Map<string, OpenEvent & { time: LogTime | null; line: number; lines: number }>();
   /** The latest finding per (signature, node, event id), oldest first, for keyed events (an exec's id). */
-  private readonly keyedOpen = new Map<string, { finding: Finding; line: number; maxLines: number; index: number }>();
+  private readonly keyedOpen = new Map<string, OpenEvent & { line: number; maxLines: number }>();
   private sampled = false;
   /** Whether the facts want every line of the input (a document), decided by its first chunk. */
   private document = false;
-  private readonly messageMatches = new Map<string, SignatureMatch | null>();
+  /** By distinct message: its match, and where it is in the text it last came with. */
+  private readonly messageMatches = new Map<string, MessageMatch | null>();
   lines = 0;
   readonly notes: Note[] = [];
 
@@ -235,24 +250,31 @@ class Recogniser {
    * whole line when it cannot be found there.
    */
   addMessage(line: number, text: string, record: LogRecord, textColumn = 0): void {
-    // An event list's messages repeat (its reader shares each distinct one): each is matched once.
-    // A journal's are different on every line (times, ids): remembering them would only cost memory.
+    // An event list's messages repeat (its reader shares each distinct one): each is matched, and its
+    // match placed in its text, once. A journal's are different on every line (times, ids): remembering
+    // them would only cost memory.
     const remember = SHARED_MESSAGES.has(record.format);
     let m = remember ? this.messageMatches.get(record.message) : undefined;
     if (m === undefined) {
-      m = this.options.matcher.match(record.message);
+      const found = this.options.matcher.match(record.message);
+      m = found ? { match: found, text: null, start: 0, end: 0 } : null;
       if (remember && this.messageMatches.size < MAX_MESSAGE_MATCHES) this.messageMatches.set(record.message, m);
     }
     if (!m) return;
-    const matched = record.message.slice(m.start, m.end);
-    let at = text.indexOf(matched);
-    let length = matched.length;
-    if (at < 0) {
-      const escaped = JSON.stringify(matched).slice(1, -1);
-      at = text.indexOf(escaped);
-      length = escaped.length;
+    if (m.text !== text) {
+      const matched = record.message.slice(m.match.start, m.match.end);
+      let at = text.indexOf(matched);
+      let length = matched.length;
+      if (at < 0) {
+        const escaped = JSON.stringify(matched).slice(1, -1);
+        at = text.indexOf(escaped);
+        length = escaped.length;
+      }
+      m.text = text;
+      m.start = Math.max(at, 0);
+      m.end = at >= 0 ? at + length : text.length;
     }
-    this.add(line, text, record, m.signature, Math.max(at, 0), at >= 0 ? at + length : text.length, textColumn);
+    this.add(line, text, record, m.match.signature, m.start, m.end, textColumn);
   }
 
   add(line: number, content: string, record: LogRecord, signature: Signature, start: number, end: number, textColumn = 0): void {
@@ -262,18 +284,26 @@ class Recogniser {
     if (event && this.joinsEvent(event, signature.id, line, content, record)) return;
     const keyed = keyedEventOf(signature.id, record, content);
     if (keyed && this.joinsKeyed(keyed.key, line)) return;
-    const finding: Finding = { file: this.file, line, signature: signature.id, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn };
+    let anatomy: ErrorAnatomy | undefined;
     if (isRuntimeError(signature)) {
-      const anatomy = this.options.anatomy === undefined ? sharedAnatomyReader() : this.options.anatomy;
-      const a = anatomy?.read(record.message || content);
+      const reader = this.options.anatomy === undefined ? sharedAnatomyReader() : this.options.anatomy;
+      const a = reader?.read(record.message || content);
       // A kernel or runtime line that no format printed and that ends in no system call's error has no anatomy to show.
-      if (a && (signature.id === RUNTIME_ERROR || a.innermost?.errno || a.layers.some((l) => l.origin))) finding.anatomy = a;
+      if (a && (signature.id === RUNTIME_ERROR || a.innermost?.errno || a.layers.some((l) => l.origin))) anatomy = a;
     }
-    if (keyed) finding.event = keyed.event;
-    // Kept as sets, a later line of the event reaches the occurrence through its index in the builder.
-    const index = this.occurrences ? this.occurrences.add(finding) : (this.findings.push(finding), -1);
-    if (event && !closesEvent(event, content, 1)) this.openEvents.set(eventKey(signature.id, record, content), { finding, line, index, lines: 1 });
-    if (keyed) this.openKeyed(keyed.key, finding, line, keyed.maxLines, index);
+    // Kept as sets, the occurrence goes straight into the builder's columns, no Finding made (a later
+    // line of its event reaches it by its index); kept one by one, it is a Finding.
+    let finding: Finding | null = null;
+    let index = -1;
+    if (this.occurrences) index = this.occurrences.addOccurrence(this.file, line, signature.id, start, end, record, cut(content), textColumn, anatomy, keyed?.event);
+    else {
+      finding = { file: this.file, line, signature: signature.id, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn };
+      if (anatomy) finding.anatomy = anatomy;
+      if (keyed) finding.event = keyed.event;
+      this.findings.push(finding);
+    }
+    if (event && !closesEvent(event, content, 1)) this.openEvents.set(eventKey(signature.id, record, content), { finding, index, time: record.time, line, lines: 1 });
+    if (keyed) this.openKeyed(keyed.key, { finding, index, line, maxLines: keyed.maxLines });
   }
 
   /** A later line naming an exec already found (the kubelet's CRI client and its prober log it both). */
@@ -285,14 +315,15 @@ class Recogniser {
   }
 
   /** A later line of the open event's finding: on the finding, and on its occurrence when kept as sets. */
-  private relate(open: { finding: Finding; index: number }, line: number): void {
-    (open.finding.related ??= []).push(line);
+  private relate(open: OpenEvent, line: number): void {
+    if (open.finding) (open.finding.related ??= []).push(line);
     if (open.index >= 0) this.occurrences?.relate(open.index, line);
   }
 
-  private openKeyed(key: string, finding: Finding, line: number, maxLines: number, index: number): void {
+  private openKeyed(key: string, open: OpenEvent & { line: number; maxLines: number }): void {
+    const line = open.line;
     this.keyedOpen.delete(key);
-    this.keyedOpen.set(key, { finding, line, maxLines, index });
+    this.keyedOpen.set(key, open);
     // Oldest first: entries past their window are dropped, so a log of a million execs keeps a few.
     for (const [k, v] of this.keyedOpen) {
       if (line - v.line <= v.maxLines) break;
@@ -308,7 +339,7 @@ class Recogniser {
     const key = eventKey(signature, record, content);
     const open = this.openEvents.get(key);
     if (!open) return false;
-    if (line - open.line > event.maxLines || event.opens?.some((l) => content.includes(l)) || !withinMs(open.finding.wallTime, record.time, event.withinMs)) {
+    if (line - open.line > event.maxLines || event.opens?.some((l) => content.includes(l)) || !withinMs(open.time, record.time, event.withinMs)) {
       this.openEvents.delete(key);
       return false;
     }
@@ -338,8 +369,7 @@ class Recogniser {
     if (offset) [hints.offsetMinutes, hints.line] = [offset.key, hints.line ?? offset.line];
     const base = { file: this.file, lines: this.lines, hints, notes: this.notes, facts: this.factReader.finish() };
     if (this.occurrences) {
-      this.occurrences.resolveTimes((t) => resolveTime(t, this.options, hints));
-      return { ...base, findings: [], sets: this.occurrences.finish() };
+      return { ...base, findings: [], sets: this.occurrences.finish((t) => resolveTime(t, this.options, hints)) };
     }
     // Findings often share one time object (the events of one second): resolved once, shared too.
     const resolved = new Map<LogTime, ResolvedTime | null>();
