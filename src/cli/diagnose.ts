@@ -220,7 +220,8 @@ export const diagnose: Command = async (args, out, err) => {
           // Contract "Additions (turn 3)": exactly these fields per group and per cause.
           groups: d.groups.map((g) => ({ id: g.id, node: g.node, container: g.container, signature: g.signature, count: g.count, verdict: g.verdict, hypotheses: g.hypotheses })),
           causes: d.explained.map((c) => ({ cause: c.cause, groups: c.groups, count: c.count })),
-          clusters: d.clusters,
+          // Made and written one at a time from the table, not held as a hundred thousand objects.
+          clusters: diagnosed.clusters,
           clock: d.clock,
           fixesFor: d.fixesFor,
           fixes: d.fixes,
