@@ -10,7 +10,7 @@ import type { Recognition } from '../signatures/recognise';
 import type { Finding, OccurrenceSet, OccurrenceStore } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
 import { CAUSES, CAUSE_TITLES, type CauseCatalog, execFailureSignatures } from './causes';
-import { type Clock, type PlacedFinding, commonYear, setClock } from './clock';
+import { type Clock, type PlacedFinding, setClock } from './clock';
 import { ClusterTable } from './clusters';
 import { decide, nextQuestion, rank } from './differential';
 import { latest } from './evidence';
@@ -500,11 +500,22 @@ function placeFindings(input: Pick<DiagnoseInput, 'user' | 'zone' | 'year' | 'se
 function yearOfSets(sets: readonly OccurrenceSet[]): number | null {
   const ranks = storeRanks(sets);
   const years = new Map<number, { n: number; rank: number; order: number }>();
+  // The year of the occurrence before, and the ms it spans: most lines are of one year, and a Date per
+  // occurrence was most of this loop's time.
+  let year = NaN;
+  let from = NaN;
+  let to = NaN;
   for (const s of sets) {
     const rank = ranks.get(s.store)!;
     for (let i = 0; i < s.size; i++) {
       if (!hasYearAt(s, i)) continue;
-      const y = new Date(s.store.wallMs[s.start + i]!).getUTCFullYear();
+      const w = s.store.wallMs[s.start + i]!;
+      if (!(w >= from && w < to)) {
+        year = new Date(w).getUTCFullYear();
+        from = new Date(0).setUTCFullYear(year, 0, 1);
+        to = new Date(0).setUTCFullYear(year + 1, 0, 1);
+      }
+      const y = year;
       const order = s.store.order[s.start + i]!;
       const e = years.get(y);
       if (!e) years.set(y, { n: 1, rank, order });
@@ -514,8 +525,11 @@ function yearOfSets(sets: readonly OccurrenceSet[]): number | null {
       }
     }
   }
+  // As commonYear over the years in input order: the most said, the first seen of those that tie.
   const seen = [...years].sort((a, b) => a[1].rank - b[1].rank || a[1].order - b[1].order);
-  return commonYear(seen.flatMap(([y, e]) => new Array<number>(e.n).fill(y)));
+  let best: [number, { n: number }] | undefined;
+  for (const e of seen) if (best === undefined || e[1].n > best[1].n) best = e;
+  return best ? best[0] : null;
 }
 
 /** The contract's finding times: `time` in UTC when the instant is known, else `localTime` as the node wrote it (with the clock's year when the line has none). */
