@@ -4,10 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ClusterTable } from '../../src/core/diagnosis/clusters';
+import { ClusterTable, isoOf } from '../../src/core/diagnosis/clusters';
 import { diagnoseOnClock } from '../../src/core/diagnosis/diagnose';
 import { ByteWriter, diagnosisJson, findingJson } from '../../src/core/diagnosis/json';
 import { placeFinding } from '../../src/core/diagnosis/clock';
+import { isoMicros } from '../../src/core/logs/time';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { findingsOf, setsOf } from '../../src/core/signatures/occurrences';
@@ -160,4 +161,12 @@ test('clusters: the table gives the clusters one at a time, as the diagnosis lis
   const other = diagnoseOnClock(input(recognitions)).diagnosis;
   other.clusters = listed.slice(0, 2);
   assert.equal(other.clusters.length, 2);
+});
+
+test('instants by arithmetic are isoMicros: leap days, the ends of the range, before 1970', () => {
+  const day = 86_400_000_000;
+  const edges = [0, 1, 999_999, 1_000_000, -1, -1_000_001, 1.5, Date.UTC(2000, 1, 29) * 1000, Date.UTC(2100, 1, 28, 23, 59, 59) * 1000 + 999_999, Date.UTC(2024, 11, 31, 23, 59, 59) * 1000, 253_402_300_799_999_999, 253_402_300_800_000_000];
+  // A walk over the years 1970–9999, about 146 days and a varying time of day a step.
+  const walk = Array.from({ length: 20_000 }, (_, i) => i * 12_600_000_000_007 + ((i * 7_919_000_003) % day));
+  for (const us of [...edges, ...walk]) assert.equal(isoOf(us), isoMicros(us), String(us));
 });

@@ -21,7 +21,17 @@ export class ClusterTable implements Iterable<Cluster> {
   private counts = new Float64Array(0);
   /** Groups in output order: most occurrences first, groups of equal counts in the order of their first set. */
   private order = new Uint32Array(0);
-  private ranks = new Map<OccurrenceStore, number>();
+  /**
+   * Per group, its earliest and latest occurrence (the set's index and the place in it) and how many
+   * are timed: found in one pass over the sets in their order (their occurrences side by side in the
+   * store), not set by set in the order of the output, which read the stores all over.
+   */
+  private first = new Int32Array(0);
+  private firstAt = new Int32Array(0);
+  private last = new Int32Array(0);
+  private lastAt = new Int32Array(0);
+  private timed = new Uint32Array(0);
+  private spans = new Float64Array(0);
 
   constructor(
     private readonly sets: readonly OccurrenceSet[],
@@ -64,7 +74,6 @@ export class ClusterTable implements Iterable<Cluster> {
     this.built = true;
     const sets = this.sets;
     const n = sets.length;
-    for (const s of sets) if (!this.ranks.has(s.store)) this.ranks.set(s.store, this.ranks.size);
     const fields = [(s: OccurrenceSet) => s.signature, (s: OccurrenceSet) => s.node, (s: OccurrenceSet) => s.namespace, (s: OccurrenceSet) => s.pod, (s: OccurrenceSet) => s.container];
     const ids = fields.map(() => new Uint32Array(n));
     const sizes: number[] = [];
@@ -115,8 +124,57 @@ export class ClusterTable implements Iterable<Cluster> {
       for (let i = this.heads[g]!; i >= 0; i = this.next[i]!) count += sets[i]!.count;
       this.counts[g] = count - (events ? repeatedEvents(this.listOf(g)) : 0);
     }
+    this.extremes(groupOf, groups);
     const counts = this.counts;
     this.order = Uint32Array.from({ length: groups }, (_, g) => g).sort((a, b) => counts[b]! - counts[a]! || a - b);
+  }
+
+  /**
+   * The earliest and latest wall times of each group; on a tie the first (earliest) and the last
+   * (latest) in input order (the file's rank, then the place in the file): (wall, rank, order) is
+   * unique per occurrence, so the order of the pass does not matter.
+   */
+  private extremes(groupOf: Int32Array, groups: number): void {
+    const clock = this.clock;
+    const ranks = new Map<OccurrenceStore, number>();
+    for (const s of this.sets) if (!ranks.has(s.store)) ranks.set(s.store, ranks.size);
+    const first = new Int32Array(groups).fill(-1);
+    const firstAt = new Int32Array(groups);
+    const last = new Int32Array(groups).fill(-1);
+    const lastAt = new Int32Array(groups);
+    const timed = new Uint32Array(groups);
+    // Wall ms and (rank, order) as one number: rank·2^32 + order.
+    const aWall = new Float64Array(groups);
+    const aPlace = new Float64Array(groups);
+    const bWall = new Float64Array(groups);
+    const bPlace = new Float64Array(groups);
+    for (let at = 0; at < this.sets.length; at++) {
+      const set = this.sets[at]!;
+      const g = groupOf[at]!;
+      const store = set.store;
+      const rank = ranks.get(store)! * 0x100000000;
+      for (let i = 0; i < set.size; i++) {
+        const wall = wallAt(set, i, clock);
+        if (wall === null) continue;
+        timed[g]! += 1;
+        const place = rank + store.order[set.start + i]!;
+        if (first[g] === -1 || wall < aWall[g]! || (wall === aWall[g] && place < aPlace[g]!)) {
+          first[g] = at;
+          firstAt[g] = i;
+          aWall[g] = wall;
+          aPlace[g] = place;
+        }
+        if (last[g] === -1 || wall > bWall[g]! || (wall === bWall[g] && place > bPlace[g]!)) {
+          last[g] = at;
+          lastAt[g] = i;
+          bWall[g] = wall;
+          bPlace[g] = place;
+        }
+      }
+    }
+    const spans = new Float64Array(groups);
+    for (let g = 0; g < groups; g++) spans[g] = first[g] === -1 ? 0 : (bWall[g]! - aWall[g]!) / 3_600_000;
+    [this.first, this.firstAt, this.last, this.lastAt, this.timed, this.spans] = [first, firstAt, last, lastAt, timed, spans];
   }
 
   private listOf(g: number): OccurrenceSet[] {
@@ -127,40 +185,10 @@ export class ClusterTable implements Iterable<Cluster> {
 
   private cluster(g: number, shared: Shared): Cluster {
     const clock = this.clock;
-    // The earliest and latest wall times; on a tie the first (earliest) and the last (latest) in input
-    // order (the file's rank, then the place in the file).
-    let a: OccurrenceSet | null = null;
-    let [aI, aWall, aRank, aOrder] = [0, 0, 0, 0];
-    let b: OccurrenceSet | null = null;
-    let [bI, bWall, bRank, bOrder] = [0, 0, 0, 0];
-    let timed = 0;
-    let sets = 0;
-    for (let at = this.heads[g]!; at >= 0; at = this.next[at]!) {
-      const set = this.sets[at]!;
-      sets += 1;
-      const rank = this.ranks.get(set.store)!;
-      for (let i = 0; i < set.size; i++) {
-        const wall = wallAt(set, i, clock);
-        if (wall === null) continue;
-        timed += 1;
-        const order = set.store.order[set.start + i]!;
-        if (!a || wall < aWall || (wall === aWall && (rank < aRank || (rank === aRank && order < aOrder)))) {
-          a = set;
-          aI = i;
-          aWall = wall;
-          aRank = rank;
-          aOrder = order;
-        }
-        if (!b || wall > bWall || (wall === bWall && (rank > bRank || (rank === bRank && order > bOrder)))) {
-          b = set;
-          bI = i;
-          bWall = wall;
-          bRank = rank;
-          bOrder = order;
-        }
-      }
-    }
-    const spanH = a && b ? (bWall - aWall) / 3_600_000 : 0;
+    const sets = this.next[this.heads[g]!]! >= 0 ? 2 : 1;
+    const [a, b] = [this.first[g]!, this.last[g]!];
+    const spanH = this.spans[g]!;
+    const timed = this.timed[g]!;
     const s = this.sets[this.heads[g]!]!;
     return {
       signature: s.signature,
@@ -170,8 +198,8 @@ export class ClusterTable implements Iterable<Cluster> {
       container: s.container,
       count: this.counts[g]!,
       files: sets > 1 ? [...new Set(this.listOf(g).map((x) => shared.basename(x.file)))] : shared.alone(s.file),
-      firstSeen: a ? seenAt(a, aI, clock, shared) : null,
-      lastSeen: b ? seenAt(b, bI, clock, shared) : null,
+      firstSeen: a >= 0 ? seenAt(this.sets[a]!, this.firstAt[g]!, clock, shared) : null,
+      lastSeen: b >= 0 ? seenAt(this.sets[b]!, this.lastAt[g]!, clock, shared) : null,
       perHour: spanH >= 0.1 ? Math.round((timed / spanH) * 10) / 10 : null,
     };
   }
@@ -213,8 +241,38 @@ class Shared {
   }
 
   instant(us: number): string {
-    return this.instants.get(us) ?? this.keep(this.instants, us, flat(isoMicros(us)));
+    // Written and dropped, an instant's text is made each time: a cluster list in the order of the
+    // output seldom meets the same instant twice in a row, and a rope dies as young as a flat string.
+    if (this.bound !== Infinity) return isoOf(us);
+    return this.instants.get(us) ?? this.keep(this.instants, us, flat(isoOf(us)));
   }
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+/**
+ * `isoMicros`, by arithmetic for the years 1970–9999 (the days to a civil date as in H. Hinnant's
+ * chrono algorithms): a Date and its toISOString per first and last seen of every cluster were a third of
+ * making the clusters.
+ */
+export function isoOf(us: number): string {
+  const seconds = Math.floor(us / 1_000_000);
+  const frac = us - seconds * 1_000_000;
+  if (!(seconds >= 0 && seconds < 253_402_300_800)) return isoMicros(us);
+  const days = Math.floor(seconds / 86_400);
+  const inDay = seconds - days * 86_400;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(inDay / 3600);
+  const minute = Math.floor(inDay / 60) % 60;
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(inDay % 60, 2)}.${String(frac).padStart(6, '0')}Z`;
 }
 
 /** `when` of an occurrence: its instant when it has one (as its Finding's time would say it), else placed on the clock. */

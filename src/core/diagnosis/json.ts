@@ -228,6 +228,38 @@ class Encodings<K> {
 
 const FINDING_END = Buffer.from('\n    }');
 
+/** How many findings' columns are gathered at a time. */
+const GATHER = 2048;
+
+/**
+ * The columns of GATHER findings in output order, gathered from the store before they are written. The
+ * output's order (the input's) visits the store's arrays all over (a set's occurrences are side by side
+ * there); read in a loop that does nothing else, the reads overlap, where the writer waited for each
+ * in turn.
+ */
+class Columns {
+  readonly at = new Uint32Array(GATHER);
+  readonly sets = new Array<OccurrenceSet | undefined>(GATHER);
+  readonly lines = new Uint32Array(GATHER);
+  readonly counts = new Uint32Array(GATHER);
+  readonly epochUs = new Float64Array(GATHER);
+  readonly anatomyIds = new Uint32Array(GATHER);
+  readonly texts = new Array<string>(GATHER);
+
+  /** Findings `from` to `from + n` of the store's order, of the sets asked for (`setAt`). */
+  gather(store: OccurrenceStore, setAt: (OccurrenceSet | undefined)[], from: number, n: number): void {
+    const { at, sets, lines, counts, epochUs, anatomyIds, texts } = this;
+    const byOrder = store.byOrder;
+    for (let j = 0; j < n; j++) at[j] = byOrder[from + j]!;
+    for (let j = 0; j < n; j++) sets[j] = setAt[at[j]!];
+    for (let j = 0; j < n; j++) lines[j] = store.lines[at[j]!]!;
+    for (let j = 0; j < n; j++) counts[j] = store.counts[at[j]!]!;
+    for (let j = 0; j < n; j++) epochUs[j] = store.epochUs[at[j]!]!;
+    for (let j = 0; j < n; j++) anatomyIds[j] = store.anatomyIds[at[j]!]!;
+    for (let j = 0; j < n; j++) texts[j] = store.texts[at[j]!]!;
+  }
+}
+
 /**
  * Writes findings as `findingJson` would, one occurrence at a time (a plain method: the hot loop of
  * `--json`). A finding is at most a dozen copies and loops: the parts of its set (file; signature;
@@ -285,18 +317,17 @@ class FindingWriter {
   }
 
   /** Occurrence `k` of `set`'s store. */
-  write(set: OccurrenceSet, k: number): void {
+  write(set: OccurrenceSet, k: number, c: Columns, j: number): void {
     const out = this.out;
-    const s = set.store;
     if (!this.none) {
       out.bytes(FINDING_END);
       out.byte(0x2c); // ,
     }
     this.none = false;
     out.bytes(this.heads.get(set.file));
-    out.int(s.lines[k]!);
+    out.int(c.lines[j]!);
     out.bytes(this.signatures.get(set.signature));
-    const us = s.epochUs[k]!;
+    const us = c.epochUs[j]!;
     if (!Number.isNaN(us)) {
       // As isoMicros writes it: the whole second, then the fraction as six digits.
       const sec = Math.floor(us / 1_000_000);
@@ -319,11 +350,11 @@ class FindingWriter {
       }
     }
     out.bytes(this.whoOf(set));
-    out.int(s.counts[k]!);
+    out.int(c.counts[j]!);
     out.bytes(this.nodes.get(set.node));
     // JSON.stringify's own loop and one native encode beat a loop over the text's characters here (a text is read once, from wherever it is in memory).
-    out.utf8(JSON.stringify(s.texts[k]!));
-    if (s.anatomyIds[k] !== 0 || s.related.size !== 0) this.extras(s, k);
+    out.utf8(JSON.stringify(c.texts[j]!));
+    if (c.anatomyIds[j] !== 0 || set.store.related.size !== 0) this.extras(set.store, k);
   }
 
   /** The members after `text` of an occurrence's finding (findingJson's anatomy and related lines): an anatomy is encoded once per distinct one. */
@@ -482,16 +513,20 @@ export function* diagnosisJson(recognitions: readonly Recognition[], clock: Cloc
   const out = new ByteWriter(piece);
   out.ascii('{\n  "findings": [');
   const findings = new FindingWriter(out, clock);
+  const columns = new Columns();
   for (const r of recognitions) {
     findings.nextFile();
     for (const { store, setAt } of storesInOrder(setsOf(r))) {
-      const byOrder = store.byOrder;
-      for (let o = 0; o < byOrder.length; o++) {
-        const k = byOrder[o]!;
-        const set = setAt[k];
-        if (!set) continue;
-        if (out.full) yield out.take();
-        findings.write(set, k);
+      const total = store.byOrder.length;
+      for (let from = 0; from < total; from += GATHER) {
+        const n = Math.min(GATHER, total - from);
+        columns.gather(store, setAt, from, n);
+        for (let j = 0; j < n; j++) {
+          const set = columns.sets[j];
+          if (!set) continue;
+          if (out.full) yield out.take();
+          findings.write(set, columns.at[j]!, columns, j);
+        }
       }
     }
   }
