@@ -45,9 +45,9 @@ export class ClusterTable implements Iterable<Cluster> {
   }
 
   /** The cluster at place `k` of the output order. */
-  at(k: number, shared: Shared = new Shared()): Cluster {
+  at(k: number): Cluster {
     this.build();
-    return this.cluster(this.order[k]!, shared);
+    return this.cluster(this.order[k]!, new Shared());
   }
 
   *[Symbol.iterator](): Iterator<Cluster> {
