@@ -248,7 +248,8 @@ class Shared {
   }
 }
 
-const pad = (n: number, width: number) => String(n).padStart(width, '0');
+/** '00' to '99': a time's fields without a string made per field. */
+const TWO = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
 
 /**
  * `isoMicros`, by arithmetic for the years 1970–9999 (the days to a civil date as in H. Hinnant's
@@ -272,7 +273,7 @@ export function isoOf(us: number): string {
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
   const hour = Math.floor(inDay / 3600);
   const minute = Math.floor(inDay / 60) % 60;
-  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(inDay % 60, 2)}.${String(frac).padStart(6, '0')}Z`;
+  return `${TWO[Math.floor(year / 100)]}${TWO[year % 100]}-${TWO[month]}-${TWO[day]}T${TWO[hour]}:${TWO[minute]}:${TWO[inDay % 60]}.${String(frac).padStart(6, '0')}Z`;
 }
 
 /** `when` of an occurrence: its instant when it has one (as its Finding's time would say it), else placed on the clock. */
