@@ -1,17 +1,17 @@
-import * as path from 'node:path';
 import type { NodeFact } from '../logs/facts';
 import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
-import { type Zone, formatWall, isoMicros, parseZone, wallMs } from '../logs/time';
+import { type Zone, parseZone } from '../logs/time';
 import { ENGLISH, type Say } from '../l10n';
 import { byCodeUnit } from '../order';
 import { innermostReader, innermostRules } from '../messages/innermost';
-import { findingAt, findingsOf, hasYearAt, setsOf, wallTimeAt } from '../signatures/occurrences';
+import { findingsOf, hasYearAt, setsOf } from '../signatures/occurrences';
 import { RUNTIME_ERROR } from '../signatures/matcher';
 import type { Recognition } from '../signatures/recognise';
 import type { Finding, OccurrenceSet, OccurrenceStore } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
 import { CAUSES, CAUSE_TITLES, type CauseCatalog, execFailureSignatures } from './causes';
-import { type Clock, type PlacedFinding, commonYear, placeFinding, setClock } from './clock';
+import { type Clock, type PlacedFinding, setClock } from './clock';
+import { ClusterTable } from './clusters';
 import { decide, nextQuestion, rank } from './differential';
 import { latest } from './evidence';
 import { CAP, probability } from './numbers';
@@ -42,162 +42,11 @@ export interface DiagnoseInput {
   say?: Say;
 }
 
-function when(p: PlacedFinding): string | null {
-  const f = p.finding;
-  if (f.time) return f.time.iso;
-  if (p.epoch !== null) return new Date(p.epoch).toISOString();
-  return f.wallTime ? `${formatWall(f.wallTime)} node-local` : null;
-}
-
-
 /** Each file's (store's) rank in the input, as the sets' first occurrences give it. */
 function storeRanks(sets: readonly OccurrenceSet[]): Map<OccurrenceStore, number> {
   const ranks = new Map<OccurrenceStore, number>();
   for (const s of sets) if (!ranks.has(s.store)) ranks.set(s.store, ranks.size);
   return ranks;
-}
-
-/**
- * Findings grouped by signature, node and pod/container, across files, with first/last seen and a rate.
- * A cluster's event list makes a cluster per pod and node, a hundred thousand of them: the groups are
- * keyed by small numbers, the first and last seen read from the stores, and no Finding is made for an
- * occurrence whose instant is known.
- */
-export function clusters(sets: readonly OccurrenceSet[], clock: Clock, titles: Record<string, string>): Cluster[] {
-  const ranks = storeRanks(sets);
-  const ids = new Map<string, number>();
-  const id = (s: string | null) => {
-    // As the key was once written: a missing name and an empty one are one group.
-    const v = s ?? '';
-    let n = ids.get(v);
-    if (n === undefined) {
-      n = ids.size;
-      ids.set(v, n);
-    }
-    return n;
-  };
-  const groups = new Map<string, OccurrenceSet[]>();
-  for (const s of sets) {
-    const parts = [id(s.signature), id(s.node), id(s.namespace), id(s.pod), id(s.container)] as const;
-    const key = parts.every((n) => n < 0x10000) ? String.fromCharCode(...parts) : parts.join(',');
-    const list = groups.get(key);
-    if (list) list.push(s);
-    else groups.set(key, [s]);
-  }
-  // What clusters repeat is made once and shared: a file's name (and the list of it alone), a pod's
-  // namespace/name. Strings are joined, not concatenated: a concatenation is a rope of several objects.
-  const basenames = new Map<string, string>();
-  const basename = (file: string) => {
-    let b = basenames.get(file);
-    if (b === undefined) {
-      b = path.basename(file);
-      basenames.set(file, b);
-    }
-    return b;
-  };
-  const alone = new Map<string, string[]>();
-  const filesOf = (list: OccurrenceSet[]) => {
-    if (list.length > 1) return [...new Set(list.map((x) => basename(x.file)))];
-    let files = alone.get(list[0]!.file);
-    if (!files) {
-      files = [basename(list[0]!.file)];
-      alone.set(list[0]!.file, files);
-    }
-    return files;
-  };
-  const pods = new Map<string, string>();
-  const podOf = (s: OccurrenceSet) => {
-    if (!s.pod) return null;
-    if (!s.namespace) return s.pod;
-    const key = String.fromCharCode(id(s.namespace), id(s.pod));
-    let p = pods.get(key);
-    if (p === undefined) {
-      p = [s.namespace, s.pod].join('/');
-      pods.set(key, p);
-    }
-    return p;
-  };
-  // Clusters seen first or last at the same instant (events are timed to the second) share its text.
-  const instants = new Map<number, string>();
-  const out: Cluster[] = [];
-  for (const list of groups.values()) {
-    // The earliest and latest wall times; on a tie the first (earliest) and the last (latest) in input
-    // order (the file's rank, then the place in the file).
-    let a: OccurrenceSet | null = null;
-    let [aI, aWall, aRank, aOrder] = [0, 0, 0, 0];
-    let b: OccurrenceSet | null = null;
-    let [bI, bWall, bRank, bOrder] = [0, 0, 0, 0];
-    let timed = 0;
-    for (const set of list) {
-      const rank = ranks.get(set.store)!;
-      for (let i = 0; i < set.size; i++) {
-        const wall = wallAt(set, i, clock);
-        if (wall === null) continue;
-        timed += 1;
-        const order = set.store.order[set.start + i]!;
-        if (!a || wall < aWall || (wall === aWall && (rank < aRank || (rank === aRank && order < aOrder)))) {
-          a = set;
-          aI = i;
-          aWall = wall;
-          aRank = rank;
-          aOrder = order;
-        }
-        if (!b || wall > bWall || (wall === bWall && (rank > bRank || (rank === bRank && order > bOrder)))) {
-          b = set;
-          bI = i;
-          bWall = wall;
-          bRank = rank;
-          bOrder = order;
-        }
-      }
-    }
-    const count = list.reduce((n, s) => n + s.count, 0) - repeatedEvents(list);
-    const spanH = a && b ? (bWall - aWall) / 3_600_000 : 0;
-    const s = list[0]!;
-    out.push({
-      signature: s.signature,
-      title: titles[s.signature] ?? s.signature,
-      node: s.node,
-      pod: podOf(s),
-      container: s.container,
-      count,
-      files: filesOf(list),
-      firstSeen: a ? seenAt(a, aI, clock, instants) : null,
-      lastSeen: b ? seenAt(b, bI, clock, instants) : null,
-      perHour: spanH >= 0.1 ? Math.round((timed / spanH) * 10) / 10 : null,
-    });
-  }
-  return out.sort((a, b) => b.count - a.count);
-}
-
-/** `when` of an occurrence: its instant when it has one (as its Finding's time would say it), else placed on the clock. */
-function seenAt(set: OccurrenceSet, i: number, clock: Clock, instants: Map<number, string>): string | null {
-  const us = set.store.epochUs[set.start + i]!;
-  if (Number.isNaN(us)) return when(placeFinding(findingAt(set, i), clock));
-  let iso = instants.get(us);
-  if (iso === undefined) {
-    iso = flat(isoMicros(us));
-    instants.set(us, iso);
-  }
-  return iso;
-}
-
-/**
- * The same string, as one flat string: a concatenation is a rope (in V8, a tree of string objects over
- * slices), which a hundred thousand clusters each holding two made the largest part of the diagnosis's
- * memory. A join of two parts is flat; a join of one part gives the rope back.
- */
-function flat(s: string): string {
-  return s.length < 2 ? s : [s.slice(0, 1), s.slice(1)].join('');
-}
-
-/** An occurrence's wall ms on the clock (the clock's year for lines without one), without making its Finding. */
-function wallAt(set: OccurrenceSet, i: number, clock: Clock): number | null {
-  const w = set.store.wallMs[set.start + i]!;
-  if (Number.isNaN(w)) return null;
-  // Years are kept as written; a line without one was stored with the stand-in year 2000.
-  if (hasYearAt(set, i) || (clock.year ?? 2000) === 2000) return Math.floor(w);
-  return wallMs(wallTimeAt(set, i)!, clock.year!);
 }
 
 /**
@@ -207,28 +56,6 @@ function wallAt(set: OccurrenceSet, i: number, clock: Clock): number | null {
  */
 function weighedOneByOne(catalog: CauseCatalog, failures: Set<string>): Set<string> {
   return new Set([...failures, ...catalog.observations.flatMap((o) => [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])])]);
-}
-
-/**
- * Occurrences of an event already counted in the list (Finding.event: one exec logged by the kubelet
- * and by containerd is one event), their counts: what a cluster's count leaves out.
- */
-function repeatedEvents(list: readonly OccurrenceSet[]): number {
-  // Most stores record no event ids (they repeat nothing): no Set for them.
-  if (list.every((s) => s.store.events.size === 0)) return 0;
-  const seen = new Set<string>();
-  let repeated = 0;
-  for (const store of new Set(list.map((s) => s.store))) {
-    if (store.events.size === 0) continue;
-    const ranges = list.filter((s) => s.store === store);
-    // In the store's input order, as the findings were counted.
-    const keyed = [...store.events].filter(([k]) => ranges.some((s) => k >= s.start && k < s.start + s.size)).sort((a, b) => store.order[a[0]]! - store.order[b[0]]!);
-    for (const [k, e] of keyed) {
-      if (seen.has(e)) repeated += store.counts[k]!;
-      else seen.add(e);
-    }
-  }
-  return repeated;
 }
 
 /** A scope of the diagnosis (the whole input, or one node): its sets, and the findings the evidence weighs one by one, placed. */
@@ -286,11 +113,12 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
 }
 
 /**
- * `diagnose`, with the clock it placed the findings on: for callers that print their times. It reads
+ * `diagnose`, with the clock it placed the findings on: for callers that print their times, and the
+ * clusters as a table (`diagnosis.clusters` is made from it when first read). It reads
  * the recognitions' OccurrenceSets; only the runtime errors, closed fifos and probe timeouts are made
  * back into Findings, for the evidence that weighs each one.
  */
-export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; clock: Clock } {
+export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; clock: Clock; clusters: ClusterTable } {
   const catalog = input.catalog ?? CAUSES;
   const sets = input.recognitions.flatMap((r) => setsOf(r));
   const failing = execFailureSignatures(catalog);
@@ -342,7 +170,7 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
     question,
     fixesFor,
     fleet: fleet({ sets, placed }, facts, files, input, clock, catalog, byNodeFamily),
-    clusters: clusters(sets, clock, input.titles),
+    clusters: [],
     fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
     clock: clock.description,
     inputs: { files: input.recognitions.length, lines: input.recognitions.reduce((n, r) => n + r.lines, 0) },
@@ -350,7 +178,19 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
     explained,
     byNode: nodeCauses(groups, input.titles),
   };
-  return { diagnosis, clock };
+  // Made when first read: `--json` writes them from the table one at a time, the human output reads none.
+  const table = new ClusterTable(sets, clock, input.titles);
+  Object.defineProperty(diagnosis, 'clusters', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const list = table.toArray();
+      Object.defineProperty(diagnosis, 'clusters', { value: list, enumerable: true, configurable: true, writable: true });
+      return list;
+    },
+    set: (list: Cluster[]) => Object.defineProperty(diagnosis, 'clusters', { value: list, enumerable: true, configurable: true, writable: true }),
+  });
+  return { diagnosis, clock, clusters: table };
 }
 
 /** Every file that was read, with the node it is from (its findings', else its folder's): the files an observation could have seen. */
@@ -660,11 +500,22 @@ function placeFindings(input: Pick<DiagnoseInput, 'user' | 'zone' | 'year' | 'se
 function yearOfSets(sets: readonly OccurrenceSet[]): number | null {
   const ranks = storeRanks(sets);
   const years = new Map<number, { n: number; rank: number; order: number }>();
+  // The year of the occurrence before, and the ms it spans: most lines are of one year, and a Date per
+  // occurrence was most of this loop's time.
+  let year = NaN;
+  let from = NaN;
+  let to = NaN;
   for (const s of sets) {
     const rank = ranks.get(s.store)!;
     for (let i = 0; i < s.size; i++) {
       if (!hasYearAt(s, i)) continue;
-      const y = new Date(s.store.wallMs[s.start + i]!).getUTCFullYear();
+      const w = s.store.wallMs[s.start + i]!;
+      if (!(w >= from && w < to)) {
+        year = new Date(w).getUTCFullYear();
+        from = new Date(0).setUTCFullYear(year, 0, 1);
+        to = new Date(0).setUTCFullYear(year + 1, 0, 1);
+      }
+      const y = year;
       const order = s.store.order[s.start + i]!;
       const e = years.get(y);
       if (!e) years.set(y, { n: 1, rank, order });
@@ -674,8 +525,11 @@ function yearOfSets(sets: readonly OccurrenceSet[]): number | null {
       }
     }
   }
+  // As commonYear over the years in input order: the most said, the first seen of those that tie.
   const seen = [...years].sort((a, b) => a[1].rank - b[1].rank || a[1].order - b[1].order);
-  return commonYear(seen.flatMap(([y, e]) => new Array<number>(e.n).fill(y)));
+  let best: [number, { n: number }] | undefined;
+  for (const e of seen) if (best === undefined || e[1].n > best[1].n) best = e;
+  return best ? best[0] : null;
 }
 
 /** The contract's finding times: `time` in UTC when the instant is known, else `localTime` as the node wrote it (with the clock's year when the line has none). */

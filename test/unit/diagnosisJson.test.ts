@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ClusterTable, isoOf } from '../../src/core/diagnosis/clusters';
+import { diagnoseOnClock } from '../../src/core/diagnosis/diagnose';
+import { ByteWriter, diagnosisJson, findingJson } from '../../src/core/diagnosis/json';
+import { placeFinding } from '../../src/core/diagnosis/clock';
+import { isoMicros } from '../../src/core/logs/time';
+import { builtInSignatures } from '../../src/core/signatures/catalog';
+import { Matcher } from '../../src/core/signatures/matcher';
+import { findingsOf, setsOf } from '../../src/core/signatures/occurrences';
+import { type Recognition, recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
+import { repoRoot } from '../harness/paths';
+
+// Issue 18: `diagnose --json` writes its document straight into buffers (findings, then the rest, the
+// clusters made one at a time from a table). Whatever the pieces, they must make the bytes of
+// JSON.stringify({ findings, ...rest }, null, 2) and a newline.
+
+const matcher = new Matcher(builtInSignatures());
+const titles = Object.fromEntries(matcher.signatures.map((s) => [s.def.id, s.def.title]));
+let dir: string;
+let events: Recognition[];
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-json-'));
+  const generate = (...args: string[]) => JSON.parse(execFileSync('node', [path.join(repoRoot, 'bench', 'generate-events.mjs'), dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { file: string };
+  events = [await recogniseFile(generate('600').file, { matcher, keepFindings: false }), await recogniseFile(generate('--journal', '400').file, { matcher, keepFindings: false })];
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const input = (recognitions: Recognition[]) => ({ recognitions, facts: recognitions.flatMap((r) => r.facts), saveState: null, user: {}, titles });
+
+/** The document as JSON.stringify writes it from the findings as objects and the rest as plain data. */
+function expected(recognitions: Recognition[], d: ReturnType<typeof diagnoseOnClock>, rest: Record<string, unknown>): string {
+  const findings = findingsOf(recognitions.flatMap((r) => setsOf(r))).map((f) => findingJson(placeFinding(f, d.clock), d.clock));
+  return `${JSON.stringify({ findings, ...rest }, null, 2)}\n`;
+}
+
+function pieces(recognitions: Recognition[], d: ReturnType<typeof diagnoseOnClock>, rest: Record<string, unknown>, piece?: number): Buffer[] {
+  return [...diagnosisJson(recognitions, d.clock, rest, piece)];
+}
+
+// Strings JSON.stringify escapes, or encodes in two, three or four bytes; lone surrogates at either end.
+const awkward = [
+  '',
+  'plain',
+  'quote " backslash \\ slash / tab \t newline \n return \r feed \f back \b nul \u0000 unit \u001f del \u007f',
+  'déjà vu — 中文 ✓ 😀 ẞ',
+  'lone high \ud800 here',
+  'lone low \udc00 here',
+  'ends high \udbff',
+  '\udfff starts low',
+  'reversed \udc00\ud800 pair',
+  'pair split by text \ud83d x \ude00',
+  '\u2028\u2029 separators',
+];
+
+test('strings are written as JSON.stringify writes them, lone surrogates escaped, in UTF-8', () => {
+  const all = Array.from({ length: 0x800 }, (_, c) => String.fromCharCode(c)).join('') + awkward.join('');
+  for (const s of [...awkward, all, 'x'.repeat(100_000) + '\ud800']) {
+    const w = new ByteWriter(16);
+    w.json(s);
+    assert.deepEqual(w.take(), Buffer.from(JSON.stringify(s), 'utf8'), JSON.stringify(s).slice(0, 60));
+  }
+});
+
+test('integers are written in decimal, padded to a width; other numbers as String() writes them', () => {
+  const w = new ByteWriter();
+  const cases: [number, number, string][] = [
+    [0, 1, '0'],
+    [7, 6, '000007'],
+    [999_999, 6, '999999'],
+    [4_294_967_295, 1, '4294967295'],
+    [4_294_967_296, 1, '4294967296'],
+    [12, 6, '000012'],
+    [2 ** 53, 1, String(2 ** 53)],
+    [1.5, 1, '1.5'],
+  ];
+  for (const [x, width, want] of cases) {
+    w.int(x, width);
+    assert.equal(w.take().toString('latin1'), want, `${x}`);
+  }
+});
+
+test('the rest of the document is JSON.stringify(…, null, 2) of plain data, whatever it holds', () => {
+  const d = diagnoseOnClock(input([]));
+  const rest = {
+    empty: [],
+    nothing: {},
+    gone: undefined,
+    fn: () => 1,
+    numbers: [0, -0, 1.5, -2, 1e21, 1e-7, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53 + 2],
+    flags: [true, false, null],
+    texts: awkward,
+    nested: { a: { b: [[], [{}], [1, [2, [3]]]], c: null, skipped: undefined }, 'key "quoted" é': awkward[3] },
+    holes: [undefined, () => 2, 'x'],
+    date: new Date(Date.UTC(2021, 4, 7, 3, 43, 28)),
+    dated: { at: new Date(0), boxed: Object('text') as string },
+  };
+  const text = Buffer.concat(pieces([], d, rest)).toString('utf8');
+  assert.equal(text, `${JSON.stringify({ findings: [], ...rest }, null, 2)}\n`);
+});
+
+test('pieces cut anywhere give the same document, each of whole characters', () => {
+  const names = recogniseText(
+    '/nodes/nœud-é/kubelet.log',
+    [
+      'I0507 03:43:28.310630    1234 prober.go:117] Readiness probe for "wëb-0_shöp(0a1b2c3d-0000-4000-8000-000000000001):wéb" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown — 中文 😀',
+      'I0507 03:43:29.000001    1234 prober.go:117] Readiness probe for "web-1_shop(0a1b2c3d-0000-4000-8000-000000000002):web" failed (failure): OCI runtime exec failed: exec failed: unexpected EOF: unknown \ud800 lone',
+      '',
+    ].join('\n'),
+    { matcher, keepFindings: false },
+  );
+  const recognitions = [names, ...events];
+  const d = diagnoseOnClock(input(recognitions));
+  const rest = { verdict: d.diagnosis.verdict, clusters: d.clusters, fleet: d.diagnosis.fleet, groups: d.diagnosis.groups };
+  const want = expected(recognitions, d, { ...rest, clusters: d.diagnosis.clusters });
+  assert.match(want, /wëb-0/);
+  assert.match(want, /\\ud800 lone/);
+  for (const piece of [1, 7, 100, 4096, undefined]) {
+    const got = pieces(recognitions, d, rest, piece);
+    assert.equal(Buffer.concat(got).toString('utf8'), want, `pieces of ${piece}`);
+    for (const p of got) assert.deepEqual(Buffer.from(p.toString('utf8'), 'utf8'), p, 'a piece holds whole characters');
+    if (piece !== undefined && piece < 4096) assert.ok(got.length > 10, `${got.length} pieces of ${piece}`);
+  }
+});
+
+test('a finding larger than a piece is written whole, in one larger piece', () => {
+  const long = `I0507 03:43:28.310630    1234 prober.go:117] Readiness probe for "web-0_shop(0a1b2c3d-0000-4000-8000-000000000001):web" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown ${'é"\\'.repeat(40_000)}`;
+  const r = recogniseText('/node/kubelet.log', `${long}\n`, { matcher, keepFindings: false });
+  const d = diagnoseOnClock(input([r]));
+  assert.equal(setsOf(r).length, 1);
+  const got = pieces([r], d, { clusters: d.clusters }, 1024);
+  assert.ok(Math.max(...got.map((p) => p.length)) > 100_000, 'one piece holds the finding');
+  assert.equal(Buffer.concat(got).toString('utf8'), expected([r], d, { clusters: d.diagnosis.clusters }));
+});
+
+test('clusters: the table gives the clusters one at a time, as the diagnosis lists them, most first', () => {
+  const recognitions = [...events];
+  const d = diagnoseOnClock(input(recognitions));
+  const table = d.clusters;
+  assert.ok(table instanceof ClusterTable);
+  const streamed = [...table];
+  assert.ok(streamed.length > 100, `${streamed.length} clusters`);
+  // Made when first read, then kept: the same array every time.
+  const listed = d.diagnosis.clusters;
+  assert.equal(d.diagnosis.clusters, listed);
+  assert.deepEqual(streamed, listed);
+  assert.deepEqual(table.at(3), listed[3]);
+  for (let k = 1; k < listed.length; k++) assert.ok(listed[k - 1]!.count >= listed[k]!.count);
+  // Every occurrence is in one cluster; the diagnosis's key order is kept.
+  assert.equal(
+    listed.reduce((n, c) => n + c.count, 0),
+    recognitions.flatMap((r) => setsOf(r)).reduce((n, s) => n + s.count, 0),
+  );
+  assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(diagnoseOnClock(input(recognitions)).diagnosis)) as object), Object.keys(d.diagnosis));
+  // A diagnosis whose clusters are set keeps what it is given (the panel bounds them).
+  const other = diagnoseOnClock(input(recognitions)).diagnosis;
+  other.clusters = listed.slice(0, 2);
+  assert.equal(other.clusters.length, 2);
+});
+
+test('instants by arithmetic are isoMicros: leap days, the ends of the range, before 1970', () => {
+  const day = 86_400_000_000;
+  const edges = [0, 1, 999_999, 1_000_000, -1, -1_000_001, 1.5, Date.UTC(2000, 1, 29) * 1000, Date.UTC(2100, 1, 28, 23, 59, 59) * 1000 + 999_999, Date.UTC(2024, 11, 31, 23, 59, 59) * 1000, 253_402_300_799_999_999, 253_402_300_800_000_000];
+  // A walk over the years 1970–9999, about 146 days and a varying time of day a step.
+  const walk = Array.from({ length: 20_000 }, (_, i) => i * 12_600_000_000_007 + ((i * 7_919_000_003) % day));
+  for (const us of [...edges, ...walk]) assert.equal(isoOf(us), isoMicros(us), String(us));
+});
