@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { parseArgs } from 'node:util';
 import { InputError } from '../core/logs/input';
@@ -162,26 +163,18 @@ const COLLECT_ABOVE = 64 * 1024 * 1024;
  * leaves ~110 MB of heap of which ~47 MB is still needed; left to itself V8 grew the heap by another
  * 30–50 MB while diagnosing and writing `--json` instead of collecting it, and that was the CLI's peak
  * (280–297 MB against 240–248 MB at the end of reading). Collected here (60–180 ms), the diagnosis and
- * the document fit in what reading freed: the peak stays the reading's. `vm.measureMemory` with eager
- * execution is node's one way to start a full collection without --expose-gc; it is experimental, and
- * node's notice of that is not the user's business, so that one warning is not printed.
+ * the document fit in what reading freed: the peak stays the reading's. Node starts a full collection on
+ * request only through V8's `gc` global; `--expose-gc` set now (not on node's command line, which the user
+ * owns) gives it to a new context, and the process's own global stays as it was.
  */
-async function collectReadingGarbage(): Promise<void> {
-  if (process.memoryUsage().heapUsed < COLLECT_ABOVE || typeof vm.measureMemory !== 'function') return;
-  const listeners = process.listeners('warning');
-  const forward = (w: Error) => {
-    if (w.name === 'ExperimentalWarning' && w.message.includes('measureMemory')) return;
-    for (const l of listeners) l(w);
-  };
-  process.removeAllListeners('warning');
-  process.on('warning', forward);
+function collectReadingGarbage(): void {
+  if (process.memoryUsage().heapUsed < COLLECT_ABOVE) return;
   try {
-    await vm.measureMemory({ execution: 'eager' });
+    v8.setFlagsFromString('--expose-gc');
+    const gc: unknown = vm.runInNewContext('gc');
+    if (typeof gc === 'function') gc();
   } catch {
-    // No measurement, no harm: the collection is only an economy.
-  } finally {
-    process.off('warning', forward);
-    for (const l of listeners) process.on('warning', l);
+    // No collection, no harm: it is only an economy.
   }
 }
 
@@ -218,7 +211,7 @@ export const diagnose: Command = async (args, out, err) => {
     skipped.push({ file: e.file, line: null, note: `skipped: ${e.reason}` });
   }
   const recognitions = session.recognitions;
-  await collectReadingGarbage();
+  collectReadingGarbage();
   const input: DiagnoseInput = session.input({ saveState: await sourceFact(values.sources ?? []), user: {} });
   let diagnosed = diagnoseOnClock(input);
   let lab: ReproduceReport | null = null;
