@@ -229,6 +229,28 @@ test('scanRangeAsync: a file cut shorter after its ranges were planned gives wha
   }
 });
 
+test('scanRangeAsync: a file that grows after its ranges were planned gives what scanRange gives', async () => {
+  const text = randomLog(13, 300 * 1024);
+  const fileName = write('grows.log', text);
+  const jobs = rangeJobs(0, text.length, 64 * 1024);
+  // Appended after planning, the last line of the file unfinished: the ranges stop at the planned size.
+  fs.appendFileSync(fileName, `${EOF_LINE}\n${EOF_LINE.slice(0, 50)}`);
+  const fd = fs.openSync(fileName, 'r');
+  const scanner = ByteScanner.create(rangeCapacity(64 * 1024, 4096))!;
+  assert.ok(scanner.setNeedles([...matcher.needles, ...FACT_NEEDLES]));
+  try {
+    let bytes = 0;
+    for (const job of jobs) {
+      const sync = scanRange(fd, scanner, job, 4096);
+      assert.deepEqual(await scanRangeAsync(fd, scanner, job, 4096), sync, `range ${job.index}`);
+      bytes += sync.bytes;
+    }
+    assert.equal(bytes, text.length);
+  } finally {
+    fs.closeSync(fd);
+  }
+});
+
 test('a worker that cannot be used leaves its ranges to the main thread, with the same result', { timeout: 60000 }, async () => {
   const file = write('node.log', randomLog(6, 5 * 1024 * 1024));
   const single = await recogniseFile(file, { matcher, parallel: false });
