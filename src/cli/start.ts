@@ -68,7 +68,12 @@ function writeCache(file: string, script: vm.Script, bundle: string): void {
     fs.writeFileSync(tmp, script.createCachedData());
     fs.renameSync(tmp, file);
     const mine = cachePrefix(bundle);
-    for (const old of fs.readdirSync(dir)) if (old.startsWith(mine) && old.endsWith('.bin') && old !== path.basename(file)) fs.rmSync(path.join(dir, old), { force: true });
+    // Also the caches named before the path was in the name (node, architecture, size, time): no run reads them.
+    const unnamed = `cli-${process.version}-${process.arch}-`;
+    const before = (name: string) => name.startsWith(unnamed) && /^\d+-\d+\.bin$/.test(name.slice(unnamed.length));
+    for (const old of fs.readdirSync(dir)) {
+      if (((old.startsWith(mine) && old.endsWith('.bin')) || before(old)) && old !== path.basename(file)) fs.rmSync(path.join(dir, old), { force: true });
+    }
   } catch {
     // A read-only home or a full disk: the next run compiles again, nothing more.
   }

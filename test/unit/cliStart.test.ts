@@ -128,3 +128,16 @@ test('two installs of the bundle in different folders keep a cache each: neither
     written,
   );
 });
+
+test('caches named before the bundle\'s path was in their name are removed by the next write; another node\'s are kept', () => {
+  const cache = path.join(dir, 'cache-g');
+  fs.mkdirSync(path.join(cache, 'v8'), { recursive: true });
+  const unnamed = `cli-${process.version}-${process.arch}-123-456.bin`;
+  fs.writeFileSync(path.join(cache, 'v8', unnamed), 'x');
+  fs.writeFileSync(path.join(cache, 'v8', 'cli-v0.0.0-other-1-1.bin'), 'x');
+  assert.equal(cli(cache, '--version').code, 0);
+  const files = cacheFiles(cache);
+  assert.ok(!files.includes(unnamed), files.join(', '));
+  assert.ok(files.includes('cli-v0.0.0-other-1-1.bin'), files.join(', '));
+  assert.equal(files.length, 2, files.join(', '));
+});
