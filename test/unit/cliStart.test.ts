@@ -37,7 +37,7 @@ test('the first run writes the code cache, the next runs use it, and the output 
   assert.equal(JSON.parse(first.out).findings[0].signature, 'oci-exec-eof');
   const files = cacheFiles(cache);
   assert.equal(files.length, 1, `cache files: ${files.join(', ')}`);
-  assert.match(files[0]!, new RegExp(`^cli-${process.version.replace(/\./g, '\\.')}-${process.arch}-\\d+-\\d+\\.bin$`));
+  assert.match(files[0]!, new RegExp(`^cli-${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-z]+-\\d+-\\d+\\.bin$`));
   const file = path.join(cache, 'v8', files[0]!);
   const written = fs.statSync(file).mtimeMs;
   const second = cli(cache, 'diagnose', '--json', log);
@@ -108,4 +108,36 @@ test('a rebuilt bundle gets a cache of its own, and the one of the bundle it rep
   } finally {
     fs.utimesSync(bundle, st.atime, st.mtime);
   }
+});
+
+test('two installs of the bundle in different folders keep a cache each: neither run removes the other\'s', () => {
+  const cache = path.join(dir, 'cache-f');
+  const other = fs.mkdtempSync(path.join(dir, 'other-install-'));
+  for (const f of ['cli.js', 'cli-bundle.js', 'tree-sitter.wasm', 'tree-sitter-go.wasm']) fs.copyFileSync(path.join(dir, f), path.join(other, f));
+  const run = (install: string) => spawnSync(process.execPath, [path.join(install, 'cli.js'), '--version'], { encoding: 'utf8', env: { ...process.env, RUNTIME_LENS_CACHE: cache } });
+  assert.equal(run(dir).status, 0);
+  assert.equal(run(other).status, 0);
+  const files = cacheFiles(cache);
+  assert.equal(files.length, 2, files.join(', '));
+  const written = files.map((f) => fs.statSync(path.join(cache, 'v8', f)).mtimeMs);
+  // Alternating, each finds its own cache, accepted: nothing is written again.
+  for (const install of [dir, other, dir, other]) assert.equal(run(install).stdout, run(dir).stdout);
+  assert.deepEqual(cacheFiles(cache), files);
+  assert.deepEqual(
+    files.map((f) => fs.statSync(path.join(cache, 'v8', f)).mtimeMs),
+    written,
+  );
+});
+
+test('caches named before the bundle\'s path was in their name are removed by the next write; another node\'s are kept', () => {
+  const cache = path.join(dir, 'cache-g');
+  fs.mkdirSync(path.join(cache, 'v8'), { recursive: true });
+  const unnamed = `cli-${process.version}-${process.arch}-123-456.bin`;
+  fs.writeFileSync(path.join(cache, 'v8', unnamed), 'x');
+  fs.writeFileSync(path.join(cache, 'v8', 'cli-v0.0.0-other-1-1.bin'), 'x');
+  assert.equal(cli(cache, '--version').code, 0);
+  const files = cacheFiles(cache);
+  assert.ok(!files.includes(unnamed), files.join(', '));
+  assert.ok(files.includes('cli-v0.0.0-other-1-1.bin'), files.join(', '));
+  assert.equal(files.length, 2, files.join(', '));
 });

@@ -7,7 +7,7 @@ import * as zlib from 'node:zlib';
 import { FACT_NEEDLES } from '../../src/core/logs/facts';
 import { InputError } from '../../src/core/logs/input';
 import { ScanPool } from '../../src/core/logs/parallel';
-import { rangeCapacity, rangeJobs, scanRange } from '../../src/core/logs/ranges';
+import { type RangeJob, rangeCapacity, rangeJobs, scanRange, scanRangeAsync } from '../../src/core/logs/ranges';
 import { ByteScanner } from '../../src/core/logs/scan';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
@@ -168,6 +168,86 @@ test('scanRange: every range size from 1 to 300 bytes puts the lines back togeth
     } finally {
       fs.closeSync(fd);
     }
+  }
+});
+
+// A range is read with 64 KiB past its end at first (ranges.ts OVERFLOW), the rest of maxLine only when
+// its last line is longer: lines just under and over 64 KiB and over maxLine across range ends, read
+// by the synchronous (workers) and the asynchronous (main thread) reader.
+test('scanRange and scanRangeAsync: last lines longer than the first read, and longer than maxLine, cut alike', async () => {
+  const maxLine = 256 * 1024;
+  const rand = prng(11);
+  const pieces: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const r = rand();
+    const filler = (n: number) => 'y'.repeat(Math.floor(n));
+    const line = r < 0.25 ? `${EOF_LINE} ${filler(60 * 1024 + rand() * 8 * 1024)}` : r < 0.4 ? `${filler(100 * 1024 + rand() * 100 * 1024)}${EOF_LINE}` : r < 0.5 ? `${EOF_LINE}${filler(maxLine + rand() * 64 * 1024)}` : r < 0.6 ? `${filler(maxLine - 20 - rand() * 8)}${EOF_LINE.slice(0, 20)}` : ORDINARY[Math.floor(rand() * ORDINARY.length)]!;
+    pieces.push(line);
+  }
+  const text = Buffer.from(`${pieces.join('\n')}\n${EOF_LINE}`, 'latin1');
+  const fileName = write('overflow.log', text);
+  const fd = fs.openSync(fileName, 'r');
+  const needles = [...matcher.needles, ...FACT_NEEDLES];
+  const scanner = ByteScanner.create(Math.max(text.length + 1024, rangeCapacity(300 * 1024, maxLine)))!;
+  assert.ok(scanner.setNeedles(needles));
+  const reference = scanWhole(scanner, text, maxLine);
+  assert.ok(reference.hits.length > 10 && reference.longLines.length > 0, 'the text has findings and long lines');
+  try {
+    for (const size of [1000, 70 * 1024, 123457, 300 * 1024]) {
+      const readers = { sync: (job: RangeJob) => scanRange(fd, scanner, job, maxLine), async: (job: RangeJob) => scanRangeAsync(fd, scanner, job, maxLine) };
+      for (const [name, read] of Object.entries(readers)) {
+        const got: typeof reference = { hits: [], longLines: [], lines: 0 };
+        for (const job of rangeJobs(0, text.length, size)) {
+          const r = await read(job);
+          for (let i = 0; i < r.hits.length; i += 2) got.hits.push([got.lines + 1 + (r.hits[i] as number), r.hits[i + 1] as string]);
+          for (const l of r.longLines) got.longLines.push(got.lines + 1 + l);
+          got.lines += r.lines;
+        }
+        assert.deepEqual(got, reference, `ranges of ${size} bytes, ${name}`);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+});
+
+test('scanRangeAsync: a file cut shorter after its ranges were planned gives what scanRange gives, without error', async () => {
+  const text = randomLog(12, 600 * 1024);
+  const fileName = write('shrinks.log', text);
+  const jobs = rangeJobs(0, text.length, 64 * 1024);
+  fs.truncateSync(fileName, Math.floor(text.length / 2) + 17);
+  const fd = fs.openSync(fileName, 'r');
+  const scanner = ByteScanner.create(rangeCapacity(64 * 1024, 4096))!;
+  assert.ok(scanner.setNeedles([...matcher.needles, ...FACT_NEEDLES]));
+  try {
+    for (const job of jobs) {
+      const sync = scanRange(fd, scanner, job, 4096);
+      assert.deepEqual(await scanRangeAsync(fd, scanner, job, 4096), sync, `range ${job.index}`);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+});
+
+test('scanRangeAsync: a file that grows after its ranges were planned gives what scanRange gives', async () => {
+  const text = randomLog(13, 300 * 1024);
+  const fileName = write('grows.log', text);
+  const jobs = rangeJobs(0, text.length, 64 * 1024);
+  // Appended after planning, the last line of the file unfinished: the ranges stop at the planned size.
+  fs.appendFileSync(fileName, `${EOF_LINE}\n${EOF_LINE.slice(0, 50)}`);
+  const fd = fs.openSync(fileName, 'r');
+  const scanner = ByteScanner.create(rangeCapacity(64 * 1024, 4096))!;
+  assert.ok(scanner.setNeedles([...matcher.needles, ...FACT_NEEDLES]));
+  try {
+    let bytes = 0;
+    for (const job of jobs) {
+      const sync = scanRange(fd, scanner, job, 4096);
+      assert.deepEqual(await scanRangeAsync(fd, scanner, job, 4096), sync, `range ${job.index}`);
+      bytes += sync.bytes;
+    }
+    assert.equal(bytes, text.length);
+  } finally {
+    fs.closeSync(fd);
   }
 });
 

@@ -91,3 +91,36 @@ test('a file read through the byte path gives the same findings as the text in a
   assert.deepEqual(fromFile.findings.map((f) => f.line), lines.flatMap((l, i) => (l === eof || l.endsWith('closed fifo"') ? [i + 1] : [])));
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 });
+
+// The scan looks each byte up once and finds where a needle's masked bytes END, carrying the previous
+// 16 bytes' lookups into the next vector (scan.ts, `candidates`): a needle across a 16- or 32-byte
+// boundary, in the first 3 bytes of a range, or a 3-byte needle ending on the range's last byte (found
+// in the extra round past `end`) are the places where that can go wrong.
+test('ByteScanner.scan: a needle at every offset around the vector boundaries, ranges starting anywhere', () => {
+  const scanner = ByteScanner.create(64 * 1024)!;
+  const needleSets = [['abc'], ['abcd'], ['EOF: unknown', 'xyz', 'zz\r'], ['exec failed: EOF', 'abc', 'bcde']];
+  for (const needles of needleSets) {
+    assert.ok(scanner.setNeedles(needles));
+    for (const needle of needles.filter((x) => !x.includes('\r'))) {
+      for (let length = needle.length; length <= 100; length++) {
+        for (let at = 0; at + needle.length <= length; at++) {
+          // Filler made of the needle's own bytes shifted by one, so that nibble masks pass near it.
+          const filler = Array.from({ length }, (_, x) => String.fromCharCode(((needle.charCodeAt(x % needle.length) + 1) & 0x7f) || 0x21)).join('');
+          const line = filler.slice(0, at) + needle + filler.slice(at + needle.length);
+          for (const lead of [0, 1, 3, 17]) {
+            const text = `${'q\n'.repeat(lead)}${line}`;
+            const start = 2 * lead;
+            scanner.bytes.write(`!${text}`, 0, 'latin1');
+            const seen: [number, string, number][] = [];
+            const newlines = scanner.scan(1, 1 + text.length, 1, (l, content, offset) => seen.push([l, content, offset]));
+            const expected: [number, string, number][] = [];
+            const reference = scanLinesJs(text, needles, 1, (l, content, offset) => expected.push([l, content, offset]));
+            assert.equal(newlines, reference, `${needle} at ${at} of ${length}, lead ${lead}`);
+            assert.deepEqual(seen, expected, `${needle} at ${at} of ${length}, lead ${lead}`);
+            assert.ok(seen.some(([, content, offset]) => offset === start && content === line), `${needle} at ${at} of ${length}, lead ${lead}: not found`);
+          }
+        }
+      }
+    }
+  }
+});

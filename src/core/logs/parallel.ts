@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { type RangeJob, type RangeResult, rangeCapacity, rangeJobs, scanRange } from './ranges';
+import { type RangeJob, type RangeResult, rangeCapacity, rangeJobs, scanRangeAsync } from './ranges';
 import { ByteScanner } from './scan';
 import type { FromWorker, ToWorker } from './scanWorker';
 
@@ -190,31 +190,40 @@ export class ScanPool {
       slot.worker.postMessage(init);
       give(slot);
     }
-    while (consumed < jobs.length) {
-      if (failure) throw failure;
-      const stopped = stop();
-      if (stopped) throw stopped;
-      const result = done.get(consumed);
-      if (result) {
-        done.delete(consumed);
-        consumed += 1;
-        this.options.onRange?.({ index: result.index, bytes: result.bytes, thread: result.thread });
-        consume(result);
-        for (const slot of this.slots) give(slot);
-        continue;
-      }
-      const job = retry.shift() ?? (issued < jobs.length && issued - consumed < ahead ? jobs[issued++] : undefined);
-      if (job) {
-        try {
-          done.set(job.index, scanRange(this.fd, scanner, job, maxLine));
-        } catch (e) {
-          throw new ScanFailure((e as Error).message, (e as NodeJS.ErrnoException).code ?? null);
+    /** The range the main thread is scanning itself, its read on libuv's thread pool meanwhile. */
+    let own: Promise<void> | null = null;
+    try {
+      while (consumed < jobs.length) {
+        if (failure) throw failure;
+        const stopped = stop();
+        if (stopped) throw stopped;
+        const result = done.get(consumed);
+        if (result) {
+          done.delete(consumed);
+          consumed += 1;
+          this.options.onRange?.({ index: result.index, bytes: result.bytes, thread: result.thread });
+          consume(result);
+          for (const slot of this.slots) give(slot);
+          continue;
         }
-        // Let the workers' results in, and give them more.
-        await new Promise((resolve) => setImmediate(resolve));
-        continue;
+        const job: RangeJob | undefined = own ? undefined : (retry.shift() ?? (issued < jobs.length && issued - consumed < ahead ? jobs[issued++] : undefined));
+        if (job) {
+          own = scanRangeAsync(this.fd, scanner, job, maxLine)
+            .then(
+              (r) => void done.set(job.index, r),
+              (e: NodeJS.ErrnoException) => void (failure ??= new ScanFailure(e.message, e.code ?? null)),
+            )
+            .finally(() => {
+              own = null;
+              this.poke();
+            });
+          continue;
+        }
+        await new Promise<void>((resolve) => (this.wake = resolve));
       }
-      await new Promise<void>((resolve) => (this.wake = resolve));
+    } finally {
+      // Its read writes into the scanner's memory: the scanner is not handed on before it is over.
+      await own;
     }
   }
 

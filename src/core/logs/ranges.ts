@@ -52,21 +52,75 @@ export function rangeJobs(from: number, size: number, rangeBytes: number): Range
 }
 
 /**
+ * Bytes read past a range's end at first, to finish its last line; the rest of `maxLine` only when no
+ * newline is among them (a longer line). Reading the whole `maxLine` (1 MiB) behind every 12 MiB range
+ * copied 8% more than the file from the page cache.
+ */
+const OVERFLOW = 64 * 1024;
+
+/** Where a range's bytes go in the scanner: the byte before it, then the range, then its last line's rest. */
+function extent(job: RangeJob, maxLine: number, scanner: ByteScanner): { lead: number; rangeEnd: number; want: number; first: number } {
+  const lead = job.start > 0 ? 1 : 0;
+  const want = lead + (job.end - job.start) + maxLine + 1;
+  if (want > scanner.capacity) throw new RangeError(`scanRange: ${want} bytes do not fit a scanner of ${scanner.capacity}`);
+  const rangeEnd = lead + (job.end - job.start);
+  return { lead, rangeEnd, want, first: Math.min(want, rangeEnd + OVERFLOW) };
+}
+
+/** Whether the first read ended before the range's last line did: more of it is to be read. */
+function unfinished(buf: Buffer, n: number, rangeEnd: number, first: number): boolean {
+  return n === first && buf.subarray(0, n).indexOf(0x0a, rangeEnd - 1) < 0;
+}
+
+/** Reads `length` bytes at `position` into `buf` at `at`, fewer only at the end of the file; returns how many. */
+function readFully(fd: number, buf: Buffer, at: number, length: number, position: number): number {
+  let n = 0;
+  while (n < length) {
+    const read = fs.readSync(fd, buf, at + n, length - n, position + n);
+    if (read === 0) break;
+    n += read;
+  }
+  return n;
+}
+
+async function readFullyAsync(fd: number, buf: Buffer, at: number, length: number, position: number): Promise<number> {
+  let n = 0;
+  while (n < length) {
+    const read = await new Promise<number>((resolve, reject) => fs.read(fd, buf, at + n, length - n, position + n, (e, bytes) => (e ? reject(e) : resolve(bytes))));
+    if (read === 0) break;
+    n += read;
+  }
+  return n;
+}
+
+/**
  * Scans one range of the file open as `fd` with `scanner` (its needles loaded): reads it into the
  * scanner's memory with positioned reads, so any number of threads can share the descriptor.
  * Throws the read's error (an `ErrnoException`).
  */
 export function scanRange(fd: number, scanner: ByteScanner, job: RangeJob, maxLine: number): RangeResult {
+  const { lead, rangeEnd, want, first } = extent(job, maxLine, scanner);
+  let n = readFully(fd, scanner.bytes, 0, first, job.start - lead);
+  if (unfinished(scanner.bytes, n, rangeEnd, first)) n += readFully(fd, scanner.bytes, n, want - n, job.start - lead + n);
+  return scanRead(scanner, job, maxLine, n);
+}
+
+/**
+ * `scanRange` with the reads on libuv's thread pool: the main thread takes ranges too (parallel.ts),
+ * and copying them from the page cache there took a sixth of its time, time it has the hits of all
+ * ranges to parse in. Same result; the scanner's memory is written until the promise settles.
+ */
+export async function scanRangeAsync(fd: number, scanner: ByteScanner, job: RangeJob, maxLine: number): Promise<RangeResult> {
+  const { lead, rangeEnd, want, first } = extent(job, maxLine, scanner);
+  let n = await readFullyAsync(fd, scanner.bytes, 0, first, job.start - lead);
+  if (unfinished(scanner.bytes, n, rangeEnd, first)) n += await readFullyAsync(fd, scanner.bytes, n, want - n, job.start - lead + n);
+  return scanRead(scanner, job, maxLine, n);
+}
+
+/** The lines that start in `job`, from its `n` bytes read into the scanner (the byte before it first). */
+function scanRead(scanner: ByteScanner, job: RangeJob, maxLine: number, n: number): RangeResult {
   const lead = job.start > 0 ? 1 : 0;
-  const want = lead + (job.end - job.start) + maxLine + 1;
-  if (want > scanner.capacity) throw new RangeError(`scanRange: ${want} bytes do not fit a scanner of ${scanner.capacity}`);
   const buf = scanner.bytes;
-  let n = 0;
-  while (n < want) {
-    const read = fs.readSync(fd, buf, n, want - n, job.start - lead + n);
-    if (read === 0) break;
-    n += read;
-  }
   const data = buf.subarray(0, n);
   /** Where job.end is in `buf`. */
   const rangeEnd = lead + (job.end - job.start);
