@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EventBytes } from '../../src/core/logs/eventBytes';
-import { type EventEntry, eventListReader, eventRecord, parseEventDocument, sharedValues } from '../../src/core/logs/events';
+import { type EventEntry, eventListReader, eventRecord, eventRecordAt, parseEventDocument, sharedValues } from '../../src/core/logs/events';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseText } from '../../src/core/signatures/recognise';
@@ -47,7 +47,7 @@ function fastRecord(text: string, format: 'kubectl-events-json' = 'kubectl-event
   const s = new EventBytes();
   const end = s.scan(bytes, 0, bytes.length, 256);
   assert.equal(end, bytes.length, `scanned whole: ${text.slice(0, 80)}`);
-  return eventRecord(s.subset(), format, sharedValues());
+  return eventRecordAt(s, format, sharedValues());
 }
 
 test('the byte reader gives eventRecord(JSON.parse) for events of every shape', () => {

@@ -19,17 +19,17 @@ const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
 
 /** Kinds of a member's value. */
-const ABSENT = 0;
-const STRING = 1;
-const NUMBER = 2;
+export const ABSENT = 0;
+export const STRING = 1;
+export const NUMBER = 2;
 /** Anything else: null, true, false, an array; or an object where a scalar is read. */
-const OTHER = 3;
+export const OTHER = 3;
 /** An object whose members were read (a parent: involvedObject, regarding, source, series). */
-const OBJECT = 4;
+export const OBJECT = 4;
 
 /** A string value holds an escape (decoded with JSON.parse) or a byte above ASCII (decoded as UTF-8). */
-const ESCAPED = 1;
-const NON_ASCII = 2;
+export const ESCAPED = 1;
+export const NON_ASCII = 2;
 
 // Member slots. Top-level scalars first, then each parent and its members.
 const TOP = ['message', 'type', 'count', 'firstTimestamp', 'lastTimestamp', 'eventTime', 'reportingComponent', 'reportingController', 'reportingInstance'] as const;
@@ -94,9 +94,11 @@ export class EventBytes {
   messageKey = -1;
   /** Newlines before that key, inside the object. */
   messageNewlines = 0;
+  /** Where the line of that key begins (just past the newline before it), when `messageNewlines` > 0. */
+  messageLineStart = 0;
   /** Some byte of the object is above ASCII: its UTF-16 length differs from its byte length. */
   nonAscii = false;
-  /** The buffer of the last scan (`value` and `subset` read it). */
+  /** The buffer of the last scan (the slots' offsets point into it). */
   private b: Buffer = EMPTY;
   private limit = 0;
   private maxDepth = 0;
@@ -118,52 +120,38 @@ export class EventBytes {
     return this.object(from, 1, topSlots);
   }
 
-  /** The JS value of a slot as JSON.parse would give it, for a string or a number; undefined otherwise. */
-  value(slot: number): string | number | undefined {
-    const k = this.kind[slot];
-    if (k === STRING) return decodeString(this.b, this.start[slot]!, this.end[slot]!, this.flags[slot]!);
-    if (k === NUMBER) return Number(this.b.toString('latin1', this.start[slot]!, this.end[slot]!));
-    return undefined;
+  /** The buffer of the last scan, which the slots' offsets point into (until `release`). */
+  get bytes(): Buffer {
+    return this.b;
+  }
+
+  /** The number in a NUMBER slot, as JSON.parse gives it. */
+  numberAt(slot: number): number {
+    const b = this.b;
+    const s = this.start[slot]!;
+    const e = this.end[slot]!;
+    // Most are small counts: digits only, read without a string (2^53 is 16 digits).
+    if (e - s < 16) {
+      let n = 0;
+      let i = s;
+      for (; i < e; i++) {
+        const c = b[i]! - 0x30;
+        if (c < 0 || c > 9) break;
+        n = n * 10 + c;
+      }
+      if (i === e) return n;
+    }
+    return Number(b.toString('latin1', s, e));
+  }
+
+  /** The string in a STRING slot, as JSON.parse gives it. */
+  stringAt(slot: number): string {
+    return decodeString(this.b, this.start[slot]!, this.end[slot]!, this.flags[slot]!);
   }
 
   /** Lets go of the last scan's buffer. */
   release(): void {
     this.b = EMPTY;
-  }
-
-  /**
-   * The members `eventRecord` reads, as a plain object of the shape JSON.parse gives: scalars as their
-   * values (null for null, true, false, an array or an object), a parent as an object of its members
-   * when it is one and `false` (not an object) otherwise, absent members undefined. One literal of a
-   * fixed shape: this runs once per event.
-   */
-  subset(): EventSubset {
-    return {
-      message: this.scalar(MESSAGE_SLOT),
-      type: this.scalar(S.type),
-      count: this.scalar(S.count),
-      firstTimestamp: this.scalar(S.firstTimestamp),
-      lastTimestamp: this.scalar(S.lastTimestamp),
-      eventTime: this.scalar(S.eventTime),
-      reportingComponent: this.scalar(S.reportingComponent),
-      reportingController: this.scalar(S.reportingController),
-      reportingInstance: this.scalar(S.reportingInstance),
-      involvedObject: this.involved(S.involvedObject),
-      regarding: this.involved(S.regarding),
-      source: this.kind[S.source] === OBJECT ? { component: this.scalar(S.sourceComponent), host: this.scalar(S.sourceHost) } : this.kind[S.source] === ABSENT ? undefined : false,
-      series: this.kind[S.series] === OBJECT ? { count: this.scalar(S.seriesCount), lastObservedTime: this.scalar(S.seriesLastObservedTime) } : this.kind[S.series] === ABSENT ? undefined : false,
-    };
-  }
-
-  private scalar(slot: number): string | number | null | undefined {
-    const k = this.kind[slot];
-    return k === ABSENT ? undefined : k === STRING || k === NUMBER ? this.value(slot) : null;
-  }
-
-  private involved(slot: number): { kind: unknown; name: unknown; namespace: unknown; fieldPath: unknown } | false | undefined {
-    const k = this.kind[slot];
-    if (k !== OBJECT) return k === ABSENT ? undefined : false;
-    return { kind: this.scalar(slot + 1), name: this.scalar(slot + 2), namespace: this.scalar(slot + 3), fieldPath: this.scalar(slot + 4) };
   }
 
   private ws(i: number): number {
@@ -280,6 +268,7 @@ export class EventBytes {
       if (b[i] !== QUOTE) return -1;
       const keyStart = i;
       const newlinesAtKey = this.newlines;
+      const lastNewlineAtKey = this.lastNewline;
       i = this.string(i);
       if (i < 0) return -1;
       const keyEscaped = (this.strFlags & ESCAPED) !== 0;
@@ -318,6 +307,7 @@ export class EventBytes {
           if (depth === 1 && slot.slot === MESSAGE_SLOT && !keyEscaped) {
             this.messageKey = keyStart;
             this.messageNewlines = newlinesAtKey;
+            this.messageLineStart = lastNewlineAtKey + 1;
           }
         }
       }
@@ -341,7 +331,9 @@ const slotOf = (name: string) => {
   const [parent, member] = name.split('.') as [Parent, string];
   return parentSlots.get(parent)!.members.find((m) => m.key.toString('latin1') === member)!.slot;
 };
-const S = {
+/** Slot numbers of the members read (`EventBytes.kind[SLOT.type]`…). */
+export const SLOT = {
+  message: MESSAGE_SLOT,
   type: slotOf('type'),
   count: slotOf('count'),
   firstTimestamp: slotOf('firstTimestamp'),
@@ -359,9 +351,14 @@ const S = {
   seriesCount: slotOf('series.count'),
   seriesLastObservedTime: slotOf('series.lastObservedTime'),
 };
-
-/** What `subset` gives: the members eventRecord reads. */
-export type EventSubset = Record<string, unknown>;
+/** The members of `involvedObject` and of `regarding`, as offsets from the parent's slot. */
+export const INVOLVED = {
+  kind: slotOf('involvedObject.kind') - SLOT.involvedObject,
+  name: slotOf('involvedObject.name') - SLOT.involvedObject,
+  namespace: slotOf('involvedObject.namespace') - SLOT.involvedObject,
+  fieldPath: slotOf('involvedObject.fieldPath') - SLOT.involvedObject,
+};
+for (const [k, offset] of Object.entries(INVOLVED)) if (slotOf(`regarding.${k}`) !== SLOT.regarding + offset) throw new Error('regarding has the members of involvedObject');
 const EMPTY = Buffer.alloc(0);
 const TRUE = [...Buffer.from('true')];
 const FALSE = [...Buffer.from('false')];
@@ -370,7 +367,7 @@ const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 
 /** A JSON string's contents (bytes [s, e), quotes excluded) as JSON.parse gives it. */
-function decodeString(b: Buffer, s: number, e: number, flags: number): string {
+export function decodeString(b: Buffer, s: number, e: number, flags: number): string {
   if (flags & ESCAPED) return JSON.parse(b.toString('utf8', s - 1, e + 1)) as string;
   return flags & NON_ASCII ? b.toString('utf8', s, e) : b.toString('latin1', s, e);
 }

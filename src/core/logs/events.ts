@@ -1,5 +1,6 @@
 import { yaml } from '../lazy';
-import { EventBytes } from './eventBytes';
+import { ByteTable, JSON_STRING, RAW } from './byteTable';
+import { EventBytes, INVOLVED, NON_ASCII, NUMBER, OBJECT, SLOT, STRING } from './eventBytes';
 import { parseRfc3339 } from './formats';
 import type { LogRecord, LogTime } from './types';
 
@@ -83,8 +84,7 @@ export function eventRecord(item: unknown, format: EventFormat, shared: SharedVa
   const involved = obj(e.involvedObject) ?? obj(e.regarding);
   const source = obj(e.source);
   const series = obj(e.series);
-  const fieldPath = text(involved?.fieldPath) ?? '';
-  const container = /spec\.(?:init|ephemeral)?[cC]ontainers\{([^}]+)\}/.exec(fieldPath);
+  const container = containerOf(text(involved?.fieldPath) ?? '');
   const first = time(e.firstTimestamp) ?? time(e.eventTime);
   const last = time(e.lastTimestamp) ?? time(series?.lastObservedTime) ?? time(e.eventTime) ?? first;
   return {
@@ -96,11 +96,57 @@ export function eventRecord(item: unknown, format: EventFormat, shared: SharedVa
     component: names(text(source?.component) ?? text(e.reportingComponent) ?? text(e.reportingController)) ?? 'unknown',
     pod: text(involved?.kind) === 'Pod' ? names(text(involved?.name)) : null,
     namespace: names(text(involved?.namespace)),
-    container: container ? names(container[1]!) : null,
+    container: container === null ? null : names(container),
     count: positive(e.count) ?? positive(series?.count) ?? 1,
     message,
     node: names(text(source?.host) ?? text(e.reportingInstance)),
   };
+}
+
+/** The container a `fieldPath` names (`spec.containers{api}`, init and ephemeral ones too), or null. */
+function containerOf(fieldPath: string): string | null {
+  const m = /spec\.(?:init|ephemeral)?[cC]ontainers\{([^}]+)\}/.exec(fieldPath);
+  return m ? m[1]! : null;
+}
+
+/**
+ * `eventRecord` of the event the scanner just read, from its slots: what `eventRecord(JSON.parse(text))`
+ * gives (test/unit/eventBytes.test.ts checks it), member for member, without an object of the event.
+ * Strings are looked up by their bytes (`SharedBytes`): a string is made only for a value not met yet.
+ */
+export function eventRecordAt(s: EventBytes, format: EventFormat, shared: SharedBytes): LogRecord | null {
+  const kind = s.kind;
+  const message = shared.textOf(s, SLOT.message);
+  if (message === null) return null;
+  const involved = kind[SLOT.involvedObject] === OBJECT ? SLOT.involvedObject : kind[SLOT.regarding] === OBJECT ? SLOT.regarding : -1;
+  const source = kind[SLOT.source] === OBJECT;
+  const series = kind[SLOT.series] === OBJECT;
+  const first = shared.timeOf(s, SLOT.firstTimestamp) ?? shared.timeOf(s, SLOT.eventTime);
+  const last = shared.timeOf(s, SLOT.lastTimestamp) ?? (series ? shared.timeOf(s, SLOT.seriesLastObservedTime) : null) ?? shared.timeOf(s, SLOT.eventTime) ?? first;
+  return {
+    format,
+    payloadFormat: format,
+    time: last,
+    firstTime: first,
+    severity: shared.is(s, SLOT.type, 'Warning') ? 'warning' : 'info',
+    component: (source ? shared.textOf(s, SLOT.sourceComponent) : null) ?? shared.textOf(s, SLOT.reportingComponent) ?? shared.textOf(s, SLOT.reportingController) ?? 'unknown',
+    pod: involved >= 0 && shared.is(s, involved + INVOLVED.kind, 'Pod') ? shared.textOf(s, involved + INVOLVED.name) : null,
+    namespace: involved >= 0 ? shared.textOf(s, involved + INVOLVED.namespace) : null,
+    container: involved >= 0 ? shared.containerOf(s, involved + INVOLVED.fieldPath) : null,
+    count: positiveAt(s, SLOT.count) ?? (series ? positiveAt(s, SLOT.seriesCount) : null) ?? 1,
+    message,
+    node: (source ? shared.textOf(s, SLOT.sourceHost) : null) ?? shared.textOf(s, SLOT.reportingInstance),
+  };
+}
+
+/** `positive` of a slot's value. */
+function positiveAt(s: EventBytes, slot: number): number | null {
+  const k = s.kind[slot];
+  if (k === NUMBER) {
+    const n = s.numberAt(slot);
+    return Number.isFinite(n) && n > 0 ? Math.floor(n) : null;
+  }
+  return k === STRING ? positive(s.stringAt(slot)) : null;
 }
 
 /** Distinct values kept at most this many: enough for a cluster's pods, nodes, messages and seconds. */
@@ -123,10 +169,112 @@ function table<T>(make: (s: string) => T): (s: string | null) => T | null {
  * nodes, and its times have whole seconds, shared by the events of that second — every finding would
  * otherwise hold its own copies. Times are read-only once parsed, so sharing them is safe.
  */
-export function sharedValues(): SharedValues {
-  const texts = table((s) => s);
+export function sharedValues(): SharedBytes {
+  return new SharedBytes();
+}
+
+/**
+ * The shared values of a list, looked up by their strings (events JSON.parse or YAML gave) or by
+ * their bytes in the buffer the scanner read (byteTable.ts): the bytes are looked up first, and a value
+ * not met yet is decoded and shared through the tables of strings, so both ways give the same copy.
+ */
+export class SharedBytes implements SharedValues {
+  readonly name = table((s: string) => s);
+  readonly time = table(parseRfc3339);
   // Texts have a table of their own: lists whose texts are all different must not crowd out the names.
-  return { name: table((s) => s), time: table(parseRfc3339), text: (s) => texts(s)! };
+  private readonly texts = table((s: string) => s);
+  private readonly nameBytes = new ByteTable<string>(JSON_STRING, MAX_SHARED);
+  private readonly timeBytes = new ByteTable<LogTime | null>(JSON_STRING, MAX_SHARED);
+  private readonly textBytes = new ByteTable<string>(RAW, MAX_SHARED);
+  /** The container of each `fieldPath` met (a list has one per container of its pods). */
+  private readonly containerBytes = new ByteTable<string | null>(JSON_STRING, MAX_SHARED);
+
+  text(s: string): string {
+    return this.texts(s)!;
+  }
+
+  /** `name(text(v))` of a slot's value: a non-empty string or a number as a shared string, else null. */
+  textOf(s: EventBytes, slot: number): string | null {
+    const k = s.kind[slot];
+    if (k === STRING) {
+      const b = s.bytes;
+      const start = s.start[slot]!;
+      const end = s.end[slot]!;
+      if (end === start) return null;
+      if (s.flags[slot]! & NON_ASCII) return this.name(s.stringAt(slot));
+      const t = this.nameBytes;
+      const entry = t.find(b, start, end);
+      if (entry >= 0) return t.value(entry);
+      const v = this.name(s.stringAt(slot))!;
+      t.add(b, start, end, v, v);
+      return v;
+    }
+    return k === NUMBER ? this.name(String(s.numberAt(slot))) : null;
+  }
+
+  /** `time(text(v))` of a slot's value. */
+  timeOf(s: EventBytes, slot: number): LogTime | null {
+    const k = s.kind[slot];
+    if (k === STRING) {
+      const b = s.bytes;
+      const start = s.start[slot]!;
+      const end = s.end[slot]!;
+      if (end === start) return null;
+      if (s.flags[slot]! & NON_ASCII) return this.time(s.stringAt(slot));
+      const t = this.timeBytes;
+      const entry = t.find(b, start, end);
+      if (entry >= 0) return t.value(entry);
+      const key = s.stringAt(slot);
+      const v = this.time(key);
+      t.add(b, start, end, key, v);
+      return v;
+    }
+    return k === NUMBER ? this.time(String(s.numberAt(slot))) : null;
+  }
+
+  /** The shared name of the container a slot's `fieldPath` names, or null. */
+  containerOf(s: EventBytes, slot: number): string | null {
+    const k = s.kind[slot];
+    if (k !== STRING) return null; // a number is no container's path
+    const b = s.bytes;
+    const start = s.start[slot]!;
+    const end = s.end[slot]!;
+    if (end === start) return null;
+    const container = (path: string) => {
+      const c = containerOf(path);
+      return c === null ? null : this.name(c);
+    };
+    if (s.flags[slot]! & NON_ASCII) return container(s.stringAt(slot));
+    const t = this.containerBytes;
+    const entry = t.find(b, start, end);
+    if (entry >= 0) return t.value(entry);
+    const path = s.stringAt(slot);
+    const v = container(path);
+    t.add(b, start, end, path, v);
+    return v;
+  }
+
+  /** Is a slot's value the string `word` (ASCII, as JSON.parse would give it)? */
+  is(s: EventBytes, slot: number, word: string): boolean {
+    if (s.kind[slot] !== STRING) return false;
+    const start = s.start[slot]!;
+    if (s.flags[slot] !== 0) return s.stringAt(slot) === word;
+    if (s.end[slot]! - start !== word.length) return false;
+    const b = s.bytes;
+    for (let j = 0; j < word.length; j++) if (b[start + j] !== word.charCodeAt(j)) return false;
+    return true;
+  }
+
+  /** `text` of the bytes [start, end) of a line, decoded as UTF-8 (`ascii`: they are all below 0x80). */
+  textAt(b: Buffer, start: number, end: number, ascii: boolean): string {
+    if (!ascii) return this.text(b.toString('utf8', start, end));
+    const t = this.textBytes;
+    const entry = t.find(b, start, end);
+    if (entry >= 0) return t.value(entry);
+    const v = this.text(b.toString('latin1', start, end));
+    t.add(b, start, end, v, v);
+    return v;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -188,7 +336,7 @@ class JsonEventReader implements EventListReader {
   private topMessageLine = 0;
   /** Line where the current document begins. */
   private docLine = 1;
-  private readonly names = sharedValues();
+  private readonly names = new SharedBytes();
   private readonly scanner = new EventBytes();
 
   constructor(private readonly sink: EventSink) {}
@@ -214,19 +362,34 @@ class JsonEventReader implements EventListReader {
       this.lineStart = this.base + s.lastNewline + 1;
       this.lineLost = 0;
     } else if (raw !== null) this.lineLost += end - at - raw.length;
-    const record = eventRecord(s.subset(), 'kubectl-events-json', this.names);
-    s.release();
-    if (!record) return end;
-    const messageLine = s.messageKey >= 0 ? line + s.messageNewlines : line;
-    // A view of the event's bytes: searches for a newline or the message member stop at its end.
-    const bytes = buf.subarray(at, end);
-    const m = messageText(bytes, messageLine - line);
-    let column = 0;
-    if (m.oneLine) {
-      const key = raw !== null ? raw.indexOf(MESSAGE_MEMBER) : bytes.indexOf(MESSAGE_BYTES);
-      column = column16 + Math.max(0, key);
+    const record = eventRecordAt(s, 'kubectl-events-json', this.names);
+    if (!record) {
+      s.release();
+      return end;
     }
-    this.sink.event({ line: messageLine, record, text: this.names.text(m.text), column });
+    // The text is messageText's, cut from the buffer in place: the line of the message, or on a
+    // compact list's one line the message member as written.
+    const index = s.messageKey >= 0 ? s.messageNewlines : 0;
+    let textStart = at;
+    let textEnd = end;
+    let column = 0;
+    if (s.newlines === 0) {
+      let key = buf.indexOf(MESSAGE_BYTES, at);
+      if (key >= end) key = -1;
+      if (key > at) {
+        textStart = key;
+        const close = stringEnd(buf, key + MESSAGE_BYTES.length, end);
+        if (close > 0) textEnd = close;
+      }
+      column = column16 + Math.max(0, raw !== null ? raw.indexOf(MESSAGE_MEMBER) : key - at);
+    } else {
+      if (index > 0) textStart = s.messageLineStart;
+      const nl = buf.indexOf(NEWLINE, textStart);
+      if (nl >= 0 && nl < end) textEnd = nl;
+      if (textEnd > textStart && buf[textEnd - 1] === 0x0d) textEnd -= 1;
+    }
+    s.release();
+    this.sink.event({ line: line + index, record, text: this.names.textAt(buf, textStart, textEnd, !s.nonAscii), column });
     return end;
   }
 
@@ -549,19 +712,19 @@ function messageText(bytes: Buffer, index: number): { text: string; oneLine: boo
     const key = bytes.indexOf(MESSAGE_BYTES);
     if (key > 0) {
       start = key;
-      const close = stringEnd(bytes, key + MESSAGE_BYTES.length);
+      const close = stringEnd(bytes, key + MESSAGE_BYTES.length, bytes.length);
       if (close > 0) end = close;
     }
   }
   return { text: bytes.toString('utf8', start, end), oneLine };
 }
 
-/** Just past the JSON string that starts (after blanks) at `from`, or -1 when there is none. */
-function stringEnd(bytes: Buffer, from: number): number {
+/** Just past the JSON string that starts (after blanks) at `from` and ends before `limit`, or -1 when there is none. */
+function stringEnd(bytes: Buffer, from: number, limit: number): number {
   let i = from;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
-  if (bytes[i] !== QUOTE) return -1;
-  for (i += 1; i < bytes.length; i++) {
+  while (i < limit && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
+  if (i >= limit || bytes[i] !== QUOTE) return -1;
+  for (i += 1; i < limit; i++) {
     if (bytes[i] === BACKSLASH) i++;
     else if (bytes[i] === QUOTE) return i + 1;
   }
