@@ -96,6 +96,12 @@ export class EventBytes {
   messageNewlines = 0;
   /** Where the line of that key begins (just past the newline before it), when `messageNewlines` > 0. */
   messageLineStart = 0;
+  /**
+   * Offset of the first `"message":` in the object's bytes (at any depth: the key of a member named
+   * message, or the end of a key that ends in an escaped quote and `message`), or -1: where a search
+   * of the bytes for it would stop, without the search.
+   */
+  memberKey = -1;
   /** Some byte of the object is above ASCII: its UTF-16 length differs from its byte length. */
   nonAscii = false;
   /** The buffer of the last scan (the slots' offsets point into it). */
@@ -116,6 +122,7 @@ export class EventBytes {
     this.lastNewline = -1;
     this.messageKey = -1;
     this.messageNewlines = 0;
+    this.memberKey = -1;
     this.nonAscii = false;
     return this.object(from, 1, topSlots);
   }
@@ -176,6 +183,8 @@ export class EventBytes {
     let flags = 0;
     for (i += 1; i < this.limit; i++) {
       const c = b[i]!;
+      // One test for the bytes most strings are made of (one load from a table of 256).
+      if (PLAIN[c] === 1) continue;
       if (c === QUOTE) {
         this.strFlags = flags;
         if (flags & NON_ASCII) this.nonAscii = true;
@@ -272,6 +281,8 @@ export class EventBytes {
       i = this.string(i);
       if (i < 0) return -1;
       const keyEscaped = (this.strFlags & ESCAPED) !== 0;
+      // In valid JSON, `":` closes a key: the first `"message":` is where the first key ending in `"message` (its opening quote, or an escaped one) meets its colon.
+      if (this.memberKey < 0 && b[i] === 0x3a && i - keyStart >= 9 && endsInMessage(b, i - 1)) this.memberKey = i - 9;
       const slot = table ? lookup(table, b, keyStart + 1, i - 1, keyEscaped) : null;
       i = this.ws(i);
       if (i >= this.limit || b[i] !== 0x3a) return -1;
@@ -363,8 +374,18 @@ const EMPTY = Buffer.alloc(0);
 const TRUE = [...Buffer.from('true')];
 const FALSE = [...Buffer.from('false')];
 const NULL = [...Buffer.from('null')];
+/** Bytes that a string holds as they are: printable ASCII but the quote and the backslash. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 0x80; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+
+const MESSAGE = [...Buffer.from('"message')];
+/** Do the bytes before `q` end in `"message`? */
+function endsInMessage(b: Buffer, q: number): boolean {
+  for (let j = 0; j < MESSAGE.length; j++) if (b[q - MESSAGE.length + j] !== MESSAGE[j]) return false;
+  return true;
+}
 
 /** A JSON string's contents (bytes [s, e), quotes excluded) as JSON.parse gives it. */
 export function decodeString(b: Buffer, s: number, e: number, flags: number): string {

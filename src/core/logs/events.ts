@@ -116,7 +116,7 @@ function containerOf(fieldPath: string): string | null {
  */
 export function eventRecordAt(s: EventBytes, format: EventFormat, shared: SharedBytes): LogRecord | null {
   const kind = s.kind;
-  const message = shared.textOf(s, SLOT.message);
+  const message = shared.messageOf(s);
   if (message === null) return null;
   const involved = kind[SLOT.involvedObject] === OBJECT ? SLOT.involvedObject : kind[SLOT.regarding] === OBJECT ? SLOT.regarding : -1;
   const source = kind[SLOT.source] === OBJECT;
@@ -151,6 +151,22 @@ function positiveAt(s: EventBytes, slot: number): number | null {
 
 /** Distinct values kept at most this many: enough for a cluster's pods, nodes, messages and seconds. */
 const MAX_SHARED = 65536;
+
+/** A message met in a list, and the text of the line it was last met on, with what surrounds it there. */
+interface MessageEntry {
+  message: string;
+  text: string | null;
+  /** The line's bytes before the message's opening quote, and after its closing one, as Latin-1. */
+  prefix: string;
+  suffix: string;
+}
+
+/** Are bytes [s, e) the ASCII string `word`? */
+function spells(word: string, b: Buffer, s: number, e: number): boolean {
+  if (e - s !== word.length) return false;
+  for (let j = 0; j < word.length; j++) if (b[s + j] !== word.charCodeAt(j)) return false;
+  return true;
+}
 
 function table<T>(make: (s: string) => T): (s: string | null) => T | null {
   const seen = new Map<string, T>();
@@ -188,6 +204,12 @@ export class SharedBytes implements SharedValues {
   private readonly textBytes = new ByteTable<string>(RAW, MAX_SHARED);
   /** The container of each `fieldPath` met (a list has one per container of its pods). */
   private readonly containerBytes = new ByteTable<string | null>(JSON_STRING, MAX_SHARED);
+  /** Messages by their bytes, each with the text of the line it was last met on (see `lineText`). */
+  private readonly messageBytes = new ByteTable<MessageEntry>(JSON_STRING, MAX_SHARED);
+  /** What a message's line holds before and after it (`"message":"`, an indentation, `",`): a handful. */
+  private readonly affixBytes = new ByteTable<string>(RAW, 256);
+  /** The entry of the message `messageOf` last gave, or null when it was not looked up by its bytes. */
+  private message: MessageEntry | null = null;
 
   text(s: string): string {
     return this.texts(s)!;
@@ -210,6 +232,58 @@ export class SharedBytes implements SharedValues {
       return v;
     }
     return k === NUMBER ? this.name(String(s.numberAt(slot))) : null;
+  }
+
+  /**
+   * `textOf` the message slot, remembering its entry for `lineText`: an event's message and its text
+   * are the two longest values read, and this way their bytes are looked up once, not twice.
+   */
+  messageOf(s: EventBytes): string | null {
+    this.message = null;
+    const slot = SLOT.message;
+    if (s.kind[slot] !== STRING || s.flags[slot]! & NON_ASCII) return this.textOf(s, slot);
+    const b = s.bytes;
+    const start = s.start[slot]!;
+    const end = s.end[slot]!;
+    if (end === start) return null;
+    const t = this.messageBytes;
+    const entry = t.find(b, start, end);
+    let m: MessageEntry;
+    if (entry >= 0) m = t.value(entry);
+    else {
+      const v = this.name(s.stringAt(slot))!;
+      m = { message: v, text: null, prefix: '', suffix: '' };
+      if (!t.add(b, start, end, v, m)) return v;
+    }
+    this.message = m;
+    return m.message;
+  }
+
+  /**
+   * `textAt` of the line [start, end) that holds the message `messageOf` just read (in the scanner's
+   * slot, quotes included): when the line around it is spelled as when that message was last met (in
+   * a list, always), its text is that one, found without reading the message's bytes again.
+   */
+  lineText(s: EventBytes, b: Buffer, start: number, end: number, ascii: boolean): string {
+    const m = this.message;
+    const valueStart = s.start[SLOT.message]! - 1;
+    const valueEnd = s.end[SLOT.message]! + 1;
+    if (m === null || !ascii || start > valueStart || end < valueEnd) return this.textAt(b, start, end, ascii);
+    if (m.text !== null && spells(m.prefix, b, start, valueStart) && spells(m.suffix, b, valueEnd, end)) return m.text;
+    const text = this.textAt(b, start, end, true);
+    m.text = text;
+    m.prefix = this.affix(b, start, valueStart);
+    m.suffix = this.affix(b, valueEnd, end);
+    return text;
+  }
+
+  private affix(b: Buffer, start: number, end: number): string {
+    const t = this.affixBytes;
+    const entry = t.find(b, start, end);
+    if (entry >= 0) return t.value(entry);
+    const v = b.toString('latin1', start, end);
+    t.add(b, start, end, v, v);
+    return v;
   }
 
   /** `time(text(v))` of a slot's value. */
@@ -259,10 +333,7 @@ export class SharedBytes implements SharedValues {
     if (s.kind[slot] !== STRING) return false;
     const start = s.start[slot]!;
     if (s.flags[slot] !== 0) return s.stringAt(slot) === word;
-    if (s.end[slot]! - start !== word.length) return false;
-    const b = s.bytes;
-    for (let j = 0; j < word.length; j++) if (b[start + j] !== word.charCodeAt(j)) return false;
-    return true;
+    return spells(word, s.bytes, start, s.end[slot]!);
   }
 
   /** `text` of the bytes [start, end) of a line, decoded as UTF-8 (`ascii`: they are all below 0x80). */
@@ -374,11 +445,11 @@ class JsonEventReader implements EventListReader {
     let textEnd = end;
     let column = 0;
     if (s.newlines === 0) {
-      let key = buf.indexOf(MESSAGE_BYTES, at);
-      if (key >= end) key = -1;
+      const key = s.memberKey;
       if (key > at) {
         textStart = key;
-        const close = stringEnd(buf, key + MESSAGE_BYTES.length, end);
+        // The top-level message written right after its key ends where its slot says; else it is looked for.
+        const close = key === s.messageKey && s.start[SLOT.message] === key + MESSAGE_BYTES.length + 1 && s.kind[SLOT.message] === STRING ? s.end[SLOT.message]! + 1 : stringEnd(buf, key + MESSAGE_BYTES.length, end);
         if (close > 0) textEnd = close;
       }
       column = column16 + Math.max(0, raw !== null ? raw.indexOf(MESSAGE_MEMBER) : key - at);
@@ -389,7 +460,7 @@ class JsonEventReader implements EventListReader {
       if (textEnd > textStart && buf[textEnd - 1] === 0x0d) textEnd -= 1;
     }
     s.release();
-    this.sink.event({ line: line + index, record, text: this.names.textAt(buf, textStart, textEnd, !s.nonAscii), column });
+    this.sink.event({ line: line + index, record, text: this.names.lineText(s, buf, textStart, textEnd, !s.nonAscii), column });
     return end;
   }
 
