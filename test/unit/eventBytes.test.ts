@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventBytes } from '../../src/core/logs/eventBytes';
+import { hashBytes } from '../../src/core/logs/byteTable';
+import { EventBytes, INVOLVED, SLOT, STRING } from '../../src/core/logs/eventBytes';
 import { type EventEntry, eventListReader, eventRecord, eventRecordAt, parseEventDocument, sharedValues } from '../../src/core/logs/events';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
@@ -54,6 +55,17 @@ test('the byte reader gives eventRecord(JSON.parse) for events of every shape', 
   const texts = [...EVENTS.map((e) => JSON.stringify(e)), ...EVENTS.map((e) => JSON.stringify(e, null, 4)), ...ODD_EVENTS];
   for (const text of texts) {
     assert.deepEqual(fastRecord(text), eventRecord(JSON.parse(text), 'kubectl-events-json', sharedValues()), text.slice(0, 120));
+  }
+});
+
+test('the scanner hashes each string it reads as byteTable.ts hashes its bytes', () => {
+  const text = JSON.stringify({ message: 'Get "http://x/": EOF \u0001 é', type: 'Warning', source: { host: 'node-1', component: '' }, involvedObject: { kind: 'Pod' } });
+  const bytes = Buffer.from(text, 'utf8');
+  const s = new EventBytes();
+  assert.equal(s.scan(bytes, 0, bytes.length, 256), bytes.length);
+  for (const slot of [SLOT.message, SLOT.type, SLOT.sourceHost, SLOT.sourceComponent, SLOT.involvedObject + INVOLVED.kind]) {
+    assert.equal(s.kind[slot], STRING);
+    assert.equal(s.hash[slot], hashBytes(bytes, s.start[slot]!, s.end[slot]!), `slot ${slot}`);
   }
 });
 

@@ -27,10 +27,16 @@ export type KeySpelling = typeof JSON_STRING | typeof RAW;
 
 const BACKSLASH = 0x5c;
 
-/** FNV-1a over bytes [s, e): cheap, and spreads the near-identical values of a list (pod-0, pod-1…). */
+export const HASH_SEED = 0x811c9dc5 | 0;
+export const HASH_PRIME = 0x01000193;
+
+/**
+ * FNV-1a over bytes [s, e): cheap, and spreads the near-identical values of a list (pod-0, pod-1…).
+ * The event scanner makes the same hash of each string as it checks it (eventBytes.ts `string`).
+ */
 export function hashBytes(b: Uint8Array, s: number, e: number): number {
-  let h = 0x811c9dc5;
-  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  let h = HASH_SEED;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, HASH_PRIME);
   return h;
 }
 
@@ -59,9 +65,8 @@ export class ByteTable<T> {
     return this.keys.length;
   }
 
-  /** The entry whose key bytes [s, e) spell, or -1. Bytes above ASCII are always a miss. */
-  find(b: Uint8Array, s: number, e: number): number {
-    const h = hashBytes(b, s, e);
+  /** The entry whose key bytes [s, e) spell, or -1; `h` is their `hashBytes`. Bytes above ASCII are always a miss. */
+  find(b: Uint8Array, s: number, e: number, h: number): number {
     this.lastHash = h;
     const n = e - s;
     const slots = this.slots;

@@ -1,3 +1,5 @@
+import { HASH_PRIME, HASH_SEED } from './byteTable';
+
 /**
  * One event object of a `kubectl get events -o json` list read straight from its bytes: the object is
  * checked against the JSON grammar byte by byte, and only the members `eventRecord` reads are decoded
@@ -87,6 +89,8 @@ export class EventBytes {
   readonly flags = new Uint8Array(SLOTS);
   readonly start = new Int32Array(SLOTS);
   readonly end = new Int32Array(SLOTS);
+  /** Of a STRING slot: `hashBytes` of its bytes [start, end). */
+  readonly hash = new Int32Array(SLOTS);
   /** Newlines inside the object, and the offset of the last one (in the buffer). */
   newlines = 0;
   lastNewline = -1;
@@ -176,32 +180,50 @@ export class EventBytes {
     return i;
   }
 
-  /** The string starting at its quote `i`; returns the offset past its closing quote, or -1. Sets `strFlags`. */
+  /**
+   * The string starting at its quote `i`; returns the offset past its closing quote, or -1. Sets
+   * `strFlags`, and `strHash`: `hashBytes` of its bytes between the quotes, made in the same pass (the
+   * values read are looked up by it in byteTable.ts, and would otherwise be read once more to hash them).
+   */
   private strFlags = 0;
+  private strHash = 0;
   private string(i: number): number {
     const b = this.b;
     let flags = 0;
+    let h = HASH_SEED;
     for (i += 1; i < this.limit; i++) {
       const c = b[i]!;
       // One test for the bytes most strings are made of (one load from a table of 256).
-      if (PLAIN[c] === 1) continue;
+      if (PLAIN[c] === 1) {
+        h = Math.imul(h ^ c, HASH_PRIME);
+        continue;
+      }
       if (c === QUOTE) {
         this.strFlags = flags;
+        this.strHash = h;
         if (flags & NON_ASCII) this.nonAscii = true;
         return i + 1;
       }
       if (c === BACKSLASH) {
         flags |= ESCAPED;
         if (++i >= this.limit) return -1;
-        const e = b[i];
+        const e = b[i]!;
+        h = Math.imul(Math.imul(h ^ c, HASH_PRIME) ^ e, HASH_PRIME);
         if (e === 0x75) {
           // \uXXXX
           if (i + 4 >= this.limit) return -1;
-          for (let h = 1; h <= 4; h++) if (!isHex(b[i + h]!)) return -1;
+          for (let k = 1; k <= 4; k++) {
+            const x = b[i + k]!;
+            if (!isHex(x)) return -1;
+            h = Math.imul(h ^ x, HASH_PRIME);
+          }
           i += 4;
         } else if (!(e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)) return -1;
       } else if (c < 0x20) return -1;
-      else if (c >= 0x80) flags |= NON_ASCII;
+      else {
+        flags |= NON_ASCII;
+        h = Math.imul(h ^ c, HASH_PRIME);
+      }
     }
     return -1;
   }
@@ -307,6 +329,7 @@ export class EventBytes {
           if (c === QUOTE) {
             this.kind[slot.slot] = STRING;
             this.flags[slot.slot] = this.strFlags;
+            this.hash[slot.slot] = this.strHash;
             this.start[slot.slot] = at + 1;
             this.end[slot.slot] = i - 1;
           } else if (c === 0x2d || (c! >= 0x30 && c! <= 0x39)) {

@@ -1,5 +1,5 @@
 import { yaml } from '../lazy';
-import { ByteTable, JSON_STRING, RAW } from './byteTable';
+import { ByteTable, JSON_STRING, RAW, hashBytes } from './byteTable';
 import { EventBytes, INVOLVED, NON_ASCII, NUMBER, OBJECT, SLOT, STRING } from './eventBytes';
 import { parseRfc3339 } from './formats';
 import type { LogRecord, LogTime } from './types';
@@ -225,7 +225,7 @@ export class SharedBytes implements SharedValues {
       if (end === start) return null;
       if (s.flags[slot]! & NON_ASCII) return this.name(s.stringAt(slot));
       const t = this.nameBytes;
-      const entry = t.find(b, start, end);
+      const entry = t.find(b, start, end, s.hash[slot]!);
       if (entry >= 0) return t.value(entry);
       const v = this.name(s.stringAt(slot))!;
       t.add(b, start, end, v, v);
@@ -247,7 +247,7 @@ export class SharedBytes implements SharedValues {
     const end = s.end[slot]!;
     if (end === start) return null;
     const t = this.messageBytes;
-    const entry = t.find(b, start, end);
+    const entry = t.find(b, start, end, s.hash[slot]!);
     let m: MessageEntry;
     if (entry >= 0) m = t.value(entry);
     else {
@@ -279,7 +279,7 @@ export class SharedBytes implements SharedValues {
 
   private affix(b: Buffer, start: number, end: number): string {
     const t = this.affixBytes;
-    const entry = t.find(b, start, end);
+    const entry = t.find(b, start, end, hashBytes(b, start, end));
     if (entry >= 0) return t.value(entry);
     const v = b.toString('latin1', start, end);
     t.add(b, start, end, v, v);
@@ -296,7 +296,7 @@ export class SharedBytes implements SharedValues {
       if (end === start) return null;
       if (s.flags[slot]! & NON_ASCII) return this.time(s.stringAt(slot));
       const t = this.timeBytes;
-      const entry = t.find(b, start, end);
+      const entry = t.find(b, start, end, s.hash[slot]!);
       if (entry >= 0) return t.value(entry);
       const key = s.stringAt(slot);
       const v = this.time(key);
@@ -320,7 +320,7 @@ export class SharedBytes implements SharedValues {
     };
     if (s.flags[slot]! & NON_ASCII) return container(s.stringAt(slot));
     const t = this.containerBytes;
-    const entry = t.find(b, start, end);
+    const entry = t.find(b, start, end, s.hash[slot]!);
     if (entry >= 0) return t.value(entry);
     const path = s.stringAt(slot);
     const v = container(path);
@@ -340,7 +340,7 @@ export class SharedBytes implements SharedValues {
   textAt(b: Buffer, start: number, end: number, ascii: boolean): string {
     if (!ascii) return this.text(b.toString('utf8', start, end));
     const t = this.textBytes;
-    const entry = t.find(b, start, end);
+    const entry = t.find(b, start, end, hashBytes(b, start, end));
     if (entry >= 0) return t.value(entry);
     const v = this.text(b.toString('latin1', start, end));
     t.add(b, start, end, v, v);
