@@ -82,6 +82,15 @@ export class ByteTable<T> {
     return this.values[entry]!;
   }
 
+  /** The string an entry's bytes spell. */
+  key(entry: number): string {
+    return this.keys[entry]!;
+  }
+
+  setValue(entry: number, value: T): void {
+    this.values[entry] = value;
+  }
+
   /**
    * Adds the value of the bytes [s, e) the last `find` missed, under `key` (the string they spell). Not
    * added (false) when the table is full, or the bytes are not all ASCII.

@@ -152,15 +152,6 @@ function positiveAt(s: EventBytes, slot: number): number | null {
 /** Distinct values kept at most this many: enough for a cluster's pods, nodes, messages and seconds. */
 const MAX_SHARED = 65536;
 
-/** A message met in a list, and the text of the line it was last met on, with what surrounds it there. */
-interface MessageEntry {
-  message: string;
-  text: string | null;
-  /** The line's bytes before the message's opening quote, and after its closing one, as Latin-1. */
-  prefix: string;
-  suffix: string;
-}
-
 /** Are bytes [s, e) the ASCII string `word`? */
 function spells(word: string, b: Buffer, s: number, e: number): boolean {
   if (e - s !== word.length) return false;
@@ -168,16 +159,26 @@ function spells(word: string, b: Buffer, s: number, e: number): boolean {
   return true;
 }
 
-function table<T>(make: (s: string) => T): (s: string | null) => T | null {
-  const seen = new Map<string, T>();
-  return (s) => {
-    if (s === null) return null;
-    const known = seen.get(s);
+/** One copy of each distinct string's value (`make` of it), for at most MAX_SHARED strings. */
+class StringTable<T> {
+  private readonly seen = new Map<string, T>();
+
+  constructor(private readonly make: (s: string) => T) {}
+
+  /** The shared value of `s`, made and kept the first time. */
+  get(s: string): T {
+    const known = this.seen.get(s);
     if (known !== undefined) return known;
-    const value = make(s);
-    if (seen.size < MAX_SHARED) seen.set(s, value);
+    const value = this.make(s);
+    if (this.seen.size < MAX_SHARED) this.seen.set(s, value);
     return value;
-  };
+  }
+
+  /** The shared value of `s` when one was kept, else its value, not kept (the caller keeps it). */
+  peek(s: string): T {
+    const known = this.seen.get(s);
+    return known !== undefined ? known : this.make(s);
+  }
 }
 
 /**
@@ -191,28 +192,47 @@ export function sharedValues(): SharedBytes {
 
 /**
  * The shared values of a list, looked up by their strings (events JSON.parse or YAML gave) or by
- * their bytes in the buffer the scanner read (byteTable.ts): the bytes are looked up first, and a value
- * not met yet is decoded and shared through the tables of strings, so both ways give the same copy.
+ * their bytes in the buffer the scanner read (byteTable.ts).
+ *
+ * A value read from bytes is kept by its bytes only: the first time, it is decoded and, when a string
+ * table already holds it, that copy is taken. So a list read from its bytes (every event of a JSON list
+ * the scanner can read, whole in a chunk or not) keeps each value once, in its byte table, and its
+ * string tables stay empty: they were ~4 MB of a 400,000-event list, holding the same strings again.
+ * A value whose bytes are not ASCII is shared by its string, as are those of YAML and of events the
+ * scanner gives up on. A value spelled two ways in one list (kubectl writes one way) is two entries of
+ * equal strings.
  */
 export class SharedBytes implements SharedValues {
-  readonly name = table((s: string) => s);
-  readonly time = table(parseRfc3339);
+  private readonly names = new StringTable((s: string) => s);
+  private readonly times = new StringTable(parseRfc3339);
   // Texts have a table of their own: lists whose texts are all different must not crowd out the names.
-  private readonly texts = table((s: string) => s);
+  private readonly texts = new StringTable((s: string) => s);
   private readonly nameBytes = new ByteTable<string>(JSON_STRING, MAX_SHARED);
   private readonly timeBytes = new ByteTable<LogTime | null>(JSON_STRING, MAX_SHARED);
-  private readonly textBytes = new ByteTable<string>(RAW, MAX_SHARED);
   /** The container of each `fieldPath` met (a list has one per container of its pods). */
   private readonly containerBytes = new ByteTable<string | null>(JSON_STRING, MAX_SHARED);
-  /** Messages by their bytes, each with the text of the line it was last met on (see `lineText`). */
-  private readonly messageBytes = new ByteTable<MessageEntry>(JSON_STRING, MAX_SHARED);
+  /**
+   * Messages by their bytes (the key is the message), each with the text of the line it was last met
+   * on as its value (null until then), and in `affixes` the bytes around it on that line (see `lineText`).
+   */
+  private readonly messageBytes = new ByteTable<string | null>(JSON_STRING, MAX_SHARED);
+  /** Per message entry: its line's prefix and suffix, as (affix entry + 1) | (affix entry + 1) << 16; 0 for none. */
+  private affixes = new Int32Array(1024);
   /** What a message's line holds before and after it (`"message":"`, an indentation, `",`): a handful. */
   private readonly affixBytes = new ByteTable<string>(RAW, 256);
-  /** The entry of the message `messageOf` last gave, or null when it was not looked up by its bytes. */
-  private message: MessageEntry | null = null;
+  /** The entry of the message `messageOf` last gave, or -1 when it was not looked up by its bytes. */
+  private message = -1;
+
+  name(s: string | null): string | null {
+    return s === null ? null : this.names.get(s);
+  }
+
+  time(s: string | null): LogTime | null {
+    return s === null ? null : this.times.get(s);
+  }
 
   text(s: string): string {
-    return this.texts(s)!;
+    return this.texts.get(s);
   }
 
   /** `name(text(v))` of a slot's value: a non-empty string or a number as a shared string, else null. */
@@ -223,15 +243,15 @@ export class SharedBytes implements SharedValues {
       const start = s.start[slot]!;
       const end = s.end[slot]!;
       if (end === start) return null;
-      if (s.flags[slot]! & NON_ASCII) return this.name(s.stringAt(slot));
+      if (s.flags[slot]! & NON_ASCII) return this.names.get(s.stringAt(slot));
       const t = this.nameBytes;
       const entry = t.find(b, start, end, s.hash[slot]!);
       if (entry >= 0) return t.value(entry);
-      const v = this.name(s.stringAt(slot))!;
+      const v = this.names.peek(s.stringAt(slot));
       t.add(b, start, end, v, v);
       return v;
     }
-    return k === NUMBER ? this.name(String(s.numberAt(slot))) : null;
+    return k === NUMBER ? this.names.get(String(s.numberAt(slot))) : null;
   }
 
   /**
@@ -239,7 +259,7 @@ export class SharedBytes implements SharedValues {
    * are the two longest values read, and this way their bytes are looked up once, not twice.
    */
   messageOf(s: EventBytes): string | null {
-    this.message = null;
+    this.message = -1;
     const slot = SLOT.message;
     if (s.kind[slot] !== STRING || s.flags[slot]! & NON_ASCII) return this.textOf(s, slot);
     const b = s.bytes;
@@ -247,16 +267,20 @@ export class SharedBytes implements SharedValues {
     const end = s.end[slot]!;
     if (end === start) return null;
     const t = this.messageBytes;
-    const entry = t.find(b, start, end, s.hash[slot]!);
-    let m: MessageEntry;
-    if (entry >= 0) m = t.value(entry);
-    else {
-      const v = this.name(s.stringAt(slot))!;
-      m = { message: v, text: null, prefix: '', suffix: '' };
-      if (!t.add(b, start, end, v, m)) return v;
+    let entry = t.find(b, start, end, s.hash[slot]!);
+    if (entry < 0) {
+      const v = this.names.peek(s.stringAt(slot));
+      if (!t.add(b, start, end, v, null)) return v;
+      entry = t.size - 1;
+      if (entry === this.affixes.length) {
+        const grown = new Int32Array(entry * 2);
+        grown.set(this.affixes);
+        this.affixes = grown;
+      }
+      this.affixes[entry] = 0;
     }
-    this.message = m;
-    return m.message;
+    this.message = entry;
+    return t.key(entry);
   }
 
   /**
@@ -265,25 +289,33 @@ export class SharedBytes implements SharedValues {
    * a list, always), its text is that one, found without reading the message's bytes again.
    */
   lineText(s: EventBytes, b: Buffer, start: number, end: number, ascii: boolean): string {
-    const m = this.message;
+    const entry = this.message;
     const valueStart = s.start[SLOT.message]! - 1;
     const valueEnd = s.end[SLOT.message]! + 1;
-    if (m === null || !ascii || start > valueStart || end < valueEnd) return this.textAt(b, start, end, ascii);
-    if (m.text !== null && spells(m.prefix, b, start, valueStart) && spells(m.suffix, b, valueEnd, end)) return m.text;
-    const text = this.textAt(b, start, end, true);
-    m.text = text;
-    m.prefix = this.affix(b, start, valueStart);
-    m.suffix = this.affix(b, valueEnd, end);
+    if (entry < 0 || !ascii || start > valueStart || end < valueEnd) return this.textAt(b, start, end, ascii);
+    const t = this.messageBytes;
+    const known = t.value(entry);
+    const affixes = this.affixes[entry]!;
+    if (known !== null && affixes !== 0) {
+      const a = this.affixBytes;
+      if (spells(a.key((affixes & 0xffff) - 1), b, start, valueStart) && spells(a.key((affixes >>> 16) - 1), b, valueEnd, end)) return known;
+    }
+    // Kept by the message's entry, not in the table of texts.
+    const text = this.texts.peek(b.toString('latin1', start, end));
+    const prefix = this.affix(b, start, valueStart);
+    const suffix = this.affix(b, valueEnd, end);
+    t.setValue(entry, text);
+    this.affixes[entry] = prefix < 0 || suffix < 0 ? 0 : (prefix + 1) | ((suffix + 1) << 16);
     return text;
   }
 
-  private affix(b: Buffer, start: number, end: number): string {
+  /** The affix entry of bytes [start, end), or -1 when the table of affixes is full. */
+  private affix(b: Buffer, start: number, end: number): number {
     const t = this.affixBytes;
     const entry = t.find(b, start, end, hashBytes(b, start, end));
-    if (entry >= 0) return t.value(entry);
+    if (entry >= 0) return entry;
     const v = b.toString('latin1', start, end);
-    t.add(b, start, end, v, v);
-    return v;
+    return t.add(b, start, end, v, v) ? t.size - 1 : -1;
   }
 
   /** `time(text(v))` of a slot's value. */
@@ -294,16 +326,16 @@ export class SharedBytes implements SharedValues {
       const start = s.start[slot]!;
       const end = s.end[slot]!;
       if (end === start) return null;
-      if (s.flags[slot]! & NON_ASCII) return this.time(s.stringAt(slot));
+      if (s.flags[slot]! & NON_ASCII) return this.times.get(s.stringAt(slot));
       const t = this.timeBytes;
       const entry = t.find(b, start, end, s.hash[slot]!);
       if (entry >= 0) return t.value(entry);
       const key = s.stringAt(slot);
-      const v = this.time(key);
+      const v = this.times.peek(key);
       t.add(b, start, end, key, v);
       return v;
     }
-    return k === NUMBER ? this.time(String(s.numberAt(slot))) : null;
+    return k === NUMBER ? this.times.get(String(s.numberAt(slot))) : null;
   }
 
   /** The shared name of the container a slot's `fieldPath` names, or null. */
@@ -314,16 +346,16 @@ export class SharedBytes implements SharedValues {
     const start = s.start[slot]!;
     const end = s.end[slot]!;
     if (end === start) return null;
-    const container = (path: string) => {
-      const c = containerOf(path);
-      return c === null ? null : this.name(c);
-    };
-    if (s.flags[slot]! & NON_ASCII) return container(s.stringAt(slot));
+    if (s.flags[slot]! & NON_ASCII) {
+      const c = containerOf(s.stringAt(slot));
+      return c === null ? null : this.names.get(c);
+    }
     const t = this.containerBytes;
     const entry = t.find(b, start, end, s.hash[slot]!);
     if (entry >= 0) return t.value(entry);
     const path = s.stringAt(slot);
-    const v = container(path);
+    const c = containerOf(path);
+    const v = c === null ? null : this.names.peek(c);
     t.add(b, start, end, path, v);
     return v;
   }
@@ -338,13 +370,7 @@ export class SharedBytes implements SharedValues {
 
   /** `text` of the bytes [start, end) of a line, decoded as UTF-8 (`ascii`: they are all below 0x80). */
   textAt(b: Buffer, start: number, end: number, ascii: boolean): string {
-    if (!ascii) return this.text(b.toString('utf8', start, end));
-    const t = this.textBytes;
-    const entry = t.find(b, start, end, hashBytes(b, start, end));
-    if (entry >= 0) return t.value(entry);
-    const v = this.text(b.toString('latin1', start, end));
-    t.add(b, start, end, v, v);
-    return v;
+    return this.texts.get(b.toString(ascii ? 'latin1' : 'utf8', start, end));
   }
 }
 
@@ -636,20 +662,33 @@ class JsonEventReader implements EventListReader {
     // A compact list's items follow one another on its line: later ones start that much further left
     // in UTF-16 than in bytes. (An item spanning lines ends on a line of its own closing bracket.)
     if (line === this.line) this.lineLost += bytes.length - raw.length;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch (e) {
-      this.sink.note(line, `event ${this.items} does not parse (${where(e as Error, raw, line, column)}); its lines were scanned as text`);
-      this.sink.unparsed(raw, line);
+    // Read from its bytes when the scanner can, as fastItem reads: its values are then shared by their
+    // bytes with those of the events read in place. JSON.parse is for what the scanner gives up on.
+    const s = this.scanner;
+    const scanned = s.scan(bytes, 0, bytes.length, MAX_DEPTH + 1 - this.itemDepth) === bytes.length;
+    let record: LogRecord | null;
+    if (scanned) record = eventRecordAt(s, 'kubectl-events-json', this.names);
+    else {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch (e) {
+        this.sink.note(line, `event ${this.items} does not parse (${where(e as Error, raw, line, column)}); its lines were scanned as text`);
+        this.sink.unparsed(raw, line);
+        return;
+      }
+      record = eventRecord(parsed, 'kubectl-events-json', this.names);
+    }
+    if (!record) {
+      s.release();
       return;
     }
-    const record = eventRecord(parsed, 'kubectl-events-json', this.names);
-    if (!record) return;
     // messageText cuts the text from the bytes (a slice of `raw` would keep the whole item alive behind
     // every finding); where it starts in UTF-16 is found again in `raw`, whose offsets are the editor's.
     const m = messageText(bytes, messageLine - line);
-    this.sink.event({ line: messageLine, record, text: this.names.text(m.text), column: m.oneLine ? this.itemColumn16 + Math.max(0, raw.indexOf(MESSAGE_MEMBER)) : 0 });
+    const text = scanned ? this.names.lineText(s, bytes, m.start, m.end, !s.nonAscii) : this.names.text(bytes.toString('utf8', m.start, m.end));
+    s.release();
+    this.sink.event({ line: messageLine, record, text, column: m.oneLine ? this.itemColumn16 + Math.max(0, raw.indexOf(MESSAGE_MEMBER)) : 0 });
   }
 
   /** At the end of a chunk: what belongs to the item or the envelope is kept (bounded). */
@@ -726,7 +765,7 @@ class JsonEventReader implements EventListReader {
     const record = obj(parsed)?.kind === 'Event' ? eventRecord(parsed, 'kubectl-events-json', this.names) : null;
     const line = this.topMessageLine || this.docLine;
     const m = messageText(bytes, line - this.docLine);
-    if (record) this.sink.event({ line, record, text: this.names.text(m.text), column: m.oneLine ? this.docColumn + Math.max(0, raw.indexOf(MESSAGE_MEMBER)) : 0 });
+    if (record) this.sink.event({ line, record, text: this.names.text(bytes.toString('utf8', m.start, m.end)), column: m.oneLine ? this.docColumn + Math.max(0, raw.indexOf(MESSAGE_MEMBER)) : 0 });
     else this.sink.note(this.docLine, 'a JSON document that is neither an event list nor an event: no events read');
   }
 
@@ -762,14 +801,12 @@ const MESSAGE_MEMBER = `"${MESSAGE_KEY}":`;
 const MESSAGE_BYTES = Buffer.from(MESSAGE_MEMBER);
 
 /**
- * Line `index` (0-based) of an event's bytes; on a compact list's one line, from `"message"` on.
- * Decoded on its own, so a finding's text does not keep the whole event's string alive.
+ * Where a finding's text is in `bytes`, an event whose message is on its line `index` (0-based): that
+ * line, or for an event on one line, its message member (`oneLine`: the text starts at the member, not
+ * the line). Decoded on its own, so a finding's text does not keep the whole event's string alive.
+ * (fastItem finds the same bytes from what the scan noted.)
  */
-/**
- * A finding's text for the event in `bytes` whose message is on its line `index`: that line, or for an
- * event on one line, its message member (`oneLine`: the text starts at the member, not the line).
- */
-function messageText(bytes: Buffer, index: number): { text: string; oneLine: boolean } {
+function messageText(bytes: Buffer, index: number): { start: number; end: number; oneLine: boolean } {
   let start = 0;
   for (let k = 0; k < index && start >= 0; k++) start = bytes.indexOf(NEWLINE, start) + 1;
   let end = bytes.indexOf(NEWLINE, start);
@@ -787,7 +824,7 @@ function messageText(bytes: Buffer, index: number): { text: string; oneLine: boo
       if (close > 0) end = close;
     }
   }
-  return { text: bytes.toString('utf8', start, end), oneLine };
+  return { start, end, oneLine };
 }
 
 /** Just past the JSON string that starts (after blanks) at `from` and ends before `limit`, or -1 when there is none. */
