@@ -41,6 +41,12 @@ const ODD_EVENTS = [
   '{ "source" : { "host" : "h1" } , "source" : "gone" , "message" : "m" , "type" : "Warning" }',
   '{\r\n\t"message": "crlf",\r\n\t"count": 2\r\n}',
   '{"involvedObject":{"kind":"Pod","name":"x","kind":"Node"},"message":"dup inside"}',
+  // Where the text of a compact event starts: the first `"message":` in its bytes, whatever it belongs to.
+  '{"metadata":{"annotations":{"message":"nested, before the top one"}},"message":"OCI runtime exec failed: exec failed: EOF: top","count":1}',
+  '{"a\\"message":1,"message":"after a key ending in an escaped quote and message"}',
+  '{"message" :"a blank before the colon: no member as written, the text is the whole event"}',
+  '{"message":\r"a carriage return before the value","count":3}',
+  '{"message":"OCI runtime exec failed: exec failed: EOF","message":5}',
 ];
 
 function fastRecord(text: string, format: 'kubectl-events-json' = 'kubectl-events-json') {
