@@ -47,22 +47,35 @@ interface Slot {
   key: Buffer;
   slot: number;
   /** For a parent: the slots of its members, as a key table. */
-  members?: Slot[];
+  members?: KeyTable;
+}
+
+/** Slots by their keys; `byLength[n]`: those whose key is n bytes long (most keys are told apart by length alone). */
+interface KeyTable {
+  all: Slot[];
+  byLength: (Slot[] | undefined)[];
+}
+
+function keyTable(all: Slot[]): KeyTable {
+  const byLength: (Slot[] | undefined)[] = [];
+  for (const t of all) (byLength[t.key.length] ??= []).push(t);
+  return { all, byLength };
 }
 
 let slots = 0;
 const topSlots: Slot[] = TOP.map((k) => ({ key: Buffer.from(k), slot: slots++ }));
-const parentSlots = new Map<Parent, { slot: number; members: Slot[] }>();
+const parentSlots = new Map<Parent, { slot: number; members: KeyTable }>();
 for (const [parent, members] of Object.entries(PARENTS) as [Parent, readonly string[]][]) {
   const slot = slots++;
-  const ms = members.map((k) => ({ key: Buffer.from(k), slot: slots++ }));
+  const ms = keyTable(members.map((k) => ({ key: Buffer.from(k), slot: slots++ })));
   parentSlots.set(parent, { slot, members: ms });
   topSlots.push({ key: Buffer.from(parent), slot, members: ms });
 }
 const SLOTS = slots;
+const TOP_TABLE = keyTable(topSlots);
 
 /** The key table entry for the key in bytes [s, e), or null. Keys with escapes are decoded first. */
-function lookup(table: readonly Slot[], b: Buffer, s: number, e: number, escaped: boolean): Slot | null {
+function lookup(table: KeyTable, b: Buffer, s: number, e: number, escaped: boolean): Slot | null {
   if (escaped) {
     let key: string;
     try {
@@ -70,11 +83,13 @@ function lookup(table: readonly Slot[], b: Buffer, s: number, e: number, escaped
     } catch {
       return null;
     }
-    for (const t of table) if (t.key.toString('latin1') === key) return t;
+    for (const t of table.all) if (t.key.toString('latin1') === key) return t;
     return null;
   }
   const n = e - s;
-  outer: for (const t of table) {
+  const same = table.byLength[n];
+  if (same === undefined) return null;
+  outer: for (const t of same) {
     const k = t.key;
     if (k.length !== n) continue;
     for (let j = 0; j < n; j++) if (k[j] !== b[s + j]) continue outer;
@@ -128,7 +143,7 @@ export class EventBytes {
     this.messageNewlines = 0;
     this.memberKey = -1;
     this.nonAscii = false;
-    return this.object(from, 1, topSlots);
+    return this.object(from, 1, TOP_TABLE);
   }
 
   /** The buffer of the last scan, which the slots' offsets point into (until `release`). */
@@ -289,7 +304,7 @@ export class EventBytes {
    * An object at `i`. With a key table, the members it names are recorded (and a parent's members in
    * the parent's own table); without one, it is only walked over.
    */
-  private object(i: number, depth: number, table: readonly Slot[] | null): number {
+  private object(i: number, depth: number, table: KeyTable | null): number {
     if (depth > this.maxDepth) return -1;
     const b = this.b;
     i = this.ws(i + 1);
@@ -314,7 +329,7 @@ export class EventBytes {
       else if (slot.members) {
         if (b[i] === 0x7b) {
           // A parent given again replaces the first one whole, as JSON.parse keeps the last.
-          for (const m of slot.members) this.kind[m.slot] = ABSENT;
+          for (const m of slot.members.all) this.kind[m.slot] = ABSENT;
           this.kind[slot.slot] = OBJECT;
           i = this.object(i, depth + 1, slot.members);
         } else {
@@ -363,7 +378,7 @@ const slotOf = (name: string) => {
   const top = topSlots.find((t) => t.key.toString('latin1') === name);
   if (top) return top.slot;
   const [parent, member] = name.split('.') as [Parent, string];
-  return parentSlots.get(parent)!.members.find((m) => m.key.toString('latin1') === member)!.slot;
+  return parentSlots.get(parent)!.members.all.find((m) => m.key.toString('latin1') === member)!.slot;
 };
 /** Slot numbers of the members read (`EventBytes.kind[SLOT.type]`…). */
 export const SLOT = {
