@@ -2,13 +2,15 @@ import { HASH_PRIME, HASH_SEED } from './byteTable';
 
 /**
  * One event object of a `kubectl get events -o json` list read straight from its bytes: the object is
- * checked against the JSON grammar byte by byte, and only the members `eventRecord` reads are decoded
- * (the message, type, count, times, reporting fields, and those of `involvedObject`/`regarding`,
- * `source` and `series`). Everything else (metadata, uid, managedFields…) is only walked over.
+ * checked against the JSON grammar byte by byte, and only where the members `eventRecord` reads are
+ * is noted (the message, type, count, times, reporting fields, and those of `involvedObject`/`regarding`,
+ * `source` and `series`), with the hash of each string (byteTable.ts). Everything else (metadata, uid,
+ * managedFields…) is only walked over. Nothing is decoded here: `eventRecordAt` (events.ts) looks the
+ * values up by their bytes and makes a string only for one not met yet.
  *
  * Why not JSON.parse of each event: on a 400,000-event list, parsing every event whole and then
  * interning its strings cost more than JSON.parse of the whole file, and made hundreds of megabytes of
- * short-lived strings and objects. This reader makes a string only for the members above.
+ * short-lived strings and objects.
  *
  * It gives up (returns -1) on anything it is not sure of — a syntax error, a chunk that ends inside the
  * object, nesting deeper than allowed — and the caller then takes the general path (JSON.parse of the
@@ -21,16 +23,16 @@ const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
 
 /** Kinds of a member's value. */
-export const ABSENT = 0;
+const ABSENT = 0;
 export const STRING = 1;
 export const NUMBER = 2;
 /** Anything else: null, true, false, an array; or an object where a scalar is read. */
-export const OTHER = 3;
+const OTHER = 3;
 /** An object whose members were read (a parent: involvedObject, regarding, source, series). */
 export const OBJECT = 4;
 
 /** A string value holds an escape (decoded with JSON.parse) or a byte above ASCII (decoded as UTF-8). */
-export const ESCAPED = 1;
+const ESCAPED = 1;
 export const NON_ASCII = 2;
 
 // Member slots. Top-level scalars first, then each parent and its members.
@@ -91,7 +93,6 @@ function lookup(table: KeyTable, b: Buffer, s: number, e: number, escaped: boole
   if (same === undefined) return null;
   outer: for (const t of same) {
     const k = t.key;
-    if (k.length !== n) continue;
     for (let j = 0; j < n; j++) if (k[j] !== b[s + j]) continue outer;
     return t;
   }
@@ -426,7 +427,7 @@ function endsInMessage(b: Buffer, q: number): boolean {
 }
 
 /** A JSON string's contents (bytes [s, e), quotes excluded) as JSON.parse gives it. */
-export function decodeString(b: Buffer, s: number, e: number, flags: number): string {
+function decodeString(b: Buffer, s: number, e: number, flags: number): string {
   if (flags & ESCAPED) return JSON.parse(b.toString('utf8', s - 1, e + 1)) as string;
   return flags & NON_ASCII ? b.toString('utf8', s, e) : b.toString('latin1', s, e);
 }
