@@ -485,8 +485,9 @@ class JsonEventReader implements EventListReader {
       if (nl >= 0 && nl < end) textEnd = nl;
       if (textEnd > textStart && buf[textEnd - 1] === 0x0d) textEnd -= 1;
     }
+    const text = this.names.lineText(s, buf, textStart, textEnd, !s.nonAscii);
     s.release();
-    this.sink.event({ line: line + index, record, text: this.names.lineText(s, buf, textStart, textEnd, !s.nonAscii), column });
+    this.sink.event({ line: line + index, record, text, column });
     return end;
   }
 
