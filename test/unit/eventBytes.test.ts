@@ -134,6 +134,8 @@ function documents(): [string, string][] {
     ['List, indented, CRLF', JSON.stringify(list, null, 2).replace(/\n/g, '\r\n')],
     ['kubectl get events -w -o json (one Event after another)', watch],
     ['duplicate and escaped keys, odd blanks', odd],
+    // The same messages on lines of other shapes: compact events (text: the member) between indented ones (text: the line).
+    ['compact and indented events in one list', `{"apiVersion":"v1","items":[\n${items.map((e, i) => JSON.stringify(e, null, i % 3 === 0 ? undefined : i % 3)).join(',\n')}\n],"kind":"EventList"}`],
   ];
 }
 

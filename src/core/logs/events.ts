@@ -300,10 +300,12 @@ export class SharedBytes implements SharedValues {
       const a = this.affixBytes;
       if (spells(a.key((affixes & 0xffff) - 1), b, start, valueStart) && spells(a.key((affixes >>> 16) - 1), b, valueEnd, end)) return known;
     }
-    // Kept by the message's entry, not in the table of texts.
-    const text = this.texts.peek(b.toString('latin1', start, end));
     const prefix = this.affix(b, start, valueStart);
     const suffix = this.affix(b, valueEnd, end);
+    // The first text of a message is kept by its entry alone; a message met on lines of more than one
+    // shape (or whose line's shape cannot be kept) has its texts shared by the table of texts.
+    const line = b.toString('latin1', start, end);
+    const text = known === null && prefix >= 0 && suffix >= 0 ? this.texts.peek(line) : this.texts.get(line);
     t.setValue(entry, text);
     this.affixes[entry] = prefix < 0 || suffix < 0 ? 0 : (prefix + 1) | ((suffix + 1) << 16);
     return text;
