@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventBytes } from '../../src/core/logs/eventBytes';
-import { type EventEntry, eventListReader, eventRecord, parseEventDocument, sharedValues } from '../../src/core/logs/events';
+import { hashBytes } from '../../src/core/logs/byteTable';
+import { EventBytes, INVOLVED, SLOT, STRING } from '../../src/core/logs/eventBytes';
+import { type EventEntry, eventListReader, eventRecord, eventRecordAt, parseEventDocument, sharedValues } from '../../src/core/logs/events';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseText } from '../../src/core/signatures/recognise';
@@ -40,6 +41,12 @@ const ODD_EVENTS = [
   '{ "source" : { "host" : "h1" } , "source" : "gone" , "message" : "m" , "type" : "Warning" }',
   '{\r\n\t"message": "crlf",\r\n\t"count": 2\r\n}',
   '{"involvedObject":{"kind":"Pod","name":"x","kind":"Node"},"message":"dup inside"}',
+  // Where the text of a compact event starts: the first `"message":` in its bytes, whatever it belongs to.
+  '{"metadata":{"annotations":{"message":"nested, before the top one"}},"message":"OCI runtime exec failed: exec failed: EOF: top","count":1}',
+  '{"a\\"message":1,"message":"after a key ending in an escaped quote and message"}',
+  '{"message" :"a blank before the colon: no member as written, the text is the whole event"}',
+  '{"message":\r"a carriage return before the value","count":3}',
+  '{"message":"OCI runtime exec failed: exec failed: EOF","message":5}',
 ];
 
 function fastRecord(text: string, format: 'kubectl-events-json' = 'kubectl-events-json') {
@@ -47,13 +54,24 @@ function fastRecord(text: string, format: 'kubectl-events-json' = 'kubectl-event
   const s = new EventBytes();
   const end = s.scan(bytes, 0, bytes.length, 256);
   assert.equal(end, bytes.length, `scanned whole: ${text.slice(0, 80)}`);
-  return eventRecord(s.subset(), format, sharedValues());
+  return eventRecordAt(s, format, sharedValues());
 }
 
 test('the byte reader gives eventRecord(JSON.parse) for events of every shape', () => {
   const texts = [...EVENTS.map((e) => JSON.stringify(e)), ...EVENTS.map((e) => JSON.stringify(e, null, 4)), ...ODD_EVENTS];
   for (const text of texts) {
     assert.deepEqual(fastRecord(text), eventRecord(JSON.parse(text), 'kubectl-events-json', sharedValues()), text.slice(0, 120));
+  }
+});
+
+test('the scanner hashes each string it reads as byteTable.ts hashes its bytes', () => {
+  const text = JSON.stringify({ message: 'Get "http://x/": EOF \u0001 é', type: 'Warning', source: { host: 'node-1', component: '' }, involvedObject: { kind: 'Pod' } });
+  const bytes = Buffer.from(text, 'utf8');
+  const s = new EventBytes();
+  assert.equal(s.scan(bytes, 0, bytes.length, 256), bytes.length);
+  for (const slot of [SLOT.message, SLOT.type, SLOT.sourceHost, SLOT.sourceComponent, SLOT.involvedObject + INVOLVED.kind]) {
+    assert.equal(s.kind[slot], STRING);
+    assert.equal(s.hash[slot], hashBytes(bytes, s.start[slot]!, s.end[slot]!), `slot ${slot}`);
   }
 });
 
@@ -116,6 +134,8 @@ function documents(): [string, string][] {
     ['List, indented, CRLF', JSON.stringify(list, null, 2).replace(/\n/g, '\r\n')],
     ['kubectl get events -w -o json (one Event after another)', watch],
     ['duplicate and escaped keys, odd blanks', odd],
+    // The same messages on lines of other shapes: compact events (text: the member) between indented ones (text: the line).
+    ['compact and indented events in one list', `{"apiVersion":"v1","items":[\n${items.map((e, i) => JSON.stringify(e, null, i % 3 === 0 ? undefined : i % 3)).join(',\n')}\n],"kind":"EventList"}`],
   ];
 }
 
