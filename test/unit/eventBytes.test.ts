@@ -108,14 +108,26 @@ test('the byte reader gives up (-1) on what is not one whole, valid JSON object,
   assert.equal(s.scan(two, 16, two.length, 256), two.length);
 });
 
-/** The reader fed in pieces of `size` bytes: with size 1 every event crosses a piece (the general path). */
-function inPieces(source: string, size: number) {
+/**
+ * The reader fed in pieces of `size` bytes: with size 1 every event crosses a piece (the general path).
+ * With `reuse`, every piece is pushed from one buffer, overwritten after each push (as openRaw reuses its).
+ */
+function inPieces(source: string, size: number, reuse = false, format: 'kubectl-events-json' | 'kubectl-events-yaml' = 'kubectl-events-json') {
   const entries: EventEntry[] = [];
   const notes: { line: number | null; note: string }[] = [];
   const unparsed: { text: string; firstLine: number }[] = [];
-  const reader = eventListReader('kubectl-events-json', { event: (e) => entries.push(e), note: (line, note) => notes.push({ line, note }), unparsed: (text, firstLine) => unparsed.push({ text, firstLine }) });
+  const reader = eventListReader(format, { event: (e) => entries.push(e), note: (line, note) => notes.push({ line, note }), unparsed: (text, firstLine) => unparsed.push({ text, firstLine }) });
   const bytes = Buffer.from(source, 'utf8');
-  for (let at = 0; at < bytes.length; at += size) reader.push(bytes.subarray(at, at + size));
+  const shared = Buffer.alloc(size);
+  for (let at = 0; at < bytes.length; at += size) {
+    const piece = bytes.subarray(at, at + size);
+    if (!reuse) reader.push(piece);
+    else {
+      piece.copy(shared);
+      reader.push(shared.subarray(0, piece.length));
+      shared.fill('}"\\n{'); // what a reader kept of the piece without copying it now reads as garbage
+    }
+  }
   reader.end();
   return { entries, notes, unparsed };
 }
@@ -149,6 +161,20 @@ test('a list read from its bytes gives the same events, lines, columns, texts an
     assert.deepEqual(fast.unparsed, general.unparsed, name);
     for (const size of [7, 100, 4096]) assert.deepEqual(inPieces(source, size), { entries: fast.entries, notes: fast.notes, unparsed: fast.unparsed }, `${name}, pieces of ${size}`);
   }
+});
+
+test('a reader keeps nothing of a piece once push returns: one buffer reused for every piece reads the same', () => {
+  for (const [name, source] of documents()) {
+    const whole = inPieces(source, Buffer.byteLength(source));
+    for (const size of [1, 7, 100, 4096]) assert.deepEqual(inPieces(source, size, true), whole, `${name}, pieces of ${size} in one buffer`);
+  }
+  // YAML: a list whose lines cross pieces, and pieces without a newline (kept until the next).
+  const yaml = `apiVersion: v1\nitems:\n${EVENTS.slice(0, 4)
+    .map((e) => `- message: ${JSON.stringify((e as { message: unknown }).message)}\n  involvedObject:\n    kind: Pod\n    name: ${'p'.repeat(300)}\n  count: 2\n`)
+    .join('')}kind: List\n`;
+  const whole = inPieces(yaml, Buffer.byteLength(yaml), false, 'kubectl-events-yaml');
+  assert.equal(whole.entries.length, 4);
+  for (const size of [1, 13, 200, 1000]) assert.deepEqual(inPieces(yaml, size, true, 'kubectl-events-yaml'), whole, `YAML, pieces of ${size} in one buffer`);
 });
 
 test('the findings of a list do not depend on how it was read', () => {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import * as zlib from 'node:zlib';
-import { InputError, MAX_LINE, decodeLine, isGzip, looksBinary, openLog } from '../../src/core/logs/input';
+import { InputError, MAX_LINE, decodeLine, isGzip, looksBinary, openLog, openRaw } from '../../src/core/logs/input';
 import { parseZone } from '../../src/core/logs/time';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
@@ -118,6 +118,34 @@ test('a gzip with a damaged body is refused as corrupt gzip data', async () => {
 test('a missing file and a directory are InputErrors', async () => {
   await rejects(path.join(dir, 'does-not-exist.log'), /no such file/);
   await rejects(dir, /directory/);
+});
+
+test('openRaw: every byte once, in order, plain (its two buffers reused) and gzip; progress; a stop midway; errors', async () => {
+  // 700 KB: three reads of 256 KiB, the last short.
+  const bytes = Buffer.alloc(700_000);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = 0x20 + ((i * 7919) % 90);
+  const plain = path.join(dir, 'raw.json');
+  fs.writeFileSync(plain, bytes);
+  fs.writeFileSync(`${plain}.gz`, zlib.gzipSync(bytes));
+  for (const file of [plain, `${plain}.gz`]) {
+    const copies: Buffer[] = [];
+    const progress: number[] = [];
+    // Copied as they come: a chunk is the caller's only until it asks for the next.
+    for await (const chunk of openRaw(file, (n) => progress.push(n))) copies.push(Buffer.from(chunk));
+    assert.ok(Buffer.concat(copies).equals(bytes), file);
+    assert.ok(copies.length >= 3, file);
+    assert.equal(progress.at(-1), fs.statSync(file).size, file);
+  }
+  const seen = new Set<ArrayBufferLike>();
+  for await (const chunk of openRaw(plain)) seen.add(chunk.buffer);
+  assert.equal(seen.size, 2, 'a plain file is read into two buffers in turn');
+  for await (const chunk of openRaw(plain)) {
+    assert.equal(chunk.length, 256 * 1024);
+    break; // the read ahead finishes and the file is closed
+  }
+  await assert.rejects(async () => {
+    for await (const _ of openRaw(path.join(dir, 'does-not-exist.json'))) void _;
+  }, (e: Error) => e instanceof InputError && /no such file/.test(e.message));
 });
 
 test('invalid UTF-8 in a matching line is tolerated: U+FFFD in the text, line numbers exact', async () => {

@@ -104,11 +104,21 @@ const EXPORT = Buffer.concat([
   exportEntry([...common, ['MESSAGE', KLOG_HTTP]]),
 ]);
 
-function readExport(bytes: Buffer, size: number) {
+/** The reader fed in pieces of `size` bytes; with `reuse`, all from one buffer overwritten after each push (as openRaw reuses its). */
+function readExport(bytes: Buffer, size: number, reuse = false) {
   const entries: JournalEntry[] = [];
   const notes: { line: number | null; note: string }[] = [];
   const reader = new JournalExportReader({ entry: (e) => entries.push(e), note: (line, note) => notes.push({ line, note }) });
-  for (let at = 0; at < bytes.length; at += size) reader.push(bytes.subarray(at, at + size));
+  const shared = Buffer.alloc(size);
+  for (let at = 0; at < bytes.length; at += size) {
+    const piece = bytes.subarray(at, at + size);
+    if (!reuse) reader.push(piece);
+    else {
+      piece.copy(shared);
+      reader.push(shared.subarray(0, piece.length));
+      shared.fill('\nX=');
+    }
+  }
   reader.end();
   return { entries, notes };
 }
@@ -133,6 +143,7 @@ test('journalctl -o export: text and binary MESSAGE fields, at their lines, in p
   assert.equal(binary.record.time?.minute, 43);
   assert.equal(binary.text, KLOG_EOF);
   for (const size of [1, 2, 5, 9, 100]) assert.deepEqual(readExport(EXPORT, size), whole, `pieces of ${size}`);
+  for (const size of [1, 9, 100]) assert.deepEqual(readExport(EXPORT, size, true), whole, `pieces of ${size} in one reused buffer`);
 });
 
 test('journalctl -o export through recogniseFile: findings at the MESSAGE lines, the node zone learnt', async () => {

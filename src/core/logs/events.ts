@@ -41,6 +41,7 @@ export interface EventSink {
 
 /** Reads an event list pushed to it in chunks of bytes, with memory bounded by the largest event. */
 export interface EventListReader {
+  /** The next bytes. The chunk is not kept once this returns (what is kept of it is copied): the caller may reuse it. */
   push(chunk: Buffer): void;
   /** The input is complete: says what was left unfinished. */
   end(): void;
@@ -705,7 +706,7 @@ class JsonEventReader implements EventListReader {
           this.itemTooBig = true;
           this.item = [];
           this.sink.note(this.itemLine, `event ${this.items + 1} is larger than ${MAX_EVENT_BYTES / 1024 / 1024} MB: not read`);
-        } else this.item.push(part);
+        } else this.item.push(Buffer.from(part)); // copied: the chunk is the caller's to reuse (input.ts openRaw)
       }
     } else if (this.envelopeStart >= 0) this.keepEnvelope(buf, this.envelopeStart, buf.length);
   }
@@ -866,7 +867,8 @@ class YamlEventReader implements EventListReader {
     const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
     const last = buf.lastIndexOf(NEWLINE);
     if (last < 0) {
-      this.carry = buf.length > MAX_EVENT_BYTES ? this.overlong(buf) : buf;
+      // Copied when it is the chunk itself: the chunk is the caller's to reuse (input.ts openRaw).
+      this.carry = buf.length > MAX_EVENT_BYTES ? this.overlong(buf) : buf === chunk ? Buffer.from(chunk) : buf;
       return;
     }
     const text = buf.toString('utf8', 0, last);
