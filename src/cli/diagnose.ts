@@ -225,6 +225,7 @@ export const diagnose: Command = async (args, out, err) => {
     }
   }
   const d = diagnosed.diagnosis;
+  collectReadingGarbage();
   if (values.report !== undefined) {
     const subject = positionals.join(', ');
     try {
@@ -236,7 +237,7 @@ export const diagnose: Command = async (args, out, err) => {
   if (values.json) {
     const evidence = d.verdict.evidence.map(({ ask: _ask, ...e }) => e);
     // Findings are written as they are made from the recognitions, not held as one object or string,
-    // each piece once the output has taken the one before.
+    // each piece once the output has taken the one before; so the pieces' buffers are reused (recycle).
     const pieces = diagnosisJson(recognitions, diagnosed.clock, {
           verdict: { ...d.verdict, evidence },
           hypotheses: d.hypotheses,
@@ -253,7 +254,7 @@ export const diagnose: Command = async (args, out, err) => {
           fixes: d.fixes,
           notes: notesOf(recognitions, skipped),
           ...(lab ? { reproduce: lab } : {}),
-    });
+    }, undefined, true);
     for (const piece of pieces) {
       out(piece);
       await out.drained?.();

@@ -55,19 +55,15 @@ export function main(): void {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  const stdout: Output = Object.assign((s: string | Uint8Array) => void process.stdout.write(s), {
-    // stdout to a pipe is written asynchronously: what its reader has not taken yet is held in memory.
-    drained: () =>
-      process.stdout.writableNeedDrain
-        ? new Promise<void>((resolve) => {
-            const done = () => {
-              process.stdout.off('drain', done).off('close', done);
-              resolve();
-            };
-            process.stdout.once('drain', done).once('close', done);
-          })
-        : Promise.resolve(),
-  });
+  // stdout to a pipe is written asynchronously: what its reader has not taken yet is held in memory, and
+  // the bytes handed over are read from where they lie until then. A write's callback says they were taken.
+  let taken: Promise<void> = Promise.resolve();
+  const stdout: Output = Object.assign(
+    (s: string | Uint8Array) => {
+      taken = new Promise<void>((resolve) => void process.stdout.write(s, () => resolve()));
+    },
+    { drained: () => taken },
+  );
   run(process.argv.slice(2), stdout, (s) => process.stderr.write(s)).then(
     (code) => {
       process.exitCode = code;

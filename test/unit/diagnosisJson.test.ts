@@ -128,6 +128,33 @@ test('pieces cut anywhere give the same document, each of whole characters', () 
   }
 });
 
+test('recycled pieces: a reader done with each piece before the next gets the same document from two buffers', () => {
+  const recognitions = events;
+  const d = diagnoseOnClock(input(recognitions));
+  const rest = { verdict: d.diagnosis.verdict, clusters: d.clusters, fleet: d.diagnosis.fleet };
+  const want = expected(recognitions, d, { ...rest, clusters: d.diagnosis.clusters });
+  for (const piece of [7, 4096, undefined]) {
+    // Decoded as each comes, as the CLI writes each before it asks for the next.
+    let got = '';
+    const buffers = new Set<ArrayBufferLike>();
+    let n = 0;
+    for (const p of diagnosisJson(recognitions, d.clock, rest, piece, true)) {
+      got += p.toString('utf8');
+      buffers.add(p.buffer);
+      n += 1;
+    }
+    assert.equal(got, want, `recycled pieces of ${piece}`);
+    assert.ok(n > 4, `${n} pieces of ${piece}`);
+    // Two buffers take turns, and one more each time a part outgrew its buffer (it doubles: a few times).
+    assert.ok(buffers.size <= 8, `${buffers.size} buffers for ${n} pieces of ${piece}`);
+    if (piece !== undefined) assert.ok(buffers.size * 10 <= n, `${buffers.size} buffers for ${n} pieces of ${piece}`);
+  }
+  // Kept without recycle, each piece stays as it was written.
+  const kept = [...diagnosisJson(recognitions, d.clock, rest, 4096)];
+  assert.equal(Buffer.concat(kept).toString('utf8'), want);
+  assert.equal(new Set(kept.map((p) => p.buffer)).size, kept.length, 'a buffer of its own for each kept piece');
+});
+
 test('a finding larger than a piece is written whole, in one larger piece', () => {
   const long = `I0507 03:43:28.310630    1234 prober.go:117] Readiness probe for "web-0_shop(0a1b2c3d-0000-4000-8000-000000000001):web" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown ${'é"\\'.repeat(40_000)}`;
   const r = recogniseText('/node/kubelet.log', `${long}\n`, { matcher, keepFindings: false });
