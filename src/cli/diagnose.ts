@@ -159,7 +159,8 @@ async function sourceFact(sources: string[]): Promise<SaveStateFact | null> {
 const COLLECT_ABOVE = 64 * 1024 * 1024;
 
 /**
- * A full garbage collection between reading and diagnosing a large input. Reading a 400,000-event list
+ * A full garbage collection between reading and diagnosing a large input, and again before its document
+ * is written (the diagnosis's own garbage: placing its findings, the groups). Reading a 400,000-event list
  * leaves ~110 MB of heap of which ~47 MB is still needed; left to itself V8 grew the heap by another
  * 30–50 MB while diagnosing and writing `--json` instead of collecting it, and that was the CLI's peak
  * (280–297 MB against 240–248 MB at the end of reading). Collected here (60–180 ms), the diagnosis and
@@ -167,7 +168,7 @@ const COLLECT_ABOVE = 64 * 1024 * 1024;
  * request only through V8's `gc` global; `--expose-gc` set now (not on node's command line, which the user
  * owns) gives it to a new context, and the process's own global stays as it was.
  */
-function collectReadingGarbage(): void {
+function collectGarbage(): void {
   if (process.memoryUsage().heapUsed < COLLECT_ABOVE) return;
   try {
     v8.setFlagsFromString('--expose-gc');
@@ -211,7 +212,7 @@ export const diagnose: Command = async (args, out, err) => {
     skipped.push({ file: e.file, line: null, note: `skipped: ${e.reason}` });
   }
   const recognitions = session.recognitions;
-  collectReadingGarbage();
+  collectGarbage();
   const input: DiagnoseInput = session.input({ saveState: await sourceFact(values.sources ?? []), user: {} });
   let diagnosed = diagnoseOnClock(input);
   let lab: ReproduceReport | null = null;
@@ -225,7 +226,7 @@ export const diagnose: Command = async (args, out, err) => {
     }
   }
   const d = diagnosed.diagnosis;
-  collectReadingGarbage();
+  collectGarbage();
   if (values.report !== undefined) {
     const subject = positionals.join(', ');
     try {
