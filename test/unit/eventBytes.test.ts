@@ -6,6 +6,7 @@ import { type EventEntry, eventListReader, eventRecord, eventRecordAt, parseEven
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseText } from '../../src/core/signatures/recognise';
+import { pushInPieces } from '../harness/pieces';
 
 // The byte reader of events (eventBytes.ts) against JSON.parse: where it answers, its answer must be
 // eventRecord(JSON.parse(text)); where it cannot tell (a syntax error, an event cut by a chunk), it
@@ -117,17 +118,8 @@ function inPieces(source: string, size: number, reuse = false, format: 'kubectl-
   const notes: { line: number | null; note: string }[] = [];
   const unparsed: { text: string; firstLine: number }[] = [];
   const reader = eventListReader(format, { event: (e) => entries.push(e), note: (line, note) => notes.push({ line, note }), unparsed: (text, firstLine) => unparsed.push({ text, firstLine }) });
-  const bytes = Buffer.from(source, 'utf8');
-  const shared = Buffer.alloc(size);
-  for (let at = 0; at < bytes.length; at += size) {
-    const piece = bytes.subarray(at, at + size);
-    if (!reuse) reader.push(piece);
-    else {
-      piece.copy(shared);
-      reader.push(shared.subarray(0, piece.length));
-      shared.fill('}"\\n{'); // what a reader kept of the piece without copying it now reads as garbage
-    }
-  }
+  // What a reader kept of a reused piece without copying it reads as this garbage.
+  pushInPieces(Buffer.from(source, 'utf8'), size, (piece) => reader.push(piece), reuse ? '}"\\n{' : undefined);
   reader.end();
   return { entries, notes, unparsed };
 }

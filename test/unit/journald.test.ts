@@ -8,6 +8,7 @@ import { type JournalEntry, JournalExportReader, looksLikeJournalExport, nodeOff
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
+import { pushInPieces } from '../harness/pieces';
 
 const matcher = new Matcher(builtInSignatures());
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-lens-journald-'));
@@ -109,16 +110,7 @@ function readExport(bytes: Buffer, size: number, reuse = false) {
   const entries: JournalEntry[] = [];
   const notes: { line: number | null; note: string }[] = [];
   const reader = new JournalExportReader({ entry: (e) => entries.push(e), note: (line, note) => notes.push({ line, note }) });
-  const shared = Buffer.alloc(size);
-  for (let at = 0; at < bytes.length; at += size) {
-    const piece = bytes.subarray(at, at + size);
-    if (!reuse) reader.push(piece);
-    else {
-      piece.copy(shared);
-      reader.push(shared.subarray(0, piece.length));
-      shared.fill('\nX=');
-    }
-  }
+  pushInPieces(bytes, size, (piece) => reader.push(piece), reuse ? '\nX=' : undefined);
   reader.end();
   return { entries, notes };
 }
