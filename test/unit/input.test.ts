@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { InputError, MAX_LINE, decodeLine, isGzip, looksBinary, openLog, openRaw } from '../../src/core/logs/input';
 import { parseZone } from '../../src/core/logs/time';
@@ -10,17 +9,10 @@ import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { type Recognition, recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
 import { repoRoot } from '../harness/paths';
+import { tempFiles } from '../harness/tempFiles';
 
 const matcher = new Matcher(builtInSignatures());
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-lens-input-'));
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-let n = 0;
-function write(name: string, content: string | Buffer): string {
-  const file = path.join(dir, `${++n}-${name}`);
-  fs.writeFileSync(file, content);
-  return file;
-}
+const { dir, write } = tempFiles('runtime-lens-input-');
 
 const UID = 'd1aab5f0-ae8f-11eb-a151-080027049c65';
 const KLOG_EOF = `I0507 03:43:28.310630   57003 prober.go:112] Readiness probe for "adsfadofadfabdfhaodsfa(${UID}):c0" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown`;

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { FACT_NEEDLES } from '../../src/core/logs/facts';
 import { InputError } from '../../src/core/logs/input';
@@ -13,6 +11,7 @@ import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { type Recognition, type RecogniseOptions, recogniseFile } from '../../src/core/signatures/recognise';
 import { prng } from '../harness/prng';
+import { tempFiles } from '../harness/tempFiles';
 
 // The range scan (logs/ranges.ts) on worker threads (logs/parallel.ts) must give exactly what reading
 // the file from the start on one thread gives: the same findings on the same lines, the same line
@@ -21,14 +20,7 @@ import { prng } from '../harness/prng';
 // hundreds of boundaries.
 
 const matcher = new Matcher(builtInSignatures());
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-lens-parallel-'));
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function write(name: string, content: string | Buffer): string {
-  const file = path.join(dir, `${++n}-${name}`);
-  fs.writeFileSync(file, content);
-  return file;
-}
+const { write } = tempFiles('runtime-lens-parallel-');
 
 const UID = 'd1aab5f0-ae8f-11eb-a151-080027049c65';
 const EOF_LINE = `I0507 03:43:28.310630   57003 prober.go:112] Readiness probe for "api-1_shop(${UID}):api" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown`;
