@@ -203,30 +203,14 @@ test('scanRange and scanRangeAsync: last lines longer than the first read, and l
   }
 });
 
-test('scanRangeAsync: a file cut shorter after its ranges were planned gives what scanRange gives, without error', async () => {
-  const text = randomLog(12, 600 * 1024);
-  const fileName = write('shrinks.log', text);
+/**
+ * A log's ranges planned, the file then changed by `change`, and each range read by scanRange and by
+ * scanRangeAsync: the two must agree. Returns the bytes the ranges read.
+ */
+async function rangesAfterChange(name: string, text: Buffer, change: (file: string) => void): Promise<number> {
+  const fileName = write(name, text);
   const jobs = rangeJobs(0, text.length, 64 * 1024);
-  fs.truncateSync(fileName, Math.floor(text.length / 2) + 17);
-  const fd = fs.openSync(fileName, 'r');
-  const scanner = ByteScanner.create(rangeCapacity(64 * 1024, 4096))!;
-  assert.ok(scanner.setNeedles([...matcher.needles, ...FACT_NEEDLES]));
-  try {
-    for (const job of jobs) {
-      const sync = scanRange(fd, scanner, job, 4096);
-      assert.deepEqual(await scanRangeAsync(fd, scanner, job, 4096), sync, `range ${job.index}`);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-});
-
-test('scanRangeAsync: a file that grows after its ranges were planned gives what scanRange gives', async () => {
-  const text = randomLog(13, 300 * 1024);
-  const fileName = write('grows.log', text);
-  const jobs = rangeJobs(0, text.length, 64 * 1024);
-  // Appended after planning, the last line of the file unfinished: the ranges stop at the planned size.
-  fs.appendFileSync(fileName, `${EOF_LINE}\n${EOF_LINE.slice(0, 50)}`);
+  change(fileName);
   const fd = fs.openSync(fileName, 'r');
   const scanner = ByteScanner.create(rangeCapacity(64 * 1024, 4096))!;
   assert.ok(scanner.setNeedles([...matcher.needles, ...FACT_NEEDLES]));
@@ -237,10 +221,22 @@ test('scanRangeAsync: a file that grows after its ranges were planned gives what
       assert.deepEqual(await scanRangeAsync(fd, scanner, job, 4096), sync, `range ${job.index}`);
       bytes += sync.bytes;
     }
-    assert.equal(bytes, text.length);
+    return bytes;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+test('scanRangeAsync: a file cut shorter after its ranges were planned gives what scanRange gives, without error', async () => {
+  const text = randomLog(12, 600 * 1024);
+  await rangesAfterChange('shrinks.log', text, (file) => fs.truncateSync(file, Math.floor(text.length / 2) + 17));
+});
+
+test('scanRangeAsync: a file that grows after its ranges were planned gives what scanRange gives', async () => {
+  const text = randomLog(13, 300 * 1024);
+  // Appended after planning, the last line of the file unfinished: the ranges stop at the planned size.
+  const bytes = await rangesAfterChange('grows.log', text, (file) => fs.appendFileSync(file, `${EOF_LINE}\n${EOF_LINE.slice(0, 50)}`));
+  assert.equal(bytes, text.length);
 });
 
 test('a worker that cannot be used leaves its ranges to the main thread, with the same result', { timeout: 60000 }, async () => {
