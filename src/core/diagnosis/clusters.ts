@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { formatWall, isoMicros, wallMs } from '../logs/time';
-import { findingAt, hasYearAt, wallTimeAt } from '../signatures/occurrences';
-import type { OccurrenceSet, OccurrenceStore } from '../signatures/types';
+import { findingAt, hasYearAt, storeRanks, wallTimeAt } from '../signatures/occurrences';
+import type { OccurrenceSet } from '../signatures/types';
 import { type Clock, type PlacedFinding, placeFinding } from './clock';
 import type { Cluster } from './types';
 
@@ -136,8 +136,7 @@ export class ClusterTable implements Iterable<Cluster> {
    */
   private extremes(groupOf: Int32Array, groups: number): void {
     const clock = this.clock;
-    const ranks = new Map<OccurrenceStore, number>();
-    for (const s of this.sets) if (!ranks.has(s.store)) ranks.set(s.store, ranks.size);
+    const ranks = storeRanks(this.sets);
     const first = new Int32Array(groups).fill(-1);
     const firstAt = new Int32Array(groups);
     const last = new Int32Array(groups).fill(-1);

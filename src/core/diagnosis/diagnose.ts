@@ -4,10 +4,10 @@ import { type Zone, parseZone } from '../logs/time';
 import { ENGLISH, type Say } from '../l10n';
 import { byCodeUnit } from '../order';
 import { innermostReader, innermostRules } from '../messages/innermost';
-import { findingsOf, hasYearAt, setsOf } from '../signatures/occurrences';
+import { findingsOf, hasYearAt, setsOf, storeRanks } from '../signatures/occurrences';
 import { RUNTIME_ERROR } from '../signatures/matcher';
 import type { Recognition } from '../signatures/recognise';
-import type { Finding, OccurrenceSet, OccurrenceStore } from '../signatures/types';
+import type { Finding, OccurrenceSet } from '../signatures/types';
 import type { SaveStateFact } from '../trace/facts';
 import { CAUSES, CAUSE_TITLES, type CauseCatalog, execFailureSignatures } from './causes';
 import { type Clock, type PlacedFinding, setClock } from './clock';
@@ -40,13 +40,6 @@ export interface DiagnoseInput {
   catalog?: CauseCatalog;
   /** The sentences of the verdict, the clock and the evidence in the reader's language; English unless given. */
   say?: Say;
-}
-
-/** Each file's (store's) rank in the input, as the sets' first occurrences give it. */
-function storeRanks(sets: readonly OccurrenceSet[]): Map<OccurrenceStore, number> {
-  const ranks = new Map<OccurrenceStore, number>();
-  for (const s of sets) if (!ranks.has(s.store)) ranks.set(s.store, ranks.size);
-  return ranks;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { nodeOf } from '../logs/nodes';
-import { findingAt, setsOf } from '../signatures/occurrences';
+import { type StoreOwners, findingAt, setsOf, storesOf } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
 import type { ErrorAnatomy, OccurrenceSet, OccurrenceStore } from '../signatures/types';
 import { type Clock, type PlacedFinding, placeFinding } from './clock';
@@ -240,33 +240,6 @@ class Encodings<K> {
 }
 
 const FINDING_END = Buffer.from('\n    }');
-
-/** A store, the sets asked for of it, and per place in the store the index of its set among them (-1: not asked for). */
-interface StoreOwners {
-  store: OccurrenceStore;
-  sets: OccurrenceSet[];
-  owner: Int32Array;
-}
-
-/**
- * `storesInOrder` with an index per occurrence instead of an array of sets filled set by set, and the
- * sets listed instead of kept in a Set each: on a list with a set per pod (155,149 sets) making that
- * took as long as gathering every finding's columns.
- */
-function storesOf(sets: readonly OccurrenceSet[]): StoreOwners[] {
-  const byStore = new Map<OccurrenceStore, OccurrenceSet[]>();
-  for (const s of sets) {
-    const mine = byStore.get(s.store);
-    if (mine) mine.push(s);
-    else byStore.set(s.store, [s]);
-  }
-  return [...byStore].map(([store, mine]) => {
-    const owner = new Int32Array(store.lines.length).fill(-1);
-    // A set asked for twice covers the same places twice: the last one listed stands, as the same set.
-    for (let i = 0; i < mine.length; i++) owner.fill(i, mine[i]!.start, mine[i]!.start + mine[i]!.size);
-    return { store, sets: mine, owner };
-  });
-}
 
 /** How many findings' columns are gathered at a time. */
 const GATHER = 2048;

@@ -127,33 +127,49 @@ export function extrasAt(s: OccurrenceStore, k: number): Pick<Finding, 'anatomy'
  * appear, and in each in the order the findings were made. The visitor gets the set and its index.
  */
 export function forEachInOrder(sets: readonly OccurrenceSet[], visit: (set: OccurrenceSet, i: number) => void): void {
-  for (const { store, setAt } of storesInOrder(sets)) {
+  for (const { store, sets: mine, owner } of storesOf(sets)) {
     // The store's own order, skipping the occurrences of sets not asked for.
     for (let o = 0; o < store.byOrder.length; o++) {
       const k = store.byOrder[o]!;
-      const s = setAt[k];
-      if (s) visit(s, k - s.start);
+      const i = owner[k]!;
+      if (i >= 0) visit(mine[i]!, k - mine[i]!.start);
     }
   }
 }
 
+/** Each file's (store's) rank in the input, as the sets' first occurrences give it. */
+export function storeRanks(sets: readonly OccurrenceSet[]): Map<OccurrenceStore, number> {
+  const ranks = new Map<OccurrenceStore, number>();
+  for (const s of sets) if (!ranks.has(s.store)) ranks.set(s.store, ranks.size);
+  return ranks;
+}
+
+/** A store, the sets asked for of it, and per place in the store the index of its set among them (-1: not asked for). */
+export interface StoreOwners {
+  store: OccurrenceStore;
+  sets: OccurrenceSet[];
+  owner: Int32Array;
+}
+
 /**
- * The stores of some sets as they first appear, each with the set of each of its occurrences asked for
- * (by store index; undefined for the others): `forEachInOrder` as a loop a caller can pause (a
- * generator of output waiting for its reader).
+ * The stores of some sets as they first appear, each with the owner of each of its places: an index per
+ * occurrence, and the sets listed, not an array of sets filled set by set with the sets kept in a Set
+ * each — on a list with a set per pod (155,149 sets) making that took as long as gathering every
+ * finding's columns for `--json`.
  */
-export function* storesInOrder(sets: readonly OccurrenceSet[]): Generator<{ store: OccurrenceStore; setAt: (OccurrenceSet | undefined)[] }, void, undefined> {
-  const byStore = new Map<OccurrenceStore, Set<OccurrenceSet>>();
+export function storesOf(sets: readonly OccurrenceSet[]): StoreOwners[] {
+  const byStore = new Map<OccurrenceStore, OccurrenceSet[]>();
   for (const s of sets) {
     const mine = byStore.get(s.store);
-    if (mine) mine.add(s);
-    else byStore.set(s.store, new Set([s]));
+    if (mine) mine.push(s);
+    else byStore.set(s.store, [s]);
   }
-  for (const [store, mine] of byStore) {
-    const setAt = new Array<OccurrenceSet | undefined>(store.lines.length);
-    for (const s of mine) setAt.fill(s, s.start, s.start + s.size);
-    yield { store, setAt };
-  }
+  return [...byStore].map(([store, mine]) => {
+    const owner = new Int32Array(store.lines.length).fill(-1);
+    // A set asked for twice covers the same places twice: the last one listed stands, as the same set.
+    for (let i = 0; i < mine.length; i++) owner.fill(i, mine[i]!.start, mine[i]!.start + mine[i]!.size);
+    return { store, sets: mine, owner };
+  });
 }
 
 /** The occurrences of some sets as Findings, in input order: for evidence that weighs each one. */
