@@ -163,7 +163,7 @@ const COLLECT_ABOVE = 64 * 1024 * 1024;
  * is written (the diagnosis's own garbage: placing its findings, the groups). Reading a 400,000-event list
  * leaves ~110 MB of heap of which ~47 MB is still needed; left to itself V8 grew the heap by another
  * 30–50 MB while diagnosing and writing `--json` instead of collecting it, and that was the CLI's peak
- * (280–297 MB against 240–248 MB at the end of reading). Collected here (60–180 ms), the diagnosis and
+ * (280–297 MB against 240–248 MB at the end of reading). Collected here (~20 ms quiet, up to 180 ms on a loaded machine), the diagnosis and
  * the document fit in what reading freed: the peak stays the reading's. Node starts a full collection on
  * request only through V8's `gc` global; `--expose-gc` set now (not on node's command line, which the user
  * owns) gives it to a new context, and the process's own global stays as it was.
