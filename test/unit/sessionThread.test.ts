@@ -109,13 +109,16 @@ test('a count of a large file is kept for its reading, until the file changes', 
 });
 
 test('a reading beyond the thread\'s memory ends the thread, not the process: its files fail, and the next request has a new thread', async (t) => {
-  // An old generation far smaller than a 20,000-event list's reading needs.
-  const thread = new SessionThread(undefined, { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 12 });
+  // An old generation far from both inputs' needs: a 200,000-event list's reading needs more than 24 MB
+  // (it fits in 40), the sample's kubelet log about 11 MB (it fails in 10). With 12 MB and the
+  // 20,000-event list, the sample's margin was 1 MB, and a loaded CI run failed it once.
+  const big = JSON.parse(execFileSync('node', [path.join(repoRoot, 'bench', 'generate-events.mjs'), dir, '200000'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { file: string };
+  const thread = new SessionThread(undefined, { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 24 });
   t.after(() => thread.dispose());
   const version = thread.version;
-  const { failed } = await thread.read(config, [list.file]);
+  const { failed } = await thread.read(config, [big.file]);
   assert.equal(failed.length, 1);
-  assert.match(failed[0]!.message, /needed more than the 12 MB its thread may hold/);
+  assert.match(failed[0]!.message, /needed more than the 24 MB its thread may hold/);
   assert.ok(thread.version > version, 'what was held is gone');
   // A small input fits: the thread started again.
   assert.deepEqual(await thread.read(config, [files[0]!]), { failed: [] });
