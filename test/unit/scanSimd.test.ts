@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { prng } from '../harness/prng';
-import { ByteScanner, type LineVisitor, scanLines, scanLinesJs } from '../../src/core/logs/scan';
+import { enableRelaxedSimd } from '../../src/cli/engine';
+import { ByteScanner, type LineVisitor, compileScanModule, scanLines, scanLinesJs } from '../../src/core/logs/scan';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
@@ -41,19 +42,42 @@ function collect(scan: (text: string, needles: readonly string[], firstLine: num
   return { newlines, seen };
 }
 
+// The scanner comes in two builds, nibbles looked up by relaxed SIMD's swizzle or by the plain one
+// (scan.ts `swizzle`); the CLI turns relaxed SIMD on for node 20 as this file does, so both run here.
+const relaxedOn = enableRelaxedSimd();
+const MODULES = { relaxed: compileScanModule(true), plain: compileScanModule(false) };
+
+/** `scanLines` with a scanner built from `module`. */
+const scanLinesWith =
+  (module: object) =>
+  (text: string, needles: readonly string[], firstLine: number, visit: LineVisitor): number => {
+    const scanner = ByteScanner.create(4 * 1024 * 1024, module)!;
+    assert.ok(scanner.setNeedles(needles, Buffer.from(text.slice(0, 256 * 1024), 'latin1')));
+    return scanner.scanString(text, firstLine, visit);
+  };
+
 test('WebAssembly SIMD is available here, so the fast path is the one under test', () => {
   assert.ok(ByteScanner.create(1024 * 1024), 'ByteScanner.create returned null: the SIMD path would silently fall back');
+});
+
+test('both builds of the scanner compile once relaxed SIMD is on, and scanners use the relaxed one', () => {
+  assert.ok(relaxedOn, 'enableRelaxedSimd: relaxed SIMD is still off');
+  assert.ok(MODULES.relaxed, 'the relaxed build does not compile');
+  assert.ok(MODULES.plain, 'the plain build does not compile');
+  assert.equal(ByteScanner.relaxed(), true);
 });
 
 for (const seed of [1, 2, 3, 4, 5]) {
   test(`SIMD and indexOf scanners agree on a random 600 KB log (seed ${seed})`, () => {
     const rand = prng(seed);
     const text = randomLog(rand, 600 * 1024, NEEDLES);
-    const fast = collect(scanLines, text, NEEDLES);
     const reference = collect(scanLinesJs, text, NEEDLES);
     assert.ok(reference.seen.length > 500, `only ${reference.seen.length} matching lines: the fuzz input is too thin`);
-    assert.equal(fast.newlines, reference.newlines);
-    assert.deepEqual(fast.seen, reference.seen);
+    for (const [name, scan] of [['default', scanLines], ['relaxed', scanLinesWith(MODULES.relaxed!)], ['plain', scanLinesWith(MODULES.plain!)]] as const) {
+      const fast = collect(scan, text, NEEDLES);
+      assert.equal(fast.newlines, reference.newlines, name);
+      assert.deepEqual(fast.seen, reference.seen, name);
+    }
   });
 }
 
@@ -101,8 +125,8 @@ test('a file read through the byte path gives the same findings as the text in a
 // 16 bytes' lookups into the next vector (scan.ts, `candidates`): a needle across a 16- or 32-byte
 // boundary, in the first 3 bytes of a range, or a 3-byte needle ending on the range's last byte (found
 // in the extra round past `end`) are the places where that can go wrong.
-test('ByteScanner.scan: a needle at every offset around the vector boundaries, ranges starting anywhere', () => {
-  const scanner = ByteScanner.create(64 * 1024)!;
+for (const [build, module] of Object.entries(MODULES)) test(`ByteScanner.scan (${build} build): a needle at every offset around the vector boundaries, ranges starting anywhere`, () => {
+  const scanner = ByteScanner.create(64 * 1024, module)!;
   const needleSets = [['abc'], ['abcd'], ['EOF: unknown', 'xyz', 'zz\r'], ['exec failed: EOF', 'abc', 'bcde']];
   for (const needles of needleSets) {
     assert.ok(scanner.setNeedles(needles));
