@@ -67,6 +67,29 @@ test('both builds of the scanner compile once relaxed SIMD is on, and scanners u
   assert.equal(ByteScanner.relaxed(), true);
 });
 
+// Before any test reads a file: a large file's first chunk warms the scanner up, once per process.
+test('warmUp runs the scan once per process and leaves the text, the needles and what a scan finds as they were', () => {
+  const rand = prng(11);
+  const text = randomLog(rand, 300 * 1024, NEEDLES);
+  const expected = collect(scanLinesJs, text, NEEDLES);
+  assert.ok(expected.seen.length > 100);
+  // The same scan by a scanner that was warmed up and by one that was not: the same lines, and the same
+  // memory below the text afterwards (needle tables, and the counters the scan itself writes).
+  const scanners = [ByteScanner.create(1024 * 1024)!, ByteScanner.create(1024 * 1024)!];
+  for (const scanner of scanners) {
+    assert.ok(scanner.setNeedles(NEEDLES, Buffer.from(text, 'latin1')));
+    scanner.bytes.write(text, 0, 'latin1');
+  }
+  const [warm, cold] = scanners as [ByteScanner, ByteScanner];
+  const bytes = Buffer.from(warm.bytes);
+  assert.equal(warm.warmUp(), true);
+  assert.equal(warm.warmUp(), false, 'a second warm-up ran');
+  assert.equal(cold.warmUp(), false, 'a warm-up ran twice in one process');
+  assert.ok(bytes.equals(warm.bytes), 'warmUp wrote into the text');
+  for (const scanner of scanners) assert.deepEqual(collect((t, _n, firstLine, visit) => scanner.scan(0, t.length, firstLine, visit), text, NEEDLES), expected);
+  assert.deepEqual(warm.plan(), cold.plan());
+});
+
 for (const seed of [1, 2, 3, 4, 5]) {
   test(`SIMD and indexOf scanners agree on a random 600 KB log (seed ${seed})`, () => {
     const rand = prng(seed);
