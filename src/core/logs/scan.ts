@@ -402,6 +402,16 @@ function commonness(c: number): number {
   return 0.2;
 }
 
+let logCommonness: Float64Array | undefined;
+/** log(commonness(c)) for every byte, worked out once: planning sums it over every window of every needle. */
+function logCommonnessTable(): Float64Array {
+  if (!logCommonness) {
+    logCommonness = new Float64Array(256);
+    for (let c = 0; c < 256; c++) logCommonness[c] = Math.log(commonness(c));
+  }
+  return logCommonness;
+}
+
 interface Planned {
   needle: string;
   /** Where in the needle its fingerprint starts. */
@@ -446,15 +456,23 @@ function planBuckets(needles: string[], sample: Uint8Array | undefined): Planned
   const buckets: Planned[][] = Array.from({ length: 8 }, () => []);
   // Where a needle's masked bytes may start: all of them within it, or its start for a needle of 3.
   const windows = (x: string) => Array.from({ length: Math.max(1, x.length - MASKED + 1) }, (_, o) => o);
+  const logs = logCommonnessTable();
   const rough = (x: string, o: number) => {
     let cost = 0;
-    for (let f = 0; f < MASKED && o + f < x.length; f++) cost += Math.log(commonness(x.charCodeAt(o + f)));
+    // Needles are latin1 (setNeedles leaves the others out).
+    for (let f = 0; f < MASKED && o + f < x.length; f++) cost += logs[x.charCodeAt(o + f) & 0xff]!;
     return cost;
   };
   const tri = (x: string, o: number) => (x.charCodeAt(o) << 16) | (x.charCodeAt(o + 1) << 8) | x.charCodeAt(o + 2);
   if (!sample || sample.length < 4096) {
     const chosen = needles.map((x) => {
-      const offset = windows(x).reduce((best, o) => (rough(x, o) < rough(x, best) ? o : best), 0);
+      // The first of the roughly rarest windows.
+      let offset = 0;
+      let least = rough(x, 0);
+      for (let o = 1, n = windows(x).length; o < n; o++) {
+        const cost = rough(x, o);
+        if (cost < least) [offset, least] = [o, cost];
+      }
       return { needle: x, offset, fingerprint: x.slice(offset, offset + FINGERPRINT) };
     });
     // Needles with the same fingerprint share a bucket; otherwise neighbours in sorted order do.
