@@ -13,13 +13,15 @@
  * code comes from a cache), so the bundles are built with dynamic import turned into require
  * (build:node's --supported:dynamic-import=false): web-tree-sitter's `import("fs/promises")` is the one.
  *
- * Only node's built-in modules here: this file is loaded before anything else.
+ * Only node's built-in modules here (and engine.ts, which needs no more): this file is loaded before
+ * anything else.
  */
 import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { enableRelaxedSimd } from './engine';
 
 interface CliBundle {
   main(): void;
@@ -97,4 +99,6 @@ function load(bundle: string): CliBundle {
   return mod.exports as CliBundle;
 }
 
+// Before the bundle is compiled: the code cache is only accepted under the flags it was made with.
+enableRelaxedSimd();
 load(path.join(__dirname, 'cli-bundle.js')).main();

@@ -246,6 +246,18 @@ test('the shipped table read a word at a time gives what the whole index gives',
   assert.ok(lazy.read(line).layers.length >= 8);
 });
 
+test('the shipped table looked up a word at a time: every word gives its line as written, other words nothing', () => {
+  const committed = JSON.parse(fs.readFileSync(path.join(repoRoot, 'src', 'core', 'knowledge', 'messages-words.json'), 'utf8')) as WordTable;
+  const lazy = loadWordTable();
+  const words = Object.keys(committed.words);
+  assert.ok(words.length > 1000, `${words.length} words`);
+  for (const word of words) assert.equal(lazy.literals.get(word), JSON.stringify(committed.words[word]), word);
+  assert.deepEqual(lazy.programs, committed.programs);
+  // Before the first word, after the last, between two, a word's prefix and extension, other characters.
+  const absent = ['', 'A', 'zzzzzzzz', `${words[0]}zz`, words[words.length - 1]!.slice(0, -1), `${words[500]}q`, words[500]!.slice(0, -1), 'caf\u00e9', '"', 'a b'];
+  for (const word of absent.filter((w) => !Object.prototype.hasOwnProperty.call(committed.words, w))) assert.equal(lazy.literals.get(word), undefined, word);
+});
+
 test('messages of one shape (another pod, pid, container) reuse its formats, each with its own words', () => {
   const a = reader.read('OCI runtime exec failed: exec failed: unable to start container process: error adding pid 846 to cgroups: failed to write 846: open /sys/fs/cgroup/a/cgroup.procs: no such file or directory: unknown');
   const b = reader.read('OCI runtime exec failed: exec failed: unable to start container process: error adding pid 9913 to cgroups: failed to write 9913: open /sys/fs/cgroup/b/cgroup.procs: no such file or directory: unknown');

@@ -141,3 +141,16 @@ test('caches named before the bundle\'s path was in their name are removed by th
   assert.ok(files.includes('cli-v0.0.0-other-1-1.bin'), files.join(', '));
   assert.equal(files.length, 2, files.join(', '));
 });
+
+test('the CLI turns relaxed SIMD on for its scanner before the bundle is compiled, silently', () => {
+  // A module preloaded into the CLI's process reports, as it exits, whether relaxed SIMD was on by then.
+  const report = path.join(dir, 'relaxed.txt');
+  const preload = path.join(dir, 'relaxed-probe.js');
+  const engine = require.resolve('../../src/cli/engine');
+  fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(report)}, String(require(${JSON.stringify(engine)}).relaxedSimd())));\n`);
+  const r = spawnSync(process.execPath, ['--require', preload, path.join(dir, 'cli.js'), 'diagnose', '--json', log], { encoding: 'utf8', env: { ...process.env, RUNTIME_LENS_CACHE: path.join(dir, 'cache-relaxed') } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.equal(fs.readFileSync(report, 'utf8'), 'true');
+  assert.equal(JSON.parse(r.stdout).findings[0].signature, 'oci-exec-eof');
+});

@@ -6,7 +6,8 @@ import { CAUSES } from '../../src/core/diagnosis/causes';
 import { causeCatalogErrors } from '../../src/core/diagnosis/causesCheck';
 import { diagnose } from '../../src/core/diagnosis/diagnose';
 import { decide, nextQuestion, rank } from '../../src/core/diagnosis/differential';
-import { evidence } from '../../src/core/diagnosis/evidence';
+import type { PlacedFinding } from '../../src/core/diagnosis/clock';
+import { eofPresent, evidence } from '../../src/core/diagnosis/evidence';
 import { parseWebviewMessage } from '../../src/core/diagnosis/protocol';
 import { binomialTail } from '../../src/core/diagnosis/stats';
 import type { Diagnosis, Evidence, Timeline, UserFacts } from '../../src/core/diagnosis/types';
@@ -282,4 +283,14 @@ test('real runc 1.1.5: the pids limit (pthread_create, pids.* at the limit) → 
 test('real runc 1.1.5: exec into a stopped container → container-stopped leads', async () => {
   const d = await diagnoseFiles(['exec-stopped.stderr.txt']);
   assert.equal(d.ranked[0]!.cause, 'container-stopped');
+});
+
+test('eofPresent counts failures per file name: files of one name in two folders add up, in order of first failure', () => {
+  const at = (file: string, signature: string, count: number, line: number) => ({ finding: { file, signature, line, record: { count } }, wall: null, epoch: null }) as unknown as PlacedFinding;
+  const placed = [at('/n1/kubelet.log', 'oci-exec-eof', 1, 3), at('/n1/dockerd.log', 'oci-exec-eof', 1, 9), at('/n2/kubelet.log', 'oci-exec-eof', 2, 4), at('/n1/kubelet.log', 'http-probe-eof', 5, 7), at('/n1/kubelet.log', 'oci-exec-eof', 3, 8)];
+  const e = eofPresent(placed, new Set(['oci-exec-eof']));
+  assert.equal(e.holds, true);
+  assert.equal(e.detail, '"OCI runtime exec failed: exec failed: (unexpected) EOF" errors: 6 in kubelet.log, 1 in dockerd.log');
+  assert.deepEqual(e.where, { file: '/n1/kubelet.log', line: 3 });
+  assert.equal(eofPresent(placed, new Set(['exec-not-found'])).holds, false);
 });

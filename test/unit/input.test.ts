@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -463,4 +464,20 @@ test('helpers: isGzip, looksBinary, decodeLine', () => {
   assert.equal(decodeLine('plain ascii'), 'plain ascii');
   assert.equal(decodeLine(Buffer.from('探针', 'utf8').toString('latin1')), '探针');
   assert.equal(decodeLine('\xff'), '\uFFFD');
+});
+
+test('a plain log is read without node loading fs.promises (and the internal modules it requires)', () => {
+  // In a fresh process: this test's own process has loaded it already.
+  const file = write('promises-free.log', SAMPLE);
+  const script = `
+    const { recogniseFile } = require(${JSON.stringify(require.resolve('../../src/core/signatures/recognise'))});
+    const { Matcher } = require(${JSON.stringify(require.resolve('../../src/core/signatures/matcher'))});
+    const { builtInSignatures } = require(${JSON.stringify(require.resolve('../../src/core/signatures/catalog'))});
+    recogniseFile(${JSON.stringify(file)}, { matcher: new Matcher(builtInSignatures()) }).then((r) => {
+      const loaded = process.moduleLoadList.filter((m) => m === 'NativeModule internal/fs/promises');
+      process.stdout.write(JSON.stringify({ findings: r.findings.length, loaded }));
+    });`;
+  const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { findings: number; loaded: string[] };
+  assert.equal(out.findings, 4);
+  assert.deepEqual(out.loaded, []);
 });

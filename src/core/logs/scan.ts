@@ -116,6 +116,15 @@ const PAGE = 65536;
 const STRING_WASM_MIN = 256 * 1024;
 /** Strings are copied into the scanner in windows of about this size. */
 const STRING_WINDOW = 4 * 1024 * 1024;
+/**
+ * Bytes `warmUp` scans. V8 runs a WebAssembly function first as Liftoff's quick code and compiles the
+ * optimised one in the background once the function has run a while (its tiering budget), to be used
+ * from its next call on. The first 4 MiB of the bench log took ~12 ms in Liftoff, against ~1.2 ms
+ * optimised; 128 KiB is enough to start the compile, which then runs while the first lines are parsed
+ * and the needles planned, and the first chunk took ~2 ms.
+ */
+const WARM_BYTES = 256 * 1024;
+let warmed = false;
 
 // -- a tiny WebAssembly assembler: enough opcodes for one function ------------------------------
 
@@ -191,7 +200,14 @@ const simd = (op: number, ...imm: number[]) => raw(0xfd, ...uleb(op), ...imm);
 const vload = (addr: Code, offset = 0) => seq(addr, simd(0x00, 0, ...uleb(offset)));
 const vstore = (addr: Code, v: Code) => seq(addr, v, simd(0x0b, 0, 0));
 const splat8 = (v: Code) => seq(v, simd(0x0f));
-const swizzle = (table: Code, idx: Code) => seq(table, idx, simd(0x0e));
+/**
+ * i8x16.swizzle, or relaxed SIMD's i8x16.relaxed_swizzle (0x100). They differ only for indices of 16
+ * and more (swizzle gives 0, the relaxed one what the machine's byte shuffle gives), and the scan only
+ * ever looks up nibbles (0-15), so both give the same bytes. On x86 V8 makes swizzle a saturating add
+ * plus pshufb (to zero those indices) and the relaxed one a pshufb alone: 16 of the ~50 vector
+ * instructions per 32 bytes go, and the scan of the 512 MiB bench log takes ~16% less time (180 → 152 ms).
+ */
+const swizzle = (relaxed: boolean) => (table: Code, idx: Code) => seq(table, idx, relaxed ? simd(0x100) : simd(0x0e));
 const vand = (a: Code, b: Code) => seq(a, b, simd(0x4e));
 const veq8 = (a: Code, b: Code) => seq(a, b, simd(0x23));
 const vne8 = (a: Code, b: Code) => seq(a, b, simd(0x24));
@@ -206,8 +222,10 @@ const vzero = simd(0x0c, ...new Array(16).fill(0));
  * `end`); for every line holding a needle writes one record {i32 position of the needle, i32
  * newlines before it in [start, end)} at `out`; stores the newline count of [start, end) at
  * NEWLINES; records each line longer than `maxLine` bytes (newline excluded) at LONG_RECORDS.
+ * `relaxed`: nibble lookups by relaxed SIMD's swizzle (same results; see `swizzle`).
  */
-function scanModule(): Uint8Array {
+export function scanModule(relaxed: boolean): Uint8Array {
+  const lookUp = swizzle(relaxed);
   // locals: params 0 start, 1 end, 2 out, 3 maxLine; then i32s, then v128s
   const [start, end, out, maxLine] = [0, 1, 2, 3];
   const [i, nl, rec, lastNl, bits, nlbits, j, lane, s, b, k, cnt, idx, n, p, len, q, ptr, lineNl, lineStart, long] = Array.from({ length: 21 }, (_, x) => 4 + x);
@@ -230,7 +248,7 @@ function scanModule(): Uint8Array {
   // shifted in by a concatenating shuffle (palignr). Loading the 16 bytes at x + 1, x + 2, x + 3 and
   // looking each up again, as the first version did, cost 3 more loads and 9 more vector operations
   // per 16 bytes, and spilled the tables to the stack.
-  const lookup = (f: number) => vand(swizzle(get(lowTable[f]!), get(lo)), swizzle(get(highTable[f]!), get(hi)));
+  const lookup = (f: number) => vand(lookUp(get(lowTable[f]!), get(lo)), lookUp(get(highTable[f]!), get(hi)));
   const shifted = (previous: number, current: number, by: number) => seq(get(previous), get(current), simd(0x0d, ...Array.from({ length: 16 }, (_, x) => 16 - by + x)));
   // Lanes x of the 16 positions from i + at: bucket bits of the needles whose masked bytes end there.
   const candidates = (at: number) =>
@@ -348,14 +366,28 @@ function scanModule(): Uint8Array {
   ]);
 }
 
+/** The scanner compiled with relaxed swizzles or plain ones; null where the engine rejects it. */
+export function compileScanModule(relaxed: boolean): object | null {
+  if (!wasmApi) return null;
+  try {
+    return new wasmApi.Module(scanModule(relaxed));
+  } catch {
+    return null;
+  }
+}
+
 let compiled: object | null | undefined;
+let compiledRelaxed = false;
+/**
+ * The relaxed scanner where the engine has relaxed SIMD (node 22 and later, VS Code's Electron; node 20
+ * behind a V8 flag, which the CLI sets: src/cli/engine.ts), else the plain one; null without WebAssembly
+ * SIMD, and the indexOf scan does the work.
+ */
 function wasmModule(): object | null {
   if (compiled === undefined) {
-    try {
-      compiled = wasmApi ? new wasmApi.Module(scanModule()) : null;
-    } catch {
-      compiled = null; // no WebAssembly SIMD here: the indexOf scan does the work
-    }
+    compiled = compileScanModule(true);
+    compiledRelaxed = compiled !== null;
+    compiled ??= compileScanModule(false);
   }
   return compiled;
 }
@@ -368,6 +400,16 @@ function commonness(c: number): number {
   if (c === 0x3a /* : */ || c === 0x2d /* - */) return 3;
   if (c === 0x2e || c === 0x22 || c === 0x2f || c === 0x5f) return 1.2;
   return 0.2;
+}
+
+let logCommonness: Float64Array | undefined;
+/** log(commonness(c)) for every byte, worked out once: planning sums it over every window of every needle. */
+function logCommonnessTable(): Float64Array {
+  if (!logCommonness) {
+    logCommonness = new Float64Array(256);
+    for (let c = 0; c < 256; c++) logCommonness[c] = Math.log(commonness(c));
+  }
+  return logCommonness;
 }
 
 interface Planned {
@@ -414,15 +456,23 @@ function planBuckets(needles: string[], sample: Uint8Array | undefined): Planned
   const buckets: Planned[][] = Array.from({ length: 8 }, () => []);
   // Where a needle's masked bytes may start: all of them within it, or its start for a needle of 3.
   const windows = (x: string) => Array.from({ length: Math.max(1, x.length - MASKED + 1) }, (_, o) => o);
+  const logs = logCommonnessTable();
   const rough = (x: string, o: number) => {
     let cost = 0;
-    for (let f = 0; f < MASKED && o + f < x.length; f++) cost += Math.log(commonness(x.charCodeAt(o + f)));
+    // Needles are latin1 (setNeedles leaves the others out).
+    for (let f = 0; f < MASKED && o + f < x.length; f++) cost += logs[x.charCodeAt(o + f) & 0xff]!;
     return cost;
   };
   const tri = (x: string, o: number) => (x.charCodeAt(o) << 16) | (x.charCodeAt(o + 1) << 8) | x.charCodeAt(o + 2);
   if (!sample || sample.length < 4096) {
     const chosen = needles.map((x) => {
-      const offset = windows(x).reduce((best, o) => (rough(x, o) < rough(x, best) ? o : best), 0);
+      // The first of the roughly rarest windows.
+      let offset = 0;
+      let least = rough(x, 0);
+      for (let o = 1, n = windows(x).length; o < n; o++) {
+        const cost = rough(x, o);
+        if (cost < least) [offset, least] = [o, cost];
+      }
       return { needle: x, offset, fingerprint: x.slice(offset, offset + FINGERPRINT) };
     });
     // Needles with the same fingerprint share a bucket; otherwise neighbours in sorted order do.
@@ -576,6 +626,11 @@ export class ByteScanner {
     return wasmModule();
   }
 
+  /** Whether that module looks nibbles up with relaxed SIMD's swizzle (`swizzle`). */
+  static relaxed(): boolean {
+    return wasmModule() !== null && compiledRelaxed;
+  }
+
   /**
    * The needles as loaded and planned, for another scanner (a worker's) to search exactly the same
    * way without planning them again; null before `setNeedles`.
@@ -645,6 +700,30 @@ export class ByteScanner {
   }
 
   /**
+   * Runs the scan once, results dropped, over bytes already in `bytes` (any bytes: nothing is written
+   * there), so that V8 optimises it while the caller does other work: for a large input, before its
+   * needles are planned (`WARM_BYTES`). Once per process: the compiled module is shared. Returns
+   * whether it ran.
+   */
+  warmUp(): boolean {
+    if (warmed || this.capacity < WARM_BYTES) return false;
+    warmed = true;
+    this.runPadded(0, WARM_BYTES, 0x7fffffff);
+    return true;
+  }
+
+  /** The scan of text [start, end), with the PAD bytes after it zeroed for it (the SIMD loads read them) and put back; returns its records. */
+  private runPadded(start: number, end: number, maxLine: number): number {
+    const saved = Buffer.from(this.bytes.subarray(end, end + PAD));
+    this.bytes.fill(0, end, end + PAD);
+    try {
+      return this.run(TEXT + start, TEXT + end, this.recordsAt, maxLine);
+    } finally {
+      this.bytes.set(saved, end);
+    }
+  }
+
+  /**
    * Scans `bytes[start, end)` (whole lines, the last one possibly without its newline) and calls
    * `visit` with each line holding a needle, decoded as latin1, its number (`firstLine` for the
    * line at `start`) and its offset from `start`. Returns the number of newlines in the range.
@@ -658,15 +737,7 @@ export class ByteScanner {
     if (start < 0 || end > this.capacity || start > end) throw new RangeError(`ByteScanner: bad range ${start}..${end}`);
     const maxLine = limit?.maxLine ?? 0x7fffffff;
     if (maxLine < Math.ceil(this.capacity / (MAX_LONG - 1))) throw new RangeError(`ByteScanner: maxLine ${maxLine} too small for ${this.capacity} bytes`);
-    // The SIMD loads read up to PAD bytes past the end: zero them for the scan, then put them back.
-    const saved = Buffer.from(this.bytes.subarray(end, end + PAD));
-    this.bytes.fill(0, end, end + PAD);
-    let records: number;
-    try {
-      records = this.run(TEXT + start, TEXT + end, this.recordsAt, maxLine);
-    } finally {
-      this.bytes.set(saved, end);
-    }
+    const records = this.runPadded(start, end, maxLine);
     const newlines = this.view.getInt32(NEWLINES, true);
     const longLines = this.view.getInt32(LONG_COUNT, true);
     for (let r = 0; r < longLines; r++) limit?.onLongLine(firstLine + this.view.getInt32(LONG_RECORDS + 8 * r + 4, true));

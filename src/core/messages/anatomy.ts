@@ -303,7 +303,7 @@ export interface WordTable {
 
 /** The shipped table's text, parsed a word at a time: word → its value as written (a JSON string literal). */
 interface LazyWords {
-  literals: Map<string, string>;
+  literals: { get(word: string): string | undefined };
 }
 
 /** [program, format, file, line, function, version ranges (tag indices, merged), the site's tag index] */
@@ -397,18 +397,44 @@ export function loadWordTable(): WordTable & LazyWords {
   const file = knowledgeFile('messages-words.json');
   if (!file) throw new Error('messages-words.json is missing beside the bundle and in the source tree');
   const fs = require('node:fs') as typeof import('node:fs');
-  const text = fs.readFileSync(file, 'utf8');
-  const at = text.indexOf(WORDS_START);
+  // Bytes, not a string: the file is 1.5 MB with some non-ASCII text, which as a string took twice as
+  // long to read (decoded to two bytes a character); only the header and the lines looked up are decoded.
+  const bytes = fs.readFileSync(file);
+  const at = bytes.indexOf(WORDS_START);
   if (at < 0) throw new Error(`${file}: not as serialiseWordTable writes it`);
-  const head = JSON.parse(`${text.slice(0, at).replace(/,\s*$/, '')}\n}`) as { about: string; programs: WordTable['programs'] };
-  const literals = new Map<string, string>();
-  for (let start = at + WORDS_START.length, end = text.indexOf('\n', start); end > start; start = end + 1, end = text.indexOf('\n', start)) {
-    const line = text.slice(start, end);
-    const key = /^ {4}"([A-Za-z]+)": /.exec(line);
-    if (!key) break;
-    literals.set(key[1]!, line.slice(key[0].length, line.endsWith(',') ? -1 : undefined));
+  const head = JSON.parse(`${bytes.toString('utf8', 0, at).replace(/,\s*$/, '')}\n}`) as { about: string; programs: WordTable['programs'] };
+  const from = at + WORDS_START.length;
+  const to = bytes.indexOf(WORDS_END, from - 1) + 1;
+  if (to <= 0) throw new Error(`${file}: not as serialiseWordTable writes it`);
+  return { about: head.about, programs: head.programs, words: {}, literals: { get: (word) => wordLine(bytes, from, to, word) } };
+}
+
+const WORDS_END = '\n  }\n';
+/** How a word's line starts: `    "word": "…"`, then a comma but on the last line. */
+const KEY_START = Buffer.from('    "', 'latin1');
+
+/**
+ * The value of `word`'s line among the lines [from, to) of the table's bytes, by binary search: the
+ * generator writes the words in code-unit order (`wordTable`), one per line (a JSON string literal
+ * holds no newline). Splitting all 3,200 lines into a map when the table was loaded took ~7-10 ms of
+ * the first runtime error's line, for the few dozen words a log's reading looks up.
+ */
+function wordLine(bytes: Buffer, from: number, to: number, word: string): string | undefined {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    // The line holding the middle byte; lo is a line's start, so it starts at or after lo.
+    const start = bytes.lastIndexOf(0x0a, ((lo + hi) >>> 1) - 1) + 1;
+    const end = bytes.indexOf(0x0a, start);
+    if (end < 0 || end >= to || bytes.compare(KEY_START, 0, KEY_START.length, start, start + KEY_START.length) !== 0) return undefined;
+    const quote = bytes.indexOf(0x22, start + KEY_START.length);
+    const found = bytes.toString('latin1', start + KEY_START.length, quote);
+    if (quote < 0 || quote >= end || bytes[quote + 1] !== 0x3a || bytes[quote + 2] !== 0x20 || !/^[A-Za-z]+$/.test(found)) return undefined;
+    if (found === word) return bytes.toString('utf8', quote + 3, bytes[end - 1] === 0x2c ? end - 1 : end);
+    if (found < word) lo = end + 1;
+    else hi = start;
   }
-  return { about: head.about, programs: head.programs, words: {}, literals };
+  return undefined;
 }
 
 /** The reader over the index shipped with Runtime Lens, loaded at the first runtime error it is asked about. */

@@ -65,6 +65,8 @@ const SHARED_MESSAGES = new Set<string>(['kubectl-events-json', 'kubectl-events-
 const SAMPLE_LINES = 200;
 /** A finding keeps at most this much of its line's text. */
 const MAX_TEXT = 4096;
+/** A first chunk this large warms the scanner up (`ByteScanner.warmUp`); smaller inputs are over before it would pay. */
+const WARM_INPUT = 1024 * 1024;
 /** Documents are pushed to their readers in pieces of this many characters (texts) or bytes. */
 const PIECE = 4 * 1024 * 1024;
 
@@ -177,6 +179,8 @@ class Recogniser {
   feedBytes(scanner: ByteScanner, start: number, end: number, firstLine: number, onLongLine: (line: number) => void): number {
     const bytes = scanner.bytes;
     if (!this.sampled) {
+      // A large input: the scan is optimised while its first lines are parsed and its needles planned.
+      if (end - start >= WARM_INPUT) scanner.warmUp();
       let sampleEnd = start;
       for (let i = 0; i < SAMPLE_LINES && sampleEnd < end; i++) {
         const nl = bytes.subarray(0, end).indexOf(0x0a, sampleEnd);
