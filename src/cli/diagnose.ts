@@ -1,8 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { parseArgs } from 'node:util';
 import { InputError } from '../core/logs/input';
 import { distinctNodes } from '../core/logs/nodes';
@@ -32,7 +30,8 @@ import { runcVersion } from '../core/reproduce/lab';
 import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } from '../core/reproduce/plan';
 import { outcomeFromResult, reading } from '../core/reproduce/result';
 import type { ReproduceResult, Scenario } from '../core/reproduce/types';
-import { type Command, UsageError } from './commands';
+import { type Command, type Output, UsageError } from './commands';
+import { capYoungGeneration, collectGarbage } from './heap';
 import { runReproduce } from './reproduce';
 import { cliWasm } from './trace';
 
@@ -155,28 +154,15 @@ async function sourceFact(sources: string[]): Promise<SaveStateFact | null> {
   return saveStateFact(tracer, result.chains);
 }
 
-/** Below this much heap, the reading's garbage is left to V8: a full collection would cost more than it saves. */
-const COLLECT_ABOVE = 64 * 1024 * 1024;
-
-/**
- * A full garbage collection between reading and diagnosing a large input, and again before its document
- * is written (the diagnosis's own garbage: placing its findings, the groups). Reading a 400,000-event list
- * leaves ~110 MB of heap of which ~47 MB is still needed; left to itself V8 grew the heap by another
- * 30–50 MB while diagnosing and writing `--json` instead of collecting it, and that was the CLI's peak
- * (280–297 MB against 240–248 MB at the end of reading). Collected here (~20 ms quiet, up to 180 ms on a loaded machine), the diagnosis and
- * the document fit in what reading freed: the peak stays the reading's. Node starts a full collection on
- * request only through V8's `gc` global; `--expose-gc` set now (not on node's command line, which the user
- * owns) gives it to a new context, and the process's own global stays as it was.
- */
-function collectGarbage(): void {
-  if (process.memoryUsage().heapUsed < COLLECT_ABOVE) return;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    const gc: unknown = vm.runInNewContext('gc');
-    if (typeof gc === 'function') gc();
-  } catch {
-    // No collection, no harm: it is only an economy.
-  }
+/** `diagnose`'s options as parsed. */
+interface DiagnoseValues {
+  json?: boolean;
+  year?: string;
+  tz?: string;
+  sources?: string[];
+  report?: string;
+  reproduce?: boolean;
+  runc?: string;
 }
 
 export const diagnose: Command = async (args, out, err) => {
@@ -203,6 +189,15 @@ export const diagnose: Command = async (args, out, err) => {
   for (const s of values.sources ?? []) {
     if (!fs.existsSync(s) || !fs.statSync(s).isDirectory()) throw new UsageError(`--sources ${s}: not a directory`);
   }
+  const uncap = capYoungGeneration();
+  try {
+    return await diagnoseInputs(values, positionals, out, err);
+  } finally {
+    uncap();
+  }
+};
+
+async function diagnoseInputs(values: DiagnoseValues, positionals: string[], out: Output, err: (s: string) => void): Promise<number> {
   const options = { matcher: new Matcher(builtInSignatures()), time: timeOptions(values) };
   const { files, skipped } = await inputs(positionals, err);
   const session = new DiagnosisSession(options);
@@ -266,7 +261,7 @@ export const diagnose: Command = async (args, out, err) => {
     if (lab) out(`\nReproduce: ${lab.result ? reading(lab.result) : `not run: ${lab.why}`}\n`);
   }
   return 0;
-};
+}
 
 /** What `diagnose --reproduce` did: the scenario it chose, whether it ran it here and why, and the lab's result. */
 interface ReproduceReport {

@@ -225,3 +225,26 @@ test('bad input: a clear note and no crash or hang', () => {
     assert.deepEqual(r.entries, [], other);
   }
 });
+
+test('a message number names one message, in pieces of any size', () => {
+  for (const [name, source] of documents()) {
+    for (const size of [1, 7, Buffer.byteLength(source)]) {
+      const byId = new Map<number, string>();
+      let numbered = 0;
+      const reader = eventListReader('kubectl-events-json', {
+        event: (e, id) => {
+          if (id === undefined || id < 0) return;
+          numbered += 1;
+          const known = byId.get(id);
+          if (known === undefined) byId.set(id, e.record.message);
+          else assert.equal(e.record.message, known, `${name}: number ${id}`);
+        },
+        note: () => {},
+        unparsed: () => {},
+      });
+      pushInPieces(Buffer.from(source, 'utf8'), size, (piece) => reader.push(piece));
+      reader.end();
+      if (size > 7 && source.includes('"items"')) assert.ok(numbered > 0, `${name}: no event numbered`);
+    }
+  }
+});

@@ -33,7 +33,13 @@ export interface EventEntry {
 
 /** What a reader hands back as it goes: events, items it could not read, and why. */
 export interface EventSink {
-  event(entry: EventEntry): void;
+  /**
+   * `messageId`, where the reader gives one: a small number for `entry.record.message`, the same for every
+   * event of this reader with the same message (its entry in the reader's table of messages), -1 or
+   * undefined where it has none. A recogniser keeps what it learned of a message in an array by it: a map
+   * by the message itself cost a lookup of a long string per event (~150 ms of a 400,000-event list).
+   */
+  event(entry: EventEntry, messageId?: number): void;
   /** An item that is not a readable event (it does not parse): its text, to be scanned as lines. */
   unparsed(text: string, firstLine: number): void;
   note(line: number | null, note: string): void;
@@ -222,7 +228,7 @@ export class SharedBytes implements SharedValues {
   /** What a message's line holds before and after it (`"message":"`, an indentation, `",`): a handful. */
   private readonly affixBytes = new ByteTable<string>(RAW, 256);
   /** The entry of the message `messageOf` last gave, or -1 when it was not looked up by its bytes. */
-  private message = -1;
+  message = -1;
 
   name(s: string | null): string | null {
     return s === null ? null : this.names.get(s);
@@ -490,7 +496,7 @@ class JsonEventReader implements EventListReader {
     }
     const text = this.names.lineText(s, buf, textStart, textEnd, !s.nonAscii);
     s.release();
-    this.sink.event({ line: line + index, record, text, column });
+    this.sink.event({ line: line + index, record, text, column }, this.names.message);
     return end;
   }
 

@@ -82,6 +82,8 @@ interface MessageMatch {
   text: string | null;
   start: number;
   end: number;
+  /** Whether that text holds a keyed event's literal (keyedEventOf can find an id in it). */
+  keyed: boolean;
 }
 
 function cut(line: string): string {
@@ -113,6 +115,8 @@ class Recogniser {
   private document = false;
   /** By distinct message: its match, and where it is in the text it last came with. */
   private readonly messageMatches = new Map<string, MessageMatch | null>();
+  /** The same by the reader's number for a message (EventEntry.messageId), where it gives one. */
+  private readonly matchesById: (MessageMatch | null)[] = [];
   lines = 0;
   readonly notes: Note[] = [];
 
@@ -253,16 +257,17 @@ class Recogniser {
    * message, and the span placed where the match is written in the line (escaped, in JSON), or the
    * whole line when it cannot be found there.
    */
-  addMessage(line: number, text: string, record: LogRecord, textColumn = 0): void {
+  addMessage(line: number, text: string, record: LogRecord, textColumn = 0, messageId = -1): void {
     // An event list's messages repeat (its reader shares each distinct one): each is matched, and its
     // match placed in its text, once. A journal's are different on every line (times, ids): remembering
     // them would only cost memory.
     const remember = SHARED_MESSAGES.has(record.format);
-    let m = remember ? this.messageMatches.get(record.message) : undefined;
+    let m = messageId >= 0 ? this.matchesById[messageId] : remember ? this.messageMatches.get(record.message) : undefined;
     if (m === undefined) {
       const found = this.options.matcher.match(record.message);
-      m = found ? { match: found, text: null, start: 0, end: 0 } : null;
-      if (remember && this.messageMatches.size < MAX_MESSAGE_MATCHES) this.messageMatches.set(record.message, m);
+      m = found ? { match: found, text: null, start: 0, end: 0, keyed: false } : null;
+      if (messageId >= 0) this.matchesById[messageId] = m;
+      else if (remember && this.messageMatches.size < MAX_MESSAGE_MATCHES) this.messageMatches.set(record.message, m);
     }
     if (!m) return;
     if (m.text !== text) {
@@ -277,17 +282,19 @@ class Recogniser {
       m.text = text;
       m.start = Math.max(at, 0);
       m.end = at >= 0 ? at + length : text.length;
+      m.keyed = mayBeKeyed(text);
     }
-    this.add(line, text, record, m.match.signature, m.start, m.end, textColumn);
+    this.add(line, text, record, m.match.signature, m.start, m.end, textColumn, m.keyed);
   }
 
-  add(line: number, content: string, record: LogRecord, signature: Signature, start: number, end: number, textColumn = 0): void {
+  /** `keyed`: false when `content` holds no keyed event's literal (known beforehand for a repeated text). */
+  add(line: number, content: string, record: LogRecord, signature: Signature, start: number, end: number, textColumn = 0, keyed = true): void {
     if (record.component === 'unknown') record.component = this.fileComponent ?? 'unknown';
     this.learn(record, line);
     const event = this.eventSpecs.get(signature.id);
     if (event && this.joinsEvent(event, signature.id, line, content, record)) return;
-    const keyed = keyedEventOf(signature.id, record, content);
-    if (keyed && this.joinsKeyed(keyed.key, line)) return;
+    const keyedEvent = keyed ? keyedEventOf(signature.id, record, content) : null;
+    if (keyedEvent && this.joinsKeyed(keyedEvent.key, line)) return;
     let anatomy: ErrorAnatomy | undefined;
     if (isRuntimeError(signature)) {
       const reader = this.options.anatomy === undefined ? sharedAnatomyReader() : this.options.anatomy;
@@ -299,15 +306,15 @@ class Recogniser {
     // line of its event reaches it by its index); kept one by one, it is a Finding.
     let finding: Finding | null = null;
     let index = -1;
-    if (this.occurrences) index = this.occurrences.addOccurrence(this.file, line, signature.id, start, end, record, cut(content), textColumn, anatomy, keyed?.event);
+    if (this.occurrences) index = this.occurrences.addOccurrence(this.file, line, signature.id, start, end, record, cut(content), textColumn, anatomy, keyedEvent?.event);
     else {
       finding = { file: this.file, line, signature: signature.id, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn };
       if (anatomy) finding.anatomy = anatomy;
-      if (keyed) finding.event = keyed.event;
+      if (keyedEvent) finding.event = keyedEvent.event;
       this.findings.push(finding);
     }
     if (event && !closesEvent(event, content, 1)) this.openEvents.set(eventKey(signature.id, record, content), { finding, index, time: record.time, line, lines: 1 });
-    if (keyed) this.openKeyed(keyed.key, { finding, index, line, maxLines: keyed.maxLines });
+    if (keyedEvent) this.openKeyed(keyedEvent.key, { finding, index, line, maxLines: keyedEvent.maxLines });
   }
 
   /** A later line naming an exec already found (the kubelet's CRI client and its prober log it both). */
@@ -402,6 +409,11 @@ class Recogniser {
   }
 }
 
+/** Whether `content` holds a keyed event's literal: keyedEventOf finds none in a line without one. */
+function mayBeKeyed(content: string): boolean {
+  return KEYED_EVENTS.some((e) => content.includes(e.literal));
+}
+
 /** The keyed event a line names (catalog keyedEvents: an exec's id), as a key per signature and node. */
 function keyedEventOf(signature: string, record: LogRecord, content: string): { key: string; event: string; maxLines: number } | null {
   for (const e of KEYED_EVENTS) {
@@ -480,7 +492,7 @@ function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
           note: (line, note) => r.note(line, note),
         })
       : eventListReader(kind, {
-          event: (e: EventEntry) => r.addMessage(e.line, e.text, e.record, e.column),
+          event: (e: EventEntry, messageId?: number) => r.addMessage(e.line, e.text, e.record, e.column, messageId),
           unparsed: (text, firstLine) => r.feed(text, firstLine, (s) => s),
           note: (line, note) => r.note(line, note),
         });
