@@ -182,26 +182,78 @@ export class ClusterTable implements Iterable<Cluster> {
     return list;
   }
 
-  private cluster(g: number, shared: Shared): Cluster {
-    const clock = this.clock;
-    const sets = this.next[this.heads[g]!]! >= 0 ? 2 : 1;
-    const [a, b] = [this.first[g]!, this.last[g]!];
-    const spanH = this.spans[g]!;
-    const timed = this.timed[g]!;
+  /**
+   * The clusters in output order as their parts, for a writer that makes no Cluster per cluster (`--json`):
+   * one object, filled again for each.
+   */
+  *parts(): Generator<ClusterParts, void, undefined> {
+    this.build();
+    const p: ClusterParts = { set: this.sets[0]!, title: '', count: 0, files: null, firstUs: NaN, firstText: null, lastUs: NaN, lastText: null, perHour: null };
+    for (let k = 0; k < this.order.length; k++) {
+      this.partsOf(this.order[k]!, p);
+      yield p;
+    }
+  }
+
+  /** Group `g`'s parts, into `p`. */
+  private partsOf(g: number, p: ClusterParts): void {
     const s = this.sets[this.heads[g]!]!;
+    const spanH = this.spans[g]!;
+    p.set = s;
+    p.title = this.titles[s.signature] ?? s.signature;
+    p.count = this.counts[g]!;
+    p.files = this.next[this.heads[g]!]! >= 0 ? this.listOf(g) : null;
+    const [a, b] = [this.first[g]!, this.last[g]!];
+    p.firstUs = a >= 0 ? this.instantAt(a, this.firstAt[g]!) : NaN;
+    p.firstText = a >= 0 && Number.isNaN(p.firstUs) ? when(placeFinding(findingAt(this.sets[a]!, this.firstAt[g]!), this.clock)) : null;
+    p.lastUs = b >= 0 ? this.instantAt(b, this.lastAt[g]!) : NaN;
+    p.lastText = b >= 0 && Number.isNaN(p.lastUs) ? when(placeFinding(findingAt(this.sets[b]!, this.lastAt[g]!), this.clock)) : null;
+    p.perHour = spanH >= 0.1 ? Math.round((this.timed[g]! / spanH) * 10) / 10 : null;
+  }
+
+  /** The instant of occurrence `i` of set `at` in µs, NaN when it has none of its own. */
+  private instantAt(at: number, i: number): number {
+    const set = this.sets[at]!;
+    return set.store.epochUs[set.start + i]!;
+  }
+
+  private cluster(g: number, shared: Shared): Cluster {
+    const p = this.scratch;
+    this.partsOf(g, p);
+    const s = p.set;
     return {
       signature: s.signature,
-      title: this.titles[s.signature] ?? s.signature,
+      title: p.title,
       node: s.node,
       pod: shared.pod(s),
       container: s.container,
-      count: this.counts[g]!,
-      files: sets > 1 ? [...new Set(this.listOf(g).map((x) => shared.basename(x.file)))] : shared.alone(s.file),
-      firstSeen: a >= 0 ? seenAt(this.sets[a]!, this.firstAt[g]!, clock, shared) : null,
-      lastSeen: b >= 0 ? seenAt(this.sets[b]!, this.lastAt[g]!, clock, shared) : null,
-      perHour: spanH >= 0.1 ? Math.round((timed / spanH) * 10) / 10 : null,
+      count: p.count,
+      files: p.files ? [...new Set(p.files.map((x) => shared.basename(x.file)))] : shared.alone(s.file),
+      firstSeen: Number.isNaN(p.firstUs) ? p.firstText : shared.instant(p.firstUs),
+      lastSeen: Number.isNaN(p.lastUs) ? p.lastText : shared.instant(p.lastUs),
+      perHour: p.perHour,
     };
   }
+
+  private readonly scratch: ClusterParts = { set: undefined as unknown as OccurrenceSet, title: '', count: 0, files: null, firstUs: NaN, firstText: null, lastUs: NaN, lastText: null, perHour: null };
+}
+
+/**
+ * A cluster as the table holds it (`ClusterTable.parts`): its first set names its signature, node,
+ * namespace, pod and container; its first and last seen are an instant (µs) when the occurrence has one
+ * of its own, else the text placed on the clock (null: none).
+ */
+export interface ClusterParts {
+  set: OccurrenceSet;
+  title: string;
+  count: number;
+  /** Its sets in order when there are several (their files' names listed once each), else null: the first set's file alone. */
+  files: OccurrenceSet[] | null;
+  firstUs: number;
+  firstText: string | null;
+  lastUs: number;
+  lastText: string | null;
+  perHour: number | null;
 }
 
 /**
@@ -273,13 +325,6 @@ export function isoOf(us: number): string {
   const hour = Math.floor(inDay / 3600);
   const minute = Math.floor(inDay / 60) % 60;
   return `${TWO[Math.floor(year / 100)]}${TWO[year % 100]}-${TWO[month]}-${TWO[day]}T${TWO[hour]}:${TWO[minute]}:${TWO[inDay % 60]}.${String(frac).padStart(6, '0')}Z`;
-}
-
-/** `when` of an occurrence: its instant when it has one (as its Finding's time would say it), else placed on the clock. */
-function seenAt(set: OccurrenceSet, i: number, clock: Clock, shared: Shared): string | null {
-  const us = set.store.epochUs[set.start + i]!;
-  if (Number.isNaN(us)) return when(placeFinding(findingAt(set, i), clock));
-  return shared.instant(us);
 }
 
 /** A placed finding's time in words: its instant, else its wall time marked node-local. */
