@@ -32,12 +32,19 @@ export class ClusterTable implements Iterable<Cluster> {
   private lastAt = new Int32Array(0);
   private timed = new Uint32Array(0);
   private spans = new Float64Array(0);
+  /** The instants (µs) of each group's earliest and latest occurrence, NaN for none of its own: read in the same pass. */
+  private firstUs = new Float64Array(0);
+  private lastUs = new Float64Array(0);
+  /** `titles`, as a Map: looked up a hundred thousand times by signature. */
+  private readonly titleOf: Map<string, string>;
 
   constructor(
     private readonly sets: readonly OccurrenceSet[],
     private readonly clock: Clock,
-    private readonly titles: Record<string, string>,
-  ) {}
+    titles: Record<string, string>,
+  ) {
+    this.titleOf = new Map(Object.entries(titles));
+  }
 
   get length(): number {
     this.build();
@@ -147,33 +154,43 @@ export class ClusterTable implements Iterable<Cluster> {
     const aPlace = new Float64Array(groups);
     const bWall = new Float64Array(groups);
     const bPlace = new Float64Array(groups);
+    const firstUs = new Float64Array(groups);
+    const lastUs = new Float64Array(groups);
+    // Lines without a year were stored with the stand-in year 2000: on a clock of that year (or none), every wall is as stored.
+    const asStored = (clock.year ?? 2000) === 2000;
     for (let at = 0; at < this.sets.length; at++) {
       const set = this.sets[at]!;
       const g = groupOf[at]!;
       const store = set.store;
       const rank = ranks.get(store)! * 0x100000000;
-      for (let i = 0; i < set.size; i++) {
-        const wall = wallAt(set, i, clock);
-        if (wall === null) continue;
+      const start = set.start;
+      const size = set.size;
+      const walls = store.wallMs;
+      for (let i = 0; i < size; i++) {
+        const w = walls[start + i]!;
+        if (Number.isNaN(w)) continue;
+        const wall = asStored ? Math.floor(w) : wallAt(set, i, clock)!;
         timed[g]! += 1;
-        const place = rank + store.order[set.start + i]!;
+        const place = rank + store.order[start + i]!;
         if (first[g] === -1 || wall < aWall[g]! || (wall === aWall[g] && place < aPlace[g]!)) {
           first[g] = at;
           firstAt[g] = i;
           aWall[g] = wall;
           aPlace[g] = place;
+          firstUs[g] = store.epochUs[start + i]!;
         }
         if (last[g] === -1 || wall > bWall[g]! || (wall === bWall[g] && place > bPlace[g]!)) {
           last[g] = at;
           lastAt[g] = i;
           bWall[g] = wall;
           bPlace[g] = place;
+          lastUs[g] = store.epochUs[start + i]!;
         }
       }
     }
     const spans = new Float64Array(groups);
     for (let g = 0; g < groups; g++) spans[g] = first[g] === -1 ? 0 : (bWall[g]! - aWall[g]!) / 3_600_000;
-    [this.first, this.firstAt, this.last, this.lastAt, this.timed, this.spans] = [first, firstAt, last, lastAt, timed, spans];
+    [this.first, this.firstAt, this.last, this.lastAt, this.timed, this.spans, this.firstUs, this.lastUs] = [first, firstAt, last, lastAt, timed, spans, firstUs, lastUs];
   }
 
   private listOf(g: number): OccurrenceSet[] {
@@ -200,21 +217,15 @@ export class ClusterTable implements Iterable<Cluster> {
     const s = this.sets[this.heads[g]!]!;
     const spanH = this.spans[g]!;
     p.set = s;
-    p.title = this.titles[s.signature] ?? s.signature;
+    p.title = this.titleOf.get(s.signature) ?? s.signature;
     p.count = this.counts[g]!;
     p.files = this.next[this.heads[g]!]! >= 0 ? this.listOf(g) : null;
     const [a, b] = [this.first[g]!, this.last[g]!];
-    p.firstUs = a >= 0 ? this.instantAt(a, this.firstAt[g]!) : NaN;
+    p.firstUs = a >= 0 ? this.firstUs[g]! : NaN;
     p.firstText = a >= 0 && Number.isNaN(p.firstUs) ? when(placeFinding(findingAt(this.sets[a]!, this.firstAt[g]!), this.clock)) : null;
-    p.lastUs = b >= 0 ? this.instantAt(b, this.lastAt[g]!) : NaN;
+    p.lastUs = b >= 0 ? this.lastUs[g]! : NaN;
     p.lastText = b >= 0 && Number.isNaN(p.lastUs) ? when(placeFinding(findingAt(this.sets[b]!, this.lastAt[g]!), this.clock)) : null;
     p.perHour = spanH >= 0.1 ? Math.round((this.timed[g]! / spanH) * 10) / 10 : null;
-  }
-
-  /** The instant of occurrence `i` of set `at` in µs, NaN when it has none of its own. */
-  private instantAt(at: number, i: number): number {
-    const set = this.sets[at]!;
-    return set.store.epochUs[set.start + i]!;
   }
 
   private cluster(g: number, shared: Shared): Cluster {

@@ -790,7 +790,14 @@ function kept<K, V>(map: Map<K, V>, k: K, make: () => V): V {
 /** A number as JSON writes it. */
 function number(out: ByteWriter, v: number): void {
   if (v >= 0 && v <= 0xffffffff && v === Math.floor(v)) out.int(v);
-  else out.ascii(Number.isFinite(v) ? String(v) : 'null');
+  else if (v > 0 && v < 0xffffffff && Math.round(v * 10) / 10 === v) {
+    // One decimal (a rate, rounded so): String(v) writes the nearest such decimal, "12.5", and this is it.
+    const tenths = Math.round(v * 10);
+    const whole = Math.floor(tenths / 10);
+    out.int(whole);
+    out.byte(0x2e); // .
+    out.byte(0x30 + tenths - 10 * whole);
+  } else out.ascii(Number.isFinite(v) ? String(v) : 'null');
 }
 
 /**
