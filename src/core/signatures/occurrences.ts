@@ -232,6 +232,16 @@ class SetTable {
     return this.strings[this.fields[id * FIELDS + f]!];
   }
 
+  /** Read-only (`setStringId`): set `id`'s field `f` as its index in `strings`. */
+  fieldId(id: number, f: number): number {
+    return this.fields[id * FIELDS + f]!;
+  }
+
+  /** Read-only (`setStrings`): the strings the sets' fields index, one list per store. */
+  get stringList(): readonly (string | null | undefined)[] {
+    return this.strings;
+  }
+
   /** Set `set`'s sample, made on first use: neither the diagnosis nor `--json` reads it, and a file's is up to 8,192 Findings. */
   sampleOf(set: StoredSet): Finding[] {
     const id = set.id;
@@ -279,6 +289,10 @@ class StoredSet implements OccurrenceSet {
     private readonly table: SetTable,
     readonly id: number,
   ) {}
+  /** Read-only, for `setStrings`/`setStringId`. */
+  get tableOf(): SetTable {
+    return this.table;
+  }
   get store(): OccurrenceStore {
     return this.table.store;
   }
@@ -850,4 +864,24 @@ export function occurrenceSets(findings: readonly Finding[]): OccurrenceSet[] {
 /** A recognition's sets: the ones it built, or those of its findings (a recognition made by hand). */
 export function setsOf(r: { findings: readonly Finding[]; sets?: readonly OccurrenceSet[] }): readonly OccurrenceSet[] {
   return r.sets ?? occurrenceSets(r.findings);
+}
+
+// Read-only views for passes over many sets (the clusters' table): nothing here builds or changes a set.
+
+/** The fields `setStringId` numbers, by name. */
+export const SET_STRING_FIELDS = { signature: SIGNATURE, node: NODE, namespace: NAMESPACE, pod: POD, container: CONTAINER } as const;
+
+/**
+ * The strings a set's fields are numbers into (one list for the sets of a store, equal strings one
+ * number), or null for a set not made by an OccurrenceBuilder: a pass over a hundred thousand sets
+ * compares the numbers, `setStringId`, and looks each string up once per store.
+ */
+export function setStrings(set: OccurrenceSet): readonly (string | null | undefined)[] | null {
+  return set instanceof StoredSet ? set.tableOf.stringList : null;
+}
+
+/** A set's field (SET_STRING_FIELDS) as its index in `setStrings(set)`; only for a set `setStrings` gives a list for. */
+export function setStringId(set: OccurrenceSet, field: number): number {
+  const s = set as StoredSet;
+  return s.tableOf.fieldId(s.id, field);
 }
