@@ -113,7 +113,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
  */
 export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; clock: Clock; clusters: ClusterTable } {
   const catalog = input.catalog ?? CAUSES;
-  const sets = input.recognitions.flatMap((r) => setsOf(r));
+  const sets = allSets(input.recognitions);
   const failing = execFailureSignatures(catalog);
   const { clock, placed } = placeFindings(input, sets, weighedOneByOne(catalog, failing));
   const facts = withNodes(input.facts, sets);
@@ -123,7 +123,7 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
   const eofs = catalog.observations.find((o) => o.id === 'reconcile-aligned')?.params?.signatures ?? [];
   const allFailures: FamilyScope | undefined = placed.some((p) => eofs.includes(p.finding.signature)) ? undefined : { of: (p) => failing.has(p.finding.signature), noun: (input.say ?? ENGLISH).t('failed exec') };
   const components = componentsByNode(sets);
-  const whole = assess(placed, new Set(sets.map((s) => s.component)), facts, input, clock, catalog, [...files.keys()], allFailures);
+  const whole = assess(placed, distinct(sets, (s) => s.component), facts, input, clock, catalog, [...files.keys()], allFailures);
   const { groups, ranked: groupRanked, byNodeFamily } = groupsOf(placed, components, facts, files, input, clock, catalog);
   const explained = spans(groups);
   const mixed = explained.length >= 2 ? mixture(explained, groups, groupRanked, whole.ranked) : null;
@@ -133,7 +133,7 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
   // Signatures the observations read beside the failures (dockerd's closed fifo) are evidence, not look-alikes.
   const companions = new Set(catalog.observations.flatMap((o) => [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])]));
   // An unclassified runtime error is no look-alike: it is the runtime failing in a way no documented cause explains.
-  const lookAlikes = [...new Set(sets.map((s) => s.signature).filter((s) => !whole.present.has(s) && !companions.has(s) && s !== RUNTIME_ERROR).map((s) => input.titles[s] ?? s))];
+  const lookAlikes = [...new Set([...distinct(sets, (s) => s.signature)].filter((s) => !whole.present.has(s) && !companions.has(s) && s !== RUNTIME_ERROR).map((s) => input.titles[s] ?? s))];
   const say = input.say ?? ENGLISH;
   const summary =
     cause === 'none'
@@ -184,6 +184,25 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
     set: (list: Cluster[]) => Object.defineProperty(diagnosis, 'clusters', { value: list, enumerable: true, configurable: true, writable: true }),
   });
   return { diagnosis, clock, clusters: table };
+}
+
+/** The recognitions' sets, in order: one array however many (an event list has a set per pod, 155,149 of them: no flatMap's copy). */
+function allSets(recognitions: readonly Recognition[]): readonly OccurrenceSet[] {
+  if (recognitions.length === 1) return setsOf(recognitions[0]!);
+  const out: OccurrenceSet[] = [];
+  for (const r of recognitions) for (const s of setsOf(r)) out.push(s);
+  return out;
+}
+
+/** The distinct values of a field of the sets, in the order first met (no array of every set's value made). */
+function distinct(sets: readonly OccurrenceSet[], field: (s: OccurrenceSet) => string): Set<string> {
+  const out = new Set<string>();
+  let last: string | undefined;
+  for (const s of sets) {
+    const v = field(s);
+    if (v !== last) out.add((last = v));
+  }
+  return out;
 }
 
 /** Every file that was read, with the node it is from (its findings', else its folder's): the files an observation could have seen. */
