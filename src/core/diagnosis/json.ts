@@ -337,9 +337,10 @@ class Encodings<K> {
 const FINDING_NEXT = Buffer.from('\n    },');
 
 /**
- * Encoded parts kept side by side in one buffer, up to `bound` bytes, each with a number of its user's
- * (`mark`). When a part would not fit, every part is forgotten at once and `generation` changes: whoever
- * holds ids of parts checks it. A hundred thousand small Buffers would cost more than their bytes.
+ * Encoded parts kept side by side in one buffer, each with a number of its user's (`mark`), up to
+ * `bound` bytes: a user that would pass it (`fits`) forgets every part at once (`clear`) and drops the
+ * ids it held. A hundred thousand small Buffers would cost more than their bytes. A part larger than
+ * the bound is kept alone.
  */
 export class Arena {
   /** A plain Uint8Array: its subarrays are made natively (a Buffer's go through its species). */
@@ -349,22 +350,27 @@ export class Arena {
   private ends = new Int32Array(256);
   private marks = new Int32Array(256);
   private count = 0;
-  generation = 0;
 
   constructor(readonly bound: number) {
     this.bytes = new Uint8Array(Math.min(bound, 1 << 16));
   }
 
-  /** Keeps a copy of `b` (at most `bound` bytes) with `mark`; returns its id. */
+  /** Whether `m` more bytes stay within the bound (or nothing is kept: a part larger than the bound is kept alone). */
+  fits(m: number): boolean {
+    return this.used === 0 || this.used + m <= this.bound;
+  }
+
+  /** Forgets every part: their ids are given again. */
+  clear(): void {
+    this.used = 0;
+    this.count = 0;
+  }
+
+  /** Keeps a copy of `b` with `mark`; returns its id. The caller checked that it `fits`. */
   add(b: Uint8Array, mark: number): number {
     const m = b.length;
-    if (this.used + m > this.bound) {
-      this.used = 0;
-      this.count = 0;
-      this.generation++;
-    }
     if (this.used + m > this.bytes.length) {
-      const bigger = new Uint8Array(Math.min(this.bound, Math.max(2 * this.bytes.length, this.used + m)));
+      const bigger = new Uint8Array(Math.max(Math.min(this.bound, 2 * this.bytes.length), this.used + m));
       bigger.set(this.bytes.subarray(0, this.used));
       this.bytes = bigger;
     }
@@ -443,22 +449,23 @@ class Columns {
   }
 }
 
+/**
+ * The bounds of `--json`'s caches: bytes of the sets' parts and of the texts' parts kept, distinct texts
+ * numbered, nodes and clusters' encodings kept. Tests make them tiny, so that what is kept is forgotten
+ * and made again many times over in a small document. An event list's texts come back from all over
+ * it (the first quarter of a 400,000-event list holds 44,000 of its 51,000 distinct texts): a smaller
+ * text arena forgot most before they came back; 8 MB holds those 51,000.
+ */
+export const CACHE_BOUNDS = { partBytes: 1 << 20, textBytes: 8 << 20, textsNumbered: 1 << 17, nodes: 4096, clusterParts: 4096 };
+
 /** FindingWriter's numbers per set, and where each is among them. */
 const SET_DATA = 3;
 const HEAD = 0;
 const MIDDLE = 1;
 const NODE = 2;
-/** Distinct texts numbered at most (a Map of them): past it, a store's further texts are encoded in place, and the numbering starts over at the next store. */
-const TEXTS_NUMBERED = 1 << 17;
 
 /** Texts longer than this are encoded in place, not kept: a 10 MB message is no part to repeat. */
 const LONGEST_KEPT = 4096;
-/**
- * The text parts kept at most: past it they are all forgotten at once. An event list's texts come back
- * from all over it (the first quarter of a 400,000-event list holds 44,000 of its 51,000 distinct
- * texts): a smaller arena forgot most before they came back. 8 MB holds those 51,000.
- */
-const TEXT_BYTES = 8 << 20;
 
 /**
  * Writes findings as `findingJson` would, one occurrence at a time (a plain method: the hot loop of
@@ -474,7 +481,7 @@ class FindingWriter {
   none = true;
   private anatomies = new Map<ErrorAnatomy, Buffer>();
   /** Heads and middles, by file and by (signature, pod, namespace, container). */
-  private readonly parts = new Arena(1 << 20);
+  private readonly parts = new Arena(CACHE_BOUNDS.partBytes);
   private readonly heads = new Map<string, number>();
   private readonly middles = new Map<string, Map<string | null, { namespace: string | null; container: string | null; id: number }[]>>();
   /**
@@ -484,7 +491,7 @@ class FindingWriter {
    */
   private readonly numbers = new Map<string, number>();
   private partOf = new Int32Array(1024);
-  private readonly texts = new Arena(TEXT_BYTES);
+  private readonly texts = new Arena(CACHE_BOUNDS.textBytes);
   /**
    * By node, the id that marks its text parts (ids are never given twice: a node forgotten and met again
    * gets a new one, and its old parts no longer match) and its bytes, `,\n "node": …,\n "text": `.
@@ -522,7 +529,8 @@ class FindingWriter {
     this.related = store.related.size !== 0;
     this.hasAnatomies = store.anatomies.length !== 0;
     this.setData = new Int32Array(SET_DATA * sets.length);
-    if (this.numbers.size >= TEXTS_NUMBERED) {
+    const most = CACHE_BOUNDS.textsNumbered;
+    if (this.numbers.size >= most) {
       this.numbers.clear();
       this.partOf.fill(0);
     }
@@ -537,7 +545,7 @@ class FindingWriter {
       if (t !== last) {
         let x = numbers.get(t);
         if (x === undefined) {
-          if (numbers.size >= TEXTS_NUMBERED || t.length > LONGEST_KEPT) x = -1;
+          if (numbers.size >= most || t.length > LONGEST_KEPT) x = -1;
           else {
             x = numbers.size;
             numbers.set(t, x);
@@ -559,34 +567,43 @@ class FindingWriter {
   /** Set `o`'s head and middle parts and node: encoded when the set is met first (or again, once the parts were forgotten). */
   private meet(o: number): void {
     const set = this.sets[o]!;
-    for (;;) {
-      const generation = this.parts.generation;
-      let head = this.heads.get(set.file);
-      if (head === undefined) {
-        head = this.parts.add(encoded(['\n    {\n      "file": ', { json: set.file }, ',\n      "line": ']), 0);
-        this.heads.set(set.file, head);
-      }
-      const middle = this.middleOf(set);
-      if (this.parts.generation !== generation) {
-        // The parts were forgotten meanwhile: so are the ids every set held.
+    let head = this.heads.get(set.file);
+    const middles = this.middlesOf(set);
+    let middle = middles.find((e) => e.namespace === set.namespace && e.container === set.container)?.id;
+    if (head === undefined || middle === undefined) {
+      const headBytes = head === undefined ? this.headBytes(set) : null;
+      const middleBytes = middle === undefined ? this.middleBytes(set) : null;
+      const need = (headBytes?.length ?? 0) + (middleBytes?.length ?? 0);
+      if (!this.parts.fits(need)) {
+        // Every part is forgotten, and so are the ids the sets held: this set's two are made again.
+        this.parts.clear();
         this.heads.clear();
         this.middles.clear();
         for (let x = 0; x < this.setData.length; x += SET_DATA) this.setData[x + HEAD] = this.setData[x + MIDDLE] = 0;
-        continue;
+        this.meet(o);
+        return;
       }
-      const d = SET_DATA * o;
-      this.setData[d + HEAD] = 1 + head;
-      this.setData[d + MIDDLE] = 1 + middle;
-      this.setData[d + NODE] = this.node(set.node).id;
-      return;
+      if (headBytes) {
+        head = this.parts.add(headBytes, 0);
+        this.heads.set(set.file, head);
+      }
+      if (middleBytes) {
+        middle = this.parts.add(middleBytes, middleBytes.hole);
+        this.middlesOf(set).push({ namespace: set.namespace, container: set.container, id: middle });
+      }
     }
+    const d = SET_DATA * o;
+    this.setData[d + HEAD] = 1 + head!;
+    this.setData[d + MIDDLE] = 1 + middle!;
+    this.setData[d + NODE] = this.node(set.node).id;
   }
 
-  /**
-   * `,\n "signature": …,\n "time": "…",\n "pod": …, "namespace": …, "container": …, "count": ` of a set,
-   * with a hole of 26 bytes for its instant's digits, at the part's mark.
-   */
-  private middleOf(set: OccurrenceSet): number {
+  private headBytes(set: OccurrenceSet): Buffer {
+    return encoded(['\n    {\n      "file": ', { json: set.file }, ',\n      "line": ']);
+  }
+
+  /** The middles of the sets of `set`'s signature and pod (by namespace and container). */
+  private middlesOf(set: OccurrenceSet): { namespace: string | null; container: string | null; id: number }[] {
     let pods = this.middles.get(set.signature);
     if (pods === undefined) {
       pods = new Map();
@@ -597,18 +614,23 @@ class FindingWriter {
       list = [];
       pods.set(set.pod, list);
     }
-    for (const e of list) if (e.namespace === set.namespace && e.container === set.container) return e.id;
+    return list;
+  }
+
+  /**
+   * `,\n "signature": …,\n "time": "…",\n "pod": …, "namespace": …, "container": …, "count": ` of a set,
+   * with a hole of 26 bytes for its instant's digits at `hole`.
+   */
+  private middleBytes(set: OccurrenceSet): Buffer & { hole: number } {
     const before = encoded([',\n      "signature": ', { json: set.signature }, ',\n      "time": "']);
     const after = encoded(['Z",\n      "pod": ', { json: set.pod }, ',\n      "namespace": ', { json: set.namespace }, ',\n      "container": ', { json: set.container }, ',\n      "count": ']);
-    const id = this.parts.add(Buffer.concat([before, Buffer.alloc(26, 0x30), after]), before.length);
-    list.push({ namespace: set.namespace, container: set.container, id });
-    return id;
+    return Object.assign(Buffer.concat([before, Buffer.alloc(26, 0x30), after]), { hole: before.length });
   }
 
   private node(node: string | null): { id: number; bytes: Buffer } {
     let n = this.nodes.get(node);
     if (n === undefined) {
-      if (this.nodes.size >= 4096) this.nodes.clear();
+      if (this.nodes.size >= CACHE_BOUNDS.nodes) this.nodes.clear();
       n = { id: ++this.nodeIdsGiven, bytes: encoded([',\n      "node": ', { json: node }, ',\n      "text": ']) };
       this.nodes.set(node, n);
     }
@@ -680,11 +702,13 @@ class FindingWriter {
     out.utf8(JSON.stringify(this.store!.texts[k]!));
     out.bytes(FINDING_NEXT);
     if (x < 0) return;
-    const generation = this.texts.generation;
-    const id = this.texts.add(out.since(at), node.id);
-    // Every text part was forgotten: so are the ids the numbers held.
-    if (this.texts.generation !== generation) this.partOf.fill(0);
-    this.partOf[x] = 1 + id;
+    const part = out.since(at);
+    if (!this.texts.fits(part.length)) {
+      // Every text part is forgotten, and so are the ids the numbers held.
+      this.texts.clear();
+      this.partOf.fill(0);
+    }
+    this.partOf[x] = 1 + this.texts.add(part, node.id);
   }
 
   /** The members after `text` of an occurrence's finding (findingJson's anatomy and related lines): an anatomy is encoded once per distinct one. */
@@ -775,22 +799,9 @@ const CLUSTER_RATE = Buffer.from(',\n      "perHour": ', 'latin1');
 const CLUSTER_FILE = Buffer.from('\n        ', 'latin1');
 const CLUSTER_FILES_END = Buffer.from('\n      ]', 'latin1');
 const CLUSTER_END = Buffer.from('\n    }', 'latin1');
-/** How many encodings each of ClusterWriter's tables keeps: past it, that table starts over. */
-const CLUSTER_KEPT = 4096;
 
-/** `map`'s value for `k`, made and kept (up to CLUSTER_KEPT: past it, the map starts over) when it has none. */
-function kept<K, V>(map: Map<K, V>, k: K, make: () => V): V {
-  let v = map.get(k);
-  if (v === undefined) {
-    if (map.size >= CLUSTER_KEPT) map.clear();
-    v = make();
-    map.set(k, v);
-  }
-  return v;
-}
-
-/** A number as JSON writes it. */
-function number(out: ByteWriter, v: number): void {
+/** A number as JSON writes it (a cluster's count and rate). */
+export function writeNumber(out: ByteWriter, v: number): void {
   if (v >= 0 && v <= 0xffffffff && v === Math.floor(v)) out.int(v);
   else if (v > 0 && v < 0xffffffff && Math.round(v * 10) / 10 === v) {
     // One decimal (a rate, rounded so): String(v) writes the nearest such decimal, "12.5", and this is it.
@@ -816,26 +827,47 @@ class ClusterWriter {
   /** By file: `, "files": [ its name ], "firstSeen": `, and its name alone (a cluster of several files). */
   private readonly files = new Map<string, Buffer>();
   private readonly names = new Map<string, Buffer>();
+  /** Encodings made since the tables started over: past CACHE_BOUNDS.clusterParts, they all start over. */
+  private made = 0;
 
   constructor(private readonly out: ByteWriter) {}
+
+  /** `map`'s value for `k`, made and kept when it has none. */
+  private kept<K, V>(map: Map<K, V>, k: K, make: () => V): V {
+    let v = map.get(k);
+    if (v === undefined) {
+      if (++this.made > CACHE_BOUNDS.clusterParts) {
+        this.made = 1;
+        this.heads.clear();
+        this.pods.clear();
+        this.files.clear();
+        this.names.clear();
+      }
+      v = make();
+      map.set(k, v);
+    }
+    return v;
+  }
 
   write(p: ClusterParts): void {
     const out = this.out;
     const s = p.set;
     let head = this.heads.get(s.signature);
     if (head === undefined || head.title !== p.title) {
-      if (this.heads.size >= CLUSTER_KEPT) this.heads.clear();
-      head = { title: p.title, nodes: new Map() };
-      this.heads.set(s.signature, head);
+      // None yet, or another table's title for the signature.
+      const made = { title: p.title, nodes: new Map<string | null, Buffer>() };
+      this.heads.delete(s.signature);
+      head = this.kept(this.heads, s.signature, () => made);
     }
-    out.bytes(kept(head.nodes, s.node, () => encoded(['{\n      "signature": ', { json: s.signature }, ',\n      "title": ', { json: p.title }, ',\n      "node": ', { json: s.node }, ',\n      "pod": '])));
-    const pods = kept(this.pods, s.namespace, () => new Map<string | null, Map<string | null, Buffer>>());
-    const containers = kept(pods, s.pod, () => new Map<string | null, Buffer>());
-    out.bytes(kept(containers, s.container, () => encoded([{ json: !s.pod ? null : !s.namespace ? s.pod : [s.namespace, s.pod].join('/') }, ',\n      "container": ', { json: s.container }, ',\n      "count": '])));
-    number(out, p.count);
+    const nodes = head.nodes;
+    out.bytes(this.kept(nodes, s.node, () => encoded(['{\n      "signature": ', { json: s.signature }, ',\n      "title": ', { json: p.title }, ',\n      "node": ', { json: s.node }, ',\n      "pod": '])));
+    const pods = this.kept(this.pods, s.namespace, () => new Map<string | null, Map<string | null, Buffer>>());
+    const containers = this.kept(pods, s.pod, () => new Map<string | null, Buffer>());
+    out.bytes(this.kept(containers, s.container, () => encoded([{ json: !s.pod ? null : !s.namespace ? s.pod : [s.namespace, s.pod].join('/') }, ',\n      "container": ', { json: s.container }, ',\n      "count": '])));
+    writeNumber(out, p.count);
     if (p.files === null) {
       const file = s.file;
-      out.bytes(kept(this.files, file, () => encoded([',\n      "files": [\n        ', { json: path.basename(file) }, '\n      ],\n      "firstSeen": '])));
+      out.bytes(this.kept(this.files, file, () => encoded([',\n      "files": [\n        ', { json: path.basename(file) }, '\n      ],\n      "firstSeen": '])));
     } else {
       // Several sets: their files' names, each once, in order.
       out.ascii(',\n      "files": ');
@@ -846,7 +878,7 @@ class ClusterWriter {
         out.byte(seen.size === 0 ? 0x5b : 0x2c);
         seen.add(name);
         out.bytes(CLUSTER_FILE);
-        out.bytes(kept(this.names, name, () => encoded([{ json: name }])));
+        out.bytes(this.kept(this.names, name, () => encoded([{ json: name }])));
       }
       out.bytes(CLUSTER_FILES_END);
       out.ascii(',\n      "firstSeen": ');
@@ -856,7 +888,7 @@ class ClusterWriter {
     this.seen(p.lastUs, p.lastText);
     out.bytes(CLUSTER_RATE);
     if (p.perHour === null) out.ascii('null');
-    else number(out, p.perHour);
+    else writeNumber(out, p.perHour);
     out.bytes(CLUSTER_END);
   }
 
