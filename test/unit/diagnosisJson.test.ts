@@ -211,13 +211,14 @@ test('instants by arithmetic are isoMicros: leap days, the ends of the range, be
   for (const us of [...edges, ...walk]) assert.equal(isoOf(us), isoMicros(us), String(us));
 });
 
-test('numbers of clusters (counts, rates of one decimal) are written as String() writes them', () => {
+test('numbers (counts, rates and confidences of one or two decimals, others) are written as JSON.stringify writes them', () => {
   const w = new ByteWriter();
   const tenths = Array.from({ length: 30_000 }, (_, k) => k / 10).concat(Array.from({ length: 2000 }, (_, k) => (k * 7_919_993) / 10));
+  const hundredths = Array.from({ length: 30_000 }, (_, k) => k / 100).concat(Array.from({ length: 2000 }, (_, k) => (k * 7_919_993) / 100), [0.97, 0.01, 0.1, 0.995, 42_949_672.95]);
   const others = [0.05, 1e-7, 1 / 3, 2 ** 32 + 0.5, 4_294_967_295.5, 1e21, 12.25, Number.NaN, Number.POSITIVE_INFINITY, -1.5];
-  for (const v of [...tenths, ...others]) {
+  for (const v of [...tenths, ...hundredths, ...others, -0]) {
     writeNumber(w, v);
-    assert.equal(w.take().toString('latin1'), Number.isFinite(v) ? String(v) : 'null', String(v));
+    assert.equal(w.take().toString('latin1'), JSON.stringify(v), String(v));
   }
 });
 

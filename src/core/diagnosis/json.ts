@@ -753,7 +753,7 @@ function indentOf(depth: number): Buffer {
 function writeValue(out: ByteWriter, value: unknown, depth: number, keys: Encodings<string>): void {
   if (value === null) out.ascii('null');
   else if (typeof value === 'string') out.json(value);
-  else if (typeof value === 'number') out.ascii(Number.isFinite(value) ? String(value) : 'null');
+  else if (typeof value === 'number') writeNumber(out, value);
   else if (typeof value === 'boolean') out.ascii(value ? 'true' : 'false');
   else if (Array.isArray(value)) {
     if (value.length === 0) {
@@ -803,13 +803,17 @@ const CLUSTER_END = Buffer.from('\n    }', 'latin1');
 /** A number as JSON writes it (a cluster's count and rate). */
 export function writeNumber(out: ByteWriter, v: number): void {
   if (v >= 0 && v <= 0xffffffff && v === Math.floor(v)) out.int(v);
-  else if (v > 0 && v < 0xffffffff && Math.round(v * 10) / 10 === v) {
-    // One decimal (a rate, rounded so): String(v) writes the nearest such decimal, "12.5", and this is it.
-    const tenths = Math.round(v * 10);
-    const whole = Math.floor(tenths / 10);
+  else if (v > 0 && v < 0xffffffff && Math.round(v * 100) / 100 === v) {
+    // Two decimals at most (a rate, a confidence, rounded so): v is the double nearest to that decimal, and
+    // String(v) writes the shortest decimal whose nearest double is v, which is it ("12.5", "0.97").
+    const hundredths = Math.round(v * 100);
+    const whole = Math.floor(hundredths / 100);
+    const cents = hundredths - 100 * whole;
     out.int(whole);
     out.byte(0x2e); // .
-    out.byte(0x30 + tenths - 10 * whole);
+    const tenths = (cents / 10) | 0;
+    out.byte(0x30 + tenths);
+    if (cents !== 10 * tenths) out.byte(0x30 + cents - 10 * tenths);
   } else out.ascii(Number.isFinite(v) ? String(v) : 'null');
 }
 
