@@ -51,12 +51,6 @@ function weighedOneByOne(catalog: CauseCatalog, failures: Set<string>): Set<stri
   return new Set([...failures, ...catalog.observations.flatMap((o) => [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])])]);
 }
 
-/** A scope of the diagnosis (the whole input, or one node): its sets, and the findings the evidence weighs one by one, placed. */
-interface Scope {
-  sets: readonly OccurrenceSet[];
-  placed: PlacedFinding[];
-}
-
 interface Assessment {
   evidence: Evidence[];
   present: Set<string>;
@@ -122,7 +116,8 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
   // Alignment speaks of the EOFs when there are any (the phase timeline is theirs), else of every failed exec.
   const eofs = catalog.observations.find((o) => o.id === 'reconcile-aligned')?.params?.signatures ?? [];
   const allFailures: FamilyScope | undefined = placed.some((p) => eofs.includes(p.finding.signature)) ? undefined : { of: (p) => failing.has(p.finding.signature), noun: (input.say ?? ENGLISH).t('failed exec') };
-  const components = componentsByNode(sets);
+  const scopes = nodeScopes(sets, failing);
+  const components = componentsByNode(scopes);
   const whole = assess(placed, distinct(sets, (s) => s.component), facts, input, clock, catalog, [...files.keys()], allFailures);
   const { groups, ranked: groupRanked, byNodeFamily } = groupsOf(placed, components, facts, files, input, clock, catalog);
   const explained = spans(groups);
@@ -162,7 +157,7 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
     causes,
     question,
     fixesFor,
-    fleet: fleet({ sets, placed }, facts, files, input, clock, catalog, byNodeFamily),
+    fleet: fleet(scopes, placed, facts, files, input, clock, catalog, byNodeFamily),
     clusters: [],
     fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
     clock: clock.description,
@@ -223,14 +218,29 @@ function readFiles(recognitions: Recognition[], sets: readonly OccurrenceSet[]):
   return out;
 }
 
-/** The components of each node's sets (by canonical node, '' for none): what the observations know of a node's programs without a placed finding. */
-function componentsByNode(sets: readonly OccurrenceSet[]): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
+/** Per node as the sets name it (null apart from ''): its sets' components and its failures' count, in one pass over the sets. */
+function nodeScopes(sets: readonly OccurrenceSet[], failures: Set<string>): Map<string | null, { components: Set<string>; failures: number }> {
+  const out = new Map<string | null, { components: Set<string>; failures: number }>();
   for (const s of sets) {
-    const key = s.node ?? '';
+    let scope = out.get(s.node);
+    if (!scope) {
+      scope = { components: new Set(), failures: 0 };
+      out.set(s.node, scope);
+    }
+    scope.components.add(s.component);
+    if (failures.has(s.signature)) scope.failures += s.count;
+  }
+  return out;
+}
+
+/** The components of each node's sets (by canonical node, '' for none): what the observations know of a node's programs without a placed finding. */
+function componentsByNode(scopes: Map<string | null, { components: Set<string> }>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [node, { components }] of scopes) {
+    const key = node ?? '';
     const c = out.get(key);
-    if (c) c.add(s.component);
-    else out.set(key, new Set([s.component]));
+    if (c) for (const x of components) c.add(x);
+    else out.set(key, new Set(components));
   }
   return out;
 }
@@ -576,33 +586,27 @@ function withNodes(facts: NodeFact[], sets: readonly OccurrenceSet[]): NodeFact[
 }
 
 /** Per node: its failures, its runc, and its own leading cause on its own evidence (facts naming no node count for every node). */
-function fleet(whole: Scope, facts: NodeFact[], files: Map<string, string | null>, input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, byNodeFamily: Map<string, Assessment[]>): NodeSummary[] {
-  // One pass to group the sets and findings by node: a cluster's event list names hundreds of nodes.
-  const byNode = new Map<string, { sets: OccurrenceSet[]; placed: PlacedFinding[] }>();
-  for (const s of whole.sets) {
-    if (s.node === null) continue;
-    const scope = byNode.get(s.node);
-    if (scope) scope.sets.push(s);
-    else byNode.set(s.node, { sets: [s], placed: [] });
-  }
+function fleet(scopes: Map<string | null, { components: Set<string>; failures: number }>, placed: PlacedFinding[], facts: NodeFact[], files: Map<string, string | null>, input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, byNodeFamily: Map<string, Assessment[]>): NodeSummary[] {
+  // The nodes the sets name (from one pass over them: a cluster's event list names hundreds of nodes), and each one's placed findings.
+  const byNode = new Map<string, { components: Set<string>; failures: number; placed: PlacedFinding[] }>();
+  for (const [node, scope] of scopes) if (node !== null) byNode.set(node, { ...scope, placed: [] });
   if (byNode.size === 0) return [];
-  for (const p of whole.placed) {
+  for (const p of placed) {
     const node = canonicalNode(nodeOf(p.finding));
     if (node !== null) byNode.get(node)!.placed.push(p);
   }
-  const failures = execFailureSignatures(catalog);
   return [...byNode]
     .map(([node, mine]) => {
       const theirs = facts.filter((f) => !f.node || f.node === node);
       // A node whose failures are of one family was assessed for it already, on the same findings and facts.
       const families = byNodeFamily.get(node);
-      const a = families?.length === 1 ? families[0]! : assess(mine.placed, new Set(mine.sets.map((s) => s.component)), theirs, input, clock, catalog, filesOf(files, node));
+      const a = families?.length === 1 ? families[0]! : assess(mine.placed, mine.components, theirs, input, clock, catalog, filesOf(files, node));
       const d = decide(catalog, a.ranked);
       const typed = input.user.observations?.['runc-before-fix'];
       const runc = (typeof typed === 'string' ? typed : null) ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);
       return {
         node,
-        failures: mine.sets.filter((s) => failures.has(s.signature)).reduce((n, s) => n + s.count, 0),
+        failures: mine.failures,
         signatures: [...a.present].sort(),
         runc,
         cause: a.present.size ? d.cause : 'none',
