@@ -11,7 +11,7 @@ import { placeFinding } from '../../src/core/diagnosis/clock';
 import { isoMicros } from '../../src/core/logs/time';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
-import { findingsOf, setsOf } from '../../src/core/signatures/occurrences';
+import { findingsOf, forEachInOrder, setsOf } from '../../src/core/signatures/occurrences';
 import { type Recognition, recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
 import { repoRoot } from '../harness/paths';
 
@@ -325,4 +325,19 @@ test('clusters are ordered most first, ties in the order of their groups, counts
     const want = Uint32Array.from({ length: counts.length }, (_, g) => g).sort((a, b) => counts[b]! - counts[a]! || a - b);
     assert.deepEqual(outputOrder(counts), want);
   }
+});
+
+test('the occurrences of a few sets of a store (the placed runtime errors) come in input order, a set asked for twice once', () => {
+  const sets = setsOf(events[0]!);
+  const few = sets.filter((_, i) => i % 17 === 3);
+  assert.ok(few.reduce((n, s) => n + s.size, 0) * 8 < sets[0]!.store.byOrder.length, 'few enough to be sorted, not scanned for');
+  const got: [number, number][] = [];
+  forEachInOrder([...few, few[0]!], (s, i) => got.push([sets.indexOf(s), i]));
+  // Every set asked for: the whole store scanned in its order.
+  const want: [number, number][] = [];
+  forEachInOrder(sets, (s, i) => {
+    if (few.includes(s)) want.push([sets.indexOf(s), i]);
+  });
+  assert.ok(want.length > 10);
+  assert.deepEqual(got, want);
 });
