@@ -320,6 +320,8 @@ function groupsOf(
   }
   // One assessment per node and family: the containers of a family share their node's evidence.
   const assessed = new Map<string, Assessment>();
+  // Its decision too: an event list has thousands of groups on a few dozen assessments.
+  const decided = new Map<Assessment, ReturnType<typeof decide>>();
   const groups: DiagnosisGroup[] = [];
   const ranked = new Map<string, RankedCause[]>();
   for (const [id, g] of byGroup) {
@@ -332,7 +334,11 @@ function groupsOf(
       a = assess(mine, components.get(g.node ?? '') ?? new Set(), theirs, input, clock, catalog, filesOf(files, g.node), { of: (p) => failures.has(p.finding.signature) && familyOf(p.finding) === g.family, noun: g.family === 'oci-exec-eof' ? 'EOF' : (input.say ?? ENGLISH).t('"{0}" failure', noun) });
       assessed.set(key, a);
     }
-    const d = decide(catalog, a.ranked);
+    let d = decided.get(a);
+    if (!d) {
+      d = decide(catalog, a.ranked);
+      decided.set(a, d);
+    }
     const innermost = g.members.map((p) => p.finding.anatomy?.innermost).find((i): i is InnermostError => !!i) ?? null;
     const layer = g.members.map((p) => p.finding.anatomy?.layers.filter((l) => l.program !== 'kernel').pop()).find((l) => !!l) ?? null;
     const printedBy = layer ? { program: layer.program, text: layer.text, versions: layer.versions, where: layer.origin ? `${layer.origin.file}:${layer.origin.line}` : null } : null;
@@ -348,7 +354,7 @@ function groupsOf(
       printedBy,
       verdict: { cause: d.cause, confidence: d.confidence },
       // The causes that still count for this group (an event list holds thousands of groups): 1% or more, at least two.
-      hypotheses: d.hypotheses.filter((h, i) => i < 2 || h.confidence >= 0.01),
+      hypotheses: d.hypotheses.filter((h, i) => i < 2 || h.confidence >= 0.01).map((h) => ({ ...h })),
       for: d.leader?.for ?? [],
       against: d.leader?.against ?? [],
     });
