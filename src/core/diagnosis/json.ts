@@ -62,6 +62,9 @@ export class ByteWriter {
   private n = 0;
   /** With `recycle`: the buffer of the piece before the last, written into again (see `take`). */
   private spare: Buffer | null = null;
+  /** The day `isoAt` last wrote, and its date as "YYYY-MM-DDT". */
+  private day = NaN;
+  private readonly date = new Uint8Array(11);
 
   /**
    * `recycle`: the reader is done with a piece before it asks for the next but one (it writes each piece
@@ -155,10 +158,6 @@ export class ByteWriter {
     two(buf, at + 24, f - 10_000 * hi - 100 * mid);
     return true;
   }
-
-  /** The day `isoAt` last wrote, and its date as "YYYY-MM-DDT". */
-  private day = NaN;
-  private readonly date = new Uint8Array(11);
 
   /** Day `days` (since 1970) as a civil date, by H. Hinnant's chrono algorithms (as isoOf), into `date`. */
   private civil(days: number): void {
@@ -309,8 +308,8 @@ function encoded(parts: (string | { json: string | null })[]): Buffer {
 }
 
 /**
- * Encodings kept per distinct key, up to a bound (a list can hold a set per event; its names repeat, a
- * bad input's need not): past it, the oldest half is forgotten.
+ * Encodings kept per distinct key (the keys of the document's other members), up to a bound: past it,
+ * the oldest half is forgotten.
  */
 class Encodings<K> {
   private map = new Map<K, Buffer>();
