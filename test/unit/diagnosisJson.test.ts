@@ -32,7 +32,7 @@ before(async () => {
   // One message, word for word, reported by two nodes in turn: equal texts of one list, each finding its own node's.
   const item = (i: number) => ({
     count: 1 + (i % 3),
-    involvedObject: { fieldPath: 'spec.containers{web}', kind: 'Pod', name: `web-${i % 2}`, namespace: 'shop' },
+    involvedObject: { fieldPath: `spec.containers{${i % 3 === 0 ? 'sidecar' : 'web'}}`, kind: 'Pod', name: `web-${i % 2}`, namespace: 'shop' },
     lastTimestamp: `2021-05-07T03:00:0${i % 4}Z`,
     message: 'Readiness probe failed: Get "http://10.0.0.1:8080/healthz": EOF — é 中文 \u2028',
     source: { component: 'kubelet', host: i % 2 === 0 ? 'node-a' : 'node-b' },
@@ -274,8 +274,12 @@ test('kept parts: equal texts of other nodes and files, awkward texts, and every
   const a2 = recogniseText('/nodes/node-a/kubelet.1.log', `${lines.replace(/web-/g, 'api-')}\n`, { matcher, keepFindings: false });
   const recognitions = [a, a2, oneMessage, b, ...events];
   const d = diagnoseOnClock(input(recognitions));
-  const rest = { verdict: d.diagnosis.verdict, clusters: d.clusters, groups: d.diagnosis.groups };
-  const want = expected(recognitions, d, { ...rest, clusters: d.diagnosis.clusters });
+  // A second table of the same sets whose titles differ: each table's clusters with its own titles.
+  const retitled = Object.fromEntries(Object.entries(titles).map(([id, title]) => [id, `${title} (again) é`]));
+  const other = new ClusterTable(recognitions.flatMap((r) => setsOf(r)), d.clock, retitled);
+  const rest = { verdict: d.diagnosis.verdict, clusters: d.clusters, groups: d.diagnosis.groups, retitled: other };
+  const want = expected(recognitions, d, { ...rest, clusters: d.diagnosis.clusters, retitled: other.toArray() });
+  assert.match(want, /\(again\) é/);
   const doc = JSON.parse(want) as { findings: { node: string | null; text: string; file: string }[] };
   // What the test is about is in it: one text said on two nodes, in one list and in two files; lone surrogates, U+2028.
   const nodesOf = (text: string, file: string) => new Set(doc.findings.filter((f) => f.text === text && f.file === file).map((f) => f.node));

@@ -823,8 +823,8 @@ export function writeNumber(out: ByteWriter, v: number): void {
  * arithmetic) and its rate. An event list has a hundred thousand clusters of a few hundred pods.
  */
 class ClusterWriter {
-  /** By signature (with its title: another table's may differ), by node: `{ "signature": …, "title": …, "node": …, "pod": `. */
-  private readonly heads = new Map<string, { title: string; nodes: Map<string | null, Buffer> }>();
+  /** By signature and node: `{ "signature": …, "title": …, "node": …, "pod": ` (one writer per table: its titles). */
+  private readonly heads = new Map<string, Map<string | null, Buffer>>();
   /** By namespace, pod and container: the pod as the cluster names it, `, "container": …, "count": `. */
   private readonly pods = new Map<string | null, Map<string | null, Map<string | null, Buffer>>>();
   /** By file: `, "files": [ its name ], "firstSeen": `, and its name alone (a cluster of several files). */
@@ -855,14 +855,7 @@ class ClusterWriter {
   write(p: ClusterParts): void {
     const out = this.out;
     const s = p.set;
-    let head = this.heads.get(s.signature);
-    if (head === undefined || head.title !== p.title) {
-      // None yet, or another table's title for the signature.
-      const made = { title: p.title, nodes: new Map<string | null, Buffer>() };
-      this.heads.delete(s.signature);
-      head = this.kept(this.heads, s.signature, () => made);
-    }
-    const nodes = head.nodes;
+    const nodes = this.kept(this.heads, s.signature, () => new Map<string | null, Buffer>());
     out.bytes(this.kept(nodes, s.node, () => encoded(['{\n      "signature": ', { json: s.signature }, ',\n      "title": ', { json: p.title }, ',\n      "node": ', { json: s.node }, ',\n      "pod": '])));
     const pods = this.kept(this.pods, s.namespace, () => new Map<string | null, Map<string | null, Buffer>>());
     const containers = this.kept(pods, s.pod, () => new Map<string | null, Buffer>());
