@@ -4,14 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ClusterTable, isoOf } from '../../src/core/diagnosis/clusters';
+import { ClusterTable, isoOf, outputOrder } from '../../src/core/diagnosis/clusters';
 import { diagnoseOnClock } from '../../src/core/diagnosis/diagnose';
-import { ByteWriter, diagnosisJson, findingJson } from '../../src/core/diagnosis/json';
+import { Arena, ByteWriter, CACHE_BOUNDS, diagnosisJson, findingJson, writeNumber } from '../../src/core/diagnosis/json';
 import { placeFinding } from '../../src/core/diagnosis/clock';
 import { isoMicros } from '../../src/core/logs/time';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
-import { findingsOf, setsOf } from '../../src/core/signatures/occurrences';
+import { findingsOf, forEachInOrder, setsOf } from '../../src/core/signatures/occurrences';
 import { type Recognition, recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
 import { repoRoot } from '../harness/paths';
 
@@ -23,11 +23,24 @@ const matcher = new Matcher(builtInSignatures());
 const titles = Object.fromEntries(matcher.signatures.map((s) => [s.def.id, s.def.title]));
 let dir: string;
 let events: Recognition[];
+let oneMessage: Recognition;
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-json-'));
   const generate = (...args: string[]) => JSON.parse(execFileSync('node', [path.join(repoRoot, 'bench', 'generate-events.mjs'), dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { file: string };
   events = [await recogniseFile(generate('600').file, { matcher, keepFindings: false }), await recogniseFile(generate('--journal', '400').file, { matcher, keepFindings: false })];
+  // One message, word for word, reported by two nodes in turn: equal texts of one list, each finding its own node's.
+  const item = (i: number) => ({
+    count: 1 + (i % 3),
+    involvedObject: { fieldPath: `spec.containers{${i % 3 === 0 ? 'sidecar' : 'web'}}`, kind: 'Pod', name: `web-${i % 2}`, namespace: 'shop' },
+    lastTimestamp: `2021-05-07T03:00:0${i % 4}Z`,
+    message: 'Readiness probe failed: Get "http://10.0.0.1:8080/healthz": EOF — é 中文 \u2028',
+    source: { component: 'kubelet', host: i % 2 === 0 ? 'node-a' : 'node-b' },
+    type: 'Warning',
+  });
+  const list = path.join(dir, 'one-message.json');
+  fs.writeFileSync(list, JSON.stringify({ apiVersion: 'v1', items: Array.from({ length: 12 }, (_, i) => item(i)), kind: 'List' }));
+  oneMessage = await recogniseFile(list, { matcher, keepFindings: false });
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -196,4 +209,139 @@ test('instants by arithmetic are isoMicros: leap days, the ends of the range, be
   // A walk over the years 1970–9999, about 146 days and a varying time of day a step.
   const walk = Array.from({ length: 20_000 }, (_, i) => i * 12_600_000_000_007 + ((i * 7_919_000_003) % day));
   for (const us of [...edges, ...walk]) assert.equal(isoOf(us), isoMicros(us), String(us));
+});
+
+test('numbers (counts, rates and confidences of one or two decimals, others) are written as JSON.stringify writes them', () => {
+  const w = new ByteWriter();
+  const tenths = Array.from({ length: 30_000 }, (_, k) => k / 10).concat(Array.from({ length: 2000 }, (_, k) => (k * 7_919_993) / 10));
+  const hundredths = Array.from({ length: 30_000 }, (_, k) => k / 100).concat(Array.from({ length: 2000 }, (_, k) => (k * 7_919_993) / 100), [0.97, 0.01, 0.1, 0.995, 42_949_672.95]);
+  const others = [0.05, 1e-7, 1 / 3, 2 ** 32 + 0.5, 4_294_967_295.5, 1e21, 12.25, Number.NaN, Number.POSITIVE_INFINITY, -1.5];
+  for (const v of [...tenths, ...hundredths, ...others, -0]) {
+    writeNumber(w, v);
+    assert.equal(w.take().toString('latin1'), JSON.stringify(v), String(v));
+  }
+});
+
+test('instants written by arithmetic are isoMicros: a run of one day, the ends of the range, what it leaves to isoMicros', () => {
+  const day = 86_400_000_000;
+  const edges = [0, 1, 999_999, 1_000_000, Date.UTC(2000, 1, 29) * 1000, Date.UTC(2100, 1, 28, 23, 59, 59) * 1000 + 999_999, Date.UTC(2024, 11, 31, 23, 59, 59) * 1000, 253_402_300_799_000_000];
+  const end = 253_402_300_800_000_000;
+  const walk = Array.from({ length: 20_000 }, (_, i) => i * 12_600_000_000_007 + ((i * 7_919_000_003) % day)).filter((us) => us < end);
+  // Instants of one day in a row, then the next day: the day's date is kept between them.
+  const run = Array.from({ length: 2000 }, (_, i) => Date.UTC(2021, 4, 7) * 1000 + i * 86_000_000 + (i % 7));
+  const w = new ByteWriter();
+  for (const us of [...edges, ...walk, ...run]) {
+    assert.ok(w.iso(us), String(us));
+    assert.equal(`${w.take().toString('latin1')}Z`, isoMicros(us), String(us));
+  }
+  // Before 1970, from the year 10000 on, a fraction of a µs: nothing written, isoMicros's own.
+  for (const us of [-1, -1_000_001, end, end + 86_400_000_000, 1.5, Number.NaN]) {
+    assert.equal(w.iso(us), false, String(us));
+    assert.equal(w.length, 0);
+  }
+});
+
+test('arena: parts kept side by side up to the bound, a part larger than the bound alone', () => {
+  const a = new Arena(16);
+  const w = new ByteWriter();
+  const x = a.add(Buffer.from('abcdef'), 7);
+  assert.ok(a.fits(10));
+  assert.ok(!a.fits(11));
+  const y = a.add(Buffer.from('0123456789'), 9);
+  a.write(w, x);
+  a.writeRange(w, y, 2, 5);
+  assert.equal(w.take().toString('latin1'), 'abcdef234');
+  assert.deepEqual([a.mark(x), a.mark(y), a.length(y)], [7, 9, 10]);
+  a.clear();
+  assert.ok(a.fits(100), 'nothing kept: a part of any size fits, alone');
+  const z = a.add(Buffer.alloc(100, 0x7a), 1);
+  assert.equal(z, 0, 'ids are given again after a clear');
+  assert.ok(!a.fits(1));
+  a.write(w, z);
+  assert.equal(w.take().toString('latin1'), 'z'.repeat(100));
+});
+
+test('kept parts: equal texts of other nodes and files, awkward texts, and every cache forgotten again and again give the same document', () => {
+  // Lines whose texts repeat (four instants, three pods, the awkward strings), in a changing order.
+  const lines = Array.from({ length: 90 }, (_, i) => {
+    const uid = `0a1b2c3d-0000-4000-8000-00000000000${i % 3}`;
+    return `I0507 03:43:2${i % 4}.310630    1234 prober.go:117] Readiness probe for "web-${i % 3}_shop(${uid}):web" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown ${awkward[(i * 7) % awkward.length]}`;
+  }).join('\n');
+  // The same lines in two nodes' files: equal texts, each finding with its own node and file.
+  const a = recogniseText('/nodes/node-a/kubelet.log', `${lines}\n`, { matcher, keepFindings: false });
+  const b = recogniseText('/nodes/node-b/kubelet.log', `${lines}\n`, { matcher, keepFindings: false });
+  // Another file of node-a with other texts, right after the first: numbers given again mean other texts of the same node.
+  const a2 = recogniseText('/nodes/node-a/kubelet.1.log', `${lines.replace(/web-/g, 'api-')}\n`, { matcher, keepFindings: false });
+  const recognitions = [a, a2, oneMessage, b, ...events];
+  const d = diagnoseOnClock(input(recognitions));
+  // A second table of the same sets whose titles differ: each table's clusters with its own titles.
+  const retitled = Object.fromEntries(Object.entries(titles).map(([id, title]) => [id, `${title} (again) é`]));
+  const other = new ClusterTable(recognitions.flatMap((r) => setsOf(r)), d.clock, retitled);
+  const rest = { verdict: d.diagnosis.verdict, clusters: d.clusters, groups: d.diagnosis.groups, retitled: other };
+  const want = expected(recognitions, d, { ...rest, clusters: d.diagnosis.clusters, retitled: other.toArray() });
+  assert.match(want, /\(again\) é/);
+  const doc = JSON.parse(want) as { findings: { node: string | null; text: string; file: string }[] };
+  // What the test is about is in it: one text said on two nodes, in one list and in two files; lone surrogates, U+2028.
+  const nodesOf = (text: string, file: string) => new Set(doc.findings.filter((f) => f.text === text && f.file === file).map((f) => f.node));
+  const listText = doc.findings.find((f) => f.file.endsWith('one-message.json'))!.text;
+  assert.deepEqual(nodesOf(listText, oneMessage.file), new Set(['node-a', 'node-b']));
+  const fileText = doc.findings.find((f) => f.file === a.file)!.text;
+  assert.equal(doc.findings.filter((f) => f.text === fileText && f.file === b.file).length, doc.findings.filter((f) => f.text === fileText && f.file === a.file).length);
+  assert.notEqual(nodesOf(fileText, a.file).values().next().value, nodesOf(fileText, b.file).values().next().value);
+  assert.match(want, /\\ud800 here/);
+  assert.match(want, /\u2028\u2029 separators/);
+  const saved = { ...CACHE_BOUNDS };
+  const tiny = [
+    // Every text part forgotten at each new one (a stale id would copy another text's bytes).
+    { textBytes: 1 },
+    // Three texts numbered per store (the rest encoded in place; the numbers start over at the next store, their parts forgotten).
+    { textsNumbered: 3 },
+    // A few texts' parts at a time, and three texts numbered.
+    { textBytes: 600, textsNumbered: 3 },
+    // Every set's parts forgotten at each set met; one node kept (its text parts no longer match its new id); clusters' encodings made again.
+    { partBytes: 1, nodes: 1, clusterParts: 1 },
+    { partBytes: 700, textBytes: 900, textsNumbered: 5, nodes: 2, clusterParts: 3 },
+  ];
+  try {
+    for (const bounds of tiny) {
+      Object.assign(CACHE_BOUNDS, saved, bounds);
+      for (const piece of [7, undefined]) assert.equal(Buffer.concat(pieces(recognitions, d, rest, piece)).toString('utf8'), want, `${JSON.stringify(bounds)}, pieces of ${piece}`);
+    }
+  } finally {
+    Object.assign(CACHE_BOUNDS, saved);
+  }
+  assert.equal(Buffer.concat(pieces(recognitions, d, rest)).toString('utf8'), want);
+});
+
+test('clusters are ordered most first, ties in the order of their groups, counts whole or not', () => {
+  const random = (seed: number) => () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const next = random(7);
+  const cases = [
+    // Zeros among them: the largest key, 2^53 - 1 at most.
+    Float64Array.from({ length: 5000 }, () => Math.floor(next() * 20)),
+    Float64Array.from({ length: 3000 }, () => Math.floor(next() * 2 ** 31)),
+    Float64Array.from([0, 2 ** 31 - 1, 5, 5, 0, 2 ** 31 - 1]),
+    // Not as one number: a fraction, a count of 2^31 or more.
+    Float64Array.from([1.5, 3, 1.5, 2 ** 31, 3]),
+    new Float64Array(0),
+  ];
+  for (const counts of cases) {
+    const want = Uint32Array.from({ length: counts.length }, (_, g) => g).sort((a, b) => counts[b]! - counts[a]! || a - b);
+    assert.deepEqual(outputOrder(counts), want);
+  }
+});
+
+test('the occurrences of a few sets of a store (the placed runtime errors) come in input order, a set asked for twice once', () => {
+  const sets = setsOf(events[0]!);
+  const few = sets.filter((_, i) => i % 17 === 3);
+  assert.ok(few.reduce((n, s) => n + s.size, 0) * 8 < sets[0]!.store.byOrder.length, 'few enough to be sorted, not scanned for');
+  const got: [number, number][] = [];
+  forEachInOrder([...few, few[0]!], (s, i) => got.push([sets.indexOf(s), i]));
+  // Every set asked for: the whole store scanned in its order.
+  const want: [number, number][] = [];
+  forEachInOrder(sets, (s, i) => {
+    if (few.includes(s)) want.push([sets.indexOf(s), i]);
+  });
+  assert.ok(want.length > 10);
+  assert.deepEqual(got, want);
 });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { formatWall, isoMicros, wallMs } from '../logs/time';
-import { findingAt, hasYearAt, storeRanks, wallTimeAt } from '../signatures/occurrences';
+import { SET_STRING_FIELDS, findingAt, hasYearAt, setStringId, setStrings, storeRanks, wallTimeAt } from '../signatures/occurrences';
 import type { OccurrenceSet } from '../signatures/types';
 import { type Clock, type PlacedFinding, placeFinding } from './clock';
 import type { Cluster } from './types';
@@ -20,7 +20,7 @@ export class ClusterTable implements Iterable<Cluster> {
   private next = new Int32Array(0);
   private counts = new Float64Array(0);
   /** Groups in output order: most occurrences first, groups of equal counts in the order of their first set. */
-  private order = new Uint32Array(0);
+  private order: Uint32Array = new Uint32Array(0);
   /**
    * Per group, its earliest and latest occurrence (the set's index and the place in it) and how many
    * are timed: found in one pass over the sets in their order (their occurrences side by side in the
@@ -32,12 +32,19 @@ export class ClusterTable implements Iterable<Cluster> {
   private lastAt = new Int32Array(0);
   private timed = new Uint32Array(0);
   private spans = new Float64Array(0);
+  /** The instants (µs) of each group's earliest and latest occurrence, NaN for none of its own: read in the same pass. */
+  private firstUs = new Float64Array(0);
+  private lastUs = new Float64Array(0);
+  /** `titles`, as a Map: looked up a hundred thousand times by signature. */
+  private readonly titleOf: Map<string, string>;
 
   constructor(
     private readonly sets: readonly OccurrenceSet[],
     private readonly clock: Clock,
-    private readonly titles: Record<string, string>,
-  ) {}
+    titles: Record<string, string>,
+  ) {
+    this.titleOf = new Map(Object.entries(titles));
+  }
 
   get length(): number {
     this.build();
@@ -75,22 +82,43 @@ export class ClusterTable implements Iterable<Cluster> {
     const sets = this.sets;
     const n = sets.length;
     const fields = [(s: OccurrenceSet) => s.signature, (s: OccurrenceSet) => s.node, (s: OccurrenceSet) => s.namespace, (s: OccurrenceSet) => s.pod, (s: OccurrenceSet) => s.container];
+    const numbers = [SET_STRING_FIELDS.signature, SET_STRING_FIELDS.node, SET_STRING_FIELDS.namespace, SET_STRING_FIELDS.pod, SET_STRING_FIELDS.container];
     const ids = fields.map(() => new Uint32Array(n));
-    const sizes: number[] = [];
-    fields.forEach((field, f) => {
-      const seen = new Map<string, number>();
-      const out = ids[f]!;
-      for (let i = 0; i < n; i++) {
-        const v = field(sets[i]!) ?? '';
-        let id = seen.get(v);
-        if (id === undefined) {
-          id = seen.size;
-          seen.set(v, id);
-        }
-        out[i] = id;
+    const seen = fields.map(() => new Map<string, number>());
+    const idOf = (f: number, v: string | null | undefined) => {
+      const key = v ?? '';
+      let id = seen[f]!.get(key);
+      if (id === undefined) {
+        id = seen[f]!.size;
+        seen[f]!.set(key, id);
       }
-      sizes.push(seen.size);
-    });
+      return id;
+    };
+    // Sets of a store number their strings: each number is looked up once per store, not each set's string.
+    let strings: readonly (string | null | undefined)[] | null = null;
+    let known: Int32Array[] = [];
+    const byStore = new Map<readonly unknown[], Int32Array[]>();
+    for (let i = 0; i < n; i++) {
+      const s = sets[i]!;
+      const mine = setStrings(s);
+      if (mine === null) {
+        for (let f = 0; f < fields.length; f++) ids[f]![i] = idOf(f, fields[f]!(s));
+        continue;
+      }
+      if (mine !== strings) {
+        strings = mine;
+        known = byStore.get(mine) ?? fields.map(() => new Int32Array(mine.length).fill(-1));
+        byStore.set(mine, known);
+      }
+      for (let f = 0; f < fields.length; f++) {
+        const x = setStringId(s, numbers[f]!);
+        let id = known[f]![x]!;
+        if (id < 0) id = known[f]![x] = idOf(f, mine[x]);
+        ids[f]![i] = id;
+      }
+    }
+    byStore.clear();
+    const sizes = seen.map((m) => m.size);
     const numeric = sizes.reduce((a, b) => a * Math.max(b, 1), 1) <= Number.MAX_SAFE_INTEGER;
     const groupOf = new Int32Array(n);
     const byKey = new Map<number | string, number>();
@@ -125,8 +153,7 @@ export class ClusterTable implements Iterable<Cluster> {
       this.counts[g] = count - (events ? repeatedEvents(this.listOf(g)) : 0);
     }
     this.extremes(groupOf, groups);
-    const counts = this.counts;
-    this.order = Uint32Array.from({ length: groups }, (_, g) => g).sort((a, b) => counts[b]! - counts[a]! || a - b);
+    this.order = outputOrder(this.counts);
   }
 
   /**
@@ -147,33 +174,43 @@ export class ClusterTable implements Iterable<Cluster> {
     const aPlace = new Float64Array(groups);
     const bWall = new Float64Array(groups);
     const bPlace = new Float64Array(groups);
+    const firstUs = new Float64Array(groups);
+    const lastUs = new Float64Array(groups);
+    // Lines without a year were stored with the stand-in year 2000: on a clock of that year (or none), every wall is as stored.
+    const asStored = (clock.year ?? 2000) === 2000;
     for (let at = 0; at < this.sets.length; at++) {
       const set = this.sets[at]!;
       const g = groupOf[at]!;
       const store = set.store;
       const rank = ranks.get(store)! * 0x100000000;
-      for (let i = 0; i < set.size; i++) {
-        const wall = wallAt(set, i, clock);
-        if (wall === null) continue;
+      const start = set.start;
+      const size = set.size;
+      const walls = store.wallMs;
+      for (let i = 0; i < size; i++) {
+        const w = walls[start + i]!;
+        if (Number.isNaN(w)) continue;
+        const wall = asStored ? Math.floor(w) : wallAt(set, i, clock)!;
         timed[g]! += 1;
-        const place = rank + store.order[set.start + i]!;
+        const place = rank + store.order[start + i]!;
         if (first[g] === -1 || wall < aWall[g]! || (wall === aWall[g] && place < aPlace[g]!)) {
           first[g] = at;
           firstAt[g] = i;
           aWall[g] = wall;
           aPlace[g] = place;
+          firstUs[g] = store.epochUs[start + i]!;
         }
         if (last[g] === -1 || wall > bWall[g]! || (wall === bWall[g] && place > bPlace[g]!)) {
           last[g] = at;
           lastAt[g] = i;
           bWall[g] = wall;
           bPlace[g] = place;
+          lastUs[g] = store.epochUs[start + i]!;
         }
       }
     }
     const spans = new Float64Array(groups);
     for (let g = 0; g < groups; g++) spans[g] = first[g] === -1 ? 0 : (bWall[g]! - aWall[g]!) / 3_600_000;
-    [this.first, this.firstAt, this.last, this.lastAt, this.timed, this.spans] = [first, firstAt, last, lastAt, timed, spans];
+    [this.first, this.firstAt, this.last, this.lastAt, this.timed, this.spans, this.firstUs, this.lastUs] = [first, firstAt, last, lastAt, timed, spans, firstUs, lastUs];
   }
 
   private listOf(g: number): OccurrenceSet[] {
@@ -182,26 +219,90 @@ export class ClusterTable implements Iterable<Cluster> {
     return list;
   }
 
-  private cluster(g: number, shared: Shared): Cluster {
-    const clock = this.clock;
-    const sets = this.next[this.heads[g]!]! >= 0 ? 2 : 1;
-    const [a, b] = [this.first[g]!, this.last[g]!];
-    const spanH = this.spans[g]!;
-    const timed = this.timed[g]!;
+  /**
+   * The clusters in output order as their parts, for a writer that makes no Cluster per cluster (`--json`):
+   * one object, filled again for each.
+   */
+  *parts(): Generator<ClusterParts, void, undefined> {
+    this.build();
+    const p: ClusterParts = { set: this.sets[0]!, title: '', count: 0, files: null, firstUs: NaN, firstText: null, lastUs: NaN, lastText: null, perHour: null };
+    for (let k = 0; k < this.order.length; k++) {
+      this.partsOf(this.order[k]!, p);
+      yield p;
+    }
+  }
+
+  /** Group `g`'s parts, into `p`. */
+  private partsOf(g: number, p: ClusterParts): void {
     const s = this.sets[this.heads[g]!]!;
+    const spanH = this.spans[g]!;
+    p.set = s;
+    p.title = this.titleOf.get(s.signature) ?? s.signature;
+    p.count = this.counts[g]!;
+    p.files = this.next[this.heads[g]!]! >= 0 ? this.listOf(g) : null;
+    const [a, b] = [this.first[g]!, this.last[g]!];
+    p.firstUs = a >= 0 ? this.firstUs[g]! : NaN;
+    p.firstText = a >= 0 && Number.isNaN(p.firstUs) ? when(placeFinding(findingAt(this.sets[a]!, this.firstAt[g]!), this.clock)) : null;
+    p.lastUs = b >= 0 ? this.lastUs[g]! : NaN;
+    p.lastText = b >= 0 && Number.isNaN(p.lastUs) ? when(placeFinding(findingAt(this.sets[b]!, this.lastAt[g]!), this.clock)) : null;
+    p.perHour = spanH >= 0.1 ? Math.round((this.timed[g]! / spanH) * 10) / 10 : null;
+  }
+
+  private cluster(g: number, shared: Shared): Cluster {
+    const p = this.scratch;
+    this.partsOf(g, p);
+    const s = p.set;
     return {
       signature: s.signature,
-      title: this.titles[s.signature] ?? s.signature,
+      title: p.title,
       node: s.node,
       pod: shared.pod(s),
       container: s.container,
-      count: this.counts[g]!,
-      files: sets > 1 ? [...new Set(this.listOf(g).map((x) => shared.basename(x.file)))] : shared.alone(s.file),
-      firstSeen: a >= 0 ? seenAt(this.sets[a]!, this.firstAt[g]!, clock, shared) : null,
-      lastSeen: b >= 0 ? seenAt(this.sets[b]!, this.lastAt[g]!, clock, shared) : null,
-      perHour: spanH >= 0.1 ? Math.round((timed / spanH) * 10) / 10 : null,
+      count: p.count,
+      files: p.files ? [...new Set(p.files.map((x) => shared.basename(x.file)))] : shared.alone(s.file),
+      firstSeen: Number.isNaN(p.firstUs) ? p.firstText : shared.instant(p.firstUs),
+      lastSeen: Number.isNaN(p.lastUs) ? p.lastText : shared.instant(p.lastUs),
+      perHour: p.perHour,
     };
   }
+
+  private readonly scratch: ClusterParts = { set: undefined as unknown as OccurrenceSet, title: '', count: 0, files: null, firstUs: NaN, firstText: null, lastUs: NaN, lastText: null, perHour: null };
+}
+
+/**
+ * A cluster as the table holds it (`ClusterTable.parts`): its first set names its signature, node,
+ * namespace, pod and container; its first and last seen are an instant (µs) when the occurrence has one
+ * of its own, else the text placed on the clock (null: none).
+ */
+export interface ClusterParts {
+  set: OccurrenceSet;
+  title: string;
+  count: number;
+  /** Its sets in order when there are several (their files' names listed once each), else null: the first set's file alone. */
+  files: OccurrenceSet[] | null;
+  firstUs: number;
+  firstText: string | null;
+  lastUs: number;
+  lastText: string | null;
+  perHour: number | null;
+}
+
+/**
+ * Groups by count, most first, equal counts in the order of the groups. Whole counts below 2^31 of fewer
+ * than 2^22 groups sort as one number each ((2^31 - 1 - count)·2^22 + group, below 2^53: exact) by the
+ * native numeric sort: a comparator called some two million times on a hundred thousand clusters was
+ * most of making the table.
+ */
+export function outputOrder(counts: Float64Array): Uint32Array {
+  const groups = counts.length;
+  const whole = groups < 1 << 22 && counts.every((c) => c >= 0 && c < 2 ** 31 && c === Math.floor(c));
+  if (!whole) return Uint32Array.from({ length: groups }, (_, g) => g).sort((a, b) => counts[b]! - counts[a]! || a - b);
+  const keys = new Float64Array(groups);
+  for (let g = 0; g < groups; g++) keys[g] = (2 ** 31 - 1 - counts[g]!) * 2 ** 22 + g;
+  keys.sort();
+  const order = new Uint32Array(groups);
+  for (let k = 0; k < groups; k++) order[k] = keys[k]! % 2 ** 22;
+  return order;
 }
 
 /**
@@ -273,13 +374,6 @@ export function isoOf(us: number): string {
   const hour = Math.floor(inDay / 3600);
   const minute = Math.floor(inDay / 60) % 60;
   return `${TWO[Math.floor(year / 100)]}${TWO[year % 100]}-${TWO[month]}-${TWO[day]}T${TWO[hour]}:${TWO[minute]}:${TWO[inDay % 60]}.${String(frac).padStart(6, '0')}Z`;
-}
-
-/** `when` of an occurrence: its instant when it has one (as its Finding's time would say it), else placed on the clock. */
-function seenAt(set: OccurrenceSet, i: number, clock: Clock, shared: Shared): string | null {
-  const us = set.store.epochUs[set.start + i]!;
-  if (Number.isNaN(us)) return when(placeFinding(findingAt(set, i), clock));
-  return shared.instant(us);
 }
 
 /** A placed finding's time in words: its instant, else its wall time marked node-local. */

@@ -51,12 +51,6 @@ function weighedOneByOne(catalog: CauseCatalog, failures: Set<string>): Set<stri
   return new Set([...failures, ...catalog.observations.flatMap((o) => [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])])]);
 }
 
-/** A scope of the diagnosis (the whole input, or one node): its sets, and the findings the evidence weighs one by one, placed. */
-interface Scope {
-  sets: readonly OccurrenceSet[];
-  placed: PlacedFinding[];
-}
-
 interface Assessment {
   evidence: Evidence[];
   present: Set<string>;
@@ -113,7 +107,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
  */
 export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; clock: Clock; clusters: ClusterTable } {
   const catalog = input.catalog ?? CAUSES;
-  const sets = input.recognitions.flatMap((r) => setsOf(r));
+  const sets = allSets(input.recognitions);
   const failing = execFailureSignatures(catalog);
   const { clock, placed } = placeFindings(input, sets, weighedOneByOne(catalog, failing));
   const facts = withNodes(input.facts, sets);
@@ -122,8 +116,9 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
   // Alignment speaks of the EOFs when there are any (the phase timeline is theirs), else of every failed exec.
   const eofs = catalog.observations.find((o) => o.id === 'reconcile-aligned')?.params?.signatures ?? [];
   const allFailures: FamilyScope | undefined = placed.some((p) => eofs.includes(p.finding.signature)) ? undefined : { of: (p) => failing.has(p.finding.signature), noun: (input.say ?? ENGLISH).t('failed exec') };
-  const components = componentsByNode(sets);
-  const whole = assess(placed, new Set(sets.map((s) => s.component)), facts, input, clock, catalog, [...files.keys()], allFailures);
+  const scopes = nodeScopes(sets, failing);
+  const components = componentsByNode(scopes);
+  const whole = assess(placed, distinct(sets, (s) => s.component), facts, input, clock, catalog, [...files.keys()], allFailures);
   const { groups, ranked: groupRanked, byNodeFamily } = groupsOf(placed, components, facts, files, input, clock, catalog);
   const explained = spans(groups);
   const mixed = explained.length >= 2 ? mixture(explained, groups, groupRanked, whole.ranked) : null;
@@ -133,7 +128,7 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
   // Signatures the observations read beside the failures (dockerd's closed fifo) are evidence, not look-alikes.
   const companions = new Set(catalog.observations.flatMap((o) => [...(o.params?.signatures ?? []), ...(o.params?.near ?? [])]));
   // An unclassified runtime error is no look-alike: it is the runtime failing in a way no documented cause explains.
-  const lookAlikes = [...new Set(sets.map((s) => s.signature).filter((s) => !whole.present.has(s) && !companions.has(s) && s !== RUNTIME_ERROR).map((s) => input.titles[s] ?? s))];
+  const lookAlikes = [...new Set([...distinct(sets, (s) => s.signature)].filter((s) => !whole.present.has(s) && !companions.has(s) && s !== RUNTIME_ERROR).map((s) => input.titles[s] ?? s))];
   const say = input.say ?? ENGLISH;
   const summary =
     cause === 'none'
@@ -162,7 +157,7 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
     causes,
     question,
     fixesFor,
-    fleet: fleet({ sets, placed }, facts, files, input, clock, catalog, byNodeFamily),
+    fleet: fleet(scopes, placed, facts, files, input, clock, catalog, byNodeFamily),
     clusters: [],
     fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
     clock: clock.description,
@@ -186,6 +181,25 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
   return { diagnosis, clock, clusters: table };
 }
 
+/** The recognitions' sets, in order: one array however many (an event list has a set per pod, 155,149 of them: no flatMap's copy). */
+function allSets(recognitions: readonly Recognition[]): readonly OccurrenceSet[] {
+  if (recognitions.length === 1) return setsOf(recognitions[0]!);
+  const out: OccurrenceSet[] = [];
+  for (const r of recognitions) for (const s of setsOf(r)) out.push(s);
+  return out;
+}
+
+/** The distinct values of a field of the sets, in the order first met (no array of every set's value made). */
+function distinct(sets: readonly OccurrenceSet[], field: (s: OccurrenceSet) => string): Set<string> {
+  const out = new Set<string>();
+  let last: string | undefined;
+  for (const s of sets) {
+    const v = field(s);
+    if (v !== last) out.add((last = v));
+  }
+  return out;
+}
+
 /** Every file that was read, with the node it is from (its findings', else its folder's): the files an observation could have seen. */
 function readFiles(recognitions: Recognition[], sets: readonly OccurrenceSet[]): Map<string, string | null> {
   const out = new Map<string, string | null>();
@@ -204,14 +218,29 @@ function readFiles(recognitions: Recognition[], sets: readonly OccurrenceSet[]):
   return out;
 }
 
-/** The components of each node's sets (by canonical node, '' for none): what the observations know of a node's programs without a placed finding. */
-function componentsByNode(sets: readonly OccurrenceSet[]): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
+/** Per node as the sets name it (null apart from ''): its sets' components and its failures' count, in one pass over the sets. */
+function nodeScopes(sets: readonly OccurrenceSet[], failures: Set<string>): Map<string | null, { components: Set<string>; failures: number }> {
+  const out = new Map<string | null, { components: Set<string>; failures: number }>();
   for (const s of sets) {
-    const key = s.node ?? '';
+    let scope = out.get(s.node);
+    if (!scope) {
+      scope = { components: new Set(), failures: 0 };
+      out.set(s.node, scope);
+    }
+    scope.components.add(s.component);
+    if (failures.has(s.signature)) scope.failures += s.count;
+  }
+  return out;
+}
+
+/** The components of each node's sets (by canonical node, '' for none): what the observations know of a node's programs without a placed finding. */
+function componentsByNode(scopes: Map<string | null, { components: Set<string> }>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [node, { components }] of scopes) {
+    const key = node ?? '';
     const c = out.get(key);
-    if (c) c.add(s.component);
-    else out.set(key, new Set([s.component]));
+    if (c) for (const x of components) c.add(x);
+    else out.set(key, new Set(components));
   }
   return out;
 }
@@ -291,6 +320,8 @@ function groupsOf(
   }
   // One assessment per node and family: the containers of a family share their node's evidence.
   const assessed = new Map<string, Assessment>();
+  // Its decision too: an event list has thousands of groups on a few dozen assessments.
+  const decided = new Map<Assessment, ReturnType<typeof decide>>();
   const groups: DiagnosisGroup[] = [];
   const ranked = new Map<string, RankedCause[]>();
   for (const [id, g] of byGroup) {
@@ -303,7 +334,11 @@ function groupsOf(
       a = assess(mine, components.get(g.node ?? '') ?? new Set(), theirs, input, clock, catalog, filesOf(files, g.node), { of: (p) => failures.has(p.finding.signature) && familyOf(p.finding) === g.family, noun: g.family === 'oci-exec-eof' ? 'EOF' : (input.say ?? ENGLISH).t('"{0}" failure', noun) });
       assessed.set(key, a);
     }
-    const d = decide(catalog, a.ranked);
+    let d = decided.get(a);
+    if (!d) {
+      d = decide(catalog, a.ranked);
+      decided.set(a, d);
+    }
     const innermost = g.members.map((p) => p.finding.anatomy?.innermost).find((i): i is InnermostError => !!i) ?? null;
     const layer = g.members.map((p) => p.finding.anatomy?.layers.filter((l) => l.program !== 'kernel').pop()).find((l) => !!l) ?? null;
     const printedBy = layer ? { program: layer.program, text: layer.text, versions: layer.versions, where: layer.origin ? `${layer.origin.file}:${layer.origin.line}` : null } : null;
@@ -319,7 +354,7 @@ function groupsOf(
       printedBy,
       verdict: { cause: d.cause, confidence: d.confidence },
       // The causes that still count for this group (an event list holds thousands of groups): 1% or more, at least two.
-      hypotheses: d.hypotheses.filter((h, i) => i < 2 || h.confidence >= 0.01),
+      hypotheses: d.hypotheses.filter((h, i) => i < 2 || h.confidence >= 0.01).map((h) => ({ ...h })),
       for: d.leader?.for ?? [],
       against: d.leader?.against ?? [],
     });
@@ -557,33 +592,27 @@ function withNodes(facts: NodeFact[], sets: readonly OccurrenceSet[]): NodeFact[
 }
 
 /** Per node: its failures, its runc, and its own leading cause on its own evidence (facts naming no node count for every node). */
-function fleet(whole: Scope, facts: NodeFact[], files: Map<string, string | null>, input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, byNodeFamily: Map<string, Assessment[]>): NodeSummary[] {
-  // One pass to group the sets and findings by node: a cluster's event list names hundreds of nodes.
-  const byNode = new Map<string, { sets: OccurrenceSet[]; placed: PlacedFinding[] }>();
-  for (const s of whole.sets) {
-    if (s.node === null) continue;
-    const scope = byNode.get(s.node);
-    if (scope) scope.sets.push(s);
-    else byNode.set(s.node, { sets: [s], placed: [] });
-  }
+function fleet(scopes: Map<string | null, { components: Set<string>; failures: number }>, placed: PlacedFinding[], facts: NodeFact[], files: Map<string, string | null>, input: DiagnoseInput, clock: Clock, catalog: CauseCatalog, byNodeFamily: Map<string, Assessment[]>): NodeSummary[] {
+  // The nodes the sets name (from one pass over them: a cluster's event list names hundreds of nodes), and each one's placed findings.
+  const byNode = new Map<string, { components: Set<string>; failures: number; placed: PlacedFinding[] }>();
+  for (const [node, scope] of scopes) if (node !== null) byNode.set(node, { ...scope, placed: [] });
   if (byNode.size === 0) return [];
-  for (const p of whole.placed) {
+  for (const p of placed) {
     const node = canonicalNode(nodeOf(p.finding));
     if (node !== null) byNode.get(node)!.placed.push(p);
   }
-  const failures = execFailureSignatures(catalog);
   return [...byNode]
     .map(([node, mine]) => {
       const theirs = facts.filter((f) => !f.node || f.node === node);
       // A node whose failures are of one family was assessed for it already, on the same findings and facts.
       const families = byNodeFamily.get(node);
-      const a = families?.length === 1 ? families[0]! : assess(mine.placed, new Set(mine.sets.map((s) => s.component)), theirs, input, clock, catalog, filesOf(files, node));
+      const a = families?.length === 1 ? families[0]! : assess(mine.placed, mine.components, theirs, input, clock, catalog, filesOf(files, node));
       const d = decide(catalog, a.ranked);
       const typed = input.user.observations?.['runc-before-fix'];
       const runc = (typeof typed === 'string' ? typed : null) ?? latest(theirs, 'runcVersion')?.value ?? (latest(theirs, 'runcFingerprint')?.value || null);
       return {
         node,
-        failures: mine.sets.filter((s) => failures.has(s.signature)).reduce((n, s) => n + s.count, 0),
+        failures: mine.failures,
         signatures: [...a.present].sort(),
         runc,
         cause: a.present.size ? d.cause : 'none',

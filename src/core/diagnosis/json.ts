@@ -1,11 +1,11 @@
+import * as path from 'node:path';
 import { nodeOf } from '../logs/nodes';
 import { type StoreOwners, findingAt, setsOf, storesOf } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
 import type { ErrorAnatomy, OccurrenceSet, OccurrenceStore } from '../signatures/types';
 import { type Clock, type PlacedFinding, placeFinding } from './clock';
-import { ClusterTable } from './clusters';
+import { type ClusterParts, ClusterTable, isoOf } from './clusters';
 import { findingTimes } from './diagnose';
-import type { Cluster } from './types';
 
 /** The contract's JSON for one finding (../shared/contract.md), plus namespace, node and count; times on the diagnosis's clock. */
 export function findingJson(p: PlacedFinding, clock: Clock) {
@@ -43,6 +43,13 @@ const ESCAPES: string[] = Array.from({ length: 128 }, (_, c) => {
 const PLAIN = Uint8Array.from(ESCAPES, (e) => (e === '' ? 1 : 0));
 const HEX = '0123456789abcdef';
 
+/** Two decimal digits of 0–99 at `at`. */
+function two(buf: Uint8Array, at: number, v: number): void {
+  const q = (v / 10) | 0;
+  buf[at] = 0x30 + q;
+  buf[at + 1] = 0x30 + (v - 10 * q);
+}
+
 /**
  * The document's bytes, made in a buffer and handed on in pieces. Everything is written straight into
  * the buffer: strings as JSON.stringify would write them, encoded as UTF-8 by a loop over their
@@ -55,6 +62,9 @@ export class ByteWriter {
   private n = 0;
   /** With `recycle`: the buffer of the piece before the last, written into again (see `take`). */
   private spare: Buffer | null = null;
+  /** The day `isoAt` last wrote, and its date as "YYYY-MM-DDT". */
+  private day = NaN;
+  private readonly date = new Uint8Array(11);
 
   /**
    * `recycle`: the reader is done with a piece before it asks for the next but one (it writes each piece
@@ -95,6 +105,89 @@ export class ByteWriter {
   byte(c: number): void {
     this.room(1);
     this.buf[this.n++] = c;
+  }
+
+  /** Bytes `from` to `to` of `b` (a part kept in an Arena): one native copy, however short. */
+  slice(b: Uint8Array, from: number, to: number): void {
+    const m = to - from;
+    this.room(m);
+    this.buf.set(b.subarray(from, to), this.n);
+    this.n += m;
+  }
+
+  /** The bytes written since `at` (a place this piece's `length` gave), as a view: valid until the next write. */
+  since(at: number): Uint8Array {
+    // A plain view: a Buffer's subarray is made through its species, a JS constructor, at several times the cost.
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset + at, this.n - at);
+  }
+
+  /** Takes back the last `m` bytes written (since the last `take`). */
+  unwrite(m: number): void {
+    this.n -= m;
+  }
+
+  /**
+   * An instant in µs as `isoMicros` writes it without its "Z" ("2021-05-07T03:43:28.310630", 26 bytes) at
+   * place `at` of this piece (written before, e.g. a hole in a copied part), by arithmetic; false, and
+   * nothing written, for what isoMicros writes otherwise (years outside 1970–9999, a fraction of a µs).
+   */
+  isoAt(at: number, us: number): boolean {
+    const seconds = Math.floor(us / 1_000_000);
+    const frac = us - seconds * 1_000_000;
+    if (!(seconds >= 0 && seconds < 253_402_300_800 && frac >= 0 && frac < 1_000_000 && frac === Math.floor(frac)) || at + 26 > this.n) return false;
+    const days = Math.floor(seconds / 86_400);
+    // Instants come in runs of one day: its date is worked out once.
+    if (days !== this.day) this.civil(days);
+    const inDay = seconds - days * 86_400;
+    const buf = this.buf;
+    const date = this.date;
+    for (let i = 0; i < 11; i++) buf[at + i] = date[i]!;
+    const hour = (inDay / 3600) | 0;
+    const minutes = (inDay / 60) | 0;
+    two(buf, at + 11, hour);
+    buf[at + 13] = 0x3a; // :
+    two(buf, at + 14, minutes - 60 * hour);
+    buf[at + 16] = 0x3a;
+    two(buf, at + 17, inDay - 60 * minutes);
+    buf[at + 19] = 0x2e; // .
+    const f = frac | 0;
+    const hi = (f / 10_000) | 0;
+    const mid = ((f - 10_000 * hi) / 100) | 0;
+    two(buf, at + 20, hi);
+    two(buf, at + 22, mid);
+    two(buf, at + 24, f - 10_000 * hi - 100 * mid);
+    return true;
+  }
+
+  /** Day `days` (since 1970) as a civil date, by H. Hinnant's chrono algorithms (as isoOf), into `date`. */
+  private civil(days: number): void {
+    const z = days + 719_468;
+    const era = Math.floor(z / 146_097);
+    const doe = z - era * 146_097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const d = this.date;
+    two(d, 0, Math.floor(year / 100));
+    two(d, 2, year % 100);
+    d[4] = 0x2d; // -
+    two(d, 5, month);
+    d[7] = 0x2d;
+    two(d, 8, day);
+    d[10] = 0x54; // T
+    this.day = days;
+  }
+
+  /** `isoAt` at the end: 26 bytes more, or none and false. */
+  iso(us: number): boolean {
+    this.room(26);
+    this.n += 26;
+    if (this.isoAt(this.n - 26, us)) return true;
+    this.n -= 26;
+    return false;
   }
 
   /** A string of ASCII characters that JSON writes as they are (digits, a key's quotes and colon): no check. */
@@ -215,8 +308,8 @@ function encoded(parts: (string | { json: string | null })[]): Buffer {
 }
 
 /**
- * Encodings kept per distinct key, up to a bound (a list can hold a set per event; its names repeat, a
- * bad input's need not): past it, the oldest half is forgotten.
+ * Encodings kept per distinct key (the keys of the document's other members), up to a bound: past it,
+ * the oldest half is forgotten.
  */
 class Encodings<K> {
   private map = new Map<K, Buffer>();
@@ -239,7 +332,85 @@ class Encodings<K> {
   }
 }
 
-const FINDING_END = Buffer.from('\n    }');
+/** A finding's end and the comma before the next: what a finding's cached text part ends with (the last one's comma is taken back). */
+const FINDING_NEXT = Buffer.from('\n    },');
+
+/**
+ * Encoded parts kept side by side in one buffer, each with a number of its user's (`mark`), up to
+ * `bound` bytes: a user that would pass it (`fits`) forgets every part at once (`clear`) and drops the
+ * ids it held. A hundred thousand small Buffers would cost more than their bytes. A part larger than
+ * the bound is kept alone.
+ */
+export class Arena {
+  /** A plain Uint8Array: its subarrays are made natively (a Buffer's go through its species). */
+  private bytes: Uint8Array;
+  private used = 0;
+  private starts = new Int32Array(256);
+  private ends = new Int32Array(256);
+  private marks = new Int32Array(256);
+  private count = 0;
+
+  constructor(readonly bound: number) {
+    this.bytes = new Uint8Array(Math.min(bound, 1 << 16));
+  }
+
+  /** Whether `m` more bytes stay within the bound (or nothing is kept: a part larger than the bound is kept alone). */
+  fits(m: number): boolean {
+    return this.used === 0 || this.used + m <= this.bound;
+  }
+
+  /** Forgets every part: their ids are given again. */
+  clear(): void {
+    this.used = 0;
+    this.count = 0;
+  }
+
+  /** Keeps a copy of `b` with `mark`; returns its id. The caller checked that it `fits`. */
+  add(b: Uint8Array, mark: number): number {
+    const m = b.length;
+    if (this.used + m > this.bytes.length) {
+      const bigger = new Uint8Array(Math.max(Math.min(this.bound, 2 * this.bytes.length), this.used + m));
+      bigger.set(this.bytes.subarray(0, this.used));
+      this.bytes = bigger;
+    }
+    if (this.count === this.starts.length) {
+      const grow = (a: Int32Array) => {
+        const b2 = new Int32Array(2 * a.length);
+        b2.set(a);
+        return b2;
+      };
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+      this.marks = grow(this.marks);
+    }
+    this.bytes.set(b, this.used);
+    const id = this.count++;
+    this.starts[id] = this.used;
+    this.used += m;
+    this.ends[id] = this.used;
+    this.marks[id] = mark;
+    return id;
+  }
+
+  mark(id: number): number {
+    return this.marks[id]!;
+  }
+
+  length(id: number): number {
+    return this.ends[id]! - this.starts[id]!;
+  }
+
+  /** Part `id` into `out`. */
+  write(out: ByteWriter, id: number): void {
+    out.slice(this.bytes, this.starts[id]!, this.ends[id]!);
+  }
+
+  /** Bytes `from` to `to` of part `id` into `out`. */
+  writeRange(out: ByteWriter, id: number, from: number, to: number): void {
+    const start = this.starts[id]!;
+    out.slice(this.bytes, start + from, start + to);
+  }
+}
 
 /** How many findings' columns are gathered at a time. */
 const GATHER = 2048;
@@ -252,50 +423,92 @@ const GATHER = 2048;
  */
 class Columns {
   readonly at = new Uint32Array(GATHER);
-  readonly sets = new Array<OccurrenceSet | undefined>(GATHER);
+  /** The index of the occurrence's set among the sets asked for (StoreOwners.sets), -1 for none. */
+  readonly owners = new Int32Array(GATHER);
   readonly lines = new Uint32Array(GATHER);
   readonly counts = new Uint32Array(GATHER);
   readonly epochUs = new Float64Array(GATHER);
+  /** Only for a store with anatomies (most have none). */
   readonly anatomyIds = new Uint32Array(GATHER);
-  readonly texts = new Array<string>(GATHER);
+  /** Their texts' numbers (FindingWriter.textNumbers). */
+  readonly texts = new Int32Array(GATHER);
 
-  /** Findings `from` to `from + n` of the store's order, of the sets asked for (`owners`). */
-  gather(store: OccurrenceStore, owners: StoreOwners, from: number, n: number): void {
-    const { at, sets, lines, counts, epochUs, anatomyIds, texts } = this;
+  /** Findings `from` to `from + n` of the store's order, of the sets asked for (`owners`), their texts numbered `numbers`. */
+  gather(store: OccurrenceStore, owners: StoreOwners, numbers: Int32Array, from: number, n: number): void {
+    const { at, lines, counts, epochUs, anatomyIds, texts } = this;
     const byOrder = store.byOrder;
     const owner = owners.owner;
     for (let j = 0; j < n; j++) at[j] = byOrder[from + j]!;
-    for (let j = 0; j < n; j++) {
-      const o = owner[at[j]!]!;
-      sets[j] = o < 0 ? undefined : owners.sets[o];
-    }
+    for (let j = 0; j < n; j++) this.owners[j] = owner[at[j]!]!;
     for (let j = 0; j < n; j++) lines[j] = store.lines[at[j]!]!;
     for (let j = 0; j < n; j++) counts[j] = store.counts[at[j]!]!;
     for (let j = 0; j < n; j++) epochUs[j] = store.epochUs[at[j]!]!;
-    for (let j = 0; j < n; j++) anatomyIds[j] = store.anatomyIds[at[j]!]!;
-    for (let j = 0; j < n; j++) texts[j] = store.texts[at[j]!]!;
+    for (let j = 0; j < n; j++) texts[j] = numbers[at[j]!]!;
+    if (store.anatomies.length !== 0) for (let j = 0; j < n; j++) anatomyIds[j] = store.anatomyIds[at[j]!]!;
   }
 }
 
 /**
+ * The bounds of `--json`'s caches: bytes of the sets' parts and of the texts' parts kept, distinct texts
+ * numbered, nodes and clusters' encodings kept. Tests make them tiny, so that what is kept is forgotten
+ * and made again many times over in a small document. An event list's texts come back from all over
+ * it (the first quarter of a 400,000-event list holds 44,000 of its 51,000 distinct texts): a smaller
+ * text arena forgot most before they came back; 8 MB holds those 51,000.
+ */
+export const CACHE_BOUNDS = { partBytes: 1 << 20, textBytes: 8 << 20, textsNumbered: 1 << 17, nodes: 4096, clusterParts: 4096 };
+
+/** FindingWriter's numbers per set, and where each is among them. */
+const SET_DATA = 3;
+const HEAD = 0;
+const MIDDLE = 1;
+const NODE = 2;
+
+/** Texts longer than this are encoded in place, not kept: a 10 MB message is no part to repeat. */
+const LONGEST_KEPT = 4096;
+
+/**
  * Writes findings as `findingJson` would, one occurrence at a time (a plain method: the hot loop of
- * `--json`). A finding is at most a dozen copies and loops: the parts of its set (file; signature;
- * pod, namespace and container; node), each with the keys around it, encoded once; its line, count
- * and time written as digits (its date and second encoded once per second); its text encoded in place.
+ * `--json`). A finding is three copies, two numbers and an instant: its set's head (the file, up to
+ * its line), its set's middle (the signature, the time with the instant's digits written into it, the
+ * pod, namespace and container, up to its count) and its text's part (the node, the text and the
+ * finding's end). The parts are encoded once and kept in arenas, the sets' by set (an index per set of
+ * the store) and the texts' by a number per distinct text: an event list's 400,000 findings have some
+ * 51,000 distinct texts, and JSON.stringify and an encode per finding were most of `--json`.
  */
 class FindingWriter {
   /** No finding written yet. */
   none = true;
   private anatomies = new Map<ErrorAnatomy, Buffer>();
-  private second = NaN;
-  private secondBytes = FINDING_END;
-  private readonly heads = new Encodings<string>((file) => encoded(['\n    {\n      "file": ', { json: file }, ',\n      "line": ']));
-  private readonly signatures = new Encodings<string>((sig) => encoded([',\n      "signature": ', { json: sig }, ',\n      "time": ']));
-  private readonly nodes = new Encodings<string | null>((node) => encoded([',\n      "node": ', { json: node }, ',\n      "text": ']));
-  /** By pod, the encodings of its namespaces and containers with the keys around them. */
-  private readonly who = new Map<string | null, { namespace: string | null; container: string | null; bytes: Buffer }[]>();
-  private lastSet: OccurrenceSet | null = null;
-  private lastWho: Buffer = FINDING_END;
+  /** Heads and middles, by file and by (signature, pod, namespace, container). */
+  private readonly parts = new Arena(CACHE_BOUNDS.partBytes);
+  private readonly heads = new Map<string, number>();
+  private readonly middles = new Map<string, Map<string | null, { namespace: string | null; container: string | null; id: number }[]>>();
+  /**
+   * Texts by number (`numbers`, given in the store's order before a store is written: its texts' reads
+   * and lookups follow each other there, where in the output's order each waited on memory), and per
+   * number 1 + the id of its text part (0: none kept). A part is marked with its node's id.
+   */
+  private readonly numbers = new Map<string, number>();
+  private partOf = new Int32Array(1024);
+  private readonly texts = new Arena(CACHE_BOUNDS.textBytes);
+  /**
+   * By node, the id that marks its text parts (ids are never given twice: a node forgotten and met again
+   * gets a new one, and its old parts no longer match) and its bytes, `,\n "node": …,\n "text": `.
+   */
+  private readonly nodes = new Map<string | null, { id: number; bytes: Buffer }>();
+  private nodeIdsGiven = 0;
+  /**
+   * The store being written, its sets asked for, per set (SET_DATA numbers each, side by side: a set's
+   * are read together) 1 + the id of its head part, 1 + that of its middle part and its node's id (0:
+   * not met yet), and per place in the store its text's number (-1: not numbered).
+   */
+  private store: OccurrenceStore | null = null;
+  private sets: OccurrenceSet[] = [];
+  private setData = new Int32Array(0);
+  textNumbers = new Int32Array(0);
+  /** Whether the store has occurrences with related lines, with anatomies (most have neither). */
+  private related = false;
+  private hasAnatomies = false;
 
   constructor(
     private readonly out: ByteWriter,
@@ -307,71 +520,194 @@ class FindingWriter {
     this.anatomies = new Map();
   }
 
-  /** `,\n "pod": …, "namespace": …, "container": …, "count": ` of a set: per distinct pod, namespace and container. */
-  private whoOf(set: OccurrenceSet): Buffer {
-    if (set === this.lastSet) return this.lastWho;
-    let list = this.who.get(set.pod);
-    if (list === undefined) {
-      if (this.who.size >= 65536) this.who.clear();
-      list = [];
-      this.who.set(set.pod, list);
+  /** The store written next, and its sets asked for. */
+  nextStore(owners: StoreOwners): void {
+    const { store, sets } = owners;
+    this.store = store;
+    this.sets = sets;
+    this.related = store.related.size !== 0;
+    this.hasAnatomies = store.anatomies.length !== 0;
+    this.setData = new Int32Array(SET_DATA * sets.length);
+    const most = CACHE_BOUNDS.textsNumbered;
+    if (this.numbers.size >= most) {
+      this.numbers.clear();
+      this.partOf.fill(0);
     }
-    let bytes: Buffer | undefined;
-    for (const e of list) {
-      if (e.namespace === set.namespace && e.container === set.container) {
-        bytes = e.bytes;
-        break;
+    const numbers = this.numbers;
+    const texts = store.texts;
+    const n = texts.length;
+    const out = new Int32Array(n);
+    let last: string | undefined;
+    let lastNumber = -1;
+    for (let k = 0; k < n; k++) {
+      const t = texts[k]!;
+      if (t !== last) {
+        let x = numbers.get(t);
+        if (x === undefined) {
+          if (numbers.size >= most || t.length > LONGEST_KEPT) x = -1;
+          else {
+            x = numbers.size;
+            numbers.set(t, x);
+          }
+        }
+        last = t;
+        lastNumber = x;
       }
+      out[k] = lastNumber;
     }
-    if (bytes === undefined) {
-      bytes = encoded([',\n      "pod": ', { json: set.pod }, ',\n      "namespace": ', { json: set.namespace }, ',\n      "container": ', { json: set.container }, ',\n      "count": ']);
-      if (list.length >= 64) list.length = 0;
-      list.push({ namespace: set.namespace, container: set.container, bytes });
+    if (numbers.size > this.partOf.length) {
+      const more = new Int32Array(Math.max(numbers.size, 2 * this.partOf.length));
+      more.set(this.partOf);
+      this.partOf = more;
     }
-    this.lastSet = set;
-    this.lastWho = bytes;
-    return bytes;
+    this.textNumbers = out;
   }
 
-  /** Occurrence `k` of `set`'s store. */
-  write(set: OccurrenceSet, k: number, c: Columns, j: number): void {
-    const out = this.out;
-    if (!this.none) {
-      out.bytes(FINDING_END);
-      out.byte(0x2c); // ,
+  /** Set `o`'s head and middle parts and node: encoded when the set is met first (or again, once the parts were forgotten). */
+  private meet(o: number): void {
+    const set = this.sets[o]!;
+    let head = this.heads.get(set.file);
+    const middles = this.middlesOf(set);
+    let middle = middles.find((e) => e.namespace === set.namespace && e.container === set.container)?.id;
+    if (head === undefined || middle === undefined) {
+      const headBytes = head === undefined ? this.headBytes(set) : null;
+      const middleBytes = middle === undefined ? this.middleBytes(set) : null;
+      const need = (headBytes?.length ?? 0) + (middleBytes?.length ?? 0);
+      if (!this.parts.fits(need)) {
+        // Every part is forgotten, and so are the ids the sets held: this set's two are made again.
+        this.parts.clear();
+        this.heads.clear();
+        this.middles.clear();
+        for (let x = 0; x < this.setData.length; x += SET_DATA) this.setData[x + HEAD] = this.setData[x + MIDDLE] = 0;
+        this.meet(o);
+        return;
+      }
+      if (headBytes) {
+        head = this.parts.add(headBytes, 0);
+        this.heads.set(set.file, head);
+      }
+      if (middleBytes) {
+        middle = this.parts.add(middleBytes, middleBytes.hole);
+        this.middlesOf(set).push({ namespace: set.namespace, container: set.container, id: middle });
+      }
     }
+    const d = SET_DATA * o;
+    this.setData[d + HEAD] = 1 + head!;
+    this.setData[d + MIDDLE] = 1 + middle!;
+    this.setData[d + NODE] = this.node(set.node).id;
+  }
+
+  private headBytes(set: OccurrenceSet): Buffer {
+    return encoded(['\n    {\n      "file": ', { json: set.file }, ',\n      "line": ']);
+  }
+
+  /** The middles of the sets of `set`'s signature and pod (by namespace and container). */
+  private middlesOf(set: OccurrenceSet): { namespace: string | null; container: string | null; id: number }[] {
+    let pods = this.middles.get(set.signature);
+    if (pods === undefined) {
+      pods = new Map();
+      this.middles.set(set.signature, pods);
+    }
+    let list = pods.get(set.pod);
+    if (list === undefined) {
+      list = [];
+      pods.set(set.pod, list);
+    }
+    return list;
+  }
+
+  /**
+   * `,\n "signature": …,\n "time": "…",\n "pod": …, "namespace": …, "container": …, "count": ` of a set,
+   * with a hole of 26 bytes for its instant's digits at `hole`.
+   */
+  private middleBytes(set: OccurrenceSet): Buffer & { hole: number } {
+    const before = encoded([',\n      "signature": ', { json: set.signature }, ',\n      "time": "']);
+    const after = encoded(['Z",\n      "pod": ', { json: set.pod }, ',\n      "namespace": ', { json: set.namespace }, ',\n      "container": ', { json: set.container }, ',\n      "count": ']);
+    return Object.assign(Buffer.concat([before, Buffer.alloc(26, 0x30), after]), { hole: before.length });
+  }
+
+  private node(node: string | null): { id: number; bytes: Buffer } {
+    let n = this.nodes.get(node);
+    if (n === undefined) {
+      if (this.nodes.size >= CACHE_BOUNDS.nodes) this.nodes.clear();
+      n = { id: ++this.nodeIdsGiven, bytes: encoded([',\n      "node": ', { json: node }, ',\n      "text": ']) };
+      this.nodes.set(node, n);
+    }
+    return n;
+  }
+
+  /** Occurrence `k` of the store, of set `o`, gathered at `j` of `c`. */
+  write(o: number, k: number, c: Columns, j: number): void {
+    const out = this.out;
     this.none = false;
-    out.bytes(this.heads.get(set.file));
+    const data = this.setData;
+    const d = SET_DATA * o;
+    if (data[d + HEAD] === 0) this.meet(o);
+    const parts = this.parts;
+    parts.write(out, data[d + HEAD]! - 1);
     out.int(c.lines[j]!);
-    out.bytes(this.signatures.get(set.signature));
-    const us = c.epochUs[j]!;
+    const middle = data[d + MIDDLE]! - 1;
+    const hole = parts.mark(middle);
+    const at = out.length + hole;
+    parts.write(out, middle);
+    if (!out.isoAt(at, c.epochUs[j]!)) {
+      // No instant of its own, or one isoMicros writes otherwise: the middle's two halves around the time.
+      out.unwrite(parts.length(middle) - hole + 1);
+      this.time(o, k, c.epochUs[j]!);
+      parts.writeRange(out, middle, hole + 28, parts.length(middle));
+    }
+    out.int(c.counts[j]!);
+    const x = c.texts[j]!;
+    const part = x >= 0 ? this.partOf[x]! - 1 : -1;
+    if (part >= 0 && this.texts.mark(part) === data[d + NODE]) this.texts.write(out, part);
+    else this.newText(o, k, x);
+    if (this.related || (this.hasAnatomies && c.anatomyIds[j] !== 0)) {
+      out.unwrite(FINDING_NEXT.length);
+      this.extras(this.store!, k);
+      out.bytes(FINDING_NEXT);
+    }
+  }
+
+  /** The value of `"time"` as findingJson writes it (and `localTime` after it): on the clock when the occurrence has no instant. */
+  private time(o: number, k: number, us: number): void {
+    const out = this.out;
     if (!Number.isNaN(us)) {
       // As isoMicros writes it: the whole second, then the fraction as six digits.
       const sec = Math.floor(us / 1_000_000);
-      if (sec !== this.second) {
-        this.second = sec;
-        this.secondBytes = Buffer.from(`"${new Date(sec * 1000).toISOString().slice(0, 19)}.`, 'latin1');
-      }
-      out.bytes(this.secondBytes);
+      out.ascii(`"${new Date(sec * 1000).toISOString().slice(0, 19)}.`);
       out.int(us - sec * 1_000_000, 6);
-      out.byte(0x5a); // Z
-      out.byte(0x22); // "
-    } else {
-      // No instant of its own: placed on the diagnosis's clock, or node-local.
-      const t = findingTimes(placeFinding(findingAt(set, k - set.start), this.clock), this.clock);
-      if (t.time === null) out.ascii('null');
-      else out.json(t.time);
-      if (t.localTime !== undefined) {
-        out.ascii(',\n      "localTime": ');
-        out.json(t.localTime);
-      }
+      out.ascii('Z"');
+      return;
     }
-    out.bytes(this.whoOf(set));
-    out.int(c.counts[j]!);
-    out.bytes(this.nodes.get(set.node));
-    // JSON.stringify's own loop and one native encode beat a loop over the text's characters here (a text is read once, from wherever it is in memory).
-    out.utf8(JSON.stringify(c.texts[j]!));
-    if (c.anatomyIds[j] !== 0 || set.store.related.size !== 0) this.extras(set.store, k);
+    // No instant of its own: placed on the diagnosis's clock, or node-local.
+    const set = this.sets[o]!;
+    const t = findingTimes(placeFinding(findingAt(set, k - set.start), this.clock), this.clock);
+    if (t.time === null) out.ascii('null');
+    else out.json(t.time);
+    if (t.localTime !== undefined) {
+      out.ascii(',\n      "localTime": ');
+      out.json(t.localTime);
+    }
+  }
+
+  /** Occurrence `k`'s text part, of set `o`, its text numbered `x`: not kept yet (or kept for another node), written, then kept when it is numbered. */
+  private newText(o: number, k: number, x: number): void {
+    const out = this.out;
+    const node = this.node(this.sets[o]!.node);
+    this.setData[SET_DATA * o + NODE] = node.id;
+    const at = out.length;
+    out.bytes(node.bytes);
+    // JSON.stringify's own loop and one native encode beat a loop over the text's characters here.
+    out.utf8(JSON.stringify(this.store!.texts[k]!));
+    out.bytes(FINDING_NEXT);
+    if (x < 0) return;
+    const part = out.since(at);
+    if (!this.texts.fits(part.length)) {
+      // Every text part is forgotten, and so are the ids the numbers held.
+      this.texts.clear();
+      this.partOf.fill(0);
+    }
+    this.partOf[x] = 1 + this.texts.add(part, node.id);
   }
 
   /** The members after `text` of an occurrence's finding (findingJson's anatomy and related lines): an anatomy is encoded once per distinct one. */
@@ -392,9 +728,9 @@ class FindingWriter {
     if (related?.length) this.out.utf8(`,\n      "related": ${at(related)}`);
   }
 
-  /** After the last finding. */
+  /** After the last finding: its comma taken back. */
   end(): void {
-    if (!this.none) this.out.bytes(FINDING_END);
+    if (!this.none) this.out.unwrite(1);
   }
 }
 
@@ -416,7 +752,7 @@ function indentOf(depth: number): Buffer {
 function writeValue(out: ByteWriter, value: unknown, depth: number, keys: Encodings<string>): void {
   if (value === null) out.ascii('null');
   else if (typeof value === 'string') out.json(value);
-  else if (typeof value === 'number') out.ascii(Number.isFinite(value) ? String(value) : 'null');
+  else if (typeof value === 'number') writeNumber(out, value);
   else if (typeof value === 'boolean') out.ascii(value ? 'true' : 'false');
   else if (Array.isArray(value)) {
     if (value.length === 0) {
@@ -457,55 +793,118 @@ function writeValue(out: ByteWriter, value: unknown, depth: number, keys: Encodi
   }
 }
 
-const CLUSTER_KEYS = ['signature', 'title', 'node', 'pod', 'container', 'count', 'files', 'firstSeen', 'lastSeen', 'perHour'].map((key) => Buffer.from(`${key === 'signature' ? '{' : ','}\n      "${key}": `, 'latin1'));
+const CLUSTER_LAST = Buffer.from(',\n      "lastSeen": ', 'latin1');
+const CLUSTER_RATE = Buffer.from(',\n      "perHour": ', 'latin1');
 const CLUSTER_FILE = Buffer.from('\n        ', 'latin1');
 const CLUSTER_FILES_END = Buffer.from('\n      ]', 'latin1');
 const CLUSTER_END = Buffer.from('\n    }', 'latin1');
 
-function stringOrNull(out: ByteWriter, v: string | null): void {
-  if (v === null) out.ascii('null');
-  else out.json(v);
-}
-
-/** A number as JSON writes it. */
-function number(out: ByteWriter, v: number): void {
+/** A number as JSON writes it (a cluster's count and rate). */
+export function writeNumber(out: ByteWriter, v: number): void {
   if (v >= 0 && v <= 0xffffffff && v === Math.floor(v)) out.int(v);
-  else out.ascii(Number.isFinite(v) ? String(v) : 'null');
+  else if (v > 0 && v < 0xffffffff && Math.round(v * 100) / 100 === v) {
+    // Two decimals at most (a rate, a confidence, rounded so): v is the double nearest to that decimal, and
+    // String(v) writes the shortest decimal whose nearest double is v, which is it ("12.5", "0.97").
+    const hundredths = Math.round(v * 100);
+    const whole = Math.floor(hundredths / 100);
+    const cents = hundredths - 100 * whole;
+    out.int(whole);
+    out.byte(0x2e); // .
+    const tenths = (cents / 10) | 0;
+    out.byte(0x30 + tenths);
+    if (cents !== 10 * tenths) out.byte(0x30 + cents - 10 * tenths);
+  } else out.ascii(Number.isFinite(v) ? String(v) : 'null');
 }
 
-/** A cluster as an item of `clusters` (`writeValue` at depth 2, without looking up its keys: a list has a hundred thousand). */
-function writeCluster(out: ByteWriter, c: Cluster): void {
-  const k = CLUSTER_KEYS;
-  out.bytes(k[0]!);
-  out.json(c.signature);
-  out.bytes(k[1]!);
-  out.json(c.title);
-  out.bytes(k[2]!);
-  stringOrNull(out, c.node);
-  out.bytes(k[3]!);
-  stringOrNull(out, c.pod);
-  out.bytes(k[4]!);
-  stringOrNull(out, c.container);
-  out.bytes(k[5]!);
-  number(out, c.count);
-  out.bytes(k[6]!);
-  if (c.files.length === 0) out.ascii('[]');
-  else {
-    for (let i = 0; i < c.files.length; i++) {
-      out.byte(i === 0 ? 0x5b : 0x2c);
-      out.bytes(CLUSTER_FILE);
-      out.json(c.files[i]!);
+/**
+ * Writes a ClusterTable's clusters as items of `clusters` (`writeValue` at depth 2) from their parts,
+ * no Cluster made: a cluster is three parts encoded once and copied (its signature, title and node; its
+ * pod and container; its file), its count, its first and last seen (an instant's digits written by
+ * arithmetic) and its rate. An event list has a hundred thousand clusters of a few hundred pods.
+ */
+class ClusterWriter {
+  /** By signature and node: `{ "signature": …, "title": …, "node": …, "pod": ` (one writer per table: its titles). */
+  private readonly heads = new Map<string, Map<string | null, Buffer>>();
+  /** By namespace, pod and container: the pod as the cluster names it, `, "container": …, "count": `. */
+  private readonly pods = new Map<string | null, Map<string | null, Map<string | null, Buffer>>>();
+  /** By file: `, "files": [ its name ], "firstSeen": `, and its name alone (a cluster of several files). */
+  private readonly files = new Map<string, Buffer>();
+  private readonly names = new Map<string, Buffer>();
+  /** Encodings made since the tables started over: past CACHE_BOUNDS.clusterParts, they all start over. */
+  private made = 0;
+
+  constructor(private readonly out: ByteWriter) {}
+
+  /** `map`'s value for `k`, made and kept when it has none. */
+  private kept<K, V>(map: Map<K, V>, k: K, make: () => V): V {
+    let v = map.get(k);
+    if (v === undefined) {
+      if (++this.made > CACHE_BOUNDS.clusterParts) {
+        this.made = 1;
+        this.heads.clear();
+        this.pods.clear();
+        this.files.clear();
+        this.names.clear();
+      }
+      v = make();
+      map.set(k, v);
     }
-    out.bytes(CLUSTER_FILES_END);
+    return v;
   }
-  out.bytes(k[7]!);
-  stringOrNull(out, c.firstSeen);
-  out.bytes(k[8]!);
-  stringOrNull(out, c.lastSeen);
-  out.bytes(k[9]!);
-  if (c.perHour === null) out.ascii('null');
-  else number(out, c.perHour);
-  out.bytes(CLUSTER_END);
+
+  write(p: ClusterParts): void {
+    const out = this.out;
+    const s = p.set;
+    const nodes = this.kept(this.heads, s.signature, () => new Map<string | null, Buffer>());
+    out.bytes(this.kept(nodes, s.node, () => encoded(['{\n      "signature": ', { json: s.signature }, ',\n      "title": ', { json: p.title }, ',\n      "node": ', { json: s.node }, ',\n      "pod": '])));
+    const pods = this.kept(this.pods, s.namespace, () => new Map<string | null, Map<string | null, Buffer>>());
+    const containers = this.kept(pods, s.pod, () => new Map<string | null, Buffer>());
+    out.bytes(this.kept(containers, s.container, () => encoded([{ json: !s.pod ? null : !s.namespace ? s.pod : [s.namespace, s.pod].join('/') }, ',\n      "container": ', { json: s.container }, ',\n      "count": '])));
+    writeNumber(out, p.count);
+    if (p.files === null) {
+      const file = s.file;
+      out.bytes(this.kept(this.files, file, () => encoded([',\n      "files": [\n        ', { json: path.basename(file) }, '\n      ],\n      "firstSeen": '])));
+    } else {
+      // Several sets: their files' names, each once, in order.
+      out.ascii(',\n      "files": ');
+      const seen = new Set<string>();
+      for (const x of p.files) {
+        const name = path.basename(x.file);
+        if (seen.has(name)) continue;
+        out.byte(seen.size === 0 ? 0x5b : 0x2c);
+        seen.add(name);
+        out.bytes(CLUSTER_FILE);
+        out.bytes(this.kept(this.names, name, () => encoded([{ json: name }])));
+      }
+      out.bytes(CLUSTER_FILES_END);
+      out.ascii(',\n      "firstSeen": ');
+    }
+    this.seen(p.firstUs, p.firstText);
+    out.bytes(CLUSTER_LAST);
+    this.seen(p.lastUs, p.lastText);
+    out.bytes(CLUSTER_RATE);
+    if (p.perHour === null) out.ascii('null');
+    else writeNumber(out, p.perHour);
+    out.bytes(CLUSTER_END);
+  }
+
+  /** First or last seen: the instant as isoOf writes it, else the text placed on the clock, else null. */
+  private seen(us: number, text: string | null): void {
+    const out = this.out;
+    if (Number.isNaN(us)) {
+      if (text === null) out.ascii('null');
+      else out.json(text);
+      return;
+    }
+    out.byte(0x22);
+    if (out.iso(us)) {
+      out.byte(0x5a); // Z
+      out.byte(0x22);
+    } else {
+      out.unwrite(1);
+      out.json(isoOf(us));
+    }
+  }
 }
 
 /** A list written item by item as it is made (a cluster's event list has a hundred thousand clusters): `length` items, in order. */
@@ -538,14 +937,15 @@ export function* diagnosisJson(recognitions: readonly Recognition[], clock: Cloc
     for (const owners of storesOf(setsOf(r))) {
       const store = owners.store;
       const total = store.byOrder.length;
+      findings.nextStore(owners);
       for (let from = 0; from < total; from += GATHER) {
         const n = Math.min(GATHER, total - from);
-        columns.gather(store, owners, from, n);
+        columns.gather(store, owners, findings.textNumbers, from, n);
         for (let j = 0; j < n; j++) {
-          const set = columns.sets[j];
-          if (!set) continue;
+          const o = columns.owners[j]!;
+          if (o < 0) continue;
           if (out.full) yield out.take();
-          findings.write(set, columns.at[j]!, columns, j);
+          findings.write(o, columns.at[j]!, columns, j);
         }
       }
     }
@@ -564,13 +964,22 @@ export function* diagnosisJson(recognitions: readonly Recognition[], clock: Cloc
     if (!list || value.length === 0) writeValue(out, list ? [] : value, 1, keys);
     else {
       let k = 0;
-      for (const item of value) {
-        out.byte(k++ === 0 ? 0x5b : 0x2c);
-        out.bytes(indentOf(2));
-        if (value instanceof ClusterTable) writeCluster(out, item as Cluster);
-        else if (item === undefined || typeof item === 'function' || typeof item === 'symbol') out.ascii('null');
-        else writeValue(out, item, 2, keys);
-        if (out.full) yield out.take();
+      if (value instanceof ClusterTable) {
+        const clusters = new ClusterWriter(out);
+        for (const parts of value.parts()) {
+          out.byte(k++ === 0 ? 0x5b : 0x2c);
+          out.bytes(indentOf(2));
+          clusters.write(parts);
+          if (out.full) yield out.take();
+        }
+      } else {
+        for (const item of value) {
+          out.byte(k++ === 0 ? 0x5b : 0x2c);
+          out.bytes(indentOf(2));
+          if (item === undefined || typeof item === 'function' || typeof item === 'symbol') out.ascii('null');
+          else writeValue(out, item, 2, keys);
+          if (out.full) yield out.take();
+        }
       }
       out.ascii('\n  ]');
     }

@@ -128,6 +128,24 @@ export function extrasAt(s: OccurrenceStore, k: number): Pick<Finding, 'anatomy'
  */
 export function forEachInOrder(sets: readonly OccurrenceSet[], visit: (set: OccurrenceSet, i: number) => void): void {
   for (const { store, sets: mine, owner } of storesOf(sets)) {
+    let asked = 0;
+    for (const s of mine) asked += s.size;
+    if (asked * 8 < store.byOrder.length) {
+      // A few of the store's occurrences (the runtime errors among an event list's probe failures): their
+      // places in input order, sorted, rather than the whole store's order read all over.
+      const orders = new Uint32Array(asked);
+      let x = 0;
+      for (const s of mine) for (let i = 0; i < s.size; i++) orders[x++] = store.order[s.start + i]!;
+      orders.sort();
+      for (let y = 0; y < orders.length; y++) {
+        // A set asked for twice: its places once.
+        if (y > 0 && orders[y] === orders[y - 1]) continue;
+        const k = store.byOrder[orders[y]!]!;
+        const i = owner[k]!;
+        visit(mine[i]!, k - mine[i]!.start);
+      }
+      continue;
+    }
     // The store's own order, skipping the occurrences of sets not asked for.
     for (let o = 0; o < store.byOrder.length; o++) {
       const k = store.byOrder[o]!;
@@ -232,6 +250,16 @@ class SetTable {
     return this.strings[this.fields[id * FIELDS + f]!];
   }
 
+  /** Read-only (`setStringId`): set `id`'s field `f` as its index in `strings`. */
+  fieldId(id: number, f: number): number {
+    return this.fields[id * FIELDS + f]!;
+  }
+
+  /** Read-only (`setStrings`): the strings the sets' fields index, one list per store. */
+  get stringList(): readonly (string | null | undefined)[] {
+    return this.strings;
+  }
+
   /** Set `set`'s sample, made on first use: neither the diagnosis nor `--json` reads it, and a file's is up to 8,192 Findings. */
   sampleOf(set: StoredSet): Finding[] {
     const id = set.id;
@@ -279,6 +307,10 @@ class StoredSet implements OccurrenceSet {
     private readonly table: SetTable,
     readonly id: number,
   ) {}
+  /** Read-only, for `setStrings`/`setStringId`. */
+  get tableOf(): SetTable {
+    return this.table;
+  }
   get store(): OccurrenceStore {
     return this.table.store;
   }
@@ -850,4 +882,24 @@ export function occurrenceSets(findings: readonly Finding[]): OccurrenceSet[] {
 /** A recognition's sets: the ones it built, or those of its findings (a recognition made by hand). */
 export function setsOf(r: { findings: readonly Finding[]; sets?: readonly OccurrenceSet[] }): readonly OccurrenceSet[] {
   return r.sets ?? occurrenceSets(r.findings);
+}
+
+// Read-only views for passes over many sets (the clusters' table): nothing here builds or changes a set.
+
+/** The fields `setStringId` numbers, by name. */
+export const SET_STRING_FIELDS = { signature: SIGNATURE, node: NODE, namespace: NAMESPACE, pod: POD, container: CONTAINER } as const;
+
+/**
+ * The strings a set's fields are numbers into (one list for the sets of a store, equal strings one
+ * number), or null for a set not made by an OccurrenceBuilder: a pass over a hundred thousand sets
+ * compares the numbers, `setStringId`, and looks each string up once per store.
+ */
+export function setStrings(set: OccurrenceSet): readonly (string | null | undefined)[] | null {
+  return set instanceof StoredSet ? set.tableOf.stringList : null;
+}
+
+/** A set's field (SET_STRING_FIELDS) as its index in `setStrings(set)`; only for a set `setStrings` gives a list for. */
+export function setStringId(set: OccurrenceSet, field: number): number {
+  const s = set as StoredSet;
+  return s.tableOf.fieldId(s.id, field);
 }
