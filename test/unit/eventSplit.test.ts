@@ -243,3 +243,14 @@ test('small, gzip and unsplittable files are read on one thread; a cancel during
     (e: unknown) => e instanceof Cancelled,
   );
 });
+
+test('more distinct values than the worker numbers (65,536): the rest come with their batches, the findings alike', { timeout: 120000 }, async () => {
+  // Every event's message and pod distinct: the worker's numbering and the readers' tables fill up.
+  const n = 70000;
+  const { text, offsets } = list(n, 13, false, (i, rand) => event(i, rand, `Readiness probe failed: OCI runtime exec failed: exec failed: EOF: unknown (${i})`, { involvedObject: { kind: 'Pod', name: `pod-${i}`, namespace: 'shop' } }));
+  const file = write('events-distinct.json', text);
+  const { single, multi, reports } = await both(file, { from: offsets[1000]! - 2, batchEvents: 4096 });
+  assert.deepEqual(reports[0], { at: offsets[1000], verified: true, resumedAt: reports[0]!.resumedAt, events: n - 1000 });
+  assert.equal(single.findings.length, n);
+  assert.deepEqual(whole(multi), whole(single));
+});

@@ -98,9 +98,14 @@ class TailValues extends SharedBytes {
     return -1;
   }
 
+  /** The last time seen numbered: the events of one second share theirs. */
+  private lastNumbered: LogTime | null = null;
+
   override timeOf(s: EventBytes, slot: number): LogTime | null {
     const t = super.timeOf(s, slot);
-    if (t !== null && !this.numbered.has(t) && !this.pending.has(t)) this.pending.set(t, s.kind[slot] === NUMBER ? String(s.numberAt(slot)) : s.stringAt(slot));
+    if (t === null || t === this.lastNumbered) return t;
+    if (this.numbered.has(t)) this.lastNumbered = t;
+    else if (!this.pending.has(t)) this.pending.set(t, s.kind[slot] === NUMBER ? String(s.numberAt(slot)) : s.stringAt(slot));
     return t;
   }
 }
