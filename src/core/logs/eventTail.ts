@@ -121,18 +121,26 @@ class Numbering<K> {
     return this.ids;
   }
 
+  /** Numbers given so far. */
+  private count = 0;
+
   /** The number of `key`, whose text (sent when it is new) is `text`. */
   id(key: K, text: string): number {
     const known = this.ids.get(key);
     if (known !== undefined) return known;
-    if (this.ids.size >= MAX_NUMBERED) {
+    const id = this.next(text);
+    if (id >= 0) this.ids.set(key, id);
+    return id;
+  }
+
+  /** A new number for `text`, which the caller remembers by other means (a table entry), not kept in the map. */
+  next(text: string): number {
+    if (this.count >= MAX_NUMBERED) {
       this.local.push(text);
       return -1 - this.local.length;
     }
-    const id = this.ids.size;
-    this.ids.set(key, id);
     this.fresh.push(text);
-    return id;
+    return this.count++;
   }
 }
 
@@ -182,7 +190,7 @@ class TailEncoder implements EventSink {
       if (entry >= this.nameIds.length) this.nameIds = grown(this.nameIds, entry);
       id = this.nameIds[entry]! - 1;
       if (id < 0) {
-        id = this.names.id(s, s);
+        id = this.names.next(s);
         if (id >= 0) this.nameIds[entry] = id + 1;
       }
     }
@@ -214,14 +222,14 @@ class TailEncoder implements EventSink {
     }
     let m = this.messageIds[entry]! - 1;
     if (m < 0) {
-      m = this.names.id(message, message);
+      m = this.names.next(message);
       // Only a numbered message is remembered by its entry (one sent with its batch alone is not).
       if (m >= 0) this.messageIds[entry] = m + 1;
     }
     ids[o + F_MESSAGE] = m;
     if (this.textOfEntry[entry] === text) ids[o + F_TEXT] = this.textIds[entry]!;
     else {
-      const t = this.texts.id(text, text);
+      const t = this.texts.next(text);
       ids[o + F_TEXT] = t;
       if (t >= 0) {
         this.textOfEntry[entry] = text;
