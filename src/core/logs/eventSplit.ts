@@ -16,9 +16,9 @@
  * texts, the notes and the line count are those of one thread reading the whole list
  * (test/unit/eventSplit.test.ts).
  *
- * Where to split: the main thread reads the head (scan and records, ~1.2 s per 133 MB list, see
- * SPLIT_FRACTION) and recognises every event (~0.8 s); the worker reads the rest. Both finish together
- * when the head is about a fifth of the file.
+ * Where to split: the main thread reads the head and recognises every event; the worker reads the
+ * rest, at a higher cost per event than the main thread's reading (it numbers the values it sends).
+ * Both finish together when the head is about a seventh of the file (SPLIT_FRACTION).
  */
 import * as fs from 'node:fs';
 import type { Worker } from 'node:worker_threads';
@@ -28,12 +28,15 @@ import { type ParallelOptions, WORKER_SCRIPT, idleCores, workersFromEnvironment 
 import type { LogRecord, LogTime } from './types';
 
 /**
- * The head's share of the file. Measured on the 133.5 MB compact list (400,000 events, CPU profile,
- * 2 cores): reading (scan + records + texts) ~1.2 s, recognition of every event ~0.8 s, so the main
- * thread's head x·1.2 + 0.8 meets the worker's (1 - x)·1.2 near x = 0.17; the main thread also turns
- * the worker's batches into records (~0.1 s), which brings it to a fifth.
+ * The head's share of the file. Measured on the 133.5 MB compact list (400,000 events), CPU time of one
+ * thread, three alternated runs: reading it (scan, records, texts) 1.10-1.21 s, recognising its events
+ * 1.15-1.24 s more, the worker's reading of it (with the numbering of its values) 1.56-1.67 s, and
+ * turning the worker's batches back into events 0.05-0.12 s. The main thread's x·(1.16 + 1.18) +
+ * (1 - x)·(1.18 + 0.1) meets the worker's (1 - x)·1.6 (plus its ~0.07 s start) at x = 0.14: both
+ * then take ~1.45 s where one thread took ~2.35 s. Below that the main thread waits for the worker;
+ * above it, the worker waits for the main thread (it is at most AHEAD batches ahead).
  */
-export const SPLIT_FRACTION = 0.2;
+export const SPLIT_FRACTION = 0.15;
 /** Smaller lists are read on one thread: a worker takes ~40 ms to start, a 32 MiB list ~0.5 s to read. */
 export const MIN_SPLIT_BYTES = 32 * 1024 * 1024;
 /** Events per batch: ~0.3 MB of numbers, a few ms of the main thread's time each. */
@@ -163,7 +166,7 @@ export class EventSplit {
   async take(reader: JsonEventReader, sink: EventSink, stop: () => Error | null, progress: (at: number) => void): Promise<SplitTaken> {
     const split = reader.splitState();
     const report = (resumedAt: number, events: number) => this.options.onSplit?.({ at: this.at, verified: split !== null, resumedAt, events });
-    // A worker slow to start is still waited for: by the split point it has had a fifth of the reading's time.
+    // A worker slow to start is still waited for: by the split point it has had a seventh of the reading's time.
     if (!split) {
       report(this.at, 0);
       await this.close();
