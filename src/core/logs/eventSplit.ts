@@ -30,12 +30,12 @@ import type { LogRecord, LogTime } from './types';
 
 /**
  * The head's share of the file. Measured on the 133.5 MB compact list (400,000 events), CPU time of one
- * thread, three alternated runs: reading it (scan, records, texts) 1.10-1.21 s, recognising its events
- * 1.15-1.24 s more, the worker's reading of it (with the numbering of its values) 1.56-1.67 s, and
- * turning the worker's batches back into events 0.05-0.12 s. The main thread's x·(1.16 + 1.18) +
- * (1 - x)·(1.18 + 0.1) meets the worker's (1 - x)·1.6 (plus its ~0.07 s start) at x = 0.14: both
- * then take ~1.45 s where one thread took ~2.35 s. Below that the main thread waits for the worker;
- * above it, the worker waits for the main thread (it is at most AHEAD batches ahead).
+ * thread, three alternated runs (bench machine, load 5.5): reading it (scan, records, texts) 0.97-1.22 s,
+ * recognising its events 1.01-1.03 s more, the worker's reading of it (with the numbering of its
+ * values) 1.36-1.51 s, and turning the worker's batches back into events ~0.1 s. The main thread's
+ * x·(1.04 + 1.02) + (1 - x)·(1.02 + 0.1) meets the worker's (1 - x)·1.39 (plus its ~0.07 s start) at
+ * x = 0.15: both then take ~1.26 s where one thread took ~2.06 s. Below that the main thread waits for
+ * the worker; above it, the worker waits for the main thread (it is at most AHEAD batches ahead).
  */
 export const SPLIT_FRACTION = 0.15;
 /** Smaller lists are read on one thread: a worker takes ~40 ms to start, a 32 MiB list ~0.5 s to read. */
