@@ -174,13 +174,12 @@ export class EventSplit {
   /**
    * With `reader` having read the file up to the split point: when it stands between two items, hands
    * the worker's events to `sink` in order, as the reader would have, moves the reader past them and
-   * says where to read on. `stop` is asked between batches (what it returns is thrown); `progress` is
-   * told the file offset reached.
+   * says where to read on. `stop` is asked between batches and when `signal` aborts (what it returns is
+   * thrown); `progress` is told the file offset reached.
    */
-  async take(reader: JsonEventReader, sink: EventSink, stop: () => Error | null, progress: (at: number) => void): Promise<SplitTaken> {
+  async take(reader: JsonEventReader, sink: EventSink, stop: () => Error | null, progress: (at: number) => void, signal?: AbortSignal): Promise<SplitTaken> {
     const split = reader.splitState();
     const report = (resumedAt: number, events: number) => this.options.onSplit?.({ at: this.at, verified: split !== null, resumedAt, events });
-    // A worker slow to start is still waited for: by the split point it has had a seventh of the reading's time.
     if (!split) {
       report(this.at, 0);
       await this.close();
@@ -193,6 +192,8 @@ export class EventSplit {
     let at = this.at;
     let state: ItemsState = { newlines: 0, lineStart: this.at, lineLost: 0, items: 0 };
     let events = 0;
+    const aborted = () => this.poke();
+    signal?.addEventListener('abort', aborted);
     try {
       for (;;) {
         const stopped = stop();
@@ -213,9 +214,11 @@ export class EventSplit {
           continue;
         }
         if (this.finished || this.lost) break;
+        // A worker slow to start is waited for too: by the split point it has had a seventh of the reading's time.
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
     } finally {
+      signal?.removeEventListener('abort', aborted);
       reader.skipItems(at, state);
     }
     report(at, events);

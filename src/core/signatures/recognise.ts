@@ -460,7 +460,7 @@ interface DocumentReader {
    * Once the file was pushed up to `split`'s point: the worker's part of the list taken in (or not,
    * see eventSplit.ts); returns the offset to push on from.
    */
-  split(split: EventSplit, stop: () => Error | null, progress: (at: number) => void): Promise<number>;
+  split(split: EventSplit, stop: () => Error | null, progress: (at: number) => void, signal?: AbortSignal): Promise<number>;
 }
 
 function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
@@ -496,12 +496,12 @@ function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
       reader.end();
       finish();
     },
-    split: async (split, stop, progress) => {
+    split: async (split, stop, progress, signal) => {
       if (!(reader instanceof JsonEventReader)) {
         await split.close();
         return split.at;
       }
-      const taken = await split.take(reader, sink, stop, progress);
+      const taken = await split.take(reader, sink, stop, progress, signal);
       newlines += taken.newlines;
       bytes += taken.at - split.at;
       if (taken.last >= 0) last = taken.last;
@@ -621,7 +621,7 @@ async function recogniseDocumentFile(file: string, kind: DocumentKind, options: 
     }
     if (split && at === split.at) {
       const stop = () => (options.signal?.aborted ? new Cancelled(file) : null);
-      const from = await reader.split(split, stop, (n) => progress?.(n));
+      const from = await reader.split(split, stop, (n) => progress?.(n), options.signal);
       for await (const chunk of openRaw(file, progress, false, from)) {
         if (options.signal?.aborted) throw new Cancelled(file);
         reader.push(chunk);
