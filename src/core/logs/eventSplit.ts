@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { EventSink, ItemsState, JsonEventReader, SharedBytes } from './events';
-import { F_COMPONENT, F_CONTAINER, F_FIRST, F_MESSAGE, F_NAMESPACE, F_NODE, F_POD, F_TEXT, F_TIME, F_WARNING, FIELDS, NUMS, type TailBatch, type TailJob, type TailMessage } from './eventTail';
+import { F_COMPONENT, F_CONTAINER, F_FIRST, F_MESSAGE, F_NAMESPACE, F_NODE, F_POD, F_TEXT, F_TIME, F_WARNING, FIELDS, NUMS, type TailBatch, type TailJob, type TailMessage, ringSlot, ringSlotBytes } from './eventTail';
 import { type ParallelOptions, WORKER_SCRIPT, idleCores, workersFromEnvironment } from './parallel';
 import type { LogRecord, LogTime } from './types';
 
@@ -40,10 +40,15 @@ import type { LogRecord, LogTime } from './types';
 export const SPLIT_FRACTION = 0.15;
 /** Smaller lists are read on one thread: a worker takes ~40 ms to start, a 32 MiB list ~0.5 s to read. */
 export const MIN_SPLIT_BYTES = 32 * 1024 * 1024;
-/** Events per batch: ~0.3 MB of numbers, a few ms of the main thread's time each. */
+/** Events per batch: 0.5 MB of numbers, a few ms of the main thread's time each. */
 export const BATCH_EVENTS = 8192;
-/** Batches the worker may be ahead of the main thread: bounds the memory they hold (~1 MB each with their strings). */
-const AHEAD = 4;
+/**
+ * Batches the worker may be ahead of the main thread: bounds the memory they hold (0.5 MB of numbers
+ * each in the ring, and their new strings). Enough for the worker to read on while the main thread reads the head:
+ * on the 133.5 MB list it makes ~11 batches meanwhile, and with 4 it stopped for 0.3-0.44 s, after which
+ * the main thread waited for 38 of its 42 batches (0.58-0.73 s).
+ */
+const AHEAD = 16;
 /** Bytes around the split offset searched for the start of an item. */
 const WINDOW = 1024 * 1024;
 /**
@@ -110,6 +115,8 @@ export class EventSplit {
     private readonly fd: number,
     private readonly worker: Worker,
     private readonly control: Int32Array,
+    private readonly ring: SharedArrayBuffer,
+    private readonly batchEvents: number,
     private readonly options: NonNullable<ParallelOptions['eventSplit']>,
   ) {
     worker.on('message', (m: TailMessage) => {
@@ -154,10 +161,14 @@ export class EventSplit {
       const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
       const control = new Int32Array(new SharedArrayBuffer(8));
       const worker = new Worker(WORKER_SCRIPT, { resourceLimits: WORKER_LIMITS });
-      const job: TailJob = { type: 'events', fd, from: at, size: st.size, control: control.buffer as SharedArrayBuffer, batchEvents: settings.batchEvents ?? BATCH_EVENTS, ahead: AHEAD };
+      const batchEvents = settings.batchEvents ?? BATCH_EVENTS;
+      // One block for the batches' numbers, reused: per-batch arrays freed on this thread were left
+      // in the worker's malloc arena, and the process's peak grew by their total.
+      const ring = new SharedArrayBuffer(AHEAD * ringSlotBytes(batchEvents));
+      const job: TailJob = { type: 'events', fd, from: at, size: st.size, control: control.buffer as SharedArrayBuffer, batchEvents, ahead: AHEAD, ring };
       worker.postMessage(job);
       keep = true;
-      return new EventSplit(at, fd, worker, control, settings);
+      return new EventSplit(at, fd, worker, control, ring, batchEvents, settings);
     } catch {
       return null;
     } finally {
@@ -203,7 +214,7 @@ export class EventSplit {
           for (const s of b.names) names.push(reader.shared.name(s)!);
           for (const s of b.texts) texts.push(reader.shared.text(s));
           for (const s of b.times) times.push(reader.shared.time(s));
-          replay(b, split.line, split.column16, names, texts, times, reader.shared, sink);
+          replay(b, ringSlot(this.ring, b.slot, this.batchEvents), split.line, split.column16, names, texts, times, reader.shared, sink);
           events += b.count;
           at = b.at;
           state = b.state;
@@ -247,8 +258,9 @@ export class EventSplit {
 const int = (x: number) => (x <= 0x7fffffff ? x | 0 : x);
 
 /** A batch's events to `sink`, their records made of the main thread's shared values. */
-function replay(b: TailBatch, line: number, column16: number, names: string[], texts: string[], times: (LogTime | null)[], shared: SharedBytes, sink: EventSink): void {
-  const { nums, ids, local } = b;
+function replay(b: TailBatch, slot: { nums: Float64Array; ids: Int32Array }, line: number, column16: number, names: string[], texts: string[], times: (LogTime | null)[], shared: SharedBytes, sink: EventSink): void {
+  const { nums, ids } = slot;
+  const { local } = b;
   // A value not numbered (the worker's tables were full) is as the reader makes one then: not shared.
   const str = (id: number, table: string[]) => (id >= 0 ? table[id]! : id === -1 ? null : local[-2 - id]!);
   const time = (id: number) => (id >= 0 ? times[id]! : id === -1 ? null : shared.time(local[-2 - id]!));

@@ -47,14 +47,26 @@ export interface TailJob {
   batchEvents: number;
   /** Batches sent and not yet taken at most: the worker waits for the main thread past that. */
   ahead: number;
+  /** The batches' numbers: `ahead` slots of `ringSlotBytes(batchEvents)`, batch k in slot k % ahead. */
+  ring: SharedArrayBuffer;
 }
 
-/** A batch of events, and where the worker stood after its last one. */
+/** Bytes of one batch's numbers in the ring: its `nums`, then its `ids`. */
+export function ringSlotBytes(batchEvents: number): number {
+  return batchEvents * (NUMS * 8 + FIELDS * 4);
+}
+
+/** The views of slot `slot` of the ring: a batch's `nums` and `ids`. */
+export function ringSlot(ring: SharedArrayBuffer, slot: number, batchEvents: number): { nums: Float64Array; ids: Int32Array } {
+  const at = slot * ringSlotBytes(batchEvents);
+  return { nums: new Float64Array(ring, at, NUMS * batchEvents), ids: new Int32Array(ring, at + NUMS * 8 * batchEvents, FIELDS * batchEvents) };
+}
+
+/** A batch of events (its numbers in the ring's slot `slot`), and where the worker stood after its last one. */
 export interface TailBatch {
   type: 'batch';
   count: number;
-  nums: Float64Array<ArrayBuffer>;
-  ids: Int32Array<ArrayBuffer>;
+  slot: number;
   /** Strings and time texts met for the first time, numbered on from those of the batches before. */
   names: string[];
   texts: string[];
@@ -152,8 +164,9 @@ class Numbering<K> {
  */
 class TailEncoder implements EventSink {
   count = 0;
-  nums: Float64Array<ArrayBuffer>;
-  ids: Int32Array<ArrayBuffer>;
+  private slot = 0;
+  private nums: Float64Array;
+  private ids: Int32Array;
   local: string[] = [];
   private readonly names: Numbering<string>;
   private readonly texts: Numbering<string>;
@@ -171,9 +184,10 @@ class TailEncoder implements EventSink {
   constructor(
     private readonly values: TailValues,
     private readonly size: number,
+    private readonly ring: SharedArrayBuffer,
+    private readonly slots: number,
   ) {
-    this.nums = new Float64Array(NUMS * size);
-    this.ids = new Int32Array(FIELDS * size);
+    ({ nums: this.nums, ids: this.ids } = ringSlot(ring, 0, size));
     this.names = new Numbering(this.local);
     this.texts = new Numbering(this.local);
     this.times = new Numbering(this.local);
@@ -270,13 +284,15 @@ class TailEncoder implements EventSink {
     throw new Error('event tail: a note');
   }
 
-  /** The batch so far, and a fresh one begun. */
+  /**
+   * The batch so far, and the next one begun in the ring's next slot (written only once the main
+   * thread has taken the batch that slot held: `readTail` waits for that before it reads on).
+   */
   take(at: number, state: ItemsState, final: boolean): TailBatch {
     const batch: TailBatch = {
       type: 'batch',
       count: this.count,
-      nums: this.nums,
-      ids: this.ids,
+      slot: this.slot,
       names: this.names.fresh,
       texts: this.texts.fresh,
       times: this.times.fresh,
@@ -286,8 +302,8 @@ class TailEncoder implements EventSink {
       final,
     };
     this.count = 0;
-    this.nums = new Float64Array(NUMS * this.size);
-    this.ids = new Int32Array(FIELDS * this.size);
+    this.slot = (this.slot + 1) % this.slots;
+    ({ nums: this.nums, ids: this.ids } = ringSlot(this.ring, this.slot, this.size));
     this.names.fresh = [];
     this.texts.fresh = [];
     this.times.fresh = [];
@@ -313,7 +329,7 @@ const TAIL_BUFFER = 1024 * 1024;
 export function readTail(job: TailJob, post: (batch: TailBatch) => void): void {
   const control = new Int32Array(job.control);
   const values = new TailValues();
-  const encoder = new TailEncoder(values, job.batchEvents);
+  const encoder = new TailEncoder(values, job.batchEvents, job.ring, job.ahead);
   const reader = JsonEventReader.inItems(encoder, values, job.from);
   const buf = Buffer.allocUnsafe(Math.max(1, Math.min(TAIL_BUFFER, job.size - job.from)));
   let pos = job.from;
@@ -331,7 +347,8 @@ export function readTail(job: TailJob, post: (batch: TailBatch) => void): void {
     const at = pos + i;
     post(encoder.take(at, reader.itemsState(), final));
     sent += 1;
-    // Back-pressure: a batch is ~0.5 MB; the main thread takes them in order as it recognises.
+    // Back-pressure: the main thread takes the batches in order as it recognises; the next one is
+    // written in the slot of the batch `ahead` before it, which must have been taken.
     for (;;) {
       if (Atomics.load(control, 1) !== 0) return false;
       const taken = Atomics.load(control, 0);

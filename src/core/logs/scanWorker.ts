@@ -18,7 +18,7 @@ if (port) {
   port.on('message', (m: ToWorker) => {
     if (m.type === 'events') {
       try {
-        readTail(m, (batch) => port.postMessage(batch satisfies TailMessage, [batch.nums.buffer, batch.ids.buffer]));
+        readTail(m, (batch) => port.postMessage(batch satisfies TailMessage));
       } catch (e) {
         port.postMessage({ type: 'tailError', message: (e as Error).message } satisfies TailMessage);
       }
