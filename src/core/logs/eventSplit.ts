@@ -63,9 +63,11 @@ const FORMAT = 'kubectl-events-json';
 /**
  * A core nobody uses, beyond `idleCores`'s rounding: the other processes' load leaves a whole core and
  * a half. The split trades ~0.4 s of CPU (the worker's numbering, the batches) for the main thread's
- * ~0.9 s, which pays only when the worker runs beside the main thread, not in its turn: on the 2-core
- * bench machine at a load average of 1.6-1.9, the reading of the 133.5 MB list took 2.87-3.44 s split
- * (split at 15%, 30% or 45%, 3 runs each) against 2.19-2.61 s on one thread.
+ * ~0.9 s, which pays only when the worker runs beside the main thread, not in its turn (Linux's
+ * autogroup gives a process the same share of a busy machine with a worker as without). Reading the
+ * 133.5 MB list on the 2-core bench machine, 3-4 runs each: with no other busy process, 1.47-1.58 s
+ * split against 1.98-2.05 s on one thread; with one other process keeping a core busy, 2.85-2.91 s
+ * split against 2.03-2.30 s.
  */
 function coreIsFree(): boolean {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
