@@ -18,7 +18,7 @@
  *
  * Where to split: the main thread reads the head and recognises every event; the worker reads the
  * rest, at a higher cost per event than the main thread's reading (it numbers the values it sends).
- * Both finish together when the head is about a seventh of the file (SPLIT_FRACTION).
+ * Both finish together when the head is about a fifth of the file (SPLIT_FRACTION).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -29,15 +29,16 @@ import { type ParallelOptions, WORKER_SCRIPT, idleCores, workersFromEnvironment 
 import type { LogRecord, LogTime } from './types';
 
 /**
- * The head's share of the file. Measured on the 133.5 MB compact list (400,000 events), CPU time of one
- * thread, three alternated runs (bench machine, load 5.5): reading it (scan, records, texts) 0.97-1.22 s,
- * recognising its events 1.01-1.03 s more, the worker's reading of it (with the numbering of its
- * values) 1.36-1.51 s, and turning the worker's batches back into events ~0.1 s. The main thread's
- * x·(1.04 + 1.02) + (1 - x)·(1.02 + 0.1) meets the worker's (1 - x)·1.39 (plus its ~0.07 s start) at
- * x = 0.15: both then take ~1.26 s where one thread took ~2.06 s. Below that the main thread waits for
- * the worker; above it, the worker waits for the main thread (it is at most AHEAD batches ahead).
+ * The head's share of the file. From one thread's CPU times on the 133.5 MB compact list (400,000
+ * events; bench machine, load 5.5, three alternated runs): reading it (scan, records, texts) 0.97-1.22 s,
+ * recognising its events 1.01-1.03 s more, the worker's reading of it (with the numbering of its values)
+ * 1.36-1.51 s, turning the worker's batches back into events ~0.1 s — the main thread's
+ * x·(1.04 + 1.02) + (1 - x)·(1.02 + 0.1) meets the worker's (1 - x)·1.39 near x = 0.15. Timed (the
+ * reading alone, recogniseFile, 3 runs each, load 1.6-1.8), a fifth did a little better, on both lists:
+ * compact 1.45-1.69 s at 0.2, 1.53-1.86 s at 0.15, 1.46-1.63 s at 0.25, 1.63-1.82 s at 0.1, against
+ * 2.12-2.28 s on one thread; indented 1.74-1.83 s at 0.2, 1.80-1.99 s at 0.15, 2.49-2.67 s on one thread.
  */
-export const SPLIT_FRACTION = 0.15;
+export const SPLIT_FRACTION = 0.2;
 /** Smaller lists are read on one thread: a worker takes ~40 ms to start, a 32 MiB list ~0.5 s to read. */
 export const MIN_SPLIT_BYTES = 32 * 1024 * 1024;
 /** Events per batch: 0.5 MB of numbers, a few ms of the main thread's time each. */
@@ -227,7 +228,7 @@ export class EventSplit {
           continue;
         }
         if (this.finished || this.lost) break;
-        // A worker slow to start is waited for too: by the split point it has had a seventh of the reading's time.
+        // A worker slow to start is waited for too: by the split point it has had a fifth of the reading's time.
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
     } finally {
