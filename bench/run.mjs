@@ -40,7 +40,9 @@
 //     it whole and parses it), interleaved. Targets: reading time / JSON.parse time ≤ 3, peak RSS ≤
 //     250 MB. Every count is checked against the generator's record: events and occurrences (count
 //     sums) per signature, distinct nodes (FQDN and short names counted once), no notes, every time
-//     known; a mismatch is broken (exit non-zero).
+//     known; a mismatch is broken (exit non-zero). The CLI's output with a worker forced
+//     (RUNTIME_LENS_WORKERS=1: a large list is read by the main thread and a worker, eventSplit.ts) and
+//     with none must be the same bytes.
 //
 // Environment: BENCH_EVENTS_RUNS (default 3), BENCH_EVENTS_INPUTS (default "compact,indented,journal"),
 // BENCH_RUNS (default 7), BENCH_MIB (default 512), BENCH_EXT_MIB (default 50),
@@ -827,6 +829,18 @@ else console.log(JSON.parse(t).items.length);\n`);
       got.occurrences[f.signature] = (got.occurrences[f.signature] ?? 0) + (input.kind === 'journal' ? 1 : f.count);
     }
     checkCounts(`${input.id}: diagnose --json`, got, want);
+    // A list read by the main thread and a worker together (src/core/logs/eventSplit.ts) must say
+    // exactly what the main thread alone says: forced both ways, whatever the machine's load.
+    const bothWays = ['0', '1'].map((workers) => {
+      const out = path.join(tmp, `events-workers-${workers}.json`);
+      const wfd = fs.openSync(out, 'w');
+      const w = measure(['node', cli, 'diagnose', '--json', input.file], { stdout: wfd, env: () => ({ RUNTIME_LENS_WORKERS: workers }) });
+      fs.closeSync(wfd);
+      if (w.status !== 0) fail(`RUNTIME_LENS_WORKERS=${workers} diagnose --json ${input.file} exited ${w.status}: ${w.stderr}`);
+      return out;
+    });
+    if (!bothWays.every((out) => fs.readFileSync(out).equals(fs.readFileSync(jsonOut)))) fail(`${input.id}: diagnose --json with RUNTIME_LENS_WORKERS=0 and =1 differ`);
+    for (const out of bothWays) fs.rmSync(out);
     fs.rmSync(jsonOut);
     for (const r of Object.values(results)) {
       r.median = median(r.seconds);

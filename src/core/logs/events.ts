@@ -157,7 +157,7 @@ function positiveAt(s: EventBytes, slot: number): number | null {
 }
 
 /** Distinct values kept at most this many: enough for a cluster's pods, nodes, messages and seconds. */
-const MAX_SHARED = 65536;
+export const MAX_SHARED = 65536;
 
 /** Are bytes [s, e) the ASCII string `word`? */
 function spells(word: string, b: Buffer, s: number, e: number): boolean {
@@ -179,6 +179,11 @@ class StringTable<T> {
     const value = this.make(s);
     if (this.seen.size < MAX_SHARED) this.seen.set(s, value);
     return value;
+  }
+
+  /** Keeps `value` as the shared value of `s` unless one is kept already (or the table is full). */
+  offer(s: string, value: T): void {
+    if (this.seen.size < MAX_SHARED && !this.seen.has(s)) this.seen.set(s, value);
   }
 
   /** The shared value of `s` when one was kept, else its value, not kept (the caller keeps it). */
@@ -228,7 +233,14 @@ export class SharedBytes implements SharedValues {
   /** What a message's line holds before and after it (`"message":"`, an indentation, `",`): a handful. */
   private readonly affixBytes = new ByteTable<string>(RAW, 256);
   /** The entry of the message `messageOf` last gave, or -1 when it was not looked up by its bytes. */
-  message = -1;
+  private message = -1;
+  /** The entry of the name `textOf` last gave, or -1. */
+  private nameAt = -1;
+
+  /** The entry of the message `messageOf` last gave (dense, from 0, in the order met), or -1 when it was not looked up by its bytes. */
+  get messageEntry(): number {
+    return this.message;
+  }
 
   name(s: string | null): string | null {
     return s === null ? null : this.names.get(s);
@@ -242,8 +254,31 @@ export class SharedBytes implements SharedValues {
     return this.texts.get(s);
   }
 
+  /**
+   * Puts the values met by their bytes into the tables of strings too, so that values that come as
+   * strings from now on (those a worker thread read, eventSplit.ts) are the same shared copies. Once
+   * per split list: a pass over at most MAX_SHARED entries per table.
+   */
+  shareByStrings(): void {
+    for (const t of [this.nameBytes, this.containerBytes]) {
+      for (let e = 0; e < t.size; e++) {
+        const v = t.value(e);
+        if (v !== null) this.names.offer(v, v);
+      }
+    }
+    const m = this.messageBytes;
+    for (let e = 0; e < m.size; e++) {
+      this.names.offer(m.key(e), m.key(e));
+      const text = m.value(e);
+      if (text !== null) this.texts.offer(text, text);
+    }
+    const t = this.timeBytes;
+    for (let e = 0; e < t.size; e++) this.times.offer(t.key(e), t.value(e));
+  }
+
   /** `name(text(v))` of a slot's value: a non-empty string or a number as a shared string, else null. */
   textOf(s: EventBytes, slot: number): string | null {
+    this.nameAt = -1;
     const k = s.kind[slot];
     if (k === STRING) {
       const b = s.bytes;
@@ -253,12 +288,20 @@ export class SharedBytes implements SharedValues {
       if (s.flags[slot]! & NON_ASCII) return this.names.get(s.stringAt(slot));
       const t = this.nameBytes;
       const entry = t.find(b, start, end, s.hash[slot]!);
-      if (entry >= 0) return t.value(entry);
+      if (entry >= 0) {
+        this.nameAt = entry;
+        return t.value(entry);
+      }
       const v = this.names.peek(s.stringAt(slot));
-      t.add(b, start, end, v, v);
+      if (t.add(b, start, end, v, v)) this.nameAt = t.size - 1;
       return v;
     }
     return k === NUMBER ? this.names.get(String(s.numberAt(slot))) : null;
+  }
+
+  /** The entry of the value `textOf` last gave in the table of names (dense, from 0), or -1 when it is not in it. */
+  get nameEntry(): number {
+    return this.nameAt;
   }
 
   /**
@@ -400,7 +443,32 @@ const MESSAGE_KEY = 'message';
 const MAX_ENVELOPE = 1024 * 1024;
 const MAX_DEPTH = 256;
 
-class JsonEventReader implements EventListReader {
+/**
+ * The reader's state between two items of a list's `items`, as a worker thread reads on from there
+ * (eventSplit.ts): lines are counted from the point where it began.
+ */
+export interface ItemsState {
+  /** Newlines read since the point. */
+  newlines: number;
+  /** File offset where the current line begins (the point itself while `newlines` is 0). */
+  lineStart: number;
+  /** Bytes minus UTF-16 units on the current line since the point, or since its start when `newlines` > 0. */
+  lineLost: number;
+  /** Items read since the point. */
+  items: number;
+}
+
+/** Where a reader stands at a split point, when it is between two items of a list (`JsonEventReader.splitState`). */
+export interface SplitState {
+  line: number;
+  /** UTF-16 column of the point on its line. */
+  column16: number;
+}
+
+/** Depth of the items of a list, `{"items": [ {…}, … ]}`: the only lists a split reads. */
+const LIST_ITEM_DEPTH = 3;
+
+export class JsonEventReader implements EventListReader {
   private depth = 0;
   /** Container kind per depth: 1 object, 2 array. */
   private readonly kinds = new Uint8Array(MAX_DEPTH + 2);
@@ -442,10 +510,109 @@ class JsonEventReader implements EventListReader {
   private topMessageLine = 0;
   /** Line where the current document begins. */
   private docLine = 1;
-  private readonly names = new SharedBytes();
+  private readonly names: SharedBytes;
   private readonly scanner = new EventBytes();
 
-  constructor(private readonly sink: EventSink) {}
+  constructor(
+    private readonly sink: EventSink,
+    names?: SharedBytes,
+  ) {
+    this.names = names ?? new SharedBytes();
+  }
+
+  /**
+   * A reader that starts at `at`, a file offset between two items of a list's `items` (just past the
+   * comma after an item), for `readItems`: a worker thread's part of a split list (eventSplit.ts). Its
+   * lines are counted from 0 there and its columns from `at`; the main thread moves them onto its own.
+   */
+  static inItems(sink: EventSink, names: SharedBytes, at: number): JsonEventReader {
+    const r = new JsonEventReader(sink, names);
+    r.depth = LIST_ITEM_DEPTH - 1;
+    r.kinds[1] = 1;
+    r.kinds[2] = 2;
+    r.itemDepth = LIST_ITEM_DEPTH;
+    r.lastKey1 = 'items';
+    r.envelopeStart = -1;
+    r.line = 0;
+    r.lineStart = at;
+    r.base = at;
+    return r;
+  }
+
+  /**
+   * Reads on from `from` in `buf` (whose first byte is at file offset `base`) what lies between two
+   * items and the items `fastItem` takes, and nothing else: returns where it stopped — at a `{` that
+   * fastItem did not take (cut by the end of `buf`, malformed or too deep), at any other byte (the end
+   * of the items, something the general path would read), at the end of `buf`, or after an item when
+   * `more()` says no. What the main loop (`push`) does with those same bytes, in the state `inItems`
+   * gives: newlines and blanks move the line, commas nothing, items are fastItem's.
+   */
+  readItems(buf: Buffer, base: number, from: number, more: () => boolean): number {
+    this.base = base;
+    const n = buf.length;
+    let i = from;
+    while (i < n) {
+      const c = buf[i]!;
+      if (c === NEWLINE) {
+        this.line += 1;
+        this.lineStart = base + i + 1;
+        this.lineLost = 0;
+        i += 1;
+      } else if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x2c) i += 1;
+      else if (c === 0x7b) {
+        const end = this.fastItem(buf, i);
+        if (end < 0) return i;
+        i = end;
+        if (!more()) return i;
+      } else return i;
+    }
+    return i;
+  }
+
+  /** The list's shared values. */
+  get shared(): SharedBytes {
+    return this.names;
+  }
+
+  /** Where a reader made by `inItems` stands. */
+  itemsState(): ItemsState {
+    return { newlines: this.line, lineStart: this.lineStart, lineLost: this.lineLost, items: this.items };
+  }
+
+  /**
+   * The line and column at the end of what was pushed, when that is a point between two items of a
+   * list's `items` where a reader made by `inItems` would start (one item read before it, none begun
+   * since); null otherwise — then the main thread reads on itself.
+   */
+  splitState(): SplitState | null {
+    const between =
+      !this.failed &&
+      !this.inString &&
+      !this.escapeNext &&
+      this.itemDepth === LIST_ITEM_DEPTH &&
+      this.depth === LIST_ITEM_DEPTH - 1 &&
+      this.kinds[1] === 1 &&
+      this.kinds[2] === 2 &&
+      !this.itemsClosed &&
+      this.itemStart < 0 &&
+      this.envelopeStart < 0 &&
+      this.items > 0;
+    return between ? { line: this.line, column16: this.base - this.lineStart - this.lineLost } : null;
+  }
+
+  /**
+   * Takes the state a reader made by `inItems` at the split point reached at `at` (its events handed on
+   * already): what this reader would be in had it read those bytes itself. The next push starts at `at`.
+   */
+  skipItems(at: number, s: ItemsState): void {
+    if (s.newlines > 0) {
+      this.line += s.newlines;
+      this.lineStart = s.lineStart;
+      this.lineLost = s.lineLost;
+    } else this.lineLost += s.lineLost;
+    this.items += s.items;
+    this.base = at;
+  }
 
   /**
    * The event whose `{` is at `at`, read in place when it lies whole in `buf` and is well-formed: the
@@ -496,7 +663,7 @@ class JsonEventReader implements EventListReader {
     }
     const text = this.names.lineText(s, buf, textStart, textEnd, !s.nonAscii);
     s.release();
-    this.sink.event({ line: line + index, record, text, column }, this.names.message);
+    this.sink.event({ line: line + index, record, text, column }, this.names.messageEntry);
     return end;
   }
 

@@ -333,6 +333,7 @@ const DOCUMENT_CHUNK = 256 * 1024;
  * bytes: for documents read by a parser of their own (event lists, journal exports), which must see
  * overlong lines whole. Same refusals and errors as `openLog`, except that `nulAllowed` formats (a
  * journal export's binary fields) may hold NUL bytes. `onBytes` is told the bytes read from the disk so far.
+ * `from`: a plain file is read from that offset on (the rest of a split event list, eventSplit.ts).
  *
  * A chunk is the caller's only until it asks for the next one: a plain file is read into two buffers
  * in turn (the next read runs while the caller reads this chunk), and what a reader keeps of a chunk
@@ -340,14 +341,15 @@ const DOCUMENT_CHUNK = 256 * 1024;
  * 256 KiB buffers to find: a reader that makes little garbage of its own runs few collections, and
  * the dead buffers of a 400,000-event list reached 50 MB.
  */
-export async function* openRaw(file: string, onBytes?: (read: number) => void, nulAllowed = false): AsyncGenerator<Buffer> {
+export async function* openRaw(file: string, onBytes?: (read: number) => void, nulAllowed = false, from = 0): AsyncGenerator<Buffer> {
   const head = readHead(file);
   const compressed = isGzip(head);
   if (!compressed && !nulAllowed && looksBinary(head)) throw new InputError(file, 'binary file (NUL bytes), not a text log');
   if (!compressed) {
-    yield* readPlain(file, onBytes);
+    yield* readPlain(file, onBytes, from);
     return;
   }
+  if (from !== 0) throw new Error('openRaw: a gzip file is read from its start');
   const raw = fs.createReadStream(file, { highWaterMark: DOCUMENT_CHUNK });
   if (onBytes) raw.on('data', () => onBytes(raw.bytesRead));
   const source: Zlib.Gunzip = raw.pipe(zlib().createGunzip({ chunkSize: DOCUMENT_CHUNK }));
@@ -369,17 +371,21 @@ export async function* openRaw(file: string, onBytes?: (read: number) => void, n
   }
 }
 
-/** A plain file's bytes for `openRaw`, read ahead into the buffer the caller is not reading. */
-async function* readPlain(file: string, onBytes?: (read: number) => void): AsyncGenerator<Buffer> {
+/**
+ * A plain file's bytes for `openRaw` from offset `from` on, read ahead into the buffer the caller is
+ * not reading; `onBytes` is told the offset reached.
+ */
+async function* readPlain(file: string, onBytes?: (read: number) => void, from = 0): AsyncGenerator<Buffer> {
   let handle: fs.promises.FileHandle | null = null;
   const buffers = [Buffer.allocUnsafeSlow(DOCUMENT_CHUNK), Buffer.allocUnsafeSlow(DOCUMENT_CHUNK)];
   let pending: Promise<fs.promises.FileReadResult<Buffer>> | null = null;
   try {
     handle = await fs.promises.open(file, 'r');
     const h = handle;
-    let total = 0;
+    let total = from;
     let next = 0;
-    const readInto = (buf: Buffer) => h.read(buf, 0, buf.length, null);
+    // From the start, the file's own position: a pipe (/dev/stdin) has no other.
+    const readInto = (buf: Buffer) => h.read(buf, 0, buf.length, from === 0 ? null : total);
     pending = readInto(buffers[next]!);
     for (;;) {
       const { bytesRead, buffer } = await pending;

@@ -30,6 +30,29 @@ export interface ParallelOptions {
   minBytes?: number;
   /** Told of each range as it is taken in, with the thread that scanned it (0: the main thread). */
   onRange?: (range: { index: number; bytes: number; thread: number }) => void;
+  /** A large event list read by the main thread and a worker together (eventSplit.ts): its settings for tests. */
+  eventSplit?: EventSplitOptions;
+}
+
+export interface EventSplitOptions {
+  /** Lists smaller than this are read on the main thread alone. Default eventSplit.ts MIN_SPLIT_BYTES. */
+  minBytes?: number;
+  /** File offset from which the split point is looked for. Default: SPLIT_FRACTION of the file. */
+  from?: number;
+  /** Events per batch the worker sends. Default eventSplit.ts BATCH_EVENTS. */
+  batchEvents?: number;
+  /** Told where the list was split and how the split went (tests and the bench check it). */
+  onSplit?: (split: SplitReport) => void;
+}
+
+/** How a split list was read: `at` the split point; `verified`: the main thread's reader stood there between items. */
+export interface SplitReport {
+  at: number;
+  verified: boolean;
+  /** Where the main thread read on from (`at` when nothing of the worker's was taken). */
+  resumedAt: number;
+  /** Events the worker read and the main thread took. */
+  events: number;
 }
 
 /** A range is scanned in ~10 ms: results come often enough to keep the main thread's parsing fed. */
@@ -39,7 +62,7 @@ const MIN_BYTES = 64 * 1024 * 1024;
 const MAX_WORKERS = 8;
 
 /** The worker's script, beside this module: dist/ for the bundles (CLI and extension), out/ for tests. */
-const WORKER_SCRIPT = path.join(__dirname, 'scanWorker.js');
+export const WORKER_SCRIPT = path.join(__dirname, 'scanWorker.js');
 
 /**
  * Workers worth starting: one per core that has nothing to do, beyond the main thread's, at most
@@ -51,14 +74,14 @@ const WORKER_SCRIPT = path.join(__dirname, 'scanWorker.js');
  * process the same share with a worker as without, and the worker only splits it. The load average
  * counts this process's own thread, so up to cores - 0.5 leaves a core for a worker.
  */
-function idleCores(): number {
+export function idleCores(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const idle = Math.round(cores - os.loadavg()[0]!);
   return Math.max(0, Math.min(MAX_WORKERS, cores - 1, idle));
 }
 
 /** RUNTIME_LENS_WORKERS=N: that many workers whatever the load (0: none), to measure or to rule them out. */
-function workersFromEnvironment(): number | null {
+export function workersFromEnvironment(): number | null {
   const value = process.env.RUNTIME_LENS_WORKERS;
   if (value === undefined || !/^\d{1,3}$/.test(value)) return null;
   return Math.min(MAX_WORKERS, Number(value));

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { type EventEntry, type EventFormat, eventListReader, looksLikeEventDocument } from '../logs/events';
+import { EventSplit } from '../logs/eventSplit';
+import { type EventEntry, type EventFormat, type EventSink, JsonEventReader, eventListReader, looksLikeEventDocument } from '../logs/events';
 import { FACT_NEEDLES, FactReader, type NodeFact } from '../logs/facts';
 import { componentFromName, parseLine } from '../logs/formats';
 import { BYTE_BUFFER, Cancelled, InputError, MAX_LINE, decodeLine, openLog, openLogBytes, openRaw, sniff } from '../logs/input';
@@ -471,6 +472,11 @@ function documentKind(head: string): DocumentKind | null {
 interface DocumentReader {
   push(chunk: Buffer): void;
   end(): void;
+  /**
+   * Once the file was pushed up to `split`'s point: the worker's part of the list taken in (or not,
+   * see eventSplit.ts); returns the offset to push on from.
+   */
+  split(split: EventSplit, stop: () => Error | null, progress: (at: number) => void, signal?: AbortSignal): Promise<number>;
 }
 
 function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
@@ -485,17 +491,18 @@ function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
   const finish = () => {
     r.lines = newlines + (bytes > 0 && last !== 0x0a ? 1 : 0);
   };
+  const sink: EventSink = {
+    event: (e: EventEntry, messageId?: number) => r.addMessage(e.line, e.text, e.record, e.column, messageId),
+    unparsed: (text, firstLine) => r.feed(text, firstLine, (s) => s),
+    note: (line, note) => r.note(line, note),
+  };
   const reader =
     kind === 'journald-export'
       ? new JournalExportReader({
           entry: (e: JournalEntry) => r.addMessage(e.line, e.text, e.record),
           note: (line, note) => r.note(line, note),
         })
-      : eventListReader(kind, {
-          event: (e: EventEntry, messageId?: number) => r.addMessage(e.line, e.text, e.record, e.column, messageId),
-          unparsed: (text, firstLine) => r.feed(text, firstLine, (s) => s),
-          note: (line, note) => r.note(line, note),
-        });
+      : eventListReader(kind, sink);
   return {
     push: (chunk) => {
       count(chunk);
@@ -504,6 +511,17 @@ function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
     end: () => {
       reader.end();
       finish();
+    },
+    split: async (split, stop, progress, signal) => {
+      if (!(reader instanceof JsonEventReader)) {
+        await split.close();
+        return split.at;
+      }
+      const taken = await split.take(reader, sink, stop, progress, signal);
+      newlines += taken.newlines;
+      bytes += taken.at - split.at;
+      if (taken.last >= 0) last = taken.last;
+      return taken.at;
     },
   };
 }
@@ -599,12 +617,37 @@ export async function recogniseFile(file: string, options: RecogniseOptions): Pr
 async function recogniseDocumentFile(file: string, kind: DocumentKind, options: RecogniseOptions): Promise<Recognition> {
   const r = new Recogniser(file, options);
   const reader = documentReader(r, kind);
-  for await (const chunk of openRaw(file, options.onProgress, kind === 'journald-export')) {
-    if (options.signal?.aborted) throw new Cancelled(file);
-    reader.push(chunk);
+  // A large event list is read by this thread and a worker together (logs/eventSplit.ts); the worker
+  // starts before the first byte is read here.
+  const split = kind === 'kubectl-events-json' ? EventSplit.open(file, options.parallel) : null;
+  // The offset reached, told as it grows: with a split, the head's read-ahead goes past the split point.
+  let reported = 0;
+  const progress = options.onProgress && ((at: number) => at > reported && options.onProgress!((reported = at)));
+  try {
+    let at = 0;
+    for await (const chunk of openRaw(file, progress, kind === 'journald-export')) {
+      if (options.signal?.aborted) throw new Cancelled(file);
+      if (split && at + chunk.length >= split.at) {
+        reader.push(chunk.subarray(0, split.at - at));
+        at = split.at;
+        break;
+      }
+      reader.push(chunk);
+      at += chunk.length;
+    }
+    if (split && at === split.at) {
+      const stop = () => (options.signal?.aborted ? new Cancelled(file) : null);
+      const from = await reader.split(split, stop, (n) => progress?.(n), options.signal);
+      for await (const chunk of openRaw(file, progress, false, from)) {
+        if (options.signal?.aborted) throw new Cancelled(file);
+        reader.push(chunk);
+      }
+    }
+    reader.end();
+    return r.finish();
+  } finally {
+    await split?.close();
   }
-  reader.end();
-  return r.finish();
 }
 
 /**
