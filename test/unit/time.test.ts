@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatOffset, formatWall, isoMicros, parseZone, resolveTime, validTime, wallMs, zoneOffsetForWall } from '../../src/core/logs/time';
+import { civilOfDays, formatOffset, formatWall, isoMicros, parseZone, resolveTime, validTime, wallMs, zoneOffsetForWall } from '../../src/core/logs/time';
 import type { LogTime } from '../../src/core/logs/types';
 
 function t(year: number | null, month: number, day: number, hour: number, minute: number, second: number, micros = 0, offsetMinutes: number | null = null): LogTime {
@@ -188,4 +188,16 @@ test('validTime rejects impossible fields', () => {
   assert.equal(validTime(t(2021, 5, 7, 0, 0, 0, 0, Number.NaN)), false);
   assert.equal(validTime(t(Number.NaN, 5, 7, 0, 0, 0)), false);
   assert.equal(validTime(t(null, Number.NaN, 7, 0, 0, 0)), false);
+});
+
+test('civilOfDays gives the date a Date gives, over the years 0-9999', () => {
+  const from = Math.round(new Date('0000-01-01T00:00:00Z').getTime() / 86_400_000);
+  const to = Math.round(new Date('9999-12-31T00:00:00Z').getTime() / 86_400_000);
+  // Every day near the ends and around 1970, and a walk with a step prime to every calendar cycle.
+  const days = [from, from + 1, from + 59, from + 60, -1, 0, 1, 59, 60, 365, 11_016, to - 1, to];
+  for (let d = from; d <= to; d += 997) days.push(d);
+  for (const d of days) {
+    const t = new Date(d * 86_400_000);
+    assert.equal(civilOfDays(d), t.getUTCFullYear() * 10_000 + (t.getUTCMonth() + 1) * 100 + t.getUTCDate(), t.toISOString());
+  }
 });

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { formatWall, isoMicros, wallMs } from '../logs/time';
+import { civilOfDays, formatWall, isoMicros, wallMs } from '../logs/time';
 import { SET_STRING_FIELDS, findingAt, hasYearAt, setStringId, setStrings, storeRanks, wallTimeAt } from '../signatures/occurrences';
 import type { OccurrenceSet } from '../signatures/types';
 import { type Clock, type PlacedFinding, placeFinding } from './clock';
@@ -362,15 +362,10 @@ export function isoOf(us: number): string {
   if (!(seconds >= 0 && seconds < 253_402_300_800)) return isoMicros(us);
   const days = Math.floor(seconds / 86_400);
   const inDay = seconds - days * 86_400;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const civil = civilOfDays(days);
+  const year = Math.floor(civil / 10_000);
+  const month = Math.floor(civil / 100) % 100;
+  const day = civil % 100;
   const hour = Math.floor(inDay / 3600);
   const minute = Math.floor(inDay / 60) % 60;
   return `${TWO[Math.floor(year / 100)]}${TWO[year % 100]}-${TWO[month]}-${TWO[day]}T${TWO[hour]}:${TWO[minute]}:${TWO[inDay % 60]}.${String(frac).padStart(6, '0')}Z`;

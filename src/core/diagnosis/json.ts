@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { nodeOf } from '../logs/nodes';
+import { civilOfDays } from '../logs/time';
 import { type StoreOwners, findingAt, setsOf, storesOf } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
 import type { ErrorAnatomy, OccurrenceSet, OccurrenceStore } from '../signatures/types';
@@ -159,17 +160,12 @@ export class ByteWriter {
     return true;
   }
 
-  /** Day `days` (since 1970) as a civil date, by H. Hinnant's chrono algorithms (as isoOf), into `date`. */
+  /** Day `days` (since 1970) as a civil date (civilOfDays), into `date`. */
   private civil(days: number): void {
-    const z = days + 719_468;
-    const era = Math.floor(z / 146_097);
-    const doe = z - era * 146_097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const civil = civilOfDays(days);
+    const year = Math.floor(civil / 10_000);
+    const month = Math.floor(civil / 100) % 100;
+    const day = civil % 100;
     const d = this.date;
     two(d, 0, Math.floor(year / 100));
     two(d, 2, year % 100);

@@ -25,7 +25,7 @@ import * as os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { type EventSink, type ItemsState, type JsonEventReader, MAX_SHARED, type SharedBytes } from './events';
 import { F_COMPONENT, F_CONTAINER, F_FIRST, F_MESSAGE, F_NAMESPACE, F_NODE, F_POD, F_TEXT, F_TIME, F_WARNING, FIELDS, NUMS, type TailBatch, type TailJob, type TailMessage, ringSlot, ringSlotBytes } from './eventTail';
-import { type ParallelOptions, WORKER_SCRIPT, idleCores, workersFromEnvironment } from './parallel';
+import { type ParallelOptions, WORKER_SCRIPT, idleCores, withLargeFile, workersFromEnvironment } from './parallel';
 import type { LogRecord, LogTime } from './types';
 
 /**
@@ -146,20 +146,9 @@ export class EventSplit {
   static open(file: string, options: ParallelOptions | false | undefined): EventSplit | null {
     if (options === false) return null;
     const settings = options?.eventSplit ?? {};
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch {
-      return null; // the reading proper reports it
-    }
-    let keep = false;
-    try {
-      const st = fs.fstatSync(fd);
-      const head = Buffer.alloc(2);
-      const gzip = fs.readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
-      if (!st.isFile() || gzip || st.size < (settings.minBytes ?? MIN_SPLIT_BYTES) || !fs.existsSync(WORKER_SCRIPT)) return null;
+    return withLargeFile(file, settings.minBytes ?? MIN_SPLIT_BYTES, (fd, size) => {
       if ((options?.workers ?? workersFromEnvironment() ?? (idleCores() >= 1 && coreIsFree() ? 1 : 0)) < 1) return null;
-      const at = findItemStart(fd, Math.min(st.size, settings.from ?? Math.floor(st.size * SPLIT_FRACTION)), st.size);
+      const at = findItemStart(fd, Math.min(size, settings.from ?? Math.floor(size * SPLIT_FRACTION)), size);
       if (at < 0) return null;
       const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
       const control = new Int32Array(new SharedArrayBuffer(8));
@@ -168,15 +157,10 @@ export class EventSplit {
       // One block for the batches' numbers, reused: per-batch arrays freed on this thread were left
       // in the worker's malloc arena, and the process's peak grew by their total.
       const ring = new SharedArrayBuffer(AHEAD * ringSlotBytes(batchEvents));
-      const job: TailJob = { type: 'events', fd, from: at, size: st.size, control: control.buffer as SharedArrayBuffer, batchEvents, ahead: AHEAD, ring };
+      const job: TailJob = { type: 'events', fd, from: at, size, control: control.buffer as SharedArrayBuffer, batchEvents, ahead: AHEAD, ring };
       worker.postMessage(job);
-      keep = true;
       return new EventSplit(at, fd, worker, control, ring, batchEvents, settings);
-    } catch {
-      return null;
-    } finally {
-      if (!keep) fs.closeSync(fd);
-    }
+    });
   }
 
   private poke(): void {

@@ -87,6 +87,33 @@ export function workersFromEnvironment(): number | null {
   return Math.min(MAX_WORKERS, Number(value));
 }
 
+/**
+ * `use(fd, size)` of `file` when it is a plain, uncompressed file of at least `minBytes` and the workers'
+ * script is here; what `use` returns owns the descriptor, which is closed when it returns null or
+ * throws. Null then, and when the file cannot be opened (the reading proper reports that).
+ */
+export function withLargeFile<T>(file: string, minBytes: number, use: (fd: number, size: number) => T | null): T | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  let kept: T | null = null;
+  try {
+    const st = fs.fstatSync(fd);
+    const head = Buffer.alloc(2);
+    const gzip = fs.readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    if (!st.isFile() || gzip || st.size < minBytes || !fs.existsSync(WORKER_SCRIPT)) return null;
+    kept = use(fd, st.size);
+    return kept;
+  } catch {
+    return null;
+  } finally {
+    if (kept === null) fs.closeSync(fd);
+  }
+}
+
 interface Slot {
   worker: Worker;
   job: RangeJob | null;
@@ -129,21 +156,10 @@ export class ScanPool {
    */
   static open(file: string, options: ParallelOptions | false | undefined): ScanPool | null {
     if (options === false) return null;
-    const minBytes = options?.minBytes ?? MIN_BYTES;
     const rangeBytes = options?.rangeBytes ?? RANGE_BYTES;
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch {
-      return null; // the reading proper reports it
-    }
-    let keep = false;
-    try {
-      const st = fs.fstatSync(fd);
-      const head = Buffer.alloc(2);
-      const gzip = fs.readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
-      if (!st.isFile() || gzip || st.size < minBytes || !fs.existsSync(WORKER_SCRIPT) || !ByteScanner.module()) return null;
-      const count = Math.min(options?.workers ?? workersFromEnvironment() ?? idleCores(), Math.floor(st.size / rangeBytes) - 1);
+    return withLargeFile(file, options?.minBytes ?? MIN_BYTES, (fd, size) => {
+      if (!ByteScanner.module()) return null;
+      const count = Math.min(options?.workers ?? workersFromEnvironment() ?? idleCores(), Math.floor(size / rangeBytes) - 1);
       if (count < 1) return null;
       const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
       const slots: Slot[] = [];
@@ -154,14 +170,8 @@ export class ScanPool {
           break;
         }
       }
-      if (slots.length === 0) return null;
-      keep = true;
-      return new ScanPool(fd, st.size, slots, options ?? {});
-    } catch {
-      return null;
-    } finally {
-      if (!keep) fs.closeSync(fd);
-    }
+      return slots.length === 0 ? null : new ScanPool(fd, size, slots, options ?? {});
+    });
   }
 
   private poke(): void {

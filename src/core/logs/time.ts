@@ -129,6 +129,24 @@ export function isoMicros(epochMicros: number): string {
   return `${base}.${String(frac).padStart(6, '0')}Z`;
 }
 
+/**
+ * Day `days` since 1970-01-01 as a civil date, by H. Hinnant's chrono algorithms (civil_from_days), as one
+ * number: year * 10000 + month * 100 + day (no object made: the writers of `--json` call it per day met).
+ * For the years 0-9999.
+ */
+export function civilOfDays(days: number): number {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return year * 10_000 + month * 100 + day;
+}
+
 /** The time as written, for display when it cannot be resolved: "05-07 03:43:28.310630". */
 export function formatWall(t: LogTime): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
