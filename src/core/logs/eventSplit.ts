@@ -26,6 +26,7 @@ import type { Worker } from 'node:worker_threads';
 import { type EventSink, type ItemsState, type JsonEventReader, MAX_SHARED, type SharedBytes } from './events';
 import { F_COMPONENT, F_CONTAINER, F_FIRST, F_MESSAGE, F_NAMESPACE, F_NODE, F_POD, F_TEXT, F_TIME, F_WARNING, FIELDS, NUMS, type TailBatch, type TailJob, type TailMessage, ringSlot, ringSlotBytes } from './eventTail';
 import { type ParallelOptions, WORKER_SCRIPT, idleCores, withLargeFile, workersFromEnvironment } from './parallel';
+import { readFully } from './ranges';
 import type { LogRecord, LogTime } from './types';
 
 /**
@@ -78,12 +79,7 @@ function coreIsFree(): boolean {
 /** The start of an item at or after `from`: the `{` of `}` `,` blanks `{`, or -1 when the window holds none. */
 export function findItemStart(fd: number, from: number, size: number): number {
   const window = Buffer.allocUnsafe(Math.max(0, Math.min(WINDOW, size - from)));
-  let n = 0;
-  while (n < window.length) {
-    const got = fs.readSync(fd, window, n, window.length - n, from + n);
-    if (got === 0) break;
-    n += got;
-  }
+  const n = readFully(fd, window, 0, window.length, from);
   const blank = (c: number | undefined) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
   for (let i = window.indexOf(0x7d); i >= 0 && i < n; i = window.indexOf(0x7d, i + 1)) {
     let j = i + 1;

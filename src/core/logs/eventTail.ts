@@ -9,9 +9,9 @@
  * gives up on, the end of the file) and says where, with the lines it counted: the main thread reads
  * on from there, so whatever the worker leaves is read as if there had been no worker.
  */
-import * as fs from 'node:fs';
 import { type EventEntry, type EventSink, type ItemsState, JsonEventReader, SharedBytes } from './events';
 import { type EventBytes, NUMBER } from './eventBytes';
+import { readFully } from './ranges';
 import type { LogTime } from './types';
 
 /** Per event, in `ids`: the numbers of its values (-1 for null), and its severity (1: warning). */
@@ -336,12 +336,9 @@ export function readTail(job: TailJob, post: (batch: TailBatch) => void): void {
   let len = 0;
   let i = 0;
   let sent = 0;
+  // Up to the size the file had when it was split: what it grew by since is not the list's.
   const fill = () => {
-    while (len < buf.length && pos + len < job.size) {
-      const n = fs.readSync(job.fd, buf, len, buf.length - len, pos + len);
-      if (n === 0) break;
-      len += n;
-    }
+    len += readFully(job.fd, buf, len, Math.max(0, Math.min(buf.length - len, job.size - pos - len)), pos + len);
   };
   const send = (final: boolean) => {
     const at = pos + i;

@@ -73,7 +73,7 @@ function unfinished(buf: Buffer, n: number, rangeEnd: number, first: number): bo
 }
 
 /** Reads `length` bytes at `position` into `buf` at `at`, fewer only at the end of the file; returns how many. */
-function readFully(fd: number, buf: Buffer, at: number, length: number, position: number): number {
+export function readFully(fd: number, buf: Buffer, at: number, length: number, position: number): number {
   let n = 0;
   while (n < length) {
     const read = fs.readSync(fd, buf, at + n, length - n, position + n);

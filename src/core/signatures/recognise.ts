@@ -283,7 +283,8 @@ class Recogniser {
       m.text = text;
       m.start = Math.max(at, 0);
       m.end = at >= 0 ? at + length : text.length;
-      m.keyed = mayBeKeyed(text);
+      // Worked out ahead only for a match kept for the next event of this text; add() searches otherwise.
+      m.keyed = messageId >= 0 || remember ? mayBeKeyed(text) : true;
     }
     this.add(line, text, record, m.match.signature, m.start, m.end, textColumn, m.keyed);
   }
@@ -623,25 +624,23 @@ async function recogniseDocumentFile(file: string, kind: DocumentKind, options: 
   // The offset reached, told as it grows: with a split, the head's read-ahead goes past the split point.
   let reported = 0;
   const progress = options.onProgress && ((at: number) => at > reported && options.onProgress!((reported = at)));
-  try {
-    let at = 0;
-    for await (const chunk of openRaw(file, progress, kind === 'journald-export')) {
+  /** Pushes the file's bytes from `from` up to `until` (or its end) to the reader; returns the offset reached. */
+  const push = async (from: number, until: number): Promise<number> => {
+    let at = from;
+    for await (const chunk of openRaw(file, progress, kind === 'journald-export', from)) {
       if (options.signal?.aborted) throw new Cancelled(file);
-      if (split && at + chunk.length >= split.at) {
-        reader.push(chunk.subarray(0, split.at - at));
-        at = split.at;
-        break;
-      }
-      reader.push(chunk);
-      at += chunk.length;
+      const take = Math.min(chunk.length, until - at);
+      reader.push(take === chunk.length ? chunk : chunk.subarray(0, take));
+      at += take;
+      if (at >= until) break;
     }
+    return at;
+  };
+  try {
+    const at = await push(0, split ? split.at : Infinity);
     if (split && at === split.at) {
       const stop = () => (options.signal?.aborted ? new Cancelled(file) : null);
-      const from = await reader.split(split, stop, (n) => progress?.(n), options.signal);
-      for await (const chunk of openRaw(file, progress, false, from)) {
-        if (options.signal?.aborted) throw new Cancelled(file);
-        reader.push(chunk);
-      }
+      await push(await reader.split(split, stop, (n) => progress?.(n), options.signal), Infinity);
     }
     reader.end();
     return r.finish();
