@@ -5,7 +5,7 @@ import * as zlib from 'node:zlib';
 import { FACT_NEEDLES } from '../../src/core/logs/facts';
 import { InputError } from '../../src/core/logs/input';
 import { ScanPool } from '../../src/core/logs/parallel';
-import { type RangeJob, rangeCapacity, rangeJobs, scanRange, scanRangeAsync } from '../../src/core/logs/ranges';
+import { RangeBoard, type RangeJob, rangeCapacity, rangeJobs, scanRange, scanRangeAsync } from '../../src/core/logs/ranges';
 import { ByteScanner } from '../../src/core/logs/scan';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
@@ -256,6 +256,61 @@ test('a worker that cannot be used leaves its ranges to the main thread, with th
     ScanPool.open = original;
   }
   assert.ok(threads.length > 0 && threads.every((t) => t === 0), 'ranges not all scanned on the main thread');
+});
+
+test('workers lost in the middle of the scan: the ranges they held are scanned by the main thread, with the same result', { timeout: 120000 }, async () => {
+  const file = write('node.log', randomLog(8, 8 * 1024 * 1024));
+  const single = await recogniseFile(file, { matcher, parallel: false });
+  for (const after of [1, 2, 4, 6, 9, 14, 22, 30]) {
+    const threads: number[] = [];
+    const indices: number[] = [];
+    let pool: ScanPool | null = null;
+    let killed = false;
+    const onRange = (r: { index: number; thread: number }) => {
+      threads.push(r.thread);
+      indices.push(r.index);
+      // Terminated while it scans and claims on, as a thread that crashes would be: whatever it held is lost.
+      if (threads.length === after && pool) {
+        killed = true;
+        for (const slot of (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots) void slot.worker.terminate();
+      }
+    };
+    pool = ScanPool.open(file, { workers: 2, rangeBytes: 16 * 1024, minBytes: 0, onRange });
+    assert.ok(pool, 'no pool');
+    const original = ScanPool.open;
+    ScanPool.open = () => pool;
+    try {
+      const multi = await recogniseFile(file, { matcher });
+      assert.deepEqual(whole(multi), whole(single), `workers lost after ${after} range(s)`);
+    } finally {
+      ScanPool.open = original;
+    }
+    assert.ok(killed);
+    assert.deepEqual(indices, Array.from(indices, (_, i) => i), 'a range taken in twice, out of order, or missing');
+  }
+});
+
+test('RangeBoard: each range claimed once, in order, at most `ahead` beyond those taken in; a range held by a lost thread is abandoned', () => {
+  const board = RangeBoard.create(3, 5, 2);
+  assert.equal(board.claim(0, false), 0);
+  assert.equal(board.claim(2, false), 1);
+  // Two ahead of none taken in: no more until one is.
+  assert.equal(board.claim(1, false), -1);
+  board.takenIn(1);
+  assert.equal(board.claim(1, false), 2);
+  const all = () => true;
+  assert.equal(board.abandoned(0, all), false, 'held by a live thread');
+  assert.equal(board.abandoned(0, (t) => t !== 0), true, 'held by a lost thread');
+  assert.equal(board.abandoned(3, (t) => t !== 0), false, 'not claimed yet');
+  board.release(0);
+  assert.equal(board.abandoned(0, all), true, 'claimed and held by nobody');
+  board.takenIn(3);
+  assert.equal(board.claim(0, true), 3);
+  board.stop();
+  assert.equal(board.claim(0, true), -1, 'a stopped board hands out nothing, and does not block');
+  const done = RangeBoard.create(1, 1, 4);
+  assert.equal(done.claim(0, true), 0);
+  assert.equal(done.claim(0, true), -1, 'none left: does not block');
 });
 
 test('RUNTIME_LENS_WORKERS sets the number of workers whatever the load; 0 turns them off', { timeout: 60000 }, async () => {

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { type RangeJob, type RangeResult, rangeCapacity, rangeJobs, scanRangeAsync } from './ranges';
+import { RangeBoard, type RangeResult, rangeCapacity, rangeCount, rangeJob, scanRangeAsync } from './ranges';
 import { ByteScanner } from './scan';
 import type { FromWorker, ToWorker } from './scanWorker';
 
@@ -116,7 +116,6 @@ export function withLargeFile<T>(file: string, minBytes: number, use: (fd: numbe
 
 interface Slot {
   worker: Worker;
-  job: RangeJob | null;
   dead: boolean;
 }
 
@@ -165,7 +164,7 @@ export class ScanPool {
       const slots: Slot[] = [];
       for (let i = 0; i < count; i++) {
         try {
-          slots.push({ worker: new Worker(WORKER_SCRIPT), job: null, dead: false });
+          slots.push({ worker: new Worker(WORKER_SCRIPT), dead: false });
         } catch {
           break;
         }
@@ -189,44 +188,45 @@ export class ScanPool {
     const plan = scanner.plan();
     if (!plan) throw new Error('ScanPool.run: the scanner has no needles');
     const rangeBytes = Math.min(this.options.rangeBytes ?? RANGE_BYTES, scanner.capacity - rangeCapacity(0, maxLine));
-    const jobs = rangeJobs(from, this.size, rangeBytes);
-    const done = new Map<number, RangeResult>();
-    /** Ranges a lost worker held: the main thread scans them. */
-    const retry: RangeJob[] = [];
-    let issued = 0;
-    let consumed = 0;
-    let failure: ScanFailure | null = null;
+    const total = rangeCount(from, this.size, rangeBytes);
     // Results wait in order to be parsed; this many ranges at most are scanned ahead of the parsing.
     const ahead = 2 * (this.slots.length + 1) + 2;
-    const give = (slot: Slot) => {
-      if (slot.dead || slot.job || failure || issued >= jobs.length || issued - consumed >= ahead) return;
-      slot.job = jobs[issued++]!;
-      slot.worker.postMessage({ type: 'job', job: slot.job } satisfies ToWorker);
-    };
+    // Threads on the board: the main thread is the last.
+    const board = RangeBoard.create(this.slots.length + 1, total, ahead);
+    const main = this.slots.length;
+    const done = new Map<number, RangeResult>();
+    let consumed = 0;
+    let failure: ScanFailure | null = null;
+    let lost = false;
     const init: ToWorker = { type: 'init', module: ByteScanner.module()!, plan, capacity: rangeCapacity(rangeBytes, maxLine), fd: this.fd, maxLine };
-    for (const slot of this.slots) {
-      if (slot.dead) continue;
+    this.slots.forEach((slot, thread) => {
+      if (slot.dead) {
+        lost = true;
+        return;
+      }
       slot.worker.on('message', (m: FromWorker) => {
-        slot.job = null;
-        if (m.type === 'result') done.set(m.result.index, m.result);
-        else failure ??= new ScanFailure(m.message, m.code);
-        give(slot);
+        // A range scanned twice (taken back from a worker thought lost) counts once.
+        if (m.type === 'result') {
+          if (m.result.index >= consumed) done.set(m.result.index, m.result);
+        } else failure ??= new ScanFailure(m.message, m.code);
         this.poke();
       });
-      // A worker lost with a range: the main thread scans it.
-      const lost = () => {
-        if (slot.job) retry.push(slot.job);
-        slot.job = null;
+      const gone = () => {
+        lost = true;
+        this.poke();
       };
-      slot.worker.on('error', lost);
-      slot.worker.on('exit', lost);
+      slot.worker.on('error', gone);
+      slot.worker.on('exit', gone);
       slot.worker.postMessage(init);
-      give(slot);
-    }
+      slot.worker.postMessage({ type: 'ranges', board: board.buffer, thread, ahead, from, size: this.size, rangeBytes } satisfies ToWorker);
+    });
+    /** Whether range `index` was claimed by a worker that is gone without sending it: the main thread scans it. */
+    const alive = (thread: number) => thread === main || !this.slots[thread]!.dead;
+    const abandoned = (index: number) => lost && board.abandoned(index, alive);
     /** The range the main thread is scanning itself, its read on libuv's thread pool meanwhile. */
     let own: Promise<void> | null = null;
     try {
-      while (consumed < jobs.length) {
+      while (consumed < total) {
         if (failure) throw failure;
         const stopped = stop();
         if (stopped) throw stopped;
@@ -234,19 +234,21 @@ export class ScanPool {
         if (result) {
           done.delete(consumed);
           consumed += 1;
+          board.takenIn(consumed);
           this.options.onRange?.({ index: result.index, bytes: result.bytes, thread: result.thread });
           consume(result);
-          for (const slot of this.slots) give(slot);
           continue;
         }
-        const job: RangeJob | undefined = own ? undefined : (retry.shift() ?? (issued < jobs.length && issued - consumed < ahead ? jobs[issued++] : undefined));
-        if (job) {
+        const index = own ? -1 : abandoned(consumed) ? consumed : board.claim(main, false);
+        if (index >= 0) {
+          const job = rangeJob(from, this.size, rangeBytes, index);
           own = scanRangeAsync(this.fd, scanner, job, maxLine)
             .then(
-              (r) => void done.set(job.index, r),
+              (r) => void done.set(index, r),
               (e: NodeJS.ErrnoException) => void (failure ??= new ScanFailure(e.message, e.code ?? null)),
             )
             .finally(() => {
+              board.release(main);
               own = null;
               this.poke();
             });
@@ -255,6 +257,7 @@ export class ScanPool {
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
     } finally {
+      board.stop();
       // Its read writes into the scanner's memory: the scanner is not handed on before it is over.
       await own;
     }

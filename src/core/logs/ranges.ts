@@ -44,11 +44,104 @@ export function rangeCapacity(rangeBytes: number, maxLine: number): number {
   return 1 + rangeBytes + maxLine + 1;
 }
 
+/** How many ranges of `rangeBytes` cover bytes [from, size) of a file. */
+export function rangeCount(from: number, size: number, rangeBytes: number): number {
+  return Math.max(0, Math.ceil((size - from) / rangeBytes));
+}
+
+/** Range `index` of those of `rangeBytes` covering bytes [from, size): any thread works it out alike. */
+export function rangeJob(from: number, size: number, rangeBytes: number, index: number): RangeJob {
+  const start = from + index * rangeBytes;
+  return { index, start, end: Math.min(size, start + rangeBytes) };
+}
+
 /** Ranges of `rangeBytes` covering bytes [from, size) of a file. */
 export function rangeJobs(from: number, size: number, rangeBytes: number): RangeJob[] {
   const jobs: RangeJob[] = [];
-  for (let start = from; start < size; start += rangeBytes) jobs.push({ index: jobs.length, start, end: Math.min(size, start + rangeBytes) });
+  for (let i = 0, n = rangeCount(from, size, rangeBytes); i < n; i++) jobs.push(rangeJob(from, size, rangeBytes, i));
   return jobs;
+}
+
+/**
+ * Who scans which range, on memory every thread shares: each thread claims the next range itself when
+ * it is done with one, so a worker goes on while the main thread is busy. Handed out by the main
+ * thread in its message handler, a worker's next range waited for the main thread's own scan or parse
+ * of the moment to end: the worker sat idle a third of the 512 MiB log's time. Not more than `ahead`
+ * ranges are claimed beyond those the main thread has taken in (a worker waits), so what waits to be
+ * parsed stays bounded. A thread's cell says which range it holds, so that the main thread can tell a
+ * range lost with a dead worker from one still being scanned.
+ */
+export class RangeBoard {
+  private static readonly NEXT = 0;
+  private static readonly TAKEN = 1;
+  private static readonly STOP = 2;
+  private static readonly HELD = 3;
+  private readonly cells: Int32Array;
+
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly total: number,
+    readonly ahead: number,
+  ) {
+    this.cells = new Int32Array(buffer);
+  }
+
+  /** A board of `total` ranges for `threads` threads (numbered from 0), at most `ahead` of those taken in. */
+  static create(threads: number, total: number, ahead: number): RangeBoard {
+    const board = new RangeBoard(new SharedArrayBuffer(4 * (RangeBoard.HELD + threads)), total, ahead);
+    board.cells.fill(-1, RangeBoard.HELD);
+    return board;
+  }
+
+  /**
+   * The next range for thread `thread`, or -1: none is left, the board is stopped, or (when `wait` is
+   * false) the next is too far ahead of those taken in. With `wait`, blocks until it no longer is (a
+   * worker's thread; never the main thread's). The thread's cell holds the range before it is claimed.
+   */
+  claim(thread: number, wait: boolean): number {
+    const c = this.cells;
+    for (;;) {
+      if (Atomics.load(c, RangeBoard.STOP) !== 0) return -1;
+      const next = Atomics.load(c, RangeBoard.NEXT);
+      if (next >= this.total) return -1;
+      const taken = Atomics.load(c, RangeBoard.TAKEN);
+      if (next - taken >= this.ahead) {
+        if (!wait) return -1;
+        // Woken when a range is taken in or the board stops; the timeout only guards a lost wake-up.
+        Atomics.wait(c, RangeBoard.TAKEN, taken, 100);
+        continue;
+      }
+      Atomics.store(c, RangeBoard.HELD + thread, next);
+      if (Atomics.compareExchange(c, RangeBoard.NEXT, next, next + 1) === next) return next;
+    }
+  }
+
+  /** Thread `thread` is done with its range (its result sent). */
+  release(thread: number): void {
+    Atomics.store(this.cells, RangeBoard.HELD + thread, -1);
+  }
+
+  /**
+   * Whether range `index` was claimed and no thread `alive` says lives holds it: it was lost with a
+   * thread that is gone (or, in a moment's race, its result is on its way: scanned twice, it counts once).
+   */
+  abandoned(index: number, alive: (thread: number) => boolean): boolean {
+    if (index >= Math.min(this.total, Atomics.load(this.cells, RangeBoard.NEXT))) return false;
+    for (let t = RangeBoard.HELD; t < this.cells.length; t++) if (Atomics.load(this.cells, t) === index && alive(t - RangeBoard.HELD)) return false;
+    return true;
+  }
+
+  /** The main thread has taken in ranges up to `taken` (exclusive): waiting workers may go on. */
+  takenIn(taken: number): void {
+    Atomics.store(this.cells, RangeBoard.TAKEN, taken);
+    Atomics.notify(this.cells, RangeBoard.TAKEN);
+  }
+
+  /** No more ranges are claimed (the scan failed, was cancelled, or is over). */
+  stop(): void {
+    Atomics.store(this.cells, RangeBoard.STOP, 1);
+    Atomics.notify(this.cells, RangeBoard.TAKEN);
+  }
 }
 
 /**

@@ -1,15 +1,20 @@
 /**
  * A worker thread of the range scan (parallel.ts): it gets the compiled scanner, the planned needles
- * and the file's descriptor once, then scans the ranges it is sent and posts back what each holds.
+ * and the file's descriptor once, then claims ranges on the shared board (ranges.ts RangeBoard) one
+ * after another, scans each and posts back what it holds, until none is left.
  * Or, sent an `events` job instead, it reads the tail of a split event list (eventSplit.ts, eventTail.ts).
  * Bundled on its own (dist/scanWorker.js) so that it starts without loading the rest of Runtime Lens.
  */
 import { parentPort } from 'node:worker_threads';
 import { type TailJob, type TailMessage, readTail } from './eventTail';
-import { type RangeJob, scanRange } from './ranges';
+import { RangeBoard, rangeCount, rangeJob, scanRange } from './ranges';
 import { ByteScanner, type NeedlePlan } from './scan';
 
-export type ToWorker = { type: 'init'; module: object; plan: NeedlePlan; capacity: number; fd: number; maxLine: number } | { type: 'job'; job: RangeJob } | TailJob;
+/** `ranges`: bytes [from, size) in ranges of `rangeBytes`, claimed on the board in `board` as thread `thread`. */
+export type ToWorker =
+  | { type: 'init'; module: object; plan: NeedlePlan; capacity: number; fd: number; maxLine: number }
+  | { type: 'ranges'; board: SharedArrayBuffer; thread: number; ahead: number; from: number; size: number; rangeBytes: number }
+  | TailJob;
 export type FromWorker = { type: 'result'; result: import('./ranges').RangeResult } | { type: 'error'; index: number; message: string; code: string | null };
 
 const port = parentPort;
@@ -32,13 +37,20 @@ if (port) {
       state = { scanner, fd: m.fd, maxLine: m.maxLine };
       return;
     }
-    if (!state) throw new Error('scan worker: a job before init');
-    let reply: FromWorker;
-    try {
-      reply = { type: 'result', result: scanRange(state.fd, state.scanner, m.job, state.maxLine) };
-    } catch (e) {
-      reply = { type: 'error', index: m.job.index, message: (e as Error).message, code: (e as NodeJS.ErrnoException).code ?? null };
+    if (!state) throw new Error('scan worker: ranges before init');
+    const { scanner, fd, maxLine } = state;
+    const board = new RangeBoard(m.board, rangeCount(m.from, m.size, m.rangeBytes), m.ahead);
+    for (let index = board.claim(m.thread, true); index >= 0; index = board.claim(m.thread, true)) {
+      const job = rangeJob(m.from, m.size, m.rangeBytes, index);
+      let reply: FromWorker;
+      try {
+        reply = { type: 'result', result: scanRange(fd, scanner, job, maxLine) };
+      } catch (e) {
+        reply = { type: 'error', index, message: (e as Error).message, code: (e as NodeJS.ErrnoException).code ?? null };
+      }
+      port.postMessage(reply);
+      board.release(m.thread);
+      if (reply.type === 'error') return;
     }
-    port.postMessage(reply);
   });
 }
