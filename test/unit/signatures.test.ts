@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../harness/paths';
 import { parseLine } from '../../src/core/logs/formats';
-import { builtInSignatures, catalogErrors, withUserSignatures } from '../../src/core/signatures/catalog';
+import { type CompiledSignature, builtInSignatures, catalogErrors, withUserSignatures } from '../../src/core/signatures/catalog';
+import { prng } from '../harness/prng';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { regexHazard } from '../../src/core/signatures/safeRegex';
 
@@ -255,6 +256,81 @@ const userSig = {
   patterns: ['frobnicate failed: \\w+'],
   explanation: 'The frobnicator failed.',
 };
+
+/** The matcher as it was before its one-pass prefilter: String#indexOf per literal per signature, regexes windowed alike. The reference. */
+function referenceMatch(signatures: readonly CompiledSignature[], line: string): { id: string; start: number; end: number } | null {
+  const WINDOW = 4096;
+  for (const s of signatures) {
+    if (!s.def.literals.some((lit) => line.includes(lit))) continue;
+    if (s.def.requires && !s.def.requires.some((r) => line.includes(r))) continue;
+    if (line.length <= 2 * WINDOW) {
+      for (const re of s.regexes) {
+        const m = re.exec(line);
+        if (m) return { id: s.def.id, start: m.index, end: m.index + m[0].length };
+      }
+      continue;
+    }
+    let tries = 0;
+    for (const lit of s.def.literals) {
+      let next = 0;
+      for (let at = line.indexOf(lit); at >= 0 && tries < 8; at = line.indexOf(lit, next)) {
+        tries += 1;
+        const from = Math.max(0, at - WINDOW);
+        for (const re of s.regexes) {
+          const m = re.exec(line.slice(from, at + WINDOW));
+          if (m) return { id: s.def.id, start: from + m.index, end: from + m.index + m[0].length };
+        }
+        next = at + WINDOW / 2;
+      }
+    }
+  }
+  return null;
+}
+
+test('Matcher: the one-pass literal prefilter picks what indexOf per literal picks, on 20,000 lines made of literal pieces', () => {
+  // A user's signatures first: a literal of one character, one of two, one shared with a built-in, non-ASCII.
+  const user: CompiledSignature[] = [
+    { def: { ...builtIn[0]!.def, id: 'one-char', literals: ['§'], patterns: ['§ \\w+ failed'], requires: undefined }, regexes: [/§ \w+ failed/], origin: 'test' },
+    { def: { ...builtIn[0]!.def, id: 'two-chars', literals: ['zq', 'EOF'], patterns: ['zq\\d'], requires: undefined }, regexes: [/zq\d/], origin: 'test' },
+    { def: { ...builtIn[0]!.def, id: 'wide', literals: ['容器退出'], patterns: ['容器退出: \\S+'], requires: undefined }, regexes: [/容器退出: \S+/], origin: 'test' },
+    // A pattern that matches without its literal: only the literal's presence lets it be tried.
+    { def: { ...builtIn[0]!.def, id: 'gated', literals: ['LITX', 'x'], patterns: ['y\\d'], requires: undefined }, regexes: [/y\d/], origin: 'test' },
+  ];
+  const signatures = [...user, ...builtIn];
+  const m = new Matcher(signatures);
+  const rand = prng(20261205);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const literals = signatures.flatMap((s) => s.def.literals);
+  const requires = signatures.flatMap((s) => s.def.requires ?? []);
+  const noise = ['', ' ', ': ', 'exec failed', 'OC', 'runtime', 'unknown', '\u00e9', '\ud83d\ude00', 'zq7', '§ x failed', '容器退出: a', '"', 'LITY y1', 'LITX', 'y2', 'LI', 'rpc error: code = Unknown desc = '];
+  const piece = () => {
+    const r = rand();
+    if (r < 0.35) return pick(literals);
+    if (r < 0.5) {
+      // A literal cut short, or with a character changed: its pair is there, the literal is not.
+      const lit = pick(literals);
+      const at = 1 + Math.floor(rand() * (lit.length - 1));
+      return rand() < 0.5 ? lit.slice(0, at) : `${lit.slice(0, at)}#${lit.slice(at + 1)}`;
+    }
+    if (r < 0.6) return pick(requires);
+    return pick(noise);
+  };
+  let matched = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const parts = Array.from({ length: 1 + Math.floor(rand() * 6) }, piece);
+    // Some lines past two regex windows, so that the long-line path is compared too.
+    const line = rand() < 0.01 ? `${parts.join(' ')}${'x'.repeat(9000)}${parts.join('')}` : parts.join(rand() < 0.5 ? '' : ' ');
+    const got = m.match(line);
+    const want = referenceMatch(signatures, line);
+    assert.deepEqual(got && { id: got.signature.id, start: got.start, end: got.end }, want, JSON.stringify(line.slice(0, 300)));
+    if (want) matched += 1;
+  }
+  // The lines must exercise both answers.
+  assert.ok(matched > 5000 && matched < 19_000, `${matched} of 20,000 lines matched`);
+  // A line with no character pair at all, and the empty line.
+  assert.equal(m.match('§'), null);
+  assert.equal(m.match(''), null);
+});
 
 test('withUserSignatures: a valid user signature is added in front', () => {
   const r = withUserSignatures(builtIn, [userSig], 'settings');
