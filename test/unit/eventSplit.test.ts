@@ -244,6 +244,39 @@ test('small, gzip and unsplittable files are read on one thread; a cancel during
   );
 });
 
+test('a cancel while the main thread waits for the worker\'s next batch wakes it at once', { timeout: 60000 }, async () => {
+  const { text, offsets } = list(3000, 13, false);
+  const file = write('events.json', text);
+  const original = EventSplit.open;
+  const controller = new AbortController();
+  let taking = false;
+  // The worker lives and reads, but none of its batches reaches the main thread: it waits for one that
+  // never comes, and only the cancel's wake-up can end the wait (without it, this test runs into its
+  // timeout). The cancel comes from a callback of its own once the main thread has begun to take the
+  // worker's part: a callback runs only when the taking is parked in its wait.
+  EventSplit.open = (f, options) => {
+    const split = original(f, options);
+    if (!split) return null;
+    (split as unknown as { worker: { removeAllListeners(event: string): void } }).worker.removeAllListeners('message');
+    const take = split.take.bind(split);
+    split.take = (...args) => {
+      taking = true;
+      setImmediate(() => controller.abort());
+      return take(...args);
+    };
+    return split;
+  };
+  try {
+    await assert.rejects(
+      recogniseFile(file, { matcher, signal: controller.signal, parallel: { workers: 1, eventSplit: { minBytes: 0, batchEvents: 5, from: offsets[1000]! - 2 } } }),
+      (e: unknown) => e instanceof Cancelled,
+    );
+  } finally {
+    EventSplit.open = original;
+  }
+  assert.ok(taking, 'the main thread never took the worker\'s part');
+});
+
 test('more distinct values than the worker numbers (65,536): the rest come with their batches, the findings alike', { timeout: 120000 }, async () => {
   // Every event's message and pod distinct: the worker's numbering and the readers' tables fill up.
   const n = 70000;
