@@ -84,6 +84,13 @@ test('the byte reader gives up (-1) on what is not one whole, valid JSON object,
     '{"message":"x\u0001"}', // a raw control character in a string
     '{"message":"\\x"}', // an unknown escape
     '{"message":"\\u12G4"}', // a bad unicode escape
+    // The same in a key, and in values walked over (not read).
+    '{"mess\u0001age":"x"}',
+    '{"reason":"x\u001f y","message":"x"}',
+    '{"metadata":{"uid":"a\tb"},"message":"x"}',
+    '{"re\\qson":"x"}',
+    '{"reason":"\\u00G0","message":"x"}',
+    '{"items":["\\x"],"message":"x"}',
     '{"count":01}', // a leading zero
     '{"count":1.}', // a fraction without digits
     '{"count":-}', // a sign alone
