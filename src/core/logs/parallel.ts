@@ -2,7 +2,8 @@
  * The scan of a large plain log spread over the machine's cores: the file is cut into ranges
  * (ranges.ts), worker threads and the main thread scan them with the same WebAssembly scanner, and the
  * main thread takes the results in file order and parses the few lines that hold a needle while the
- * workers read and scan on. Reading from the page cache and scanning are most of a 512 MiB log's
+ * workers read and scan on. Each thread claims the next range itself (ranges.ts RangeBoard), so a
+ * worker never waits for the main thread to hand it one. Reading from the page cache and scanning are most of a 512 MiB log's
  * time, and each range's reading and scanning happen on whichever thread takes it.
  *
  * Workers start when the file is opened, before its first lines are read, because starting one takes
