@@ -303,31 +303,6 @@ function encoded(parts: (string | { json: string | null })[]): Buffer {
   return Buffer.from(w.take());
 }
 
-/**
- * Encodings kept per distinct key (the keys of the document's other members), up to a bound: past it,
- * the oldest half is forgotten.
- */
-class Encodings<K> {
-  private map = new Map<K, Buffer>();
-  private lastKey: K | undefined;
-  private last: Buffer | undefined;
-  constructor(private readonly make: (k: K) => Buffer, private readonly bound = 4096) {}
-
-  get(k: K): Buffer {
-    // The finding before often had the same (one file, one node in a row of a node's log).
-    if (k === this.lastKey && this.last !== undefined) return this.last;
-    let b = this.map.get(k);
-    if (b === undefined) {
-      b = this.make(k);
-      if (this.map.size >= this.bound) this.map = new Map([...this.map].slice(this.bound >> 1));
-      this.map.set(k, b);
-    }
-    this.lastKey = k;
-    this.last = b;
-    return b;
-  }
-}
-
 /** A finding's end and the comma before the next: what a finding's cached text part ends with (the last one's comma is taken back). */
 const FINDING_NEXT = Buffer.from('\n    },');
 
@@ -751,52 +726,20 @@ function indentOf(depth: number): Buffer {
 }
 
 /**
- * Plain data as `JSON.stringify(value, null, 2)` writes it, at `depth` levels of indentation, into the
- * writer: no string of it is made. What only JSON.stringify knows (toJSON, a boxed value) is left to it.
+ * A value as `JSON.stringify(value, null, 2)` writes it at `depth` levels of indentation: one native
+ * stringify, its line breaks indented (a string's own line breaks are escaped in JSON: every newline of
+ * the text is one of the layout's). Used for one member or one list item at a time, so the largest string
+ * made is one of those (the verdict: 1.2 MB on a 400,000-event list). A walk of the value written byte by
+ * byte took 59 ms where this takes 34 ms on that list, and 19 ms of a 512 MiB log's 0.6 s.
  */
-function writeValue(out: ByteWriter, value: unknown, depth: number, keys: Encodings<string>): void {
-  if (value === null) out.ascii('null');
-  else if (typeof value === 'string') out.json(value);
-  else if (typeof value === 'number') writeNumber(out, value);
-  else if (typeof value === 'boolean') out.ascii(value ? 'true' : 'false');
-  else if (Array.isArray(value)) {
-    if (value.length === 0) {
-      out.ascii('[]');
-      return;
-    }
-    const inner = indentOf(depth + 1);
-    for (let k = 0; k < value.length; k++) {
-      out.byte(k === 0 ? 0x5b : 0x2c);
-      out.bytes(inner);
-      const item: unknown = value[k];
-      // JSON.stringify writes null for an item it cannot write (undefined, a function).
-      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') out.ascii('null');
-      else writeValue(out, item, depth + 1, keys);
-    }
-    out.bytes(indentOf(depth));
-    out.byte(0x5d);
-  } else if (typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON !== 'function' && !(value instanceof Number || value instanceof String || value instanceof Boolean)) {
-    const o = value as Record<string, unknown>;
-    let first = true;
-    for (const key of Object.keys(o)) {
-      const v = o[key];
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      out.byte(first ? 0x7b : 0x2c);
-      first = false;
-      out.bytes(indentOf(depth + 1));
-      out.bytes(keys.get(key));
-      writeValue(out, v, depth + 1, keys);
-    }
-    if (first) out.ascii('{}');
-    else {
-      out.bytes(indentOf(depth));
-      out.byte(0x7d);
-    }
-  } else {
-    const text = JSON.stringify(value, null, 2);
-    out.utf8(text === undefined ? 'null' : text.replace(/\n/g, `\n${'  '.repeat(depth)}`));
-  }
+function writePlain(out: ByteWriter, value: unknown, depth: number): void {
+  const text = JSON.stringify(value, null, 2);
+  // JSON.stringify writes null for an item it cannot write (undefined, a function).
+  if (text === undefined) out.ascii('null');
+  else out.utf8(text.includes('\n') ? text.replace(NEWLINES, INDENTED[depth]!) : text);
 }
+const NEWLINES = /\n/g;
+const INDENTED = ['\n', '\n  ', '\n    '];
 
 const CLUSTER_LAST = Buffer.from(',\n      "lastSeen": ', 'latin1');
 const CLUSTER_RATE = Buffer.from(',\n      "perHour": ', 'latin1');
@@ -968,13 +911,13 @@ export function* diagnosisJson(recognitions: readonly Recognition[], clock: Cloc
   out.ascii(none ? ']' : '\n  ]');
 
   // The other members, a list's items one at a time (an event list's clusters are as many as its pods).
-  const keys = new Encodings<string>((key) => encoded([{ json: key }, ': ']), 256);
   for (const [key, value] of Object.entries(rest)) {
     if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
     out.ascii(',\n  ');
-    out.bytes(keys.get(key));
+    out.json(key);
+    out.ascii(': ');
     const list = isStreamed(value) || Array.isArray(value);
-    if (!list || value.length === 0) writeValue(out, list ? [] : value, 1, keys);
+    if (!list || value.length === 0) writePlain(out, list ? [] : value, 1);
     else {
       let k = 0;
       if (value instanceof ClusterTable) {
@@ -989,8 +932,7 @@ export function* diagnosisJson(recognitions: readonly Recognition[], clock: Cloc
         for (const item of value) {
           out.byte(k++ === 0 ? 0x5b : 0x2c);
           out.bytes(indentOf(2));
-          if (item === undefined || typeof item === 'function' || typeof item === 'symbol') out.ascii('null');
-          else writeValue(out, item, 2, keys);
+          writePlain(out, item, 2);
           if (out.full) yield out.take();
         }
       }
