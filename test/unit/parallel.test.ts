@@ -5,7 +5,7 @@ import * as zlib from 'node:zlib';
 import { FACT_NEEDLES } from '../../src/core/logs/facts';
 import { InputError } from '../../src/core/logs/input';
 import { ScanPool } from '../../src/core/logs/parallel';
-import { RangeBoard, type RangeJob, rangeCapacity, rangeJobs, scanRange, scanRangeAsync } from '../../src/core/logs/ranges';
+import { RangeBoard, type RangeJob, rangeCapacity, rangeCount, rangeJob, scanRange, scanRangeAsync } from '../../src/core/logs/ranges';
 import { ByteScanner } from '../../src/core/logs/scan';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
@@ -53,6 +53,9 @@ function randomLog(seed: number, bytes: number, long: number[] = []): Buffer {
   }
   return Buffer.concat(parts);
 }
+
+/** Every range of `rangeBytes` over bytes [0, size), as the pool's threads work them out one by one. */
+const rangeJobs = (size: number, rangeBytes: number): RangeJob[] => Array.from({ length: rangeCount(0, size, rangeBytes) }, (_, i) => rangeJob(0, size, rangeBytes, i));
 
 /** Everything a recognition says, for comparing two of them. */
 function whole(r: Recognition) {
@@ -147,7 +150,7 @@ test('scanRange: every range size from 1 to 300 bytes puts the lines back togeth
       for (let size = 1; size <= 300; size++) {
         const got: typeof reference = { hits: [], longLines: [], lines: 0 };
         let bytes = 0;
-        for (const job of rangeJobs(0, text.length, size)) {
+        for (const job of rangeJobs(text.length, size)) {
           const r = scanRange(fd, scanner, job, maxLine);
           for (let i = 0; i < r.hits.length; i += 2) got.hits.push([got.lines + 1 + (r.hits[i] as number), r.hits[i + 1] as string]);
           for (const l of r.longLines) got.longLines.push(got.lines + 1 + l);
@@ -189,7 +192,7 @@ test('scanRange and scanRangeAsync: last lines longer than the first read, and l
       const readers = { sync: (job: RangeJob) => scanRange(fd, scanner, job, maxLine), async: (job: RangeJob) => scanRangeAsync(fd, scanner, job, maxLine) };
       for (const [name, read] of Object.entries(readers)) {
         const got: typeof reference = { hits: [], longLines: [], lines: 0 };
-        for (const job of rangeJobs(0, text.length, size)) {
+        for (const job of rangeJobs(text.length, size)) {
           const r = await read(job);
           for (let i = 0; i < r.hits.length; i += 2) got.hits.push([got.lines + 1 + (r.hits[i] as number), r.hits[i + 1] as string]);
           for (const l of r.longLines) got.longLines.push(got.lines + 1 + l);
@@ -209,7 +212,7 @@ test('scanRange and scanRangeAsync: last lines longer than the first read, and l
  */
 async function rangesAfterChange(name: string, text: Buffer, change: (file: string) => void): Promise<number> {
   const fileName = write(name, text);
-  const jobs = rangeJobs(0, text.length, 64 * 1024);
+  const jobs = rangeJobs(text.length, 64 * 1024);
   change(fileName);
   const fd = fs.openSync(fileName, 'r');
   const scanner = ByteScanner.create(rangeCapacity(64 * 1024, 4096))!;

@@ -772,7 +772,7 @@ const clusterFile = (file: string) => encoded([',\n      "files": [\n        ', 
 const clusterName = (name: string) => encoded([{ json: name }]);
 
 /**
- * Writes a ClusterTable's clusters as items of `clusters` (`writeValue` at depth 2) from their parts,
+ * Writes a ClusterTable's clusters as items of `clusters` (at depth 2, as `writePlain` would) from their parts,
  * no Cluster made: a cluster is three parts encoded once and copied (its signature, title and node; its
  * pod and container; its file), its count, its first and last seen (an instant's digits written by
  * arithmetic) and its rate. An event list has a hundred thousand clusters of a few hundred pods.
@@ -785,7 +785,7 @@ class ClusterWriter {
   /** By file: `, "files": [ its name ], "firstSeen": `, and its name alone (a cluster of several files). */
   private readonly files = new Map<string, Buffer>();
   private readonly names = new Map<string, Buffer>();
-  /** Encodings made since the tables started over: past CACHE_BOUNDS.clusterParts, they all start over. */
+  /** Parts encoded since the tables started over: past CACHE_BOUNDS.clusterParts, they all start over. */
   private made = 0;
 
   constructor(private readonly out: ByteWriter) {}

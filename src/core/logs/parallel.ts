@@ -3,8 +3,8 @@
  * (ranges.ts), worker threads and the main thread scan them with the same WebAssembly scanner, and the
  * main thread takes the results in file order and parses the few lines that hold a needle while the
  * workers read and scan on. Each thread claims the next range itself (ranges.ts RangeBoard), so a
- * worker never waits for the main thread to hand it one. Reading from the page cache and scanning are most of a 512 MiB log's
- * time, and each range's reading and scanning happen on whichever thread takes it.
+ * worker never waits for the main thread to hand it one. Reading from the page cache and scanning are
+ * most of a 512 MiB log's time, and each range's reading and scanning happen on whichever thread takes it.
  *
  * Workers start when the file is opened, before its first lines are read, because starting one takes
  * tens of milliseconds; the main thread scans ranges itself meanwhile, and whenever no result is
@@ -221,8 +221,8 @@ export class ScanPool {
       slot.worker.postMessage(init);
       slot.worker.postMessage({ type: 'ranges', board: board.buffer, thread, ahead, from, size: this.size, rangeBytes } satisfies ToWorker);
     });
-    /** Whether range `index` was claimed by a worker that is gone without sending it: the main thread scans it. */
     const alive = (thread: number) => thread === main || !this.slots[thread]!.dead;
+    /** Whether range `index` was claimed by a worker that is gone without sending it: the main thread scans it. */
     const abandoned = (index: number) => lost && board.abandoned(index, alive);
     /** The range the main thread is scanning itself, its read on libuv's thread pool meanwhile. */
     let own: Promise<void> | null = null;

@@ -55,13 +55,6 @@ export function rangeJob(from: number, size: number, rangeBytes: number, index: 
   return { index, start, end: Math.min(size, start + rangeBytes) };
 }
 
-/** Ranges of `rangeBytes` covering bytes [from, size) of a file. */
-export function rangeJobs(from: number, size: number, rangeBytes: number): RangeJob[] {
-  const jobs: RangeJob[] = [];
-  for (let i = 0, n = rangeCount(from, size, rangeBytes); i < n; i++) jobs.push(rangeJob(from, size, rangeBytes, i));
-  return jobs;
-}
-
 /**
  * Who scans which range, on memory every thread shares: each thread claims the next range itself when
  * it is done with one, so a worker goes on while the main thread is busy. Handed out by the main
