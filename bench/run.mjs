@@ -273,8 +273,17 @@ async function logsBench() {
     // For scale: the scan on one worker thread besides the main thread whatever the load (by default
     // workers run only on idle cores: src/core/logs/parallel.ts).
     { id: 'worker', label: 'RUNTIME_LENS_WORKERS=1 node dist/cli.js diagnose --json FILE > /dev/null', argv: ['node', cli, 'diagnose', '--json', file], env: () => ({ RUNTIME_LENS_WORKERS: '1' }) },
+    // For scale, where the environment names a certificate bundle: node 20 reads NODE_EXTRA_CA_CERTS into
+    // its certificate store as it starts, whether or not the program ever opens a TLS connection (the CLI
+    // opens none). What that costs every node process on this machine, measured by leaving it out.
+    ...(process.env.NODE_EXTRA_CA_CERTS
+      ? [
+          { id: 'nodeBare', label: "node -e 0, NODE_EXTRA_CA_CERTS unset (node's own start)", argv: ['node', '-e', '0'], env: () => ({ NODE_EXTRA_CA_CERTS: undefined }) },
+          { id: 'jsonBare', label: 'node dist/cli.js diagnose --json FILE > /dev/null, NODE_EXTRA_CA_CERTS unset', argv: ['node', cli, 'diagnose', '--json', file], env: () => ({ NODE_EXTRA_CA_CERTS: undefined }) },
+        ]
+      : []),
   ];
-  const oneLine = new Set(['startup', 'startupCold', 'node']);
+  const oneLine = new Set(['startup', 'startupCold', 'node', 'nodeBare']);
   const results = Object.fromEntries(programs.map((p) => [p.id, { ...p, seconds: [], rssMb: [], cpu: [] }]));
   const loadBeforeRounds = os.loadavg()[0];
   for (let i = 0; i < RUNS; i++) {
@@ -319,7 +328,13 @@ async function logsBench() {
   // ratio says what an idle machine's wall-time ratio cannot be worse than for a single-threaded grep.
   const cpuJson = results.json.cpuMedian / results.grep.cpuMedian;
   const cpuHuman = results.human.cpuMedian / results.grep.cpuMedian;
+  const bare = results.jsonBare
+    ? [
+        `This machine's environment sets \`NODE_EXTRA_CA_CERTS\` (\`${process.env.NODE_EXTRA_CA_CERTS}\`), and node ${process.version} loads that bundle into its certificate store at every start, before any of the program runs, though the CLI opens no TLS connection. Left unset: node's own start ${f3(results.nodeBare.median)} s instead of ${f3(results.node.median)} s; the CLI's \`--json\` ${f3(results.jsonBare.median)} s, ${(results.jsonBare.median / grepMedian).toFixed(2)} × grep (each round's own ratio: ${median(results.jsonBare.seconds.map((x, i) => x / results.grep.seconds[i])).toFixed(2)}). The targets above are measured as the environment is.`,
+      ]
+    : [];
   const notes = [
+    ...bare,
     `Recognition: each round's own ratio, medians of those: \`--json\` ${pairedJson.toFixed(2)}, human ${pairedHuman.toFixed(2)}. By CPU time (user + system, GNU time) instead of wall time: \`--json\` ${cpuJson.toFixed(2)} (${f3(results.json.cpuMedian)} s vs ${f3(results.grep.cpuMedian)} s), human ${cpuHuman.toFixed(2)}. 1-minute load average ${loadBeforeRounds.toFixed(2)} before the rounds, ${loadAfterRounds.toFixed(2)} after (${os.cpus().length} cores).`,
   ];
   const md = [];
