@@ -4,6 +4,7 @@ import { before, test } from 'node:test';
 import { type LiteralMatch, formatPieces, literalMatcher, matchLiteral } from '../../src/core/origins/format';
 import { HOLE, goStringLiterals } from '../../src/core/origins/literals';
 import { fragmentEdges, messageText, needles, splitFragments } from '../../src/core/origins/message';
+import { prng } from '../harness/prng';
 import { type Candidate, MessageOrigins, type OriginsResult, selectOrigins } from '../../src/core/origins/origins';
 import { componentOf, loadPrograms } from '../../src/core/origins/programs';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
@@ -80,6 +81,41 @@ test('fragments: the text between `: `, quotes, gRPC `desc = ` and runc rc-era `
   for (const want of ['OCI runtime', 'exec failed', 'starting container', 'caused', 'failed to']) assert.ok(n.includes(want), `needle ${want}`);
   assert.ok(!n.some((w) => /\d/.test(w)), 'no needle holds a variable word (ids, line numbers)');
   assert.ok(needles('failed to exec in container: timeout 1s exceeded').includes('exceeded'), 'a word beside a variable one is a needle on its own');
+});
+
+// splitFragments looks separators up by their first character: the same fragments as trying each
+// separator at every character, on texts dense with separators, their halves and whitespace.
+test('fragments: the same as trying every separator at every character', () => {
+  const SEPARATORS = [': ', ' caused ', 'desc = ', '] ', '; ', '"', "'", '\n', '\t'];
+  const reference = (text: string) => {
+    const out: { start: number; end: number; text: string }[] = [];
+    let start = 0;
+    const push = (end: number) => {
+      let s = start;
+      let e = end;
+      while (s < e && /\s/.test(text[s]!)) s++;
+      while (e > s && /\s/.test(text[e - 1]!)) e--;
+      if (e > s) out.push({ start: s, end: e, text: text.slice(s, e) });
+    };
+    for (let i = 0; i < text.length; ) {
+      const sep = SEPARATORS.find((x) => text.startsWith(x, i));
+      if (!sep) i++;
+      else {
+        push(i);
+        i += sep.length;
+        start = i;
+      }
+    }
+    push(text.length);
+    return out;
+  };
+  const pieces = [...SEPARATORS, ':', ' caused', 'caused ', 'desc =', 'desc', ']', ';', ' ', '  ', 'exec failed', 'EOF', 'x', '\r', '\u00a0', 'é'];
+  const rand = prng(23);
+  for (let n = 0; n < 3000; n++) {
+    let text = '';
+    for (let k = Math.floor(rand() * 14); k > 0; k--) text += pieces[Math.floor(rand() * pieces.length)]!;
+    assert.deepEqual(splitFragments(text), reference(text), JSON.stringify(text));
+  }
 });
 
 test('matching: verbs are wildcards, constant edges must meet fragment edges', () => {

@@ -1,5 +1,5 @@
 import { type Covering, type LiteralMatcher, chooseCovering, literalMatcher, matchLiteral } from '../origins/format';
-import { fragmentEdges, messageText, splitFragments } from '../origins/message';
+import { type Fragment, fragmentEdges, messageText, splitFragments } from '../origins/message';
 import type { ErrorAnatomy, InnermostError, Layer, MessageOrigin, ProgramId } from '../signatures/types';
 import { type Innermost, innermostReader } from './innermost';
 import { byCodeUnit } from '../order';
@@ -139,13 +139,14 @@ export class AnatomyReader {
     const text = msg.text;
     const inner = this.innermost.parse(text);
     const kernelStart = inner?.syscall ? inner.start : (inner?.end ?? text.length);
-    const { chosen: all, candidates } = this.match(msg);
+    const fragments = splitFragments(text);
+    const { chosen: all, candidates } = this.match(msg, fragments);
     const chosen = all.filter((c) => c.match.start < kernelStart).sort((a, b) => a.match.start - b.match.start);
     // The same words printed by several formats of a program (`exec failed: %v` before 1.0, `%w`
     // after): each layer may be any of them, and the versions are those where every layer's words exist.
     const alternatives = chosen.map((c) => candidates.filter((o) => o.format.program === c.format.program && o.match.start === c.match.start && o.match.end === c.match.end && o.match.covered.length === c.match.covered.length));
     const meta = this.layerMeta(chosen, alternatives);
-    const fragmentStarts = [...fragmentEdges(splitFragments(text)).starts].sort((a, b) => a - b);
+    const fragmentStarts = [...fragmentEdges(fragments).starts].sort((a, b) => a - b);
     const layers: Layer[] = chosen.map((c, i) => {
       const m = meta.layers[i]!;
       // A format that starts with a verb (`%s probe errored: %v`) made the words before its constant text too.
@@ -208,8 +209,9 @@ export class AnatomyReader {
   }
 
   /** The index formats that made the text, outermost first. */
-  private match(msg: ReturnType<typeof messageText>): { chosen: Candidate[]; candidates: Candidate[] } {
-    const edges = fragmentEdges(splitFragments(msg.text));
+  /** `fragments`: splitFragments of the message's text. */
+  private match(msg: ReturnType<typeof messageText>, fragments: Fragment[]): { chosen: Candidate[]; candidates: Candidate[] } {
+    const edges = fragmentEdges(fragments);
     // Messages of one shape (the same error of another pod, container or pid) are made by the same
     // formats: those are tried first, and the whole index only when they no longer account for the text.
     const shape = shapeOf(msg.text);

@@ -3,6 +3,13 @@
  * klog/logrus quoting around a whole error), runc rc-era `… caused "…"`, gRPC's `desc = `, klog's `] `.
  */
 const SEPARATORS = [': ', ' caused ', 'desc = ', '] ', '; ', '"', "'", '\n', '\t'];
+/**
+ * By the code of a character a separator starts with, the separators starting with it, in SEPARATORS'
+ * order: most characters start none. Trying all nine at every character was most of reading a runtime
+ * error's anatomy (the kubelet log of the bench: 258 distinct messages, each split twice).
+ */
+const SEPARATORS_BY_FIRST: (string[] | undefined)[] = [];
+for (const s of SEPARATORS) (SEPARATORS_BY_FIRST[s.charCodeAt(0)] ??= []).push(s);
 
 /** An error text with the escaping of its log lines undone, and where each character came from. */
 export interface MessageText {
@@ -59,7 +66,7 @@ export function splitFragments(text: string): Fragment[] {
   };
   let i = 0;
   while (i < text.length) {
-    const sep = SEPARATORS.find((s) => text.startsWith(s, i));
+    const sep = SEPARATORS_BY_FIRST[text.charCodeAt(i)]?.find((s) => text.startsWith(s, i));
     if (!sep) {
       i++;
       continue;
