@@ -736,10 +736,11 @@ function writePlain(out: ByteWriter, value: unknown, depth: number): void {
   const text = JSON.stringify(value, null, 2);
   // JSON.stringify writes null for an item it cannot write (undefined, a function).
   if (text === undefined) out.ascii('null');
-  else out.utf8(text.includes('\n') ? text.replace(NEWLINES, INDENTED[depth]!) : text);
+  else out.utf8(text.includes('\n') ? text.replace(NEWLINES, (INDENTED[depth] ??= `\n${'  '.repeat(depth)}`)) : text);
 }
 const NEWLINES = /\n/g;
-const INDENTED = ['\n', '\n  ', '\n    '];
+/** indentOf's newline and spaces as a string, by depth. */
+const INDENTED: string[] = [];
 
 const CLUSTER_LAST = Buffer.from(',\n      "lastSeen": ', 'latin1');
 const CLUSTER_RATE = Buffer.from(',\n      "perHour": ', 'latin1');

@@ -198,13 +198,9 @@ export class ScanPool {
     const done = new Map<number, RangeResult>();
     let consumed = 0;
     let failure: ScanFailure | null = null;
-    let lost = false;
     const init: ToWorker = { type: 'init', module: ByteScanner.module()!, plan, capacity: rangeCapacity(rangeBytes, maxLine), fd: this.fd, maxLine };
     this.slots.forEach((slot, thread) => {
-      if (slot.dead) {
-        lost = true;
-        return;
-      }
+      if (slot.dead) return;
       slot.worker.on('message', (m: FromWorker) => {
         // A range scanned twice (taken back from a worker thought lost) counts once.
         if (m.type === 'result') {
@@ -212,18 +208,12 @@ export class ScanPool {
         } else failure ??= new ScanFailure(m.message, m.code);
         this.poke();
       });
-      const gone = () => {
-        lost = true;
-        this.poke();
-      };
-      slot.worker.on('error', gone);
-      slot.worker.on('exit', gone);
       slot.worker.postMessage(init);
       slot.worker.postMessage({ type: 'ranges', board: board.buffer, thread, ahead, from, size: this.size, rangeBytes } satisfies ToWorker);
     });
     const alive = (thread: number) => thread === main || !this.slots[thread]!.dead;
     /** Whether range `index` was claimed by a worker that is gone without sending it: the main thread scans it. */
-    const abandoned = (index: number) => lost && board.abandoned(index, alive);
+    const abandoned = (index: number) => this.slots.some((slot) => slot.dead) && board.abandoned(index, alive);
     /** The range the main thread is scanning itself, its read on libuv's thread pool meanwhile. */
     let own: Promise<void> | null = null;
     try {

@@ -208,8 +208,7 @@ export class AnatomyReader {
     return id;
   }
 
-  /** The index formats that made the text, outermost first. */
-  /** `fragments`: splitFragments of the message's text. */
+  /** The index formats that made the text, outermost first; `fragments` are splitFragments of the text. */
   private match(msg: ReturnType<typeof messageText>, fragments: Fragment[]): { chosen: Candidate[]; candidates: Candidate[] } {
     const edges = fragmentEdges(fragments);
     // Messages of one shape (the same error of another pod, container or pid) are made by the same
