@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot } from '../harness/paths';
-import { type VsCodeSession, openVsCode, waitForText } from '../harness/vscode';
+import { type VsCodeSession, hoverText, openVsCode, waitForText } from '../harness/vscode';
 
 // samples/mixed-errors/mixed.log: 16 lines as users pasted them into public threads
 // (../shared/incidents-train.jsonl), 14 of them runtime errors of every kind and wording (kubectl output,
@@ -72,11 +72,8 @@ test('hovering a runtime error lists its layers, each linked to its origin, and 
   await vs.page.keyboard.press('Enter');
   const line = vs.page.locator('.view-lines .view-line', { hasText: 'kubelet-kubepods-podac27167f' }).first();
   await line.waitFor();
-  const box = await line.boundingBox();
-  assert.ok(box);
-  await vs.page.mouse.move(box.x + 400, box.y + box.height / 2);
   const hover = vs.page.locator('.monaco-hover', { hasText: 'Layers' });
-  const text = await waitForText(hover, /Versions with this wording/, 30_000);
+  const text = await hoverText(vs.page, line, 400, hover, /Versions with this wording/);
   assert.match(text, /hybrid cgroup2 path missing \(\/sys\/fs\/cgroup\/unified\) — openat2/);
   assert.match(text, /Layers \(outermost first\)/);
   for (const program of ['containerd', 'shim', 'runc', 'kernel']) assert.match(text, new RegExp(`\\b${program}\\b`), program);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type VsCodeSession, openVsCode, waitForText } from '../harness/vscode';
+import { type VsCodeSession, hoverText, openVsCode, waitForText } from '../harness/vscode';
 
 // samples/eof-incident/kubelet.log holds 68 OCI exec EOF lines (3 of them verbatim from the incident,
 // first at line 21), one missing-executable exec error and two HTTP probe look-alikes.
@@ -47,11 +47,8 @@ test('the Problems panel lists them under source runtime-lens', async () => {
 test('hovering a recognised line explains it with its count, pod and next steps', async () => {
   const line = vs.page.locator('.view-lines .view-line', { hasText: 'adsfadofadfabdfhaodsfa' }).first();
   await line.waitFor();
-  const box = await line.boundingBox();
-  assert.ok(box);
-  await vs.page.mouse.move(box.x + 700, box.y + box.height / 2);
   const hover = vs.page.locator('.monaco-hover', { hasText: 'OCI exec EOF' });
-  const text = await waitForText(hover, /Next steps/);
+  const text = await hoverText(vs.page, line, 700, hover, /Next steps/, 15_000);
   assert.match(text, /oci-exec-eof/);
   assert.match(text, /68× in this file/);
   assert.match(text, /runc exec \(decoding state\.json\)/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { type VsCodeSession, openVsCode, waitForText } from '../harness/vscode';
+import { type VsCodeSession, hoverText as hoverOn, openVsCode, waitForText } from '../harness/vscode';
 
 // The on-call flow once in Simplified Chinese (code-server --locale zh-cn), in a dark and a light theme:
 // the sample incident opened from the palette, a hover, Problems, the Diagnose panel — whose verdict,
@@ -28,11 +28,8 @@ async function flow(session: VsCodeSession, tag: string): Promise<void> {
   await session.page.keyboard.press('Enter');
   const line = session.page.locator('.view-lines .view-line', { hasText: 'adsfadofadfabdfhaodsfa' }).first();
   await line.waitFor({ timeout: 30_000 });
-  const box = await line.boundingBox();
-  assert.ok(box);
-  await session.page.mouse.move(box.x + 700, box.y + box.height / 2);
   const hover = session.page.locator('.monaco-hover', { hasText: '诊断' });
-  const hoverText = await waitForText(hover, /诊断/, 30_000);
+  const hoverText = await hoverOn(session.page, line, 700, hover, /诊断/);
   assert.match(hoverText, CJK);
   assert.match(hoverText, /OCI exec EOF|exec failed: EOF/);
   await session.screenshot(`${tag}-hover`);

@@ -303,6 +303,28 @@ async function pickFromQuickInput(page: Page, key: string, value: string, rowTex
   }
 }
 
+/**
+ * Hovers `x` pixels into `line` (a view line) until `hover` shows text matching `pattern`; returns the
+ * text. As a user does when no hover comes up: the pointer leaves and comes back every few seconds. Monaco
+ * drops a hover that was asked for while the line was still being laid out or decorated (a busy
+ * extension host, a Go to Line that scrolls), and a pointer that stays still never asks again: on a
+ * loaded machine a single move left one test waiting 30 s for a hover that never came.
+ */
+export async function hoverText(page: Page, line: Locator, x: number, hover: Locator, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const box = await line.boundingBox();
+    if (!box) throw new Error('hoverText: the line is not on screen');
+    await page.mouse.move(5, 5);
+    await page.mouse.move(box.x + x, box.y + box.height / 2);
+    try {
+      return await waitForText(hover, pattern, Math.min(5_000, Math.max(1, deadline - Date.now())));
+    } catch (e) {
+      if (Date.now() >= deadline) throw e;
+    }
+  }
+}
+
 /** Polls a locator's text until it matches (the workbench renders asynchronously); returns the text. */
 export async function waitForText(locator: Locator, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
