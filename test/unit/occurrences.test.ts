@@ -8,10 +8,10 @@ import { diagnoseOnClock } from '../../src/core/diagnosis/diagnose';
 import { writeDiagnosisJson } from '../../src/core/diagnosis/json';
 import { DiagnosisSession, gatherInputs } from '../../src/core/diagnosis/session';
 import { parseZone, resolveTime } from '../../src/core/logs/time';
-import type { LogRecord, LogTime } from '../../src/core/logs/types';
+import type { LogFormat, LogRecord, LogTime } from '../../src/core/logs/types';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
-import { findingsOf, OccurrenceBuilder, occurrenceSets, SAMPLE_PER_FILE, setsOf } from '../../src/core/signatures/occurrences';
+import { findingsOf, newSetHint, OccurrenceBuilder, occurrenceSets, SAMPLE_PER_FILE, type SetHint, setsOf } from '../../src/core/signatures/occurrences';
 import { type Recognition, type RecogniseOptions, recogniseFile, recogniseText } from '../../src/core/signatures/recognise';
 import type { ErrorAnatomy, Finding, OccurrenceSet } from '../../src/core/signatures/types';
 import { repoRoot } from '../harness/paths';
@@ -341,4 +341,31 @@ test('an editor document keeps its findings, and its sets are made from them on 
   assert.ok(r.findings.length > 0);
   assert.deepEqual(findingsOf(r.sets!).map(said), r.findings.map(said));
   assert.equal(r.sets, r.sets, 'made once');
+});
+
+test('a set hint gives the set of the occurrence’s own key, whatever the hint saw last and in whichever builder', () => {
+  // The recogniser keeps a hint per distinct message. Here one hint serves every occurrence: every other
+  // one has a base key, and those between it each differ from it in one field only (file, signature,
+  // node undefined or null, namespace, pod, container, component, format), so a hint that skipped any
+  // field's comparison would put an occurrence in its neighbour's set.
+  const base = { file: '/logs/a.log', signature: 'sig-0', node: undefined as string | null | undefined, namespace: 'shop' as string | null, pod: 'web-0', container: 'web' as string | null, component: 'kubelet', format: 'klog' as LogFormat };
+  const other: Partial<typeof base>[] = [{ file: '/logs/b.log' }, { signature: 'sig-1' }, { node: null }, { node: 'node-1' }, { namespace: null }, { pod: 'web-1' }, { container: null }, { component: 'containerd' }, { format: 'journald' }];
+  const findings: Finding[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const k = { ...base, ...(i % 2 ? other[(i >> 1) % other.length] : {}) };
+    const record: LogRecord = { format: k.format, payloadFormat: 'klog', time: null, severity: 'error', component: k.component, pod: k.pod, namespace: k.namespace, container: k.container, count: 1 + (i % 4), message: 'm', ...(k.node === undefined ? {} : { node: k.node }) };
+    findings.push({ file: k.file, line: i + 1, signature: k.signature, match: { start: 0, end: 1 }, record, wallTime: null, time: null, text: `t${i % 29}`, textColumn: 0 });
+  }
+  const read = (list: Finding[], hint?: SetHint) => {
+    const b = new OccurrenceBuilder();
+    for (const f of list) b.addOccurrence(f.file, f.line, f.signature, f.match.start, f.match.end, f.record, f.text, f.textColumn, undefined, undefined, hint);
+    return held(b.finish());
+  };
+  const plain = read(findings);
+  assert.equal(plain.sets.length, 1 + other.length);
+  const hint = newSetHint();
+  assert.deepEqual(read(findings, hint), plain);
+  // The hint, holding the first builder's set of the last occurrence, in a builder where that key's set has another id.
+  const reversed = [...findings].reverse();
+  assert.deepEqual(read(reversed, hint), read(reversed));
 });

@@ -412,6 +412,30 @@ const MASK = CHUNK - 1;
 const FIRST = 64;
 
 /** Builds the sets of one file's findings as they are made, in order. */
+/**
+ * The set an occurrence went to last, with its key, for the next occurrence of the same distinct
+ * message (the recogniser keeps one per message). An event list's messages mostly name their pod (a
+ * probe's URL holds its IP), so the next event of a message is mostly of the same set: compared by its
+ * strings (the reader shares them), it is found without the five lookups and the probe of the table.
+ */
+export interface SetHint {
+  builder: OccurrenceBuilder | null;
+  file: string;
+  signature: string;
+  node: string | null | undefined;
+  pod: string | null | undefined;
+  namespace: string | null | undefined;
+  container: string | null | undefined;
+  component: string;
+  format: string;
+  id: number;
+}
+
+/** A hint that matches nothing yet. */
+export function newSetHint(): SetHint {
+  return { builder: null, file: '', signature: '', node: null, pod: null, namespace: null, container: null, component: '', format: '', id: -1 };
+}
+
 export class OccurrenceBuilder {
   /** Small numbers for the strings of the sets' keys (the readers share those strings: cheap to look up). */
   private readonly ids = new Map<string | null | undefined, number>();
@@ -513,46 +537,28 @@ export class OccurrenceBuilder {
    * the time as written, resolved in `finish`), its matched span in `text`, and what few carry.
    * Returns its index, for `relate`.
    */
-  addOccurrence(file: string, line: number, signature: string, start: number, end: number, record: LogRecord, text: string, textColumn: number, anatomy: ErrorAnatomy | undefined, event: string | undefined): number {
-    return this.put(file, line, signature, start, end, record, record.time, null, text, textColumn, anatomy, event, record);
+  addOccurrence(file: string, line: number, signature: string, start: number, end: number, record: LogRecord, text: string, textColumn: number, anatomy: ErrorAnatomy | undefined, event: string | undefined, hint?: SetHint): number {
+    return this.put(file, line, signature, start, end, record, record.time, null, text, textColumn, anatomy, event, record, hint);
   }
 
-  private put(file: string, line: number, signature: string, start: number, end: number, r: LogRecord, t: LogTime | null, time: ResolvedTime | null, text: string, textColumn: number, anatomy: ErrorAnatomy | undefined, event: string | undefined, item: Sampled): number {
-    // The set: found by its key's ids in the table (a node undefined and a node null apart, as setKey
-    // keeps them), without a key string made per occurrence.
-    // The file, component and format are mostly the last occurrence's: their ids are kept at hand.
-    if (file !== this.known[0]) this.knownIds[0] = this.id((this.known[0] = file));
-    if (r.component !== this.known[1]) this.knownIds[1] = this.id((this.known[1] = r.component));
-    if (r.format !== this.known[2]) this.knownIds[2] = this.id((this.known[2] = r.format));
-    const a = this.knownIds[0]!;
-    const b = this.id(r.node);
-    const c = this.id(r.namespace);
-    const d = this.id(r.pod);
-    const e = this.id(r.container);
-    const g = this.id(signature);
-    const h = this.knownIds[1]!;
-    const k = this.knownIds[2]!;
-    let x = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
-    x = Math.imul(x ^ b, 0x85ebca6b) ^ c;
-    x = Math.imul(x ^ (x >>> 15), 0xc2b2ae35) ^ d;
-    x = Math.imul(x ^ (x >>> 13), 0x85ebca6b) ^ e;
-    x = Math.imul(x ^ (x >>> 15), 0xc2b2ae35) ^ g;
-    x = Math.imul(x ^ (x >>> 13), 0x85ebca6b) ^ (h << 16) ^ k;
-    x ^= x >>> 16;
-    const slots = this.slots;
-    const mask = slots.length - 1;
-    const fields = this.keys;
-    let slot = x & mask;
-    let id = -1;
-    for (let s = slots[slot]!; s !== 0; s = slots[slot]!) {
-      const o = (s - 1) * KEY;
-      if (fields[o] === a && fields[o + 1] === b && fields[o + 2] === c && fields[o + 3] === d && fields[o + 4] === e && fields[o + 5] === g && fields[o + 6] === h && fields[o + 7] === k) {
-        id = s - 1;
-        break;
+  private put(file: string, line: number, signature: string, start: number, end: number, r: LogRecord, t: LogTime | null, time: ResolvedTime | null, text: string, textColumn: number, anatomy: ErrorAnatomy | undefined, event: string | undefined, item: Sampled, hint?: SetHint): number {
+    let id: number;
+    if (hint !== undefined && hint.builder === this && hint.file === file && hint.signature === signature && hint.node === r.node && hint.pod === r.pod && hint.namespace === r.namespace && hint.container === r.container && hint.component === r.component && hint.format === r.format) id = hint.id;
+    else {
+      id = this.setOf(file, signature, r);
+      if (hint !== undefined) {
+        hint.builder = this;
+        hint.file = file;
+        hint.signature = signature;
+        hint.node = r.node;
+        hint.pod = r.pod;
+        hint.namespace = r.namespace;
+        hint.container = r.container;
+        hint.component = r.component;
+        hint.format = r.format;
+        hint.id = id;
       }
-      slot = (slot + 1) & mask;
     }
-    if (id < 0) id = this.newSet(slot, a, b, c, d, e, g, h, k);
     this.setCounts[id] += r.count;
 
     const i = this.n++;
@@ -598,6 +604,49 @@ export class OccurrenceBuilder {
     }
     if (event !== undefined) this.events.set(i, event);
     return i;
+  }
+
+
+  /**
+   * The id of the set of (file, signature, the record's node, pod, namespace, container, component and
+   * format): found by its key's ids in the table (a node undefined and a node null apart, as setKey
+   * keeps them), without a key string made per occurrence; made when it is new.
+   */
+  private setOf(file: string, signature: string, r: LogRecord): number {
+    // The file, component and format are mostly the last occurrence's: their ids are kept at hand.
+    if (file !== this.known[0]) this.knownIds[0] = this.id((this.known[0] = file));
+    if (r.component !== this.known[1]) this.knownIds[1] = this.id((this.known[1] = r.component));
+    if (r.format !== this.known[2]) this.knownIds[2] = this.id((this.known[2] = r.format));
+    const a = this.knownIds[0]!;
+    const b = this.id(r.node);
+    const c = this.id(r.namespace);
+    const d = this.id(r.pod);
+    const e = this.id(r.container);
+    const g = this.id(signature);
+    const h = this.knownIds[1]!;
+    const k = this.knownIds[2]!;
+    let x = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
+    x = Math.imul(x ^ b, 0x85ebca6b) ^ c;
+    x = Math.imul(x ^ (x >>> 15), 0xc2b2ae35) ^ d;
+    x = Math.imul(x ^ (x >>> 13), 0x85ebca6b) ^ e;
+    x = Math.imul(x ^ (x >>> 15), 0xc2b2ae35) ^ g;
+    x = Math.imul(x ^ (x >>> 13), 0x85ebca6b) ^ (h << 16) ^ k;
+    x ^= x >>> 16;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const fields = this.keys;
+    let slot = x & mask;
+    let id = -1;
+    for (let s = slots[slot]!; s !== 0; s = slots[slot]!) {
+      const o = (s - 1) * KEY;
+      if (fields[o] === a && fields[o + 1] === b && fields[o + 2] === c && fields[o + 3] === d && fields[o + 4] === e && fields[o + 5] === g && fields[o + 6] === h && fields[o + 7] === k) {
+        id = s - 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (id < 0) id = this.newSet(slot, a, b, c, d, e, g, h, k);
+    return id;
   }
 
   /** A set made for a key not seen before, in free slot `slot`; returns its id. */

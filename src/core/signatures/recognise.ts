@@ -13,7 +13,7 @@ import type { LogRecord, LogTime, Note } from '../logs/types';
 import { type AnatomyReader, sharedAnatomyReader } from '../messages/anatomy';
 import { KEYED_EVENTS } from './catalog';
 import { type Matcher, RUNTIME_ERROR, type SignatureMatch, isRuntimeError } from './matcher';
-import { OccurrenceBuilder, occurrenceSets } from './occurrences';
+import { OccurrenceBuilder, type SetHint, newSetHint, occurrenceSets } from './occurrences';
 import type { ErrorAnatomy, Finding, OccurrenceSet, Signature } from './types';
 
 export interface RecogniseOptions extends TimeOptions {
@@ -85,6 +85,8 @@ interface MessageMatch {
   end: number;
   /** Whether that text holds a keyed event's literal (keyedEventOf can find an id in it). */
   keyed: boolean;
+  /** The set its last occurrence went to. */
+  hint: SetHint;
 }
 
 function cut(line: string): string {
@@ -266,7 +268,7 @@ class Recogniser {
     let m = messageId >= 0 ? this.matchesById[messageId] : remember ? this.messageMatches.get(record.message) : undefined;
     if (m === undefined) {
       const found = this.options.matcher.match(record.message);
-      m = found ? { match: found, text: null, start: 0, end: 0, keyed: false } : null;
+      m = found ? { match: found, text: null, start: 0, end: 0, keyed: false, hint: newSetHint() } : null;
       if (messageId >= 0) this.matchesById[messageId] = m;
       else if (remember && this.messageMatches.size < MAX_MESSAGE_MATCHES) this.messageMatches.set(record.message, m);
     }
@@ -286,11 +288,11 @@ class Recogniser {
       // Worked out ahead only for a match kept for the next event of this text; add() searches otherwise.
       m.keyed = messageId >= 0 || remember ? mayBeKeyed(text) : true;
     }
-    this.add(line, text, record, m.match.signature, m.start, m.end, textColumn, m.keyed);
+    this.add(line, text, record, m.match.signature, m.start, m.end, textColumn, m.keyed, m.hint);
   }
 
   /** `keyed`: false when `content` holds no keyed event's literal (known beforehand for a repeated text). */
-  add(line: number, content: string, record: LogRecord, signature: Signature, start: number, end: number, textColumn = 0, keyed = true): void {
+  add(line: number, content: string, record: LogRecord, signature: Signature, start: number, end: number, textColumn = 0, keyed = true, hint?: SetHint): void {
     if (record.component === 'unknown') record.component = this.fileComponent ?? 'unknown';
     this.learn(record, line);
     const event = this.eventSpecs.get(signature.id);
@@ -308,7 +310,7 @@ class Recogniser {
     // line of its event reaches it by its index); kept one by one, it is a Finding.
     let finding: Finding | null = null;
     let index = -1;
-    if (this.occurrences) index = this.occurrences.addOccurrence(this.file, line, signature.id, start, end, record, cut(content), textColumn, anatomy, keyedEvent?.event);
+    if (this.occurrences) index = this.occurrences.addOccurrence(this.file, line, signature.id, start, end, record, cut(content), textColumn, anatomy, keyedEvent?.event, hint);
     else {
       finding = { file: this.file, line, signature: signature.id, match: this.span(start, end), record, wallTime: record.time, time: null, text: cut(content), textColumn };
       if (anatomy) finding.anatomy = anatomy;
