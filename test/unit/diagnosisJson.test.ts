@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ClusterTable, isoOf, outputOrder } from '../../src/core/diagnosis/clusters';
 import { diagnoseOnClock } from '../../src/core/diagnosis/diagnose';
+import { gatherInputs } from '../../src/core/diagnosis/session';
 import { Arena, ByteWriter, CACHE_BOUNDS, diagnosisJson, findingJson, writeNumber } from '../../src/core/diagnosis/json';
 import { placeFinding } from '../../src/core/diagnosis/clock';
 import { isoMicros } from '../../src/core/logs/time';
@@ -344,4 +345,39 @@ test('the occurrences of a few sets of a store (the placed runtime errors) come 
   });
   assert.ok(want.length > 10);
   assert.deepEqual(got, want);
+});
+
+test('the samples’ documents: related lines, node-local times with and without the clock’s year, times placed on an inferred clock', async () => {
+  let related = 0;
+  let local = 0;
+  let placed = 0;
+  // An older kernel's kill: three lines (mm/oom_kill.c before 4.19: "Kill process … or sacrifice child", then "Killed process").
+  const kill = recogniseText(
+    '/nodes/node-a/journalctl-k.log',
+    [
+      '2026-11-30T09:15:30+0000 ip-10-0-3-17 kernel: runc:[2:INIT] invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=-997',
+      '2026-11-30T09:15:30+0000 ip-10-0-3-17 kernel: Memory cgroup out of memory: Kill process 46052 (runc:[2:INIT]) score 0 or sacrifice child',
+      '2026-11-30T09:15:30+0000 ip-10-0-3-17 kernel: Killed process 46052 (runc:[2:INIT]) total-vm:1083112kB, anon-rss:4032kB, file-rss:1932kB, shmem-rss:0kB',
+      '',
+    ].join('\n'),
+    { matcher, keepFindings: false },
+  );
+  const cases: Recognition[][] = [[kill]];
+  for (const sample of fs.readdirSync(path.join(repoRoot, 'samples')).sort()) {
+    const { files } = await gatherInputs([path.join(repoRoot, 'samples', sample)]);
+    cases.push(await Promise.all(files.map((f) => recogniseFile(f.path, { matcher, keepFindings: false }))));
+  }
+  for (const recognitions of cases) {
+    const sample = recognitions[0]!.file;
+    const d = diagnoseOnClock(input(recognitions));
+    const want = expected(recognitions, d, { verdict: d.diagnosis.verdict, clusters: d.diagnosis.clusters });
+    assert.equal(Buffer.concat(pieces(recognitions, d, { verdict: d.diagnosis.verdict, clusters: d.clusters })).toString('utf8'), want, sample);
+    const found = (JSON.parse(want) as { findings: { related?: number[]; time: string | null; localTime?: string; wallTime?: unknown }[] }).findings;
+    related += found.filter((f) => (f.related?.length ?? 0) > 1).length;
+    local += found.filter((f) => f.localTime !== undefined).length;
+    // A finding with no instant of its own (epochUs NaN) whose time the clock gives.
+    placed += findingsOf(recognitions.flatMap((r) => setsOf(r))).filter((f, i) => f.time === null && found[i]!.time !== null).length;
+  }
+  // What the test is about is in the samples: findings with two related lines or more, node-local times, instants only the clock gives.
+  assert.ok(related > 0 && local > 0 && placed > 0, `related ${related}, local ${local}, placed ${placed}`);
 });

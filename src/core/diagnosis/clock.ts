@@ -100,8 +100,13 @@ export function placeFinding(f: Finding, clock: Clock): PlacedFinding {
   const t = f.wallTime;
   if (!t) return { finding: f, wall: null, epoch: null };
   const wall = wallMs(t, t.year ?? clock.year ?? 2000);
-  if (t.offsetMinutes !== null) return { finding: f, wall, epoch: t.year !== null ? wall - t.offsetMinutes * 60000 : null };
-  return { finding: f, wall, epoch: clock.offsetMinutes !== null ? wall - clock.offsetMinutes * 60000 : null };
+  return { finding: f, wall, epoch: epochOfWritten(t, wall, clock) };
+}
+
+/** `placeFinding`'s instant of a time as written, `wall` being its wall ms with the clock's year. */
+export function epochOfWritten(t: LogTime, wall: number, clock: Clock): number | null {
+  if (t.offsetMinutes !== null) return t.year !== null ? wall - t.offsetMinutes * 60000 : null;
+  return clock.offsetMinutes !== null ? wall - clock.offsetMinutes * 60000 : null;
 }
 
 /** A time as written (a fact's, a finding's) on the clock: wall ms with the clock's year, and the instant when its zone is known. */

@@ -1,6 +1,7 @@
 import type { NodeFact } from '../logs/facts';
 import { canonicalNode, nodeFromPath, nodeOf } from '../logs/nodes';
-import { type Zone, parseZone } from '../logs/time';
+import { type ResolvedTime, type Zone, parseZone } from '../logs/time';
+import type { LogTime } from '../logs/types';
 import { ENGLISH, type Say } from '../l10n';
 import { byCodeUnit } from '../order';
 import { innermostReader, innermostRules } from '../messages/innermost';
@@ -562,10 +563,14 @@ function yearOfSets(sets: readonly OccurrenceSet[]): number | null {
 
 /** The contract's finding times: `time` in UTC when the instant is known, else `localTime` as the node wrote it (with the clock's year when the line has none). */
 export function findingTimes(p: PlacedFinding, clock: Clock): { time: string | null; localTime?: string } {
-  const t = p.finding.wallTime;
+  return writtenTimes(p.finding.wallTime, p.finding.time, p.epoch, clock);
+}
+
+/** `findingTimes` of a finding's time as written, its resolved time and its instant on the clock (PlacedFinding.epoch). */
+export function writtenTimes(t: LogTime | null, resolved: ResolvedTime | null, epoch: number | null, clock: Clock): { time: string | null; localTime?: string } {
   const micros = t ? String(t.micros).padStart(6, '0') : '000000';
-  if (p.finding.time) return { time: p.finding.time.iso };
-  if (p.epoch !== null) return { time: `${new Date(p.epoch).toISOString().slice(0, 19)}.${micros}Z` };
+  if (resolved) return { time: resolved.iso };
+  if (epoch !== null) return { time: `${new Date(epoch).toISOString().slice(0, 19)}.${micros}Z` };
   if (!t) return { time: null };
   const year = t.year ?? clock.year;
   const pad = (n: number) => String(n).padStart(2, '0');

@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import { nodeOf } from '../logs/nodes';
-import { civilOfDays } from '../logs/time';
-import { type StoreOwners, findingAt, setsOf, storesOf } from '../signatures/occurrences';
+import { civilOfDays, wallMs } from '../logs/time';
+import { type StoreOwners, setsOf, storesOf, wallTimeAt } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
 import type { ErrorAnatomy, OccurrenceSet, OccurrenceStore } from '../signatures/types';
-import { type Clock, type PlacedFinding, placeFinding } from './clock';
+import { type Clock, type PlacedFinding, epochOfWritten } from './clock';
 import { type ClusterParts, ClusterTable, isoOf } from './clusters';
-import { findingTimes } from './diagnose';
+import { findingTimes, writtenTimes } from './diagnose';
 
 /** The contract's JSON for one finding (../shared/contract.md), plus namespace, node and count; times on the diagnosis's clock. */
 export function findingJson(p: PlacedFinding, clock: Clock) {
@@ -659,9 +659,11 @@ class FindingWriter {
       out.ascii('Z"');
       return;
     }
-    // No instant of its own: placed on the diagnosis's clock, or node-local.
+    // No instant of its own: placed on the diagnosis's clock, or node-local (as findingTimes of the
+    // finding placed on the clock, from its time as written alone: no Finding made per occurrence).
     const set = this.sets[o]!;
-    const t = findingTimes(placeFinding(findingAt(set, k - set.start), this.clock), this.clock);
+    const written = wallTimeAt(set, k - set.start);
+    const t = writtenTimes(written, null, written ? epochOfWritten(written, wallMs(written, written.year ?? this.clock.year ?? 2000), this.clock) : null, this.clock);
     if (t.time === null) out.ascii('null');
     else out.json(t.time);
     if (t.localTime !== undefined) {
@@ -705,7 +707,16 @@ class FindingWriter {
       this.out.bytes(bytes);
     }
     const related = s.related.get(k);
-    if (related?.length) this.out.utf8(`,\n      "related": ${at(related)}`);
+    if (related?.length) {
+      // Line numbers, as JSON.stringify indents them: no string made per finding.
+      const out = this.out;
+      out.ascii(',\n      "related": [');
+      for (let j = 0; j < related.length; j++) {
+        out.ascii(j === 0 ? '\n        ' : ',\n        ');
+        writeNumber(out, related[j]!);
+      }
+      out.ascii('\n      ]');
+    }
   }
 
   /** After the last finding: its comma taken back. */
