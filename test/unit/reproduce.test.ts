@@ -7,7 +7,7 @@ import { run } from '../../src/cli/main';
 import { parseReproduceArgs } from '../../src/cli/reproduce';
 import { UsageError } from '../../src/cli/commands';
 import { LabError, isStaticElf, requireCgroups, requireRoot, resolveRunc } from '../../src/core/reproduce/host';
-import { type LabPlan, bundleConfig, limitArgs, makePlan, memoryLimitAbove, planCommands, reproduceCommand, shellWord } from '../../src/core/reproduce/plan';
+import { FILL_BYTES, type LabPlan, bundleConfig, limitArgs, makePlan, memoryLimitAbove, planCommands, reproduceCommand, shellWord } from '../../src/core/reproduce/plan';
 import { errorText, makeResult, outcomeFromResult, reading, signatureOf } from '../../src/core/reproduce/result';
 import { percent, rateUpperBound } from '../../src/core/reproduce/stats';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
@@ -184,10 +184,16 @@ test('the dry run lists every runc command with the private root, and nothing to
 
 test('the dry run of the limit scenarios sets the limit once, with no update loop', () => {
   const oom = planCommands(plan({ scenario: 'init-oom', attempts: 10 }));
-  assert.ok(oom.includes('/usr/sbin/runc --root /tmp/runtime-lens-0123456789ab/state update --memory 1M --memory-swap 1M runtime-lens-0123456789ab'));
+  const limit = oom.indexOf('/usr/sbin/runc --root /tmp/runtime-lens-0123456789ab/state update --memory 1M --memory-swap 1M runtime-lens-0123456789ab');
+  assert.ok(limit > 0);
   assert.ok(!oom.some((l) => l.includes('--cpuset-cpus')));
+  // The container is filled close to the limit before it is set (plan.ts FILL_BYTES), with busybox's head.
+  const fill = oom.findIndex((l) => l.startsWith(`/usr/sbin/runc --root /tmp/runtime-lens-0123456789ab/state exec runtime-lens-0123456789ab /bin/sh -c 'head -c ${FILL_BYTES} /dev/zero > /dev/runtime-lens-fill'`));
+  assert.ok(fill > oom.findIndex((l) => l.includes(' run -d ')) && fill < limit, oom.join('\n'));
+  assert.ok(oom.some((l) => /^for c in .*\bhead\b.*; do ln -s busybox /.test(l)));
   const pids = planCommands(plan({ scenario: 'pids-limit', attempts: 10 }));
   assert.ok(pids.includes('/usr/sbin/runc --root /tmp/runtime-lens-0123456789ab/state update --pids-limit 1 runtime-lens-0123456789ab'));
+  for (const other of [pids, planCommands(plan())]) assert.ok(!other.some((l) => l.includes('runtime-lens-fill')));
 });
 
 test('the command a user copies to run the lab on the node', () => {

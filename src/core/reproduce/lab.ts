@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { factsFromLine } from '../logs/facts';
 import type { Matcher } from '../signatures/matcher';
 import { LabError, type Leftovers, cgroupDirs, describeLeftovers, isClean, labProcesses, leftovers, mountsUnder } from './host';
-import { type LabPlan, SCENARIO_TITLES, bundleConfig, commandLine, deleteArgs, execArgs, killArgs, limitArgs, memoryLimitAbove, startArgs, updateLoopArgs } from './plan';
+import { BUSYBOX_COMMANDS, type LabPlan, SCENARIO_TITLES, bundleConfig, commandLine, deleteArgs, execArgs, fillArgs, killArgs, limitArgs, memoryLimitAbove, startArgs, updateLoopArgs } from './plan';
 import { errorText, makeResult } from './result';
 import type { ReproduceResult } from './types';
 
@@ -144,7 +144,7 @@ function writeBundle(plan: LabPlan): void {
     fs.mkdirSync(bin);
     fs.copyFileSync(plan.rootfs.busybox, path.join(bin, 'busybox'));
     fs.chmodSync(path.join(bin, 'busybox'), 0o755);
-    for (const c of ['sh', 'sleep', 'true']) fs.symlinkSync('busybox', path.join(bin, c));
+    for (const c of BUSYBOX_COMMANDS) fs.symlinkSync('busybox', path.join(bin, c));
   }
   fs.writeFileSync(path.join(plan.bundle, 'config.json'), JSON.stringify(bundleConfig(plan), null, 2));
 }
@@ -247,6 +247,12 @@ async function attempt(run: LabRun, children: Children, stopped: () => 'abort' |
   if (start.code !== 0) {
     const said = fs.readFileSync(log, 'utf8').trim();
     throw new LabError(`${plan.runc} cannot start a container: \`${commandLine(runc, startArgs(plan))}\` failed: ${said ? errorText(said, start) : `exit status ${start.code ?? start.signal}`}`);
+  }
+  const fill = fillArgs(plan);
+  if (fill) {
+    const filled = await children.run(plan.runc, fill);
+    if (stopped()) return { attempts: 0, errors: [] };
+    if (filled.code !== 0) throw new LabError(`\`${commandLine(runc, fill)}\` failed: ${errorText(filled.stderr, filled)}`);
   }
   let limit = limitArgs(plan);
   if (limit) {
