@@ -10,7 +10,7 @@ import type { Scenario } from './types';
  * Attempts when none are asked for. The race needs hundreds (it hit ~1 exec in 10 on old runc). A memory
  * limit with the container at it fails every exec (FILL_BYTES). A pids limit fails only the execs whose
  * helper still has a thread to start when runc has moved it into the pids cgroup (it joins each
- * hierarchy in turn, in no fixed order): 9 of 100 on Debian's 1.1.5 here (2026-12, an idle machine).
+ * hierarchy in turn, in no fixed order): 9 of 100 with Debian's 1.1.5 on this project's machines (2026-12).
  */
 export const DEFAULT_ATTEMPTS: Record<Scenario, number> = { 'state-race': 300, 'init-oom': 10, 'pids-limit': 100 };
 export const MAX_ATTEMPTS = 10000;

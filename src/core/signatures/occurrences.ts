@@ -411,7 +411,6 @@ const MASK = CHUNK - 1;
 /** The first chunk starts this small and doubles up to CHUNK: a file with three findings allocates little. */
 const FIRST = 64;
 
-/** Builds the sets of one file's findings as they are made, in order. */
 /**
  * The set an occurrence went to last, with its key, for the next occurrence of the same distinct
  * message (the recogniser keeps one per message). An event list's messages mostly name their pod (a
@@ -436,6 +435,7 @@ export function newSetHint(): SetHint {
   return { builder: null, file: '', signature: '', node: null, pod: null, namespace: null, container: null, component: '', format: '', id: -1 };
 }
 
+/** Builds the sets of one file's findings as they are made, in order. */
 export class OccurrenceBuilder {
   /** Small numbers for the strings of the sets' keys (the readers share those strings: cheap to look up). */
   private readonly ids = new Map<string | null | undefined, number>();
