@@ -99,11 +99,16 @@ export function setClock(findings: Finding[], options: { zone?: Zone; zoneFrom?:
 export function placeFinding(f: Finding, clock: Clock): PlacedFinding {
   const t = f.wallTime;
   if (!t) return { finding: f, wall: null, epoch: null };
-  const wall = wallMs(t, t.year ?? clock.year ?? 2000);
+  const wall = wallOnClock(t, clock);
   return { finding: f, wall, epoch: epochOfWritten(t, wall, clock) };
 }
 
-/** `placeFinding`'s instant of a time as written, `wall` being its wall ms with the clock's year. */
+/** A time as written in wall ms, with the clock's year when it has none (2000 when neither has one). */
+export function wallOnClock(t: LogTime, clock: Clock): number {
+  return wallMs(t, t.year ?? clock.year ?? 2000);
+}
+
+/** `placeFinding`'s instant of a time as written, `wall` being `wallOnClock` of it. */
 export function epochOfWritten(t: LogTime, wall: number, clock: Clock): number | null {
   if (t.offsetMinutes !== null) return t.year !== null ? wall - t.offsetMinutes * 60000 : null;
   return clock.offsetMinutes !== null ? wall - clock.offsetMinutes * 60000 : null;
@@ -111,7 +116,7 @@ export function epochOfWritten(t: LogTime, wall: number, clock: Clock): number |
 
 /** A time as written (a fact's, a finding's) on the clock: wall ms with the clock's year, and the instant when its zone is known. */
 export function placeTime(t: LogTime, clock: Clock): { wall: number; epoch: number | null } {
-  const wall = wallMs(t, t.year ?? clock.year ?? 2000);
+  const wall = wallOnClock(t, clock);
   if (t.offsetMinutes !== null) return { wall, epoch: t.year !== null || clock.year !== null ? wall - t.offsetMinutes * 60000 : null };
   return { wall, epoch: clock.offsetMinutes !== null ? wall - clock.offsetMinutes * 60000 : null };
 }

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { nodeOf } from '../logs/nodes';
-import { civilOfDays, wallMs } from '../logs/time';
+import { civilOfDays } from '../logs/time';
 import { type StoreOwners, setsOf, storesOf, wallTimeAt } from '../signatures/occurrences';
 import type { Recognition } from '../signatures/recognise';
 import type { ErrorAnatomy, OccurrenceSet, OccurrenceStore } from '../signatures/types';
-import { type Clock, type PlacedFinding, epochOfWritten } from './clock';
+import { type Clock, type PlacedFinding, epochOfWritten, wallOnClock } from './clock';
 import { type ClusterParts, ClusterTable, isoOf } from './clusters';
 import { findingTimes, writtenTimes } from './diagnose';
 
@@ -663,7 +663,7 @@ class FindingWriter {
     // finding placed on the clock, from its time as written alone: no Finding made per occurrence).
     const set = this.sets[o]!;
     const written = wallTimeAt(set, k - set.start);
-    const t = writtenTimes(written, null, written ? epochOfWritten(written, wallMs(written, written.year ?? this.clock.year ?? 2000), this.clock) : null, this.clock);
+    const t = writtenTimes(written, null, written ? epochOfWritten(written, wallOnClock(written, this.clock), this.clock) : null, this.clock);
     if (t.time === null) out.ascii('null');
     else out.json(t.time);
     if (t.localTime !== undefined) {

@@ -606,7 +606,6 @@ export class OccurrenceBuilder {
     return i;
   }
 
-
   /**
    * The id of the set of (file, signature, the record's node, pod, namespace, container, component and
    * format): found by its key's ids in the table (a node undefined and a node null apart, as setKey
