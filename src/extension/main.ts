@@ -17,7 +17,7 @@ import { registerHover } from './hover';
 import { registerLanguageDetection } from './language';
 import { registerLargeFiles } from './largeFiles';
 import { OriginsService } from './origins';
-import { createLog } from './log';
+import { createLog, memoryNow } from './log';
 import { registerReproduce } from './reproduce';
 import { registerSample } from './sample';
 import { SourcesView } from './sourcesView';
@@ -36,7 +36,7 @@ function reportConfigProblems(config: Config, log: vscode.LogOutputChannel): voi
 // Activation only wires contributions up; recognition runs per document, on open and on change.
 export function activate(context: vscode.ExtensionContext): void {
   const log = createLog(context);
-  log.info(`${product.displayName} ${product.version} activated (VS Code ${vscode.version})`);
+  log.info(`${product.displayName} ${product.version} activated (VS Code ${vscode.version}); extension host ${memoryNow()}`);
   let config = readConfig();
   reportConfigProblems(config, log);
   const getConfig = () => config;

@@ -10,15 +10,21 @@ import { repoRoot } from '../harness/paths';
 // extensions (it syncs no document above 50 MB), so it is diagnosed from disk.
 const EVENTS = 300_000;
 /**
- * How far the extension host's peak RSS may rise over its RSS before the diagnosis, for reading the list,
- * working out its stack and three diagnoses (the reading's, a finished trace's, an answer's). With the
- * session in a thread of its own (core/diagnosis/sessionThread.ts) it rose 177, 181, 194, 224 and 284 MB
- * in five runs here; with the session in the extension host's own heap 347, 363, 400, 436 and 455 MB.
- * The rise depends on where the host stood before (107–193 MB in those runs: a host that starts lower
- * grows back on its own work, the trace's parser among it). 320 MB fails every run of the old way and
- * leaves 36 MB over the worst run of the new one, 126 MB over its median.
+ * How far the extension host's peak RSS may rise over its settled RSS before the diagnosis, for reading the
+ * list, working out its stack and three diagnoses (the reading's, a finished trace's, an answer's): the
+ * issue's bound for the whole CLI, 250 MB. With the session in a thread of its own
+ * (core/diagnosis/sessionThread.ts) it rose 177-180 MB over the settled host; with the session in the
+ * extension host's own heap it rose 347-455 MB over an unsettled one.
  */
-const PEAK_GROWTH_MB = 320;
+const PEAK_GROWTH_MB = 250;
+/**
+ * The host settles when its RSS moves less than this over SETTLE_MS. Right after the window opens it is
+ * still loading VS Code's own extensions (git, TypeScript, JSON, emmet) and this one: it grows from ~106
+ * to ~187 MB over ~10 s, then stays flat. Measured from before that, the diagnosis was charged with
+ * 35-92 MB of start-up that has nothing to do with it, as much as the timing of the test's steps.
+ */
+const SETTLE_MB = 2;
+const SETTLE_MS = 3000;
 
 interface EventListMeta {
   file: string;
@@ -30,8 +36,8 @@ interface EventListMeta {
 
 let vs: VsCodeSession;
 let meta: EventListMeta;
-/** The extension host's memory before the list was diagnosed (after activation), in MB. */
-let hostBefore: { pid: number; rssMb: number; peakMb: number };
+/** The extension host's memory before the list was diagnosed (once it settled after start-up), in MB. */
+let hostBefore: { pid: number; rssMb: number; peakMb: number; startedMb: number; settledAfterMs: number };
 
 before(async () => {
   vs = await openVsCode({ name: 'events', sample: 'eof-incident' });
@@ -50,7 +56,9 @@ after(async () => {
 test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows every occurrence', async () => {
   const host = extensionHostPid();
   assert.ok(host, 'the extension host of this code-server');
-  hostBefore = { pid: host, ...memoryOf(host) };
+  const startedMb = memoryOf(host).rssMb;
+  const settledAfterMs = await settled(host);
+  hostBefore = { pid: host, ...memoryOf(host), startedMb, settledAfterMs };
   await diagnoseFileOnDisk(meta.file);
   // Progress while it reads, in a notification with a Cancel button.
   const progress = vs.page.locator('.notification-toast', { hasText: /Reading events-300000\.json|MB of/ }).first();
@@ -136,6 +144,25 @@ function extensionHostPid(): number | null {
   return null;
 }
 
+/**
+ * Waits until the process's RSS has stayed within SETTLE_MB for SETTLE_MS (at most a minute: a host that
+ * never settles is measured from where it stands then, which can only charge the diagnosis more). How
+ * long it took, in ms.
+ */
+async function settled(pid: number): Promise<number> {
+  const started = Date.now();
+  const samples: { at: number; mb: number }[] = [];
+  while (Date.now() - started < 60_000) {
+    const now = Date.now();
+    samples.push({ at: now, mb: memoryOf(pid).rssMb });
+    while (samples.length > 1 && now - samples[1]!.at >= SETTLE_MS) samples.shift();
+    const mbs = samples.map((x) => x.mb);
+    if (now - samples[0]!.at >= SETTLE_MS && Math.max(...mbs) - Math.min(...mbs) < SETTLE_MB) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return Date.now() - started;
+}
+
 /** Peak and current RSS of a process in MB (VmHWM, VmRSS). */
 function memoryOf(pid: number): { peakMb: number; rssMb: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -191,17 +218,17 @@ test('the panel answers a question on the 100 MB list from its session, without 
     answeredMs,
     statesSent: statesSent(),
     pageRenders: await laidOut(),
-    extensionHost: { pid: host, rssBeforeDiagnosisMb: hostBefore.rssMb, peakBeforeDiagnosisMb: hostBefore.peakMb, rssBeforeAnswerMb: before.rssMb, rssAfterMb: after.rssMb, peakMb: after.peakMb, peakGrowthMb: after.peakMb - hostBefore.rssMb, peakRiseMb: after.peakMb - hostBefore.peakMb },
+    extensionHost: { pid: host, rssAtTestStartMb: hostBefore.startedMb, settledAfterMs: hostBefore.settledAfterMs, rssBeforeDiagnosisMb: hostBefore.rssMb, peakBeforeDiagnosisMb: hostBefore.peakMb, rssBeforeAnswerMb: before.rssMb, rssAfterMb: after.rssMb, peakMb: after.peakMb, peakGrowthMb: after.peakMb - hostBefore.rssMb, peakRiseMb: after.peakMb - hostBefore.peakMb },
   };
   fs.writeFileSync(path.join(vs.outDir, 'session-memory.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(
     `session: answered on the ${(meta.bytes / 1e6).toFixed(0)} MB list without reading it again: diagnosed in ${diagnosedMs} ms, shown in the panel after ${answeredMs} ms; ` +
-      `${report.statesSent} states sent, ${report.pageRenders} page layouts; extension host RSS ${hostBefore.rssMb.toFixed(0)} MB before the diagnosis, ` +
+      `${report.statesSent} states sent, ${report.pageRenders} page layouts; extension host RSS ${hostBefore.startedMb.toFixed(0)} MB at the test's start, ${hostBefore.rssMb.toFixed(0)} MB before the diagnosis (settled after ${hostBefore.settledAfterMs} ms), ` +
       `${after.rssMb.toFixed(0)} MB after, peak ${after.peakMb.toFixed(0)} MB (+${(after.peakMb - hostBefore.rssMb).toFixed(0)} MB)`,
   );
   // The list's reading and diagnoses stay out of the extension host's own heap: its peak rises by what
   // the session's thread needs, not by what three diagnoses of 110,000 clusters leave behind.
-  assert.ok(report.extensionHost.peakGrowthMb <= PEAK_GROWTH_MB, `the extension host's peak rose ${report.extensionHost.peakGrowthMb.toFixed(0)} MB over its ${hostBefore.rssMb.toFixed(0)} MB before the diagnosis (bound ${PEAK_GROWTH_MB} MB)`);
+  assert.ok(report.extensionHost.peakGrowthMb <= PEAK_GROWTH_MB, `the extension host's peak rose ${report.extensionHost.peakGrowthMb.toFixed(0)} MB over its settled ${hostBefore.rssMb.toFixed(0)} MB before the diagnosis (bound ${PEAK_GROWTH_MB} MB)`);
 });
 
 /** Call-path traces finished so far (each may change the evidence, so the panel's state). */
