@@ -103,6 +103,15 @@ export class ByteWriter {
     this.n = n;
   }
 
+  /** Bytes `from` to `to` of `b`, copied by a loop: no view made (`slice` makes one, for a native copy). */
+  range(b: Uint8Array, from: number, to: number): void {
+    this.room(to - from);
+    const buf = this.buf;
+    let n = this.n;
+    for (let j = from; j < to; j++) buf[n++] = b[j]!;
+    this.n = n;
+  }
+
   byte(c: number): void {
     this.room(1);
     this.buf[this.n++] = c;
@@ -120,6 +129,11 @@ export class ByteWriter {
   since(at: number): Uint8Array {
     // A plain view: a Buffer's subarray is made through its species, a JS constructor, at several times the cost.
     return new Uint8Array(this.buf.buffer, this.buf.byteOffset + at, this.n - at);
+  }
+
+  /** Forgets what was written since the last `take`: the buffer is written over. */
+  clear(): void {
+    this.n = 0;
   }
 
   /** Takes back the last `m` bytes written (since the last `take`). */
@@ -292,15 +306,28 @@ export class ByteWriter {
   }
 }
 
+/**
+ * Where parts are encoded before they are kept: one writer for the module, written over each time. A
+ * writer per part (its buffer, the next piece's, then the copy) was the largest garbage of `--json` on a
+ * recorder's list, where every set is met once: 230,000 sets, 450 MB.
+ */
+const SCRATCH = new ByteWriter(4096);
+
+/** A string as JSON, or null. */
+function jsonOrNull(w: ByteWriter, s: string | null): void {
+  if (s === null) w.ascii('null');
+  else w.json(s);
+}
+
 /** A JSON string's encoding, once: what findings share (a file's name, a pod's) is copied, not encoded again. */
-function encoded(parts: (string | { json: string | null })[]): Buffer {
-  const w = new ByteWriter(256);
+function encoded(parts: readonly (string | { json: string | null })[]): Buffer {
+  const w = SCRATCH;
+  w.clear();
   for (const p of parts) {
     if (typeof p === 'string') w.ascii(p);
-    else if (p.json === null) w.ascii('null');
-    else w.json(p.json);
+    else jsonOrNull(w, p.json);
   }
-  return Buffer.from(w.take());
+  return Buffer.from(w.since(0));
 }
 
 /** A finding's end and the comma before the next: what a finding's cached text part ends with (the last one's comma is taken back). */
@@ -321,11 +348,16 @@ export class Arena {
   private marks = new Int32Array(256);
   private count = 0;
   /**
-   * A view of each part written, made when it is first written and kept while the part's bytes stay where
-   * they are: a view made per copy (subarray) was 1.2 million objects, 108 MB of garbage, on a 400,000
-   * finding document, the largest source of garbage of `--json`.
+   * A view of each part written again, made when it is written the second time and kept while the part's
+   * bytes stay where they are: a view made per copy (subarray) was 1.2 million objects, 108 MB of garbage,
+   * on a 400,000 finding document, the largest source of garbage of `--json`. A part written once is
+   * copied by a loop, no view made: on a recorder's list (one item per pod and message) most sets have
+   * one or two findings, and a view kept for each of 230,000 sets' parts outlived the young generation,
+   * 17 MB of the heap's growth while writing.
    */
   private views: (Uint8Array | undefined)[] = [];
+  /** 1 for a part written before (since the parts were last forgotten). */
+  private written = new Uint8Array(256);
 
   constructor(readonly bound: number) {
     this.bytes = new Uint8Array(Math.min(bound, 1 << 16));
@@ -338,6 +370,7 @@ export class Arena {
 
   /** Forgets every part: their ids are given again. */
   clear(): void {
+    this.written.fill(0, 0, this.count);
     this.used = 0;
     this.count = 0;
     this.views = [];
@@ -362,6 +395,9 @@ export class Arena {
       this.starts = grow(this.starts);
       this.ends = grow(this.ends);
       this.marks = grow(this.marks);
+      const written = new Uint8Array(2 * this.written.length);
+      written.set(this.written);
+      this.written = written;
     }
     this.bytes.set(b, this.used);
     const id = this.count++;
@@ -382,7 +418,12 @@ export class Arena {
 
   /** Part `id` into `out`. */
   write(out: ByteWriter, id: number): void {
-    out.bytes((this.views[id] ??= this.bytes.subarray(this.starts[id]!, this.ends[id]!)));
+    const view = this.views[id];
+    if (view !== undefined) out.bytes(view);
+    else if (this.written[id] === 0) {
+      this.written[id] = 1;
+      out.range(this.bytes, this.starts[id]!, this.ends[id]!);
+    } else out.bytes((this.views[id] = this.bytes.subarray(this.starts[id]!, this.ends[id]!)));
   }
 
   /** Bytes `from` to `to` of part `id` into `out`. */
@@ -548,12 +589,40 @@ class FindingWriter {
     const set = this.sets[o]!;
     let head = this.heads.get(set.file);
     const middles = this.middlesOf(set);
-    let middle = middles.find((e) => e.namespace === set.namespace && e.container === set.container)?.id;
+    let middle: number | undefined;
+    for (const e of middles) {
+      if (e.namespace === set.namespace && e.container === set.container) {
+        middle = e.id;
+        break;
+      }
+    }
     if (head === undefined || middle === undefined) {
-      const headBytes = head === undefined ? this.headBytes(set) : null;
-      const middleBytes = middle === undefined ? this.middleBytes(set) : null;
-      const need = (headBytes?.length ?? 0) + (middleBytes?.length ?? 0);
-      if (!this.parts.fits(need)) {
+      // Both parts into the scratch writer, one after the other, and copied from there into the arena;
+      // written call by call, no list of parts made (every set of a recorder's list is met once).
+      const w = SCRATCH;
+      w.clear();
+      if (head === undefined) {
+        w.ascii('\n    {\n      "file": ');
+        w.json(set.file);
+        w.ascii(',\n      "line": ');
+      }
+      const headEnd = w.length;
+      let hole = 0;
+      if (middle === undefined) {
+        w.ascii(',\n      "signature": ');
+        w.json(set.signature);
+        w.ascii(',\n      "time": "');
+        hole = w.length - headEnd;
+        w.ascii('00000000000000000000000000Z",\n      "pod": ');
+        jsonOrNull(w, set.pod);
+        w.ascii(',\n      "namespace": ');
+        jsonOrNull(w, set.namespace);
+        w.ascii(',\n      "container": ');
+        jsonOrNull(w, set.container);
+        w.ascii(',\n      "count": ');
+      }
+      const bytes = w.since(0);
+      if (!this.parts.fits(bytes.length)) {
         // Every part is forgotten, and so are the ids the sets held: this set's two are made again.
         this.parts.clear();
         this.heads.clear();
@@ -562,23 +631,19 @@ class FindingWriter {
         this.meet(o);
         return;
       }
-      if (headBytes) {
-        head = this.parts.add(headBytes, 0);
+      if (head === undefined) {
+        head = this.parts.add(bytes.subarray(0, headEnd), 0);
         this.heads.set(set.file, head);
       }
-      if (middleBytes) {
-        middle = this.parts.add(middleBytes, middleBytes.hole);
-        this.middlesOf(set).push({ namespace: set.namespace, container: set.container, id: middle });
+      if (middle === undefined) {
+        middle = this.parts.add(bytes.subarray(headEnd), hole);
+        middles.push({ namespace: set.namespace, container: set.container, id: middle });
       }
     }
     const d = SET_DATA * o;
     this.setData[d + HEAD] = 1 + head!;
     this.setData[d + MIDDLE] = 1 + middle!;
     this.setData[d + NODE] = this.node(set.node).id;
-  }
-
-  private headBytes(set: OccurrenceSet): Buffer {
-    return encoded(['\n    {\n      "file": ', { json: set.file }, ',\n      "line": ']);
   }
 
   /** The middles of the sets of `set`'s signature and pod (by namespace and container). */
@@ -594,16 +659,6 @@ class FindingWriter {
       pods.set(set.pod, list);
     }
     return list;
-  }
-
-  /**
-   * `,\n "signature": …,\n "time": "…",\n "pod": …, "namespace": …, "container": …, "count": ` of a set,
-   * with a hole of 26 bytes for its instant's digits at `hole`.
-   */
-  private middleBytes(set: OccurrenceSet): Buffer & { hole: number } {
-    const before = encoded([',\n      "signature": ', { json: set.signature }, ',\n      "time": "']);
-    const after = encoded(['Z",\n      "pod": ', { json: set.pod }, ',\n      "namespace": ', { json: set.namespace }, ',\n      "container": ', { json: set.container }, ',\n      "count": ']);
-    return Object.assign(Buffer.concat([before, Buffer.alloc(26, 0x30), after]), { hole: before.length });
   }
 
   private node(node: string | null): { id: number; bytes: Buffer } {

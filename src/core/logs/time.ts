@@ -85,13 +85,17 @@ export interface TimeOptions {
 
 export type TimeSource = 'line' | 'option' | 'file';
 
-export interface ResolvedTime {
+/** An instant and where its year and zone came from. */
+export interface ResolvedInstant {
   /** Microseconds since the Unix epoch. */
   epochMicros: number;
-  /** RFC 3339 in UTC with microseconds, e.g. 2021-05-07T03:43:28.310630Z. */
-  iso: string;
   yearFrom: TimeSource;
   zoneFrom: TimeSource;
+}
+
+export interface ResolvedTime extends ResolvedInstant {
+  /** RFC 3339 in UTC with microseconds, e.g. 2021-05-07T03:43:28.310630Z. */
+  iso: string;
 }
 
 /**
@@ -99,6 +103,16 @@ export interface ResolvedTime {
  * (in that order); null otherwise — a wrong time would mislead the timeline and the alignment test.
  */
 export function resolveTime(t: LogTime, options: TimeOptions, hints?: TimeHints): ResolvedTime | null {
+  const instant = resolveInstant(t, options, hints);
+  return instant && { ...instant, iso: isoMicros(instant.epochMicros) };
+}
+
+/**
+ * `resolveTime` without its text: what the store keeps of each occurrence. A list whose events are of
+ * different seconds resolves every one (a recorder's list holds one item per pod and message, its
+ * times spread over the hour), and the ISO text made for each was most of the reading's garbage there.
+ */
+export function resolveInstant(t: LogTime, options: TimeOptions, hints?: TimeHints): ResolvedInstant | null {
   let year: number;
   let yearFrom: TimeSource;
   if (t.year !== null) [year, yearFrom] = [t.year, 'line'];
@@ -107,7 +121,7 @@ export function resolveTime(t: LogTime, options: TimeOptions, hints?: TimeHints)
   else return null;
   // The year must fit the line: a yearless "0229" exists only in leap years (Date would silently make
   // it March 1st), and years outside 1970-9999 are refused like on the lines themselves.
-  if (!validTime({ ...t, year })) return null;
+  if (!validTime(t, year)) return null;
   const wall = wallMs(t, year);
   let offset: number;
   let zoneFrom: TimeSource;
@@ -116,8 +130,7 @@ export function resolveTime(t: LogTime, options: TimeOptions, hints?: TimeHints)
   else if (hints?.offsetMinutes != null) [offset, zoneFrom] = [hints.offsetMinutes, 'file'];
   else return null;
   const epochMs = wall - (wall % 1000) - offset * 60000;
-  const epochMicros = epochMs * 1000 + t.micros;
-  return { epochMicros, iso: isoMicros(epochMicros), yearFrom, zoneFrom };
+  return { epochMicros: epochMs * 1000 + t.micros, yearFrom, zoneFrom };
 }
 
 export function isoMicros(epochMicros: number): string {
@@ -162,12 +175,12 @@ export function isLeapYear(year: number): boolean {
 }
 
 /** Checks a parsed date's fields; malformed timestamps must not become Invalid Date or NaN downstream. */
-export function validTime(t: LogTime): boolean {
+export function validTime(t: LogTime, year = t.year): boolean {
   return (
     t.month >= 1 && t.month <= 12 && t.day >= 1 && t.day <= 31 && t.hour <= 23 && t.minute <= 59 && t.second <= 60 &&
-    t.micros >= 0 && t.micros < 1_000_000 && (t.year === null || (t.year >= 1970 && t.year <= 9999)) &&
+    t.micros >= 0 && t.micros < 1_000_000 && (year === null || (year >= 1970 && year <= 9999)) &&
     (t.offsetMinutes === null || Math.abs(t.offsetMinutes) <= 18 * 60) &&
     // "04-31" or "2021-02-29" would otherwise roll over into the next month without a word.
-    t.day <= DAYS_IN_MONTH[t.month - 1]! && !(t.month === 2 && t.day === 29 && t.year !== null && !isLeapYear(t.year))
+    t.day <= DAYS_IN_MONTH[t.month - 1]! && !(t.month === 2 && t.day === 29 && year !== null && !isLeapYear(year))
   );
 }

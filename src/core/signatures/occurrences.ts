@@ -1,5 +1,5 @@
 import { canonicalNode, nodeFromPath } from '../logs/nodes';
-import { type ResolvedTime, type TimeSource, isoMicros, wallMs } from '../logs/time';
+import { type ResolvedInstant, type ResolvedTime, type TimeSource, isoMicros, wallMs } from '../logs/time';
 import type { LogFormat, LogRecord, LogTime } from '../logs/types';
 import { type ErrorAnatomy, type Finding, type OccurrenceSet, type OccurrenceStore, SAMPLE_PER_SET } from './types';
 
@@ -33,7 +33,7 @@ function wallOf(t: LogTime): number {
   return wallMs(t, t.year ?? 2000) - Math.floor(t.micros / 1000) + t.micros / 1000;
 }
 
-function sourceFlags(resolved: ResolvedTime | null): number {
+function sourceFlags(resolved: ResolvedInstant | null): number {
   return resolved ? (TIME_SOURCES.indexOf(resolved.yearFrom) << YEAR_FROM_SHIFT) | (TIME_SOURCES.indexOf(resolved.zoneFrom) << ZONE_FROM_SHIFT) : 0;
 }
 
@@ -759,7 +759,7 @@ export class OccurrenceBuilder {
    * side by side. `resolve`, when given, resolves each occurrence's time as written once the file's
    * hints are known (it replaces the times its Finding came with).
    */
-  finish(resolve?: (t: LogTime) => ResolvedTime | null): OccurrenceSet[] {
+  finish(resolve?: (t: LogTime) => ResolvedInstant | null): OccurrenceSet[] {
     const n = this.n;
     const setsMade = this.setsMade;
     // Each set's key and node: 16 bits a string while they fit.
@@ -807,7 +807,7 @@ export class OccurrenceBuilder {
     // Times are resolved in input order, where the occurrences of one second follow each other (resolved once).
     const epochUs = new Float64Array(n);
     const flags = new Uint8Array(n);
-    let last: ResolvedTime | null = null;
+    let last: ResolvedInstant | null = null;
     let lastW = NaN;
     let lastO = NaN;
     let lastF = -1;

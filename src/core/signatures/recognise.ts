@@ -8,7 +8,7 @@ import { type JournalEntry, JournalExportReader, looksLikeJournalExport, nodeOff
 import { type ParallelOptions, ScanFailure, ScanPool } from '../logs/parallel';
 import type { RangeResult } from '../logs/ranges';
 import { ByteScanner, type LineVisitor, scanLines } from '../logs/scan';
-import { type ResolvedTime, type TimeHints, type TimeOptions, resolveTime } from '../logs/time';
+import { type ResolvedTime, type TimeHints, type TimeOptions, resolveInstant, resolveTime } from '../logs/time';
 import type { LogRecord, LogTime, Note } from '../logs/types';
 import { type AnatomyReader, sharedAnatomyReader } from '../messages/anatomy';
 import { KEYED_EVENTS } from './catalog';
@@ -384,7 +384,7 @@ class Recogniser {
     if (offset) [hints.offsetMinutes, hints.line] = [offset.key, hints.line ?? offset.line];
     const base = { file: this.file, lines: this.lines, hints, notes: this.notes, facts: this.factReader.finish() };
     if (this.occurrences) {
-      return { ...base, findings: [], sets: this.occurrences.finish((t) => resolveTime(t, this.options, hints)) };
+      return { ...base, findings: [], sets: this.occurrences.finish((t) => resolveInstant(t, this.options, hints)) };
     }
     // Findings often share one time object (the events of one second): resolved once, shared too.
     const resolved = new Map<LogTime, ResolvedTime | null>();
