@@ -1,13 +1,10 @@
 #!/usr/bin/env node
 // Generates cluster-scale inputs for the "events" benchmark (bench/run.mjs) and the events e2e test:
 //
-// - `kubectl get events -A -o json` of a large cluster: EVENTS events (default 400,000) over NODES nodes,
-//   compact (one line, as `jq -c` or an API dump writes it, ~130 MB) or indented as kubectl prints it.
-//   One event in a hundred is the incident's `Readiness probe failed: OCI runtime exec failed: exec
-//   failed: EOF: unknown` with count 3; the others are HTTP probe EOFs (`Get "http://…": EOF`, quotes
-//   escaped in JSON), counts 1-5. Nodes appear under their FQDN in `source.host` and under their short
-//   name in `reportingInstance` (events.k8s.io style events carry only the latter), so a reader
-//   must take both as the same node.
+// - `kubectl get events -A -o json` of a large cluster in an outage: EVENTS items (default 400,000), each
+//   a probe failure, as the kubelet's recorder makes them (one item per pod and message, with a count),
+//   compact (one line, as `jq -c` or an API dump writes it, ~150 MB) or indented as kubectl prints it.
+//   See ensureEventList for what the recorder does to a list and where each rule comes from.
 // - `journalctl -o json` of LINES lines (default 200,000) from 20 nodes: kubelet klog lines wrapped in
 //   MESSAGE (one in fifty the EOF), with __REALTIME_TIMESTAMP and _HOSTNAME; the nodes' clocks run at
 //   +08:00, so the wrapped klog times and the journal's UTC times differ by eight hours.
@@ -24,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { prng } from './prng.mjs';
 
 /** Bump when the content changes, so files from an older generator are not reused. */
-const GENERATOR_VERSION = 5;
+const GENERATOR_VERSION = 6;
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');
 const EOF_MESSAGE = 'Readiness probe failed: OCI runtime exec failed: exec failed: EOF: unknown';
@@ -67,65 +64,119 @@ async function writeAll(file, produce) {
 }
 
 /**
- * `kubectl get events -A -o json` with `events` events over `nodes` nodes. Returns { file, meta };
- * meta.counts: events per signature, meta.occurrences: the sum of their counts, meta.nodes: node names.
+ * The kubelet's recorder, as it shapes a list (client-go tools/record/events_cache.go, pkg/kubelet):
+ * - an event repeated with the same source, object, type, reason and message is one item: the
+ *   EventCorrelator's eventLogger (getEventKey, eventObserve) patches the first one's count and
+ *   lastTimestamp. So each item is a distinct (pod, message); a pod failing its probe for an hour is one
+ *   item with a count, not one item per failure.
+ * - the spam filter (EventSourceObjectSpamFilter: a burst of 25 events about an object, then one per
+ *   5 minutes) lets at most 25 + 12 events about one pod through in an hour, whatever its probes do.
+ * - items are named `<pod>.<hex of the first time's UnixNano>` and listed in etcd's key order: by
+ *   namespace, then pod, then first time.
+ * - events live for the API server's --event-ttl (1 h by default): the list spans the last hour.
+ * A pod runs on one node for its life, at most the kubelet's --max-pods (110) of them a node, with one IP
+ * from its node's pod CIDR (a /24 each, from the cluster's 10.0.0.0/8 here): its HTTP probe's URL
+ * names that IP, so its messages are its own.
  */
-export async function ensureEventList({ dir, events = 400_000, nodes = 200, indent = false, log = () => {} }) {
+const MAX_EVENTS_PER_POD = 25 + 12;
+const PODS_PER_NODE = 100;
+const HOUR_MS = 3_600_000;
+/** A probe's default period (periodSeconds): consecutive failures of one probe are this far apart. */
+const PERIOD_MS = 10_000;
+
+/**
+ * `kubectl get events -A -o json` of a cluster in an outage in which every pod fails its probes for the
+ * hour: `events` items, each a finding (the worst case for recognition and for `--json`), over as many
+ * pods as take (two or three items each) and nodes as hold them. One node in twenty runs the static
+ * cpu-manager policy, and its pods with exec probes print the incident's `OCI runtime exec failed: exec
+ * failed: EOF: unknown`; every other pod's HTTP probes print `Get "http://<its IP>:8080/healthz": EOF`
+ * (quotes escaped in JSON). Nodes appear under their FQDN in `source.host` and under their short name
+ * in `reportingInstance` (events.k8s.io style events carry only the latter), so a reader must take both
+ * as the same node. Returns { file, meta }; meta.counts: items per signature, meta.occurrences: the sum
+ * of their counts, meta.nodes: how many nodes.
+ */
+export async function ensureEventList({ dir, events = 400_000, indent = false, log = () => {} }) {
   const file = path.join(dir, `events-${events}${indent ? '-indented' : ''}.json`);
-  const meta = { generator: GENERATOR_VERSION, params: { events, nodes, indent } };
+  const meta = { generator: GENERATOR_VERSION, params: { events, indent } };
   const old = reuse(file, meta);
   if (old) return { file, meta: old };
   log(`generating ${file} (${events} events${indent ? ', indented' : ', compact'})…`);
-  const rand = prng(events * 31 + nodes);
+  const rand = prng(events * 31 + 7);
   const int = (n) => Math.floor(rand() * n);
-  const short = Array.from({ length: nodes }, (_, i) => `ip-10-0-${i >> 8}-${i & 255}`);
   const apps = ['payments-api', 'checkout-web', 'cart-service', 'catalog-search', 'auth-gateway', 'ledger-worker'];
+  const namespaces = ['checkout', 'payments', 'search', 'shop'];
+  const alnum = 'bcdfghjklmnpqrstvwxz2456789';
+  const suffix = (n) => Array.from({ length: n }, () => alnum[int(alnum.length)]).join('');
+  // The pods, each with the messages of its failing probes: the list's items are these, one each.
+  const pods = [];
+  let items = 0;
+  for (let p = 0; items < events; p++) {
+    const node = Math.floor(p / PODS_PER_NODE);
+    const app = apps[int(apps.length)];
+    const staticNode = node % 20 === 1;
+    const exec = staticNode && int(2) === 0;
+    const ip = `10.${node >> 8}.${node & 255}.${(p % PODS_PER_NODE) + 2}`;
+    const http = (probe) => `${probe} probe failed: Get "http://${ip}:8080/healthz": EOF`;
+    const execEof = (probe) => `${probe} probe failed: OCI runtime exec failed: exec failed: EOF: unknown`;
+    const probes = exec ? ['Readiness', 'Liveness'] : int(3) === 0 ? ['Readiness', 'Liveness', 'Startup'] : ['Readiness', 'Liveness'];
+    const messages = probes.slice(0, Math.min(probes.length, events - items)).map((probe) => (exec ? execEof(probe) : http(probe)));
+    items += messages.length;
+    pods.push({ node, app, namespace: namespaces[int(namespaces.length)], name: `${app}-${suffix(9)}-${suffix(5)}`, kind: exec ? 'oci-exec-eof' : 'http-probe-eof', messages });
+  }
+  const nodes = Math.floor((pods.length - 1) / PODS_PER_NODE) + 1;
+  const short = Array.from({ length: nodes }, (_, i) => `ip-172-20-${i >> 8}-${i & 255}`);
+  pods.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const counts = { 'oci-exec-eof': 0, 'http-probe-eof': 0 };
   const occurrences = { 'oci-exec-eof': 0, 'http-probe-eof': 0 };
   const perNode = {};
   const base = Date.UTC(2021, 4, 7, 3, 0, 0);
   const iso = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const bytes = await writeAll(file, async (write) => {
-    const items = [];
+    const batch = [];
     let written = 0;
     const flush = async () => {
-      if (items.length === 0) return;
-      const parts = items.map((e) => (indent ? JSON.stringify(e, null, 4).replace(/^/gm, '        ') : JSON.stringify(e)));
+      if (batch.length === 0) return;
+      const parts = batch.map((e) => (indent ? JSON.stringify(e, null, 4).replace(/^/gm, '        ') : JSON.stringify(e)));
       await write((written > 0 ? (indent ? ',\n' : ',') : '') + parts.join(indent ? ',\n' : ','));
-      written += items.length;
-      items.length = 0;
+      written += batch.length;
+      batch.length = 0;
     };
     await write(indent ? '{\n    "apiVersion": "v1",\n    "items": [\n' : '{"apiVersion":"v1","items":[');
-    for (let i = 0; i < events; i++) {
-      const eof = i % 100 === 37;
-      const node = int(nodes);
-      const app = apps[i % apps.length];
-      // A few hundred pods, as in a real cluster's event list (the same pods warn again and again).
-      const pod = `${app}-${(i % 97).toString(36)}`;
-      const count = eof ? 3 : 1 + int(5);
-      const last = base + i * 50;
-      const kind = eof ? 'oci-exec-eof' : 'http-probe-eof';
-      counts[kind] += 1;
-      occurrences[kind] += count;
-      perNode[short[node]] = (perNode[short[node]] ?? 0) + 1;
-      // One event in four is an events.k8s.io-style event: no source.host, the node in reportingInstance.
-      const modern = i % 4 === 1;
-      // Trimmed to the fields a reader uses (a real event carries more), to keep the list near 130 MB.
-      items.push({
-        count,
-        ...(eof ? { firstTimestamp: iso(last - 60_000) } : {}),
-        involvedObject: { fieldPath: `spec.containers{${app.split('-')[0]}}`, kind: 'Pod', name: pod, namespace: 'shop' },
-        lastTimestamp: iso(last),
-        message: eof ? EOF_MESSAGE : `Readiness probe failed: Get "http://10.244.${node & 255}.${i & 255}:8080/healthz": EOF`,
-        ...(modern ? { reportingComponent: 'kubelet', reportingInstance: short[node] } : { source: { component: 'kubelet', host: `${short[node]}.ec2.internal` } }),
-        type: 'Warning',
+    let i = 0;
+    for (const pod of pods) {
+      // The pod's share of what the spam filter lets through, over its items; each item's failures a
+      // probe period apart, inside the hour.
+      let left = Math.min(MAX_EVENTS_PER_POD, pod.messages.length + int(MAX_EVENTS_PER_POD));
+      const made = pod.messages.map((message, k) => {
+        const count = k === pod.messages.length - 1 ? left : 1 + int(Math.max(1, left - (pod.messages.length - k) + 1));
+        left -= count;
+        const first = base + int(HOUR_MS - count * PERIOD_MS);
+        return { count, first, last: first + (count - 1) * PERIOD_MS, message };
       });
-      if (items.length === 1000) await flush();
+      made.sort((a, b) => a.first - b.first);
+      for (const e of made) {
+        counts[pod.kind] += 1;
+        occurrences[pod.kind] += e.count;
+        perNode[short[pod.node]] = (perNode[short[pod.node]] ?? 0) + 1;
+        // One event in four is an events.k8s.io-style event: no source.host, the node in reportingInstance.
+        const modern = i++ % 4 === 1;
+        // Trimmed to the fields a reader uses (a real event carries more: metadata, reason…).
+        batch.push({
+          count: e.count,
+          firstTimestamp: iso(e.first),
+          involvedObject: { fieldPath: `spec.containers{${pod.app.split('-')[0]}}`, kind: 'Pod', name: pod.name, namespace: pod.namespace },
+          lastTimestamp: iso(e.last),
+          message: e.message,
+          ...(modern ? { reportingComponent: 'kubelet', reportingInstance: short[pod.node] } : { source: { component: 'kubelet', host: `${short[pod.node]}.ec2.internal` } }),
+          type: 'Warning',
+        });
+        if (batch.length === 1000) await flush();
+      }
     }
     await flush();
     await write(indent ? '\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n' : '],"kind":"List","metadata":{"resourceVersion":""}}');
   });
-  const full = { ...meta, bytes, events, counts, occurrences, nodes: Object.keys(perNode).length, perNode };
+  const full = { ...meta, bytes, events, pods: pods.length, counts, occurrences, nodes: Object.keys(perNode).length, perNode };
   fs.writeFileSync(`${file}.meta.json`, JSON.stringify(full, null, 2));
   return { file, meta: full };
 }

@@ -31,7 +31,7 @@ import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } from '../core/reproduce/pla
 import { outcomeFromResult, reading } from '../core/reproduce/result';
 import type { ReproduceResult, Scenario } from '../core/reproduce/types';
 import { type Command, type Output, UsageError } from './commands';
-import { capYoungGeneration, collectGarbage } from './heap';
+import { GarbageWatch, capYoungGeneration, collectGarbage } from './heap';
 import { runReproduce } from './reproduce';
 import { cliWasm } from './trace';
 
@@ -251,9 +251,11 @@ async function diagnoseInputs(values: DiagnoseValues, positionals: string[], out
           notes: notesOf(recognitions, skipped),
           ...(lab ? { reproduce: lab } : {}),
     }, undefined, true);
+    const garbage = new GarbageWatch();
     for (const piece of pieces) {
       out(piece);
       await out.drained?.();
+      garbage.check();
     }
     for (const s of skipped) err(`${skippedLine(s)}\n`);
   } else {

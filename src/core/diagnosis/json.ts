@@ -834,21 +834,18 @@ export function writeNumber(out: ByteWriter, v: number): void {
 // The parts of a cluster's item, made once per distinct value (ClusterWriter.kept).
 const newMap = <K, V>(): Map<K, V> => new Map<K, V>();
 const clusterHead = (p: ClusterParts) => encoded(['{\n      "signature": ', { json: p.set.signature }, ',\n      "title": ', { json: p.title }, ',\n      "node": ', { json: p.set.node }, ',\n      "pod": ']);
-const clusterPod = (s: ClusterParts['set']) => encoded([{ json: !s.pod ? null : !s.namespace ? s.pod : [s.namespace, s.pod].join('/') }, ',\n      "container": ', { json: s.container }, ',\n      "count": ']);
 const clusterFile = (file: string) => encoded([',\n      "files": [\n        ', { json: path.basename(file) }, '\n      ],\n      "firstSeen": ']);
 const clusterName = (name: string) => encoded([{ json: name }]);
 
 /**
  * Writes a ClusterTable's clusters as items of `clusters` (at depth 2, as `writePlain` would) from their parts,
- * no Cluster made: a cluster is three parts encoded once and copied (its signature, title and node; its
- * pod and container; its file), its count, its first and last seen (an instant's digits written by
- * arithmetic) and its rate. An event list has a hundred thousand clusters of a few hundred pods.
+ * no Cluster made: a cluster is two parts encoded once and copied (its signature, title and node; its
+ * file), its pod and container, its count, its first and last seen (an instant's digits written by
+ * arithmetic) and its rate. A recorder's list has a cluster per pod and signature.
  */
 class ClusterWriter {
   /** By signature and node: `{ "signature": …, "title": …, "node": …, "pod": ` (one writer per table: its titles). */
   private readonly heads = new Map<string, Map<string | null, Buffer>>();
-  /** By namespace, pod and container: the pod as the cluster names it, `, "container": …, "count": `. */
-  private readonly pods = new Map<string | null, Map<string | null, Map<string | null, Buffer>>>();
   /** By file: `, "files": [ its name ], "firstSeen": `, and its name alone (a cluster of several files). */
   private readonly files = new Map<string, Buffer>();
   private readonly names = new Map<string, Buffer>();
@@ -867,7 +864,6 @@ class ClusterWriter {
       if (++this.made > CACHE_BOUNDS.clusterParts) {
         this.made = 1;
         this.heads.clear();
-        this.pods.clear();
         this.files.clear();
         this.names.clear();
       }
@@ -882,9 +878,13 @@ class ClusterWriter {
     const s = p.set;
     const nodes = this.kept(this.heads, s.signature, newMap<string | null, Buffer>, null);
     out.bytes(this.kept(nodes, s.node, clusterHead, p));
-    const pods = this.kept(this.pods, s.namespace, newMap<string | null, Map<string | null, Buffer>>, null);
-    const containers = this.kept(pods, s.pod, newMap<string | null, Buffer>, null);
-    out.bytes(this.kept(containers, s.container, clusterPod, s));
+    // The pod and container, encoded each time: a cluster is mostly the only one of its pod (a pod's
+    // clusters differ only by signature), and a part kept per pod in maps of maps was most of the heap's
+    // growth while writing a recorder's list's 344,000 clusters.
+    jsonOrNull(out, !s.pod ? null : !s.namespace ? s.pod : `${s.namespace}/${s.pod}`);
+    out.ascii(',\n      "container": ');
+    jsonOrNull(out, s.container);
+    out.ascii(',\n      "count": ');
     writeNumber(out, p.count);
     if (p.files === null) out.bytes(this.kept(this.files, s.file, clusterFile, s.file));
     else {

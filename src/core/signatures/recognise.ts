@@ -60,6 +60,8 @@ export interface Recognition {
 
 /** Distinct messages whose match is remembered (each costs a map entry; the strings are the reader's). */
 const MAX_MESSAGE_MATCHES = 65536;
+/** Messages met once remembered by their text at most, for `again`. */
+const PROBATION = 4096;
 /** Formats whose readers give each distinct message as one shared string (events.ts `sharedValues`). */
 const SHARED_MESSAGES = new Set<string>(['kubectl-events-json', 'kubectl-events-yaml']);
 /** Lines parsed in full at the start of a file to learn its formats, year and zone. */
@@ -85,8 +87,8 @@ interface MessageMatch {
   end: number;
   /** Whether that text holds a keyed event's literal (keyedEventOf can find an id in it). */
   keyed: boolean;
-  /** The set its last occurrence went to. */
-  hint: SetHint;
+  /** The set its last occurrence went to; none for a match not kept (a message met once so far). */
+  hint: SetHint | undefined;
 }
 
 function cut(line: string): string {
@@ -120,6 +122,12 @@ class Recogniser {
   private readonly messageMatches = new Map<string, MessageMatch | null>();
   /** The same by the reader's number for a message (EventEntry.messageId), where it gives one. */
   private readonly matchesById: (MessageMatch | null)[] = [];
+  /**
+   * A message's match is kept from its second time on (see `again`): by the reader's number, 1 for a
+   * message met once; by text, the messages met once lately.
+   */
+  private metById = new Uint8Array(1024);
+  private readonly metOnce = new Set<string>();
   lines = 0;
   readonly notes: Note[] = [];
 
@@ -268,9 +276,16 @@ class Recogniser {
     let m = messageId >= 0 ? this.matchesById[messageId] : remember ? this.messageMatches.get(record.message) : undefined;
     if (m === undefined) {
       const found = this.options.matcher.match(record.message);
-      m = found ? { match: found, text: null, start: 0, end: 0, keyed: false, hint: newSetHint() } : null;
-      if (messageId >= 0) this.matchesById[messageId] = m;
-      else if (remember && this.messageMatches.size < MAX_MESSAGE_MATCHES) this.messageMatches.set(record.message, m);
+      // A message with no match is remembered at once (an entry of null); one with a match from its
+      // second time on. The kubelet's recorder makes each item of a list a distinct (pod, message)
+      // (client-go's EventCorrelator counts repeats into one item), so most messages come once, and a
+      // match, a set hint and an entry kept for each of them were 29 MB of a 400,000-item list's heap.
+      const keep = found === null || this.again(messageId, remember ? record.message : null);
+      m = found ? { match: found, text: null, start: 0, end: 0, keyed: false, hint: keep ? newSetHint() : undefined } : null;
+      if (keep) {
+        if (messageId >= 0) this.matchesById[messageId] = m;
+        else if (remember && this.messageMatches.size < MAX_MESSAGE_MATCHES) this.messageMatches.set(record.message, m);
+      }
     }
     if (!m) return;
     if (m.text !== text) {
@@ -289,6 +304,29 @@ class Recogniser {
       m.keyed = messageId >= 0 || remember ? mayBeKeyed(text) : true;
     }
     this.add(line, text, record, m.match.signature, m.start, m.end, textColumn, m.keyed, m.hint);
+  }
+
+  /**
+   * Whether a message (by the reader's number, else by its text; neither: never) was met before: by
+   * number exactly, by text among the last PROBATION messages met once (a repeat further apart is
+   * matched again, not kept).
+   */
+  private again(messageId: number, message: string | null): boolean {
+    if (messageId >= 0) {
+      if (messageId >= this.metById.length) {
+        const more = new Uint8Array(Math.max(2 * this.metById.length, messageId + 1));
+        more.set(this.metById);
+        this.metById = more;
+      }
+      if (this.metById[messageId] === 1) return true;
+      this.metById[messageId] = 1;
+      return false;
+    }
+    if (message === null) return false;
+    if (this.metOnce.delete(message)) return true;
+    if (this.metOnce.size >= PROBATION) this.metOnce.clear();
+    this.metOnce.add(message);
+    return false;
   }
 
   /** `keyed`: false when `content` holds no keyed event's literal (known beforehand for a repeated text). */
