@@ -131,9 +131,16 @@ function renderByNode(d: Diagnosis): HTMLElement | null {
       h('span', { class: 'muted small' }, ` · ${percent(n.confidence)}`)))));
 }
 
+/**
+ * Fleet rows laid out at most: the fleet comes most failures first, and the nodes past these are summed
+ * in one row. A cluster-wide list names a thousand nodes or more, most of them with no failed exec.
+ */
+const FLEET_ROWS = 50;
+
 /** Which nodes fail, how often, with which runc, and each node's own leading cause. */
 function renderFleet(d: Diagnosis): HTMLElement | null {
   if (d.fleet.length === 0) return null;
+  const rest = d.fleet.slice(FLEET_ROWS);
   return h('div', { class: 'block fleet', id: 'fleet' },
     h('h3', {}, t('Fleet: {0}, {1} failing', count(d.fleet.length, 'node'), d.fleet.filter(n => n.failures > 0).length)),
     h('div', { class: 'table-wrap' },
@@ -144,14 +151,18 @@ function renderFleet(d: Diagnosis): HTMLElement | null {
           h('th', { scope: 'col' }, 'runc'),
           h('th', { scope: 'col' }, t('Its leading cause')),
           h('th', { scope: 'col' }, t('Errors')))),
-        h('tbody', {}, ...d.fleet.map(n => h('tr', { 'data-node': n.node },
+        h('tbody', {}, ...d.fleet.slice(0, FLEET_ROWS).map(n => h('tr', { 'data-node': n.node },
           h('td', { class: 'cell-title' }, n.node),
           h('td', { class: 'num strong' }, n.failures.toLocaleString('en-US')),
           h('td', {}, n.runc ?? h('span', { class: 'muted' }, t('not seen'))),
           h('td', {}, n.cause === 'none' ? causeTitle(n.cause, d)
             : n.cause === 'unknown' && n.leader ? t('{0} — {1} leads with {2}', causeTitle(n.cause, d), causeTitle(n.leader, d), probability(n.confidence))
               : `${causeTitle(n.cause, d)} (${probability(n.confidence)})`),
-          h('td', { class: 'cell-sub' }, n.signatures.join(', '))))))));
+          h('td', { class: 'cell-sub' }, n.signatures.join(', ')))),
+        rest.length === 0 ? null : h('tr', { class: 'more-rows' },
+          h('td', { class: 'muted' }, t('… {0} more nodes', rest.length.toLocaleString('en-US'))),
+          h('td', { class: 'num strong' }, rest.reduce((n, x) => n + x.failures, 0).toLocaleString('en-US')),
+          h('td', {}), h('td', {}), h('td', {}))))));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { GarbageWatch } from '../heap';
 import { fromBundle } from '../l10n';
 import { Cancelled, InputError } from '../logs/input';
 import { builtInSignatures, withUserSignatures } from '../signatures/catalog';
@@ -49,9 +50,14 @@ async function handle(m: ToSession): Promise<Omit<FromSession & { type: 'reply' 
       reading = { id: m.id, abort: new AbortController() };
       if (cancelled.delete(m.id)) reading.abort.abort();
       try {
+        // The reading's garbage collected as it goes (in the extension host's process: its peak is the host's).
+        const garbage = new GarbageWatch(1);
         const { failed } = await s.read(m.files, {
           signal: reading.abort.signal,
-          ...(m.progress ? { onProgress: (file: string, bytes: number) => post({ type: 'progress', id: m.id, file, bytes }) } : {}),
+          onProgress: (file: string, bytes: number) => {
+            garbage.check();
+            if (m.progress) post({ type: 'progress', id: m.id, file, bytes });
+          },
           onRead: (r) => post({ type: 'read', id: m.id, report: { file: r.file, notes: r.notes, findings: (r.sets ?? []).reduce((n, x) => n + x.size, 0), lines: r.lines, memory: threadMemory() } }),
         });
         return { failed: failed.map((e) => ({ file: e.file, reason: e.reason })) };
