@@ -27,7 +27,7 @@ export function collectGarbage(above = COLLECT_ABOVE): void {
   }
 }
 
-/** Heap growth past which a long reading's or writing's garbage is collected (`GarbageWatch`). */
+/** Heap growth past which a long reading's garbage is collected (`GarbageWatch`'s default). */
 const GROWTH = 32 * 1024 * 1024;
 
 /**
@@ -38,17 +38,20 @@ const GROWTH = 32 * 1024 * 1024;
  * reading); reading that list left 45 MB of it at its end. `check` is asked between pieces (of a
  * document, of a file read); a full collection when the heap has grown by GROWTH since the last keeps
  * the peak near what is really held, for ~20-70 ms each. `every`: pieces between two looks at the heap
- * (memoryUsage walks the heap's spaces).
+ * (memoryUsage walks the heap's spaces); `growth`: bytes.
  */
 export class GarbageWatch {
   private base = process.memoryUsage().heapUsed;
   private asked = 0;
 
-  constructor(private readonly every = 64) {}
+  constructor(
+    private readonly every = 64,
+    private readonly growth = GROWTH,
+  ) {}
 
   check(): void {
     if (++this.asked % this.every !== 0) return;
-    if (process.memoryUsage().heapUsed - this.base < GROWTH) return;
+    if (process.memoryUsage().heapUsed - this.base < this.growth) return;
     collectGarbage(0);
     this.base = process.memoryUsage().heapUsed;
   }

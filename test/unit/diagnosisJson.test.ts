@@ -302,6 +302,9 @@ test('kept parts: equal texts of other nodes and files, awkward texts, and every
     // Every set's parts forgotten at each set met; one node kept (its text parts no longer match its new id); clusters' encodings made again.
     { partBytes: 1, nodes: 1, clusterParts: 1 },
     { partBytes: 700, textBytes: 900, textsNumbered: 5, nodes: 2, clusterParts: 3 },
+    // Stores whose first texts hardly repeat (the generated list's: an item per pod and message) numbered no further.
+    { textProbe: 4 },
+    { textProbe: 0, textsNumbered: 3, textBytes: 600 },
   ];
   try {
     for (const bounds of tiny) {

@@ -1,3 +1,4 @@
+import { collectGarbage } from '../heap';
 import { canonicalNode, nodeFromPath } from '../logs/nodes';
 import { type ResolvedInstant, type ResolvedTime, type TimeSource, isoMicros, wallMs } from '../logs/time';
 import type { LogFormat, LogRecord, LogTime } from '../logs/types';
@@ -776,6 +777,11 @@ export class OccurrenceBuilder {
     this.keys = new Uint32Array(0);
     this.slots = new Int32Array(0);
     this.setCounts = new Float64Array(0);
+    // ...and collected, with the reading's garbage, before the store's columns are made beside the
+    // builder's: on a recorder's list of 400,000 items (344,000 sets) the set table alone was 25 MB,
+    // and making the store took the RSS from 213 to 253 MB without it, 228 MB with it (a large heap
+    // only: collectGarbage leaves a small one be).
+    collectGarbage();
     // A counting sort by set, stable: each set's occurrences stay in input order.
     const sizes = new Uint32Array(setsMade);
     for (let c = 0, base = 0; base < n; c++, base += CHUNK) {
