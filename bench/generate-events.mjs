@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { prng } from './prng.mjs';
 
 /** Bump when the content changes, so files from an older generator are not reused. */
-const GENERATOR_VERSION = 6;
+const GENERATOR_VERSION = 7;
 
 const pad = (n, w = 2) => String(n).padStart(w, '0');
 const EOF_MESSAGE = 'Readiness probe failed: OCI runtime exec failed: exec failed: EOF: unknown';
@@ -93,7 +93,7 @@ const PERIOD_MS = 10_000;
  * (quotes escaped in JSON). Nodes appear under their FQDN in `source.host` and under their short name
  * in `reportingInstance` (events.k8s.io style events carry only the latter), so a reader must take both
  * as the same node. Returns { file, meta }; meta.counts: items per signature, meta.occurrences: the sum
- * of their counts, meta.nodes: how many nodes.
+ * of their counts, meta.nodes: how many nodes, meta.eofNodes: how many of them print the EOF.
  */
 export async function ensureEventList({ dir, events = 400_000, indent = false, log = () => {} }) {
   const file = path.join(dir, `events-${events}${indent ? '-indented' : ''}.json`);
@@ -176,7 +176,9 @@ export async function ensureEventList({ dir, events = 400_000, indent = false, l
     await flush();
     await write(indent ? '\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n' : '],"kind":"List","metadata":{"resourceVersion":""}}');
   });
-  const full = { ...meta, bytes, events, pods: pods.length, counts, occurrences, nodes: Object.keys(perNode).length, perNode };
+  // Nodes with the incident's EOF: those the diagnosis puts its cause on.
+  const eofNodes = new Set(pods.filter((p) => p.kind === 'oci-exec-eof').map((p) => p.node)).size;
+  const full = { ...meta, bytes, events, pods: pods.length, counts, occurrences, nodes: Object.keys(perNode).length, eofNodes, perNode };
   fs.writeFileSync(`${file}.meta.json`, JSON.stringify(full, null, 2));
   return { file, meta: full };
 }

@@ -118,17 +118,28 @@ function renderSymptom(state: PanelState, view: View): Child[] {
   ];
 }
 
+/**
+ * Nodes listed by name at most; the rest in one line, counted by cause. A cluster-wide list can fail on
+ * dozens of nodes for one cause, and a line for each pushed the symptom out of sight.
+ */
+const BY_NODE_ROWS = 12;
+
 /** Several causes at once, or several nodes: what each node's groups settle on — "node-a: the state race (47 × OCI exec EOF)". */
 function renderByNode(d: Diagnosis): HTMLElement | null {
   const nodes = new Set(d.byNode.map(n => n.node));
   if (d.explained.length < 2 && nodes.size < 2) return null;
+  const rest = d.byNode.slice(BY_NODE_ROWS);
+  const causes = new Map<string, number>();
+  for (const n of rest) causes.set(n.cause, (causes.get(n.cause) ?? 0) + 1);
   return h('div', { class: 'block by-node', id: 'by-node' },
     h('h3', {}, d.explained.length > 1 ? t('{0} at once, each for its own failures', count(d.explained.length, 'cause')) : t('Causes by node')),
-    h('ul', { class: 'by-node-list' }, ...d.byNode.map(n => h('li', { 'data-node': n.node ?? '', 'data-cause': n.cause },
+    h('ul', { class: 'by-node-list' }, ...d.byNode.slice(0, BY_NODE_ROWS).map(n => h('li', { 'data-node': n.node ?? '', 'data-cause': n.cause },
       h('strong', {}, n.node ?? t('no node named')), ': ',
       h('span', { class: 'cause-name' }, causeTitle(n.cause, d)),
       ` (${n.errors.join(', ')})`,
-      h('span', { class: 'muted small' }, ` · ${percent(n.confidence)}`)))));
+      h('span', { class: 'muted small' }, ` · ${percent(n.confidence)}`))),
+      rest.length === 0 ? null : h('li', { class: 'more-nodes muted' },
+        t('… {0} more nodes: {1}', rest.length.toLocaleString('en-US'), [...causes].map(([cause, n]) => `${causeTitle(cause, d)} (${n.toLocaleString('en-US')})`).join(', ')))));
 }
 
 /**

@@ -33,6 +33,7 @@ interface EventListMeta {
   counts: Record<string, number>;
   occurrences: Record<string, number>;
   nodes: number;
+  eofNodes: number;
 }
 
 let vs: VsCodeSession;
@@ -88,6 +89,11 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   await vs.screenshot('panel');
   await more.scrollIntoViewIfNeeded();
   await vs.screenshot('more-rows');
+  // The nodes' causes: a dozen by name, the rest counted by cause in one line.
+  const byNode = vs.webview().locator('#by-node li');
+  assert.equal(await byNode.count(), 13);
+  const failing = meta.eofNodes;
+  assert.match(await byNode.last().innerText(), new RegExp(`^… ${failing - 12} more nodes: .+ \\(${failing - 12}\\)$`));
   // The fleet: every node the list names, counted once, with its failed execs adding up to the EOFs;
   // the 50 that fail most laid out, the rest summed in one row.
   const fleet = vs.webview().locator('#fleet');
