@@ -213,10 +213,10 @@ async function diagnoseInputs(values: DiagnoseValues, positionals: string[], out
   }
   const recognitions = session.recognitions;
   collectGarbage();
-  // The second finishes freeing the array buffers the first found dead (V8 frees their memory in a
-  // sweep after a collection): 50 MB of a 400,000-item list's reading were still held after one.
-  collectGarbage();
   const input: DiagnoseInput = session.input({ saveState: await sourceFact(values.sources ?? []), user: {} });
+  // withTightHeap collects once more before the diagnosis: that second collection finishes freeing the
+  // array buffers the first found dead (V8 frees their memory in a sweep after a collection), 50 MB of a
+  // 400,000-item list's reading still held after one.
   let diagnosed = withTightHeap(() => diagnoseOnClock(input));
   let lab: ReproduceReport | null = null;
   if (values.reproduce) {

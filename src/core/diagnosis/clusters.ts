@@ -80,8 +80,9 @@ export class ClusterTable implements Iterable<Cluster> {
   private build(): void {
     if (this.built) return;
     this.built = true;
-    // Built while `--json` writes (its last large member): the writing's garbage is collected first,
-    // where the table's arrays would otherwise be the process's peak.
+    // Built when the clusters are first asked for: while `--json` writes its last large member (whose
+    // garbage is collected first, where the table's arrays were the CLI's peak), or for the panel's count
+    // in the session's thread. A large heap only: collectGarbage leaves a small one be.
     collectGarbage();
     const sets = this.sets;
     const n = sets.length;
