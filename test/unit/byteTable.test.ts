@@ -107,3 +107,31 @@ test('byte table: bytes above ASCII are never added, and never match a key that 
   assert.ok(put(raw, 'x', 'x', 'x', 5));
   assert.equal(get(raw, Buffer.from([0xf8]), 5), undefined);
 });
+
+test('byte table on probation: a value is taken at its second sight; one seen once costs no entry', () => {
+  const t = new ByteTable<string>(JSON_STRING, 100, 16);
+  assert.equal(put(t, 'pod-a', 'pod-a', 'pod-a'), false, 'first sight');
+  assert.equal(t.firstSight, true);
+  assert.equal(t.size, 0);
+  assert.equal(put(t, 'pod-b', 'pod-b', 'pod-b'), false);
+  assert.equal(put(t, 'pod-a', 'pod-a', 'pod-a'), true, 'second sight');
+  assert.equal(t.firstSight, false);
+  assert.equal(get(t, 'pod-a'), 'pod-a');
+  assert.equal(get(t, 'pod-b'), undefined);
+  // A newer value in the same slot of the seen-once hashes overwrites an older one: that one waits for its next sight.
+  const slot = (h: number) => h & 15;
+  const older = 'pod-0';
+  const newer = ['pod-1', 'pod-2', 'pod-3', 'pod-4', 'pod-5', 'pod-6', 'pod-7', 'pod-8', 'pod-9', 'pod-x', 'pod-y', 'pod-z', 'pod-10', 'pod-11', 'pod-12', 'pod-13', 'pod-14', 'pod-15'].find((n) => slot(at(n).h) === slot(at(older).h) && at(n).h !== at(older).h);
+  assert.ok(newer, 'a value whose hash falls in the same slot');
+  assert.equal(put(t, older, older, older), false);
+  assert.equal(put(t, newer, newer, newer), false);
+  assert.equal(put(t, older, older, older), false, 'its hash was overwritten: a first sight again');
+  assert.equal(put(t, older, older, older), true);
+  // Full still means full, whatever the sight.
+  const small = new ByteTable<string>(JSON_STRING, 1, 16);
+  put(small, 'a', 'a', 'a');
+  assert.equal(put(small, 'a', 'a', 'a'), true);
+  put(small, 'b', 'b', 'b');
+  assert.equal(put(small, 'b', 'b', 'b'), false);
+  assert.equal(small.firstSight, false, 'refused because full');
+});

@@ -233,14 +233,21 @@ test('bad input: a clear note and no crash or hang', () => {
   }
 });
 
-test('a message number names one message, in pieces of any size', () => {
+test('a message number names one message, in pieces of any size, from its second sight on', () => {
   for (const [name, source] of documents()) {
     for (const size of [1, 7, Buffer.byteLength(source)]) {
       const byId = new Map<number, string>();
+      const met = new Set<string>();
       let numbered = 0;
+      let repeats = 0;
       const reader = eventListReader('kubectl-events-json', {
         event: (e, id) => {
+          const again = met.has(e.record.message);
+          met.add(e.record.message);
+          if (again) repeats += 1;
           if (id === undefined || id < 0) return;
+          // The reader's table takes a message at its second sight (byteTable.ts, probation).
+          assert.ok(again, `${name}: ${e.record.message} numbered at its first sight`);
           numbered += 1;
           const known = byId.get(id);
           if (known === undefined) byId.set(id, e.record.message);
@@ -251,7 +258,7 @@ test('a message number names one message, in pieces of any size', () => {
       });
       pushInPieces(Buffer.from(source, 'utf8'), size, (piece) => reader.push(piece));
       reader.end();
-      if (size > 7 && source.includes('"items"')) assert.ok(numbered > 0, `${name}: no event numbered`);
+      if (size > 7 && source.includes('"items"') && repeats > 0) assert.ok(numbered > 0, `${name}: no event numbered`);
     }
   }
 });

@@ -19,6 +19,14 @@
  *
  * The index is open addressing with linear probing over a power-of-two array of entry numbers,
  * grown at half full, so a miss stops at an empty slot after a probe or two.
+ *
+ * A table `onProbation` takes a value only the second time it is offered. The kubelet's recorder makes
+ * each item of a list a distinct (pod, message) (client-go's EventCorrelator counts repeats into one
+ * item), so on a cluster's list most pods, IPs and messages come once or twice, in one pod's items:
+ * kept at their first sight, they filled each reader's tables to MAX_SHARED with values never met again
+ * (~20 MB of a 400,000-item list split over two threads). Values seen once are remembered by their
+ * hash only, in a direct-mapped array a newer hash overwrites: a value met again before that is taken,
+ * one met again much later waits for its next sight. A hash two values share only takes one early.
  */
 
 export const JSON_STRING = 0;
@@ -51,15 +59,24 @@ export class ByteTable<T> {
   private readonly values: T[] = [];
   /** Hash of the bytes of the last `find`, for the `add` that may follow it. */
   private lastHash = 0;
+  /** Hashes of values offered once (probation), by their low bits; null without probation. */
+  private readonly once: Int32Array | null;
+  /** Whether the last `add` was refused because it was the value's first sight. */
+  firstSight = false;
 
   /**
    * @param spelling how bytes spell a key (see the module comment)
    * @param max entries kept at most; past it, `add` does nothing and every new value is a miss
+   * @param probation a power of two: how many hashes of values seen once are remembered (0: none,
+   *   every value is taken the first time)
    */
   constructor(
     private readonly spelling: KeySpelling,
     private readonly max: number,
-  ) {}
+    probation = 0,
+  ) {
+    this.once = probation > 0 ? new Int32Array(probation) : null;
+  }
 
   get size(): number {
     return this.keys.length;
@@ -93,11 +110,23 @@ export class ByteTable<T> {
 
   /**
    * Adds the value of the bytes [s, e) the last `find` missed, under `key` (the string they spell). Not
-   * added (false) when the table is full, or the bytes are not all ASCII.
+   * added (false) when the table is full, the bytes are not all ASCII, or (on probation) they are met
+   * for the first time, which `firstSight` then says.
    */
   add(b: Uint8Array, s: number, e: number, key: string, value: T): boolean {
+    this.firstSight = false;
     if (this.keys.length >= this.max) return false;
     for (let i = s; i < e; i++) if (b[i]! >= 0x80) return false;
+    const once = this.once;
+    if (once !== null) {
+      const at = this.lastHash & (once.length - 1);
+      if (once[at] !== this.lastHash) {
+        once[at] = this.lastHash;
+        this.firstSight = true;
+        return false;
+      }
+      once[at] = 0;
+    }
     const entry = this.keys.length;
     if (entry === this.hashes.length) {
       this.hashes = grown(this.hashes);

@@ -145,12 +145,15 @@ class Numbering<K> {
     return id;
   }
 
+  /** `text` sent with its batch alone, not numbered: a value the reader met for the first time. */
+  once(text: string): number {
+    this.local.push(text);
+    return -1 - this.local.length;
+  }
+
   /** A new number for `text`, which the caller remembers by other means (a table entry), not kept in the map. */
   next(text: string): number {
-    if (this.count >= MAX_NUMBERED) {
-      this.local.push(text);
-      return -1 - this.local.length;
-    }
+    if (this.count >= MAX_NUMBERED) return this.once(text);
     this.fresh.push(text);
     return this.count++;
   }
@@ -199,7 +202,10 @@ class TailEncoder implements EventSink {
     if (s === this.lastValue[field]) return this.lastId[field]!;
     const entry = this.values.entryOf(s);
     let id: number;
-    if (entry < 0) id = this.names.id(s, s);
+    // A name without an entry in the reader's table is, nearly always, one met for the first time (the
+    // table takes a value at its second sight, byteTable.ts): numbering it would keep it in a map here
+    // and in the main thread's table for the rest of the list, for nothing.
+    if (entry < 0) id = this.names.once(s);
     else {
       if (entry >= this.nameIds.length) this.nameIds = grown(this.nameIds, entry);
       id = this.nameIds[entry]! - 1;
@@ -226,8 +232,9 @@ class TailEncoder implements EventSink {
   private messageAndText(message: string, text: string, ids: Int32Array, o: number): void {
     const entry = this.values.messageEntry;
     if (entry < 0) {
-      ids[o + F_MESSAGE] = this.names.id(message, message);
-      ids[o + F_TEXT] = this.texts.id(text, text);
+      // As a name without an entry (see `name`).
+      ids[o + F_MESSAGE] = this.names.once(message);
+      ids[o + F_TEXT] = this.texts.once(text);
       return;
     }
     if (entry >= this.messageIds.length) {

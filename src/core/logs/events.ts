@@ -158,6 +158,11 @@ function positiveAt(s: EventBytes, slot: number): number | null {
 
 /** Distinct values kept at most this many: enough for a cluster's pods, nodes, messages and seconds. */
 export const MAX_SHARED = 65536;
+/**
+ * Values seen once remembered by hash per table of the byte reader (byteTable.ts, probation): a value
+ * met again within about this many other new values is shared from its second sight. 64 KB a table.
+ */
+const PROBATION = 16384;
 
 /** Are bytes [s, e) the ASCII string `word`? */
 function spells(word: string, b: Buffer, s: number, e: number): boolean {
@@ -219,21 +224,23 @@ export class SharedBytes implements SharedValues {
   private readonly times = new StringTable(parseRfc3339);
   // Texts have a table of their own: lists whose texts are all different must not crowd out the names.
   private readonly texts = new StringTable((s: string) => s);
-  private readonly nameBytes = new ByteTable<string>(JSON_STRING, MAX_SHARED);
-  private readonly timeBytes = new ByteTable<LogTime | null>(JSON_STRING, MAX_SHARED);
+  private readonly nameBytes = new ByteTable<string>(JSON_STRING, MAX_SHARED, PROBATION);
+  private readonly timeBytes = new ByteTable<LogTime | null>(JSON_STRING, MAX_SHARED, PROBATION);
   /** The container of each `fieldPath` met (a list has one per container of its pods). */
-  private readonly containerBytes = new ByteTable<string | null>(JSON_STRING, MAX_SHARED);
+  private readonly containerBytes = new ByteTable<string | null>(JSON_STRING, MAX_SHARED, PROBATION);
   /**
    * Messages by their bytes (the key is the message), each with the text of the line it was last met
    * on as its value (null until then), and in `affixes` the bytes around it on that line (see `lineText`).
    */
-  private readonly messageBytes = new ByteTable<string | null>(JSON_STRING, MAX_SHARED);
+  private readonly messageBytes = new ByteTable<string | null>(JSON_STRING, MAX_SHARED, PROBATION);
   /** Per message entry: its line's prefix and suffix, as (affix entry + 1) | (affix entry + 1) << 16; 0 for none. */
   private affixes = new Int32Array(1024);
   /** What a message's line holds before and after it (`"message":"`, an indentation, `",`): a handful. */
   private readonly affixBytes = new ByteTable<string>(RAW, 256);
   /** The entry of the message `messageOf` last gave, or -1 when it was not looked up by its bytes. */
   private message = -1;
+  /** Whether that message was not kept because it was met for the first time (byteTable.ts, probation). */
+  private messageOnce = false;
   /** The entry of the name `textOf` last gave, or -1. */
   private nameAt = -1;
 
@@ -310,6 +317,7 @@ export class SharedBytes implements SharedValues {
    */
   messageOf(s: EventBytes): string | null {
     this.message = -1;
+    this.messageOnce = false;
     const slot = SLOT.message;
     if (s.kind[slot] !== STRING || s.flags[slot]! & NON_ASCII) return this.textOf(s, slot);
     const b = s.bytes;
@@ -320,7 +328,10 @@ export class SharedBytes implements SharedValues {
     let entry = t.find(b, start, end, s.hash[slot]!);
     if (entry < 0) {
       const v = this.names.peek(s.stringAt(slot));
-      if (!t.add(b, start, end, v, null)) return v;
+      if (!t.add(b, start, end, v, null)) {
+        this.messageOnce = t.firstSight;
+        return v;
+      }
       entry = t.size - 1;
       if (entry === this.affixes.length) {
         const grown = new Int32Array(entry * 2);
@@ -342,6 +353,8 @@ export class SharedBytes implements SharedValues {
     const entry = this.message;
     const valueStart = s.start[SLOT.message]! - 1;
     const valueEnd = s.end[SLOT.message]! + 1;
+    // The text of a message met for the first time is not kept either: most come once (see byteTable.ts).
+    if (entry < 0 && this.messageOnce) return b.toString(ascii ? 'latin1' : 'utf8', start, end);
     if (entry < 0 || !ascii || start > valueStart || end < valueEnd) return this.textAt(b, start, end, ascii);
     const t = this.messageBytes;
     const known = t.value(entry);
