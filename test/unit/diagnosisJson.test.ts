@@ -169,6 +169,31 @@ test('recycled pieces: a reader done with each piece before the next gets the sa
   assert.equal(new Set(kept.map((p) => p.buffer)).size, kept.length, 'a buffer of its own for each kept piece');
 });
 
+test('recycled pieces: a buffer grown for a part of megabytes is not kept for the rest of the output', () => {
+  const w = new ByteWriter(4096, true);
+  const big = Buffer.alloc(3 * 1024 * 1024, 0x61);
+  w.bytes(big);
+  const grown = w.take().buffer;
+  assert.ok(grown.byteLength >= big.length);
+  const later = new Set<ArrayBufferLike>();
+  for (let k = 0; k < 6; k++) {
+    w.ascii('x'.repeat(100));
+    later.add(w.take().buffer);
+  }
+  assert.ok(!later.has(grown), 'the grown buffer is dropped');
+  assert.equal(later.size, 2, 'two buffers of a piece take turns');
+  // One grown a little (a part of a few pieces) is still reused.
+  const v = new ByteWriter(4096, true);
+  v.bytes(Buffer.alloc(20_000, 0x62));
+  const some = v.take().buffer;
+  const after2 = new Set<ArrayBufferLike>();
+  for (let k = 0; k < 4; k++) {
+    v.ascii('y');
+    after2.add(v.take().buffer);
+  }
+  assert.ok(after2.has(some), 'kept');
+});
+
 test('a finding larger than a piece is written whole, in one larger piece', () => {
   const long = `I0507 03:43:28.310630    1234 prober.go:117] Readiness probe for "web-0_shop(0a1b2c3d-0000-4000-8000-000000000001):web" failed (failure): OCI runtime exec failed: exec failed: EOF: unknown ${'é"\\'.repeat(40_000)}`;
   const r = recogniseText('/node/kubelet.log', `${long}\n`, { matcher, keepFindings: false });
