@@ -169,6 +169,26 @@ test('recycled pieces: a reader done with each piece before the next gets the sa
   assert.equal(new Set(kept.map((p) => p.buffer)).size, kept.length, 'a buffer of its own for each kept piece');
 });
 
+test('a member longer than 64 Ki characters is written a line at a time, in pieces no larger than a part, the same bytes', () => {
+  const recognitions = events;
+  const d = diagnoseOnClock(input(recognitions));
+  // A verdict with a phase timeline of thousands of events (as on a cluster's list), awkward strings and all.
+  const timeline = Array.from({ length: 3000 }, (_, k) => ({ offsetMs: k * 997, phaseSeconds: (k * 0.37) % 10, pod: awkward[k % awkward.length], nested: { deeper: [k, null, true, {}, []] } }));
+  const verdict = { cause: 'cpu-manager-state-race', summary: awkward.join(' '), evidence: [{ id: 'reconcile-aligned', attachments: [{ kind: 'phase-timeline', timeline: { events: timeline } }] }, { id: 'empty', attachments: [] }] };
+  const rest = { verdict, groups: [verdict, { small: 1 }], fleet: { nodes: timeline.slice(0, 500) } };
+  assert.ok(JSON.stringify(verdict, null, 2).length > 65536, 'the member is long enough to be written line by line');
+  const want = expected(recognitions, d, rest);
+  for (const piece of [4096, undefined]) {
+    // Copied as each comes: with recycling, a piece's buffer is written over after the next one.
+    const got: Buffer[] = [];
+    for (const p of diagnosisJson(recognitions, d.clock, rest, piece, true)) got.push(Buffer.from(p));
+    assert.equal(Buffer.concat(got).toString('utf8'), want, `pieces of ${piece}`);
+    // No piece holds the whole member: each is cut at a line once full (a line here is well under a piece).
+    const most = Math.max(...got.map((p) => p.length));
+    assert.ok(most < (piece ?? 65536) * 2, `largest piece ${most} bytes for pieces of ${piece}`);
+  }
+});
+
 test('recycled pieces: a buffer grown for a part of megabytes is not kept for the rest of the output', () => {
   const w = new ByteWriter(4096, true);
   const big = Buffer.alloc(3 * 1024 * 1024, 0x61);
