@@ -31,7 +31,7 @@ import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS } from '../core/reproduce/pla
 import { outcomeFromResult, reading } from '../core/reproduce/result';
 import type { ReproduceResult, Scenario } from '../core/reproduce/types';
 import { type Command, type Output, UsageError } from './commands';
-import { GarbageWatch, capYoungGeneration, collectGarbage, withTightHeap } from './heap';
+import { GarbageWatch, capYoungGeneration, collectGarbage } from './heap';
 import { runReproduce } from './reproduce';
 import { cliWasm } from './trace';
 
@@ -214,10 +214,11 @@ async function diagnoseInputs(values: DiagnoseValues, positionals: string[], out
   const recognitions = session.recognitions;
   collectGarbage();
   const input: DiagnoseInput = session.input({ saveState: await sourceFact(values.sources ?? []), user: {} });
-  // withTightHeap collects once more before the diagnosis: that second collection finishes freeing the
-  // array buffers the first found dead (V8 frees their memory in a sweep after a collection), 50 MB of a
-  // 400,000-item list's reading still held after one.
-  let diagnosed = withTightHeap(() => diagnoseOnClock(input));
+  // Once more before the diagnosis: that second collection finishes freeing the array buffers the first
+  // found dead (V8 frees their memory in a sweep after a collection), 50 MB of a 400,000-item list's
+  // reading still held after one.
+  collectGarbage();
+  let diagnosed = diagnoseOnClock(input);
   let lab: ReproduceReport | null = null;
   if (values.reproduce) {
     const run = await confirmOnThisMachine(diagnosed.diagnosis, input, values.runc, err);

@@ -2,7 +2,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 
 // The collections (collectGarbage, GarbageWatch) are the core's: the extension's session thread makes them too.
-export { GarbageWatch, collectGarbage, withTightHeap } from '../core/heap';
+export { GarbageWatch, collectGarbage } from '../core/heap';
 
 /**
  * The young generation's size (both semi-spaces) past which it stops growing: half node 20's own largest.

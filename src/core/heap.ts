@@ -57,23 +57,3 @@ export class GarbageWatch {
   }
 }
 
-
-/**
- * `run()` with V8's old generation let grow by 10% of what a collection leaves, not by its own factor
- * (up to 4x on a small heap): for a computation that makes much more garbage than it keeps. The
- * diagnosis of a recorder's list of 400,000 items made 75 MB of garbage over a live heap of 73 MB, which
- * V8 held before collecting: the CLI's RSS rose from 235 to 292 MB there, and with this to 250 MB, for
- * ~3% more time. The factor is read when a collection sets the next limit, so one is made first.
- * Process-wide while it runs (V8's flags are), so not for the extension host, where other extensions
- * run.
- */
-export function withTightHeap<T>(run: () => T): T {
-  try {
-    v8.setFlagsFromString('--heap-growing-percent=10');
-    collectGarbage();
-    return run();
-  } finally {
-    // 0: V8's own factor, as at start.
-    v8.setFlagsFromString('--heap-growing-percent=0');
-  }
-}
