@@ -537,6 +537,14 @@ class FindingWriter {
   constructor(
     private readonly out: ByteWriter,
     private readonly clock: Clock,
+    /**
+     * Whether sets of different files may share a middle part (a pod's failure seen in the kubelet's log
+     * and in the event list): with one file, the sets that would share one are the same pod under two
+     * components or node names, rare, and its part is made twice. On a recorder's list (one file, a set
+     * per pod and signature, each met once) the map of middles by signature and pod was 40 MB of the
+     * writing's garbage (sampling heap profiler, objects not collected young), made for no sharing.
+     */
+    private readonly shareMiddles = true,
   ) {}
 
   /** A new file: anatomies are written once per file's store. */
@@ -604,12 +612,14 @@ class FindingWriter {
   private meet(o: number): void {
     const set = this.sets[o]!;
     let head = this.heads.get(set.file);
-    const middles = this.middlesOf(set);
+    const middles = this.shareMiddles ? this.middlesOf(set) : null;
     let middle: number | undefined;
-    for (const e of middles) {
-      if (e.namespace === set.namespace && e.container === set.container) {
-        middle = e.id;
-        break;
+    if (middles) {
+      for (const e of middles) {
+        if (e.namespace === set.namespace && e.container === set.container) {
+          middle = e.id;
+          break;
+        }
       }
     }
     if (head === undefined || middle === undefined) {
@@ -653,7 +663,7 @@ class FindingWriter {
       }
       if (middle === undefined) {
         middle = this.parts.add(bytes.subarray(headEnd), hole);
-        middles.push({ namespace: set.namespace, container: set.container, id: middle });
+        middles?.push({ namespace: set.namespace, container: set.container, id: middle });
       }
     }
     const d = SET_DATA * o;
@@ -983,7 +993,7 @@ function isStreamed(v: unknown): v is StreamedList<unknown> {
  * items) are garbage once the findings are written, not held while the clusters' table is built after them.
  */
 function* findingsJson(recognitions: readonly Recognition[], clock: Clock, out: ByteWriter): Generator<Buffer, void, undefined> {
-  const findings = new FindingWriter(out, clock);
+  const findings = new FindingWriter(out, clock, recognitions.length > 1);
   const columns = new Columns();
   for (const r of recognitions) {
     findings.nextFile();
