@@ -42,13 +42,19 @@ import type { LogRecord, LogTime } from './types';
 export const SPLIT_FRACTION = 0.2;
 /** Smaller lists are read on one thread: a worker takes ~40 ms to start, a 32 MiB list ~0.5 s to read. */
 export const MIN_SPLIT_BYTES = 32 * 1024 * 1024;
-/** Events per batch: 0.5 MB of numbers, a few ms of the main thread's time each. */
-export const BATCH_EVENTS = 8192;
 /**
- * Batches the worker may be ahead of the main thread: bounds the memory they hold (0.5 MB of numbers
- * each in the ring, and their new strings). Enough for the worker to read on while the main thread reads the head:
- * on the 133.5 MB list it makes ~11 batches meanwhile, and with 4 it stopped for 0.3-0.44 s, after which
- * the main thread waited for 38 of its 42 batches (0.58-0.73 s).
+ * Events per batch: 0.25 MB of numbers, a few ms of the main thread's time each. Since the worker sends
+ * the values it meets once with their batch (the recorder's lists: most), a batch is also its strings,
+ * serialized in the worker's memory until the main thread takes it: with 8,192 events the split list's
+ * peak was 248-255 MiB, with 4,096 242-249 (interleaved, 3 runs each, both bench lists), in the same time.
+ */
+export const BATCH_EVENTS = 4096;
+/**
+ * Batches the worker may be ahead of the main thread: bounds the memory they hold (their numbers in the
+ * ring, and their strings). Enough for the worker to read on while the main thread reads the head: on the
+ * 133.5 MB list it made ~11 batches of 8,192 events meanwhile, and with 4 it stopped for 0.3-0.44 s, after
+ * which the main thread waited for 38 of its 42 batches (0.58-0.73 s). With batches of 4,096 events, 16
+ * ahead took the same time as 8,192 did (the worker may wait a little near the end of the head).
  */
 const AHEAD = 16;
 /** Bytes around the split offset searched for the start of an item. */
