@@ -56,4 +56,3 @@ export class GarbageWatch {
     this.base = process.memoryUsage().heapUsed;
   }
 }
-

@@ -301,7 +301,8 @@ export class ByteWriter {
   take(): Buffer {
     const piece = this.buf.subarray(0, this.n);
     const reused = this.recycle ? this.spare : null;
-    // A buffer grown for a large part (a verdict of 3 MB, in a buffer of 8 MB) is not kept for the rest of the output.
+    // A buffer grown for one large part is not kept for the rest of the output (writePlain's long texts
+    // come a line at a time; this is for any other part that outgrows a piece many times over).
     if (this.recycle) this.spare = this.buf.length <= Math.max(MAX_RECYCLED, this.piece + (this.piece >> 2)) ? this.buf : null;
     this.buf = reused ?? Buffer.allocUnsafe(this.piece + (this.piece >> 2));
     this.n = 0;

@@ -20,7 +20,7 @@
  * The index is open addressing with linear probing over a power-of-two array of entry numbers,
  * grown at half full, so a miss stops at an empty slot after a probe or two.
  *
- * A table `onProbation` takes a value only the second time it is offered. The kubelet's recorder makes
+ * A table on probation (`probation` hashes) takes a value only the second time it is offered. The kubelet's recorder makes
  * each item of a list a distinct (pod, message) (client-go's EventCorrelator counts repeats into one
  * item), so on a cluster's list most pods, IPs and messages come once or twice, in one pod's items:
  * kept at their first sight, they filled each reader's tables to MAX_SHARED with values never met again
