@@ -260,9 +260,11 @@ async function diagnoseInputs(values: DiagnoseValues, positionals: string[], out
           notes: notesOf(recognitions, skipped),
           ...(lab ? { reproduce: lab } : {}),
     }, undefined, true);
-    // A document's garbage at 16 MB of growth: the writing is the CLI's peak (on a recorder's list of
-    // 400,000 items, 274 MB at 32 MB of growth, 261 MB at 16, for ~4% more time).
-    const garbage = new GarbageWatch(64, 16 * 1024 * 1024);
+    // A document's garbage at 12 MB of growth: the writing is the CLI's peak (on a recorder's list of
+    // 400,000 items, 274 MB at 32 MB of growth, 261 MB at 16, for ~4% more time; since the diagnosis and
+    // the findings make less garbage, indented list: 247-251 MiB at 16 split over a worker, 242-245 at 12,
+    // 238-240 / 231-233 on one thread, for 1-2% more time).
+    const garbage = new GarbageWatch(64, 12 * 1024 * 1024);
     for (const piece of pieces) {
       out(piece);
       await out.drained?.();
