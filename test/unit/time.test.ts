@@ -201,3 +201,31 @@ test('civilOfDays gives the date a Date gives, over the years 0-9999', () => {
     assert.equal(civilOfDays(d), t.getUTCFullYear() * 10_000 + (t.getUTCMonth() + 1) * 100 + t.getUTCDate(), t.toISOString());
   }
 });
+
+test('wallMs: arithmetic for times in range, Date for the rest, the same ms as Date gives', () => {
+  // What Date makes of the fields: the rule wallMs keeps.
+  const byDate = (t: LogTime, year: number) => {
+    const d = new Date(Date.UTC(2000, 0, 1, t.hour, t.minute, t.second));
+    d.setUTCFullYear(year, t.month - 1, t.day);
+    return d.getTime() + Math.floor(t.micros / 1000);
+  };
+  const time = (month: number, day: number, hour: number, minute: number, second: number, micros: number): LogTime => ({ year: null, month, day, hour, minute, second, micros, offsetMinutes: null });
+  let seed = 20210507;
+  const next = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const years = [0, 1, 4, 99, 100, 400, 1600, 1900, 1969, 1970, 1999, 2000, 2020, 2021, 2024, 2100, 2400, 9999, 10000, -1, 275000];
+  for (let k = 0; k < 20000; k++) {
+    const year = k < 2000 ? years[k % years.length]! : next(10050);
+    // Mostly in range; now and then a field out of it (Date's normalisation decides those).
+    const t = time(1 + next(13), 1 + next(32), next(25), next(61), next(61), next(1_000_000));
+    assert.equal(wallMs(t, year), byDate(t, year), `${year}-${t.month}-${t.day} ${t.hour}:${t.minute}:${t.second}.${t.micros}`);
+  }
+  for (const [year, month, day] of [[2024, 2, 29], [2023, 2, 29], [2000, 2, 29], [1900, 2, 29], [2021, 4, 31], [2021, 12, 31], [2021, 1, 1]] as const) {
+    const t = time(month, day, 23, 59, 59, 999_999);
+    assert.equal(wallMs(t, year), byDate(t, year), `${year}-${month}-${day}`);
+  }
+  assert.equal(wallMs(time(5, 7, 3, 43, 28, 310_630), 2021), Date.UTC(2021, 4, 7, 3, 43, 28, 310));
+  assert.equal(wallMs(time(5, 7, 3, 43, 28, 0)), Date.UTC(2000, 4, 7, 3, 43, 28), 'the stand-in year');
+});

@@ -60,12 +60,36 @@ export function zoneOffsetForWall(zone: Zone, wallMs: number): number {
   return ianaOffsetAt(zone.name, wallMs - first * 60000);
 }
 
-/** The wall-clock reading in ms as if it were UTC, with a stand-in year when the line has none. */
+/**
+ * The wall-clock reading in ms as if it were UTC, with a stand-in year when the line has none. A time
+ * whose fields are in their ranges (every time a log writes) is worked out by arithmetic: a Date made
+ * and set per occurrence was 2% of the CLI on a 400,000-item list. Anything else (a 60th second, a 31st
+ * of April, a year outside 0-9999) goes through Date, whose normalisation is the rule.
+ */
 export function wallMs(t: LogTime, year = t.year ?? 2000): number {
-  const d = new Date(Date.UTC(2000, 0, 1, t.hour, t.minute, t.second));
+  const { month, day, hour, minute, second } = t;
+  if (year >= 0 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 && (day <= 28 || day <= daysInMonth(year, month)) && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && Number.isInteger(year + month + day + hour + minute + second)) {
+    return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + Math.floor(t.micros / 1000);
+  }
+  const d = new Date(Date.UTC(2000, 0, 1, hour, minute, second));
   // Date.UTC maps years 0-99 to 1900-1999 (`--year 0099` would become 1999); setUTCFullYear does not.
-  d.setUTCFullYear(year, t.month - 1, t.day);
+  d.setUTCFullYear(year, month - 1, day);
   return d.getTime() + Math.floor(t.micros / 1000);
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's days_from_civil; `civilOfDays` is its inverse). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 
 /** What the file itself says about year and zone, learnt from its lines that carry them. */
