@@ -226,6 +226,10 @@ test('wallMs: arithmetic for times in range, Date for the rest, the same ms as D
     const t = time(month, day, 23, 59, 59, 999_999);
     assert.equal(wallMs(t, year), byDate(t, year), `${year}-${month}-${day}`);
   }
+  // Fields that are not whole (no parser makes them) are Date's to truncate, even where their sum is whole.
+  for (const [year, t] of [[2021, time(5, 7, 0.5, 0.5, 28, 0)], [2021, time(5.5, 6.5, 3, 43, 28, 0)], [2020.5, time(5, 7, 3, 43, 28.5, 0.5)]] as const) {
+    assert.equal(wallMs(t, year), byDate(t, year), `${year}-${t.month}-${t.day} ${t.hour}:${t.minute}:${t.second}`);
+  }
   assert.equal(wallMs(time(5, 7, 3, 43, 28, 310_630), 2021), Date.UTC(2021, 4, 7, 3, 43, 28, 310));
   assert.equal(wallMs(time(5, 7, 3, 43, 28, 0)), Date.UTC(2000, 4, 7, 3, 43, 28), 'the stand-in year');
 });

@@ -68,13 +68,19 @@ export function zoneOffsetForWall(zone: Zone, wallMs: number): number {
  */
 export function wallMs(t: LogTime, year = t.year ?? 2000): number {
   const { month, day, hour, minute, second } = t;
-  if (year >= 0 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 && (day <= 28 || day <= daysInMonth(year, month)) && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && Number.isInteger(year + month + day + hour + minute + second)) {
+  if (inRange(year, month, day, hour, minute, second)) {
     return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + Math.floor(t.micros / 1000);
   }
   const d = new Date(Date.UTC(2000, 0, 1, hour, minute, second));
   // Date.UTC maps years 0-99 to 1900-1999 (`--year 0099` would become 1999); setUTCFullYear does not.
   d.setUTCFullYear(year, month - 1, day);
   return d.getTime() + Math.floor(t.micros / 1000);
+}
+
+/** Whole fields, each in its range (the date one of the calendar): what `wallMs` works out by arithmetic. */
+function inRange(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
+  const whole = Number.isInteger(year) && Number.isInteger(month) && Number.isInteger(day) && Number.isInteger(hour) && Number.isInteger(minute) && Number.isInteger(second);
+  return whole && year >= 0 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 && (day <= 28 || day <= daysInMonth(year, month)) && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60;
 }
 
 /** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's days_from_civil; `civilOfDays` is its inverse). */
