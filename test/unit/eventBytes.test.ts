@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hashBytes } from '../../src/core/logs/byteTable';
 import { EventBytes, INVOLVED, SLOT, STRING } from '../../src/core/logs/eventBytes';
-import { type EventEntry, eventListReader, eventRecord, eventRecordAt, parseEventDocument, sharedValues } from '../../src/core/logs/events';
+import { type EventEntry, FIRST_SIGHT, eventListReader, eventRecord, eventRecordAt, parseEventDocument, sharedValues } from '../../src/core/logs/events';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
 import { Matcher } from '../../src/core/signatures/matcher';
 import { recogniseText } from '../../src/core/signatures/recognise';
@@ -240,11 +240,17 @@ test('a message number names one message, in pieces of any size, from its second
       const met = new Set<string>();
       let numbered = 0;
       let repeats = 0;
+      let firstSights = 0;
       const reader = eventListReader('kubectl-events-json', {
         event: (e, id) => {
           const again = met.has(e.record.message);
           met.add(e.record.message);
           if (again) repeats += 1;
+          if (id === FIRST_SIGHT) {
+            // Only a message met for the first time: a recogniser does not remember it by its text.
+            assert.ok(!again, `${name}: ${e.record.message} said to be met for the first time again`);
+            firstSights += 1;
+          }
           if (id === undefined || id < 0) return;
           // The reader's table takes a message at its second sight (byteTable.ts, probation).
           assert.ok(again, `${name}: ${e.record.message} numbered at its first sight`);
@@ -259,6 +265,7 @@ test('a message number names one message, in pieces of any size, from its second
       pushInPieces(Buffer.from(source, 'utf8'), size, (piece) => reader.push(piece));
       reader.end();
       if (size > 7 && source.includes('"items"') && repeats > 0) assert.ok(numbered > 0, `${name}: no event numbered`);
+      if (size > 7 && source.includes('"items"')) assert.ok(firstSights > 0, `${name}: no message met for the first time`);
     }
   }
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as zlib from 'node:zlib';
+import { FIRST_SIGHT } from '../../src/core/logs/events';
 import { EventSplit, findItemStart } from '../../src/core/logs/eventSplit';
 import { Cancelled } from '../../src/core/logs/input';
 import type { EventSplitOptions, SplitReport } from '../../src/core/logs/parallel';
@@ -275,6 +276,40 @@ test('a cancel while the main thread waits for the worker\'s next batch wakes it
     EventSplit.open = original;
   }
   assert.ok(taking, 'the main thread never took the worker\'s part');
+});
+
+test('the worker says which messages it met for the first time, and numbers their repeats', { timeout: 60000 }, async () => {
+  // Each message twice in a row: past the split point, the first of each pair is the worker's reader's
+  // first sight of it (FIRST_SIGHT: not remembered by its text), the second has its number.
+  const n = 6000;
+  const from = 1000;
+  const { text, offsets } = list(n, 21, false, (i, rand) => event(i, rand, `Readiness probe failed: OCI runtime exec failed: exec failed: EOF: unknown (${Math.floor(i / 2)})`));
+  const file = write('events-pairs.json', text);
+  const original = EventSplit.open;
+  const ids: { message: string; id: number | undefined }[] = [];
+  EventSplit.open = (f, options) => {
+    const split = original(f, options);
+    if (!split) return null;
+    const take = split.take.bind(split);
+    split.take = (reader, sink, ...rest) =>
+      take(reader, { ...sink, event: (e, id) => (ids.push({ message: e.record.message, id }), sink.event(e, id)) }, ...rest);
+    return split;
+  };
+  let multi: Recognition;
+  try {
+    multi = await recogniseFile(file, { matcher, parallel: { workers: 1, eventSplit: { minBytes: 0, batchEvents: 64, from: offsets[from]! - 2 } } });
+  } finally {
+    EventSplit.open = original;
+  }
+  assert.equal(ids.length, n - from, 'the worker read the rest');
+  for (let k = 0; k < ids.length; k += 2) {
+    assert.equal(ids[k]!.id, FIRST_SIGHT, `event ${from + k}: ${ids[k]!.message}`);
+    assert.equal(ids[k + 1]!.message, ids[k]!.message);
+    assert.ok(ids[k + 1]!.id! >= 0, `event ${from + k + 1}: its repeat has a number`);
+  }
+  const single = await recogniseFile(file, { matcher, parallel: false });
+  assert.equal(single.findings.length, n);
+  assert.deepEqual(whole(multi), whole(single));
 });
 
 test('more distinct values than the worker numbers (65,536): the rest come with their batches, the findings alike', { timeout: 120000 }, async () => {

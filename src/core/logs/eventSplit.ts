@@ -23,8 +23,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { type EventSink, type ItemsState, type JsonEventReader, MAX_SHARED, type SharedBytes } from './events';
-import { F_COMPONENT, F_CONTAINER, F_FIRST, F_MESSAGE, F_NAMESPACE, F_NODE, F_POD, F_TEXT, F_TIME, F_WARNING, FIELDS, NUMS, type TailBatch, type TailJob, type TailMessage, ringSlot, ringSlotBytes } from './eventTail';
+import { type EventSink, FIRST_SIGHT, type ItemsState, type JsonEventReader, MAX_SHARED, type SharedBytes } from './events';
+import { F_COMPONENT, F_CONTAINER, F_FIRST, F_MESSAGE, F_NAMESPACE, F_NODE, F_POD, F_TEXT, F_TIME, F_FLAGS, FIELDS, FLAG_FIRST_SIGHT, FLAG_WARNING, NUMS, type TailBatch, type TailJob, type TailMessage, ringSlot, ringSlotBytes } from './eventTail';
 import { type ParallelOptions, WORKER_SCRIPT, idleCores, withLargeFile, workersFromEnvironment } from './parallel';
 import { readFully } from './ranges';
 import type { LogRecord, LogTime } from './types';
@@ -265,7 +265,7 @@ function replay(b: TailBatch, slot: { nums: Float64Array; ids: Int32Array }, lin
       payloadFormat: FORMAT,
       time: time(ids[o + F_TIME]!),
       firstTime: time(ids[o + F_FIRST]!),
-      severity: ids[o + F_WARNING] === 1 ? 'warning' : 'info',
+      severity: ids[o + F_FLAGS]! & FLAG_WARNING ? 'warning' : 'info',
       component: str(ids[o + F_COMPONENT]!, names)!,
       pod: str(ids[o + F_POD]!, names),
       namespace: str(ids[o + F_NAMESPACE]!, names),
@@ -276,6 +276,6 @@ function replay(b: TailBatch, slot: { nums: Float64Array; ids: Int32Array }, lin
     };
     // The worker's number for the message, past the main reader's own (its table's entries, fewer than MAX_SHARED).
     const message = ids[o + F_MESSAGE]!;
-    sink.event({ line: line + rel, record, text: str(ids[o + F_TEXT]!, texts)!, column }, message >= 0 ? MAX_SHARED + message : -1);
+    sink.event({ line: line + rel, record, text: str(ids[o + F_TEXT]!, texts)!, column }, message >= 0 ? MAX_SHARED + message : ids[o + F_FLAGS]! & FLAG_FIRST_SIGHT ? FIRST_SIGHT : -1);
   }
 }

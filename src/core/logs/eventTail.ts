@@ -9,7 +9,7 @@
  * gives up on, the end of the file) and says where, with the lines it counted: the main thread reads
  * on from there, so whatever the worker leaves is read as if there had been no worker.
  */
-import { type EventEntry, type EventSink, type ItemsState, JsonEventReader, SharedBytes } from './events';
+import { type EventEntry, type EventSink, FIRST_SIGHT, type ItemsState, JsonEventReader, SharedBytes } from './events';
 import { type EventBytes, NUMBER } from './eventBytes';
 import { readFully } from './ranges';
 import type { LogTime } from './types';
@@ -24,8 +24,13 @@ export const F_CONTAINER = 5;
 export const F_NODE = 6;
 export const F_TIME = 7;
 export const F_FIRST = 8;
-export const F_WARNING = 9;
+/** FLAG_WARNING, FLAG_FIRST_SIGHT. */
+export const F_FLAGS = 9;
 export const FIELDS = 10;
+/** In F_FLAGS: the event is a warning. */
+export const FLAG_WARNING = 1;
+/** In F_FLAGS: the worker's reader met the event's message for the first time (EventSink FIRST_SIGHT). */
+export const FLAG_FIRST_SIGHT = 2;
 /** Per event, in `nums`: its line (counted from the split point), its column, its count. */
 export const NUMS = 3;
 
@@ -276,7 +281,7 @@ class TailEncoder implements EventSink {
     ids[o + F_NODE] = this.name(F_NODE, r.node);
     ids[o + F_TIME] = this.time(F_TIME, r.time);
     ids[o + F_FIRST] = this.time(F_FIRST, r.firstTime);
-    ids[o + F_WARNING] = r.severity === 'warning' ? 1 : 0;
+    ids[o + F_FLAGS] = (r.severity === 'warning' ? FLAG_WARNING : 0) | (this.values.messageNumber === FIRST_SIGHT ? FLAG_FIRST_SIGHT : 0);
     if (this.values.pending.size > 0) this.values.pending.clear();
     this.values.recent.length = 0;
     this.values.recentEntries.length = 0;

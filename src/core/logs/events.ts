@@ -32,12 +32,18 @@ export interface EventEntry {
 }
 
 /** What a reader hands back as it goes: events, items it could not read, and why. */
+/** `EventSink.event`'s `messageId` of a message its reader meets for the first time. */
+export const FIRST_SIGHT = -2;
+
 export interface EventSink {
   /**
    * `messageId`, where the reader gives one: a small number for `entry.record.message`, the same for every
    * event of this reader with the same message (its entry in the reader's table of messages), -1 or
    * undefined where it has none. A recogniser keeps what it learned of a message in an array by it: a map
    * by the message itself cost a lookup of a long string per event (~150 ms of a 400,000-event list).
+   * FIRST_SIGHT: the reader has none because it meets this message for the first time (its table takes
+   * a message at its second sight, byteTable.ts); a repeat will come with a number, so a recogniser need
+   * not remember this one by its text.
    */
   event(entry: EventEntry, messageId?: number): void;
   /** An item that is not a readable event (it does not parse): its text, to be scanned as lines. */
@@ -247,6 +253,11 @@ export class SharedBytes implements SharedValues {
   /** The entry of the message `messageOf` last gave (dense, from 0, in the order met), or -1 when it was not looked up by its bytes. */
   get messageEntry(): number {
     return this.message;
+  }
+
+  /** `messageEntry`, or FIRST_SIGHT for a message without an entry because it was met for the first time. */
+  get messageNumber(): number {
+    return this.message < 0 && this.messageOnce ? FIRST_SIGHT : this.message;
   }
 
   name(s: string | null): string | null {
@@ -676,7 +687,7 @@ export class JsonEventReader implements EventListReader {
     }
     const text = this.names.lineText(s, buf, textStart, textEnd, !s.nonAscii);
     s.release();
-    this.sink.event({ line: line + index, record, text, column }, this.names.messageEntry);
+    this.sink.event({ line: line + index, record, text, column }, this.names.messageNumber);
     return end;
   }
 

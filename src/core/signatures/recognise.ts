@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { EventSplit } from '../logs/eventSplit';
-import { type EventEntry, type EventFormat, type EventSink, JsonEventReader, eventListReader, looksLikeEventDocument } from '../logs/events';
+import { type EventEntry, type EventFormat, type EventSink, FIRST_SIGHT, JsonEventReader, eventListReader, looksLikeEventDocument } from '../logs/events';
 import { FACT_NEEDLES, FactReader, type NodeFact } from '../logs/facts';
 import { componentFromName, parseLine } from '../logs/formats';
 import { BYTE_BUFFER, Cancelled, InputError, MAX_LINE, decodeLine, openLog, openLogBytes, openRaw, sniff } from '../logs/input';
@@ -272,7 +272,9 @@ class Recogniser {
     // An event list's messages repeat (its reader shares each distinct one): each is matched, and its
     // match placed in its text, once. A journal's are different on every line (times, ids): remembering
     // them would only cost memory.
-    const remember = SHARED_MESSAGES.has(record.format);
+    // A message its reader meets for the first time is not looked for nor kept by its text: its repeats
+    // come with a number (on a recorder's list, most messages come once: a lookup and a set of their text each).
+    const remember = messageId !== FIRST_SIGHT && SHARED_MESSAGES.has(record.format);
     let m = messageId >= 0 ? this.matchesById[messageId] : remember ? this.messageMatches.get(record.message) : undefined;
     if (m === undefined) {
       const found = this.options.matcher.match(record.message);
