@@ -116,11 +116,11 @@ const timeFile = path.join(tmp, 'time.txt');
 // stdout of /dev/null and stops at the first match, like -q.
 function measure(argv, { stdout = devNull, env } = {}) {
   const started = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, ...argv], { stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, ...(env ? { env: { ...process.env, ...env() } } : {}) });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S %R', '-o', timeFile, ...argv], { stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, ...(env ? { env: { ...process.env, ...env() } } : {}) });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.error) fail(`${argv.join(' ')}: ${r.error.message}`);
-  const [rssKb, user, sys] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-  return { seconds, rssMb: rssKb / 1024, cpuSeconds: user + sys, status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const [rssKb, user, sys, minorFaults] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { seconds, rssMb: rssKb / 1024, cpuSeconds: user + sys, user, sys, minorFaults, status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function run(argv) {
@@ -822,7 +822,7 @@ else console.log(JSON.parse(t).items.length);\n`);
       // this bench's own runs rarely leave: the split's time and memory are measured with it forced too.
       ...(input.kind === 'events' ? [{ id: 'split', label: 'RUNTIME_LENS_WORKERS=1 node dist/cli.js diagnose --json FILE > /dev/null (the list split over a worker, forced)', argv: ['node', cli, 'diagnose', '--json', input.file], env: () => ({ RUNTIME_LENS_WORKERS: '1' }) }] : []),
     ];
-    const results = Object.fromEntries(programs.map((p) => [p.id, { ...p, seconds: [], rssMb: [] }]));
+    const results = Object.fromEntries(programs.map((p) => [p.id, { ...p, seconds: [], rssMb: [], user: [], sys: [], faults: [] }]));
     for (let i = 0; i < EVENTS_RUNS; i++) {
       const order = programs.map((_, k) => programs[(k + i) % programs.length]);
       for (const p of order) {
@@ -832,6 +832,9 @@ else console.log(JSON.parse(t).items.length);\n`);
         if (p.id === 'parse' && Number(m.stdout.trim()) !== (input.kind === 'journal' ? input.meta.lines : input.meta.events)) fail(`${p.label}: ${m.stdout.trim()} items`);
         results[p.id].seconds.push(m.seconds);
         results[p.id].rssMb.push(m.rssMb);
+        results[p.id].user.push(m.user);
+        results[p.id].sys.push(m.sys);
+        results[p.id].faults.push(m.minorFaults);
       }
       log(`${input.id} round ${i + 1}/${EVENTS_RUNS}: ${order.map((p) => `${p.id} ${results[p.id].seconds.at(-1).toFixed(2)} s ${results[p.id].rssMb.at(-1).toFixed(0)} MB`).join(', ')}`);
     }
@@ -887,9 +890,15 @@ else console.log(JSON.parse(t).items.length);\n`);
     md.push(r.input.kind === 'journal'
       ? `${m.lines} journal lines from ${m.nodes} nodes; ${m.counts['oci-exec-eof']} carry the EOF. Checked: every one found, each with its exact time and node (${m.nodes} nodes), no notes.`
       : `${m.events} events over ${m.nodes} nodes (FQDN in \`source.host\`, short name in \`reportingInstance\`): ${Object.entries(m.counts).map(([k, n]) => `${k} ${n} events = ${m.occurrences[k]} occurrences`).join(', ')}. Checked: every event and every occurrence found, ${m.nodes} distinct nodes, every time known, no notes.`, '');
-    md.push('| program | runs (s) | median (s) | peak RSS (MB) |', '| --- | --- | --- | --- |');
-    for (const p of Object.values(r.results)) md.push(`| ${p.label} | ${p.seconds.map(f2).join(', ')} | ${f2(p.median)} | ${f1(p.peakRss)} |`);
+    md.push('| program | runs (s) | median (s) | peak RSS (MB) | CPU user, median (s) | CPU system, median (s) | minor page faults, median |', '| --- | --- | --- | --- | --- | --- | --- |');
+    for (const p of Object.values(r.results)) md.push(`| ${p.label} | ${p.seconds.map(f2).join(', ')} | ${f2(p.median)} | ${f1(p.peakRss)} | ${f2(median(p.user))} | ${f2(median(p.sys))} | ${Math.round(median(p.faults))} |`);
     md.push('');
+    // Why the ratio to JSON.parse moves from machine to machine: the baseline's time is much of it the
+    // kernel's, faulting in the pages of its heap (the whole document's string and objects), and what a
+    // page fault costs differs between machines (a virtual machine's can cost several times a host's).
+    const parse = r.results.parse;
+    const cli = r.results.cli;
+    md.push(`JSON.parse spent ${f2(median(parse.sys))} s of its ${f2(median(parse.user) + median(parse.sys))} s of CPU in the kernel, faulting in ${Math.round(median(parse.faults))} pages (${f1(median(parse.sys) / median(parse.faults) * 1e6)} µs each); the CLI ${f2(median(cli.sys))} s of ${f2(median(cli.user) + median(cli.sys))} s, ${Math.round(median(cli.faults))} pages. By user time alone the CLI takes ${f2(median(cli.user) / median(parse.user))}× JSON.parse's (its user time includes V8's collector threads); a machine whose page faults cost less gives the baseline less time, and the CLI a higher ratio.`, '');
   }
   const summary = [`Cluster-scale inputs — ${EVENTS_RUNS} interleaved runs`];
   for (const r of rows) summary.push(`  ${r.input.id.padEnd(9)} ${f1(r.sizeMb)} MB: JSON.parse ${f2(r.results.parse.median)} s ${f1(r.results.parse.peakRss)} MB; streamed ${f2(r.results.read.median)} s ${f1(r.results.read.peakRss)} MB (ratio ${f2(r.readRatio)}, ${verdict(r.readRatio <= TARGET_EVENTS_RATIO && r.results.read.peakRss <= TARGET_EVENTS_RSS_MB)}); CLI ${f2(r.results.cli.median)} s ${f1(r.results.cli.peakRss)} MB (ratio ${f2(r.cliRatio)}, ${verdict(r.cliRatio <= TARGET_CLI_RATIO && r.results.cli.peakRss <= TARGET_CLI_RSS_MB)})`);
