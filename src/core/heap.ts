@@ -16,7 +16,7 @@ const COLLECT_ABOVE = 64 * 1024 * 1024;
  * (the session's thread is in its process) no other context gets a `gc`.
  */
 export function collectGarbage(above = COLLECT_ABOVE): void {
-  if (process.memoryUsage().heapUsed < above) return;
+  if (heapUsed() < above) return;
   try {
     v8.setFlagsFromString('--expose-gc');
     const gc: unknown = vm.runInNewContext('gc');
@@ -38,10 +38,10 @@ const GROWTH = 32 * 1024 * 1024;
  * reading); reading that list left 45 MB of it at its end. `check` is asked between pieces (of a
  * document, of a file read); a full collection when the heap has grown by GROWTH since the last keeps
  * the peak near what is really held, for ~20-70 ms each. `every`: pieces between two looks at the heap
- * (memoryUsage walks the heap's spaces); `growth`: bytes.
+ * (`heapUsed` walks the heap's spaces); `growth`: bytes.
  */
 export class GarbageWatch {
-  private base = process.memoryUsage().heapUsed;
+  private base = heapUsed();
   private asked = 0;
 
   constructor(
@@ -51,8 +51,16 @@ export class GarbageWatch {
 
   check(): void {
     if (++this.asked % this.every !== 0) return;
-    if (process.memoryUsage().heapUsed - this.base < this.growth) return;
+    if (heapUsed() - this.base < this.growth) return;
     collectGarbage(0);
-    this.base = process.memoryUsage().heapUsed;
+    this.base = heapUsed();
   }
+}
+
+/**
+ * `process.memoryUsage().heapUsed` without the RSS that memoryUsage reads from /proc each time: that
+ * read was 17 ms of the 512 MiB log's scan on a 2-core Firecracker VM (a check per 4 MB read).
+ */
+function heapUsed(): number {
+  return v8.getHeapStatistics().used_heap_size;
 }
