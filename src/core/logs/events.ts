@@ -31,10 +31,10 @@ export interface EventEntry {
   column: number;
 }
 
-/** What a reader hands back as it goes: events, items it could not read, and why. */
 /** `EventSink.event`'s `messageId` of a message its reader meets for the first time. */
 export const FIRST_SIGHT = -2;
 
+/** What a reader hands back as it goes: events, items it could not read, and why. */
 export interface EventSink {
   /**
    * `messageId`, where the reader gives one: a small number for `entry.record.message`, the same for every
