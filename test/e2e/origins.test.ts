@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { type VsCodeSession, openVsCode, waitForText } from '../harness/vscode';
+import { type VsCodeSession, hoverText, openVsCode, waitForText } from '../harness/vscode';
 
 // Debian's sources are the source roots (runc 1.1.5, containerd 1.6.20, kubernetes 1.20.2); the
 // expected lines are the ones test/integration/origins.test.ts asserts.
@@ -33,17 +33,16 @@ const status = () => vs.page.locator('.statusbar-item[id="status.editor.selectio
 
 test('hovering the OOM line says where each part is printed, and "Printed by runc" opens the line that adds (possibly OOM-killed)', async () => {
   const line = vs.page.locator('.view-lines .view-line', { hasText: 'possibly OOM-killed' }).first();
-  // hover() waits for the line to be stable before moving the mouse onto it.
-  await line.hover({ position: { x: 300, y: 8 } });
   const hover = vs.page.locator('.monaco-hover', { hasText: 'Printed by' });
-  // The first hover searches the sources cold.
-  await waitForText(hover, /Printed by .*kubelet at prober\.go:117/, 120_000);
+  // The file's findings are in once the line's code lens shows: a hover asked before that has nothing to
+  // show, and VS Code asks again only when the mouse comes back onto the line, as hoverText moves it.
+  await waitForText(vs.page.locator('.codelens-decoration', { hasText: 'runc init pipe reset' }), /runc init pipe reset/, 60_000);
+  // The first hover searches the sources cold; the search goes on when a hover goes, and the next joins it.
+  await hoverText(vs.page, line, 300, hover, /Printed by .*kubelet at prober\.go:117/, 120_000);
   // The answer also reaches the log's code lens, which moves the lines: hover again once it is there.
   await vs.page.keyboard.press('Escape');
   await waitForText(vs.page.locator('.codelens-decoration', { hasText: 'Printed by' }), /kubelet at prober\.go:117/, 30_000);
-  await vs.page.mouse.move(0, 0);
-  await line.hover({ position: { x: 300, y: 8 } });
-  const text = await waitForText(hover, /Printed by .*kubelet at prober\.go:117/, 30_000);
+  const text = await hoverText(vs.page, line, 300, hover, /Printed by .*kubelet at prober\.go:117/, 30_000);
   assert.match(text, /Printed by runc at process_linux\.go:98 · runc at container_linux\.go:355 · runc at exec\.go:110 · containerd shim at exec\.go:210 · kubelet at prober\.go:117/);
   const link = hover.locator('a', { hasText: 'runc at process_linux.go:98' }).first();
   // hover() scrolls the link into view and retries while VS Code re-renders the hover as its parts arrive.
