@@ -93,9 +93,9 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + doe - 719_468;
 }
 
+/** `validTime`'s table of month lengths and its leap-year rule. */
 function daysInMonth(year: number, month: number): number {
-  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 2 && !isLeapYear(year) ? 28 : DAYS_IN_MONTH[month - 1]!;
 }
 
 /** What the file itself says about year and zone, learnt from its lines that carry them. */
