@@ -5,6 +5,8 @@
 //  1. CLI throughput: `node dist/cli.js diagnose [--json] FILE` on a generated 512 MiB kubelet log,
 //     against `grep -cF 'OCI runtime exec failed' FILE` (and `rg -c -F …` as a second reference),
 //     file warm in the page cache, runs interleaved, medians compared. Target: ours / grep ≤ 3.
+//     Each timed `--json` run also gives its own account of where its time went (RUNTIME_LENS_TIMINGS=1,
+//     src/cli/timings.ts): node's start, the bundle, reading, diagnosis, writing; medians reported.
 //  2. Peak RSS of the CLI process on that file (GNU time %M). Target: ≤ 200 MB. For scale: the CLI with
 //     one worker thread forced (RUNTIME_LENS_WORKERS=1; its output must equal the single thread's), the
 //     one-line run with no code cache yet, and `node -e 0`.
@@ -39,7 +41,7 @@
 //  7. For each: the streamed reading alone (bench/events-path.ts: recogniseFile in a process of its own)
 //     and the whole CLI (`diagnose --json`), against `JSON.parse` of the same file (a process that reads
 //     it whole and parses it), interleaved. Targets: reading time / JSON.parse time ≤ 3, peak RSS ≤
-//     250 MB. Every count is checked against the generator's record: events and occurrences (count
+//     250 MB (and the CLI's own account of its phases, as in 1). Every count is checked against the generator's record: events and occurrences (count
 //     sums) per signature, distinct nodes (FQDN and short names counted once), no notes, every time
 //     known; a mismatch is broken (exit non-zero). The CLI's output with a worker forced
 //     (RUNTIME_LENS_WORKERS=1: a large list is read by the main thread and a worker, eventSplit.ts) and
@@ -51,6 +53,7 @@
 // with only one part, results go to $TMPDIR/runtime-lens-bench-results.partial.md, not results.md).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,6 +137,32 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+
+// The CLI's own account of where a run's time went (src/cli/timings.ts), asked of the timed CLI runs with
+// RUNTIME_LENS_TIMINGS=1: a clock read per phase and one line on stderr at exit.
+const TIMINGS = { RUNTIME_LENS_TIMINGS: '1' };
+const PHASES = [
+  ['start', "node's own start (to the first line of dist/cli.js)"],
+  ['bundle', 'the CLI bundle loaded (code cache) and its modules run'],
+  ['read', 'the input read and recognised'],
+  ['diagnosed', 'the diagnosis'],
+  ['written', 'the document written'],
+  ['exit', 'to the exit'],
+];
+let timingsParser = null;
+function timingsOf(stderr, label) {
+  timingsParser ??= createRequire(import.meta.url)(bundle(path.join(root, 'src', 'cli', 'timings.ts'), 'timings.cjs')).parseTimings;
+  const t = timingsParser(stderr);
+  if (!t || PHASES.some(([p]) => typeof t[p] !== 'number')) fail(`${label}: no timings line on stderr with RUNTIME_LENS_TIMINGS=1: ${stderr.slice(-500)}`);
+  return t;
+}
+/** A markdown table of the phases' medians over `runs` (each a timings object), and a one-line summary. */
+function phaseTable(runs) {
+  const at = PHASES.map(([p]) => median(runs.map((t) => t[p])));
+  const rows = PHASES.map(([, what], i) => `| ${what} | ${at[i].toFixed(0)} | ${(at[i] - (i ? at[i - 1] : 0)).toFixed(0)} |`);
+  const line = PHASES.map(([p], i) => `${p} ${(at[i] - (i ? at[i - 1] : 0)).toFixed(0)}`).join(', ');
+  return { md: ['| phase | ends at (ms from the process start, median) | takes (ms) |', '| --- | --- | --- |', ...rows], line };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Correctness: what ours finds must agree with the generator's record and with grep.
@@ -263,7 +292,7 @@ async function logsBench() {
     ...(rg ? [{ id: 'rg', label: `rg -c -F '${PHRASE}' FILE`, argv: ['rg', '-c', '-F', PHRASE, file], pipe: true }] : []),
     // For scale, not a target: grep looking for every literal of the built-in catalog at once.
     { id: 'grepAll', label: `grep -cF -e LITERAL… FILE (the ${literals.length} literals of the built-in catalog)`, argv: ['grep', '-cF', ...literals.flatMap((l) => ['-e', l]), file], pipe: true, count: false },
-    { id: 'json', label: 'node dist/cli.js diagnose --json FILE > /dev/null', argv: ['node', cli, 'diagnose', '--json', file] },
+    { id: 'json', label: 'node dist/cli.js diagnose --json FILE > /dev/null', argv: ['node', cli, 'diagnose', '--json', file], env: () => TIMINGS, timed: true },
     { id: 'human', label: 'node dist/cli.js diagnose FILE > /dev/null', argv: ['node', cli, 'diagnose', file] },
     // For scale, not a target: the CLI's fixed cost (node start, loading the bundle, building the matcher).
     { id: 'startup', label: 'node dist/cli.js diagnose --json ONE-LINE-FILE > /dev/null (fixed cost)', argv: ['node', cli, 'diagnose', '--json', tiny] },
@@ -285,7 +314,7 @@ async function logsBench() {
       : []),
   ];
   const oneLine = new Set(['startup', 'startupCold', 'node', 'nodeBare']);
-  const results = Object.fromEntries(programs.map((p) => [p.id, { ...p, seconds: [], rssMb: [], cpu: [] }]));
+  const results = Object.fromEntries(programs.map((p) => [p.id, { ...p, seconds: [], rssMb: [], cpu: [], timings: [] }]));
   const loadBeforeRounds = os.loadavg()[0];
   for (let i = 0; i < RUNS; i++) {
     // Interleaved, and the order rotated each round so no program always runs right after another.
@@ -297,6 +326,7 @@ async function logsBench() {
       results[p.id].seconds.push(m.seconds);
       results[p.id].rssMb.push(m.rssMb);
       results[p.id].cpu.push(m.cpuSeconds);
+      if (p.timed) results[p.id].timings.push(timingsOf(m.stderr, p.label));
     }
     log(`round ${i + 1}/${RUNS}: ${order.map((p) => `${p.id} ${results[p.id].seconds.at(-1).toFixed(3)} s`).join(', ')}`);
   }
@@ -352,6 +382,9 @@ async function logsBench() {
   }
   md.push('', 'grep and rg write to a pipe (GNU grep stops at the first match when its stdout is /dev/null); the CLI writes to /dev/null. MB/s in 10⁶ bytes.');
   md.push(`\`rg\` maps the file, so its RSS counts the page-cache pages it touched; that is not heap. Two rows are for scale only: grep looking for all ${literals.length} literals of the signature catalog (the CLI's scan looks for those and for the fact literals, in one pass), and the CLI on a one-line file — its fixed cost (node start, loading the bundle, building the matcher), included in every CLI time above (${f3(results.startup.median)} s of ${f3(results.json.median)} s; node's own start ${f3(results.node.median)} s; a first run, before the code cache exists, ${f3(results.startupCold.median)} s). One more: the scan with one worker thread forced (\`RUNTIME_LENS_WORKERS=1\`); by default workers start only on idle cores (1-minute load average ${os.loadavg()[0].toFixed(2)} at the end of these rounds, ${os.cpus().length} cores).`, '');
+  const phases = phaseTable(results.json.timings);
+  md.push(`Where the \`--json\` runs' time went, by the CLI's own account (\`RUNTIME_LENS_TIMINGS=1\`, src/cli/timings.ts; medians of its ${RUNS} runs), against grep's whole run of ${(grepMedian * 1000).toFixed(0)} ms:`, '');
+  md.push(...phases.md, '');
   md.push('## Extension path', '');
   md.push(`\`recogniseText(file, text, { matcher })\` on the first ${EXT_MIB} MiB of the same log held as one JS string (${ext.bytes} characters, ${ext.lines} lines), matcher built once, as \`src/extension/findings.ts\` does; bundled from \`bench/extension-path.ts\`. Baseline on the same string: \`text.split('\\n')\` and \`line.includes('${PHRASE}')\` per line. Interleaved, gc between runs. ms per run:`, '');
   md.push('| | runs (ms) | median (ms) |', '| --- | --- | --- |');
@@ -371,6 +404,7 @@ async function logsBench() {
   summary.push(line('  no code cache yet', results.startupCold));
   summary.push(line('node -e 0', results.node));
   summary.push(line('--json, 1 worker forced', results.worker));
+  summary.push(`  --json phases (ms): ${phases.line}; grep ${(grepMedian * 1000).toFixed(0)}`);
   summary.push(`  ratio diagnose/grep: --json ${ratioJson.toFixed(2)}, human ${ratioHuman.toFixed(2)} (target ≤ ${TARGET_RATIO}) ${verdict(Math.max(ratioJson, ratioHuman) <= TARGET_RATIO)}; per-round medians ${pairedJson.toFixed(2)}, ${pairedHuman.toFixed(2)}`);
   summary.push(`  by CPU time: --json ${cpuJson.toFixed(2)} (${f3(results.json.cpuMedian)} s vs grep ${f3(results.grep.cpuMedian)} s), human ${cpuHuman.toFixed(2)}; load average ${loadBeforeRounds.toFixed(2)} → ${loadAfterRounds.toFixed(2)}`);
   summary.push(`  peak RSS: ${f1(peakRss)} MB (target ≤ ${TARGET_RSS_MB}) ${verdict(peakRss <= TARGET_RSS_MB)}`);
@@ -817,12 +851,12 @@ else console.log(JSON.parse(t).items.length);\n`);
     const programs = [
       { id: 'parse', label: `JSON.parse of the whole file${input.kind === 'journal' ? ' (each line)' : ''}`, argv: ['node', parseAll, input.file, input.kind === 'journal' ? 'lines' : 'whole'] },
       { id: 'read', label: 'streamed reading (recogniseFile)', argv: ['node', reader, input.file] },
-      { id: 'cli', label: 'node dist/cli.js diagnose --json FILE > /dev/null', argv: ['node', cli, 'diagnose', '--json', input.file] },
+      { id: 'cli', label: 'node dist/cli.js diagnose --json FILE > /dev/null', argv: ['node', cli, 'diagnose', '--json', input.file], env: () => TIMINGS },
       // By default a list is split over a worker only when a core is free (eventSplit.ts coreIsFree), which
       // this bench's own runs rarely leave: the split's time and memory are measured with it forced too.
-      ...(input.kind === 'events' ? [{ id: 'split', label: 'RUNTIME_LENS_WORKERS=1 node dist/cli.js diagnose --json FILE > /dev/null (the list split over a worker, forced)', argv: ['node', cli, 'diagnose', '--json', input.file], env: () => ({ RUNTIME_LENS_WORKERS: '1' }) }] : []),
+      ...(input.kind === 'events' ? [{ id: 'split', label: 'RUNTIME_LENS_WORKERS=1 node dist/cli.js diagnose --json FILE > /dev/null (the list split over a worker, forced)', argv: ['node', cli, 'diagnose', '--json', input.file], env: () => ({ RUNTIME_LENS_WORKERS: '1', ...TIMINGS }) }] : []),
     ];
-    const results = Object.fromEntries(programs.map((p) => [p.id, { ...p, seconds: [], rssMb: [], user: [], sys: [], faults: [] }]));
+    const results = Object.fromEntries(programs.map((p) => [p.id, { ...p, seconds: [], rssMb: [], user: [], sys: [], faults: [], timings: [] }]));
     for (let i = 0; i < EVENTS_RUNS; i++) {
       const order = programs.map((_, k) => programs[(k + i) % programs.length]);
       for (const p of order) {
@@ -835,6 +869,7 @@ else console.log(JSON.parse(t).items.length);\n`);
         results[p.id].user.push(m.user);
         results[p.id].sys.push(m.sys);
         results[p.id].faults.push(m.minorFaults);
+        if (p.id === 'cli' || p.id === 'split') results[p.id].timings.push(timingsOf(m.stderr, `${input.id}: ${p.label}`));
       }
       log(`${input.id} round ${i + 1}/${EVENTS_RUNS}: ${order.map((p) => `${p.id} ${results[p.id].seconds.at(-1).toFixed(2)} s ${results[p.id].rssMb.at(-1).toFixed(0)} MB`).join(', ')}`);
     }
@@ -898,6 +933,8 @@ else console.log(JSON.parse(t).items.length);\n`);
     // page fault costs differs between machines (a virtual machine's can cost several times a host's).
     const parse = r.results.parse;
     const cli = r.results.cli;
+    const phases = ['cli', 'split'].filter((id) => r.results[id]).map((id) => `${id === 'cli' ? 'one thread' : 'split'}: ${phaseTable(r.results[id].timings).line}`);
+    md.push(`Where the CLI's time went, by its own account (\`RUNTIME_LENS_TIMINGS=1\`, src/cli/timings.ts; ms, medians of its ${EVENTS_RUNS} runs): ${phases.join('; ')}. JSON.parse's whole run: ${(parse.median * 1000).toFixed(0)} ms.`, '');
     md.push(`JSON.parse spent ${f2(median(parse.sys))} s of its ${f2(median(parse.user) + median(parse.sys))} s of CPU in the kernel, faulting in ${Math.round(median(parse.faults))} pages (${f1(median(parse.sys) / median(parse.faults) * 1e6)} µs each); the CLI ${f2(median(cli.sys))} s of ${f2(median(cli.user) + median(cli.sys))} s, ${Math.round(median(cli.faults))} pages. By user time alone the CLI takes ${f2(median(cli.user) / median(parse.user))}× JSON.parse's (its user time includes V8's collector threads); a machine whose page faults cost less gives the baseline less time, and the CLI a higher ratio.`, '');
   }
   const summary = [`Cluster-scale inputs — ${EVENTS_RUNS} interleaved runs`];

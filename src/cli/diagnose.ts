@@ -32,6 +32,7 @@ import { outcomeFromResult, reading } from '../core/reproduce/result';
 import type { ReproduceResult, Scenario } from '../core/reproduce/types';
 import { type Command, type Output, UsageError } from './commands';
 import { GarbageWatch, capYoungGeneration, collectGarbage } from './heap';
+import { mark } from './timings';
 import { runReproduce } from './reproduce';
 import { cliWasm } from './trace';
 
@@ -207,6 +208,7 @@ async function diagnoseInputs(values: DiagnoseValues, positionals: string[], out
     files.map((f) => f.path),
     { onProgress: () => garbageOfReading.check() },
   );
+  mark('read');
   for (const e of failed) {
     if (files.find((f) => f.path === e.file)?.explicit) throw new UsageError(e.message);
     skipped.push({ file: e.file, line: null, note: `skipped: ${e.reason}` });
@@ -239,6 +241,7 @@ async function diagnoseInputs(values: DiagnoseValues, positionals: string[], out
       throw new UsageError(`--report ${values.report}: ${(e as Error).message}`);
     }
   }
+  mark('diagnosed');
   if (values.json) {
     const evidence = d.verdict.evidence.map(({ ask: _ask, ...e }) => e);
     // Findings are written as they are made from the recognitions, not held as one object or string,
@@ -275,6 +278,8 @@ async function diagnoseInputs(values: DiagnoseValues, positionals: string[], out
     out(human(recognitions, options.matcher, d, skipped));
     if (lab) out(`\nReproduce: ${lab.result ? reading(lab.result) : `not run: ${lab.why}`}\n`);
   }
+  await out.drained?.();
+  mark('written');
   return 0;
 }
 

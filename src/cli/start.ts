@@ -13,8 +13,8 @@
  * code comes from a cache), so the bundles are built with dynamic import turned into require
  * (build:node's --supported:dynamic-import=false): web-tree-sitter's `import("fs/promises")` is the one.
  *
- * Only node's built-in modules here (and engine.ts, which needs no more): this file is loaded before
- * anything else.
+ * Only node's built-in modules here (and engine.ts and timings.ts, which need no more): this file is
+ * loaded before anything else.
  */
 import * as fs from 'node:fs';
 import Module from 'node:module';
@@ -22,6 +22,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { enableRelaxedSimd } from './engine';
+import { mark } from './timings';
+
+// node's own start ends here (RUNTIME_LENS_TIMINGS=1: timings.ts).
+mark('start');
 
 interface CliBundle {
   main(): void;
@@ -101,4 +105,6 @@ function load(bundle: string): CliBundle {
 
 // Before the bundle is compiled: the code cache is only accepted under the flags it was made with.
 enableRelaxedSimd();
-load(path.join(__dirname, 'cli-bundle.js')).main();
+const cli = load(path.join(__dirname, 'cli-bundle.js'));
+mark('bundle');
+cli.main();

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { parseTimings } from '../../src/cli/timings';
 import { repoRoot } from '../harness/paths';
 
 // dist/cli.js (src/cli/start.ts) loads the CLI bundle with a V8 code cache kept in the user's cache
@@ -153,4 +154,32 @@ test('the CLI turns relaxed SIMD on for its scanner before the bundle is compile
   assert.equal(r.stderr, '');
   assert.equal(fs.readFileSync(report, 'utf8'), 'true');
   assert.equal(JSON.parse(r.stdout).findings[0].signature, 'oci-exec-eof');
+});
+
+test('RUNTIME_LENS_TIMINGS=1: one line of phases on stderr as the CLI exits, in order, the output unchanged; none without it', () => {
+  const cache = path.join(dir, 'cache-g');
+  const plain = cli(cache, 'diagnose', '--json', log);
+  const r = spawnSync(process.execPath, [path.join(dir, 'cli.js'), 'diagnose', '--json', log], { encoding: 'utf8', env: { ...process.env, RUNTIME_LENS_CACHE: cache, RUNTIME_LENS_TIMINGS: '1' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, plain.out);
+  assert.equal(plain.err, '');
+  const lines = r.stderr.split('\n').filter(Boolean);
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^runtime-lens timings \{/);
+  const phases = parseTimings(r.stderr)!;
+  assert.deepEqual(Object.keys(phases), ['start', 'bundle', 'read', 'diagnosed', 'written', 'exit']);
+  const ms = Object.values(phases);
+  assert.ok(ms[0]! > 0, `node's own start: ${ms[0]} ms`);
+  for (let i = 1; i < ms.length; i++) assert.ok(ms[i]! >= ms[i - 1]!, `phases out of order: ${lines[0]}`);
+  // A command that reads nothing marks only what it passes through.
+  const version = spawnSync(process.execPath, [path.join(dir, 'cli.js'), '--version'], { encoding: 'utf8', env: { ...process.env, RUNTIME_LENS_CACHE: cache, RUNTIME_LENS_TIMINGS: '1' } });
+  assert.deepEqual(Object.keys(parseTimings(version.stderr)!), ['start', 'bundle', 'exit']);
+});
+
+test('parseTimings: the last timings line of a stderr; null for none or a damaged one', () => {
+  assert.deepEqual(parseTimings('warning: x\nruntime-lens timings {"start":1,"exit":2.5}\n'), { start: 1, exit: 2.5 });
+  assert.equal(parseTimings('nothing here\n'), null);
+  assert.equal(parseTimings('runtime-lens timings {"start":1,'), null);
+  assert.equal(parseTimings('runtime-lens timings {"start":"soon"}'), null);
+  assert.equal(parseTimings('runtime-lens timings [1,2]'), null);
 });
