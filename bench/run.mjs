@@ -301,7 +301,7 @@ async function logsBench() {
     { id: 'startupCold', label: 'node dist/cli.js diagnose --json ONE-LINE-FILE, no code cache yet (first run)', argv: ['node', cli, 'diagnose', '--json', tiny], env: () => ({ RUNTIME_LENS_CACHE: fs.mkdtempSync(path.join(tmp, 'no-cache-')) }) },
     { id: 'node', label: 'node -e 0 (node\'s own start)', argv: ['node', '-e', '0'] },
     // For scale: the scan on one worker thread besides the main thread whatever the load (by default
-    // workers run only on idle cores: src/core/logs/parallel.ts).
+    // workers run only on idle cores to spare: src/core/logs/parallel.ts rangeWorkers).
     { id: 'worker', label: 'RUNTIME_LENS_WORKERS=1 node dist/cli.js diagnose --json FILE > /dev/null', argv: ['node', cli, 'diagnose', '--json', file], env: () => ({ RUNTIME_LENS_WORKERS: '1' }) },
     // For scale, where the environment names a certificate bundle: node 20 reads NODE_EXTRA_CA_CERTS into
     // its certificate store as it starts, whether or not the program ever opens a TLS connection (the CLI
@@ -381,7 +381,7 @@ async function logsBench() {
     md.push(`| \`${r.label}\` | ${r.seconds.map(f3).join(', ')} | ${f3(r.median)} | ${perFile ? r.mbps.toFixed(0) : '—'} | ${perFile ? (r.median / grepMedian).toFixed(2) : '—'} | ${f3(r.cpuMedian)} | ${f1(r.peakRss)} |`);
   }
   md.push('', 'grep and rg write to a pipe (GNU grep stops at the first match when its stdout is /dev/null); the CLI writes to /dev/null. MB/s in 10⁶ bytes.');
-  md.push(`\`rg\` maps the file, so its RSS counts the page-cache pages it touched; that is not heap. Two rows are for scale only: grep looking for all ${literals.length} literals of the signature catalog (the CLI's scan looks for those and for the fact literals, in one pass), and the CLI on a one-line file — its fixed cost (node start, loading the bundle, building the matcher), included in every CLI time above (${f3(results.startup.median)} s of ${f3(results.json.median)} s; node's own start ${f3(results.node.median)} s; a first run, before the code cache exists, ${f3(results.startupCold.median)} s). One more: the scan with one worker thread forced (\`RUNTIME_LENS_WORKERS=1\`); by default workers start only on idle cores (1-minute load average ${os.loadavg()[0].toFixed(2)} at the end of these rounds, ${os.cpus().length} cores).`, '');
+  md.push(`\`rg\` maps the file, so its RSS counts the page-cache pages it touched; that is not heap. Two rows are for scale only: grep looking for all ${literals.length} literals of the signature catalog (the CLI's scan looks for those and for the fact literals, in one pass), and the CLI on a one-line file — its fixed cost (node start, loading the bundle, building the matcher), included in every CLI time above (${f3(results.startup.median)} s of ${f3(results.json.median)} s; node's own start ${f3(results.node.median)} s; a first run, before the code cache exists, ${f3(results.startupCold.median)} s). One more: the scan with one worker thread forced (\`RUNTIME_LENS_WORKERS=1\`); by default workers start only on idle cores to spare, none on two cores (src/core/logs/parallel.ts \`rangeWorkers\`; 1-minute load average ${os.loadavg()[0].toFixed(2)} at the end of these rounds, ${os.cpus().length} cores).`, '');
   const phases = phaseTable(results.json.timings);
   md.push(`Where the \`--json\` runs' time went, by the CLI's own account (\`RUNTIME_LENS_TIMINGS=1\`, src/cli/timings.ts; medians of its ${RUNS} runs), against grep's whole run of ${(grepMedian * 1000).toFixed(0)} ms:`, '');
   md.push(...phases.md, '');

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as zlib from 'node:zlib';
 import { FACT_NEEDLES } from '../../src/core/logs/facts';
 import { InputError } from '../../src/core/logs/input';
-import { ScanPool } from '../../src/core/logs/parallel';
+import { ScanPool, rangeWorkers } from '../../src/core/logs/parallel';
 import { RangeBoard, type RangeJob, rangeCapacity, rangeCount, rangeJob, scanRange, scanRangeAsync } from '../../src/core/logs/ranges';
 import { ByteScanner } from '../../src/core/logs/scan';
 import { builtInSignatures } from '../../src/core/signatures/catalog';
@@ -335,4 +335,9 @@ test('RUNTIME_LENS_WORKERS sets the number of workers whatever the load; 0 turns
     if (saved === undefined) delete process.env.RUNTIME_LENS_WORKERS;
     else process.env.RUNTIME_LENS_WORKERS = saved;
   }
+});
+
+test('a log\'s scan starts a worker only for an idle core beyond the main thread\'s and one more (none on two cores)', () => {
+  // idle cores (beyond the main thread's) → workers
+  assert.deepEqual([0, 1, 2, 3, 7].map((idle) => rangeWorkers(idle)), [0, 0, 1, 2, 6]);
 });

@@ -8,8 +8,9 @@
  *
  * Workers start when the file is opened, before its first lines are read, because starting one takes
  * tens of milliseconds; the main thread scans ranges itself meanwhile, and whenever no result is
- * waiting to be parsed, so a machine with two cores gets two scanners. A worker that cannot start or
- * dies leaves its range to the main thread: the result is the same, only slower.
+ * waiting to be parsed, so each core the scan is given has a scanner. How many workers a machine starts
+ * is `rangeWorkers`'s call: none on two cores. A worker that cannot start or dies leaves its range to the
+ * main thread: the result is the same, only slower.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,8 +22,8 @@ import type { FromWorker, ToWorker } from './scanWorker';
 
 export interface ParallelOptions {
   /**
-   * Worker threads. Default: $RUNTIME_LENS_WORKERS, else one per idle core beyond the main thread's,
-   * at most MAX_WORKERS (`idleCores`).
+   * Worker threads. Default: $RUNTIME_LENS_WORKERS, else one per idle core beyond the main thread's and
+   * one more, at most MAX_WORKERS (`rangeWorkers`).
    */
   workers?: number;
   /** Bytes per range. Default RANGE_BYTES; smaller in tests, to put many boundaries in a small file. */
@@ -58,7 +59,7 @@ export interface SplitReport {
 
 /** A range is scanned in ~10 ms: results come often enough to keep the main thread's parsing fed. */
 const RANGE_BYTES = 12 * 1024 * 1024;
-/** A worker takes ~40 ms to start (more on a busy machine), while the main thread scans ~80 MiB. */
+/** A worker takes ~40 ms to start on an idle machine with cores to spare, while the main thread scans ~80 MiB. */
 const MIN_BYTES = 64 * 1024 * 1024;
 const MAX_WORKERS = 8;
 
@@ -66,8 +67,8 @@ const MAX_WORKERS = 8;
 export const WORKER_SCRIPT = path.join(__dirname, 'scanWorker.js');
 
 /**
- * Workers worth starting: one per core that has nothing to do, beyond the main thread's, at most
- * MAX_WORKERS. A worker on a core that other processes keep busy only adds its start-up and its share
+ * Cores that have nothing to do, beyond the main thread's, at most MAX_WORKERS: what a worker needs
+ * (`rangeWorkers`, eventSplit.ts). A worker on a core that other processes keep busy only adds its start-up and its share
  * of reading to the time: on the 2-core bench machine with a 1-minute load average of 8-15, the file took
  * ~1.0 s with a worker against ~0.66 s without (medians of 8 alternated runs), while the reading on one
  * thread already overlaps the scan with the reads node makes on its own threads. Linux's autogroup
@@ -79,6 +80,21 @@ export function idleCores(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const idle = Math.round(cores - os.loadavg()[0]!);
   return Math.max(0, Math.min(MAX_WORKERS, cores - 1, idle));
+}
+
+/**
+ * Workers for a log's range scan: one per idle core beyond the main thread's and beyond one more, the core
+ * that the main thread's own reads (libuv's thread pool) and V8's collector and compiler threads keep busy.
+ * A log is searched at ~3 GB/s, so a worker has little to take over, and on two cores its start-up costs
+ * the main thread more than it takes: on a 2-core Firecracker VM (AMD EPYC; `diagnose --json`, 9
+ * interleaved runs each, medians) a 80 MiB log took 410 ms without a worker and 518 ms with one, 256 MiB
+ * 499 against 552 ms, 512 MiB 687 against 698 ms; a worker that only started and then sat idle already
+ * cost 42 ms of the 80 MiB log's 361 ms. (A 2-core Intel machine gained 4% on 512 MiB, 0.461 against
+ * 0.479 s.) An event list is another matter: each of its bytes costs far more, and its worker pays
+ * (eventSplit.ts).
+ */
+export function rangeWorkers(idle = idleCores()): number {
+  return Math.max(0, idle - 1);
 }
 
 /** RUNTIME_LENS_WORKERS=N: that many workers whatever the load (0: none), to measure or to rule them out. */
@@ -159,7 +175,7 @@ export class ScanPool {
     const rangeBytes = options?.rangeBytes ?? RANGE_BYTES;
     return withLargeFile(file, options?.minBytes ?? MIN_BYTES, (fd, size) => {
       if (!ByteScanner.module()) return null;
-      const count = Math.min(options?.workers ?? workersFromEnvironment() ?? idleCores(), Math.floor(size / rangeBytes) - 1);
+      const count = Math.min(options?.workers ?? workersFromEnvironment() ?? rangeWorkers(), Math.floor(size / rangeBytes) - 1);
       if (count < 1) return null;
       const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
       const slots: Slot[] = [];
