@@ -32,8 +32,8 @@ import { outcomeFromResult, reading } from '../core/reproduce/result';
 import type { ReproduceResult, Scenario } from '../core/reproduce/types';
 import { type Command, type Output, UsageError } from './commands';
 import { GarbageWatch, capYoungGeneration, collectGarbage } from './heap';
-import { mark } from './timings';
 import { runReproduce } from './reproduce';
+import { mark } from './timings';
 import { cliWasm } from './trace';
 
 /** Every note of the run: what each file's reading left out, and the files skipped (contract `notes`). */
