@@ -97,11 +97,12 @@ function renderSymptom(state: PanelState, view: View): Child[] {
     const rest = s.count - listed.reduce((n, c) => n + c.count, 0);
     return [...listed.map(clusterRow), ...(s.rows > listed.length ? [moreRow(s, s.rows - listed.length, rest)] : [])];
   });
+  // Occurrences, not lines: an event list's item stands for as many as its count, and a compact list is one line.
   return [
     h('p', { class: 'lead' },
       pods > 0
-        ? t('Found {0} matching {1} in {2}, from {3}.', count(total, 'line'), count(signatures, 'known signature'), state.subject, count(pods, 'pod'))
-        : t('Found {0} matching {1} in {2}.', count(total, 'line'), count(signatures, 'known signature'), state.subject)),
+        ? t('Found {0} of {1} in {2}, from {3}.', count(total, 'occurrence'), count(signatures, 'known signature'), state.subject, count(pods, 'pod'))
+        : t('Found {0} of {1} in {2}.', count(total, 'occurrence'), count(signatures, 'known signature'), state.subject)),
     renderByNode(state.diagnosis),
     renderFleet(state.diagnosis),
     h('div', { class: 'table-wrap' },

@@ -71,7 +71,8 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   // can take minutes on a loaded machine; laying it out, a moment).
   await vs.webview().locator('main#content[data-renders]').waitFor({ timeout: 300_000 });
   const text = await vs.webview().locator('section#symptom p.lead').innerText();
-  assert.match(text, new RegExp(`^Found ${occurrences.toLocaleString('en-US')} lines matching 2 known signatures in events-260000\\.json`));
+  // Occurrences: each event counted as often as it occurred (the compact list itself is one line).
+  assert.match(text, new RegExp(`^Found ${occurrences.toLocaleString('en-US')} occurrences of 2 known signatures in events-260000\\.json`));
   // The incident's EOFs, each event counted as often as it occurred: the largest pods' rows, and one
   // row summing the rest, so the table adds up to every occurrence without a row per pod.
   const clusterRows = vs.webview().locator('table.clusters:not(.fleet-table) tbody tr');
@@ -280,7 +281,7 @@ test('"Diagnose File on Disk…" on a bundle (.tar.gz) reads the folder it unpac
   execFileSync('tar', ['-czf', bundle, '-C', packed, 'node-a']);
   // What the CLI finds in the same bundle (unpacked into a cache of the test's own).
   const cli = JSON.parse(execFileSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'diagnose', '--json', bundle], { encoding: 'utf8', env: { ...process.env, RUNTIME_LENS_CACHE: path.join(vs.outDir, 'cli-cache') }, stdio: ['ignore', 'pipe', 'ignore'] })) as { clusters: { signature: string; count: number }[] };
-  const lines = cli.clusters.reduce((n, c) => n + c.count, 0);
+  const occurrences = cli.clusters.reduce((n, c) => n + c.count, 0);
   const signatures = new Set(cli.clusters.map((c) => c.signature)).size;
   const content = vs.webview().locator('main#content');
   const before = Number((await content.getAttribute('data-renders')) ?? 0);
@@ -288,7 +289,7 @@ test('"Diagnose File on Disk…" on a bundle (.tar.gz) reads the folder it unpac
   await waitUntil(async () => Number((await content.getAttribute('data-renders')) ?? 0) > before, 120_000);
   const leadLocator = vs.webview().locator('section#symptom p.lead');
   const lead = await leadLocator.innerText();
-  assert.match(lead, new RegExp(`^Found ${lines.toLocaleString('en-US')} lines matching ${signatures} known signatures in `));
+  assert.match(lead, new RegExp(`^Found ${occurrences.toLocaleString('en-US')} occurrences of ${signatures} known signatures in `));
   assert.doesNotMatch(lead, /events-260000/);
   // Unpacked into the extension's own storage, and said in its log.
   assert.match(vs.extensionLog(), /node-a\.tar\.gz: a bundle, read from \S+runtime-lens\.runtime-lens\/bundles\/[0-9a-f]+\/node-a/);
