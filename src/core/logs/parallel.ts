@@ -68,8 +68,8 @@ export const WORKER_SCRIPT = path.join(__dirname, 'scanWorker.js');
 
 /**
  * Cores that have nothing to do, beyond the main thread's, at most MAX_WORKERS: what a worker needs
- * (`rangeWorkers`, eventSplit.ts). A worker on a core that other processes keep busy only adds its start-up and its share
- * of reading to the time: on the 2-core bench machine with a 1-minute load average of 8-15, the file took
+ * (`rangeWorkers`, eventSplit.ts). A worker on a core that other processes keep busy only adds its
+ * start-up and its share of reading to the time: on the 2-core bench machine with a 1-minute load average of 8-15, the file took
  * ~1.0 s with a worker against ~0.66 s without (medians of 8 alternated runs), while the reading on one
  * thread already overlaps the scan with the reads node makes on its own threads. Linux's autogroup
  * scheduling (on there) shares the CPU between sessions, not threads: a busy machine gives this
@@ -87,7 +87,7 @@ export function idleCores(): number {
  * that the main thread's own reads (libuv's thread pool) and V8's collector and compiler threads keep busy.
  * A log is searched at ~3 GB/s, so a worker has little to take over, and on two cores its start-up costs
  * the main thread more than it takes: on a 2-core Firecracker VM (AMD EPYC; `diagnose --json`, 9
- * interleaved runs each, medians) a 80 MiB log took 410 ms without a worker and 518 ms with one, 256 MiB
+ * interleaved runs each, medians) an 80 MiB log took 410 ms without a worker and 518 ms with one, 256 MiB
  * 499 against 552 ms, 512 MiB 687 against 698 ms; a worker that only started and then sat idle already
  * cost 42 ms of the 80 MiB log's 361 ms. (A 2-core Intel machine gained 4% on 512 MiB, 0.461 against
  * 0.479 s.) An event list is another matter: each of its bytes costs far more, and its worker pays
