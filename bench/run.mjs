@@ -41,8 +41,8 @@
 //  7. For each: the streamed reading alone (bench/events-path.ts: recogniseFile in a process of its own)
 //     and the whole CLI (`diagnose --json`), against `JSON.parse` of the same file (a process that reads
 //     it whole and parses it), interleaved. Targets: reading time / JSON.parse time ≤ 3, peak RSS ≤
-//     250 MB (and the CLI's own account of its phases, as in 1). Every count is checked against the generator's record: events and occurrences (count
-//     sums) per signature, distinct nodes (FQDN and short names counted once), no notes, every time
+//     250 MB; the CLI's runs give their own account of their phases, as in 1. Every count is checked
+//     against the generator's record: events and occurrences (count sums) per signature, distinct nodes (FQDN and short names counted once), no notes, every time
 //     known; a mismatch is broken (exit non-zero). The CLI's output with a worker forced
 //     (RUNTIME_LENS_WORKERS=1: a large list is read by the main thread and a worker, eventSplit.ts) and
 //     with none must be the same bytes.
@@ -159,8 +159,9 @@ function timingsOf(stderr, label) {
 /** A markdown table of the phases' medians over `runs` (each a timings object), and a one-line summary. */
 function phaseTable(runs) {
   const at = PHASES.map(([p]) => median(runs.map((t) => t[p])));
-  const rows = PHASES.map(([, what], i) => `| ${what} | ${at[i].toFixed(0)} | ${(at[i] - (i ? at[i - 1] : 0)).toFixed(0)} |`);
-  const line = PHASES.map(([p], i) => `${p} ${(at[i] - (i ? at[i - 1] : 0)).toFixed(0)}`).join(', ');
+  const takes = at.map((ms, i) => ms - (i ? at[i - 1] : 0));
+  const rows = PHASES.map(([, what], i) => `| ${what} | ${at[i].toFixed(0)} | ${takes[i].toFixed(0)} |`);
+  const line = PHASES.map(([p], i) => `${p} ${takes[i].toFixed(0)}`).join(', ');
   return { md: ['| phase | ends at (ms from the process start, median) | takes (ms) |', '| --- | --- | --- |', ...rows], line };
 }
 
@@ -851,10 +852,10 @@ else console.log(JSON.parse(t).items.length);\n`);
     const programs = [
       { id: 'parse', label: `JSON.parse of the whole file${input.kind === 'journal' ? ' (each line)' : ''}`, argv: ['node', parseAll, input.file, input.kind === 'journal' ? 'lines' : 'whole'] },
       { id: 'read', label: 'streamed reading (recogniseFile)', argv: ['node', reader, input.file] },
-      { id: 'cli', label: 'node dist/cli.js diagnose --json FILE > /dev/null', argv: ['node', cli, 'diagnose', '--json', input.file], env: () => TIMINGS },
+      { id: 'cli', label: 'node dist/cli.js diagnose --json FILE > /dev/null', argv: ['node', cli, 'diagnose', '--json', input.file], env: () => TIMINGS, timed: true },
       // By default a list is split over a worker only when a core is free (eventSplit.ts coreIsFree), which
       // this bench's own runs rarely leave: the split's time and memory are measured with it forced too.
-      ...(input.kind === 'events' ? [{ id: 'split', label: 'RUNTIME_LENS_WORKERS=1 node dist/cli.js diagnose --json FILE > /dev/null (the list split over a worker, forced)', argv: ['node', cli, 'diagnose', '--json', input.file], env: () => ({ RUNTIME_LENS_WORKERS: '1', ...TIMINGS }) }] : []),
+      ...(input.kind === 'events' ? [{ id: 'split', label: 'RUNTIME_LENS_WORKERS=1 node dist/cli.js diagnose --json FILE > /dev/null (the list split over a worker, forced)', argv: ['node', cli, 'diagnose', '--json', input.file], env: () => ({ RUNTIME_LENS_WORKERS: '1', ...TIMINGS }), timed: true }] : []),
     ];
     const results = Object.fromEntries(programs.map((p) => [p.id, { ...p, seconds: [], rssMb: [], user: [], sys: [], faults: [], timings: [] }]));
     for (let i = 0; i < EVENTS_RUNS; i++) {
@@ -869,7 +870,7 @@ else console.log(JSON.parse(t).items.length);\n`);
         results[p.id].user.push(m.user);
         results[p.id].sys.push(m.sys);
         results[p.id].faults.push(m.minorFaults);
-        if (p.id === 'cli' || p.id === 'split') results[p.id].timings.push(timingsOf(m.stderr, `${input.id}: ${p.label}`));
+        if (p.timed) results[p.id].timings.push(timingsOf(m.stderr, `${input.id}: ${p.label}`));
       }
       log(`${input.id} round ${i + 1}/${EVENTS_RUNS}: ${order.map((p) => `${p.id} ${results[p.id].seconds.at(-1).toFixed(2)} s ${results[p.id].rssMb.at(-1).toFixed(0)} MB`).join(', ')}`);
     }
@@ -933,7 +934,7 @@ else console.log(JSON.parse(t).items.length);\n`);
     // page fault costs differs between machines (a virtual machine's can cost several times a host's).
     const parse = r.results.parse;
     const cli = r.results.cli;
-    const phases = ['cli', 'split'].filter((id) => r.results[id]).map((id) => `${id === 'cli' ? 'one thread' : 'split'}: ${phaseTable(r.results[id].timings).line}`);
+    const phases = Object.values(r.results).filter((p) => p.timed).map((p) => `${p.id === 'cli' ? 'one thread' : 'split'}: ${phaseTable(p.timings).line}`);
     md.push(`Where the CLI's time went, by its own account (\`RUNTIME_LENS_TIMINGS=1\`, src/cli/timings.ts; ms, medians of its ${EVENTS_RUNS} runs): ${phases.join('; ')}. JSON.parse's whole run: ${(parse.median * 1000).toFixed(0)} ms.`, '');
     md.push(`JSON.parse spent ${f2(median(parse.sys))} s of its ${f2(median(parse.user) + median(parse.sys))} s of CPU in the kernel, faulting in ${Math.round(median(parse.faults))} pages (${f1(median(parse.sys) / median(parse.faults) * 1e6)} µs each); the CLI ${f2(median(cli.sys))} s of ${f2(median(cli.user) + median(cli.sys))} s, ${Math.round(median(cli.faults))} pages. By user time alone the CLI takes ${f2(median(cli.user) / median(parse.user))}× JSON.parse's (its user time includes V8's collector threads); a machine whose page faults cost less gives the baseline less time, and the CLI a higher ratio.`, '');
   }

@@ -69,12 +69,12 @@ export const WORKER_SCRIPT = path.join(__dirname, 'scanWorker.js');
 /**
  * Cores that have nothing to do, beyond the main thread's, at most MAX_WORKERS: what a worker needs
  * (`rangeWorkers`, eventSplit.ts). A worker on a core that other processes keep busy only adds its
- * start-up and its share of reading to the time: on the 2-core bench machine with a 1-minute load average of 8-15, the file took
- * ~1.0 s with a worker against ~0.66 s without (medians of 8 alternated runs), while the reading on one
- * thread already overlaps the scan with the reads node makes on its own threads. Linux's autogroup
- * scheduling (on there) shares the CPU between sessions, not threads: a busy machine gives this
- * process the same share with a worker as without, and the worker only splits it. The load average
- * counts this process's own thread, so up to cores - 0.5 leaves a core for a worker.
+ * start-up and its share of reading to the time: on the 2-core bench machine with a 1-minute load
+ * average of 8-15, the file took ~1.0 s with a worker against ~0.66 s without (medians of 8 alternated
+ * runs), while the reading on one thread already overlaps the scan with the reads node makes on its own
+ * threads. Linux's autogroup scheduling (on there) shares the CPU between sessions, not threads: a busy
+ * machine gives this process the same share with a worker as without, and the worker only splits it. The
+ * load average counts this process's own thread, so up to cores - 0.5 leaves a core for a worker.
  */
 export function idleCores(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
