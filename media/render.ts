@@ -59,13 +59,21 @@ function button(label: string, attrs: Record<string, string>, onclick: () => voi
   return h('vscode-button', { ...attrs, onclick }, label);
 }
 
+/** A log's size is its lines, an event list's its events: a compact list is one line of any size. */
+function readAmount(inputs: Diagnosis['inputs']): string {
+  const parts: string[] = [];
+  if (inputs.lines > 0 || inputs.events === 0) parts.push(count(inputs.lines, 'line'));
+  if (inputs.events > 0) parts.push(count(inputs.events, 'event'));
+  return parts.join(' · ');
+}
+
 function renderHeader(state: PanelState): HTMLElement {
   const d = state.diagnosis;
   return h('header', { class: 'page-head' },
     h('div', { class: 'eyebrow' }, t('Runtime Lens · diagnosis')),
     h('h1', {}, state.subject),
     h('div', { class: 'meta' },
-      h('span', {}, t('{0} · {1} read', count(d.inputs.files, 'file'), count(d.inputs.lines, 'line'))),
+      h('span', {}, t('{0} · {1} read', count(d.inputs.files, 'file'), readAmount(d.inputs))),
       h('span', { class: 'sep', 'aria-hidden': 'true' }, '·'),
       h('span', { class: 'glance' }, headlineWords(d).line),
       h('button', {

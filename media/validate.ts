@@ -94,7 +94,7 @@ const diagnosis = shape({
   })),
   fixes: arrayOf(fix),
   clock: str,
-  inputs: shape({ files: num, lines: num }),
+  inputs: shape({ files: num, lines: num, events: num }),
   groups: arrayOf(shape({
     id: str, node: nullable(str), container: nullable(str), pod: nullable(str), signature: str, family: str, count: num,
     innermost: nullable(shape({ operation: nullable(str), object: nullable(str), errno: nullable(str), text: str })),

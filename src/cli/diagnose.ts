@@ -75,7 +75,10 @@ const MARK: Record<string, string> = { true: 'holds  ', false: 'fails  ', null: 
 
 function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skipped: Note[]): string {
   const out: string[] = [];
-  out.push(`Runtime Lens diagnose — ${d.inputs.files} file(s), ${d.inputs.lines} line(s) examined`);
+  const { files, lines, events } = d.inputs;
+  // An event list's size is its events (a compact list is one line); a log's, its lines.
+  const read = [lines > 0 || events === 0 ? `${lines} line(s)` : null, events > 0 ? `${events} event(s)` : null].filter((s) => s !== null);
+  out.push(`Runtime Lens diagnose — ${files} file(s), ${read.join(' and ')} examined`);
   const sets = recognitions.flatMap((r) => setsOf(r));
   const nodes = distinctNodes(sets.map((s) => s.node));
   if (nodes.length > 1) out.push(`Nodes: ${nodes.length} (${nodes.slice(0, 5).join(', ')}${nodes.length > 5 ? ', …' : ''})`);

@@ -30,6 +30,7 @@ const SETTLE_MS = 3000;
 interface EventListMeta {
   file: string;
   bytes: number;
+  events: number;
   counts: Record<string, number>;
   occurrences: Record<string, number>;
   nodes: number;
@@ -73,6 +74,8 @@ test('"Diagnose File on Disk…" streams a 100 MB event list and the panel shows
   const text = await vs.webview().locator('section#symptom p.lead').innerText();
   // Occurrences: each event counted as often as it occurred (the compact list itself is one line).
   assert.match(text, new RegExp(`^Found ${occurrences.toLocaleString('en-US')} occurrences of 2 known signatures in events-260000\\.json`));
+  // The header says how much was read: a compact list is one line, so its size is its events.
+  assert.equal(await vs.webview().locator('header.page-head .meta > span').first().innerText(), `1 file · ${meta.events.toLocaleString('en-US')} events read`);
   // The incident's EOFs, each event counted as often as it occurred: the largest pods' rows, and one
   // row summing the rest, so the table adds up to every occurrence without a row per pod.
   const clusterRows = vs.webview().locator('table.clusters:not(.fleet-table) tbody tr');

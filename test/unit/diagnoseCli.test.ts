@@ -316,6 +316,9 @@ test('diagnose --json: every note — an event list cut short, a file skipped �
   assert.match(human.out, /note: line 1: the document is cut short inside event 3/);
   assert.match(human.out, /This verdict rests on input that was not read in full: 2 note\(s\)/);
   assert.match(human.out, /^Nodes: 2 \(ip-10-0-1-5, node-a\)$/m);
+  // What was read: the log's lines, and the cut list's events (the two read before the cut).
+  const logLines = fs.readFileSync(kubeletLog, 'utf8').split('\n').filter((l, i, all) => i < all.length - 1 || l !== '').length;
+  assert.match(human.out, new RegExp(`^Runtime Lens diagnose — 2 file\\(s\\), ${logLines} line\\(s\\) and 2 event\\(s\\) examined$`, 'm'));
 });
 
 test('diagnose --json: groups and causes exactly as the contract has them; the incident is one cause over every group', async () => {

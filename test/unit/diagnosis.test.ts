@@ -276,6 +276,14 @@ test('the report carries the verdict, the evidence with how to check it, and the
   assert.match(md, /## Fix\n\n- \*\*Upgrade runc to v1\.0\.0-rc91 or newer\.\*\*/);
 });
 
+test('the report says what was read: lines of logs, events of event lists, or both', () => {
+  const d = run(scenario({ aligned: true, events: 30, pods: 2, policy: 'static', runc: '1.0.0-rc6' }));
+  const inputsLine = (inputs: typeof d.inputs) => reportMarkdown({ ...d, inputs }, 'x', null, 'now').split('\n').find((l) => l.startsWith('Inputs: '));
+  assert.equal(inputsLine({ files: 2, lines: 120, events: 0 }), `Inputs: x (2 file(s), 120 lines). ${d.clock}`);
+  assert.equal(inputsLine({ files: 1, lines: 0, events: 400000 }), `Inputs: x (1 file(s), 400000 events). ${d.clock}`);
+  assert.equal(inputsLine({ files: 3, lines: 120, events: 400000 }), `Inputs: x (3 file(s), 120 lines, 400000 events). ${d.clock}`);
+});
+
 test('webview messages are validated: exact shapes only', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
   assert.deepEqual(parseWebviewMessage({ type: 'open', file: '/a/b.go', line: 3 }), { type: 'open', file: '/a/b.go', line: 3 });

@@ -74,7 +74,7 @@ function list(n: number, seed: number, indented: boolean, special: (i: number, r
 
 /** Everything a recognition says, for comparing two of them. */
 function whole(r: Recognition) {
-  return { findings: r.findings, lines: r.lines, notes: r.notes, facts: r.facts, hints: r.hints };
+  return { findings: r.findings, lines: r.lines, events: r.events, notes: r.notes, facts: r.facts, hints: r.hints };
 }
 
 /** The file read on one thread, and split with `split` (a worker forced, small batches). */
@@ -107,6 +107,8 @@ test('a compact list split at an item: the worker reads the rest, and the findin
   assert.deepEqual(reports[0], { at: offsets[3001], verified: true, resumedAt: Buffer.byteLength(text) - '],"kind":"List","metadata":{"resourceVersion":""}}\n'.length, events: 12000 - 3001 });
   assert.ok(single.findings.length > 3000);
   assert.deepEqual(whole(multi), whole(single));
+  // Every event counted once, whichever thread read it.
+  assert.equal(multi.events, 12000);
   // The findings past the split point are on the list's one line, at columns past it.
   assert.ok(multi.findings.some((f) => f.textColumn > offsets[3001]!));
   // Progress reaches the file's size and never goes back.

@@ -14,6 +14,8 @@ const matcher = new Matcher(builtInSignatures());
 const fixtures = path.join(repoRoot, 'test', 'unit', 'fixtures');
 const JSON_DOC = fs.readFileSync(path.join(fixtures, 'events.json'), 'utf8');
 const YAML_DOC = fs.readFileSync(path.join(fixtures, 'events.yaml'), 'utf8');
+/** Events in the fixture lists (both formats hold the same). */
+const EVENT_ITEMS = (JSON.parse(JSON_DOC) as { items: unknown[] }).items.length;
 const EOF_MESSAGE = 'Readiness probe failed: OCI runtime exec failed: exec failed: EOF: unknown';
 const HTTP_MESSAGE = 'Readiness probe failed: Get http://10.244.3.17:8080/healthz: EOF';
 
@@ -143,6 +145,8 @@ test('recogniseFile on kubectl get events -o json and -o yaml, plain and gzip', 
     fs.writeFileSync(plain, text);
     const r = await recogniseFile(plain, { matcher });
     checkEventFindings(r, text, format, [lines[0], lines[1]]);
+    // Every event of the list counted, matching a signature or not.
+    assert.equal(r.events, EVENT_ITEMS);
     const gz = path.join(dir, `${name}.gz`);
     fs.writeFileSync(gz, zlib.gzipSync(Buffer.from(text)));
     checkEventFindings(await recogniseFile(gz, { matcher }), text, format, [lines[0], lines[1]]);
@@ -255,6 +259,8 @@ test('kubectl describe of two pods: each event row gets its own pod', () => {
 
 test('recogniseFile on the describe sample agrees with recogniseText', async () => {
   const r = await recogniseFile(path.join(repoRoot, 'samples', 'eof-incident', 'kubectl-describe-pod.txt'), { matcher });
+  // Describe output is read line by line, as a log: its size is its lines.
+  assert.equal(r.events, undefined);
   assert.deepEqual(
     r.findings.map((f) => [f.line, f.signature, f.record.pod, f.record.namespace, f.record.count]),
     [[30, 'oci-exec-eof', 'payments-api-6d8f7c9b4-kx2lp', 'shop', 16]],
@@ -447,6 +453,8 @@ test('a compact list cut short mid-event (a download that stopped): the events b
   assert.equal(r.notes.length, 1);
   assert.equal(r.notes[0]!.file, file);
   assert.equal(r.notes[0]!.note, `the document is cut short inside event 3 (it ends at line 1:${Buffer.byteLength(cut) + 1}); the 2 event(s) before it were read, the rest of that event was scanned as text`);
+  // Only the events read count: the one cut short was scanned as text.
+  assert.equal(r.events, 2);
 });
 
 test('YAML with indented items (`items:` then `  - `) reads the same events', () => {

@@ -257,6 +257,27 @@ test('the event lists: every event, occurrence, node and time is in the sets', a
   }
 });
 
+test('what was read: an event list counts its events (a compact list is one line), every other input its lines', async () => {
+  const c = inputs.find((i) => i.name === 'event lists and a journal')!;
+  const [compact, indented, journal, ...logs] = c.files;
+  const session = new DiagnosisSession({ matcher, time: {} });
+  await session.read(c.files);
+  const by = new Map(session.recognitions.map((r) => [r.file, r]));
+  const metaOf = (f: string) => JSON.parse(fs.readFileSync(`${f}.meta.json`, 'utf8')) as { events: number };
+  assert.equal(by.get(compact!)!.lines, 1);
+  assert.equal(by.get(compact!)!.events, metaOf(compact!).events);
+  assert.ok(by.get(indented!)!.lines > metaOf(indented!).events);
+  assert.equal(by.get(indented!)!.events, metaOf(indented!).events);
+  for (const f of [journal!, ...logs]) assert.equal(by.get(f)!.events, undefined, f);
+  const lines = [journal!, ...logs].reduce((n, f) => n + by.get(f)!.lines, 0);
+  assert.ok(lines > 0);
+  assert.deepEqual(session.diagnose({ saveState: null, user: {} }).diagnosis.inputs, { files: c.files.length, lines, events: metaOf(compact!).events + metaOf(indented!).events });
+  // Logs alone: no events.
+  const alone = new DiagnosisSession({ matcher, time: {} });
+  await alone.read(logs);
+  assert.equal(alone.diagnose({ saveState: null, user: {} }).diagnosis.inputs.events, 0);
+});
+
 test('the sample stays a sample: at most SAMPLE_PER_FILE full findings per file', async () => {
   const file = inputs.find((c) => c.name === 'event lists and a journal')!.files[0]!;
   const r = await recogniseFile(file, { matcher, keepFindings: false });

@@ -167,7 +167,11 @@ export function diagnoseOnClock(input: DiagnoseInput): { diagnosis: Diagnosis; c
     clusters: [],
     fixes: fixesFor ? catalog.causes.find((c) => c.id === fixesFor)!.fixes : [],
     clock: clock.description,
-    inputs: { files: input.recognitions.length, lines: input.recognitions.reduce((n, r) => n + r.lines, 0) },
+    inputs: {
+      files: input.recognitions.length,
+      lines: input.recognitions.reduce((n, r) => n + (r.events === undefined ? r.lines : 0), 0),
+      events: input.recognitions.reduce((n, r) => n + (r.events ?? 0), 0),
+    },
     groups,
     explained,
     byNode: nodeCauses(groups, input.titles),

@@ -39,7 +39,14 @@ export function reportMarkdown(d: Diagnosis, subject: string, chain: { title: st
   const causeTitle = (cause: string) => say.k(CAUSE_TITLES[cause] ?? cause);
   out.push(say.t('# Runtime Lens diagnosis: {0}', head.title), '');
   out.push(say.t('**Verdict:** `{0}`{1}', v.cause, head.value === null ? '' : ` — ${head.label}`), '', v.summary, '');
-  out.push(say.t('Inputs: {0} ({1} file(s), {2} lines). {3}', subject, d.inputs.files, d.inputs.lines, d.clock), '');
+  const { files, lines, events } = d.inputs;
+  // An event list's size is its events (a compact list is one line); a log's, its lines.
+  out.push(
+    events === 0 ? say.t('Inputs: {0} ({1} file(s), {2} lines). {3}', subject, files, lines, d.clock)
+      : lines === 0 ? say.t('Inputs: {0} ({1} file(s), {2} events). {3}', subject, files, events, d.clock)
+        : say.t('Inputs: {0} ({1} file(s), {2} lines, {3} events). {4}', subject, files, lines, events, d.clock),
+    '',
+  );
   if (d.ranked.length) {
     out.push(say.t('## Causes, ranked'), '', say.t('| cause | probability | for | against |'), '|---|---:|---|---|');
     const word = (c: { kind: string; title: string; holds: boolean | null; lr: number }) => `${c.kind === 'signature' ? `"${c.title}"` : c.holds ? say.k(c.title) : say.t('not: {0}', say.k(c.title))} ×${c.lr >= 10 || c.lr < 0.1 ? c.lr.toPrecision(2) : c.lr.toFixed(2)}`;

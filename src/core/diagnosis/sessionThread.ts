@@ -300,7 +300,7 @@ export class SessionThread {
       return await this.value<SessionFindings>({ op: 'findings', config, files: [...files], request, max });
     } catch (e) {
       if (!(e instanceof SessionThreadEnded)) throw e;
-      return { rows: [], summary: { verdict: { cause: 'none', confidence: 1 }, hypotheses: [], fleet: [], groups: [], causes: {}, inputs: { files: 0, lines: 0 } }, failed: files.map((file) => ({ file, reason: e.message })) };
+      return { rows: [], summary: { verdict: { cause: 'none', confidence: 1 }, hypotheses: [], fleet: [], groups: [], causes: {}, inputs: { files: 0, lines: 0, events: 0 } }, failed: files.map((file) => ({ file, reason: e.message })) };
     }
   }
 

@@ -309,7 +309,11 @@ export interface Diagnosis {
   fixes: FixOption[];
   /** How klog/journald times were placed on the same clock as zoned logs, in words. */
   clock: string;
-  inputs: { files: number; lines: number };
+  /**
+   * What was read: files; lines of the inputs read as lines (logs, journal exports); events of kubectl
+   * event lists, whose own lines say nothing of their size (a compact list is one line).
+   */
+  inputs: { files: number; lines: number; events: number };
   /** Per (node, container, family), each ranked on its own. */
   groups: DiagnosisGroup[];
   /** The distinct causes found, with the groups each explains (--json `causes`). */

@@ -45,6 +45,11 @@ export interface Recognition {
   findings: Finding[];
   /** Lines in the input. */
   lines: number;
+  /**
+   * Events read, when the input is a kubectl event list: a compact list is one line however many events
+   * it holds, so its lines say nothing of its size. Absent for every other input.
+   */
+  events?: number;
   /** Year and zone the file's own lines reveal (used for lines that lack them). */
   hints: TimeHints;
   /**
@@ -129,6 +134,8 @@ class Recogniser {
   private metById = new Uint8Array(1024);
   private readonly metOnce = new Set<string>();
   lines = 0;
+  /** Events read from a kubectl event list (Recognition.events); null for other inputs. */
+  events: number | null = null;
   readonly notes: Note[] = [];
 
   constructor(
@@ -422,7 +429,7 @@ class Recogniser {
     const offset = mostCommon(this.offsets);
     if (year) [hints.year, hints.line] = [year.key, year.line];
     if (offset) [hints.offsetMinutes, hints.line] = [offset.key, hints.line ?? offset.line];
-    const base = { file: this.file, lines: this.lines, hints, notes: this.notes, facts: this.factReader.finish() };
+    const base = { file: this.file, lines: this.lines, ...(this.events === null ? {} : { events: this.events }), hints, notes: this.notes, facts: this.factReader.finish() };
     if (this.occurrences) {
       return { ...base, findings: [], sets: this.occurrences.finish((t) => resolveInstant(t, this.options, hints)) };
     }
@@ -534,8 +541,13 @@ function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
   const finish = () => {
     r.lines = newlines + (bytes > 0 && last !== 0x0a ? 1 : 0);
   };
+  // Every event a list's reader reads comes through the sink, the split's worker's too (eventSplit.ts).
+  if (kind !== 'journald-export') r.events = 0;
   const sink: EventSink = {
-    event: (e: EventEntry, messageId?: number) => r.addMessage(e.line, e.text, e.record, e.column, messageId),
+    event: (e: EventEntry, messageId?: number) => {
+      r.events! += 1;
+      r.addMessage(e.line, e.text, e.record, e.column, messageId);
+    },
     unparsed: (text, firstLine) => r.feed(text, firstLine, (s) => s),
     note: (line, note) => r.note(line, note),
   };
