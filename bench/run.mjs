@@ -42,8 +42,9 @@
 //     and the whole CLI (`diagnose --json`), against `JSON.parse` of the same file (a process that reads
 //     it whole and parses it), interleaved. Targets: reading time / JSON.parse time ≤ 3, peak RSS ≤
 //     250 MB; the CLI's runs give their own account of their phases, as in 1. Every count is checked
-//     against the generator's record: events and occurrences (count sums) per signature, distinct nodes (FQDN and short names counted once), no notes, every time
-//     known; a mismatch is broken (exit non-zero). The CLI's output with a worker forced
+//     against the generator's record: events and occurrences (count sums) per signature, distinct
+//     nodes (FQDN and short names counted once), no notes, every time known; a mismatch is broken
+//     (exit non-zero). The CLI's output with a worker forced
 //     (RUNTIME_LENS_WORKERS=1: a large list is read by the main thread and a worker, eventSplit.ts) and
 //     with none must be the same bytes.
 //
