@@ -2,7 +2,7 @@
  * The six steps of the diagnosis page, one render function each, all pure functions of the state.
  * Actions only post messages; the host answers with a new state and the page is rendered again.
  */
-import { listed, probability } from '../src/core/diagnosis/numbers';
+import { listed, probability, sizesShown } from '../src/core/diagnosis/numbers';
 import { PANEL_GROUPS_PER_CAUSE, type PanelHop, type PanelState, type SymptomTotals, type WebviewMessage } from '../src/core/diagnosis/protocol';
 import type { Attachment, CauseInfo, Cluster, Contribution, Diagnosis, DiagnosisGroup, Evidence, NextQuestion, PhaseTimelineAttachment, Question, RankedCause, SourceCheckAttachment, Timeline, UserFacts } from '../src/core/diagnosis/types';
 import { chartBox, drawPhaseHistogram, drawPhaseScatter, drawTimelineStrip, podClass, podsOf } from './chart';
@@ -59,12 +59,10 @@ function button(label: string, attrs: Record<string, string>, onclick: () => voi
   return h('vscode-button', { ...attrs, onclick }, label);
 }
 
-/** A log's size is its lines, an event list's its events: a compact list is one line of any size. */
+/** "1,165 lines", "260,000 events", or both (`sizesShown`). */
 function readAmount(inputs: Diagnosis['inputs']): string {
-  const parts: string[] = [];
-  if (inputs.lines > 0 || inputs.events === 0) parts.push(count(inputs.lines, 'line'));
-  if (inputs.events > 0) parts.push(count(inputs.events, 'event'));
-  return parts.join(' · ');
+  const shown = sizesShown(inputs);
+  return [shown.lines ? count(inputs.lines, 'line') : null, shown.events ? count(inputs.events, 'event') : null].filter((s) => s !== null).join(' · ');
 }
 
 function renderHeader(state: PanelState): HTMLElement {

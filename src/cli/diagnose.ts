@@ -10,7 +10,7 @@ import { CAUSE_TITLES } from '../core/diagnosis/causes';
 import { type DiagnoseInput, diagnoseOnClock } from '../core/diagnosis/diagnose';
 import { diagnosisJson } from '../core/diagnosis/json';
 import { DiagnosisSession, type InputFile, gatherInputs } from '../core/diagnosis/session';
-import { headline, listed, probability } from '../core/diagnosis/numbers';
+import { headline, listed, probability, sizesShown } from '../core/diagnosis/numbers';
 import { withLabResult } from '../core/diagnosis/observations';
 import { reportMarkdown } from '../core/diagnosis/report';
 import type { Diagnosis } from '../core/diagnosis/types';
@@ -76,8 +76,8 @@ const MARK: Record<string, string> = { true: 'holds  ', false: 'fails  ', null: 
 function human(recognitions: Recognition[], matcher: Matcher, d: Diagnosis, skipped: Note[]): string {
   const out: string[] = [];
   const { files, lines, events } = d.inputs;
-  // An event list's size is its events (a compact list is one line); a log's, its lines.
-  const read = [lines > 0 || events === 0 ? `${lines} line(s)` : null, events > 0 ? `${events} event(s)` : null].filter((s) => s !== null);
+  const shown = sizesShown(d.inputs);
+  const read = [shown.lines ? `${lines} line(s)` : null, shown.events ? `${events} event(s)` : null].filter((s) => s !== null);
   out.push(`Runtime Lens diagnose — ${files} file(s), ${read.join(' and ')} examined`);
   const sets = recognitions.flatMap((r) => setsOf(r));
   const nodes = distinctNodes(sets.map((s) => s.node));

@@ -15,6 +15,15 @@ export const CAP = 0.97;
 /** Titles of the two verdicts that are not causes. */
 export const VERDICT_TITLES: Readonly<Record<string, string>> = { unknown: 'Cause not established', none: 'No runtime exec errors' };
 
+/**
+ * The units that say how much a diagnosis read: lines of the inputs read as lines, events of kubectl event
+ * lists (a compact list is one line of any size). Lines when there are any or no events at all (an empty
+ * input: 0 lines), events when there are any. The CLI, the panel and the report each put it in their words.
+ */
+export function sizesShown(inputs: { lines: number; events: number }): { lines: boolean; events: boolean } {
+  return { lines: inputs.lines > 0 || inputs.events === 0, events: inputs.events > 0 };
+}
+
 /** A posterior as it is shown everywhere: whole percent, capped. */
 export function probability(p: number): string {
   return `${Math.round(Math.min(CAP, Math.max(0, p)) * 100)}%`;

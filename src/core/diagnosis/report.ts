@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { PanelHop } from './protocol';
 import type { Attachment, Diagnosis, Evidence } from './types';
 import { CAUSE_TITLES } from './causes';
-import { headline, listed, probability } from './numbers';
+import { headline, listed, probability, sizesShown } from './numbers';
 import { ENGLISH, type Say } from '../l10n';
 
 function status(e: Evidence, say: Say): string {
@@ -40,10 +40,10 @@ export function reportMarkdown(d: Diagnosis, subject: string, chain: { title: st
   out.push(say.t('# Runtime Lens diagnosis: {0}', head.title), '');
   out.push(say.t('**Verdict:** `{0}`{1}', v.cause, head.value === null ? '' : ` — ${head.label}`), '', v.summary, '');
   const { files, lines, events } = d.inputs;
-  // An event list's size is its events (a compact list is one line); a log's, its lines.
+  const shown = sizesShown(d.inputs);
   out.push(
-    events === 0 ? say.t('Inputs: {0} ({1} file(s), {2} lines). {3}', subject, files, lines, d.clock)
-      : lines === 0 ? say.t('Inputs: {0} ({1} file(s), {2} events). {3}', subject, files, events, d.clock)
+    !shown.events ? say.t('Inputs: {0} ({1} file(s), {2} lines). {3}', subject, files, lines, d.clock)
+      : !shown.lines ? say.t('Inputs: {0} ({1} file(s), {2} events). {3}', subject, files, events, d.clock)
         : say.t('Inputs: {0} ({1} file(s), {2} lines, {3} events). {4}', subject, files, lines, events, d.clock),
     '',
   );

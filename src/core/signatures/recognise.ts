@@ -533,6 +533,8 @@ function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
   let newlines = 0;
   let last = 0x0a;
   let bytes = 0;
+  // Every event a list's reader reads comes through the sink, the split's worker's too (eventSplit.ts).
+  let events = 0;
   const count = (chunk: Buffer) => {
     for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) newlines += 1;
     if (chunk.length) last = chunk[chunk.length - 1]!;
@@ -540,12 +542,11 @@ function documentReader(r: Recogniser, kind: DocumentKind): DocumentReader {
   };
   const finish = () => {
     r.lines = newlines + (bytes > 0 && last !== 0x0a ? 1 : 0);
+    if (kind !== 'journald-export') r.events = events;
   };
-  // Every event a list's reader reads comes through the sink, the split's worker's too (eventSplit.ts).
-  if (kind !== 'journald-export') r.events = 0;
   const sink: EventSink = {
     event: (e: EventEntry, messageId?: number) => {
-      r.events! += 1;
+      events += 1;
       r.addMessage(e.line, e.text, e.record, e.column, messageId);
     },
     unparsed: (text, firstLine) => r.feed(text, firstLine, (s) => s),
